@@ -1,0 +1,61 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { AdapterConfig } from '../../config/model.js';
+import { createApp } from '../../http/app.js';
+import type { Logger } from '../../observability/logger.js';
+import { SessionManager } from '../../session/session-manager.js';
+import { nodeListener } from './node-listener.js';
+
+export interface NodeHostOptions {
+  config: AdapterConfig;
+  logger: Logger;
+  port: number;
+  host: string;
+  /** The environment children take their baseline from (default: this process's). */
+  hostEnv?: NodeJS.ProcessEnv;
+}
+
+export interface RunningNodeHost {
+  /** Base URL, e.g. http://127.0.0.1:7071 */
+  url: string;
+  sessions: SessionManager;
+  server: Server;
+  /** Stops accepting connections, ends every session and waits until every child is gone. */
+  close(): Promise<void>;
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1|\[::1\])$/;
+
+/** Serves the adapter with `node:http` (the `npm start` host). */
+export async function startNodeHost(options: NodeHostOptions): Promise<RunningNodeHost> {
+  const { config, logger } = options;
+  const sessions = new SessionManager(config, logger, options.hostEnv);
+  const boundToLoopback = LOOPBACK.test(options.host);
+  if (!boundToLoopback && config.adapter.allowedHosts.length === 0) {
+    logger.warn('listening beyond loopback without adapter.allowed_hosts: Host headers are not checked (Origin still is)', { host: options.host });
+  }
+  const app = createApp({ config, sessions, logger, boundToLoopback });
+  const server = createServer(nodeListener(app, (error) => logger.error('unhandled request error', { error: String(error) })));
+  server.requestTimeout = 0; // SSE streams and long tool calls outlive Node's 5-minute default
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const hostPart = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${hostPart}:${address.port}`,
+    sessions,
+    server,
+    close() {
+      closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        await sessions.drain();
+        server.closeAllConnections();
+        await stopped;
+      })();
+      return closing;
+    },
+  };
+}

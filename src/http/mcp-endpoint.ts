@@ -1,0 +1,150 @@
+import type { ServerConfig } from '../config/model.js';
+import type { Logger } from '../observability/logger.js';
+import { ErrorCode, isRequest, type JsonRpcRequest } from '../protocol/jsonrpc.js';
+import { ACCEPTED_PROTOCOL_VERSIONS, allowsBatches } from '../protocol/versions.js';
+import { CapacityError, ChildStartError } from '../session/errors.js';
+import type { Session } from '../session/session.js';
+import { ANONYMOUS } from '../session/session.js';
+import { SESSION_ID_PATTERN } from '../session/session-id.js';
+import type { SessionManager } from '../session/session-manager.js';
+import { rpcErrorResponse } from './http-errors.js';
+import { parseMessages } from './parse-messages.js';
+import { PostResponder } from './post-responder.js';
+import { BodyTooLargeError, readBodyText } from './read-body.js';
+import { SSE_HEADERS, SseStream } from './sse-stream.js';
+
+export interface McpEndpointContext {
+  sessions: SessionManager;
+  maxBodyBytes: number;
+  logger: Logger;
+}
+
+const SESSION_HEADER = 'mcp-session-id';
+
+function accepts(request: Request, type: string): boolean {
+  const accept = request.headers.get('accept') ?? '';
+  return accept.split(',').some((part) => {
+    const media = part.split(';')[0]!.trim().toLowerCase();
+    return media === type || media === '*/*' || media === `${type.split('/')[0]}/*`;
+  });
+}
+
+/**
+ * The Streamable HTTP endpoint of one server (revision 2025-11-25, serving 2025-06-18 and
+ * 2025-03-26 clients too): POST carries client messages, GET opens the session's stream for
+ * server-initiated messages, DELETE ends the session.
+ */
+export async function handleMcpRequest(request: Request, server: ServerConfig, context: McpEndpointContext): Promise<Response> {
+  const version = request.headers.get('mcp-protocol-version');
+  if (version !== null && !ACCEPTED_PROTOCOL_VERSIONS.includes(version)) {
+    return rpcErrorResponse(400, `Bad Request: unsupported MCP-Protocol-Version "${version}" (supported: ${ACCEPTED_PROTOCOL_VERSIONS.join(', ')})`);
+  }
+  switch (request.method) {
+    case 'POST':
+      return handlePost(request, server, context, version);
+    case 'GET':
+      return handleGet(request, server, context);
+    case 'DELETE':
+      return handleDelete(request, server, context);
+    default:
+      return rpcErrorResponse(405, `Method ${request.method} not allowed; use POST, GET or DELETE`, { headers: { allow: 'POST, GET, DELETE' } });
+  }
+}
+
+type SessionLookup = { session: Session } | { error: Response };
+
+function lookupSession(request: Request, server: ServerConfig, context: McpEndpointContext): SessionLookup {
+  const id = request.headers.get(SESSION_HEADER);
+  if (id === null || id === '') {
+    return { error: rpcErrorResponse(400, 'Bad Request: Mcp-Session-Id header is required (send initialize first to get one)') };
+  }
+  const session = SESSION_ID_PATTERN.test(id) ? context.sessions.find(id, server, ANONYMOUS) : undefined;
+  // Unknown, ended, malformed, another server's or another principal's: all look the same.
+  if (!session) return { error: rpcErrorResponse(404, 'Session not found: it ended or never existed; start a new session with initialize') };
+  return { session };
+}
+
+async function handlePost(request: Request, server: ServerConfig, context: McpEndpointContext, versionHeader: string | null): Promise<Response> {
+  if (!(accepts(request, 'application/json') && accepts(request, 'text/event-stream'))) {
+    return rpcErrorResponse(406, 'Not Acceptable: the Accept header must list both application/json and text/event-stream');
+  }
+  const contentType = request.headers.get('content-type') ?? '';
+  if (contentType.split(';')[0]!.trim().toLowerCase() !== 'application/json') {
+    return rpcErrorResponse(415, 'Unsupported Media Type: Content-Type must be application/json');
+  }
+  let text: string;
+  try {
+    text = await readBodyText(request, context.maxBodyBytes);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) return rpcErrorResponse(413, `Payload Too Large: ${error.message}`);
+    throw error;
+  }
+  const parsed = parseMessages(text);
+  if (!parsed.ok) return rpcErrorResponse(400, parsed.message, { code: parsed.code });
+  const { messages, isBatch } = parsed;
+
+  const initialize = messages.find((message) => isRequest(message) && message.method === 'initialize') as JsonRpcRequest | undefined;
+  if (initialize) {
+    if (messages.length > 1) return rpcErrorResponse(400, 'Invalid Request: initialize must be sent on its own, not in a batch', { code: ErrorCode.InvalidRequest });
+    if (request.headers.has(SESSION_HEADER)) {
+      return rpcErrorResponse(400, 'Invalid Request: initialize must not carry Mcp-Session-Id; the server assigns the session id', { code: ErrorCode.InvalidRequest, id: initialize.id });
+    }
+    return startSession(server, initialize, context, isBatch);
+  }
+
+  const lookup = lookupSession(request, server, context);
+  if ('error' in lookup) return lookup.error;
+  const { session } = lookup;
+  if (isBatch && !allowsBatches(versionHeader ?? session.protocolVersion)) {
+    return rpcErrorResponse(400, `Invalid Request: JSON-RPC batches are not allowed in protocol version ${versionHeader ?? session.protocolVersion} (removed in 2025-06-18)`, { code: ErrorCode.InvalidRequest });
+  }
+  const requests = messages.filter(isRequest);
+  const headers = { [SESSION_HEADER]: session.id };
+  if (requests.length === 0) {
+    session.forward(messages);
+    return new Response(null, { status: 202, headers });
+  }
+  const responder = new PostResponder(requests, isBatch, headers, request.signal);
+  session.forward(messages, responder);
+  return responder.response;
+}
+
+async function startSession(server: ServerConfig, initialize: JsonRpcRequest, context: McpEndpointContext, isBatch: boolean): Promise<Response> {
+  try {
+    const { session, response } = await context.sessions.open(server, ANONYMOUS, initialize);
+    const headers: Record<string, string> = session ? { [SESSION_HEADER]: session.id } : {};
+    return Response.json(isBatch ? [response] : response, { status: 200, headers });
+  } catch (error) {
+    if (error instanceof CapacityError) {
+      return rpcErrorResponse(503, `Service Unavailable: ${error.message}; retry later`, { id: initialize.id, headers: { 'retry-after': String(error.retryAfterSeconds) } });
+    }
+    if (error instanceof ChildStartError) {
+      context.logger.error('MCP server failed to start', { server: server.name, kind: error.kind, error: error.message });
+      return rpcErrorResponse(error.kind === 'timeout' ? 504 : 502, error.message, { id: initialize.id, code: ErrorCode.InternalError });
+    }
+    throw error;
+  }
+}
+
+function handleGet(request: Request, server: ServerConfig, context: McpEndpointContext): Response {
+  if (!accepts(request, 'text/event-stream')) {
+    return rpcErrorResponse(406, 'Not Acceptable: the Accept header must list text/event-stream');
+  }
+  const lookup = lookupSession(request, server, context);
+  if ('error' in lookup) return lookup.error;
+  const { session } = lookup;
+  const stream = new SseStream();
+  if (!session.attachGetStream(stream)) {
+    stream.close();
+    return rpcErrorResponse(409, 'Conflict: this session already has an open GET stream');
+  }
+  request.signal?.addEventListener('abort', () => stream.close());
+  return new Response(stream.body, { status: 200, headers: { ...SSE_HEADERS, [SESSION_HEADER]: session.id } });
+}
+
+async function handleDelete(request: Request, server: ServerConfig, context: McpEndpointContext): Promise<Response> {
+  const lookup = lookupSession(request, server, context);
+  if ('error' in lookup) return lookup.error;
+  await lookup.session.end('deleted');
+  return new Response(null, { status: 200 });
+}

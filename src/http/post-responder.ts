@@ -1,0 +1,85 @@
+import { idKey, isResponse, type JsonRpcMessage, type JsonRpcRequest } from '../protocol/jsonrpc.js';
+import type { MessageStream } from '../session/message-stream.js';
+import { SSE_HEADERS, SseStream } from './sse-stream.js';
+
+/**
+ * The response to one POST that carried requests. The spec lets the server answer with JSON or
+ * with an SSE stream; this waits for the child's first message and decides then: if the
+ * responses arrive with nothing before them, plain JSON (cheapest for clients and proxies);
+ * if a notification or a server→client request comes first, an SSE stream that carries it
+ * ahead of the response. The stream ends once every request of the POST is answered.
+ */
+export class PostResponder implements MessageStream {
+  readonly response: Promise<Response>;
+  private resolve!: (response: Response) => void;
+  private readonly pending: Set<string>;
+  private readonly buffered: JsonRpcMessage[] = [];
+  private sse: SseStream | undefined;
+  private decided = false;
+  private clientGone = false;
+
+  constructor(
+    requests: JsonRpcRequest[],
+    private readonly isBatch: boolean,
+    private readonly headers: Record<string, string>,
+    signal?: AbortSignal,
+  ) {
+    this.pending = new Set(requests.map((request) => idKey(request.id)));
+    this.response = new Promise((resolve) => (this.resolve = resolve));
+    signal?.addEventListener('abort', () => {
+      this.clientGone = true;
+      this.sse?.close();
+    });
+  }
+
+  get open(): boolean {
+    if (this.clientGone) return false;
+    return this.sse ? this.sse.open : !this.decided;
+  }
+
+  send(message: JsonRpcMessage): boolean {
+    if (!this.open) return false;
+    if (isResponse(message)) this.pending.delete(idKey(message.id));
+    if (!this.sse) {
+      if (isResponse(message)) {
+        this.buffered.push(message);
+        if (this.pending.size === 0) this.respondWithJson();
+        return true;
+      }
+      this.startSse();
+    }
+    const sent = this.sse!.send(message);
+    if (this.pending.size === 0) this.sse!.close();
+    return sent;
+  }
+
+  abandon(requestKey: string): void {
+    this.pending.delete(requestKey);
+    if (this.pending.size > 0) return;
+    if (this.sse) this.sse.close();
+    else this.respondWithJson();
+  }
+
+  close(): void {
+    if (this.sse) this.sse.close();
+    else if (!this.decided) this.respondWithJson();
+  }
+
+  private respondWithJson(): void {
+    if (this.decided) return;
+    this.decided = true;
+    if (this.buffered.length === 0) {
+      this.resolve(new Response(null, { status: 202, headers: this.headers }));
+      return;
+    }
+    const body = this.isBatch ? this.buffered : this.buffered[0];
+    this.resolve(Response.json(body, { status: 200, headers: this.headers }));
+  }
+
+  private startSse(): void {
+    this.decided = true;
+    this.sse = new SseStream();
+    this.resolve(new Response(this.sse.body, { status: 200, headers: { ...this.headers, ...SSE_HEADERS } }));
+    for (const message of this.buffered.splice(0)) this.sse.send(message);
+  }
+}

@@ -1,0 +1,69 @@
+import type { JsonRpcMessage } from '../protocol/jsonrpc.js';
+
+const encoder = new TextEncoder();
+/** Comments keep idle streams alive through proxies that close silent connections. */
+const KEEPALIVE_MS = 15_000;
+
+export const SSE_HEADERS = {
+  'content-type': 'text/event-stream',
+  'cache-control': 'no-cache, no-transform',
+  'x-accel-buffering': 'no',
+};
+
+/**
+ * A Server-Sent Events body carrying JSON-RPC messages as `event: message` events.
+ * `onClose` runs once, whether the server finished it or the client went away.
+ */
+export class SseStream {
+  readonly body: ReadableStream<Uint8Array>;
+  private controller!: ReadableStreamDefaultController<Uint8Array>;
+  private closed = false;
+  private readonly keepalive: NodeJS.Timeout;
+
+  constructor(private readonly onClose: () => void = () => {}) {
+    this.body = new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        this.controller = controller;
+      },
+      cancel: () => this.markClosed(),
+    });
+    this.keepalive = setInterval(() => this.write(': keepalive\n\n'), KEEPALIVE_MS);
+    this.keepalive.unref();
+  }
+
+  get open(): boolean {
+    return !this.closed;
+  }
+
+  send(message: JsonRpcMessage): boolean {
+    return this.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    try {
+      this.controller.close();
+    } catch {
+      // already errored or cancelled by the client
+    }
+    this.markClosed();
+  }
+
+  private write(text: string): boolean {
+    if (this.closed) return false;
+    try {
+      this.controller.enqueue(encoder.encode(text));
+      return true;
+    } catch {
+      this.markClosed();
+      return false;
+    }
+  }
+
+  private markClosed(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.keepalive);
+    this.onClose();
+  }
+}

@@ -1,0 +1,187 @@
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import spawn from 'cross-spawn';
+import type { ServerConfig } from '../config/model.js';
+import type { Logger } from '../observability/logger.js';
+import { buildChildEnvironment } from './child-environment.js';
+import { encodeMessage, StdioDecoder } from './framing.js';
+import { resolveCommand } from './resolve-command.js';
+
+export interface ExitInfo {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface StdioChildOptions {
+  server: ServerConfig;
+  logger: Logger;
+  /** The adapter's environment; only its baseline variables reach the child. */
+  hostEnv: NodeJS.ProcessEnv;
+  /** How long to wait after closing stdin, and again after SIGTERM, before escalating. */
+  shutdownGraceMs: number;
+  /** Variables an auth method adds for this child (on top of the config's `env`). */
+  extraEnv?: Record<string, string>;
+}
+
+/** Thrown when the process could not be started at all (the OS refused the spawn). */
+export class SpawnError extends Error {
+  readonly code = 'spawn_failed';
+}
+
+const STDERR_TAIL_LINES = 20;
+
+/**
+ * One STDIO MCP server process. It is spawned without a shell, in its own process group, with
+ * its own HOME and TMPDIR (removed when it is closed), and it is shut down as the MCP spec
+ * says: close stdin, wait, SIGTERM (to the whole group, so grandchildren go too), wait, SIGKILL.
+ */
+export class StdioChild {
+  /** Called for each JSON-RPC message the child writes. */
+  onMessage: (message: unknown) => void = () => {};
+  readonly exited: Promise<ExitInfo>;
+  readonly stderrTail: string[] = [];
+  private exitInfo: ExitInfo | undefined;
+  private closing: Promise<void> | undefined;
+  private readonly decoder: StdioDecoder;
+  private writeFraming: 'ndjson' | 'content-length';
+
+  private constructor(
+    private readonly process: ChildProcess,
+    private readonly privateDir: string,
+    private readonly options: StdioChildOptions,
+  ) {
+    const { server, logger } = options;
+    this.decoder = new StdioDecoder(server.framing);
+    this.writeFraming = server.framing === 'content-length' ? 'content-length' : 'ndjson';
+    this.exited = new Promise((resolve) => {
+      process.once('exit', (code, signal) => {
+        this.exitInfo = { code, signal };
+        resolve(this.exitInfo);
+      });
+    });
+    process.stdout!.on('data', (chunk: Buffer) => this.receive(chunk));
+    process.stdin!.on('error', (error) => logger.debug('child stdin closed', { error: error.message }));
+    createInterface({ input: process.stderr!, crlfDelay: Infinity }).on('line', (line) => {
+      this.stderrTail.push(line);
+      if (this.stderrTail.length > STDERR_TAIL_LINES) this.stderrTail.shift();
+      logger.info('child stderr', { stream: 'stderr', line });
+    });
+  }
+
+  /**
+   * Starts the server's command. Rejects with `CommandNotFoundError` when the command is not on
+   * PATH and with `SpawnError` when the OS refuses to start it; the private folder is removed then.
+   */
+  static async start(options: StdioChildOptions): Promise<StdioChild> {
+    const { server } = options;
+    const privateDir = await mkdtemp(path.join(tmpdir(), `mcp-${server.name.replace(/[^\w-]/g, '_')}-`));
+    try {
+      const dirs = { home: path.join(privateDir, 'home'), tmp: path.join(privateDir, 'tmp') };
+      await Promise.all([mkdir(dirs.home), mkdir(dirs.tmp)]);
+      const env = buildChildEnvironment(options.hostEnv, dirs, { ...server.env, ...options.extraEnv });
+      const executable = resolveCommand(server.command, { cwd: server.cwd, pathEnv: env.PATH ?? env.Path });
+      const child = spawn(executable, server.args, {
+        cwd: server.cwd,
+        env,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        // Its own process group (POSIX), so shutdown reaches everything it started.
+        detached: process.platform !== 'win32',
+        windowsHide: true,
+      });
+      await new Promise<void>((resolve, reject) => {
+        child.once('spawn', resolve);
+        child.once('error', (error) => reject(new SpawnError(`Cannot start "${server.command}": ${error.message}`)));
+      });
+      child.on('error', (error) => options.logger.warn('child process error', { error: error.message }));
+      const started = new StdioChild(child, privateDir, options);
+      options.logger.info('child started', { pid: child.pid, command: server.command });
+      return started;
+    } catch (error) {
+      await rm(privateDir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  get pid(): number {
+    return this.process.pid!;
+  }
+
+  get alive(): boolean {
+    return this.exitInfo === undefined;
+  }
+
+  /** Writes one message to the child's stdin. Returns false when the child is gone. */
+  send(message: unknown): boolean {
+    if (!this.alive || this.closing || this.process.stdin!.destroyed) return false;
+    this.process.stdin!.write(encodeMessage(message, this.writeFraming));
+    return true;
+  }
+
+  /** Shuts the child down (idempotent) and removes its private folder. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private receive(chunk: Buffer): void {
+    for (const item of this.decoder.push(chunk)) {
+      if (item.kind === 'garbage') {
+        this.options.logger.warn('child wrote a non-JSON-RPC line to stdout; skipped', { line: item.text });
+        continue;
+      }
+      try {
+        this.onMessage(item.message);
+      } catch (error) {
+        this.options.logger.error('handling a child message failed', { error: (error as Error).message });
+      }
+    }
+    // Children that answer in Content-Length framing are written to in it too.
+    if (this.decoder.detectedFraming === 'content-length') this.writeFraming = 'content-length';
+  }
+
+  private async shutdown(): Promise<void> {
+    const grace = this.options.shutdownGraceMs;
+    if (this.alive) {
+      this.process.stdin!.end();
+      if (!(await this.exitsWithin(grace))) {
+        this.signalGroup('SIGTERM');
+        if (!(await this.exitsWithin(grace))) {
+          this.signalGroup('SIGKILL');
+          await this.exited;
+        }
+      }
+    }
+    // The leader may be gone while processes it started linger in its group.
+    this.signalGroup('SIGKILL');
+    this.process.stdout!.destroy();
+    this.process.stderr!.destroy();
+    await rm(this.privateDir, { recursive: true, force: true, maxRetries: 3 });
+    this.options.logger.info('child stopped', { pid: this.process.pid, ...this.exitInfo });
+  }
+
+  private exitsWithin(ms: number): Promise<boolean> {
+    if (!this.alive) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), ms);
+      void this.exited.then(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  private signalGroup(signal: NodeJS.Signals): void {
+    try {
+      if (process.platform === 'win32') {
+        if (this.alive) this.process.kill(signal);
+      } else {
+        process.kill(-this.process.pid!, signal);
+      }
+    } catch {
+      // ESRCH: the group is already gone.
+    }
+  }
+}

@@ -1,0 +1,17 @@
+import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
+
+/**
+ * Protocol revisions whose clients the HTTP side accepts in `MCP-Protocol-Version`. The
+ * SDK's list also holds pre-Streamable-HTTP revisions (2024-11-05): clients send those when
+ * the child negotiated them, and the spec says not to demand the header equal the negotiated
+ * version, so they are accepted too.
+ */
+export const ACCEPTED_PROTOCOL_VERSIONS: readonly string[] = SUPPORTED_PROTOCOL_VERSIONS;
+
+/** What a server assumes when a client sends no `MCP-Protocol-Version` header (spec, 2025-06-18). */
+export const ASSUMED_PROTOCOL_VERSION = '2025-03-26';
+
+/** JSON-RPC batches were removed in 2025-06-18; older sessions may still send them. */
+export function allowsBatches(protocolVersion: string): boolean {
+  return protocolVersion <= '2025-03-26';
+}

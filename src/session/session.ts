@@ -1,0 +1,252 @@
+import type { ServerConfig } from '../config/model.js';
+import type { Logger } from '../observability/logger.js';
+import type { StdioChild, ExitInfo } from '../process/stdio-child.js';
+import {
+  ErrorCode,
+  errorResponse,
+  idKey,
+  isNotification,
+  isRequest,
+  isResponse,
+  type JsonRpcId,
+  type JsonRpcMessage,
+  type JsonRpcRequest,
+} from '../protocol/jsonrpc.js';
+import type { MessageStream } from './message-stream.js';
+
+/** Who created a session; only the same principal may use it. */
+export type Principal = string;
+export const ANONYMOUS: Principal = 'anonymous';
+
+interface InFlightRequest {
+  id: JsonRpcId;
+  key: string;
+  method: string;
+  stream: MessageStream;
+  progressKey: string | undefined;
+  timer: NodeJS.Timeout;
+  startedAt: number;
+}
+
+/** Notifications about the session as a whole, which belong on the GET stream. */
+const SESSION_LEVEL = /^notifications\/(?:[a-z_]+\/list_changed|resources\/updated)$/;
+
+export type EndReason = 'deleted' | 'idle' | 'lifetime' | 'child_exited' | 'shutdown';
+
+/**
+ * One MCP session: the client's messages go to its child unchanged, and each message from the
+ * child goes to exactly one client stream, by the rules of DESIGN.md §3:
+ * a response to the stream of its request; progress to the stream of the request that holds
+ * its token; session-level notifications to the GET stream when open; anything else (logging,
+ * sampling, elicitation, roots) to the only in-flight request, else the GET stream, else the
+ * newest in-flight request. What no stream can take is logged as dropped, and a server→client
+ * request nobody can answer is answered with an error so the child does not wait forever.
+ */
+export class Session {
+  readonly createdAt = Date.now();
+  lastActivityAt = Date.now();
+  /** Negotiated protocol version (the child's answer to initialize). */
+  protocolVersion: string;
+  private readonly inFlight = new Map<string, InFlightRequest>();
+  private readonly byProgressToken = new Map<string, InFlightRequest>();
+  private getStream: MessageStream | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private lifetimeTimer: NodeJS.Timeout | undefined;
+  private ended = false;
+
+  constructor(
+    readonly id: string,
+    readonly server: ServerConfig,
+    readonly principal: Principal,
+    private readonly child: StdioChild,
+    protocolVersion: string,
+    private readonly logger: Logger,
+    private readonly onEnd: (session: Session, reason: EndReason) => void,
+  ) {
+    this.protocolVersion = protocolVersion;
+    child.onMessage = (message) => this.fromChild(message);
+    void child.exited.then((info) => this.childExited(info));
+    this.idleTimer = setTimeout(() => this.idleExpired(), server.sessions.idleTimeoutMs);
+    this.lifetimeTimer = setTimeout(() => this.end('lifetime'), server.sessions.maxLifetimeMs);
+    this.idleTimer.unref();
+    this.lifetimeTimer.unref();
+  }
+
+  get childAlive(): boolean {
+    return this.child.alive;
+  }
+
+  get childPid(): number {
+    return this.child.pid;
+  }
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  /** Marks client activity; the idle clock restarts. */
+  touch(): void {
+    this.lastActivityAt = Date.now();
+    this.idleTimer?.refresh();
+  }
+
+  /**
+   * Forwards client messages to the child. Requests among them are answered on `stream`,
+   * which must be given when there are any.
+   */
+  forward(messages: JsonRpcMessage[], stream?: MessageStream): void {
+    this.touch();
+    for (const message of messages) {
+      if (isRequest(message)) this.track(message, stream!);
+      else if (isNotification(message) && message.method === 'notifications/cancelled') this.cancelledByClient(message.params);
+      if (!this.child.send(message) && isRequest(message)) {
+        this.answer(idKey(message.id), errorResponse(message.id, ErrorCode.ConnectionClosed, `MCP server "${this.server.name}" is not running`));
+      }
+    }
+  }
+
+  /**
+   * Opens the session's GET stream. There is at most one: the spec lets a server refuse more,
+   * and one stream keeps "delivered exactly once" simple.
+   */
+  attachGetStream(stream: MessageStream): boolean {
+    this.touch();
+    if (this.getStream?.open) return false;
+    this.getStream = stream;
+    return true;
+  }
+
+  /** Ends the session: every open stream is closed and the child is shut down. */
+  async end(reason: EndReason): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    clearTimeout(this.idleTimer);
+    clearTimeout(this.lifetimeTimer);
+    this.logger.info('session ended', { reason });
+    for (const request of [...this.inFlight.values()]) {
+      this.answer(request.key, errorResponse(request.id, ErrorCode.ConnectionClosed, `Session ended (${reason})`));
+    }
+    this.getStream?.close();
+    this.onEnd(this, reason);
+    await this.child.close();
+  }
+
+  private track(request: JsonRpcRequest, stream: MessageStream): void {
+    const key = idKey(request.id);
+    const token = (request.params?._meta as { progressToken?: JsonRpcId } | undefined)?.progressToken;
+    const entry: InFlightRequest = {
+      id: request.id,
+      key,
+      method: request.method,
+      stream,
+      progressKey: token === undefined ? undefined : idKey(token),
+      startedAt: Date.now(),
+      timer: setTimeout(() => this.timedOut(key), this.server.requestTimeoutMs),
+    };
+    entry.timer.unref();
+    this.inFlight.set(key, entry);
+    if (entry.progressKey) this.byProgressToken.set(entry.progressKey, entry);
+  }
+
+  private timedOut(key: string): void {
+    const request = this.inFlight.get(key);
+    if (!request) return;
+    const seconds = this.server.requestTimeoutMs / 1000;
+    this.logger.warn('request timed out', { method: request.method, timeoutSeconds: seconds });
+    this.answer(key, errorResponse(request.id, ErrorCode.RequestTimeout, `Request timed out after ${seconds} s: MCP server "${this.server.name}" did not answer "${request.method}"`));
+    this.child.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: request.id, reason: `Timed out after ${seconds} s` } });
+  }
+
+  private cancelledByClient(params: Record<string, unknown> | undefined): void {
+    const requestId = params?.requestId as JsonRpcId | undefined;
+    if (requestId === undefined) return;
+    const request = this.finish(idKey(requestId));
+    request?.stream.abandon?.(request.key);
+  }
+
+  /** Removes an in-flight request and delivers its final message. */
+  private answer(key: string, message: JsonRpcMessage): void {
+    const request = this.finish(key);
+    if (request) this.deliver(request.stream, message, 'response');
+  }
+
+  private finish(key: string): InFlightRequest | undefined {
+    const request = this.inFlight.get(key);
+    if (!request) return undefined;
+    clearTimeout(request.timer);
+    this.inFlight.delete(key);
+    if (request.progressKey) this.byProgressToken.delete(request.progressKey);
+    return request;
+  }
+
+  private fromChild(message: unknown): void {
+    if (isResponse(message)) {
+      if (this.inFlight.has(idKey(message.id))) this.answer(idKey(message.id), message);
+      else this.logger.warn('dropped a response to no pending request (late, cancelled or unknown id)', { id: message.id });
+      return;
+    }
+    if (isNotification(message)) {
+      if (message.method === 'notifications/progress') {
+        const token = (message.params as { progressToken?: JsonRpcId } | undefined)?.progressToken;
+        const request = token === undefined ? undefined : this.byProgressToken.get(idKey(token));
+        if (request) {
+          request.timer.refresh();
+          this.deliver(request.stream, message, message.method);
+          return;
+        }
+      }
+      if (SESSION_LEVEL.test(message.method) && this.getStream?.open) {
+        this.deliver(this.getStream, message, message.method);
+        return;
+      }
+      this.deliverSomewhere(message, message.method);
+      return;
+    }
+    if (isRequest(message)) {
+      if (!this.deliverSomewhere(message, message.method)) {
+        this.child.send(errorResponse(message.id, ErrorCode.InternalError, 'No client stream is open to carry this request; the client must keep a GET stream or a request open'));
+      }
+      return;
+    }
+    this.logger.warn('dropped a child message that is not JSON-RPC 2.0');
+  }
+
+  private deliverSomewhere(message: JsonRpcMessage, what: string): boolean {
+    const open = [...this.inFlight.values()].filter((request) => request.stream.open);
+    const target =
+      open.length === 1 ? open[0]!.stream : this.getStream?.open ? this.getStream : open.length > 0 ? open.at(-1)!.stream : undefined;
+    if (!target) {
+      this.logger.warn('dropped a child message: no client stream is open', { method: what });
+      return false;
+    }
+    return this.deliver(target, message, what);
+  }
+
+  private deliver(stream: MessageStream, message: JsonRpcMessage, what: string): boolean {
+    if (stream.send(message)) return true;
+    this.logger.warn('dropped a child message: its client stream is closed', { method: what });
+    return false;
+  }
+
+  private idleExpired(): void {
+    if (this.inFlight.size > 0) {
+      this.idleTimer?.refresh();
+      return;
+    }
+    void this.end('idle');
+  }
+
+  private childExited(info: ExitInfo): void {
+    if (this.ended) return;
+    this.logger.warn('child exited', { exitCode: info.code, signal: info.signal, stderrTail: this.child.stderrTail.slice(-5) });
+    const detail = info.signal ? `signal ${info.signal}` : `exit code ${info.code}`;
+    for (const request of [...this.inFlight.values()]) {
+      this.answer(request.key, errorResponse(request.id, ErrorCode.ConnectionClosed, `MCP server "${this.server.name}" exited (${detail}) before answering`));
+    }
+    void this.end('child_exited');
+  }
+}
