@@ -21,12 +21,13 @@ export interface McpEndpointContext {
 
 const SESSION_HEADER = 'mcp-session-id';
 
+/**
+ * The spec requires clients to list both media types explicitly; wildcards are not taken as
+ * consent to SSE (the SDK's own server transport is just as strict).
+ */
 function accepts(request: Request, type: string): boolean {
   const accept = request.headers.get('accept') ?? '';
-  return accept.split(',').some((part) => {
-    const media = part.split(';')[0]!.trim().toLowerCase();
-    return media === type || media === '*/*' || media === `${type.split('/')[0]}/*`;
-  });
+  return accept.split(',').some((part) => part.split(';')[0]!.trim().toLowerCase() === type);
 }
 
 /**

@@ -1,0 +1,179 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { MCP_HEADERS, initializeBody, nodeFixtureServer, openRawSession, startAdapter, type TestAdapter } from '../helpers/adapter.js';
+import { callToolRaw, messagesOf, post, toolCall } from '../helpers/raw-http.js';
+
+/**
+ * Bad input of every kind gets its exact status and a specific error, and the adapter keeps
+ * serving a healthy session afterwards.
+ */
+describe('bad input', () => {
+  let adapter: TestAdapter;
+  let healthy: string;
+  let fixture: URL;
+
+  before(async () => {
+    adapter = await startAdapter({
+      mcpServers: {
+        fixture: nodeFixtureServer([], { request_timeout_seconds: 0.5 }),
+        other: nodeFixtureServer(),
+        legacy: nodeFixtureServer(['--protocol-version', '2025-03-26']),
+        'exits-at-start': nodeFixtureServer(['--mode', 'exit-at-start']),
+        garbage: nodeFixtureServer(['--mode', 'garbage']),
+        'never-answers': nodeFixtureServer(['--mode', 'never-answer'], { startup_timeout_seconds: 0.5 }),
+        missing: { command: 'no-such-mcp-server-binary' },
+        'missing-uvx': { command: 'uvx', args: ['mcp-server-time'], env: { PATH: '/nonexistent' } },
+      },
+      adapter: { max_body_bytes: 2048 },
+    });
+    fixture = adapter.endpoint('fixture');
+    healthy = await openRawSession(fixture);
+  });
+
+  after(async () => {
+    await adapter.close();
+  });
+
+  async function assertStillHealthy(): Promise<void> {
+    assert.equal(await callToolRaw(fixture, healthy, 'echo', { text: 'still here' }), 'still here');
+  }
+
+  async function assertError(response: Response, status: number, pattern: RegExp, code?: number): Promise<void> {
+    const body = (await response.json()) as { error?: { code: number; message: string } };
+    assert.equal(response.status, status, JSON.stringify(body));
+    assert.match(body.error?.message ?? '', pattern);
+    if (code !== undefined) assert.equal(body.error?.code, code);
+    await assertStillHealthy();
+  }
+
+  const session = () => ({ 'mcp-session-id': healthy, 'mcp-protocol-version': '2025-11-25' });
+
+  test('malformed JSON: 400 Parse error', async () => {
+    await assertError(await post(fixture, '{"jsonrpc": "2.0", "id": 1,', session()), 400, /^Parse error/, -32700);
+  });
+
+  test('valid JSON that is not JSON-RPC: 400 Invalid Request', async () => {
+    await assertError(await post(fixture, { hello: 'world' }, session()), 400, /^Invalid Request/, -32600);
+  });
+
+  test('a JSON-RPC batch to a 2025-06-18 or later session: 400', async () => {
+    const batch = [toolCall(1, 'echo', { text: 'a' }), toolCall(2, 'echo', { text: 'b' })];
+    await assertError(await post(fixture, batch, session()), 400, /batches are not allowed in protocol version 2025-11-25/, -32600);
+    await assertError(await post(fixture, batch, { 'mcp-session-id': healthy, 'mcp-protocol-version': '2025-06-18' }), 400, /batches are not allowed in protocol version 2025-06-18/);
+  });
+
+  test('a JSON-RPC batch to a 2025-03-26 session is split and answered', async () => {
+    const legacy = adapter.endpoint('legacy');
+    const id = await openRawSession(legacy, '2025-03-26');
+    const response = await post(legacy, [toolCall(1, 'echo', { text: 'a' }), toolCall(2, 'echo', { text: 'b' }), { jsonrpc: '2.0', method: 'notifications/initialized' }], {
+      'mcp-session-id': id,
+      'mcp-protocol-version': '2025-03-26',
+    });
+    assert.equal(response.status, 200);
+    const messages = (await messagesOf(response)) as Array<{ id: number; result: { content: Array<{ text: string }> } }>;
+    assert.deepEqual(messages.map((m) => [m.id, m.result.content[0]!.text]).sort(), [[1, 'a'], [2, 'b']]);
+  });
+
+  test('wrong Content-Type: 415', async () => {
+    await assertError(await post(fixture, toolCall(1, 'echo', { text: 'x' }), { ...session(), 'content-type': 'text/plain' }), 415, /Content-Type must be application\/json/);
+  });
+
+  test('missing Accept: 406', async () => {
+    const response = await fetch(fixture, { method: 'POST', headers: { 'content-type': 'application/json', ...session() }, body: JSON.stringify(toolCall(1, 'echo', { text: 'x' })) });
+    await assertError(response, 406, /Accept header must list both application\/json and text\/event-stream/);
+  });
+
+  test('GET without text/event-stream in Accept: 406', async () => {
+    await assertError(await fetch(fixture, { headers: { accept: 'application/json', ...session() } }), 406, /text\/event-stream/);
+  });
+
+  test('an oversized body: 413', async () => {
+    await assertError(await post(fixture, toolCall(1, 'echo', { text: 'x'.repeat(4096) }), session()), 413, /exceeds the limit of 2048 bytes/);
+  });
+
+  test('unsupported MCP-Protocol-Version: 400', async () => {
+    await assertError(await post(fixture, toolCall(1, 'echo', { text: 'x' }), { ...session(), 'mcp-protocol-version': '1999-01-01' }), 400, /unsupported MCP-Protocol-Version "1999-01-01"/);
+  });
+
+  test('a missing session id: 400', async () => {
+    await assertError(await post(fixture, toolCall(1, 'echo', { text: 'x' })), 400, /Mcp-Session-Id header is required/);
+  });
+
+  test('unknown, malformed and other-server session ids: 404', async () => {
+    const unknown = 'A'.repeat(32);
+    for (const id of [unknown, 'not a valid id!', '../../etc/passwd']) {
+      await assertError(await post(fixture, toolCall(1, 'echo', { text: 'x' }), { 'mcp-session-id': id }), 404, /Session not found/);
+    }
+    const otherServer = adapter.endpoint('other');
+    await assertError(await post(otherServer, toolCall(1, 'echo', { text: 'x' }), session()), 404, /Session not found/);
+    await assertError(await fetch(otherServer, { method: 'DELETE', headers: session() }), 404, /Session not found/);
+  });
+
+  test('a client may not choose its session id on initialize: 400', async () => {
+    await assertError(await post(fixture, initializeBody(), { 'mcp-session-id': 'A'.repeat(32) }), 400, /must not carry Mcp-Session-Id/);
+  });
+
+  test('a hostile Origin: 403', async () => {
+    await assertError(await post(fixture, toolCall(1, 'echo', { text: 'x' }), { ...session(), origin: 'https://evil.example' }), 403, /Origin "https:\/\/evil.example" is not allowed/);
+  });
+
+  test('a hostile Host (DNS rebinding): 403', async () => {
+    const { request } = await import('node:http');
+    const status = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(fixture, { method: 'POST', headers: { ...MCP_HEADERS, ...session(), host: 'evil.example:7071' } }, (res) => {
+        let body = '';
+        res.on('data', (chunk) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify(toolCall(1, 'echo', { text: 'x' })));
+    });
+    assert.equal(status.status, 403);
+    assert.match(status.body, /Host \\"evil.example:7071\\" is not allowed/);
+    await assertStillHealthy();
+  });
+
+  test('a child that exits at start: 502 naming the exit code', async () => {
+    await assertError(await post(adapter.endpoint('exits-at-start'), initializeBody()), 502, /exited during startup \(exit code 3\)/);
+    assert.ok(adapter.logs.some((log) => log.line === 'fatal: config missing'), 'the child stderr is logged');
+  });
+
+  test('a child that writes garbage to stdout still works; the garbage is logged and skipped', async () => {
+    const endpoint = adapter.endpoint('garbage');
+    const id = await openRawSession(endpoint);
+    assert.equal(await callToolRaw(endpoint, id, 'echo', { text: 'through garbage' }), 'through garbage');
+    assert.ok(adapter.logs.some((log) => log.line === 'this is not json' && String(log.message).includes('non-JSON')));
+    await assertStillHealthy();
+  });
+
+  test('a child that never answers initialize: 504 after the startup timeout', async () => {
+    await assertError(await post(adapter.endpoint('never-answers'), initializeBody()), 504, /did not answer initialize within 0.5 s/);
+  });
+
+  test('a request the child never answers: JSON-RPC error after the request timeout, and notifications/cancelled to the child', async () => {
+    const response = await post(fixture, toolCall('hang-1', 'hang'), session());
+    const [message] = (await messagesOf(response)) as Array<{ id: string; error: { code: number; message: string } }>;
+    assert.equal(message!.id, 'hang-1');
+    assert.equal(message!.error.code, -32001);
+    assert.match(message!.error.message, /Request timed out after 0.5 s/);
+    assert.deepEqual(JSON.parse(await callToolRaw(fixture, healthy, 'cancellations')), ['hang-1']);
+  });
+
+  test('a command that does not exist: 502 naming the command', async () => {
+    await assertError(await post(adapter.endpoint('missing'), initializeBody()), 502, /Command "no-such-mcp-server-binary" was not found/);
+    await assertError(await post(adapter.endpoint('missing-uvx'), initializeBody()), 502, /Command "uvx" was not found.*Install uv/);
+  });
+
+  test('a child that crashes mid-call: JSON-RPC error naming the exit, and the session is gone', async () => {
+    const crashing = adapter.endpoint('other');
+    const id = await openRawSession(crashing);
+    const response = await post(crashing, toolCall(5, 'exit', { code: 7 }), { 'mcp-session-id': id });
+    const [message] = (await messagesOf(response)) as Array<{ error: { message: string } }>;
+    assert.match(message!.error.message, /exited \(exit code 7\) before answering/);
+    await assertError(await post(crashing, toolCall(6, 'echo', { text: 'x' }), { 'mcp-session-id': id }), 404, /Session not found/);
+  });
+
+  test('/mcp with several servers and no default: 404 naming the endpoints', async () => {
+    await assertError(await post(adapter.endpoint(), initializeBody()), 404, /use one of \/mcp\/fixture, \/mcp\/other/);
+  });
+});
