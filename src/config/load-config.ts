@@ -45,10 +45,8 @@ export function parseConfig(text: string, sourcePath: string): AdapterConfig {
   const syntaxErrors: ParseError[] = [];
   const document: unknown = parseJsonc(text, syntaxErrors, { allowTrailingComma: true, disallowComments: false });
   if (syntaxErrors.length > 0) {
-    throw new ConfigError(
-      sourcePath,
-      syntaxErrors.map((error) => ({ path: '', message: `${printParseErrorCode(error.error)} at ${lineAndColumn(text, error.offset)}` })),
-    );
+    const messages = new Set(syntaxErrors.map((error) => `${printParseErrorCode(error.error)} at ${lineAndColumn(text, error.offset)}`));
+    throw new ConfigError(sourcePath, [...messages].map((message) => ({ path: '', message: `invalid JSON: ${message}` })));
   }
   const issues = validateAgainstSchema(document);
   if (issues.length > 0) throw new ConfigError(sourcePath, issues);

@@ -9,7 +9,7 @@ export const configSchema = require('../../schemas/mcp_config.schema.json') as R
 let compiled: ValidateFunction | undefined;
 
 function validator(): ValidateFunction {
-  compiled ??= new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true }).compile(configSchema);
+  compiled ??= new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true }).compile(configSchema);
   return compiled;
 }
 
@@ -49,17 +49,16 @@ function knownProperties(error: ErrorObject): string {
 }
 
 function nameRule(error: ErrorObject): string {
-  const description = (error.schema as { description?: string } | undefined)?.description;
+  const description = (error.parentSchema as { propertyNames?: { description?: string } } | undefined)?.propertyNames?.description;
   return description ?? 'not allowed';
 }
 
 function dedupe(issues: ConfigIssue[]): ConfigIssue[] {
   const seen = new Set<string>();
-  // A propertyNames failure also reports a nested `pattern` error on the same name; keep the clearer one.
+  // A propertyNames failure also reports the nested `pattern` error on the parent; keep the clearer one.
   return issues.filter((issue) => {
-    const key = issue.path;
-    if (issue.message.startsWith('must match') && issues.some((other) => other !== issue && other.path === key)) return false;
-    const full = `${key}\u0000${issue.message}`;
+    if (issue.message.startsWith('must match') && issues.some((other) => other.path.startsWith(`${issue.path}/`) && other.message.startsWith('invalid name'))) return false;
+    const full = `${issue.path}\u0000${issue.message}`;
     if (seen.has(full)) return false;
     seen.add(full);
     return true;

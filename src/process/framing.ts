@@ -62,20 +62,17 @@ export class StdioDecoder {
   }
 
   private nextFramed(): DecodedItem | null | undefined {
-    const headerEnd = this.buffer.indexOf('\r\n\r\n');
-    if (headerEnd === -1) {
-      // A line that is plainly not a header (a stray log line) must not stall the stream.
-      const newline = this.buffer.indexOf(0x0a);
-      if (newline !== -1) {
-        const line = this.buffer.toString('utf8', 0, newline).replace(/\r$/, '');
-        if (line.trim() === '' ) { this.buffer = this.buffer.subarray(newline + 1); return null; }
-        if (!/^[\w-]+\s*:/.test(line)) {
-          this.buffer = this.buffer.subarray(newline + 1);
-          return { kind: 'garbage', text: line };
-        }
+    // A line that is plainly not a header (a stray log line) is garbage and must not stall the stream.
+    const newline = this.buffer.indexOf(0x0a);
+    if (newline !== -1) {
+      const line = this.buffer.toString('utf8', 0, newline).replace(/\r$/, '');
+      if (line.trim() === '' || !/^[\w-]+\s*:/.test(line)) {
+        this.buffer = this.buffer.subarray(newline + 1);
+        return line.trim() === '' ? null : { kind: 'garbage', text: line };
       }
-      return undefined;
     }
+    const headerEnd = this.buffer.indexOf('\r\n\r\n');
+    if (headerEnd === -1) return undefined;
     const headers = this.buffer.toString('utf8', 0, headerEnd);
     const match = /(?:^|\r\n)\s*content-length\s*:\s*(\d+)/i.exec(headers);
     if (!match) {
