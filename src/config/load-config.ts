@@ -5,8 +5,12 @@ import { ConfigError, type ConfigIssue } from './errors.js';
 import type { AdapterConfig, AdapterSettings, ServerConfig } from './model.js';
 import { validateAgainstSchema } from './validate-schema.js';
 
-/** Config files looked for, in order, in the app root when no path is given. */
-export const WELL_KNOWN_CONFIG_FILES = ['mcp_config.json', 'mcp_config.jsonc', '.vscode/mcp.json', 'mcp.json'];
+/**
+ * Config files looked for, in order, in the app root when no path is given. `.vscode/mcp.json`
+ * is deliberately not one: in this repository it points VS Code at the adapter (a client
+ * config), not at the servers the adapter runs.
+ */
+export const WELL_KNOWN_CONFIG_FILES = ['mcp_config.json', 'mcp_config.jsonc', 'mcp.json'];
 
 /**
  * Finds the config file: an explicit path first, then `MCP_CONFIG_PATH`, then the well-known

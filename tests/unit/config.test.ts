@@ -72,7 +72,9 @@ describe('config loading', () => {
     assert.throws(() => discoverConfigPath({ appRoot: dir, env: {} }), /no config file found; looked for mcp_config.json/);
     mkdirSync(path.join(dir, '.vscode'));
     writeFileSync(path.join(dir, '.vscode/mcp.json'), '{}');
-    assert.equal(discoverConfigPath({ appRoot: dir, env: {} }), path.join(dir, '.vscode/mcp.json'));
+    assert.throws(() => discoverConfigPath({ appRoot: dir, env: {} }), /no config file found/, '.vscode/mcp.json is a client config here');
+    writeFileSync(path.join(dir, 'mcp.json'), '{}');
+    assert.equal(discoverConfigPath({ appRoot: dir, env: {} }), path.join(dir, 'mcp.json'));
     writeFileSync(path.join(dir, 'mcp_config.json'), '{}');
     assert.equal(discoverConfigPath({ appRoot: dir, env: {} }), path.join(dir, 'mcp_config.json'));
     writeFileSync(path.join(dir, 'other.json'), '{}');
