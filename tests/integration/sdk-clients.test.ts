@@ -12,6 +12,8 @@ const children = {
   'node-ndjson': nodeFixtureServer(),
   python: pythonFixtureServer(),
   'node-content-length': nodeFixtureServer(['--framing', 'content-length'], { framing: 'content-length' }),
+  // Framing not configured: detected from the child's first answer.
+  'node-content-length-autodetected': nodeFixtureServer(['--framing', 'content-length-lenient']),
 } as const;
 
 for (const sdk of ['v2', 'v1'] as const) {
