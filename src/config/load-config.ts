@@ -1,9 +1,15 @@
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { isStdioServer, type ConfigDocument } from './document.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
-import type { AdapterConfig, AdapterSettings, ServerConfig } from './model.js';
+import { SourceLocator } from './json-location.js';
+import type { AdapterConfig } from './model.js';
+import { normalise } from './normalise.js';
+import { secretWarnings } from './secret-fields.js';
 import { validateAgainstSchema } from './validate-schema.js';
+import { collectVariables, resolveVariables, type VariableUse } from './variables.js';
 
 /**
  * Config files looked for, in order, in the app root when no path is given. `.vscode/mcp.json`
@@ -32,8 +38,27 @@ export function discoverConfigPath(options: { explicitPath?: string; env?: NodeJ
   ]);
 }
 
+export interface LoadOptions {
+  /**
+   * Replace variables with values from this environment (and a `.env` beside the config).
+   * Serving needs it; `validate` and `plan` work on the variables as written.
+   */
+  resolveFrom?: NodeJS.ProcessEnv;
+  /** The adapter's own environment, for the predecessor's instance-wide settings. */
+  hostEnv?: NodeJS.ProcessEnv;
+}
+
+export interface LoadedConfig {
+  config: AdapterConfig;
+  /** The document as written (variables unresolved). */
+  document: ConfigDocument;
+  variables: VariableUse[];
+  /** Things that work but are probably not what the user wants (secrets in plain sight, skipped servers). */
+  warnings: ConfigIssue[];
+}
+
 /** Reads, parses (JSON with comments), validates and normalises a config file. */
-export function loadConfigFile(file: string): AdapterConfig {
+export function loadConfigFile(file: string, options: LoadOptions = {}): LoadedConfig {
   const sourcePath = path.resolve(file);
   let text: string;
   try {
@@ -41,109 +66,88 @@ export function loadConfigFile(file: string): AdapterConfig {
   } catch (error) {
     throw new ConfigError(sourcePath, [{ path: '', message: `cannot read file: ${(error as Error).message}` }]);
   }
-  return parseConfig(text, sourcePath);
+  return parseConfig(text, sourcePath, options);
 }
 
 /** Parses and validates config text; `sourcePath` names the file in errors and anchors relative paths. */
-export function parseConfig(text: string, sourcePath: string): AdapterConfig {
+export function parseConfig(text: string, sourcePath: string, options: LoadOptions = {}): LoadedConfig {
+  const locator = new SourceLocator(text);
   const syntaxErrors: ParseError[] = [];
   const document: unknown = parseJsonc(text, syntaxErrors, { allowTrailingComma: true, disallowComments: false });
   if (syntaxErrors.length > 0) {
-    const messages = new Set(syntaxErrors.map((error) => `${printParseErrorCode(error.error)} at ${lineAndColumn(text, error.offset)}`));
-    throw new ConfigError(sourcePath, [...messages].map((message) => ({ path: '', message: `invalid JSON: ${message}` })));
+    // Only the first: later syntax errors are nearly always echoes of it.
+    const first = syntaxErrors[0]!;
+    throw new ConfigError(sourcePath, [{ path: '', message: `invalid JSON: ${describeSyntaxError(printParseErrorCode(first.error))}`, position: locator.position(first.offset) }]);
   }
-  const issues = validateAgainstSchema(document);
-  if (issues.length > 0) throw new ConfigError(sourcePath, issues);
-  return normalise(document as RawConfig, sourcePath);
+  return buildConfig(document, sourcePath, options, locator);
 }
 
-function lineAndColumn(text: string, offset: number): string {
-  const before = text.slice(0, offset).split('\n');
-  return `line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`;
+/**
+ * Validates a config given as an object (the programmatic entry), with the same schema, rules
+ * and errors as a file. `sourcePath` anchors relative paths (a config file that would sit there).
+ */
+export function configFromDocument(document: unknown, sourcePath: string, options: LoadOptions = {}): LoadedConfig {
+  return buildConfig(document, path.resolve(sourcePath), options);
 }
 
-interface RawServer {
-  command: string;
-  args?: string[];
-  env?: Record<string, string>;
-  cwd?: string;
-  working_dir?: string;
-  framing?: ServerConfig['framing'];
-  startup_timeout_seconds?: number;
-  request_timeout_seconds?: number;
-  timeout_seconds?: number;
-  restart_on_failure?: boolean;
-  max_restarts?: number;
-  default?: boolean;
-  sessions?: { max_concurrent?: number; idle_timeout_seconds?: number; max_lifetime_seconds?: number };
-  auth?: { method?: ServerConfig['authMethod'] };
-}
-
-interface RawConfig {
-  mcpServers: Record<string, RawServer>;
-  adapter?: {
-    max_sessions?: number;
-    max_body_bytes?: number;
-    allowed_origins?: string[];
-    allowed_hosts?: string[];
-    shutdown_grace_seconds?: number;
-  };
-}
-
-const seconds = (value: number) => Math.round(value * 1000);
-
-function normalise(raw: RawConfig, sourcePath: string): AdapterConfig {
+function buildConfig(document: unknown, sourcePath: string, options: LoadOptions, locator?: SourceLocator): LoadedConfig {
+  const locate = (issues: ConfigIssue[]) => issues.map((issue) => ({ ...issue, position: issue.position ?? locator?.locate(issue.path) }));
+  const schemaIssues = validateAgainstSchema(document);
+  if (schemaIssues.length > 0) throw new ConfigError(sourcePath, locate(schemaIssues));
+  const written = document as ConfigDocument;
   const baseDir = path.dirname(sourcePath);
-  const servers = new Map<string, ServerConfig>();
-  for (const [name, server] of Object.entries(raw.mcpServers)) {
-    servers.set(name, {
-      name,
-      command: server.command,
-      args: server.args ?? [],
-      env: server.env ?? {},
-      cwd: path.resolve(baseDir, server.cwd ?? server.working_dir ?? '.'),
-      framing: server.framing ?? 'auto',
-      startupTimeoutMs: seconds(server.startup_timeout_seconds ?? 60),
-      requestTimeoutMs: seconds(server.request_timeout_seconds ?? server.timeout_seconds ?? 300),
-      restartOnFailure: server.restart_on_failure ?? true,
-      maxRestarts: server.max_restarts ?? 3,
-      isDefault: server.default ?? false,
-      sessions: {
-        maxConcurrent: server.sessions?.max_concurrent ?? 20,
-        idleTimeoutMs: seconds(server.sessions?.idle_timeout_seconds ?? 1800),
-        maxLifetimeMs: seconds(server.sessions?.max_lifetime_seconds ?? 86400),
-      },
-      authMethod: server.auth?.method ?? 'none',
-    });
+  const { uses, issues: variableIssues } = collectVariables(written);
+  const { document: withEnvFiles, issues: envFileIssues } = mergeEnvFiles(written, baseDir);
+  let effective = withEnvFiles;
+  const resolveIssues: ConfigIssue[] = [];
+  if (options.resolveFrom) {
+    const resolved = resolveVariables(withEnvFiles, { env: options.resolveFrom, dotenv: readDotenv(baseDir), inputs: written.inputs ?? [], workspaceFolder: baseDir });
+    effective = resolved.document;
+    resolveIssues.push(...resolved.issues);
   }
-  const issues = crossFieldIssues(servers);
-  if (issues.length > 0) throw new ConfigError(sourcePath, issues);
-  const adapter: AdapterSettings = {
-    maxSessions: raw.adapter?.max_sessions ?? 50,
-    maxBodyBytes: raw.adapter?.max_body_bytes ?? 4 * 1024 * 1024,
-    allowedOrigins: raw.adapter?.allowed_origins ?? [],
-    allowedHosts: raw.adapter?.allowed_hosts ?? [],
-    shutdownGraceMs: seconds(raw.adapter?.shutdown_grace_seconds ?? 2),
-  };
-  return { sourcePath, servers, adapter };
+  const { config, issues, warnings } = normalise(effective, sourcePath, options.hostEnv ?? {});
+  const allIssues = [...variableIssues, ...envFileIssues, ...resolveIssues, ...issues];
+  if (allIssues.length > 0) throw new ConfigError(sourcePath, locate(allIssues));
+  return { config, document: written, variables: uses, warnings: locate([...warnings, ...secretWarnings(written)]) };
 }
 
-/** Rules a JSON Schema cannot express (or expresses with unreadable errors). */
-function crossFieldIssues(servers: Map<string, ServerConfig>): ConfigIssue[] {
+/** A server's `envFile` entries join its `env` (which wins on conflicts). */
+function mergeEnvFiles(document: ConfigDocument, baseDir: string): { document: ConfigDocument; issues: ConfigIssue[] } {
+  const key = document.mcpServers ? 'mcpServers' : 'servers';
+  const servers = document[key];
+  if (!servers || !Object.values(servers).some((server) => isStdioServer(server) && server.envFile)) return { document, issues: [] };
   const issues: ConfigIssue[] = [];
-  const defaults = [...servers.values()].filter((server) => server.isDefault);
-  if (defaults.length > 1) {
-    for (const server of defaults.slice(1)) {
-      issues.push({ path: `/mcpServers/${server.name}/default`, message: `only one server may be the default; "${defaults[0]!.name}" already is` });
-    }
-  }
-  for (const server of servers.values()) {
-    if (server.authMethod !== 'none') {
-      issues.push({
-        path: `/mcpServers/${server.name}/auth/method`,
-        message: `"${server.authMethod}" is not supported by this version of the adapter; it would be served without authentication, so it is refused (use "none" or remove the auth block)`,
-      });
-    }
-  }
-  return issues;
+  const merged = Object.fromEntries(
+    Object.entries(servers).map(([name, server]) => {
+      if (!isStdioServer(server) || !server.envFile) return [name, server];
+      const file = path.resolve(baseDir, server.envFile);
+      try {
+        return [name, { ...server, env: { ...parseDotenv(readFileSync(file)), ...server.env } }];
+      } catch (error) {
+        issues.push({ path: `/${key}/${name}/envFile`, message: `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` });
+        return [name, server];
+      }
+    }),
+  );
+  return { document: { ...document, [key]: merged }, issues };
+}
+
+function readDotenv(baseDir: string): Record<string, string> {
+  const file = path.join(baseDir, '.env');
+  return existsSync(file) ? parseDotenv(readFileSync(file)) : {};
+}
+
+function describeSyntaxError(code: string): string {
+  const known: Record<string, string> = {
+    CloseBraceExpected: "expected '}' (an object is not closed)",
+    CloseBracketExpected: "expected ']' (an array is not closed)",
+    CommaExpected: "expected ',' between entries",
+    ColonExpected: "expected ':' after a property name",
+    PropertyNameExpected: 'expected a property name in double quotes',
+    ValueExpected: 'expected a value',
+    InvalidSymbol: 'unexpected character (strings need double quotes)',
+    EndOfFileExpected: 'unexpected content after the end of the document',
+    UnexpectedEndOfString: 'a string is not closed',
+  };
+  return known[code] ?? code;
 }

@@ -1,16 +1,43 @@
 /**
- * The adapter's internal, normalised view of `mcp_config.json`. Every accepted input shape
- * (and the predecessor's field names) is turned into this one model by `load-config.ts`, so
- * nothing downstream knows which spelling a user wrote.
+ * The adapter's internal, normalised view of the config. Every accepted input shape (Claude
+ * Desktop / Cursor `mcpServers`, VS Code `servers` + `inputs`, the predecessor's field names)
+ * becomes this one model in `normalise.ts`, so nothing downstream knows which spelling a user
+ * wrote.
  */
+import type { LogComponent, LogLevelName } from './document.js';
 
 export type Framing = 'auto' | 'ndjson' | 'content-length';
+export type AuthMethod = 'none' | 'azure_default' | 'azure_obo' | 'oauth2_bearer';
+export type AuthLevel = 'anonymous' | 'function' | 'admin';
 
 export interface SessionLimits {
   /** Most live sessions of this server on one instance. */
   maxConcurrent: number;
   idleTimeoutMs: number;
   maxLifetimeMs: number;
+}
+
+/** Who may call the endpoint. */
+export type CallerAuth =
+  | { type: 'function_key' }
+  | { type: 'none' }
+  | { type: 'entra'; tenantId?: string; audience?: string; requiredScopes: string[] }
+  | { type: 'oauth2'; issuer?: string; audience?: string; jwksUri?: string; requiredScopes: string[] };
+
+/** What the child receives. */
+export type ChildCredentials =
+  | { type: 'none' }
+  | { type: 'managed_identity'; scopes: string[] }
+  | { type: 'on_behalf_of'; scopes: string[]; clientId?: string; clientSecret?: string; tenantId?: string }
+  | { type: 'user_token' };
+
+export interface ServerAuth {
+  /** The predecessor's method, kept for the child environment contract and messages. */
+  method: AuthMethod;
+  caller: CallerAuth;
+  child: ChildCredentials;
+  /** Also put the caller's own token into the child's environment (token passthrough, opt-in). */
+  forwardUserToken: boolean;
 }
 
 export interface ServerConfig {
@@ -26,21 +53,42 @@ export interface ServerConfig {
   restartOnFailure: boolean;
   maxRestarts: number;
   isDefault: boolean;
+  authLevel: AuthLevel;
+  allowedOrigins: string[];
   sessions: SessionLimits;
-  authMethod: 'none' | 'azure_default' | 'azure_obo' | 'oauth2_bearer';
+  auth: ServerAuth;
+}
+
+export interface SkippedServer {
+  name: string;
+  type: string;
+  reason: string;
+}
+
+export interface DeploymentSettings {
+  instanceMemoryMb: 512 | 2048 | 4096;
+  maximumInstanceCount: number;
+  alwaysReadyInstances: number;
+  childMemoryMb: number;
 }
 
 export interface AdapterSettings {
+  /** Explicit per-instance cap; undefined means derived (deployed) or 50 (local). */
   maxSessions: number;
   maxBodyBytes: number;
   allowedOrigins: string[];
   allowedHosts: string[];
+  publicBaseUrl?: string;
   shutdownGraceMs: number;
+  logLevels: Partial<Record<LogComponent, LogLevelName>>;
 }
 
 export interface AdapterConfig {
   /** Absolute path of the file the config came from (for error messages and relative paths). */
   sourcePath: string;
   servers: Map<string, ServerConfig>;
+  /** Remote (http/sse) entries: reported, not served. */
+  skipped: SkippedServer[];
   adapter: AdapterSettings;
+  deployment: DeploymentSettings;
 }

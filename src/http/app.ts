@@ -1,3 +1,4 @@
+import { ConfigError, type ConfigIssue } from '../config/errors.js';
 import type { AdapterConfig, ServerConfig } from '../config/model.js';
 import type { Logger } from '../observability/logger.js';
 import type { SessionManager } from '../session/session-manager.js';
@@ -29,12 +30,18 @@ export function defaultServer(config: AdapterConfig): ServerConfig | undefined {
  * (liveness, no details) and `/status` (session and child counts per server, never ids).
  */
 export function createApp(options: AppOptions): FetchHandler {
-  const { config, sessions, logger } = options;
+  const { config, sessions } = options;
+  const logger = options.logger.child({ component: 'http' });
+  assertServable(config);
+  const publicUrl = config.adapter.publicBaseUrl ? new URL(config.adapter.publicBaseUrl) : undefined;
   const policy: OriginPolicy = {
     boundToLoopback: options.boundToLoopback,
-    allowedOrigins: config.adapter.allowedOrigins,
-    allowedHosts: config.adapter.allowedHosts,
+    allowedOrigins: [...config.adapter.allowedOrigins, ...(publicUrl ? [publicUrl.origin] : [])],
+    allowedHosts: [...config.adapter.allowedHosts, ...(publicUrl ? [publicUrl.host] : [])],
   };
+  // A server's own allowed origins add to the adapter-wide ones, for its endpoint only.
+  const policyFor = (server: ServerConfig): OriginPolicy =>
+    server.allowedOrigins.length === 0 ? policy : { ...policy, allowedOrigins: [...policy.allowedOrigins, ...server.allowedOrigins] };
   const endpointContext = { sessions, maxBodyBytes: config.adapter.maxBodyBytes, logger };
 
   return async (request) => {
@@ -43,15 +50,16 @@ export function createApp(options: AppOptions): FetchHandler {
     const hostProblem = checkHost(host, policy);
     if (hostProblem) return rpcErrorResponse(403, `Forbidden: ${hostProblem}`);
     const origin = request.headers.get('origin');
-    const originProblem = checkOrigin(origin, host, policy);
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    const server = serverFor(path);
+    const originProblem = checkOrigin(origin, host, server ? policyFor(server) : policy);
     if (originProblem) return rpcErrorResponse(403, `Forbidden: ${originProblem}`);
     const cors = origin ? corsHeaders(origin) : {};
     if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: cors });
 
-    const path = url.pathname.replace(/\/+$/, '') || '/';
     let response: Response;
     try {
-      response = await route(path, request);
+      response = server ? await handleMcpRequest(request, server, endpointContext) : await route(path);
     } catch (error) {
       logger.error('request failed', { path, error: (error as Error).stack ?? String(error) });
       response = rpcErrorResponse(500, 'Internal error in the adapter; see its log');
@@ -60,23 +68,22 @@ export function createApp(options: AppOptions): FetchHandler {
     return response;
   };
 
-  async function route(path: string, request: Request): Promise<Response> {
+  /** The server an `/mcp` or `/mcp/<name>` path addresses, if it exists. */
+  function serverFor(path: string): ServerConfig | undefined {
+    if (path === '/mcp') return defaultServer(config);
+    const match = /^\/mcp\/([^/]+)$/.exec(path);
+    return match ? config.servers.get(safeDecode(match[1]!)) : undefined;
+  }
+
+  async function route(path: string): Promise<Response> {
     if (path === '/health') return health();
     if (path === '/status') return Response.json({ servers: sessions.stats(), sessions: sessions.size });
     if (path === '/mcp') {
-      const server = defaultServer(config);
-      if (!server) {
-        const endpoints = [...config.servers.keys()].map((name) => `/mcp/${name}`);
-        return rpcErrorResponse(404, `Not Found: several servers are configured and none is the default; use one of ${endpoints.join(', ')}`);
-      }
-      return handleMcpRequest(request, server, endpointContext);
+      const endpoints = [...config.servers.keys()].map((name) => `/mcp/${name}`);
+      return rpcErrorResponse(404, `Not Found: several servers are configured and none is the default; use one of ${endpoints.join(', ')}`);
     }
     const match = /^\/mcp\/([^/]+)$/.exec(path);
-    if (match) {
-      const server = config.servers.get(decodeURIComponent(match[1]!));
-      if (!server) return rpcErrorResponse(404, `Not Found: no MCP server named "${decodeURIComponent(match[1]!)}"`);
-      return handleMcpRequest(request, server, endpointContext);
-    }
+    if (match) return rpcErrorResponse(404, `Not Found: no MCP server named "${safeDecode(match[1]!)}"`);
     return plainErrorResponse(404, 'not_found', `No route for ${path}`);
   }
 
@@ -86,6 +93,29 @@ export function createApp(options: AppOptions): FetchHandler {
     const alive = stats.reduce((sum, entry) => sum + entry.childrenAlive, 0);
     const status = alive === live ? 'ok' : 'degraded';
     return Response.json({ status, sessions: live, childrenAlive: alive }, { status: status === 'ok' ? 200 : 503 });
+  }
+}
+
+/**
+ * Refuses, at start-up, what this version cannot serve safely: an auth method that verifies
+ * callers or gives the child credentials would otherwise be served without doing so.
+ */
+export function assertServable(config: AdapterConfig): void {
+  const issues: ConfigIssue[] = [];
+  for (const server of config.servers.values()) {
+    const { caller, child, method } = server.auth;
+    if ((caller.type !== 'function_key' && caller.type !== 'none') || child.type !== 'none') {
+      issues.push({ path: `/mcpServers/${server.name}/auth`, message: `auth method "${method}" (caller ${caller.type}, child ${child.type}) is not supported by this version of the adapter; it would be served without it, so it is refused` });
+    }
+  }
+  if (issues.length > 0) throw new ConfigError(config.sourcePath, issues);
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
   }
 }
 

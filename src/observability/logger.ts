@@ -1,7 +1,9 @@
 /**
  * A small structured logger. Records are one JSON object per line on stderr (stdout stays
- * free for hosts that use it). Callers pass facts as fields, never tokens or secrets: the
- * logger cannot know what a secret is, so the rule is on the call sites.
+ * free for hosts and the CLI). Levels can differ per component (`config`, `process`,
+ * `session`, `http`, `auth`), so a user can turn on auth debugging alone. Callers pass facts as
+ * fields, never tokens or secrets: the logger cannot know what a secret is, so the rule is on
+ * the call sites.
  */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
@@ -15,7 +17,7 @@ export interface Logger {
   info(message: string, fields?: LogFields): void;
   warn(message: string, fields?: LogFields): void;
   error(message: string, fields?: LogFields): void;
-  /** A logger whose records carry `fields` too. */
+  /** A logger whose records carry `fields` too; a `component` field selects that component's level. */
   child(fields: LogFields): Logger;
 }
 
@@ -26,10 +28,21 @@ export function parseLogLevel(value: string | undefined, fallback: LogLevel = 'i
 
 const stderrSink: LogSink = (record) => process.stderr.write(`${JSON.stringify(record)}\n`);
 
-export function createLogger(options: { level?: LogLevel; sink?: LogSink; fields?: LogFields } = {}): Logger {
-  const threshold = rank[options.level ?? 'info'];
+export interface LoggerOptions {
+  /** Level of every component without its own. */
+  level?: LogLevel;
+  /** Levels per component (`default` is the same as `level`). */
+  levels?: Partial<Record<string, LogLevel>>;
+  sink?: LogSink;
+  fields?: LogFields;
+}
+
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const levels: Partial<Record<string, LogLevel>> & { default: LogLevel } = { ...options.levels, default: options.level ?? options.levels?.default ?? 'info' };
   const sink = options.sink ?? stderrSink;
   const base = options.fields ?? {};
+  const component = typeof base.component === 'string' ? base.component : undefined;
+  const threshold = rank[(component !== undefined ? levels[component] : undefined) ?? levels.default];
   const emit = (level: Exclude<LogLevel, 'silent'>, message: string, fields?: LogFields) => {
     if (rank[level] < threshold) return;
     sink({ time: new Date().toISOString(), level, message, ...base, ...fields });
@@ -39,6 +52,6 @@ export function createLogger(options: { level?: LogLevel; sink?: LogSink; fields
     info: (message, fields) => emit('info', message, fields),
     warn: (message, fields) => emit('warn', message, fields),
     error: (message, fields) => emit('error', message, fields),
-    child: (fields) => createLogger({ level: options.level, sink, fields: { ...base, ...fields } }),
+    child: (fields) => createLogger({ levels, level: levels.default, sink, fields: { ...base, ...fields } }),
   };
 }

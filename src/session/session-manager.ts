@@ -25,9 +25,13 @@ export class SessionManager {
 
   constructor(
     private readonly config: AdapterConfig,
-    private readonly logger: Logger,
+    logger: Logger,
     private readonly hostEnv: NodeJS.ProcessEnv = process.env,
-  ) {}
+  ) {
+    this.logger = logger.child({ component: 'session' });
+  }
+
+  private readonly logger: Logger;
 
   /**
    * Starts a child for `server`, forwards the client's `initialize` and waits for its answer.
@@ -107,7 +111,7 @@ export class SessionManager {
 
   private async spawn(server: ServerConfig, logger: Logger): Promise<StdioChild> {
     try {
-      return await StdioChild.start({ server, logger, hostEnv: this.hostEnv, shutdownGraceMs: this.config.adapter.shutdownGraceMs });
+      return await StdioChild.start({ server, logger: logger.child({ component: 'process' }), hostEnv: this.hostEnv, shutdownGraceMs: this.config.adapter.shutdownGraceMs });
     } catch (error) {
       if (error instanceof CommandNotFoundError) throw new ChildStartError(error.message, 'not_found');
       if (error instanceof SpawnError) throw new ChildStartError(error.message, 'spawn_failed');

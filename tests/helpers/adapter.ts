@@ -25,7 +25,7 @@ export async function startAdapter(configDocument: unknown, options: { hostEnv?:
   const dir = mkdtempSync(path.join(tmpdir(), 'mcp-adapter-test-'));
   const file = path.join(dir, 'mcp_config.json');
   writeFileSync(file, JSON.stringify(configDocument, null, 2));
-  const config = loadConfigFile(file);
+  const { config } = loadConfigFile(file, { resolveFrom: options.hostEnv ?? process.env });
   const logs: LogFields[] = [];
   const logger = createLogger({ level: 'debug', sink: (record) => logs.push(record) });
   const running = await startNodeHost({ config, logger, port: 0, host: '127.0.0.1', hostEnv: options.hostEnv });

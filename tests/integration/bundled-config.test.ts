@@ -8,7 +8,7 @@ import { connectClient, textOf } from '../helpers/clients.js';
 import { repoRoot } from '../helpers/adapter.js';
 
 test('the bundled mcp_config.json serves a safe server on /mcp, with no network needed', async () => {
-  const config = loadConfigFile(path.join(repoRoot, 'mcp_config.json'));
+  const { config } = loadConfigFile(path.join(repoRoot, 'mcp_config.json'), { resolveFrom: process.env });
   const host = await startNodeHost({ config, logger: createLogger({ level: 'silent' }), port: 0, host: '127.0.0.1' });
   try {
     const client = await connectClient('v2', new URL('/mcp', host.url));

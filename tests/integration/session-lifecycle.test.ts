@@ -140,7 +140,7 @@ describe('session lifecycle', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'mcp-main-test-'));
     const configPath = path.join(dir, 'mcp_config.json');
     writeFileSync(configPath, JSON.stringify({ mcpServers: { fixture: nodeFixtureServer() } }));
-    const main = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/adapter/node/main.ts')], {
+    const main = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts'), 'serve'], {
       cwd: repoRoot,
       env: { ...process.env, MCP_CONFIG_PATH: configPath, PORT: '0', HOST: '127.0.0.1' },
       stdio: ['ignore', 'ignore', 'pipe'],

@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+/**
+ * `mcp-stdio-adapter validate [file]`, `plan [file] [--json] [--out file]`, `serve [options]`.
+ * `npm start` runs `serve`. Exit codes: 0 success, 1 invalid config, 2 usage error.
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError, formatIssue } from '../config/errors.js';
+import { discoverConfigPath, loadConfigFile } from '../config/load-config.js';
+import { planDeployment, PlanError } from '../deployment/plan.js';
+import { serve } from '../serve.js';
+import { formatPlan } from './format-plan.js';
+
+const USAGE = `Usage: mcp-stdio-adapter <command> [options]
+
+Commands:
+  validate [file]              Check a config (default: MCP_CONFIG_PATH or mcp_config.json); lists every error at once.
+  plan [file] [--json] [--out file]
+                               Show the deployment plan the config implies (settings, secrets, roles, Entra, scale).
+  serve [--config file] [--port n] [--host h]
+                               Serve the config over Streamable HTTP (defaults: MCP_CONFIG_PATH, PORT=7071, HOST=127.0.0.1).
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(USAGE);
+    return command ? 0 : 2;
+  }
+  if (command === 'validate') {
+    const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} });
+    const file = discoverConfigPath({ explicitPath: positionals[0], env: process.env, appRoot: process.cwd() });
+    const loaded = loadConfigFile(file);
+    const names = [...loaded.config.servers.keys()];
+    process.stdout.write(`${path.relative(process.cwd(), file) || file} is valid: ${names.length} server(s): ${names.join(', ')}\n`);
+    for (const warning of loaded.warnings) process.stdout.write(`warning: ${formatIssue(file, warning)}\n`);
+    return 0;
+  }
+  if (command === 'plan') {
+    const { positionals, values } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean' }, out: { type: 'string' } } });
+    const file = discoverConfigPath({ explicitPath: positionals[0], env: process.env, appRoot: process.cwd() });
+    const plan = planDeployment(loadConfigFile(file));
+    const json = `${JSON.stringify(plan, null, 2)}\n`;
+    if (values.out) writeFileSync(values.out, json);
+    process.stdout.write(values.json ? json : formatPlan(plan));
+    return 0;
+  }
+  if (command === 'serve') {
+    const { values } = parseArgs({ args: rest, options: { config: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } } });
+    const port = values.port === undefined ? undefined : Number(values.port);
+    if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) throw new UsageError(`--port must be a port number, got "${values.port}"`);
+    const running = await serve({ config: values.config, port, host: values.host });
+    const names = [...running.loaded.config.servers.keys()];
+    process.stderr.write(`\nMCP adapter listening on ${running.url}/mcp  (servers: ${names.map((n) => `/mcp/${n}`).join(', ')})\n\n`);
+    let stopping = false;
+    const stop = () => {
+      if (stopping) return;
+      stopping = true;
+      running.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    return new Promise<number>(() => {});
+  }
+  throw new UsageError(`unknown command "${command}"`);
+}
+
+class UsageError extends Error {}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof ConfigError || error instanceof PlanError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
+      process.exit(2);
+    }
+    process.stderr.write(`Failed: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);

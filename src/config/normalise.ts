@@ -1,0 +1,186 @@
+import path from 'node:path';
+import { isStdioServer, type AuthDocument, type ConfigDocument, type StdioServerDocument } from './document.js';
+import type { ConfigIssue } from './errors.js';
+import type { AdapterConfig, AuthLevel, CallerAuth, ChildCredentials, ServerAuth, ServerConfig, SkippedServer } from './model.js';
+
+const seconds = (value: number) => Math.round(value * 1000);
+
+export const DEFAULTS = {
+  startupTimeoutSeconds: 60,
+  requestTimeoutSeconds: 300,
+  maxRestarts: 3,
+  maxConcurrent: 20,
+  idleTimeoutSeconds: 1800,
+  maxLifetimeSeconds: 86400,
+  localMaxSessions: 50,
+  maxBodyBytes: 4 * 1024 * 1024,
+  shutdownGraceSeconds: 2,
+  instanceMemoryMb: 2048 as const,
+  maximumInstanceCount: 40,
+  childMemoryMb: 80,
+};
+
+export interface NormaliseResult {
+  config: AdapterConfig;
+  issues: ConfigIssue[];
+  warnings: ConfigIssue[];
+}
+
+/**
+ * Turns a schema-valid document (variables resolved or not) into the runtime model and checks
+ * the rules a JSON Schema cannot express. `hostEnv` supplies the predecessor's instance-wide
+ * MAX_CONCURRENT_SESSIONS and SESSION_TIMEOUT_SECONDS settings.
+ */
+export function normalise(document: ConfigDocument, sourcePath: string, hostEnv: NodeJS.ProcessEnv = {}): NormaliseResult {
+  const issues: ConfigIssue[] = [];
+  const warnings: ConfigIssue[] = [];
+  const baseDir = path.dirname(sourcePath);
+  const key = document.mcpServers ? 'mcpServers' : 'servers';
+  if (document.mcpServers && document.servers) {
+    issues.push({ path: '/servers', message: 'use either "mcpServers" (Claude Desktop / Cursor) or "servers" (VS Code), not both' });
+  }
+  if (!document.mcpServers && !document.servers) {
+    issues.push({ path: '', message: 'missing "mcpServers" (or VS Code\'s "servers"): list at least one STDIO MCP server' });
+  }
+  const instanceIdle = positiveNumber(hostEnv.SESSION_TIMEOUT_SECONDS);
+  const servers = new Map<string, ServerConfig>();
+  const skipped: SkippedServer[] = [];
+  for (const [name, entry] of Object.entries(document[key] ?? {})) {
+    const at = `/${key}/${name}`;
+    if (!isStdioServer(entry)) {
+      const type = entry.type ?? 'http';
+      skipped.push({ name, type, reason: `a remote ${type} server is already reachable over HTTP; there is nothing to adapt` });
+      warnings.push({ path: at, message: `skipped: "${name}" is a remote ${type} server, not a STDIO one; the adapter serves only STDIO servers` });
+      continue;
+    }
+    servers.set(name, normaliseServer(name, entry, at, baseDir, instanceIdle, issues, warnings));
+  }
+  if (servers.size === 0 && issues.length === 0) {
+    issues.push({ path: `/${key}`, message: `no STDIO server to serve${skipped.length ? ` (${skipped.length} remote server(s) skipped)` : ''}` });
+  }
+  const defaults = [...servers.values()].filter((server) => server.isDefault);
+  for (const server of defaults.slice(1)) {
+    issues.push({ path: `/${key}/${server.name}/default`, message: `only one server may be the default; "${defaults[0]!.name}" already is` });
+  }
+
+  const adapter = document.adapter ?? {};
+  const logLevel = adapter.log_level ?? 'info';
+  const deployment = document.deployment ?? {};
+  const config: AdapterConfig = {
+    sourcePath,
+    servers,
+    skipped,
+    adapter: {
+      maxSessions: adapter.max_sessions ?? positiveNumber(hostEnv.MAX_CONCURRENT_SESSIONS) ?? DEFAULTS.localMaxSessions,
+      maxBodyBytes: adapter.max_body_bytes ?? DEFAULTS.maxBodyBytes,
+      allowedOrigins: adapter.allowed_origins ?? [],
+      allowedHosts: adapter.allowed_hosts ?? [],
+      publicBaseUrl: adapter.public_base_url,
+      shutdownGraceMs: seconds(adapter.shutdown_grace_seconds ?? DEFAULTS.shutdownGraceSeconds),
+      logLevels: typeof logLevel === 'string' ? { default: logLevel } : logLevel,
+    },
+    deployment: {
+      instanceMemoryMb: deployment.instance_memory_mb ?? DEFAULTS.instanceMemoryMb,
+      maximumInstanceCount: deployment.maximum_instance_count ?? DEFAULTS.maximumInstanceCount,
+      alwaysReadyInstances: deployment.always_ready_instances ?? 0,
+      childMemoryMb: deployment.child_memory_mb ?? DEFAULTS.childMemoryMb,
+    },
+  };
+  return { config, issues, warnings };
+}
+
+function normaliseServer(
+  name: string,
+  server: StdioServerDocument,
+  at: string,
+  baseDir: string,
+  instanceIdle: number | undefined,
+  issues: ConfigIssue[],
+  warnings: ConfigIssue[],
+): ServerConfig {
+  const env = server.env ?? {};
+  // The predecessor read these two from the server's env block; they still set its limits.
+  const legacyMax = legacySetting(env, 'MAX_CONCURRENT_SESSIONS', `${at}/env`, issues);
+  const legacyIdle = legacySetting(env, 'SESSION_TIMEOUT_SECONDS', `${at}/env`, issues);
+  const auth = normaliseAuth(server.auth ?? {}, `${at}/auth`, issues, warnings);
+  const authLevel: AuthLevel = server.auth_level ?? (auth.caller.type === 'function_key' ? 'function' : 'anonymous');
+  if (auth.child.type !== 'none' && (auth.caller.type === 'none' || (auth.caller.type === 'function_key' && authLevel === 'anonymous'))) {
+    issues.push({
+      path: server.auth_level ? `${at}/auth_level` : `${at}/auth`,
+      message: `the endpoint would be anonymous while its child holds a credential (${auth.child.type}); use auth_level "function" or a caller that verifies tokens`,
+    });
+  }
+  return {
+    name,
+    command: server.command,
+    args: server.args ?? [],
+    env,
+    cwd: path.resolve(baseDir, server.cwd ?? server.working_dir ?? '.'),
+    framing: server.framing ?? 'auto',
+    startupTimeoutMs: seconds(server.startup_timeout_seconds ?? DEFAULTS.startupTimeoutSeconds),
+    requestTimeoutMs: seconds(server.request_timeout_seconds ?? server.timeout_seconds ?? DEFAULTS.requestTimeoutSeconds),
+    restartOnFailure: server.restart_on_failure ?? true,
+    maxRestarts: server.max_restarts ?? DEFAULTS.maxRestarts,
+    isDefault: server.default ?? false,
+    authLevel,
+    allowedOrigins: server.allowed_origins ?? [],
+    sessions: {
+      maxConcurrent: server.sessions?.max_concurrent ?? legacyMax ?? DEFAULTS.maxConcurrent,
+      idleTimeoutMs: seconds(server.sessions?.idle_timeout_seconds ?? legacyIdle ?? instanceIdle ?? DEFAULTS.idleTimeoutSeconds),
+      maxLifetimeMs: seconds(server.sessions?.max_lifetime_seconds ?? DEFAULTS.maxLifetimeSeconds),
+    },
+    auth,
+  };
+}
+
+/** Maps the predecessor's `method` (and the explicit `caller`/`child` overrides) onto the two questions. */
+function normaliseAuth(auth: AuthDocument, at: string, issues: ConfigIssue[], warnings: ConfigIssue[]): ServerAuth {
+  const method = auth.method ?? 'none';
+  const scopes = auth.azure_scopes ?? [];
+  const requiredScopes = auth.caller?.required_scopes ?? auth.oauth2_required_scopes ?? [];
+  const callerType = auth.caller?.type ?? ({ none: 'function_key', azure_default: 'function_key', azure_obo: 'entra', oauth2_bearer: 'oauth2' } as const)[method];
+  const childType =
+    auth.child?.type ??
+    ({ none: 'none', azure_default: 'managed_identity', azure_obo: 'on_behalf_of', oauth2_bearer: auth.forward_user_token ? 'user_token' : 'none' } as const)[method];
+  const childScopes = auth.child?.scopes ?? scopes;
+
+  let caller: CallerAuth;
+  if (callerType === 'entra') caller = { type: 'entra', tenantId: auth.azure_tenant_id, audience: auth.oauth2_audience, requiredScopes };
+  else if (callerType === 'oauth2') {
+    caller = { type: 'oauth2', issuer: auth.oauth2_issuer, audience: auth.oauth2_audience, jwksUri: auth.oauth2_jwks_uri, requiredScopes };
+    if (!auth.oauth2_issuer && !auth.oauth2_jwks_uri) issues.push({ path: at, message: 'oauth2 callers need "oauth2_issuer" (or "oauth2_jwks_uri") so their tokens can be verified' });
+  } else caller = { type: callerType };
+
+  let child: ChildCredentials;
+  if (childType === 'managed_identity') child = { type: 'managed_identity', scopes: childScopes };
+  else if (childType === 'on_behalf_of') {
+    child = { type: 'on_behalf_of', scopes: childScopes, clientId: auth.azure_client_id, clientSecret: auth.azure_client_secret, tenantId: auth.azure_tenant_id };
+    if (caller.type !== 'entra') issues.push({ path: at, message: 'On-Behalf-Of needs an Entra caller token to exchange: the caller must be "entra"' });
+  } else child = { type: childType };
+  if ((child.type === 'managed_identity' || child.type === 'on_behalf_of') && child.scopes.length === 0) {
+    warnings.push({ path: at, message: `no "azure_scopes": the child may request tokens for any scope its ${child.type === 'on_behalf_of' ? 'On-Behalf-Of exchange' : 'identity'} allows; list the scopes it needs` });
+  }
+  const forwardUserToken = auth.forward_user_token ?? false;
+  if (forwardUserToken) {
+    if (caller.type === 'function_key' || caller.type === 'none') {
+      warnings.push({ path: `${at}/forward_user_token`, message: 'forward_user_token has no effect: callers of this endpoint present no user token' });
+    } else {
+      warnings.push({ path: `${at}/forward_user_token`, message: 'forward_user_token passes the caller\'s own token to the child (token passthrough, which the MCP spec forbids); prefer On-Behalf-Of' });
+    }
+  }
+  return { method, caller, child, forwardUserToken };
+}
+
+function positiveNumber(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const number = Number(value);
+  return Number.isFinite(number) && number > 0 ? number : undefined;
+}
+
+function legacySetting(env: Record<string, string>, name: string, at: string, issues: ConfigIssue[]): number | undefined {
+  const value = env[name];
+  if (value === undefined || /\$\{/.test(value)) return undefined;
+  const number = positiveNumber(value);
+  if (number === undefined) issues.push({ path: `${at}/${name}`, message: `${name} must be a positive number (got ${JSON.stringify(value)})` });
+  return number;
+}

@@ -1,0 +1,205 @@
+import type { ConfigIssue } from '../config/errors.js';
+import { formatIssue } from '../config/errors.js';
+import type { LoadedConfig } from '../config/load-config.js';
+import type { AuthLevel, SkippedServer } from '../config/model.js';
+import { inputSettingName, type VariableUse } from '../config/variables.js';
+
+/**
+ * The deployment plan: everything the infrastructure needs to know about a config, derived by
+ * one pure function so it can be tested without Azure. The azd `preprovision` hook writes it
+ * and the Bicep reads it. It names settings and secrets, never their values.
+ */
+export interface DeploymentPlan {
+  planVersion: 1;
+  servers: PlannedServer[];
+  skippedServers: SkippedServer[];
+  /** App settings and where their values come from. */
+  appSettings: PlannedSetting[];
+  /** Key Vault secrets to create; values come from the azd environment variable named. */
+  secrets: PlannedSecret[];
+  /** Role assignments the config calls for, on the deployment's own resources (the static ones live in the Bicep). */
+  roleAssignments: PlannedRole[];
+  identity: { childUsesManagedIdentity: boolean; managedIdentityScopes: string[] };
+  /** Entra app registration for On-Behalf-Of, or null when no server uses it. */
+  entra: PlannedEntra | null;
+  scale: PlannedScale;
+  warnings: string[];
+}
+
+export interface PlannedServer {
+  name: string;
+  endpoint: string;
+  default: boolean;
+  authLevel: AuthLevel;
+  authMethod: string;
+  caller: string;
+  child: string;
+}
+
+export type PlannedSetting =
+  | { name: string; source: 'azd_env'; azdEnvName: string; usedAt: string[] }
+  | { name: string; source: 'key_vault'; secretName: string; usedAt: string[] }
+  | { name: string; source: 'fixed'; value: string; reason: string };
+
+export interface PlannedSecret {
+  secretName: string;
+  appSetting: string;
+  azdEnvName: string;
+  usedAt: string[];
+}
+
+export interface PlannedRole {
+  role: string;
+  roleDefinitionId: string;
+  scope: 'keyVault';
+  reason: string;
+}
+
+export interface PlannedEntra {
+  servers: string[];
+  /** Scopes the adapter exchanges caller tokens for. */
+  oboScopes: string[];
+  /** Scopes callers' tokens must hold. */
+  requiredCallerScopes: string[];
+  /** `federated_credential` (the managed identity; no secret) or `client_secret` (from Key Vault). */
+  credential: 'federated_credential' | 'client_secret';
+}
+
+export interface PlannedScale {
+  instanceMemoryMb: number;
+  maximumInstanceCount: number;
+  alwaysReadyInstances: number;
+  childMemoryMb: number;
+  /** Sessions one instance takes (the adapter's per-instance cap). */
+  sessionsPerInstance: number;
+  /** Flex Consumption HTTP concurrency per instance: equal to the session cap, so the platform scales out before sessions are refused. */
+  httpPerInstanceConcurrency: number;
+}
+
+export class PlanError extends Error {
+  readonly code = 'plan_invalid';
+  constructor(readonly file: string, readonly issues: ConfigIssue[]) {
+    super(`Cannot plan a deployment of ${file}:\n${issues.map((issue) => `  - ${formatIssue(file, issue)}`).join('\n')}`);
+    this.name = 'PlanError';
+  }
+}
+
+/** Memory an instance keeps for the Functions host and the adapter itself. */
+const HOST_RESERVED_MB = 256;
+const KEY_VAULT_SECRETS_USER = '4633458b-17de-408a-b874-0445c86b69e6';
+/** Settings the platform or the adapter own; a config variable must not take these names. */
+const RESERVED_SETTING = /^(WEBSITE_|FUNCTIONS_|AzureWebJobs|APPSETTING_|SCM_|AZURE_FUNCTIONS_|APPLICATIONINSIGHTS_|MCP_ADAPTER_|PATH$|HOME$)/i;
+
+/**
+ * Key Vault secret names allow only letters, digits and `-`: `_` and any other character
+ * become `-`, and inputs get an `input-` prefix. Names are case-insensitive in Key Vault, so
+ * two config names that map to the same secret name are an error.
+ */
+export function keyVaultSecretName(use: Pick<VariableUse, 'kind' | 'name'>): string {
+  const base = use.name.replace(/[^A-Za-z0-9-]/g, '-');
+  return use.kind === 'input' ? `input-${base}` : base;
+}
+
+export function sessionsPerInstance(memoryMb: number, childMemoryMb: number): number {
+  return Math.max(1, Math.floor((memoryMb - HOST_RESERVED_MB) / childMemoryMb));
+}
+
+export function planDeployment(loaded: LoadedConfig): DeploymentPlan {
+  const { config, variables, document } = loaded;
+  const issues: ConfigIssue[] = [];
+  const settings = new Map<string, PlannedSetting>();
+  const secrets = new Map<string, PlannedSecret>();
+  const secretNames = new Map<string, string>();
+
+  for (const use of variables) {
+    if (use.kind === 'workspaceFolder') continue;
+    const setting = use.kind === 'input' ? inputSettingName(use.name) : use.name;
+    if (RESERVED_SETTING.test(setting)) {
+      issues.push({ path: use.path, message: `${use.text} would set the app setting ${setting}, which the platform or the adapter owns; choose another name` });
+      continue;
+    }
+    const existing = settings.get(setting);
+    if (use.secret) {
+      if (existing && existing.source !== 'key_vault') {
+        issues.push({ path: use.path, message: `${setting} is used both as a secret and as a plain setting; use one kind` });
+        continue;
+      }
+      const secretName = keyVaultSecretName(use);
+      const clash = secretNames.get(secretName.toLowerCase());
+      if (clash && clash !== setting) {
+        issues.push({ path: use.path, message: `${use.text} maps to the Key Vault secret "${secretName}", which ${clash} already maps to (Key Vault names are case-insensitive and have no '_'); rename one` });
+        continue;
+      }
+      secretNames.set(secretName.toLowerCase(), setting);
+      if (existing && existing.source === 'key_vault') existing.usedAt.push(use.path);
+      else settings.set(setting, { name: setting, source: 'key_vault', secretName, usedAt: [use.path] });
+      const secret = secrets.get(secretName);
+      if (secret) secret.usedAt.push(use.path);
+      else secrets.set(secretName, { secretName, appSetting: setting, azdEnvName: setting, usedAt: [use.path] });
+    } else {
+      if (existing && existing.source === 'key_vault') {
+        issues.push({ path: use.path, message: `${setting} is used both as a secret and as a plain setting; use one kind` });
+        continue;
+      }
+      if (existing && existing.source === 'azd_env') existing.usedAt.push(use.path);
+      else settings.set(setting, { name: setting, source: 'azd_env', azdEnvName: setting, usedAt: [use.path] });
+    }
+  }
+  if (issues.length > 0) throw new PlanError(config.sourcePath, issues);
+
+  const deployment = config.deployment;
+  const perInstance = document.adapter?.max_sessions ?? sessionsPerInstance(deployment.instanceMemoryMb, deployment.childMemoryMb);
+  const fixed: PlannedSetting[] = [
+    { name: 'MCP_ADAPTER_MAX_SESSIONS', source: 'fixed', value: String(perInstance), reason: 'per-instance session cap, equal to the HTTP concurrency the platform scales out at' },
+  ];
+
+  const servers = [...config.servers.values()];
+  const managedIdentityServers = servers.filter((server) => server.auth.child.type === 'managed_identity');
+  const oboServers = servers.filter((server) => server.auth.child.type === 'on_behalf_of');
+  const union = (lists: string[][]) => [...new Set(lists.flat())].sort();
+
+  let entra: PlannedEntra | null = null;
+  if (oboServers.length > 0) {
+    const usesSecret = oboServers.some((server) => server.auth.child.type === 'on_behalf_of' && server.auth.child.clientSecret !== undefined);
+    entra = {
+      servers: oboServers.map((server) => server.name),
+      oboScopes: union(oboServers.map((server) => (server.auth.child.type === 'on_behalf_of' ? server.auth.child.scopes : []))),
+      requiredCallerScopes: union(oboServers.map((server) => (server.auth.caller.type === 'entra' ? server.auth.caller.requiredScopes : []))),
+      credential: usesSecret ? 'client_secret' : 'federated_credential',
+    };
+  }
+
+  return {
+    planVersion: 1,
+    servers: servers.map((server) => ({
+      name: server.name,
+      endpoint: `/mcp/${server.name}`,
+      default: server.isDefault || servers.length === 1,
+      authLevel: server.authLevel,
+      authMethod: server.auth.method,
+      caller: server.auth.caller.type,
+      child: server.auth.child.type,
+    })),
+    skippedServers: config.skipped,
+    appSettings: [...fixed, ...[...settings.values()].sort((a, b) => a.name.localeCompare(b.name))],
+    secrets: [...secrets.values()].sort((a, b) => a.secretName.localeCompare(b.secretName)),
+    roleAssignments:
+      secrets.size > 0
+        ? [{ role: 'Key Vault Secrets User', roleDefinitionId: KEY_VAULT_SECRETS_USER, scope: 'keyVault', reason: 'the app resolves Key Vault references to the config\'s secrets' }]
+        : [],
+    identity: {
+      childUsesManagedIdentity: managedIdentityServers.length > 0,
+      managedIdentityScopes: union(managedIdentityServers.map((server) => (server.auth.child.type === 'managed_identity' ? server.auth.child.scopes : []))),
+    },
+    entra,
+    scale: {
+      instanceMemoryMb: deployment.instanceMemoryMb,
+      maximumInstanceCount: deployment.maximumInstanceCount,
+      alwaysReadyInstances: deployment.alwaysReadyInstances,
+      childMemoryMb: deployment.childMemoryMb,
+      sessionsPerInstance: perInstance,
+      httpPerInstanceConcurrency: perInstance,
+    },
+    warnings: loaded.warnings.map((warning) => `${warning.path || '/'}: ${warning.message}`),
+  };
+}

@@ -1,0 +1,49 @@
+import path from 'node:path';
+import { startNodeHost, type RunningNodeHost } from './adapter/node/node-host.js';
+import type { ConfigDocument } from './config/document.js';
+import { configFromDocument, discoverConfigPath, loadConfigFile, type LoadedConfig } from './config/load-config.js';
+import { createLogger, parseLogLevel, type Logger } from './observability/logger.js';
+
+export interface ServeOptions {
+  /** A config file path, or a config object (same schema, same validation). Default: discovery. */
+  config?: string | ConfigDocument;
+  /** Folder relative paths in a config object resolve against (default: the current folder). */
+  baseDir?: string;
+  port?: number;
+  host?: string;
+  /** The environment variables resolve from and children take their baseline from. */
+  env?: NodeJS.ProcessEnv;
+  logger?: Logger;
+}
+
+/** Loads a config for serving: variables resolved from `env` (and a `.env` beside the config). */
+export function loadForServing(options: Pick<ServeOptions, 'config' | 'baseDir' | 'env'> = {}): LoadedConfig {
+  const env = options.env ?? process.env;
+  const load = { resolveFrom: env, hostEnv: env };
+  if (typeof options.config === 'object') {
+    return configFromDocument(options.config, path.join(path.resolve(options.baseDir ?? '.'), 'mcp_config.json'), load);
+  }
+  const file = discoverConfigPath({ explicitPath: options.config, env, appRoot: path.resolve(options.baseDir ?? '.') });
+  return loadConfigFile(file, load);
+}
+
+/**
+ * Serves a config with the node:http host: the programmatic counterpart of `npm start`
+ * (and of the predecessor's `MCPFunctionApp(mcp_server=...)`).
+ */
+export async function serve(options: ServeOptions = {}): Promise<RunningNodeHost & { loaded: LoadedConfig }> {
+  const env = options.env ?? process.env;
+  const loaded = loadForServing(options);
+  const levels = { ...loaded.config.adapter.logLevels };
+  if (env.LOG_LEVEL) levels.default = parseLogLevel(env.LOG_LEVEL);
+  const logger = options.logger ?? createLogger({ levels, fields: {} });
+  for (const warning of loaded.warnings) logger.child({ component: 'config' }).warn(warning.message, { path: warning.path });
+  const running = await startNodeHost({
+    config: loaded.config,
+    logger,
+    port: options.port ?? Number(env.PORT ?? 7071),
+    host: options.host ?? env.HOST ?? '127.0.0.1',
+    hostEnv: env,
+  });
+  return { ...running, loaded };
+}
