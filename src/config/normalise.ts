@@ -71,7 +71,9 @@ export function normalise(document: ConfigDocument, sourcePath: string, hostEnv:
     servers,
     skipped,
     adapter: {
-      maxSessions: adapter.max_sessions ?? positiveNumber(hostEnv.MAX_CONCURRENT_SESSIONS) ?? DEFAULTS.localMaxSessions,
+      // The deployment sets MCP_ADAPTER_MAX_SESSIONS from the plan; MAX_CONCURRENT_SESSIONS is the predecessor's name.
+      maxSessions:
+        adapter.max_sessions ?? positiveNumber(hostEnv.MCP_ADAPTER_MAX_SESSIONS) ?? positiveNumber(hostEnv.MAX_CONCURRENT_SESSIONS) ?? DEFAULTS.localMaxSessions,
       maxBodyBytes: adapter.max_body_bytes ?? DEFAULTS.maxBodyBytes,
       allowedOrigins: adapter.allowed_origins ?? [],
       allowedHosts: adapter.allowed_hosts ?? [],

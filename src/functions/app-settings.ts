@@ -1,0 +1,26 @@
+/**
+ * Every app setting the deployed runtime reads, with who sets it. Settings the host itself uses
+ * have names of their own (`MCP_ADAPTER_*`), distinct from the child environment contract
+ * (where `AZURE_CLIENT_ID` means the OBO app registration). The infra tests check that the
+ * Bicep sets each `required` one; the config's own settings come from the deployment plan.
+ */
+export interface AppSettingSpec {
+  name: string;
+  /** `bicep`: the infrastructure must set it; `platform`: Azure sets it; `optional`: documented, defaulted. */
+  setBy: 'bicep' | 'platform' | 'optional';
+  purpose: string;
+}
+
+export const RUNTIME_APP_SETTINGS: AppSettingSpec[] = [
+  { name: 'MCP_ADAPTER_MAX_SESSIONS', setBy: 'bicep', purpose: 'per-instance session cap (from the plan: instance memory / child memory), equal to the HTTP per-instance concurrency' },
+  { name: 'MCP_ADAPTER_IDENTITY_CLIENT_ID', setBy: 'bicep', purpose: "client id of the app's user-assigned managed identity (the adapter's own Azure access)" },
+  { name: 'MCP_ADAPTER_SESSION_KEY', setBy: 'bicep', purpose: 'key material for tamper-proof session state (a Key Vault reference; created once per azd environment)' },
+  { name: 'MCP_ADAPTER_STORAGE_ACCOUNT', setBy: 'bicep', purpose: "name of the deployment's storage account, for the shared session store" },
+  { name: 'MCP_ADAPTER_TENANT_ID', setBy: 'bicep', purpose: 'tenant of the deployment (Entra token validation)' },
+  { name: 'MCP_ADAPTER_OBO_CLIENT_ID', setBy: 'optional', purpose: 'client id of the Entra app registration for On-Behalf-Of (set only when a server uses azure_obo)' },
+  { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', setBy: 'bicep', purpose: 'telemetry destination' },
+  { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', setBy: 'bicep', purpose: 'Entra authentication for telemetry (Authorization=AAD;ClientId=<identity>)' },
+  { name: 'WEBSITE_HOSTNAME', setBy: 'platform', purpose: "the site's default host name, allowed in Host/Origin checks" },
+  { name: 'MCP_CONFIG_PATH', setBy: 'optional', purpose: 'config file to serve (default: mcp_config.json in the app root)' },
+  { name: 'LOG_LEVEL', setBy: 'optional', purpose: "overrides the config's default log level" },
+];
