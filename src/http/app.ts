@@ -12,6 +12,8 @@ export interface AppOptions {
   logger: Logger;
   /** Whether the host listens on loopback only (local development). */
   boundToLoopback: boolean;
+  /** The site's own host names (on Azure, WEBSITE_HOSTNAME): allowed as Host and as Origin. */
+  siteHostNames?: string[];
 }
 
 export type FetchHandler = (request: Request) => Promise<Response>;
@@ -34,10 +36,11 @@ export function createApp(options: AppOptions): FetchHandler {
   const logger = options.logger.child({ component: 'http' });
   assertServable(config);
   const publicUrl = config.adapter.publicBaseUrl ? new URL(config.adapter.publicBaseUrl) : undefined;
+  const siteHosts = options.siteHostNames ?? [];
   const policy: OriginPolicy = {
     boundToLoopback: options.boundToLoopback,
-    allowedOrigins: [...config.adapter.allowedOrigins, ...(publicUrl ? [publicUrl.origin] : [])],
-    allowedHosts: [...config.adapter.allowedHosts, ...(publicUrl ? [publicUrl.host] : [])],
+    allowedOrigins: [...config.adapter.allowedOrigins, ...(publicUrl ? [publicUrl.origin] : []), ...siteHosts.map((name) => `https://${name}`)],
+    allowedHosts: [...config.adapter.allowedHosts, ...(publicUrl ? [publicUrl.host] : []), ...siteHosts],
   };
   // A server's own allowed origins add to the adapter-wide ones, for its endpoint only.
   const policyFor = (server: ServerConfig): OriginPolicy =>
@@ -70,7 +73,8 @@ export function createApp(options: AppOptions): FetchHandler {
 
   /** The server an `/mcp` or `/mcp/<name>` path addresses, if it exists. */
   function serverFor(path: string): ServerConfig | undefined {
-    if (path === '/mcp') return defaultServer(config);
+    // `/api/mcp` is the predecessor's endpoint (the Functions default route prefix).
+    if (path === '/mcp' || path === '/api/mcp') return defaultServer(config);
     const match = /^\/mcp\/([^/]+)$/.exec(path);
     return match ? config.servers.get(safeDecode(match[1]!)) : undefined;
   }
@@ -78,7 +82,7 @@ export function createApp(options: AppOptions): FetchHandler {
   async function route(path: string): Promise<Response> {
     if (path === '/health') return health();
     if (path === '/status') return Response.json({ servers: sessions.stats(), sessions: sessions.size });
-    if (path === '/mcp') {
+    if (path === '/mcp' || path === '/api/mcp') {
       const endpoints = [...config.servers.keys()].map((name) => `/mcp/${name}`);
       return rpcErrorResponse(404, `Not Found: several servers are configured and none is the default; use one of ${endpoints.join(', ')}`);
     }

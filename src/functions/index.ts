@@ -1,0 +1,25 @@
+/**
+ * The Azure Functions entry (package.json `main`). Loads the config with variables resolved
+ * from the app settings (Key Vault references arrive resolved), and registers the adapter.
+ * Reaping runs on in-process timers on every instance: a Functions timer trigger would fire
+ * on one instance only.
+ */
+import functions from '@azure/functions';
+import { createApp } from '../http/app.js';
+import { createLogger, parseLogLevel } from '../observability/logger.js';
+import { loadForServing } from '../serve.js';
+import { SessionManager } from '../session/session-manager.js';
+import { registerFunctions } from './register-functions.js';
+
+const loaded = loadForServing({ env: process.env, baseDir: process.cwd() });
+const levels = { ...loaded.config.adapter.logLevels };
+if (process.env.LOG_LEVEL) levels.default = parseLogLevel(process.env.LOG_LEVEL);
+const logger = createLogger({ levels });
+for (const warning of loaded.warnings) logger.child({ component: 'config' }).warn(warning.message, { path: warning.path });
+const sessions = new SessionManager(loaded.config, logger, process.env);
+const fetch = createApp({ config: loaded.config, sessions, logger, boundToLoopback: false, siteHostNames: siteHostNames(process.env) });
+registerFunctions(functions.app, { config: loaded.config, fetch, drain: () => sessions.drain() });
+
+function siteHostNames(env: NodeJS.ProcessEnv): string[] {
+  return [env.WEBSITE_HOSTNAME].filter((name): name is string => Boolean(name));
+}
