@@ -11,6 +11,7 @@ import { discoverConfigPath, loadConfigFile } from '../config/load-config.js';
 import { planDeployment, PlanError } from '../deployment/plan.js';
 import { serve } from '../serve.js';
 import { formatPlan } from './format-plan.js';
+import { smokeTest } from './smoke.js';
 
 const USAGE = `Usage: mcp-stdio-adapter <command> [options]
 
@@ -20,6 +21,9 @@ Commands:
                                Show the deployment plan the config implies (settings, secrets, roles, Entra, scale).
   serve [--config file] [--port n] [--host h]
                                Serve the config over Streamable HTTP (defaults: MCP_CONFIG_PATH, PORT=7071, HOST=127.0.0.1).
+  smoke <endpoint-url> [--key k] [--token t] [--tool name] [--args json]
+                               Initialize, list tools, call one, report (exit 1 on failure). The key and token
+                               may also come from MCP_FUNCTION_KEY and MCP_BEARER_TOKEN.
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -65,6 +69,35 @@ async function main(argv: string[]): Promise<number> {
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
     return new Promise<number>(() => {});
+  }
+  if (command === 'smoke') {
+    const { positionals, values } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: { key: { type: 'string' }, token: { type: 'string' }, tool: { type: 'string' }, args: { type: 'string' } },
+    });
+    if (positionals.length !== 1) throw new UsageError('smoke needs exactly one endpoint URL');
+    let endpoint: URL;
+    try {
+      endpoint = new URL(positionals[0]!);
+    } catch {
+      throw new UsageError(`not a URL: "${positionals[0]}"`);
+    }
+    let toolArguments: Record<string, unknown> | undefined;
+    try {
+      toolArguments = values.args === undefined ? undefined : (JSON.parse(values.args) as Record<string, unknown>);
+    } catch {
+      throw new UsageError('--args must be a JSON object');
+    }
+    const report = await smokeTest({
+      endpoint,
+      functionKey: values.key ?? process.env.MCP_FUNCTION_KEY,
+      token: values.token ?? process.env.MCP_BEARER_TOKEN,
+      tool: values.tool,
+      toolArguments,
+    });
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+    return report.ok ? 0 : 1;
   }
   throw new UsageError(`unknown command "${command}"`);
 }
