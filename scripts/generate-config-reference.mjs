@@ -282,17 +282,23 @@ export function replaceReference(readme, reference) {
   return readme.slice(0, start + START_MARKER.length) + body + readme.slice(end);
 }
 
-/** Where two texts first differ, as a short hint (line number, expected and actual line). */
+/** Where two texts first differ, as a short hint: line number, and both lines around the change. */
 function diffHint(expected, actual) {
   const want = expected.split('\n');
   const have = actual.split('\n');
-  for (let i = 0; i < Math.max(want.length, have.length); i++) {
-    if (want[i] !== have[i]) {
-      const show = (line) => (line === undefined ? '(no line)' : JSON.stringify(line.length > 160 ? `${line.slice(0, 160)}…` : line));
-      return `first difference at line ${i + 1} of the section:\n  expected: ${show(want[i])}\n  README:   ${show(have[i])}`;
-    }
-  }
-  return 'the sections differ';
+  let line = 0;
+  while (line < Math.max(want.length, have.length) && want[line] === have[line]) line++;
+  const a = want[line];
+  const b = have[line];
+  let column = 0;
+  while (a !== undefined && b !== undefined && column < a.length && a[column] === b[column]) column++;
+  const from = Math.max(0, column - 40);
+  const show = (text) => {
+    if (text === undefined) return '(no line)';
+    const part = text.slice(from, from + 120);
+    return `${from > 0 ? '…' : ''}${JSON.stringify(part)}${from + 120 < text.length ? '…' : ''}`;
+  };
+  return `first difference at line ${line + 1} of the marked section:\n  schema says: ${show(a)}\n  README has:  ${show(b)}`;
 }
 
 function main(args) {

@@ -43,6 +43,11 @@ export function normalise(document: ConfigDocument, sourcePath: string, hostEnv:
     issues.push({ path: '', message: 'missing "mcpServers" (or VS Code\'s "servers"): list at least one STDIO MCP server' });
   }
   const instanceIdle = positiveNumber(hostEnv.SESSION_TIMEOUT_SECONDS);
+  for (const [index, input] of (document.inputs ?? []).entries()) {
+    if (input.type === 'pickString' && !(input.options && input.options.length > 0)) {
+      issues.push({ path: `/inputs/${index}`, message: `the pickString input "${input.id}" needs "options" to pick from` });
+    }
+  }
   const servers = new Map<string, ServerConfig>();
   const skipped: SkippedServer[] = [];
   for (const [name, entry] of Object.entries(document[key] ?? {})) {
@@ -101,6 +106,11 @@ function normaliseServer(
   warnings: ConfigIssue[],
 ): ServerConfig {
   const env = server.env ?? {};
+  for (const [alias, main] of [['working_dir', 'cwd'], ['timeout_seconds', 'request_timeout_seconds']] as const) {
+    if (server[alias] !== undefined && server[main] !== undefined) {
+      issues.push({ path: `${at}/${alias}`, message: `"${alias}" is another name for "${main}"; give only one of them` });
+    }
+  }
   // The predecessor read these two from the server's env block; they still set its limits.
   const legacyMax = legacySetting(env, 'MAX_CONCURRENT_SESSIONS', `${at}/env`, issues);
   const legacyIdle = legacySetting(env, 'SESSION_TIMEOUT_SECONDS', `${at}/env`, issues);

@@ -10,11 +10,12 @@ import { createLogger, parseLogLevel } from '../observability/logger.js';
 import { loadForServing } from '../serve.js';
 import { SessionManager } from '../session/session-manager.js';
 import { registerFunctions } from './register-functions.js';
+import { enableAzureMonitor } from '../azure/azure-monitor.js';
 
 const loaded = loadForServing({ env: process.env, baseDir: process.cwd() });
 const levels = { ...loaded.config.adapter.logLevels };
 if (process.env.LOG_LEVEL) levels.default = parseLogLevel(process.env.LOG_LEVEL);
-const logger = createLogger({ levels });
+const logger = createLogger({ levels, sink: enableAzureMonitor(process.env) });
 for (const warning of loaded.warnings) logger.child({ component: 'config' }).warn(warning.message, { path: warning.path });
 const sessions = new SessionManager(loaded.config, logger, process.env);
 const fetch = createApp({ config: loaded.config, sessions, logger, boundToLoopback: false, siteHostNames: siteHostNames(process.env) });

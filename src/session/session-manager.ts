@@ -6,6 +6,7 @@ import { isResponse, type JsonRpcRequest, type JsonRpcResponse } from '../protoc
 import { CapacityError, ChildStartError } from './errors.js';
 import { Session, type EndReason, type Principal } from './session.js';
 import { mintSessionId } from './session-id.js';
+import { telemetry } from '../observability/telemetry.js';
 
 export interface ServerStats {
   sessions: number;
@@ -54,6 +55,7 @@ export class SessionManager {
       const version = (response.result as { protocolVersion?: string } | undefined)?.protocolVersion ?? '2025-03-26';
       const session = new Session(id, server, principal, child, version, logger, (ended, reason) => this.ended(ended, reason));
       this.sessions.set(id, session);
+      telemetry.sessionStarted(server.name);
       logger.info('session started', { pid: child.pid, protocolVersion: version });
       return { session, response };
     } catch (error) {
@@ -111,7 +113,10 @@ export class SessionManager {
 
   private async spawn(server: ServerConfig, logger: Logger): Promise<StdioChild> {
     try {
-      return await StdioChild.start({ server, logger: logger.child({ component: 'process' }), hostEnv: this.hostEnv, shutdownGraceMs: this.config.adapter.shutdownGraceMs });
+      const child = await StdioChild.start({ server, logger: logger.child({ component: 'process' }), hostEnv: this.hostEnv, shutdownGraceMs: this.config.adapter.shutdownGraceMs });
+      telemetry.childStarted(server.name);
+      void child.exited.then((info) => telemetry.childExited(server.name, info.signal ?? `code ${info.code}`));
+      return child;
     } catch (error) {
       if (error instanceof CommandNotFoundError) throw new ChildStartError(error.message, 'not_found');
       if (error instanceof SpawnError) throw new ChildStartError(error.message, 'spawn_failed');
@@ -141,7 +146,8 @@ export class SessionManager {
     });
   }
 
-  private ended(session: Session, _reason: EndReason): void {
+  private ended(session: Session, reason: EndReason): void {
     this.sessions.delete(session.id);
+    telemetry.sessionEnded(session.server.name, reason);
   }
 }

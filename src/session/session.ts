@@ -12,6 +12,8 @@ import {
   type JsonRpcMessage,
   type JsonRpcRequest,
 } from '../protocol/jsonrpc.js';
+import { telemetry } from '../observability/telemetry.js';
+import type { Span } from '@opentelemetry/api';
 import type { MessageStream } from './message-stream.js';
 
 /** Who created a session; only the same principal may use it. */
@@ -26,6 +28,7 @@ interface InFlightRequest {
   progressKey: string | undefined;
   timer: NodeJS.Timeout;
   startedAt: number;
+  span: Span;
 }
 
 /** Notifications about the session as a whole, which belong on the GET stream. */
@@ -146,6 +149,7 @@ export class Session {
       progressKey: token === undefined ? undefined : idKey(token),
       startedAt: Date.now(),
       timer: setTimeout(() => this.timedOut(key), this.server.requestTimeoutMs),
+      span: telemetry.requestStarted(this.server.name, request.method, this.id, this.principal),
     };
     entry.timer.unref();
     this.inFlight.set(key, entry);
@@ -165,13 +169,17 @@ export class Session {
     const requestId = params?.requestId as JsonRpcId | undefined;
     if (requestId === undefined) return;
     const request = this.finish(idKey(requestId));
-    request?.stream.abandon?.(request.key);
+    if (!request) return;
+    telemetry.requestEnded(request.span, { code: 0, message: 'cancelled by the client' });
+    request.stream.abandon?.(request.key);
   }
 
   /** Removes an in-flight request and delivers its final message. */
   private answer(key: string, message: JsonRpcMessage): void {
     const request = this.finish(key);
-    if (request) this.deliver(request.stream, message, 'response');
+    if (!request) return;
+    telemetry.requestEnded(request.span, (message as { error?: { code: number; message: string } }).error);
+    this.deliver(request.stream, message, 'response');
   }
 
   private finish(key: string): InFlightRequest | undefined {

@@ -97,7 +97,16 @@ describe('config reference (README.md ⇄ schemas/mcp_config.schema.json)', () =
     const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
     const current = generator.extractReference(readme);
     assert.notEqual(current, null, 'README.md lacks the <!-- config-reference:start --> ... <!-- config-reference:end --> markers');
-    assert.equal(current, generator.renderConfigReference(schema), 'README.md is out of date with schemas/mcp_config.schema.json: run `npm run docs:config`');
+    const rendered = generator.renderConfigReference(schema);
+    if (current === rendered) return;
+    const want = rendered.split('\n');
+    const have = (current ?? '').split('\n');
+    let line = 0;
+    while (line < want.length && want[line] === have[line]) line++;
+    assert.fail(
+      `README.md's config reference is out of date with schemas/mcp_config.schema.json: run \`npm run docs:config\`.\n` +
+        `First difference at line ${line + 1} of the marked section:\n  schema says: ${JSON.stringify(want[line] ?? '(no line)')}\n  README has:  ${JSON.stringify(have[line] ?? '(no line)')}`,
+    );
   });
 
   test('every property has a title, a description and examples', () => {

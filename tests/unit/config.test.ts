@@ -224,6 +224,14 @@ describe('config errors', () => {
     assert.deepEqual(issuesOf('{\n  "mcpServers": {\n    "a": { command: "x" }\n  }\n}'), ['3:12 : invalid JSON: unexpected character (strings need double quotes)']);
   });
 
+  test('an alias and its main field together, and a pickString input without options, are refused', () => {
+    assert.deepEqual(issuesOf(JSON.stringify({ inputs: [{ id: 'env', type: 'pickString' }], mcpServers: { a: { command: 'x', cwd: '.', working_dir: '.', timeout_seconds: 1, request_timeout_seconds: 2 } } })).sort(), [
+      '1:107 /mcpServers/a/timeout_seconds: "timeout_seconds" is another name for "request_timeout_seconds"; give only one of them',
+      '1:12 /inputs/0: the pickString input "env" needs "options" to pick from',
+      '1:89 /mcpServers/a/working_dir: "working_dir" is another name for "cwd"; give only one of them',
+    ]);
+  });
+
   test('two defaults are refused', () => {
     assert.deepEqual(issuesOf(JSON.stringify({ mcpServers: { a: { command: 'x', default: true }, b: { command: 'y', default: true } } })), [
       '1:70 /mcpServers/b/default: only one server may be the default; "a" already is',

@@ -1,0 +1,250 @@
+// Infrastructure for the MCP STDIO adapter on Azure Functions (Flex Consumption, Node.js 22).
+//
+// Read top-down: parameters (from the azd environment, see main.parameters.json), the deployment
+// plan derived from the config, names, then one module per concern, then the outputs azd stores
+// in the environment. The plan (infra/mcp-plan.json) is written by the azd `preprovision` hook
+// (`mcp-stdio-adapter plan --json`) before every provision; the committed copy is the plan of the
+// bundled mcp_config.json, and a test keeps it in step.
+targetScope = 'subscription'
+
+// ---------------------------------------------------------------------------------------------
+// Parameters
+// ---------------------------------------------------------------------------------------------
+
+@minLength(1)
+@maxLength(64)
+@description('Name of the azd environment; names the resource group and seeds the unique resource names.')
+param environmentName string
+
+@minLength(1)
+@description('Region for every resource. Choose one that offers Flex Consumption (az functionapp list-flexconsumption-locations).')
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
+param location string
+
+@description('Object id of whoever runs azd (a user locally, a service principal in CI). Granted access to the Key Vault secrets and the storage data; empty to skip.')
+param principalId string = ''
+
+@description('Type of principalId (User or ServicePrincipal); empty lets Azure work it out.')
+param principalType string = ''
+
+@description('Plain values of the config\'s settings: a JSON object keyed by azd environment variable name, or the same JSON base64-encoded (what the preprovision hook writes).')
+param mcpSettingValues string
+
+@secure()
+@description('Values of the config\'s secrets: a JSON object keyed by azd environment variable name, or the same JSON base64-encoded (what the preprovision hook writes).')
+param mcpSecretValues string
+
+@secure()
+@description('Key material for the adapter\'s tamper-proof session state, generated once per azd environment by the preprovision hook. Stored in Key Vault only.')
+param sessionKey string
+
+@description('Put the function app in a virtual network and reach storage and Key Vault through private endpoints only.')
+param vnetEnabled bool = false
+
+@description('When a server uses azure_obo: create the Entra app registration (needs permission to create applications in the tenant). Set false and pass existingOboClientId to use an app you manage yourself.')
+param createEntraApp bool = true
+
+@description('Client id of an existing Entra app registration for On-Behalf-Of. Used instead of creating one; that app needs a federated credential trusting the output AZURE_FUNCTION_IDENTITY_PRINCIPAL_ID (issuer <login endpoint><tenant>/v2.0, audience api://AzureADTokenExchange).')
+param existingOboClientId string = ''
+
+// ---------------------------------------------------------------------------------------------
+// The deployment plan (derived from the config by src/deployment/plan.ts) and names
+// ---------------------------------------------------------------------------------------------
+
+var plan = loadJsonContent('mcp-plan.json')
+var abbrs = loadJsonContent('abbreviations.json')
+
+// The hook base64-encodes the JSON so that quotes survive azd's substitution into the parameters file.
+var settingValues = startsWith(mcpSettingValues, '{') ? json(mcpSettingValues) : json(base64ToString(mcpSettingValues))
+
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = {
+  'azd-env-name': environmentName
+}
+var functionAppName = '${abbrs.webSitesFunctions}mcp-${resourceToken}'
+var deploymentContainerName = 'app-package-${take(functionAppName, 32)}-${take(toLower(uniqueString(functionAppName, resourceToken)), 7)}'
+var sessionKeySecretName = 'mcp-adapter-session-key'
+var oboEnabled = plan.entra != null
+var createOboApp = oboEnabled && createEntraApp && empty(existingOboClientId)
+
+resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
+  name: '${abbrs.resourcesResourceGroups}${environmentName}'
+  location: location
+  tags: tags
+}
+
+// ---------------------------------------------------------------------------------------------
+// Identity, storage, monitoring, secrets
+// ---------------------------------------------------------------------------------------------
+
+module identity 'app/identity.bicep' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: '${abbrs.managedIdentityUserAssignedIdentities}mcp-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module storage 'app/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: '${abbrs.storageStorageAccounts}${resourceToken}'
+    location: location
+    tags: tags
+    deploymentContainerName: deploymentContainerName
+    vnetEnabled: vnetEnabled
+  }
+}
+
+module monitoring 'app/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
+    applicationInsightsName: '${abbrs.insightsComponents}${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module keyVault 'app/keyvault.bicep' = {
+  name: 'keyvault'
+  scope: rg
+  params: {
+    name: '${abbrs.keyVaultVaults}${resourceToken}'
+    location: location
+    tags: tags
+    secrets: plan.secrets
+    secretValues: mcpSecretValues
+    sessionKeySecretName: sessionKeySecretName
+    sessionKey: sessionKey
+    vnetEnabled: vnetEnabled
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Role assignments: the app's identity and the deployer on the deployment's own resources
+// ---------------------------------------------------------------------------------------------
+
+module rbac 'app/rbac.bicep' = {
+  name: 'rbac'
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    keyVaultName: keyVault.outputs.name
+    identityPrincipalId: identity.outputs.principalId
+    deployerPrincipalId: principalId
+    deployerPrincipalType: principalType
+    plannedRoles: plan.roleAssignments
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Optional network isolation
+// ---------------------------------------------------------------------------------------------
+
+module network 'app/network.bicep' = if (vnetEnabled) {
+  name: 'network'
+  scope: rg
+  params: {
+    name: '${abbrs.networkVirtualNetworks}${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module privateEndpoints 'app/private-endpoints.bicep' = if (vnetEnabled) {
+  name: 'private-endpoints'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    virtualNetworkName: vnetEnabled ? network!.outputs.name : ''
+    subnetName: vnetEnabled ? network!.outputs.privateEndpointSubnetName : ''
+    storageAccountName: storage.outputs.name
+    keyVaultName: keyVault.outputs.name
+    namePrefix: abbrs.networkPrivateEndpoints
+    resourceToken: resourceToken
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Entra app registration for On-Behalf-Of (only when a server uses azure_obo)
+// ---------------------------------------------------------------------------------------------
+
+module entraApp 'app/entra.bicep' = if (createOboApp) {
+  name: 'entra-app'
+  scope: rg
+  params: {
+    appUniqueName: '${functionAppName}-obo'
+    displayName: 'MCP adapter ${environmentName} (${functionAppName})'
+    // plan.entra is null when no server uses azure_obo; the module is then skipped.
+    entra: plan.entra ?? {}
+    identityPrincipalId: identity.outputs.principalId
+  }
+}
+
+var oboClientId = createOboApp ? entraApp!.outputs.clientId : existingOboClientId
+
+// ---------------------------------------------------------------------------------------------
+// The Flex Consumption plan and function app
+// ---------------------------------------------------------------------------------------------
+
+module functionApp 'app/function-app.bicep' = {
+  name: 'function-app'
+  scope: rg
+  dependsOn: [
+    // App settings resolve Key Vault references and the host reaches storage with these roles.
+    rbac
+    privateEndpoints
+  ]
+  params: {
+    name: functionAppName
+    planName: '${abbrs.webServerFarms}${resourceToken}'
+    location: location
+    tags: tags
+    serviceName: 'api'
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    storageAccountName: storage.outputs.name
+    deploymentContainerUrl: '${storage.outputs.blobEndpoint}${deploymentContainerName}'
+    applicationInsightsConnectionString: monitoring.outputs.connectionString
+    keyVaultUri: keyVault.outputs.uri
+    sessionKeySecretName: sessionKeySecretName
+    appSettings: plan.appSettings
+    settingValues: settingValues
+    scale: plan.scale
+    servers: plan.servers
+    oboClientId: oboEnabled ? oboClientId : ''
+    subnetId: vnetEnabled ? network!.outputs.appSubnetId : ''
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outputs (azd stores them in the environment; none of them is a secret)
+// ---------------------------------------------------------------------------------------------
+
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+output AZURE_FUNCTION_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+output AZURE_FUNCTION_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
+output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
+output AZURE_KEY_VAULT_ENDPOINT string = keyVault.outputs.uri
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output SERVICE_API_NAME string = functionApp.outputs.name
+output SERVICE_API_ENDPOINT_URL string = functionApp.outputs.baseUrl
+output MCP_BASE_URL string = functionApp.outputs.baseUrl
+output MCP_ENDPOINTS array = functionApp.outputs.endpoints
+output MCP_DEFAULT_ENDPOINT string = functionApp.outputs.defaultEndpoint
+output MCP_OBO_CLIENT_ID string = oboEnabled ? oboClientId : ''
+output MCP_OBO_IDENTIFIER_URI string = createOboApp ? entraApp!.outputs.identifierUri : ''

@@ -1,0 +1,62 @@
+import { createHash } from 'node:crypto';
+import { metrics, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+
+/**
+ * Telemetry through the OpenTelemetry API: a no-op until a host registers an SDK (the Functions
+ * entry registers Azure Monitor). Spans and counters carry the server, the JSON-RPC method and
+ * hashes of the session id and principal: never tokens, arguments or results, and not the
+ * session id itself (whoever holds it can use the session).
+ */
+const tracer = trace.getTracer('mcp-stdio-adapter');
+const meter = metrics.getMeter('mcp-stdio-adapter');
+
+const sessionsStarted = meter.createCounter('mcp.sessions.started', { description: 'MCP sessions started' });
+const sessionsEnded = meter.createCounter('mcp.sessions.ended', { description: 'MCP sessions ended, by reason' });
+const sessionsActive = meter.createUpDownCounter('mcp.sessions.active', { description: 'MCP sessions alive on this instance' });
+const childrenStarted = meter.createCounter('mcp.children.started', { description: 'child processes started' });
+const childrenExited = meter.createCounter('mcp.children.exited', { description: 'child processes that exited, by how' });
+const childrenRestarted = meter.createCounter('mcp.children.restarts', { description: 'child processes started again for a live session' });
+
+/** A short, stable, non-reversible tag for an identifier. */
+export function hashTag(value: string): string {
+  return createHash('sha256').update(value).digest('hex').slice(0, 16);
+}
+
+export const telemetry = {
+  sessionStarted(server: string): void {
+    sessionsStarted.add(1, { 'mcp.server': server });
+    sessionsActive.add(1, { 'mcp.server': server });
+  },
+  sessionEnded(server: string, reason: string): void {
+    sessionsEnded.add(1, { 'mcp.server': server, 'mcp.session.end_reason': reason });
+    sessionsActive.add(-1, { 'mcp.server': server });
+  },
+  childStarted(server: string): void {
+    childrenStarted.add(1, { 'mcp.server': server });
+  },
+  childExited(server: string, how: string): void {
+    childrenExited.add(1, { 'mcp.server': server, 'mcp.child.exit': how });
+  },
+  childRestarted(server: string): void {
+    childrenRestarted.add(1, { 'mcp.server': server });
+  },
+  /** A span for one client JSON-RPC request, ended by `requestEnded`. */
+  requestStarted(server: string, method: string, sessionId: string, principal: string): Span {
+    return tracer.startSpan(`mcp ${method}`, {
+      attributes: {
+        'rpc.system': 'jsonrpc',
+        'rpc.method': method,
+        'mcp.server': server,
+        'mcp.session.hash': hashTag(sessionId),
+        'enduser.pseudo.id': hashTag(principal),
+      },
+    });
+  },
+  requestEnded(span: Span, error?: { code: number; message: string }): void {
+    if (error) {
+      span.setAttribute('rpc.jsonrpc.error_code', error.code);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: error.message.slice(0, 200) });
+    }
+    span.end();
+  },
+};

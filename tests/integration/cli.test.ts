@@ -1,0 +1,257 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { repoRoot } from '../helpers/adapter.js';
+
+const CLI = path.join(repoRoot, 'src/cli/main.ts');
+/** tsx, resolved from here so that the CLI can also run in a folder outside the repository. */
+const TSX = import.meta.resolve('tsx');
+const SAMPLES = path.join(repoRoot, 'tests/fixtures/configs/samples');
+const SAMPLE_NAMES = ['none', 'azure_default', 'azure_obo', 'oauth2_bearer', 'vscode-mcp'];
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The environment of the CLI: ours, without a config path that would change discovery. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.MCP_CONFIG_PATH;
+  return env;
+}
+
+/** Runs the CLI as `npm run validate/plan` would (TypeScript through tsx), in the repository root unless told. */
+function cli(args: string[], options: { cwd?: string } = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], { cwd: options.cwd ?? repoRoot, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`CLI ${args.join(' ')} did not exit within 30 s\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, 30_000);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const show = (run: Run) => `exit ${run.code}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`;
+const sample = (name: string) => path.join(SAMPLES, `${name}.json`);
+const golden = (name: string) => readFileSync(path.join(SAMPLES, `${name}.plan.json`), 'utf8');
+
+describe('cli validate', () => {
+  test('the bundled mcp_config.json is valid, found by discovery or named', async () => {
+    const [discovered, named] = await Promise.all([cli(['validate']), cli(['validate', 'mcp_config.json'])]);
+    for (const run of [discovered, named]) {
+      assert.equal(run.code, 0, show(run));
+      assert.equal(run.stdout, 'mcp_config.json is valid: 1 server(s): sequential-thinking\n');
+      assert.equal(run.stderr, '');
+    }
+  });
+
+  test('every sample is valid', async () => {
+    const expected: Record<string, string[]> = {
+      none: ['time', 'code-search'],
+      azure_default: ['azure-resources', 'log-analytics'],
+      azure_obo: ['fabric-rti', 'mail'],
+      oauth2_bearer: ['tickets'],
+      'vscode-mcp': ['perplexity', 'fetch'],
+    };
+    const runs = await Promise.all(SAMPLE_NAMES.map((name) => cli(['validate', sample(name)])));
+    SAMPLE_NAMES.forEach((name, i) => {
+      const run = runs[i]!;
+      assert.equal(run.code, 0, show(run));
+      const lines = run.stdout.split('\n');
+      assert.equal(lines[0], `${path.relative(repoRoot, sample(name))} is valid: ${expected[name]!.length} server(s): ${expected[name]!.join(', ')}`);
+      assert.equal(run.stderr, '');
+    });
+    // The VS Code sample's remote server is reported, as a warning.
+    assert.deepEqual(runs[4]!.stdout.split('\n').slice(1), [
+      `warning: ${sample('vscode-mcp')}:37:5 at /servers/github: skipped: "github" is a remote http server, not a STDIO one; the adapter serves only STDIO servers`,
+      '',
+    ]);
+    for (const run of runs.slice(0, 4)) assert.equal(run.stdout.includes('warning:'), false, show(run));
+  });
+
+  test('a broken file: exit 1 and every error at once, as file:line:column at /json/path: message', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'mcp-cli-'));
+    const file = path.join(dir, 'broken.json');
+    writeFileSync(
+      file,
+      `{
+  "mcpServers": {
+    "my server": { "command": "uvx" },
+    "db": {
+      "command": "uvx",
+      "args": "--from mysql-mcp-server mysql_mcp_server",
+      "env": { "MYSQL_HOST": "localhost", "MYSQL_PORT": 3306 },
+      "framing": "lsp",
+      "restart_on_falure": false
+    }
+  }
+}
+`,
+    );
+    const run = await cli(['validate', file]);
+    assert.equal(run.code, 1, show(run));
+    assert.equal(run.stdout, '');
+    const [head, ...lines] = run.stderr.trimEnd().split('\n');
+    assert.equal(head, `Invalid MCP config ${file}:`);
+    assert.deepEqual(
+      lines.sort(),
+      [
+        `  - ${file}:3:5 at /mcpServers/my server: invalid name "my server": server names appear in URLs: letters, digits, '_', '.', '-', at most 64 characters, starting with a letter or digit`,
+        `  - ${file}:6:7 at /mcpServers/db/args: must be an array of strings, not one string; write each argument separately, e.g. ["--from","mysql-mcp-server","mysql_mcp_server"]`,
+        `  - ${file}:7:43 at /mcpServers/db/env/MYSQL_PORT: environment values must be strings: write "3306" in quotes (got number)`,
+        `  - ${file}:8:7 at /mcpServers/db/framing: must be one of "auto", "ndjson", "content-length"`,
+        `  - ${file}:9:7 at /mcpServers/db/restart_on_falure: unknown property "restart_on_falure"; did you mean "restart_on_failure"?`,
+      ].sort(),
+    );
+  });
+
+  test('a file that is not there, and a syntax error, exit 1 with where', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'mcp-cli-'));
+    const file = path.join(dir, 'bad.json');
+    writeFileSync(file, '{\n  "mcpServers": {\n    "a": { "command": "x" },\n  }\n  "adapter": {}\n}\n');
+    const [missing, syntax] = await Promise.all([cli(['validate', path.join(dir, 'missing.json')]), cli(['validate', file])]);
+    assert.equal(missing.code, 1, show(missing));
+    assert.equal(missing.stderr, `Invalid MCP config ${path.join(dir, 'missing.json')}:\n  - ${path.join(dir, 'missing.json')} at /: file not found\n`);
+    assert.equal(syntax.code, 1, show(syntax));
+    assert.equal(syntax.stderr, `Invalid MCP config ${file}:\n  - ${file}:5:3 at /: invalid JSON: expected ',' between entries\n`);
+  });
+
+  test("prints the warnings of the predecessor's MySQL example, and still exits 0", async () => {
+    const file = path.join(repoRoot, 'tests/fixtures/configs/predecessor/mysql.json');
+    const run = await cli(['validate', file]);
+    assert.equal(run.code, 0, show(run));
+    assert.equal(
+      run.stdout,
+      'tests/fixtures/configs/predecessor/mysql.json is valid: 1 server(s): mysql\n' +
+        `warning: ${file}:10:9 at /mcpServers/mysql/env/MYSQL_PASSWORD: "MYSQL_PASSWORD" looks like a secret written as a literal value; use "\${secret:MYSQL_PASSWORD}" and keep the value in Key Vault / .env\n`,
+    );
+    assert.equal(run.stdout.includes('your_password'), false, 'the value itself is never printed');
+  });
+});
+
+describe('cli plan', () => {
+  test('prints the plan as readable tables', async () => {
+    const run = await cli(['plan', sample('none')]);
+    assert.equal(run.code, 0, show(run));
+    assert.equal(run.stderr, '');
+    const lines = run.stdout.split('\n');
+    const sections = lines.filter((line) => /^\S/.test(line));
+    assert.deepEqual(sections, ['Servers', 'App settings', 'Key Vault secrets', 'Role assignments', 'Identity', 'Entra (On-Behalf-Of)', 'Scale (Flex Consumption)']);
+    const row = (...cells: string[]) => new RegExp(`^  ${cells.map((cell) => cell.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\\s+')}$`);
+    const has = (pattern: RegExp) => assert.ok(lines.some((line) => pattern.test(line)), `a line matching ${pattern}\n${run.stdout}`);
+    has(row('name', 'endpoint', 'auth level', 'method', 'caller', 'child'));
+    has(row('time (default)', '/mcp/time', 'function', 'none', 'function_key', 'none'));
+    has(row('code-search', '/mcp/code-search', 'function', 'none', 'function_key', 'none'));
+    has(row('MCP_ADAPTER_MAX_SESSIONS', 'fixed: 25'));
+    has(row('GITHUB_TOKEN', 'Key Vault secret GITHUB-TOKEN'));
+    has(row('LOCAL_TIMEZONE', 'azd env LOCAL_TIMEZONE'));
+    has(row('MCP_INPUT_SEARCH_API_KEY', 'Key Vault secret input-search-api-key'));
+    has(row('secret', 'app setting', 'value from'));
+    has(row('input-search-api-key', 'MCP_INPUT_SEARCH_API_KEY', 'azd env MCP_INPUT_SEARCH_API_KEY'));
+    has(row('Key Vault Secrets User', 'keyVault', "the app resolves Key Vault references to the config's secrets"));
+    has(/^  child uses the managed identity: no$/);
+    has(/^  not used$/);
+    has(/^  instance memory 4096 MB, up to 10 instances, 1 always ready$/);
+    has(/^  25 sessions per instance \(child ~150 MB\); HTTP concurrency per instance 25$/);
+  });
+
+  test('the readable form shows skipped servers, Entra, identity and warnings when there are some', async () => {
+    const [vscode, obo, mi] = await Promise.all([cli(['plan', sample('vscode-mcp')]), cli(['plan', sample('azure_obo')]), cli(['plan', sample('azure_default')])]);
+    for (const run of [vscode, obo, mi]) assert.equal(run.code, 0, show(run));
+    assert.match(vscode.stdout, /\nSkipped\n {2}name\s+type\s+why\n.*\n {2}github\s+http\s+a remote http server is already reachable over HTTP; there is nothing to adapt\n/);
+    assert.match(vscode.stdout, /\nWarnings\n {2}- \/servers\/github: skipped: "github" is a remote http server, not a STDIO one; the adapter serves only STDIO servers\n$/);
+    assert.match(
+      obo.stdout,
+      /\nEntra \(On-Behalf-Of\)\n {2}servers: fabric-rti, mail\n {2}OBO scopes: https:\/\/api\.fabric\.microsoft\.com\/\.default, https:\/\/graph\.microsoft\.com\/Mail\.Read, https:\/\/kusto\.kusto\.windows\.net\/\.default\n {2}required caller scopes: Mail\.Tools, user_impersonation\n {2}credential: federated_credential\n/,
+    );
+    assert.match(obo.stdout, /\nKey Vault secrets\n {2}\(none\)\n/);
+    assert.match(mi.stdout, /\n {2}child uses the managed identity: yes \(scopes: https:\/\/api\.loganalytics\.io\/\.default, https:\/\/management\.azure\.com\/\.default, https:\/\/storage\.azure\.com\/\.default\)\n/);
+  });
+
+  test('plan --json prints exactly the golden plan of every sample', async () => {
+    const runs = await Promise.all(SAMPLE_NAMES.map((name) => cli(['plan', sample(name), '--json'])));
+    SAMPLE_NAMES.forEach((name, i) => {
+      const run = runs[i]!;
+      assert.equal(run.code, 0, show(run));
+      assert.equal(run.stdout, golden(name), `${name}: plan --json matches ${name}.plan.json byte for byte`);
+      assert.equal(run.stderr, '');
+    });
+  });
+
+  test('plan --out writes the same JSON (and still prints the tables; with --json, the JSON)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'mcp-cli-plan-'));
+    const tables = path.join(dir, 'plan-tables.json');
+    const json = path.join(dir, 'plan-json.json');
+    const [withTables, withJson, relative] = await Promise.all([
+      cli(['plan', sample('azure_obo'), '--out', tables]),
+      cli(['plan', '--json', '--out', json, sample('oauth2_bearer')]),
+      cli(['plan', path.relative(dir, sample('vscode-mcp')), '--out', 'relative.json'], { cwd: dir }),
+    ]);
+    for (const run of [withTables, withJson, relative]) assert.equal(run.code, 0, show(run));
+    assert.equal(readFileSync(tables, 'utf8'), golden('azure_obo'));
+    assert.match(withTables.stdout, /^Servers\n/);
+    assert.equal(readFileSync(json, 'utf8'), golden('oauth2_bearer'));
+    assert.equal(withJson.stdout, golden('oauth2_bearer'));
+    assert.equal(readFileSync(path.join(dir, 'relative.json'), 'utf8'), golden('vscode-mcp'), '--out is relative to the working directory');
+  });
+
+  test('a config that cannot be deployed: exit 1 with every plan error', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'mcp-cli-plan-'));
+    const file = path.join(dir, 'mcp_config.json');
+    writeFileSync(file, JSON.stringify({ mcpServers: { a: { command: 'x', env: { A: '${secret:api_key}', B: '${secret:API_KEY}', C: '${env:WEBSITE_SITE_NAME}' } } } }, null, 2));
+    const [plan, validate] = await Promise.all([cli(['plan', file, '--json', '--out', path.join(dir, 'plan.json')]), cli(['validate', file])]);
+    assert.equal(plan.code, 1, show(plan));
+    assert.equal(plan.stdout, '');
+    assert.equal(
+      plan.stderr,
+      `Cannot plan a deployment of ${file}:\n` +
+        `  - ${file} at /mcpServers/a/env/B: \${secret:API_KEY} maps to the Key Vault secret "API-KEY", which api_key already maps to (Key Vault names are case-insensitive and have no '_'); rename one\n` +
+        `  - ${file} at /mcpServers/a/env/C: \${env:WEBSITE_SITE_NAME} would set the app setting WEBSITE_SITE_NAME, which the platform or the adapter owns; choose another name\n`,
+    );
+    assert.throws(() => readFileSync(path.join(dir, 'plan.json')), /ENOENT/, 'no plan file is written');
+    assert.equal(validate.code, 0, 'validate checks the config, plan checks the deployment');
+  });
+});
+
+describe('cli usage', () => {
+  test('an unknown command, an unknown option or a bad --port exit 2 with the usage', async () => {
+    const runs = await Promise.all([cli(['frobnicate']), cli(['serve', '--port', 'abc']), cli(['serve', '--port', '70000']), cli(['validate', '--bogus'])]);
+    const [unknown, badPort, bigPort, unknownOption] = runs;
+    for (const run of runs) {
+      assert.equal(run.code, 2, show(run));
+      assert.equal(run.stdout, '');
+      assert.match(run.stderr, /\n\nUsage: mcp-stdio-adapter <command> \[options\]\n\nCommands:\n {2}validate \[file\]/);
+      assert.match(run.stderr, /\n {2}plan \[file\] \[--json\] \[--out file\]\n/);
+      assert.match(run.stderr, /\n {2}serve \[--config file\] \[--port n\] \[--host h\]\n/);
+    }
+    assert.match(unknown!.stderr, /^unknown command "frobnicate"\n/);
+    assert.match(badPort!.stderr, /^--port must be a port number, got "abc"\n/);
+    assert.match(bigPort!.stderr, /^--port must be a port number, got "70000"\n/);
+    assert.match(unknownOption!.stderr, /^Unknown option '--bogus'/);
+  });
+
+  test('no command prints the usage and exits 2; --help exits 0', async () => {
+    const [none, help] = await Promise.all([cli([]), cli(['--help'])]);
+    assert.equal(none.code, 2, show(none));
+    assert.match(none.stdout, /^Usage: mcp-stdio-adapter <command> \[options\]\n/);
+    assert.equal(help.code, 0, show(help));
+    assert.equal(help.stdout, none.stdout);
+  });
+});
