@@ -8,14 +8,31 @@ import { metrics, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
  * session id itself (whoever holds it can use the session).
  */
 const tracer = trace.getTracer('mcp-stdio-adapter');
-const meter = metrics.getMeter('mcp-stdio-adapter');
-
-const sessionsStarted = meter.createCounter('mcp.sessions.started', { description: 'MCP sessions started' });
-const sessionsEnded = meter.createCounter('mcp.sessions.ended', { description: 'MCP sessions ended, by reason' });
-const sessionsActive = meter.createUpDownCounter('mcp.sessions.active', { description: 'MCP sessions alive on this instance' });
-const childrenStarted = meter.createCounter('mcp.children.started', { description: 'child processes started' });
-const childrenExited = meter.createCounter('mcp.children.exited', { description: 'child processes that exited, by how' });
-const childrenRestarted = meter.createCounter('mcp.children.restarts', { description: 'child processes started again for a live session' });
+/**
+ * The metrics API has no proxy meter: instruments made before a host registers its provider
+ * would stay no-ops. So they are made per provider, on first use.
+ */
+function createInstruments() {
+  const meter = metrics.getMeter('mcp-stdio-adapter');
+  return {
+    sessionsStarted: meter.createCounter('mcp.sessions.started', { description: 'MCP sessions started' }),
+    sessionsEnded: meter.createCounter('mcp.sessions.ended', { description: 'MCP sessions ended, by reason' }),
+    sessionsActive: meter.createUpDownCounter('mcp.sessions.active', { description: 'MCP sessions alive on this instance' }),
+    childrenStarted: meter.createCounter('mcp.children.started', { description: 'child processes started' }),
+    childrenExited: meter.createCounter('mcp.children.exited', { description: 'child processes that exited, by how' }),
+    childrenRestarted: meter.createCounter('mcp.children.restarts', { description: 'child processes started again for a live session' }),
+  };
+}
+const instrumentsByProvider = new WeakMap<object, ReturnType<typeof createInstruments>>();
+function instruments(): ReturnType<typeof createInstruments> {
+  const provider = metrics.getMeterProvider();
+  let found = instrumentsByProvider.get(provider);
+  if (!found) {
+    found = createInstruments();
+    instrumentsByProvider.set(provider, found);
+  }
+  return found;
+}
 
 /** A short, stable, non-reversible tag for an identifier. */
 export function hashTag(value: string): string {
@@ -24,21 +41,21 @@ export function hashTag(value: string): string {
 
 export const telemetry = {
   sessionStarted(server: string): void {
-    sessionsStarted.add(1, { 'mcp.server': server });
-    sessionsActive.add(1, { 'mcp.server': server });
+    instruments().sessionsStarted.add(1, { 'mcp.server': server });
+    instruments().sessionsActive.add(1, { 'mcp.server': server });
   },
   sessionEnded(server: string, reason: string): void {
-    sessionsEnded.add(1, { 'mcp.server': server, 'mcp.session.end_reason': reason });
-    sessionsActive.add(-1, { 'mcp.server': server });
+    instruments().sessionsEnded.add(1, { 'mcp.server': server, 'mcp.session.end_reason': reason });
+    instruments().sessionsActive.add(-1, { 'mcp.server': server });
   },
   childStarted(server: string): void {
-    childrenStarted.add(1, { 'mcp.server': server });
+    instruments().childrenStarted.add(1, { 'mcp.server': server });
   },
   childExited(server: string, how: string): void {
-    childrenExited.add(1, { 'mcp.server': server, 'mcp.child.exit': how });
+    instruments().childrenExited.add(1, { 'mcp.server': server, 'mcp.child.exit': how });
   },
   childRestarted(server: string): void {
-    childrenRestarted.add(1, { 'mcp.server': server });
+    instruments().childrenRestarted.add(1, { 'mcp.server': server });
   },
   /** A span for one client JSON-RPC request, ended by `requestEnded`. */
   requestStarted(server: string, method: string, sessionId: string, principal: string): Span {
