@@ -32,8 +32,9 @@ try {
   throw error;
 }
 for (const warning of loaded.warnings) console.warn(`warning: ${formatIssue(file, warning)}`);
-writeFileSync(path.join(root, 'infra', 'mcp-plan.json'), `${JSON.stringify(plan, null, 2)}\n`);
-console.log(`Deployment plan for ${path.relative(root, file)} written to infra/mcp-plan.json: ${plan.servers.map((s) => s.endpoint).join(', ')}`);
+const planFile = process.env.MCP_PLAN_OUT ?? path.join(root, 'infra', 'mcp-plan.json');
+writeFileSync(planFile, `${JSON.stringify(plan, null, 2)}\n`);
+console.log(`Deployment plan for ${path.relative(root, file)} written to ${path.relative(root, planFile)}: ${plan.servers.map((s) => s.endpoint).join(', ')}`);
 
 const interactive = process.stdin.isTTY && process.env.AZD_NO_PROMPT !== 'true' && process.env.CI !== 'true';
 const ask = interactive
