@@ -69,7 +69,18 @@ var functionAppName = '${abbrs.webSitesFunctions}mcp-${resourceToken}'
 var deploymentContainerName = 'app-package-${take(functionAppName, 32)}-${take(toLower(uniqueString(functionAppName, resourceToken)), 7)}'
 var sessionKeySecretName = 'mcp-adapter-session-key'
 var oboEnabled = plan.entra != null
-var createOboApp = oboEnabled && createEntraApp && empty(existingOboClientId)
+// plan.entra is null when no server takes Entra callers or uses On-Behalf-Of; this stand-in keeps the field accesses typed.
+var planEntra = plan.entra ?? {
+  servers: []
+  oboServers: []
+  appRegistration: 'configured'
+  oboScopes: []
+  requiredCallerScopes: []
+  credential: 'none'
+}
+// A config that names its app registration (azure_client_id) or uses a client secret brings its own;
+// otherwise create one (the audience of callers' tokens, trusted for OBO through a federated credential) unless told not to.
+var createOboApp = oboEnabled && planEntra.appRegistration == 'create' && planEntra.credential == 'federated_credential' && createEntraApp && empty(existingOboClientId)
 
 resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   name: '${abbrs.resourcesResourceGroups}${environmentName}'
@@ -186,8 +197,7 @@ module entraApp 'app/entra.bicep' = if (createOboApp) {
   params: {
     appUniqueName: '${functionAppName}-obo'
     displayName: 'MCP adapter ${environmentName} (${functionAppName})'
-    // plan.entra is null when no server uses azure_obo; the module is then skipped.
-    entra: plan.entra ?? {}
+    entra: planEntra
     identityPrincipalId: identity.outputs.principalId
   }
 }

@@ -19,12 +19,17 @@ export interface ServeOptions {
 /** Loads a config for serving: variables resolved from `env` (and a `.env` beside the config). */
 export function loadForServing(options: Pick<ServeOptions, 'config' | 'baseDir' | 'env'> = {}): LoadedConfig {
   const env = options.env ?? process.env;
-  const load = { resolveFrom: env, hostEnv: env };
+  const warnings: string[] = [];
+  const load = { resolveFrom: env, hostEnv: env, packagesRoot: path.resolve(options.baseDir ?? '.'), onWarning: (message: string) => warnings.push(message) };
   if (typeof options.config === 'object') {
-    return configFromDocument(options.config, path.join(path.resolve(options.baseDir ?? '.'), 'mcp_config.json'), load);
+    return withNotes(configFromDocument(options.config, path.join(path.resolve(options.baseDir ?? '.'), 'mcp_config.json'), load), warnings);
   }
   const file = discoverConfigPath({ explicitPath: options.config, env, appRoot: path.resolve(options.baseDir ?? '.') });
-  return loadConfigFile(file, load);
+  return withNotes(loadConfigFile(file, load), warnings);
+}
+
+function withNotes(loaded: LoadedConfig, notes: string[]): LoadedConfig {
+  return notes.length === 0 ? loaded : { ...loaded, warnings: [...loaded.warnings, ...notes.map((message) => ({ path: '', message }))] };
 }
 
 /**

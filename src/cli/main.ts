@@ -28,21 +28,25 @@ Commands:
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (!command || command === '--help' || command === '-h' || command === 'help') {
+  if (!command) throw new UsageError('a command is needed');
+  if (command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(USAGE);
-    return command ? 0 : 2;
+    return 0;
   }
   if (command === 'validate') {
     const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} });
+    atMostOne(positionals);
     const file = discoverConfigPath({ explicitPath: positionals[0], env: process.env, appRoot: process.cwd() });
     const loaded = loadConfigFile(file);
     const names = [...loaded.config.servers.keys()];
-    process.stdout.write(`${path.relative(process.cwd(), file) || file} is valid: ${names.length} server(s): ${names.join(', ')}\n`);
-    for (const warning of loaded.warnings) process.stdout.write(`warning: ${formatIssue(file, warning)}\n`);
+    const shown = path.relative(process.cwd(), file) || file;
+    process.stdout.write(`${shown} is valid: ${names.length} server(s): ${names.join(', ')}\n`);
+    for (const warning of loaded.warnings) process.stdout.write(`warning: ${formatIssue(shown, warning)}\n`);
     return 0;
   }
   if (command === 'plan') {
     const { positionals, values } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean' }, out: { type: 'string' } } });
+    atMostOne(positionals);
     const file = discoverConfigPath({ explicitPath: positionals[0], env: process.env, appRoot: process.cwd() });
     const plan = planDeployment(loadConfigFile(file));
     const json = `${JSON.stringify(plan, null, 2)}\n`;
@@ -52,8 +56,9 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'serve') {
     const { values } = parseArgs({ args: rest, options: { config: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } } });
+    if (values.port !== undefined && !/^\d{1,5}$/.test(values.port)) throw new UsageError(`--port must be a port number, got "${values.port}"`);
     const port = values.port === undefined ? undefined : Number(values.port);
-    if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) throw new UsageError(`--port must be a port number, got "${values.port}"`);
+    if (port !== undefined && port > 65535) throw new UsageError(`--port must be a port number, got "${values.port}"`);
     const running = await serve({ config: values.config, port, host: values.host });
     const names = [...running.loaded.config.servers.keys()];
     process.stderr.write(`\nMCP adapter listening on ${running.url}/mcp  (servers: ${names.map((n) => `/mcp/${n}`).join(', ')})\n\n`);
@@ -103,6 +108,10 @@ async function main(argv: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+function atMostOne(positionals: string[]): void {
+  if (positionals.length > 1) throw new UsageError(`one config file at most, got ${positionals.length}: ${positionals.join(' ')}`);
+}
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),

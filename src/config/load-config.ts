@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
-import { isStdioServer, type ConfigDocument } from './document.js';
+import { applyPackageManifest } from '../deployment/packaging.js';
+import { isStdioServer, type ConfigDocument, type StdioServerDocument } from './document.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { SourceLocator } from './json-location.js';
 import type { AdapterConfig } from './model.js';
@@ -46,6 +47,10 @@ export interface LoadOptions {
   resolveFrom?: NodeJS.ProcessEnv;
   /** The adapter's own environment, for the predecessor's instance-wide settings. */
   hostEnv?: NodeJS.ProcessEnv;
+  /** App root holding `.mcp-packages/` from the prepackage hook: packaged servers run from there. */
+  packagesRoot?: string;
+  /** Where notes about applying packages go. */
+  onWarning?: (message: string) => void;
 }
 
 export interface LoadedConfig {
@@ -98,10 +103,10 @@ function buildConfig(document: unknown, sourcePath: string, options: LoadOptions
   const baseDir = path.dirname(sourcePath);
   const { uses, issues: variableIssues } = collectVariables(written);
   const { document: withEnvFiles, issues: envFileIssues } = mergeEnvFiles(written, baseDir);
-  let effective = withEnvFiles;
+  let effective = options.packagesRoot ? withPackages(withEnvFiles, options.packagesRoot, options.onWarning ?? (() => {})) : withEnvFiles;
   const resolveIssues: ConfigIssue[] = [];
   if (options.resolveFrom) {
-    const resolved = resolveVariables(withEnvFiles, { env: options.resolveFrom, dotenv: readDotenv(baseDir), inputs: written.inputs ?? [], workspaceFolder: baseDir });
+    const resolved = resolveVariables(effective, { env: options.resolveFrom, dotenv: readDotenv(baseDir), inputs: written.inputs ?? [], workspaceFolder: baseDir });
     effective = resolved.document;
     resolveIssues.push(...resolved.issues);
   }
@@ -109,6 +114,14 @@ function buildConfig(document: unknown, sourcePath: string, options: LoadOptions
   const allIssues = [...variableIssues, ...envFileIssues, ...resolveIssues, ...issues];
   if (allIssues.length > 0) throw new ConfigError(sourcePath, locate(allIssues));
   return { config, document: written, variables: uses, warnings: locate([...warnings, ...secretWarnings(written)]) };
+}
+
+function withPackages(document: ConfigDocument, appRoot: string, warn: (message: string) => void): ConfigDocument {
+  const key = document.mcpServers ? 'mcpServers' : 'servers';
+  const servers = document[key];
+  if (!servers) return document;
+  const stdio = Object.fromEntries(Object.entries(servers).filter(([, server]) => isStdioServer(server))) as Record<string, StdioServerDocument>;
+  return { ...document, [key]: { ...servers, ...applyPackageManifest(stdio, appRoot, warn) } };
 }
 
 /** A server's `envFile` entries join its `env` (which wins on conflicts). */

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { isStdioServer, type AuthDocument, type ConfigDocument, type StdioServerDocument } from './document.js';
 import type { ConfigIssue } from './errors.js';
+import { inputSettingName } from './variables.js';
 import type { AdapterConfig, AuthLevel, CallerAuth, ChildCredentials, ServerAuth, ServerConfig, SkippedServer } from './model.js';
 
 const seconds = (value: number) => Math.round(value * 1000);
@@ -43,7 +44,12 @@ export function normalise(document: ConfigDocument, sourcePath: string, hostEnv:
     issues.push({ path: '', message: 'missing "mcpServers" (or VS Code\'s "servers"): list at least one STDIO MCP server' });
   }
   const instanceIdle = positiveNumber(hostEnv.SESSION_TIMEOUT_SECONDS);
+  const inputSettings = new Map<string, string>();
   for (const [index, input] of (document.inputs ?? []).entries()) {
+    const setting = inputSettingName(input.id);
+    const clash = inputSettings.get(setting);
+    if (clash !== undefined) issues.push({ path: `/inputs/${index}/id`, message: `inputs "${clash}" and "${input.id}" would share the setting ${setting}; rename one` });
+    inputSettings.set(setting, input.id);
     if (input.type === 'pickString' && !(input.options && input.options.length > 0)) {
       issues.push({ path: `/inputs/${index}`, message: `the pickString input "${input.id}" needs "options" to pick from` });
     }
@@ -166,7 +172,7 @@ function normaliseAuth(auth: AuthDocument, at: string, issues: ConfigIssue[], wa
   let child: ChildCredentials;
   if (childType === 'managed_identity') child = { type: 'managed_identity', scopes: childScopes };
   else if (childType === 'on_behalf_of') {
-    child = { type: 'on_behalf_of', scopes: childScopes, clientId: auth.azure_client_id, clientSecret: auth.azure_client_secret, tenantId: auth.azure_tenant_id };
+    child = { type: 'on_behalf_of', scopes: childScopes, clientId: auth.azure_client_id || undefined, clientSecret: auth.azure_client_secret || undefined, tenantId: auth.azure_tenant_id || undefined };
     if (caller.type !== 'entra') issues.push({ path: at, message: 'On-Behalf-Of needs an Entra caller token to exchange: the caller must be "entra"' });
   } else child = { type: childType };
   if ((child.type === 'managed_identity' || child.type === 'on_behalf_of') && child.scopes.length === 0) {

@@ -99,7 +99,8 @@ export function resolveVariables<T>(document: T, sources: VariableSources): { do
       let where: string;
       if (prefix === 'input') {
         const setting = inputSettingName(name);
-        found = lookup(setting) ?? inputs.get(name)?.default;
+        // An empty setting (an input left blank in the azd environment) falls back to the default.
+        found = lookup(setting) || inputs.get(name)?.default || lookup(setting);
         where = `set ${setting} in the environment or .env (when deployed: in the azd environment)`;
       } else {
         found = lookup(name);

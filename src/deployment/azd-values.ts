@@ -60,8 +60,18 @@ export async function collectAzdValues(needed: NeededValue[], options: CollectOp
     }
     (value.secret ? secrets : settings)[value.azdEnvName] = found;
   }
-  set[SETTING_VALUES_VAR] = JSON.stringify(settings);
-  set[SECRET_VALUES_VAR] = JSON.stringify(secrets);
+  // Base64: azd pastes parameter values into main.parameters.json as raw text, where a `"` in a
+  // JSON value would break the file. The Bicep decodes them.
+  set[SETTING_VALUES_VAR] = encodeValues(settings);
+  set[SECRET_VALUES_VAR] = encodeValues(secrets);
   if (!options.env[SESSION_KEY_VAR]) set[SESSION_KEY_VAR] = randomBytes(32).toString('base64url');
   return { set, missing };
+}
+
+export function encodeValues(values: Record<string, string>): string {
+  return Buffer.from(JSON.stringify(values), 'utf8').toString('base64');
+}
+
+export function decodeValues(encoded: string): Record<string, string> {
+  return JSON.parse(Buffer.from(encoded, 'base64').toString('utf8')) as Record<string, string>;
 }

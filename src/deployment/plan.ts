@@ -56,12 +56,17 @@ export interface PlannedRole {
 }
 
 export interface PlannedEntra {
+  /** Servers whose callers present Entra tokens (the app registration is their audience). */
   servers: string[];
+  /** Servers whose children get On-Behalf-Of tokens. */
+  oboServers: string[];
+  /** `create`: the deployment creates the app registration; `configured`: the config names one (`azure_client_id`). */
+  appRegistration: 'create' | 'configured';
   /** Scopes the adapter exchanges caller tokens for. */
   oboScopes: string[];
   /** Scopes callers' tokens must hold. */
   requiredCallerScopes: string[];
-  /** `federated_credential` (the managed identity; no secret) or `client_secret` (from Key Vault). */
+  /** `federated_credential` (the managed identity; no secret) or `client_secret` (the config's `azure_client_secret`). */
   credential: 'federated_credential' | 'client_secret';
 }
 
@@ -88,7 +93,10 @@ export class PlanError extends Error {
 const HOST_RESERVED_MB = 256;
 const KEY_VAULT_SECRETS_USER = '4633458b-17de-408a-b874-0445c86b69e6';
 /** Settings the platform or the adapter own; a config variable must not take these names. */
-const RESERVED_SETTING = /^(WEBSITE_|FUNCTIONS_|AzureWebJobs|APPSETTING_|SCM_|AZURE_FUNCTIONS_|APPLICATIONINSIGHTS_|MCP_ADAPTER_|PATH$|HOME$)/i;
+const RESERVED_SETTING =
+  /^(WEBSITE_|FUNCTIONS_|AzureWebJobs|APPSETTING_|SCM_|AZURE_FUNCTIONS_|APPLICATIONINSIGHTS_|MCP_ADAPTER_|(PATH|HOME|LOG_LEVEL|MCP_CONFIG_PATH|MAX_CONCURRENT_SESSIONS|SESSION_TIMEOUT_SECONDS)$)/i;
+/** Settings Azure SDK credentials in the adapter's own process would pick up. */
+const CREDENTIAL_SETTING = /^AZURE_(CLIENT_ID|CLIENT_SECRET|TENANT_ID|CLIENT_CERTIFICATE_PATH|USERNAME|PASSWORD|FEDERATED_TOKEN_FILE)$/;
 
 /**
  * Key Vault secret names allow only letters, digits and `-`: `_` and any other character
@@ -107,6 +115,7 @@ export function sessionsPerInstance(memoryMb: number, childMemoryMb: number): nu
 export function planDeployment(loaded: LoadedConfig): DeploymentPlan {
   const { config, variables, document } = loaded;
   const issues: ConfigIssue[] = [];
+  const planWarnings: string[] = [];
   const settings = new Map<string, PlannedSetting>();
   const secrets = new Map<string, PlannedSecret>();
   const secretNames = new Map<string, string>();
@@ -117,6 +126,9 @@ export function planDeployment(loaded: LoadedConfig): DeploymentPlan {
     if (RESERVED_SETTING.test(setting)) {
       issues.push({ path: use.path, message: `${use.text} would set the app setting ${setting}, which the platform or the adapter owns; choose another name` });
       continue;
+    }
+    if (CREDENTIAL_SETTING.test(setting) && !settings.has(setting)) {
+      planWarnings.push(`${use.path}: ${use.text} becomes the app setting ${setting}, which Azure SDK credentials read in the app's own process; prefer a name of your own (e.g. OBO_${setting.slice(6)})`);
     }
     const existing = settings.get(setting);
     if (use.secret) {
@@ -156,15 +168,19 @@ export function planDeployment(loaded: LoadedConfig): DeploymentPlan {
   const servers = [...config.servers.values()];
   const managedIdentityServers = servers.filter((server) => server.auth.child.type === 'managed_identity');
   const oboServers = servers.filter((server) => server.auth.child.type === 'on_behalf_of');
-  const union = (lists: string[][]) => [...new Set(lists.flat())].sort();
+  const union = (lists: string[][]) => [...new Set(lists.flat())].sort(compare);
 
+  const entraCallers = servers.filter((server) => server.auth.caller.type === 'entra');
   let entra: PlannedEntra | null = null;
-  if (oboServers.length > 0) {
+  if (entraCallers.length > 0 || oboServers.length > 0) {
     const usesSecret = oboServers.some((server) => server.auth.child.type === 'on_behalf_of' && server.auth.child.clientSecret !== undefined);
+    const configuredApp = oboServers.some((server) => server.auth.child.type === 'on_behalf_of' && server.auth.child.clientId !== undefined);
     entra = {
-      servers: oboServers.map((server) => server.name),
+      servers: [...new Set([...entraCallers, ...oboServers].map((server) => server.name))],
+      oboServers: oboServers.map((server) => server.name),
+      appRegistration: configuredApp ? 'configured' : 'create',
       oboScopes: union(oboServers.map((server) => (server.auth.child.type === 'on_behalf_of' ? server.auth.child.scopes : []))),
-      requiredCallerScopes: union(oboServers.map((server) => (server.auth.caller.type === 'entra' ? server.auth.caller.requiredScopes : []))),
+      requiredCallerScopes: union(entraCallers.map((server) => (server.auth.caller.type === 'entra' ? server.auth.caller.requiredScopes : []))),
       credential: usesSecret ? 'client_secret' : 'federated_credential',
     };
   }
@@ -181,8 +197,9 @@ export function planDeployment(loaded: LoadedConfig): DeploymentPlan {
       child: server.auth.child.type,
     })),
     skippedServers: config.skipped,
-    appSettings: [...fixed, ...[...settings.values()].sort((a, b) => a.name.localeCompare(b.name))],
-    secrets: [...secrets.values()].sort((a, b) => a.secretName.localeCompare(b.secretName)),
+    // Code-point order, so the plan is the same whatever the machine's locale.
+    appSettings: [...fixed, ...[...settings.values()].sort((a, b) => compare(a.name, b.name))],
+    secrets: [...secrets.values()].sort((a, b) => compare(a.secretName, b.secretName)),
     roleAssignments:
       secrets.size > 0
         ? [{ role: 'Key Vault Secrets User', roleDefinitionId: KEY_VAULT_SECRETS_USER, scope: 'keyVault', reason: 'the app resolves Key Vault references to the config\'s secrets' }]
@@ -200,6 +217,10 @@ export function planDeployment(loaded: LoadedConfig): DeploymentPlan {
       sessionsPerInstance: perInstance,
       httpPerInstanceConcurrency: perInstance,
     },
-    warnings: loaded.warnings.map((warning) => `${warning.path || '/'}: ${warning.message}`),
+    warnings: [...loaded.warnings.map((warning) => `${warning.path || '/'}: ${warning.message}`), ...planWarnings],
   };
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import type { DeploymentPlan } from '../../src/deployment/plan.js';
+import { decodeValues } from '../../src/deployment/azd-values.js';
 import { repoRoot } from '../helpers/adapter.js';
 
 const samples = path.join(repoRoot, 'tests/fixtures/configs/samples');
@@ -61,8 +62,8 @@ describe('preprovision hook', () => {
       assert.equal(run.code, 0, run.stderr);
       assert.deepEqual(run.plan, golden);
       const set = Object.fromEntries(run.azdCalls.map(([verb, sub, name, value]) => (assert.deepEqual([verb, sub], ['env', 'set']), [name!, value!])));
-      const settings = JSON.parse(set.MCP_SETTING_VALUES!) as Record<string, string>;
-      const secrets = JSON.parse(set.MCP_SECRET_VALUES!) as Record<string, string>;
+      const settings = decodeValues(set.MCP_SETTING_VALUES!);
+      const secrets = decodeValues(set.MCP_SECRET_VALUES!);
       assert.deepEqual(Object.keys(settings).sort(), golden.appSettings.filter((s) => s.source === 'azd_env').map((s) => (s as { azdEnvName: string }).azdEnvName).sort());
       assert.deepEqual(Object.keys(secrets).sort(), golden.secrets.map((s) => s.azdEnvName).sort());
       for (const value of Object.values(secrets)) assert.match(value, /^secret-/);

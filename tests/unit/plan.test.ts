@@ -73,7 +73,7 @@ describe('deployment plan: golden files of the samples', () => {
 
 describe('deployment plan: the predecessor README examples validate and plan unchanged', () => {
   const PASSTHROUGH = "forward_user_token passes the caller's own token to the child (token passthrough, which the MCP spec forbids); prefer On-Behalf-Of";
-  const expectations: Array<{ file: string; servers: string[]; settings: string[]; warnings: string[]; check?: (loaded: LoadedConfig, plan: DeploymentPlan) => void }> = [
+  const expectations: Array<{ file: string; servers: string[]; settings: string[]; warnings: string[]; planWarnings?: string[]; check?: (loaded: LoadedConfig, plan: DeploymentPlan) => void }> = [
     {
       file: 'multi-tenancy',
       servers: ['shared-mcp-server (default) /mcp/shared-mcp-server function none function_key none'],
@@ -114,11 +114,17 @@ describe('deployment plan: the predecessor README examples validate and plan unc
         `/mcpServers/fabric-rti-mcp/auth/forward_user_token: ${PASSTHROUGH}`,
         '/mcpServers/fabric-rti-mcp/auth/azure_client_secret: this field holds a secret but is a plain variable, which becomes a plain app setting; use "${secret:NAME}"',
       ],
+      planWarnings: [
+        "/mcpServers/fabric-rti-mcp/auth/azure_client_id: ${AZURE_CLIENT_ID} becomes the app setting AZURE_CLIENT_ID, which Azure SDK credentials read in the app's own process; prefer a name of your own (e.g. OBO_CLIENT_ID)",
+        "/mcpServers/fabric-rti-mcp/auth/azure_client_secret: ${AZURE_CLIENT_SECRET} becomes the app setting AZURE_CLIENT_SECRET, which Azure SDK credentials read in the app's own process; prefer a name of your own (e.g. OBO_CLIENT_SECRET)",
+      ],
       check: ({ config }, plan) => {
         assert.deepEqual(plan.secrets, []);
         assert.deepEqual(plan.roleAssignments, []);
         assert.deepEqual(plan.entra, {
           servers: ['fabric-rti-mcp'],
+          oboServers: ['fabric-rti-mcp'],
+          appRegistration: 'configured',
           oboScopes: ['https://fabric.microsoft.com/.default', 'https://management.azure.com/.default'],
           requiredCallerScopes: [],
           credential: 'client_secret',
@@ -175,7 +181,7 @@ describe('deployment plan: the predecessor README examples validate and plan unc
       assert.deepEqual(serverRows(plan), expected.servers);
       assert.deepEqual(settingRows(plan), expected.settings);
       assert.deepEqual(plan.skippedServers, []);
-      assert.deepEqual(plan.warnings, expected.warnings, 'the plan repeats the config warnings');
+      assert.deepEqual(plan.warnings, [...expected.warnings, ...(expected.planWarnings ?? [])], 'the plan repeats the config warnings and adds its own');
       expected.check?.(loaded, plan);
     });
   }
@@ -285,6 +291,8 @@ describe('deployment plan: rules', () => {
     const secretless = planOf({ mcpServers: { a: obo(), b: obo({ azure_scopes: ['https://api.fabric.microsoft.com/.default', 'https://graph.microsoft.com/.default'], oauth2_required_scopes: ['mcp.call'] }) } });
     assert.deepEqual(secretless.entra, {
       servers: ['a', 'b'],
+      oboServers: ['a', 'b'],
+      appRegistration: 'create',
       oboScopes: ['https://api.fabric.microsoft.com/.default', 'https://graph.microsoft.com/.default'],
       requiredCallerScopes: ['mcp.call'],
       credential: 'federated_credential',
@@ -295,6 +303,17 @@ describe('deployment plan: rules', () => {
     assert.deepEqual(withSecret.secrets.map((s) => `${s.secretName} <- ${s.appSetting}`), ['OBO-CLIENT-SECRET <- OBO_CLIENT_SECRET']);
     assert.deepEqual(withSecret.warnings, [], 'a secret field holding ${secret:...} is not warned about');
     assert.equal(planOf({ mcpServers: { a: { command: 'x', auth: { method: 'azure_default', azure_scopes: ['s'] } } } }).entra, null);
+    assert.equal(planOf({ mcpServers: { a: obo({ azure_client_id: '${env:MY_APP_ID}' }) } }).entra?.appRegistration, 'configured');
+  });
+
+  test('Entra callers without On-Behalf-Of still get an app registration to be the audience of their tokens', () => {
+    const plan = planOf({ mcpServers: { a: { command: 'x', auth: { caller: { type: 'entra', required_scopes: ['mcp.call'] } } } } });
+    assert.deepEqual(plan.entra, { servers: ['a'], oboServers: [], appRegistration: 'create', oboScopes: [], requiredCallerScopes: ['mcp.call'], credential: 'federated_credential' });
+  });
+
+  test('variables that would take settings the adapter or Azure SDKs read are refused or warned about', () => {
+    assert.throws(() => planOf({ mcpServers: { a: { command: 'x', env: { LEVEL: '${LOG_LEVEL}' } } } }), /\$\{LOG_LEVEL\} would set the app setting LOG_LEVEL, which the platform or the adapter owns/);
+    assert.match(planOf({ mcpServers: { a: { command: 'x', env: { T: '${AZURE_TENANT_ID}' } } } }).warnings.join('\n'), /AZURE_TENANT_ID, which Azure SDK credentials read/);
   });
 });
 
