@@ -25,7 +25,8 @@ export function loadForServing(options: Pick<ServeOptions, 'config' | 'baseDir' 
     return withNotes(configFromDocument(options.config, path.join(path.resolve(options.baseDir ?? '.'), 'mcp_config.json'), load), warnings);
   }
   const file = discoverConfigPath({ explicitPath: options.config, env, appRoot: path.resolve(options.baseDir ?? '.') });
-  return withNotes(loadConfigFile(file, load), warnings);
+  // `.mcp-packages/` sits beside the config (the app root when deployed).
+  return withNotes(loadConfigFile(file, { ...load, packagesRoot: path.dirname(file) }), warnings);
 }
 
 function withNotes(loaded: LoadedConfig, notes: string[]): LoadedConfig {

@@ -115,7 +115,7 @@ export function buildPackages(document: ConfigDocument, appRoot: string, run: To
     if (!existsSync(path.join(npmDir, 'package.json'))) writeFileSync(path.join(npmDir, 'package.json'), '{"private": true}\n');
     const resolved = npmItems.map((item) => ({ item, ...npmNameAndVersion(item.spec, run, appRoot) }));
     for (const entry of resolved.filter((r) => !r.pinned)) log(`warning: ${entry.item.server}: "${entry.item.spec}" is not pinned; packaged ${entry.name}@${entry.version} (pin it in the config for reproducible deploys)`);
-    run('npm', ['install', '--no-audit', '--no-fund', '--omit=dev', '--save-exact', ...resolved.map((r) => `${r.name}@${r.version}`)], { cwd: npmDir });
+    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--omit=dev', '--save-exact', ...resolved.map((r) => `${r.name}@${r.version}`)], { cwd: npmDir });
     for (const { item, name, version } of resolved) {
       const packageJson = JSON.parse(readFileSync(path.join(npmDir, 'node_modules', name, 'package.json'), 'utf8')) as { bin?: string | Record<string, string> };
       const bins = typeof packageJson.bin === 'string' ? { [name.split('/').pop()!]: packageJson.bin } : packageJson.bin ?? {};
