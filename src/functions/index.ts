@@ -11,7 +11,9 @@ import { loadForServing } from '../serve.js';
 import { SessionManager } from '../session/session-manager.js';
 import { registerFunctions } from './register-functions.js';
 import { enableAzureMonitor } from '../azure/azure-monitor.js';
+import { assertKeyVaultReferencesResolved } from '../azure/key-vault-references.js';
 
+assertKeyVaultReferencesResolved(process.env);
 const loaded = loadForServing({ env: process.env, baseDir: process.cwd() });
 const levels = { ...loaded.config.adapter.logLevels };
 if (process.env.LOG_LEVEL) levels.default = parseLogLevel(process.env.LOG_LEVEL);
