@@ -23,7 +23,7 @@ export interface StdioServerDocument {
   default?: boolean;
   auth_level?: 'anonymous' | 'function' | 'admin';
   allowed_origins?: string[];
-  sessions?: { max_concurrent?: number; idle_timeout_seconds?: number; max_lifetime_seconds?: number };
+  sessions?: { max_concurrent?: number; idle_timeout_seconds?: number; max_lifetime_seconds?: number; max_per_principal?: number };
   auth?: AuthDocument;
 }
 
@@ -42,9 +42,15 @@ export interface AuthDocument {
   azure_client_id?: string;
   azure_client_secret?: string;
   azure_tenant_id?: string;
+  allowed_tenants?: string[];
   oauth2_issuer?: string;
   oauth2_audience?: string;
   oauth2_jwks_uri?: string;
+  oauth2_introspection_endpoint?: string;
+  oauth2_userinfo_endpoint?: string;
+  oauth2_client_id?: string;
+  oauth2_client_secret?: string;
+  oauth2_user_claim?: string;
   oauth2_required_scopes?: string[];
   caller?: { type: 'function_key' | 'entra' | 'oauth2' | 'none'; required_scopes?: string[] };
   child?: { type: 'none' | 'managed_identity' | 'on_behalf_of' | 'user_token'; scopes?: string[] };

@@ -15,14 +15,27 @@ export interface SessionLimits {
   maxConcurrent: number;
   idleTimeoutMs: number;
   maxLifetimeMs: number;
+  /** Most live sessions of one principal on this server and instance. */
+  maxPerPrincipal: number;
 }
 
 /** Who may call the endpoint. */
 export type CallerAuth =
   | { type: 'function_key' }
   | { type: 'none' }
-  | { type: 'entra'; tenantId?: string; audience?: string; requiredScopes: string[] }
-  | { type: 'oauth2'; issuer?: string; audience?: string; jwksUri?: string; requiredScopes: string[] };
+  | { type: 'entra'; tenantId?: string; allowedTenants: string[]; audience?: string; clientId?: string; requiredScopes: string[] }
+  | {
+      type: 'oauth2';
+      issuer?: string;
+      audience?: string;
+      jwksUri?: string;
+      introspectionEndpoint?: string;
+      userinfoEndpoint?: string;
+      clientId?: string;
+      clientSecret?: string;
+      userClaim: string;
+      requiredScopes: string[];
+    };
 
 /** What the child receives. */
 export type ChildCredentials =

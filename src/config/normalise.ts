@@ -13,6 +13,7 @@ export const DEFAULTS = {
   maxConcurrent: 20,
   idleTimeoutSeconds: 1800,
   maxLifetimeSeconds: 86400,
+  maxPerPrincipal: 10,
   localMaxSessions: 50,
   maxBodyBytes: 4 * 1024 * 1024,
   shutdownGraceSeconds: 2,
@@ -146,6 +147,7 @@ function normaliseServer(
       maxConcurrent: server.sessions?.max_concurrent ?? legacyMax ?? DEFAULTS.maxConcurrent,
       idleTimeoutMs: seconds(server.sessions?.idle_timeout_seconds ?? legacyIdle ?? instanceIdle ?? DEFAULTS.idleTimeoutSeconds),
       maxLifetimeMs: seconds(server.sessions?.max_lifetime_seconds ?? DEFAULTS.maxLifetimeSeconds),
+      maxPerPrincipal: server.sessions?.max_per_principal ?? DEFAULTS.maxPerPrincipal,
     },
     auth,
   };
@@ -163,10 +165,30 @@ function normaliseAuth(auth: AuthDocument, at: string, issues: ConfigIssue[], wa
   const childScopes = auth.child?.scopes ?? scopes;
 
   let caller: CallerAuth;
-  if (callerType === 'entra') caller = { type: 'entra', tenantId: auth.azure_tenant_id, audience: auth.oauth2_audience, requiredScopes };
-  else if (callerType === 'oauth2') {
-    caller = { type: 'oauth2', issuer: auth.oauth2_issuer, audience: auth.oauth2_audience, jwksUri: auth.oauth2_jwks_uri, requiredScopes };
-    if (!auth.oauth2_issuer && !auth.oauth2_jwks_uri) issues.push({ path: at, message: 'oauth2 callers need "oauth2_issuer" (or "oauth2_jwks_uri") so their tokens can be verified' });
+  if (callerType === 'entra') {
+    const allowedTenants = auth.allowed_tenants?.length ? auth.allowed_tenants : auth.azure_tenant_id ? [auth.azure_tenant_id] : [];
+    caller = { type: 'entra', tenantId: auth.azure_tenant_id || undefined, allowedTenants, audience: auth.oauth2_audience, clientId: auth.azure_client_id || undefined, requiredScopes };
+  } else if (callerType === 'oauth2') {
+    caller = {
+      type: 'oauth2',
+      issuer: auth.oauth2_issuer,
+      audience: auth.oauth2_audience,
+      jwksUri: auth.oauth2_jwks_uri,
+      introspectionEndpoint: auth.oauth2_introspection_endpoint,
+      userinfoEndpoint: auth.oauth2_userinfo_endpoint,
+      clientId: auth.oauth2_client_id,
+      clientSecret: auth.oauth2_client_secret,
+      userClaim: auth.oauth2_user_claim ?? 'sub',
+      requiredScopes,
+    };
+    const known = caller.issuer ? OPAQUE_TOKEN_ISSUERS[caller.issuer] : undefined;
+    if (known && !caller.introspectionEndpoint && !caller.userinfoEndpoint) {
+      // The predecessor's GitHub example names only the issuer: verify the way GitHub allows.
+      caller.userinfoEndpoint = known.userinfo;
+      if (!auth.oauth2_user_claim) caller.userClaim = known.userClaim;
+      warnings.push({ path: `${at}/oauth2_issuer`, message: `${caller.issuer} issues opaque tokens: they are verified through ${known.userinfo} (set "oauth2_userinfo_endpoint" to say so explicitly)` });
+    }
+    issues.push(...oauth2Issues(caller, at));
   } else caller = { type: callerType };
 
   let child: ChildCredentials;
@@ -187,6 +209,25 @@ function normaliseAuth(auth: AuthDocument, at: string, issues: ConfigIssue[], wa
     }
   }
   return { method, caller, child, forwardUserToken };
+}
+
+/** Issuers known to hand out opaque tokens, which only their userinfo or introspection endpoints can verify. */
+const OPAQUE_TOKEN_ISSUERS: Record<string, { userinfo: string; userClaim: string }> = {
+  'https://github.com': { userinfo: 'https://api.github.com/user', userClaim: 'id' },
+  'https://github.com/': { userinfo: 'https://api.github.com/user', userClaim: 'id' },
+};
+
+/** A config that names an issuer the adapter cannot verify against is refused. */
+function oauth2Issues(caller: Extract<CallerAuth, { type: 'oauth2' }>, at: string): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const opaque = caller.introspectionEndpoint !== undefined || caller.userinfoEndpoint !== undefined;
+  if (!caller.issuer && !caller.jwksUri && !opaque) {
+    issues.push({ path: at, message: 'oauth2 callers need "oauth2_issuer" (OIDC discovery), "oauth2_jwks_uri", "oauth2_introspection_endpoint" or "oauth2_userinfo_endpoint", so that their tokens can be verified' });
+  }
+  if (caller.introspectionEndpoint && !(caller.clientId && caller.clientSecret)) {
+    issues.push({ path: `${at}/oauth2_introspection_endpoint`, message: 'token introspection needs "oauth2_client_id" and "oauth2_client_secret" (RFC 7662 callers authenticate)' });
+  }
+  return issues;
 }
 
 function positiveNumber(value: string | undefined): number | undefined {

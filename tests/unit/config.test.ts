@@ -91,9 +91,20 @@ describe('config formats', () => {
     assert.equal(servers.get('obo')!.auth.caller.type, 'entra');
     assert.equal(servers.get('obo')!.auth.child.type, 'on_behalf_of');
     assert.equal(servers.get('obo')!.authLevel, 'anonymous', 'the adapter verifies the token itself');
-    assert.deepEqual(servers.get('bearer')!.auth.caller, { type: 'oauth2', issuer: 'https://issuer.example', audience: undefined, jwksUri: undefined, requiredScopes: ['read'] });
+    assert.deepEqual(servers.get('bearer')!.auth.caller, {
+      type: 'oauth2',
+      issuer: 'https://issuer.example',
+      audience: undefined,
+      jwksUri: undefined,
+      introspectionEndpoint: undefined,
+      userinfoEndpoint: undefined,
+      clientId: undefined,
+      clientSecret: undefined,
+      userClaim: 'sub',
+      requiredScopes: ['read'],
+    });
     assert.equal(servers.get('bearer')!.auth.child.type, 'user_token');
-    assert.deepEqual(servers.get('explicit')!.auth.caller, { type: 'entra', tenantId: undefined, audience: undefined, requiredScopes: ['mcp.call'] });
+    assert.deepEqual(servers.get('explicit')!.auth.caller, { type: 'entra', tenantId: undefined, allowedTenants: [], audience: undefined, clientId: undefined, requiredScopes: ['mcp.call'] });
   });
 
   test('no combination leaves an endpoint anonymous while its child holds a credential', () => {

@@ -136,9 +136,23 @@ describe('deployment plan: the predecessor README examples validate and plan unc
       file: 'auth-oauth2-bearer',
       servers: ['github-tools (default) /mcp/github-tools anonymous oauth2_bearer oauth2 user_token'],
       settings: ['MCP_ADAPTER_MAX_SESSIONS fixed 22'],
-      warnings: [`/mcpServers/github-tools/auth/forward_user_token: ${PASSTHROUGH}`],
+      warnings: [
+        '/mcpServers/github-tools/auth/oauth2_issuer: https://github.com issues opaque tokens: they are verified through https://api.github.com/user (set "oauth2_userinfo_endpoint" to say so explicitly)',
+        `/mcpServers/github-tools/auth/forward_user_token: ${PASSTHROUGH}`,
+      ],
       check: ({ config }) => {
-        assert.deepEqual(config.servers.get('github-tools')!.auth.caller, { type: 'oauth2', issuer: 'https://github.com', audience: undefined, jwksUri: undefined, requiredScopes: ['repo:read', 'user:read'] });
+        assert.deepEqual(config.servers.get('github-tools')!.auth.caller, {
+          type: 'oauth2',
+          issuer: 'https://github.com',
+          audience: undefined,
+          jwksUri: undefined,
+          introspectionEndpoint: undefined,
+          userinfoEndpoint: 'https://api.github.com/user',
+          clientId: undefined,
+          clientSecret: undefined,
+          userClaim: 'id',
+          requiredScopes: ['repo:read', 'user:read'],
+        });
       },
     },
     {
