@@ -1,3 +1,5 @@
+import { authenticate } from '../auth/authenticate.js';
+import type { TokenVerifier } from '../auth/types.js';
 import { ConfigError, type ConfigIssue } from '../config/errors.js';
 import type { AdapterConfig, ServerConfig } from '../config/model.js';
 import type { Logger } from '../observability/logger.js';
@@ -14,7 +16,14 @@ export interface AppOptions {
   boundToLoopback: boolean;
   /** The site's own host names (on Azure, WEBSITE_HOSTNAME): allowed as Host and as Origin. */
   siteHostNames?: string[];
+  /**
+   * The token verifier of a server whose callers present tokens, for its resource URL (the
+   * default audience). Undefined for function-key and open servers.
+   */
+  verifierFor?: (server: ServerConfig, resource: string) => TokenVerifier | undefined;
 }
+
+const METADATA_PREFIX = '/.well-known/oauth-protected-resource';
 
 export type FetchHandler = (request: Request) => Promise<Response>;
 
@@ -34,7 +43,7 @@ export function defaultServer(config: AdapterConfig): ServerConfig | undefined {
 export function createApp(options: AppOptions): FetchHandler {
   const { config, sessions } = options;
   const logger = options.logger.child({ component: 'http' });
-  assertServable(config);
+  assertServable(config, options.verifierFor);
   const publicUrl = config.adapter.publicBaseUrl ? new URL(config.adapter.publicBaseUrl) : undefined;
   const siteHosts = options.siteHostNames ?? [];
   const policy: OriginPolicy = {
@@ -46,6 +55,11 @@ export function createApp(options: AppOptions): FetchHandler {
   const policyFor = (server: ServerConfig): OriginPolicy =>
     server.allowedOrigins.length === 0 ? policy : { ...policy, allowedOrigins: [...policy.allowedOrigins, ...server.allowedOrigins] };
   const endpointContext = { sessions, maxBodyBytes: config.adapter.maxBodyBytes, logger };
+  const authLogger = options.logger.child({ component: 'auth' });
+  const verifierFor = options.verifierFor ?? (() => undefined);
+  /** The deployment's base URL as clients see it: `public_base_url`, else the (validated) request origin. */
+  const baseUrl = (url: URL, host: string) => (publicUrl ? publicUrl.href.replace(/\/+$/, '') : `${url.protocol}//${host}`);
+  const endpointPath = (server: ServerConfig) => `/mcp/${server.name}`;
 
   return async (request) => {
     const url = new URL(request.url);
@@ -62,7 +76,19 @@ export function createApp(options: AppOptions): FetchHandler {
 
     let response: Response;
     try {
-      response = server ? await handleMcpRequest(request, server, endpointContext) : await route(path);
+      if (server) {
+        const base = baseUrl(url, host);
+        const resource = `${base}${endpointPath(server)}`;
+        const outcome = await authenticate(request, server, {
+          resource,
+          metadataUrl: `${base}${METADATA_PREFIX}${endpointPath(server)}`,
+          verifier: verifierFor(server, resource),
+          logger: authLogger,
+        });
+        response = outcome.ok ? await handleMcpRequest(request, server, endpointContext, outcome.principal, outcome.caller) : outcome.response;
+      } else {
+        response = await route(path, url, host);
+      }
     } catch (error) {
       logger.error('request failed', { path, error: (error as Error).stack ?? String(error) });
       response = rpcErrorResponse(500, 'Internal error in the adapter; see its log');
@@ -79,8 +105,9 @@ export function createApp(options: AppOptions): FetchHandler {
     return match ? config.servers.get(safeDecode(match[1]!)) : undefined;
   }
 
-  async function route(path: string): Promise<Response> {
+  async function route(path: string, url: URL, host: string): Promise<Response> {
     if (path === '/health') return health();
+    if (path === METADATA_PREFIX || path.startsWith(`${METADATA_PREFIX}/`)) return protectedResourceMetadata(path.slice(METADATA_PREFIX.length), url, host);
     if (path === '/status') return Response.json({ servers: sessions.stats(), sessions: sessions.size });
     if (path === '/mcp' || path === '/api/mcp') {
       const endpoints = [...config.servers.keys()].map((name) => `/mcp/${name}`);
@@ -89,6 +116,30 @@ export function createApp(options: AppOptions): FetchHandler {
     const match = /^\/mcp\/([^/]+)$/.exec(path);
     if (match) return rpcErrorResponse(404, `Not Found: no MCP server named "${safeDecode(match[1]!)}"`);
     return plainErrorResponse(404, 'not_found', `No route for ${path}`);
+  }
+
+  /**
+   * RFC 9728 protected resource metadata of a token-protected endpoint, at the path-suffixed
+   * well-known URL (`/.well-known/oauth-protected-resource/mcp/<server>`) and, for the default
+   * server, at the root one. Clients (VS Code among them) find the authorization server here.
+   */
+  function protectedResourceMetadata(suffix: string, url: URL, host: string): Response {
+    const server = suffix === '' || suffix === '/mcp' || suffix === '/api/mcp' ? defaultServer(config) : serverFor(suffix);
+    const base = baseUrl(url, host);
+    const verifier = server ? verifierFor(server, `${base}${endpointPath(server)}`) : undefined;
+    if (!server || !verifier) return plainErrorResponse(404, 'not_found', `No protected resource at ${suffix || '/'}`);
+    const caller = server.auth.caller;
+    const scopes = caller.type === 'entra' || caller.type === 'oauth2' ? caller.requiredScopes : [];
+    return Response.json(
+      {
+        resource: `${base}${endpointPath(server)}`,
+        authorization_servers: verifier.authorizationServers,
+        scopes_supported: scopes.map((scope) => qualifyScope(scope, server)),
+        bearer_methods_supported: ['header'],
+        resource_name: `MCP server ${server.name}`,
+      },
+      { headers: { 'cache-control': 'public, max-age=300' } },
+    );
   }
 
   function health(): Response {
@@ -104,15 +155,22 @@ export function createApp(options: AppOptions): FetchHandler {
  * Refuses, at start-up, what this version cannot serve safely: an auth method that verifies
  * callers or gives the child credentials would otherwise be served without doing so.
  */
-export function assertServable(config: AdapterConfig): void {
+export function assertServable(config: AdapterConfig, verifierFor?: AppOptions['verifierFor']): void {
   const issues: ConfigIssue[] = [];
   for (const server of config.servers.values()) {
-    const { caller, child, method } = server.auth;
-    if ((caller.type !== 'function_key' && caller.type !== 'none') || child.type !== 'none') {
-      issues.push({ path: `/mcpServers/${server.name}/auth`, message: `auth method "${method}" (caller ${caller.type}, child ${child.type}) is not supported by this version of the adapter; it would be served without it, so it is refused` });
+    const { caller, method } = server.auth;
+    if ((caller.type === 'entra' || caller.type === 'oauth2') && !verifierFor) {
+      issues.push({ path: `/mcpServers/${server.name}/auth`, message: `auth method "${method}" needs token verification, which this host was not given; it would be served without it, so it is refused` });
     }
   }
   if (issues.length > 0) throw new ConfigError(config.sourcePath, issues);
+}
+
+/** Entra scopes are requested fully qualified (`api://<app>/user_impersonation`); tokens carry the short name. */
+function qualifyScope(scope: string, server: ServerConfig): string {
+  const caller = server.auth.caller;
+  if (caller.type !== 'entra' || scope.includes('://') || !caller.audience?.startsWith('api://')) return scope;
+  return `${caller.audience.replace(/\/+$/, '')}/${scope}`;
 }
 
 function safeDecode(segment: string): string {

@@ -3,7 +3,8 @@ import type { Logger } from '../observability/logger.js';
 import { ErrorCode, isRequest, type JsonRpcRequest } from '../protocol/jsonrpc.js';
 import { ACCEPTED_PROTOCOL_VERSIONS, allowsBatches } from '../protocol/versions.js';
 import { CapacityError, ChildStartError } from '../session/errors.js';
-import type { Session } from '../session/session.js';
+import type { VerifiedCaller } from '../auth/types.js';
+import type { Principal, Session } from '../session/session.js';
 import { ANONYMOUS } from '../session/session.js';
 import { SESSION_ID_PATTERN } from '../session/session-id.js';
 import type { SessionManager } from '../session/session-manager.js';
@@ -35,18 +36,24 @@ function accepts(request: Request, type: string): boolean {
  * 2025-03-26 clients too): POST carries client messages, GET opens the session's stream for
  * server-initiated messages, DELETE ends the session.
  */
-export async function handleMcpRequest(request: Request, server: ServerConfig, context: McpEndpointContext): Promise<Response> {
+export async function handleMcpRequest(
+  request: Request,
+  server: ServerConfig,
+  context: McpEndpointContext,
+  principal: Principal = ANONYMOUS,
+  caller?: VerifiedCaller,
+): Promise<Response> {
   const version = request.headers.get('mcp-protocol-version');
   if (version !== null && !ACCEPTED_PROTOCOL_VERSIONS.includes(version)) {
     return rpcErrorResponse(400, `Bad Request: unsupported MCP-Protocol-Version "${version}" (supported: ${ACCEPTED_PROTOCOL_VERSIONS.join(', ')})`);
   }
   switch (request.method) {
     case 'POST':
-      return handlePost(request, server, context, version);
+      return handlePost(request, server, context, version, principal, caller);
     case 'GET':
-      return handleGet(request, server, context);
+      return handleGet(request, server, context, principal);
     case 'DELETE':
-      return handleDelete(request, server, context);
+      return handleDelete(request, server, context, principal);
     default:
       return rpcErrorResponse(405, `Method ${request.method} not allowed; use POST, GET or DELETE`, { headers: { allow: 'POST, GET, DELETE' } });
   }
@@ -54,18 +61,25 @@ export async function handleMcpRequest(request: Request, server: ServerConfig, c
 
 type SessionLookup = { session: Session } | { error: Response };
 
-function lookupSession(request: Request, server: ServerConfig, context: McpEndpointContext): SessionLookup {
+function lookupSession(request: Request, server: ServerConfig, context: McpEndpointContext, principal: Principal): SessionLookup {
   const id = request.headers.get(SESSION_HEADER);
   if (id === null || id === '') {
     return { error: rpcErrorResponse(400, 'Bad Request: Mcp-Session-Id header is required (send initialize first to get one)') };
   }
-  const session = SESSION_ID_PATTERN.test(id) ? context.sessions.find(id, server, ANONYMOUS) : undefined;
+  const session = SESSION_ID_PATTERN.test(id) ? context.sessions.find(id, server, principal) : undefined;
   // Unknown, ended, malformed, another server's or another principal's: all look the same.
   if (!session) return { error: rpcErrorResponse(404, 'Session not found: it ended or never existed; start a new session with initialize') };
   return { session };
 }
 
-async function handlePost(request: Request, server: ServerConfig, context: McpEndpointContext, versionHeader: string | null): Promise<Response> {
+async function handlePost(
+  request: Request,
+  server: ServerConfig,
+  context: McpEndpointContext,
+  versionHeader: string | null,
+  principal: Principal,
+  caller: VerifiedCaller | undefined,
+): Promise<Response> {
   if (!(accepts(request, 'application/json') && accepts(request, 'text/event-stream'))) {
     return rpcErrorResponse(406, 'Not Acceptable: the Accept header must list both application/json and text/event-stream');
   }
@@ -90,10 +104,10 @@ async function handlePost(request: Request, server: ServerConfig, context: McpEn
     if (request.headers.has(SESSION_HEADER)) {
       return rpcErrorResponse(400, 'Invalid Request: initialize must not carry Mcp-Session-Id; the server assigns the session id', { code: ErrorCode.InvalidRequest, id: initialize.id });
     }
-    return startSession(server, initialize, context, isBatch);
+    return startSession(server, initialize, context, isBatch, principal, caller);
   }
 
-  const lookup = lookupSession(request, server, context);
+  const lookup = lookupSession(request, server, context, principal);
   if ('error' in lookup) return lookup.error;
   const { session } = lookup;
   if (isBatch && !allowsBatches(versionHeader ?? session.protocolVersion)) {
@@ -110,9 +124,16 @@ async function handlePost(request: Request, server: ServerConfig, context: McpEn
   return responder.response;
 }
 
-async function startSession(server: ServerConfig, initialize: JsonRpcRequest, context: McpEndpointContext, isBatch: boolean): Promise<Response> {
+async function startSession(
+  server: ServerConfig,
+  initialize: JsonRpcRequest,
+  context: McpEndpointContext,
+  isBatch: boolean,
+  principal: Principal,
+  caller: VerifiedCaller | undefined,
+): Promise<Response> {
   try {
-    const { session, response } = await context.sessions.open(server, ANONYMOUS, initialize);
+    const { session, response } = await context.sessions.open(server, principal, initialize, caller);
     const headers: Record<string, string> = session ? { [SESSION_HEADER]: session.id } : {};
     return Response.json(isBatch ? [response] : response, { status: 200, headers });
   } catch (error) {
@@ -127,11 +148,11 @@ async function startSession(server: ServerConfig, initialize: JsonRpcRequest, co
   }
 }
 
-function handleGet(request: Request, server: ServerConfig, context: McpEndpointContext): Response {
+function handleGet(request: Request, server: ServerConfig, context: McpEndpointContext, principal: Principal): Response {
   if (!accepts(request, 'text/event-stream')) {
     return rpcErrorResponse(406, 'Not Acceptable: the Accept header must list text/event-stream');
   }
-  const lookup = lookupSession(request, server, context);
+  const lookup = lookupSession(request, server, context, principal);
   if ('error' in lookup) return lookup.error;
   const { session } = lookup;
   const stream = new SseStream();
@@ -143,8 +164,8 @@ function handleGet(request: Request, server: ServerConfig, context: McpEndpointC
   return new Response(stream.body, { status: 200, headers: { ...SSE_HEADERS, [SESSION_HEADER]: session.id } });
 }
 
-async function handleDelete(request: Request, server: ServerConfig, context: McpEndpointContext): Promise<Response> {
-  const lookup = lookupSession(request, server, context);
+async function handleDelete(request: Request, server: ServerConfig, context: McpEndpointContext, principal: Principal): Promise<Response> {
+  const lookup = lookupSession(request, server, context, principal);
   if ('error' in lookup) return lookup.error;
   await lookup.session.end('deleted');
   return new Response(null, { status: 200 });

@@ -29,6 +29,8 @@ interface InFlightRequest {
   timer: NodeJS.Timeout;
   startedAt: number;
   span: Span;
+  /** For `tools/call`: the tool's name, for the audit line. */
+  tool: string | undefined;
 }
 
 /** Notifications about the session as a whole, which belong on the GET stream. */
@@ -56,6 +58,7 @@ export class Session {
   private idleTimer: NodeJS.Timeout | undefined;
   private lifetimeTimer: NodeJS.Timeout | undefined;
   private ended = false;
+  private readonly auditLogger: Logger;
 
   constructor(
     readonly id: string,
@@ -65,8 +68,11 @@ export class Session {
     protocolVersion: string,
     private readonly logger: Logger,
     private readonly onEnd: (session: Session, reason: EndReason) => void,
+    /** Frees what the session holds besides its child (its token endpoint). */
+    private readonly releaseResources: () => Promise<void> = async () => {},
   ) {
     this.protocolVersion = protocolVersion;
+    this.auditLogger = logger.child({ component: 'audit' });
     child.onMessage = (message) => this.fromChild(message);
     void child.exited.then((info) => this.childExited(info));
     this.idleTimer = setTimeout(() => this.idleExpired(), server.sessions.idleTimeoutMs);
@@ -136,6 +142,7 @@ export class Session {
     this.getStream?.close();
     this.onEnd(this, reason);
     await this.child.close();
+    await this.releaseResources();
   }
 
   private track(request: JsonRpcRequest, stream: MessageStream): void {
@@ -150,6 +157,7 @@ export class Session {
       startedAt: Date.now(),
       timer: setTimeout(() => this.timedOut(key), this.server.requestTimeoutMs),
       span: telemetry.requestStarted(this.server.name, request.method, this.id, this.principal),
+      tool: request.method === 'tools/call' && typeof request.params?.name === 'string' ? request.params.name : undefined,
     };
     entry.timer.unref();
     this.inFlight.set(key, entry);
@@ -171,6 +179,7 @@ export class Session {
     const request = this.finish(idKey(requestId));
     if (!request) return;
     telemetry.requestEnded(request.span, { code: 0, message: 'cancelled by the client' });
+    if (request.tool !== undefined) this.audit(request, 'cancelled');
     request.stream.abandon?.(request.key);
   }
 
@@ -178,8 +187,15 @@ export class Session {
   private answer(key: string, message: JsonRpcMessage): void {
     const request = this.finish(key);
     if (!request) return;
-    telemetry.requestEnded(request.span, (message as { error?: { code: number; message: string } }).error);
+    const error = (message as { error?: { code: number; message: string } }).error;
+    telemetry.requestEnded(request.span, error);
+    if (request.tool !== undefined) this.audit(request, error ? `error ${error.code}` : (message as { result?: { isError?: boolean } }).result?.isError ? 'tool_error' : 'ok');
     this.deliver(request.stream, message, 'response');
+  }
+
+  /** One line per tool call: who, which server and tool, how it ended, how long. Never arguments or tokens. */
+  private audit(request: InFlightRequest, outcome: string): void {
+    this.auditLogger.info('tool call', { principal: this.principal, server: this.server.name, tool: request.tool, outcome, durationMs: Date.now() - request.startedAt });
   }
 
   private finish(key: string): InFlightRequest | undefined {

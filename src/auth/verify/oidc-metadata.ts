@@ -185,7 +185,8 @@ export async function fetchIssuerMetadata(issuer: string, timeoutMs = DEFAULT_TI
   }
   const mismatch = failures.find((failure) => failure.reason === 'issuer_mismatch');
   if (mismatch) throw mismatch;
-  const reason = failures[failures.length - 1]?.reason ?? 'bad_response';
+  // A location that answered something (not a plain 404) says most about what is wrong.
+  const reason = (failures.find((failure) => !failure.message.endsWith('HTTP 404')) ?? failures[0])?.reason ?? 'bad_response';
   throw new VerifierUnavailableError(
     `issuer metadata for ${issuer} is unavailable: ${failures.map((failure) => failure.message).join('; ')}`,
     reason,
