@@ -234,6 +234,7 @@ module functionApp 'app/function-app.bicep' = {
     scale: plan.scale
     servers: plan.servers
     oboClientId: oboEnabled ? oboClientId : ''
+    oboIdentifierUri: createOboApp ? entraApp!.outputs.identifierUri : ''
     subnetId: vnetEnabled ? network!.outputs.appSubnetId : ''
   }
 }

@@ -3,6 +3,8 @@ import { startNodeHost, type RunningNodeHost } from './adapter/node/node-host.js
 import type { ConfigDocument } from './config/document.js';
 import { configFromDocument, discoverConfigPath, loadConfigFile, type LoadedConfig } from './config/load-config.js';
 import { createLogger, parseLogLevel, type Logger } from './observability/logger.js';
+import { createChildCredentialProvider } from './auth/child-credential-provider.js';
+import { createVerifierRegistry } from './auth/verifier-registry.js';
 
 export interface ServeOptions {
   /** A config file path, or a config object (same schema, same validation). Default: discovery. */
@@ -50,6 +52,9 @@ export async function serve(options: ServeOptions = {}): Promise<RunningNodeHost
     port: options.port ?? Number(env.PORT ?? 7071),
     host: options.host ?? env.HOST ?? '127.0.0.1',
     hostEnv: env,
+    verifierFor: createVerifierRegistry({ env }),
+    // Locally, azure_default children use DefaultAzureCredential (az / azd login).
+    childCredentials: createChildCredentialProvider({ env, deployed: false, logger }),
   });
   return { ...running, loaded };
 }

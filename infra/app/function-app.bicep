@@ -26,6 +26,8 @@ param scale object
 param servers array
 @description('Client id of the On-Behalf-Of app registration; empty when no server uses azure_obo.')
 param oboClientId string = ''
+@description('Identifier URI (api://...) of the OBO app registration: the audience of v1 tokens, the prefix of the scopes clients request.')
+param oboIdentifierUri string = ''
 @description('Subnet for VNet integration; empty for none.')
 param subnetId string = ''
 
@@ -51,6 +53,7 @@ var infrastructureSettings = {
 }
 var oboSettings = empty(oboClientId) ? {} : {
   MCP_ADAPTER_OBO_CLIENT_ID: oboClientId
+  MCP_ADAPTER_OBO_IDENTIFIER_URI: oboIdentifierUri
 }
 // The plan cannot name platform or MCP_ADAPTER_* settings, so nothing here overrides the config.
 var allSettings = union(fixedSettings, azdEnvSettings, keyVaultSettings, infrastructureSettings, oboSettings)

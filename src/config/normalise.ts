@@ -224,6 +224,9 @@ function oauth2Issues(caller: Extract<CallerAuth, { type: 'oauth2' }>, at: strin
   if (!caller.issuer && !caller.jwksUri && !opaque) {
     issues.push({ path: at, message: 'oauth2 callers need "oauth2_issuer" (OIDC discovery), "oauth2_jwks_uri", "oauth2_introspection_endpoint" or "oauth2_userinfo_endpoint", so that their tokens can be verified' });
   }
+  if (caller.introspectionEndpoint && caller.userinfoEndpoint) {
+    issues.push({ path: `${at}/oauth2_userinfo_endpoint`, message: 'give either "oauth2_introspection_endpoint" or "oauth2_userinfo_endpoint", not both' });
+  }
   if (caller.introspectionEndpoint && !(caller.clientId && caller.clientSecret)) {
     issues.push({ path: `${at}/oauth2_introspection_endpoint`, message: 'token introspection needs "oauth2_client_id" and "oauth2_client_secret" (RFC 7662 callers authenticate)' });
   }

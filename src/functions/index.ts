@@ -10,6 +10,8 @@ import { createLogger, parseLogLevel } from '../observability/logger.js';
 import { loadForServing } from '../serve.js';
 import { SessionManager } from '../session/session-manager.js';
 import { registerFunctions } from './register-functions.js';
+import { createChildCredentialProvider } from '../auth/child-credential-provider.js';
+import { createVerifierRegistry } from '../auth/verifier-registry.js';
 import { enableAzureMonitor } from '../azure/azure-monitor.js';
 import { assertKeyVaultReferencesResolved } from '../azure/key-vault-references.js';
 
@@ -19,8 +21,15 @@ const levels = { ...loaded.config.adapter.logLevels };
 if (process.env.LOG_LEVEL) levels.default = parseLogLevel(process.env.LOG_LEVEL);
 const logger = createLogger({ levels, sink: enableAzureMonitor(process.env) });
 for (const warning of loaded.warnings) logger.child({ component: 'config' }).warn(warning.message, { path: warning.path });
-const sessions = new SessionManager(loaded.config, logger, process.env);
-const fetch = createApp({ config: loaded.config, sessions, logger, boundToLoopback: false, siteHostNames: siteHostNames(process.env) });
+const sessions = new SessionManager(loaded.config, logger, process.env, createChildCredentialProvider({ env: process.env, deployed: true, logger }));
+const fetch = createApp({
+  config: loaded.config,
+  sessions,
+  logger,
+  boundToLoopback: false,
+  siteHostNames: siteHostNames(process.env),
+  verifierFor: createVerifierRegistry({ env: process.env }),
+});
 registerFunctions(functions.app, { config: loaded.config, fetch, drain: () => sessions.drain() });
 
 function siteHostNames(env: NodeJS.ProcessEnv): string[] {

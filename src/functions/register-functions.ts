@@ -40,6 +40,10 @@ export function functionRoutes(config: AdapterConfig): RegisteredRoute[] {
     routes.push({ name: 'mcp-default-legacy', route: 'api/mcp', authLevel: fallback.authLevel, methods: MCP_METHODS });
   }
   routes.push({ name: 'health', route: 'health', authLevel: 'anonymous', methods: ['GET'] });
+  if ([...config.servers.values()].some((server) => server.auth.caller.type === 'entra' || server.auth.caller.type === 'oauth2')) {
+    // RFC 9728 metadata must be readable before a client has a token.
+    routes.push({ name: 'protected-resource-metadata', route: '.well-known/oauth-protected-resource/{*resource}', authLevel: 'anonymous', methods: ['GET'] });
+  }
   routes.push({ name: 'status', route: 'status', authLevel: strictest([...config.servers.values()].map((s) => s.authLevel)), methods: ['GET'] });
   return routes;
 }

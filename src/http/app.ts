@@ -159,8 +159,16 @@ export function assertServable(config: AdapterConfig, verifierFor?: AppOptions['
   const issues: ConfigIssue[] = [];
   for (const server of config.servers.values()) {
     const { caller, method } = server.auth;
-    if ((caller.type === 'entra' || caller.type === 'oauth2') && !verifierFor) {
+    if (caller.type !== 'entra' && caller.type !== 'oauth2') continue;
+    if (!verifierFor) {
       issues.push({ path: `/mcpServers/${server.name}/auth`, message: `auth method "${method}" needs token verification, which this host was not given; it would be served without it, so it is refused` });
+      continue;
+    }
+    // Build the verifier now, so that a setting it cannot work with stops start-up, not a request.
+    try {
+      verifierFor(server, `${config.adapter.publicBaseUrl ?? 'https://localhost'}/mcp/${server.name}`);
+    } catch (error) {
+      issues.push({ path: `/mcpServers/${server.name}/auth`, message: (error as Error).message });
     }
   }
   if (issues.length > 0) throw new ConfigError(config.sourcePath, issues);

@@ -110,6 +110,7 @@ async function handlePost(
   const lookup = lookupSession(request, server, context, principal);
   if ('error' in lookup) return lookup.error;
   const { session } = lookup;
+  if (caller) session.onCaller?.(caller);
   if (isBatch && !allowsBatches(versionHeader ?? session.protocolVersion)) {
     return rpcErrorResponse(400, `Invalid Request: JSON-RPC batches are not allowed in protocol version ${versionHeader ?? session.protocolVersion} (removed in 2025-06-18)`, { code: ErrorCode.InvalidRequest });
   }

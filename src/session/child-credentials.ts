@@ -4,6 +4,8 @@ import type { ServerConfig } from '../config/model.js';
 /** What an auth method gives one session's child: environment variables, and what to stop when the session ends. */
 export interface ChildCredentials {
   env: Record<string, string>;
+  /** Called with the caller of every later request of the session, so a renewed token is used for exchanges. */
+  updateCaller?(caller: VerifiedCaller): void;
   close(): Promise<void>;
 }
 

@@ -67,6 +67,7 @@ export class SessionManager {
       const version = (response.result as { protocolVersion?: string } | undefined)?.protocolVersion ?? '2025-03-26';
       const release = credentials.close.bind(credentials);
       const session = new Session(id, server, principal, child, version, logger, (ended, reason) => this.ended(ended, reason), release);
+      if (credentials.updateCaller) session.onCaller = credentials.updateCaller.bind(credentials);
       this.sessions.set(id, session);
       telemetry.sessionStarted(server.name);
       logger.info('session started', { pid: child.pid, protocolVersion: version });

@@ -14,6 +14,7 @@ import {
 } from '../protocol/jsonrpc.js';
 import { telemetry } from '../observability/telemetry.js';
 import type { Span } from '@opentelemetry/api';
+import type { VerifiedCaller } from '../auth/types.js';
 import type { MessageStream } from './message-stream.js';
 
 /** Who created a session; only the same principal may use it. */
@@ -50,6 +51,8 @@ export type EndReason = 'deleted' | 'idle' | 'lifetime' | 'child_exited' | 'shut
 export class Session {
   readonly createdAt = Date.now();
   lastActivityAt = Date.now();
+  /** Told about the verified caller of each request (its token may have been renewed). */
+  onCaller: ((caller: VerifiedCaller) => void) | undefined;
   /** Negotiated protocol version (the child's answer to initialize). */
   protocolVersion: string;
   private readonly inFlight = new Map<string, InFlightRequest>();

@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { loadConfigFile } from '../../src/config/load-config.js';
 import { startNodeHost, type RunningNodeHost } from '../../src/adapter/node/node-host.js';
 import { createLogger, type LogFields } from '../../src/observability/logger.js';
+import { createChildCredentialProvider } from '../../src/auth/child-credential-provider.js';
+import { createVerifierRegistry } from '../../src/auth/verifier-registry.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const fixtureServers = path.join(repoRoot, 'tests/fixtures/servers');
@@ -21,14 +23,28 @@ export interface TestAdapter extends RunningNodeHost {
  * Starts the real adapter (node:http host) on 127.0.0.1 with an ephemeral port, from a config
  * document written to a temporary file, exactly as `npm start` would load it.
  */
-export async function startAdapter(configDocument: unknown, options: { hostEnv?: NodeJS.ProcessEnv } = {}): Promise<TestAdapter> {
+export interface StartAdapterOptions {
+  hostEnv?: NodeJS.ProcessEnv;
+  /** Turns on token verification and child credentials, with these adapter settings (MCP_ADAPTER_*). */
+  authEnv?: NodeJS.ProcessEnv;
+  /** For child credentials: TLS and other options of the Entra requests (test CA). */
+  oboOverrides?: Parameters<typeof createChildCredentialProvider>[0]['oboOverrides'];
+}
+
+export async function startAdapter(configDocument: unknown, options: StartAdapterOptions = {}): Promise<TestAdapter> {
   const dir = mkdtempSync(path.join(tmpdir(), 'mcp-adapter-test-'));
   const file = path.join(dir, 'mcp_config.json');
   writeFileSync(file, JSON.stringify(configDocument, null, 2));
   const { config } = loadConfigFile(file, { resolveFrom: options.hostEnv ?? process.env });
   const logs: LogFields[] = [];
   const logger = createLogger({ level: 'debug', sink: (record) => logs.push(record) });
-  const running = await startNodeHost({ config, logger, port: 0, host: '127.0.0.1', hostEnv: options.hostEnv });
+  const auth = options.authEnv
+    ? {
+        verifierFor: createVerifierRegistry({ env: options.authEnv }),
+        childCredentials: createChildCredentialProvider({ env: options.authEnv, deployed: true, logger, oboOverrides: options.oboOverrides }),
+      }
+    : {};
+  const running = await startNodeHost({ config, logger, port: 0, host: '127.0.0.1', hostEnv: options.hostEnv, ...auth });
   return {
     ...running,
     logs,

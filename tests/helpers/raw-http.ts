@@ -24,8 +24,8 @@ export function toolCall(id: number | string, name: string, args: Record<string,
 }
 
 /** Calls a tool on a raw session and returns the text of its result. */
-export async function callToolRaw(endpoint: URL, sessionId: string, name: string, args: Record<string, unknown> = {}): Promise<string> {
-  const response = await post(endpoint, toolCall(99, name, args), { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' });
+export async function callToolRaw(endpoint: URL, sessionId: string, name: string, args: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<string> {
+  const response = await post(endpoint, toolCall(99, name, args), { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25', ...headers });
   const messages = (await messagesOf(response)) as Array<{ id?: unknown; result?: { content: Array<{ text: string }> }; error?: unknown }>;
   const answer = messages.find((message) => message.id === 99);
   if (!answer?.result) throw new Error(`tool call failed: ${response.status} ${JSON.stringify(messages)}`);

@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AdapterConfig } from '../../config/model.js';
-import { createApp } from '../../http/app.js';
+import { createApp, type AppOptions } from '../../http/app.js';
+import type { ChildCredentialProvider } from '../../session/child-credentials.js';
 import type { Logger } from '../../observability/logger.js';
 import { SessionManager } from '../../session/session-manager.js';
 import { nodeListener } from './node-listener.js';
@@ -13,6 +14,10 @@ export interface NodeHostOptions {
   host: string;
   /** The environment children take their baseline from (default: this process's). */
   hostEnv?: NodeJS.ProcessEnv;
+  /** Token verification for servers whose callers present tokens (see `auth/verifier-registry.ts`). */
+  verifierFor?: AppOptions['verifierFor'];
+  /** What children get from their server's auth method (see `auth/child-credential-provider.ts`). */
+  childCredentials?: ChildCredentialProvider;
 }
 
 export interface RunningNodeHost {
@@ -29,12 +34,12 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1|\[::1\])$/;
 /** Serves the adapter with `node:http` (the `npm start` host). */
 export async function startNodeHost(options: NodeHostOptions): Promise<RunningNodeHost> {
   const { config, logger } = options;
-  const sessions = new SessionManager(config, logger, options.hostEnv);
+  const sessions = new SessionManager(config, logger, options.hostEnv, options.childCredentials);
   const boundToLoopback = LOOPBACK.test(options.host);
   if (!boundToLoopback && config.adapter.allowedHosts.length === 0) {
     logger.warn('listening beyond loopback without adapter.allowed_hosts: Host headers are not checked (Origin still is)', { host: options.host });
   }
-  const app = createApp({ config, sessions, logger, boundToLoopback });
+  const app = createApp({ config, sessions, logger, boundToLoopback, verifierFor: options.verifierFor });
   const server = createServer(nodeListener(app, (error) => logger.error('unhandled request error', { error: String(error) })));
   server.requestTimeout = 0; // SSE streams and long tool calls outlive Node's 5-minute default
   await new Promise<void>((resolve, reject) => {

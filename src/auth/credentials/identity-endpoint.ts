@@ -49,12 +49,13 @@ export interface IdentityEndpointOptions {
   logger?: Logger;
 }
 
-export interface IdentityEndpointEnv {
+/** The variables to merge into the child's environment (a type alias, so it fits `Record<string, string | undefined>`). */
+export type IdentityEndpointEnv = {
   IDENTITY_ENDPOINT: string;
   IDENTITY_HEADER: string;
   MSI_ENDPOINT?: string;
   MSI_SECRET?: string;
-}
+};
 
 export interface IdentityEndpoint {
   /** Merge into the child's environment. */
@@ -156,8 +157,10 @@ export async function startIdentityEndpoint(options: IdentityEndpointOptions): P
       }
     }
 
-    const scope = scopeParam ?? scopeForResource(resource as string);
-    const answeredResource = resource ?? scope.replace(/\/\.default$/i, '');
+    // Some clients send a scope as the resource; `<resource>/.default` means the resource itself.
+    const resourceAsGiven = resource?.replace(/\/\.default$/i, '');
+    const scope = scopeParam ?? scopeForResource(resourceAsGiven as string);
+    const answeredResource = resourceAsGiven ?? scope.replace(/\/\.default$/i, '');
     if (!policy.resolve(scope)) {
       logger?.warn('identity endpoint refused a scope that is not allowed', { scope, status: 403 });
       send(response, 403, errorBody(403, 'forbidden_scope', `The scope ${scope} is not allowed for this server (allowed: ${policy.describe()}).`));

@@ -61,10 +61,12 @@ export function createManagedIdentityTokenSource(options: ManagedIdentityTokenSo
       if (kind === 'DefaultAzureCredential') {
         throw new TokenUnavailableError(`No local Azure credential could provide a token for ${requested}: sign in with \`az login\` or \`azd auth login\` (${safeExcerpt(error, 200)}).`, 'unavailable');
       }
-      if (facts.network || facts.transient || facts.name === 'CredentialUnavailableError') {
-        throw new TokenUnavailableError(`The app's managed identity is not available to get a token for ${requested}; try again later, or check that the identity is assigned to the app.`, 'unavailable');
+      // ManagedIdentityCredential reports every failure as CredentialUnavailableError; only a
+      // failure to reach the endpoint (or its 429/5xx) is worth retrying.
+      if (facts.network || facts.transient) {
+        throw new TokenUnavailableError(`The app's managed identity could not be reached to get a token for ${requested}; try again later.`, 'unavailable');
       }
-      throw new TokenUnavailableError(`The app's managed identity could not get a token for ${requested}: ${describeCodes(facts)}.`, 'exchange_failed');
+      throw new TokenUnavailableError(`The app's managed identity could not get a token for ${requested} (${describeCodes(facts)}); check that the identity is assigned to the app and may access the resource.`, 'exchange_failed');
     }
     if (!result?.token) throw new TokenUnavailableError(`The app's identity returned no token for ${requested}.`, 'unavailable');
     return { token: result.token, expiresOnTimestamp: result.expiresOnTimestamp };

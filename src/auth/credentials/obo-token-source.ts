@@ -196,9 +196,9 @@ function toTokenUnavailable(error: unknown, grant: ScopeGrant, requested: string
       const facts = current.facts;
       const cause = current.cause;
       logger?.warn('managed identity assertion for on-behalf-of failed', { principal, scopes: grant.scopes, error: facts.name, codes: describeCodes(facts), detail: cause === undefined ? undefined : safeExcerpt(cause) });
-      return facts.network || facts.transient || facts.name === 'CredentialUnavailableError'
-        ? new TokenUnavailableError(`The app's managed identity could not provide the federated credential for the On-Behalf-Of exchange (${describeCodes(facts)}); try again later, or check that the identity is assigned to the app.`, 'unavailable')
-        : new TokenUnavailableError(`The app's managed identity could not provide the federated credential for the On-Behalf-Of exchange: ${describeCodes(facts)}.`, 'exchange_failed');
+      return facts.network || facts.transient
+        ? new TokenUnavailableError(`The app's managed identity could not provide the federated credential for the On-Behalf-Of exchange: it could not be reached; try again later.`, 'unavailable')
+        : new TokenUnavailableError(`The app's managed identity could not provide the federated credential for the On-Behalf-Of exchange (${describeCodes(facts)}); check that the identity is assigned to the app.`, 'exchange_failed');
     }
     current = current.cause;
   }
