@@ -1,13 +1,14 @@
 /**
- * A throw-away certificate authority and a server certificate for 127.0.0.1/localhost, made with
- * the `openssl` CLI at test time (Node can make keys but not X.509 certificates). Nothing is
- * committed: the files live in a temporary directory the caller removes with `dispose()`.
+ * A throw-away certificate authority and a server certificate for 127.0.0.1/localhost, made at
+ * test time with node-forge (pure JavaScript: Node's crypto makes keys but not X.509
+ * certificates, and the openssl CLI is not on every machine). The CA file lives in a temporary
+ * directory the caller removes with `dispose()`, for NODE_EXTRA_CA_CERTS.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import forge from 'node-forge';
 
 export interface TestCertificateAuthority {
   /** PEM of the CA certificate: trust this (NODE_EXTRA_CA_CERTS or a `ca` TLS option). */
@@ -20,39 +21,45 @@ export interface TestCertificateAuthority {
   dispose(): void;
 }
 
-/** Why the tests that need a CA cannot run, or undefined when `openssl` is usable. */
-export function opensslUnavailableReason(): string | undefined {
-  const probe = spawnSync('openssl', ['version'], { encoding: 'utf8' });
-  if (probe.error || probe.status !== 0) return 'the openssl CLI is not on PATH (needed to make a test certificate authority)';
-  return undefined;
-}
-
-function openssl(args: string[], cwd: string): void {
-  const result = spawnSync('openssl', args, { cwd, encoding: 'utf8' });
-  if (result.error || result.status !== 0) {
-    throw new Error(`openssl ${args[0]} failed: ${result.error?.message ?? result.stderr}`);
-  }
+function certificate(subject: string, publicKey: forge.pki.PublicKey, extensions: object[]): forge.pki.Certificate {
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = publicKey;
+  cert.serialNumber = `01${randomBytes(8).toString('hex')}`;
+  cert.validity.notBefore = new Date(Date.now() - 60_000);
+  cert.validity.notAfter = new Date(Date.now() + 2 * 24 * 3600_000);
+  cert.setSubject([{ name: 'commonName', value: subject }]);
+  cert.setExtensions(extensions);
+  return cert;
 }
 
 export function createTestCertificateAuthority(): TestCertificateAuthority {
+  const caKeys = forge.pki.rsa.generateKeyPair(2048);
+  const ca = certificate('mcp-stdio-functions test CA', caKeys.publicKey, [
+    { name: 'basicConstraints', cA: true, critical: true },
+    { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
+  ]);
+  ca.setIssuer(ca.subject.attributes);
+  ca.sign(caKeys.privateKey, forge.md.sha256.create());
+
+  const serverKeys = forge.pki.rsa.generateKeyPair(2048);
+  const server = certificate('127.0.0.1', serverKeys.publicKey, [
+    { name: 'basicConstraints', cA: false },
+    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+    { name: 'extKeyUsage', serverAuth: true },
+    { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: 'localhost' }] },
+  ]);
+  server.setIssuer(ca.subject.attributes);
+  server.sign(caKeys.privateKey, forge.md.sha256.create());
+
   const dir = mkdtempSync(path.join(tmpdir(), 'entra-test-ca-'));
-  try {
-    openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=mcp-stdio-functions test CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir);
-    openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1'], dir);
-    writeFileSync(
-      path.join(dir, 'server.ext'),
-      ['subjectAltName=IP:127.0.0.1,DNS:localhost', 'basicConstraints=CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment', 'extendedKeyUsage=serverAuth', ''].join('\n'),
-    );
-    openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-set_serial', `0x${randomBytes(8).toString('hex')}`, '-days', '2', '-sha256', '-extfile', 'server.ext', '-out', 'server.pem'], dir);
-    return {
-      caPem: readFileSync(path.join(dir, 'ca.pem'), 'utf8'),
-      caPath: path.join(dir, 'ca.pem'),
-      serverCertPem: readFileSync(path.join(dir, 'server.pem'), 'utf8'),
-      serverKeyPem: readFileSync(path.join(dir, 'server.key'), 'utf8'),
-      dispose: () => rmSync(dir, { recursive: true, force: true }),
-    };
-  } catch (error) {
-    rmSync(dir, { recursive: true, force: true });
-    throw error;
-  }
+  const caPem = forge.pki.certificateToPem(ca);
+  const caPath = path.join(dir, 'ca.pem');
+  writeFileSync(caPath, caPem);
+  return {
+    caPem,
+    caPath,
+    serverCertPem: forge.pki.certificateToPem(server),
+    serverKeyPem: forge.pki.privateKeyToPem(serverKeys.privateKey),
+    dispose: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
