@@ -23,7 +23,7 @@ export interface StdioServerDocument {
   default?: boolean;
   auth_level?: 'anonymous' | 'function' | 'admin';
   allowed_origins?: string[];
-  sessions?: { max_concurrent?: number; idle_timeout_seconds?: number; max_lifetime_seconds?: number; max_per_principal?: number };
+  sessions?: { max_concurrent?: number; idle_timeout_seconds?: number; max_lifetime_seconds?: number; max_per_principal?: number; reclaim_after_seconds?: number };
   auth?: AuthDocument;
 }
 

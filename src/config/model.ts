@@ -17,6 +17,8 @@ export interface SessionLimits {
   maxLifetimeMs: number;
   /** Most live sessions of one principal on this server and instance. */
   maxPerPrincipal: number;
+  /** An idle child is stopped after this long; its session lives on until the idle timeout. */
+  reclaimAfterMs: number;
 }
 
 /** Who may call the endpoint. */

@@ -14,6 +14,7 @@ export const DEFAULTS = {
   idleTimeoutSeconds: 1800,
   maxLifetimeSeconds: 86400,
   maxPerPrincipal: 10,
+  reclaimAfterSeconds: 600,
   localMaxSessions: 50,
   maxBodyBytes: 4 * 1024 * 1024,
   shutdownGraceSeconds: 2,
@@ -148,6 +149,7 @@ function normaliseServer(
       idleTimeoutMs: seconds(server.sessions?.idle_timeout_seconds ?? legacyIdle ?? instanceIdle ?? DEFAULTS.idleTimeoutSeconds),
       maxLifetimeMs: seconds(server.sessions?.max_lifetime_seconds ?? DEFAULTS.maxLifetimeSeconds),
       maxPerPrincipal: server.sessions?.max_per_principal ?? DEFAULTS.maxPerPrincipal,
+      reclaimAfterMs: seconds(server.sessions?.reclaim_after_seconds ?? DEFAULTS.reclaimAfterSeconds),
     },
     auth,
   };

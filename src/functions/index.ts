@@ -21,7 +21,10 @@ const levels = { ...loaded.config.adapter.logLevels };
 if (process.env.LOG_LEVEL) levels.default = parseLogLevel(process.env.LOG_LEVEL);
 const logger = createLogger({ levels, sink: enableAzureMonitor(process.env) });
 for (const warning of loaded.warnings) logger.child({ component: 'config' }).warn(warning.message, { path: warning.path });
-const sessions = new SessionManager(loaded.config, logger, process.env, createChildCredentialProvider({ env: process.env, deployed: true, logger }));
+const sessions = new SessionManager(loaded.config, logger, {
+  hostEnv: process.env,
+  childCredentials: createChildCredentialProvider({ env: process.env, deployed: true, logger }),
+});
 const fetch = createApp({
   config: loaded.config,
   sessions,

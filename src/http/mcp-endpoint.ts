@@ -6,7 +6,7 @@ import { CapacityError, ChildStartError } from '../session/errors.js';
 import type { VerifiedCaller } from '../auth/types.js';
 import type { Principal, Session } from '../session/session.js';
 import { ANONYMOUS } from '../session/session.js';
-import { SESSION_ID_PATTERN } from '../session/session-id.js';
+import { SESSION_ID_PATTERN, SessionIdTooLargeError } from '../session/session-token.js';
 import type { SessionManager } from '../session/session-manager.js';
 import { rpcErrorResponse } from './http-errors.js';
 import { parseMessages } from './parse-messages.js';
@@ -61,12 +61,17 @@ export async function handleMcpRequest(
 
 type SessionLookup = { session: Session } | { error: Response };
 
-function lookupSession(request: Request, server: ServerConfig, context: McpEndpointContext, principal: Principal): SessionLookup {
+async function lookupSession(request: Request, server: ServerConfig, context: McpEndpointContext, principal: Principal, caller?: VerifiedCaller): Promise<SessionLookup> {
   const id = request.headers.get(SESSION_HEADER);
   if (id === null || id === '') {
     return { error: rpcErrorResponse(400, 'Bad Request: Mcp-Session-Id header is required (send initialize first to get one)') };
   }
-  const session = SESSION_ID_PATTERN.test(id) ? context.sessions.find(id, server, principal) : undefined;
+  let session: Session | undefined;
+  try {
+    session = SESSION_ID_PATTERN.test(id) ? await context.sessions.find(id, server, principal, caller) : undefined;
+  } catch (error) {
+    return { error: startFailure(error, server, context, null) };
+  }
   // Unknown, ended, malformed, another server's or another principal's: all look the same.
   if (!session) return { error: rpcErrorResponse(404, 'Session not found: it ended or never existed; start a new session with initialize') };
   return { session };
@@ -107,7 +112,7 @@ async function handlePost(
     return startSession(server, initialize, context, isBatch, principal, caller);
   }
 
-  const lookup = lookupSession(request, server, context, principal);
+  const lookup = await lookupSession(request, server, context, principal, caller);
   if ('error' in lookup) return lookup.error;
   const { session } = lookup;
   if (caller) session.onCaller?.(caller);
@@ -138,22 +143,28 @@ async function startSession(
     const headers: Record<string, string> = session ? { [SESSION_HEADER]: session.id } : {};
     return Response.json(isBatch ? [response] : response, { status: 200, headers });
   } catch (error) {
-    if (error instanceof CapacityError) {
-      return rpcErrorResponse(503, `Service Unavailable: ${error.message}; retry later`, { id: initialize.id, headers: { 'retry-after': String(error.retryAfterSeconds) } });
-    }
-    if (error instanceof ChildStartError) {
-      context.logger.error('MCP server failed to start', { server: server.name, kind: error.kind, error: error.message });
-      return rpcErrorResponse(error.kind === 'timeout' ? 504 : 502, error.message, { id: initialize.id, code: ErrorCode.InternalError });
-    }
-    throw error;
+    return startFailure(error, server, context, initialize.id);
   }
 }
 
-function handleGet(request: Request, server: ServerConfig, context: McpEndpointContext, principal: Principal): Response {
+/** A child that could not be started (new session or brought back): 503 at a cap, 502/504 otherwise. */
+function startFailure(error: unknown, server: ServerConfig, context: McpEndpointContext, id: JsonRpcRequest['id'] | null): Response {
+  if (error instanceof CapacityError) {
+    return rpcErrorResponse(503, `Service Unavailable: ${error.message}; retry later`, { id, headers: { 'retry-after': String(error.retryAfterSeconds) } });
+  }
+  if (error instanceof ChildStartError) {
+    context.logger.error('MCP server failed to start', { server: server.name, kind: error.kind, error: error.message });
+    return rpcErrorResponse(error.kind === 'timeout' ? 504 : 502, error.message, { id, code: ErrorCode.InternalError });
+  }
+  if (error instanceof SessionIdTooLargeError) return rpcErrorResponse(400, `Bad Request: ${error.message}`, { id, code: ErrorCode.InvalidRequest });
+  throw error;
+}
+
+async function handleGet(request: Request, server: ServerConfig, context: McpEndpointContext, principal: Principal): Promise<Response> {
   if (!accepts(request, 'text/event-stream')) {
     return rpcErrorResponse(406, 'Not Acceptable: the Accept header must list text/event-stream');
   }
-  const lookup = lookupSession(request, server, context, principal);
+  const lookup = await lookupSession(request, server, context, principal);
   if ('error' in lookup) return lookup.error;
   const { session } = lookup;
   const stream = new SseStream();
@@ -166,7 +177,7 @@ function handleGet(request: Request, server: ServerConfig, context: McpEndpointC
 }
 
 async function handleDelete(request: Request, server: ServerConfig, context: McpEndpointContext, principal: Principal): Promise<Response> {
-  const lookup = lookupSession(request, server, context, principal);
+  const lookup = await lookupSession(request, server, context, principal);
   if ('error' in lookup) return lookup.error;
   await lookup.session.end('deleted');
   return new Response(null, { status: 200 });

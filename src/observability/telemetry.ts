@@ -17,7 +17,7 @@ function createInstruments() {
   return {
     sessionsStarted: meter.createCounter('mcp.sessions.started', { description: 'MCP sessions started' }),
     sessionsEnded: meter.createCounter('mcp.sessions.ended', { description: 'MCP sessions ended, by reason' }),
-    sessionsActive: meter.createUpDownCounter('mcp.sessions.active', { description: 'MCP sessions alive on this instance' }),
+    sessionsActive: meter.createUpDownCounter('mcp.sessions.active', { description: 'MCP sessions with a child on this instance' }),
     childrenStarted: meter.createCounter('mcp.children.started', { description: 'child processes started' }),
     childrenExited: meter.createCounter('mcp.children.exited', { description: 'child processes that exited, by how' }),
     childrenRestarted: meter.createCounter('mcp.children.restarts', { description: 'child processes started again for a live session' }),
@@ -42,11 +42,13 @@ export function hashTag(value: string): string {
 export const telemetry = {
   sessionStarted(server: string): void {
     instruments().sessionsStarted.add(1, { 'mcp.server': server });
-    instruments().sessionsActive.add(1, { 'mcp.server': server });
   },
   sessionEnded(server: string, reason: string): void {
     instruments().sessionsEnded.add(1, { 'mcp.server': server, 'mcp.session.end_reason': reason });
-    instruments().sessionsActive.add(-1, { 'mcp.server': server });
+  },
+  /** A session got (+1) or lost (-1) its child on this instance. */
+  sessionLive(server: string, delta: 1 | -1): void {
+    instruments().sessionsActive.add(delta, { 'mcp.server': server });
   },
   childStarted(server: string): void {
     instruments().childrenStarted.add(1, { 'mcp.server': server });

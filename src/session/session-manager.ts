@@ -1,42 +1,77 @@
+import type { VerifiedCaller } from '../auth/types.js';
 import type { AdapterConfig, ServerConfig } from '../config/model.js';
 import type { Logger } from '../observability/logger.js';
+import { telemetry } from '../observability/telemetry.js';
 import { CommandNotFoundError } from '../process/resolve-command.js';
 import { SpawnError, StdioChild } from '../process/stdio-child.js';
 import { isResponse, type JsonRpcRequest, type JsonRpcResponse } from '../protocol/jsonrpc.js';
+import { noChildCredentials, type ChildCredentialProvider, type ChildCredentials } from './child-credentials.js';
 import { CapacityError, ChildStartError } from './errors.js';
 import { ANONYMOUS, Session, type EndReason, type Principal } from './session.js';
-import { mintSessionId } from './session-id.js';
-import type { VerifiedCaller } from '../auth/types.js';
-import { noChildCredentials, type ChildCredentialProvider, type ChildCredentials } from './child-credentials.js';
-import { telemetry } from '../observability/telemetry.js';
+import { SessionTokens, type SessionClaims } from './session-token.js';
+import { LocalTombstones, type SharedSessionStore } from './shared-store.js';
 
 export interface ServerStats {
   sessions: number;
   childrenAlive: number;
 }
 
+export interface SessionManagerOptions {
+  hostEnv?: NodeJS.ProcessEnv;
+  childCredentials?: ChildCredentialProvider;
+  /** Seals session ids; default: keys from MCP_ADAPTER_SESSION_KEY, else a key for this process. */
+  tokens?: SessionTokens;
+  /** Ended sessions shared by every instance; default: this process only. */
+  store?: SharedSessionStore;
+}
+
+/** A session this instance knows whose child is stopped (reclaimed while idle, or crashed). */
+interface DormantSession {
+  claims: SessionClaims;
+  lastActivityAt: number;
+  restarts: number[];
+  idleEnd: NodeJS.Timeout;
+}
+
+/** Restarts counted against `max_restarts` within this window. */
+const RESTART_WINDOW_MS = 10 * 60_000;
+/** Id namespace of the adapter's own requests to a child, apart from any client's. */
+const REPLAY_ID = 'mcp-adapter/replay-initialize';
+
 /**
- * Owns every session on this instance: creates them (child spawn and `initialize`), looks them
- * up for the right server and principal only, enforces the per-server and per-instance caps,
- * and drains them all on shutdown so that no child outlives the host.
+ * Owns the sessions of this instance. A session id is sealed (see `session-token.ts`): it
+ * carries what any instance needs to serve the session, so a request for a session this
+ * instance does not hold (another instance created it, its child was reclaimed while idle, or
+ * it crashed) re-spawns the child and replays the client's `initialize` before forwarding.
+ * Reclaiming a child is not ending a session: only DELETE, the idle timeout, the absolute
+ * lifetime or too many crashes end it, and an ended session answers 404 on every instance.
  */
 export class SessionManager {
-  private readonly sessions = new Map<string, Session>();
+  private readonly live = new Map<string, Session>();
+  private readonly dormant = new Map<string, DormantSession>();
+  private readonly rehydrating = new Map<string, Promise<Session | undefined>>();
+  private readonly tombstones = new LocalTombstones();
   /** Sessions being started count against the caps too, or a burst could overshoot them. */
   private readonly starting = new Map<string, number>();
   private readonly startingByPrincipal = new Map<string, number>();
   private draining = false;
+  private readonly logger: Logger;
+  private readonly hostEnv: NodeJS.ProcessEnv;
+  private readonly childCredentials: ChildCredentialProvider;
+  private readonly tokens: SessionTokens;
+  private readonly store: SharedSessionStore | undefined;
 
   constructor(
     private readonly config: AdapterConfig,
     logger: Logger,
-    private readonly hostEnv: NodeJS.ProcessEnv = process.env,
-    private readonly childCredentials: ChildCredentialProvider = noChildCredentials,
+    options: SessionManagerOptions = {},
   ) {
     this.logger = logger.child({ component: 'session' });
+    this.hostEnv = options.hostEnv ?? process.env;
+    this.childCredentials = options.childCredentials ?? noChildCredentials;
+    this.tokens = options.tokens ?? SessionTokens.fromEnvironment(this.hostEnv);
+    this.store = options.store;
   }
-
-  private readonly logger: Logger;
 
   /**
    * Starts a child for `server`, forwards the client's `initialize` and waits for its answer.
@@ -50,54 +85,61 @@ export class SessionManager {
     caller?: VerifiedCaller,
   ): Promise<{ session?: Session; response: JsonRpcResponse }> {
     this.reserve(server, principal);
-    let child: StdioChild | undefined;
-    let credentials: ChildCredentials | undefined;
-    const id = mintSessionId();
-    const logger = this.logger.child({ server: server.name, session: id.slice(0, 8) });
+    const now = Date.now();
+    const logger = this.logger.child({ server: server.name });
+    let started: { child: StdioChild; credentials: ChildCredentials } | undefined;
     try {
-      credentials = await this.childCredentials(server, caller);
-      child = await this.spawn(server, logger, credentials.env);
-      const response = await this.initialize(child, server, initialize);
+      started = await this.startChild(server, caller, logger);
+      const response = await this.initialize(started.child, server, initialize);
       if (response.error) {
         logger.warn('child refused initialize', { error: response.error.message });
-        await child.close();
-        await credentials.close();
+        await this.stopChild(started);
         return { response };
       }
-      const version = (response.result as { protocolVersion?: string } | undefined)?.protocolVersion ?? '2025-03-26';
-      const release = credentials.close.bind(credentials);
-      const session = new Session(id, server, principal, child, version, logger, (ended, reason) => this.ended(ended, reason), release);
-      if (credentials.updateCaller) session.onCaller = credentials.updateCaller.bind(credentials);
-      this.sessions.set(id, session);
+      const claims: SessionClaims = { server: server.name, principal, initialize: initialize.params ?? {}, issuedAt: now, expiresAt: now + server.sessions.maxLifetimeMs };
+      const id = await this.tokens.seal(claims);
+      const session = this.attach(id, server, claims, started, response, now);
       telemetry.sessionStarted(server.name);
-      logger.info('session started', { pid: child.pid, protocolVersion: version });
       return { session, response };
     } catch (error) {
-      await child?.close();
-      await credentials?.close();
+      if (started) await this.stopChild(started);
       throw error;
     } finally {
       this.release(server, principal);
     }
   }
 
-  /** The live session with this id, if it belongs to this server and principal. */
-  find(id: string, server: ServerConfig, principal: Principal): Session | undefined {
-    const session = this.sessions.get(id);
-    if (!session || session.isEnded || session.server.name !== server.name || session.principal !== principal) return undefined;
-    return session;
+  /**
+   * The session with this id, for this server and principal: the live one, or one brought back
+   * on this instance (child re-spawned, `initialize` replayed). Undefined for an unknown, forged,
+   * expired, ended, other-server or other-principal id: all answered 404 alike.
+   */
+  async find(id: string, server: ServerConfig, principal: Principal, caller?: VerifiedCaller): Promise<Session | undefined> {
+    const session = this.live.get(id);
+    if (session && !session.isEnded) return session.server.name === server.name && session.principal === principal ? session : undefined;
+    if (this.tombstones.has(id)) return undefined;
+    const claims = await this.tokens.open(id);
+    if (!claims || claims.server !== server.name || claims.principal !== principal) return undefined;
+    let pending = this.rehydrating.get(id);
+    if (!pending) {
+      pending = this.rehydrate(id, server, claims, caller).finally(() => this.rehydrating.delete(id));
+      this.rehydrating.set(id, pending);
+    }
+    return pending;
   }
 
-  /** Ends every session and waits until every child is gone. New sessions are refused from now on. */
+  /** Ends every session's child and waits until every child is gone. New sessions are refused from now on. */
   async drain(): Promise<void> {
     this.draining = true;
-    await Promise.all([...this.sessions.values()].map((session) => session.end('shutdown')));
+    for (const dormant of this.dormant.values()) clearTimeout(dormant.idleEnd);
+    this.dormant.clear();
+    await Promise.all([...this.live.values()].map((session) => session.end('shutdown')));
   }
 
   stats(): Record<string, ServerStats> {
     const stats: Record<string, ServerStats> = {};
     for (const name of this.config.servers.keys()) stats[name] = { sessions: 0, childrenAlive: 0 };
-    for (const session of this.sessions.values()) {
+    for (const session of this.live.values()) {
       const entry = stats[session.server.name]!;
       entry.sessions += 1;
       if (session.childAlive) entry.childrenAlive += 1;
@@ -105,23 +147,134 @@ export class SessionManager {
     return stats;
   }
 
+  /** Sessions with a child on this instance. */
   get size(): number {
-    return this.sessions.size;
+    return this.live.size;
+  }
+
+  /** Sessions this instance knows whose child is stopped, waiting for their next request. */
+  get dormantCount(): number {
+    return this.dormant.size;
+  }
+
+  private async rehydrate(id: string, server: ServerConfig, claims: SessionClaims, caller: VerifiedCaller | undefined): Promise<Session | undefined> {
+    if (this.store && (await this.store.isEnded(id))) {
+      this.tombstones.add(id, claims.expiresAt);
+      return undefined;
+    }
+    const dormant = this.dormant.get(id);
+    const logger = this.logger.child({ server: server.name, session: id.slice(-8) });
+    this.reserve(server, claims.principal);
+    let started: { child: StdioChild; credentials: ChildCredentials } | undefined;
+    try {
+      started = await this.startChild(server, caller, logger);
+      const replay: JsonRpcRequest = { jsonrpc: '2.0', id: REPLAY_ID, method: 'initialize', params: claims.initialize };
+      const response = await this.initialize(started.child, server, replay);
+      if (response.error) throw new ChildStartError(`MCP server "${server.name}" refused the replayed initialize: ${response.error.message}`, 'exited');
+      started.child.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+      if (dormant) {
+        clearTimeout(dormant.idleEnd);
+        this.dormant.delete(id);
+      }
+      const session = this.attach(id, server, claims, started, response, Date.now(), dormant?.restarts ?? []);
+      logger.info('session brought back', { pid: started.child.pid, after: dormant ? (dormant.restarts.length ? 'crash' : 'reclaim') : 'another instance' });
+      return session;
+    } catch (error) {
+      if (started) await this.stopChild(started);
+      throw error;
+    } finally {
+      this.release(server, claims.principal);
+    }
+  }
+
+  private attach(
+    id: string,
+    server: ServerConfig,
+    claims: SessionClaims,
+    started: { child: StdioChild; credentials: ChildCredentials },
+    response: JsonRpcResponse,
+    now: number,
+    restarts: number[] = [],
+  ): Session {
+    const version = (response.result as { protocolVersion?: string } | undefined)?.protocolVersion ?? '2025-03-26';
+    const logger = this.logger.child({ server: server.name, session: id.slice(-8) });
+    const { sessions } = server;
+    const session = new Session(
+      id,
+      server,
+      claims.principal,
+      started.child,
+      version,
+      logger,
+      (ended, reason) => this.ended(ended, reason, claims, restarts),
+      () => started.credentials.close(),
+      { idleAfterMs: Math.min(sessions.reclaimAfterMs, sessions.idleTimeoutMs), lifetimeMs: claims.expiresAt - now },
+    );
+    if (started.credentials.updateCaller) session.onCaller = started.credentials.updateCaller.bind(started.credentials);
+    this.live.set(id, session);
+    telemetry.sessionLive(server.name, 1);
+    logger.info('session started', { pid: started.child.pid, protocolVersion: version });
+    return session;
+  }
+
+  /** A session's child stopped: decide whether the session ended or only its child. */
+  private ended(session: Session, reason: EndReason, claims: SessionClaims, restarts: number[]): void {
+    this.live.delete(session.id);
+    telemetry.sessionLive(session.server.name, -1);
+    const server = session.server;
+    const now = Date.now();
+    if (reason === 'shutdown') return; // the session lives on for other instances
+    if (reason === 'idle') {
+      const idleFor = now - session.lastActivityAt;
+      const left = server.sessions.idleTimeoutMs - idleFor;
+      if (left > 0) {
+        this.sleep(session.id, claims, session.lastActivityAt, restarts, left);
+        this.logger.info('idle child reclaimed; the session lives on', { server: server.name, session: session.id.slice(-8) });
+        return;
+      }
+    }
+    if (reason === 'child_exited') {
+      const recent = restarts.filter((at) => at > now - RESTART_WINDOW_MS);
+      if (server.restartOnFailure && recent.length < server.maxRestarts) {
+        telemetry.childRestarted(server.name);
+        this.sleep(session.id, claims, session.lastActivityAt, [...recent, now], server.sessions.idleTimeoutMs - (now - session.lastActivityAt));
+        this.logger.warn('child crashed; the next request starts a new one', { server: server.name, restartsInWindow: recent.length + 1, maxRestarts: server.maxRestarts });
+        return;
+      }
+      this.logger.warn('child crashed too often; the session ends', { server: server.name, restartsInWindow: recent.length, maxRestarts: server.maxRestarts });
+    }
+    this.terminate(session.id, claims, reason);
+  }
+
+  private sleep(id: string, claims: SessionClaims, lastActivityAt: number, restarts: number[], idleLeftMs: number): void {
+    const idleEnd = setTimeout(() => {
+      this.dormant.delete(id);
+      this.terminate(id, claims, 'idle');
+    }, Math.max(0, Math.min(idleLeftMs, claims.expiresAt - Date.now())));
+    idleEnd.unref();
+    this.dormant.set(id, { claims, lastActivityAt, restarts, idleEnd });
+  }
+
+  /** The session is over: 404 here from now on, and on every instance that shares the store. */
+  private terminate(id: string, claims: SessionClaims, reason: EndReason): void {
+    this.tombstones.add(id, claims.expiresAt);
+    telemetry.sessionEnded(claims.server, reason);
+    void this.store?.markEnded(id, claims.expiresAt).catch((error: unknown) => this.logger.error('could not record the end of a session in the shared store', { error: String(error) }));
   }
 
   private reserve(server: ServerConfig, principal: Principal): void {
     if (this.draining) throw new CapacityError('The adapter is shutting down', 5);
     const startingTotal = [...this.starting.values()].reduce((a, b) => a + b, 0);
-    if (this.sessions.size + startingTotal >= this.config.adapter.maxSessions) {
+    if (this.live.size + startingTotal >= this.config.adapter.maxSessions) {
       throw new CapacityError(`This instance is at its limit of ${this.config.adapter.maxSessions} sessions`, 10);
     }
-    const forServer = [...this.sessions.values()].filter((s) => s.server.name === server.name).length + (this.starting.get(server.name) ?? 0);
+    const forServer = [...this.live.values()].filter((s) => s.server.name === server.name).length + (this.starting.get(server.name) ?? 0);
     if (forServer >= server.sessions.maxConcurrent) {
       throw new CapacityError(`MCP server "${server.name}" is at its limit of ${server.sessions.maxConcurrent} concurrent sessions`, 10);
     }
     const principalKey = `${server.name}\u0000${principal}`;
     const forPrincipal =
-      [...this.sessions.values()].filter((s) => s.server.name === server.name && s.principal === principal).length + (this.startingByPrincipal.get(principalKey) ?? 0);
+      [...this.live.values()].filter((s) => s.server.name === server.name && s.principal === principal).length + (this.startingByPrincipal.get(principalKey) ?? 0);
     // Function-key and open endpoints cannot tell callers apart: the per-server cap is their limit.
     if (principal !== ANONYMOUS && forPrincipal >= server.sessions.maxPerPrincipal) {
       throw new CapacityError(`You have ${forPrincipal} sessions with MCP server "${server.name}", the most one user may hold; end one (DELETE) or wait for it to expire`, 30);
@@ -138,17 +291,30 @@ export class SessionManager {
     else this.startingByPrincipal.set(principalKey, left);
   }
 
-  private async spawn(server: ServerConfig, logger: Logger, extraEnv: Record<string, string>): Promise<StdioChild> {
+  private async startChild(server: ServerConfig, caller: VerifiedCaller | undefined, logger: Logger): Promise<{ child: StdioChild; credentials: ChildCredentials }> {
+    const credentials = await this.childCredentials(server, caller);
     try {
-      const child = await StdioChild.start({ server, logger: logger.child({ component: 'process' }), hostEnv: this.hostEnv, shutdownGraceMs: this.config.adapter.shutdownGraceMs, extraEnv });
+      const child = await StdioChild.start({
+        server,
+        logger: logger.child({ component: 'process' }),
+        hostEnv: this.hostEnv,
+        shutdownGraceMs: this.config.adapter.shutdownGraceMs,
+        extraEnv: credentials.env,
+      });
       telemetry.childStarted(server.name);
       void child.exited.then((info) => telemetry.childExited(server.name, info.signal ?? `code ${info.code}`));
-      return child;
+      return { child, credentials };
     } catch (error) {
+      await credentials.close();
       if (error instanceof CommandNotFoundError) throw new ChildStartError(error.message, 'not_found');
       if (error instanceof SpawnError) throw new ChildStartError(error.message, 'spawn_failed');
       throw error;
     }
+  }
+
+  private async stopChild(started: { child: StdioChild; credentials: ChildCredentials }): Promise<void> {
+    await started.child.close();
+    await started.credentials.close();
   }
 
   private initialize(child: StdioChild, server: ServerConfig, request: JsonRpcRequest): Promise<JsonRpcResponse> {
@@ -162,6 +328,8 @@ export class SessionManager {
         if (isResponse(message) && message.id === request.id) {
           clearTimeout(timer);
           resolve(message);
+        } else {
+          this.logger.debug('dropped a child message sent before its initialize answer', { server: server.name });
         }
       };
       void child.exited.then((info) => {
@@ -171,10 +339,5 @@ export class SessionManager {
       });
       child.send(request);
     });
-  }
-
-  private ended(session: Session, reason: EndReason): void {
-    this.sessions.delete(session.id);
-    telemetry.sessionEnded(session.server.name, reason);
   }
 }

@@ -37,6 +37,11 @@ interface InFlightRequest {
 /** Notifications about the session as a whole, which belong on the GET stream. */
 const SESSION_LEVEL = /^notifications\/(?:[a-z_]+\/list_changed|resources\/updated)$/;
 
+/**
+ * Why a session's child stopped. `deleted`, `lifetime` (and `idle` past the idle timeout) end the
+ * session everywhere; `idle` before that reclaims the child, `child_exited` may restart it, and
+ * `shutdown` leaves the session to other instances.
+ */
 export type EndReason = 'deleted' | 'idle' | 'lifetime' | 'child_exited' | 'shutdown';
 
 /**
@@ -73,13 +78,15 @@ export class Session {
     private readonly onEnd: (session: Session, reason: EndReason) => void,
     /** Frees what the session holds besides its child (its token endpoint). */
     private readonly releaseResources: () => Promise<void> = async () => {},
+    /** When the child counts as idle (then the manager reclaims it or ends the session), and when the session must end. */
+    timing: { idleAfterMs: number; lifetimeMs: number } = { idleAfterMs: server.sessions.idleTimeoutMs, lifetimeMs: server.sessions.maxLifetimeMs },
   ) {
     this.protocolVersion = protocolVersion;
     this.auditLogger = logger.child({ component: 'audit' });
     child.onMessage = (message) => this.fromChild(message);
     void child.exited.then((info) => this.childExited(info));
-    this.idleTimer = setTimeout(() => this.idleExpired(), server.sessions.idleTimeoutMs);
-    this.lifetimeTimer = setTimeout(() => this.end('lifetime'), server.sessions.maxLifetimeMs);
+    this.idleTimer = setTimeout(() => this.idleExpired(), timing.idleAfterMs);
+    this.lifetimeTimer = setTimeout(() => this.end('lifetime'), Math.max(0, timing.lifetimeMs));
     this.idleTimer.unref();
     this.lifetimeTimer.unref();
   }

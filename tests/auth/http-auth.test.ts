@@ -79,7 +79,7 @@ describe('authentication over HTTP', () => {
       message: 'tool call',
       component: 'audit',
       server: 'oauth',
-      session: session.slice(0, 8),
+      session: session.slice(-8),
       principal: `${issuer.issuer}|user-1`,
       tool: 'echo',
       outcome: 'ok',

@@ -8,6 +8,7 @@ import { loadConfigFile } from '../../src/config/load-config.js';
 import { createApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { SessionManager } from '../../src/session/session-manager.js';
+import { SESSION_ID_PATTERN } from '../../src/session/session-token.js';
 import { registerFunctions, type FunctionsRegistrar } from '../../src/functions/register-functions.js';
 import { isAlive, nodeFixtureServer } from '../helpers/adapter.js';
 
@@ -76,7 +77,7 @@ describe('Azure Functions host', () => {
     assert.equal(response.status, 200, text);
     assert.equal(JSON.parse(text).result.serverInfo.name, 'node-fixture');
     const id = (response.headers as Record<string, string>)['mcp-session-id']!;
-    assert.match(id, /^[A-Za-z0-9_-]{32}$/);
+    assert.match(id, SESSION_ID_PATTERN);
     return id;
   }
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { MCP_HEADERS, initializeBody, nodeFixtureServer, openRawSession, startAdapter, type TestAdapter } from '../helpers/adapter.js';
 import { callToolRaw, messagesOf, post, toolCall } from '../helpers/raw-http.js';
+import { SessionTokens } from '../../src/session/session-token.js';
 
 /**
  * Bad input of every kind gets its exact status and a specific error, and the adapter keeps
@@ -17,6 +18,7 @@ describe('bad input', () => {
       mcpServers: {
         fixture: nodeFixtureServer([], { request_timeout_seconds: 0.5 }),
         other: nodeFixtureServer(),
+        'no-restart': nodeFixtureServer([], { restart_on_failure: false }),
         legacy: nodeFixtureServer(['--protocol-version', '2025-03-26']),
         'exits-at-start': nodeFixtureServer(['--mode', 'exit-at-start']),
         garbage: nodeFixtureServer(['--mode', 'garbage']),
@@ -100,8 +102,9 @@ describe('bad input', () => {
   });
 
   test('unknown, malformed and other-server session ids: 404', async () => {
-    const unknown = 'A'.repeat(32);
-    for (const id of [unknown, 'not a valid id!', '../../etc/passwd']) {
+    // Well formed and sealed, but with another deployment's key.
+    const foreign = await new SessionTokens('another-deployment').seal({ server: 'fixture', principal: 'anonymous', initialize: {}, issuedAt: Date.now(), expiresAt: Date.now() + 60_000 });
+    for (const id of [foreign, 'A'.repeat(32), 'not a valid id!', '../../etc/passwd', `${healthy.slice(0, -2)}xx`]) {
       await assertError(await post(fixture, toolCall(1, 'echo', { text: 'x' }), { 'mcp-session-id': id }), 404, /Session not found/);
     }
     const otherServer = adapter.endpoint('other');
@@ -164,8 +167,8 @@ describe('bad input', () => {
     await assertError(await post(adapter.endpoint('missing-uvx'), initializeBody()), 502, /Command "uvx" was not found.*Install uv/);
   });
 
-  test('a child that crashes mid-call: JSON-RPC error naming the exit, and the session is gone', async () => {
-    const crashing = adapter.endpoint('other');
+  test('a child that crashes mid-call: JSON-RPC error naming the exit; without restarts the session is gone', async () => {
+    const crashing = adapter.endpoint('no-restart');
     const id = await openRawSession(crashing);
     const response = await post(crashing, toolCall(5, 'exit', { code: 7 }), { 'mcp-session-id': id });
     const [message] = (await messagesOf(response)) as Array<{ error: { message: string } }>;

@@ -34,7 +34,7 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1|\[::1\])$/;
 /** Serves the adapter with `node:http` (the `npm start` host). */
 export async function startNodeHost(options: NodeHostOptions): Promise<RunningNodeHost> {
   const { config, logger } = options;
-  const sessions = new SessionManager(config, logger, options.hostEnv, options.childCredentials);
+  const sessions = new SessionManager(config, logger, { hostEnv: options.hostEnv, childCredentials: options.childCredentials });
   const boundToLoopback = LOOPBACK.test(options.host);
   if (!boundToLoopback && config.adapter.allowedHosts.length === 0) {
     logger.warn('listening beyond loopback without adapter.allowed_hosts: Host headers are not checked (Origin still is)', { host: options.host });

@@ -1,0 +1,1213 @@
+#!/usr/bin/env node
+// Benchmark: the same MCP workload against direct STDIO, this adapter, supergateway and mcp-proxy.
+//
+//   node bench/run.mjs            full run (3 repetitions, 1/8/32/64 concurrent sessions)
+//   node bench/run.mjs --quick    short run (1 repetition, 1/8/32 sessions)
+//
+// Options: --targets=direct,adapter,supergateway,mcp-proxy  --reps=N  --no-build  --no-profile
+//
+// Every target is started by this script on 127.0.0.1, in its own process group, and everything
+// it started is killed at the end (also on error, Ctrl-C or the global deadline). Results go to
+// bench/results/<date>-<quick|full>.{json,md}; the adapter's CPU profile of the sequential echo
+// phase to bench/results/<date>-<mode>-adapter-echo.cpuprofile.
+//
+// Needs (not in package.json; install with --no-save): supergateway@4.0.0 mcp-proxy@6.7.19.
+// Memory: targets run one at a time; at the 64-session level a target that isolates sessions
+// (direct, adapter, supergateway) holds 64 server-everything children at once (~70 MB each, so
+// ~4.5 GB) plus the gateway and this process. mcp-proxy shares one child between all sessions.
+
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const BENCH = path.join(ROOT, 'bench');
+const RESULTS = path.join(BENCH, 'results');
+const require = createRequire(path.join(ROOT, 'package.json'));
+
+// ---------------------------------------------------------------------------------------------
+// Options and settings
+
+const argv = process.argv.slice(2);
+const flag = (name) => argv.includes(`--${name}`);
+const option = (name) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+for (const a of argv) {
+  if (!/^--(quick|no-build|no-profile|help|targets=.+|reps=\d+)$/.test(a)) {
+    console.error(`unknown argument ${a}\nusage: node bench/run.mjs [--quick] [--targets=direct,adapter,supergateway,mcp-proxy] [--reps=N] [--no-build] [--no-profile]`);
+    process.exit(2);
+  }
+}
+if (flag('help')) {
+  console.log('usage: node bench/run.mjs [--quick] [--targets=direct,adapter,supergateway,mcp-proxy] [--reps=N] [--no-build] [--no-profile]');
+  process.exit(0);
+}
+const QUICK = flag('quick');
+const MODE = QUICK ? 'quick' : 'full';
+const ALL_TARGETS = ['direct', 'adapter', 'supergateway', 'mcp-proxy'];
+const TARGETS = (option('targets')?.split(',') ?? ALL_TARGETS).map((t) => t.trim());
+for (const t of TARGETS) if (!ALL_TARGETS.includes(t)) throw new Error(`unknown target ${t}; known: ${ALL_TARGETS.join(', ')}`);
+
+const S = QUICK
+  ? {
+      reps: 1,
+      setupSamples: 5,
+      seqWarmup: 30,
+      seqCalls: 300,
+      seqMaxMs: 5_000,
+      levels: [1, 8, 32],
+      levelMs: 2_000,
+      paced: { duration: 1, steps: 10 },
+      burst: { duration: 0.02, steps: 20, calls: 3 },
+      profileMs: 4_000,
+      deadlineMs: 5 * 60_000,
+    }
+  : {
+      reps: 3,
+      setupSamples: 15,
+      seqWarmup: 100,
+      seqCalls: 2_000,
+      seqMaxMs: 15_000,
+      levels: [1, 8, 32, 64],
+      levelMs: 5_000,
+      paced: { duration: 2, steps: 20 },
+      burst: { duration: 0.02, steps: 20, calls: 5 },
+      profileMs: 10_000,
+      deadlineMs: 25 * 60_000,
+    };
+if (option('reps')) S.reps = Math.max(1, Number(option('reps')));
+const T = {
+  connectMs: 60_000, // one connect (spawn + initialize), also in a 64-session burst on 2 cores
+  callMs: 10_000, // one echo call
+  progressMs: 30_000, // one long-running call
+  closeMs: 10_000, // DELETE + client.close
+  drainMs: 20_000, // all children of closed sessions gone
+  readyMs: 30_000, // gateway listening
+  stopMs: 10_000, // gateway exit after SIGTERM
+  buildMs: 300_000,
+};
+const ECHO = { name: 'echo', arguments: { message: 'hello from mcp-bench' } };
+const LONG_TOOL = 'trigger-long-running-operation';
+
+const PINS = {
+  '@modelcontextprotocol/server-everything': '2026.8.31',
+  '@modelcontextprotocol/client': '2.4.0',
+  supergateway: '4.0.0',
+  'mcp-proxy': '6.7.19',
+};
+const pkgDir = (name) => path.join(ROOT, 'node_modules', name);
+const pkgVersion = (name) => {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(pkgDir(name), 'package.json'), 'utf8')).version;
+  } catch {
+    return undefined;
+  }
+};
+const SERVER = path.join(pkgDir('@modelcontextprotocol/server-everything'), 'dist', 'index.js');
+const SERVER_ARGS = [SERVER, 'stdio'];
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+
+const log = (...a) => console.log(`[${((performance.now() - T0) / 1000).toFixed(1).padStart(6)}s]`, ...a);
+const T0 = performance.now();
+const round = (x, d = 2) => (x === null || x === undefined || Number.isNaN(x) ? null : Math.round(x * 10 ** d) / 10 ** d);
+function percentile(values, p) {
+  if (!values.length) return null;
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+}
+function median(values) {
+  const v = values.filter((x) => typeof x === 'number' && Number.isFinite(x));
+  if (!v.length) return null;
+  const s = [...v].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+async function withTimeout(promise, ms, what) {
+  let timer;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what}: timed out after ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+const errText = (e) => String(e?.message ?? e).replace(/\s+/g, ' ').slice(0, 160);
+function noteError(bucket, e) {
+  const k = errText(e);
+  bucket[k] = (bucket[k] ?? 0) + 1;
+}
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Process table (Linux /proc, else `ps`): descendants, RSS, CPU time
+
+const LINUX = process.platform === 'linux' && fs.existsSync('/proc/self/stat');
+const getconf = (name, fallback) => {
+  try {
+    return Number(execFileSync('getconf', [name], { encoding: 'utf8', timeout: 5000 }).trim()) || fallback;
+  } catch {
+    return fallback;
+  }
+};
+const CLK_TCK = LINUX ? getconf('CLK_TCK', 100) : 100;
+const PAGE_KB = LINUX ? getconf('PAGESIZE', 4096) / 1024 : 4;
+
+/** pid → { pid, ppid, state, cpuMs, start, rssKb } */
+function processTable() {
+  const table = new Map();
+  if (LINUX) {
+    for (const name of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(name)) continue;
+      let stat;
+      try {
+        stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+      } catch {
+        continue;
+      }
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      table.set(Number(name), {
+        pid: Number(name),
+        ppid: Number(f[1]),
+        state: f[0],
+        cpuMs: ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK,
+        start: f[19],
+        rssKb: Number(f[21]) * PAGE_KB,
+      });
+    }
+    return table;
+  }
+  const out = execFileSync('ps', ['-A', '-o', 'pid=,ppid=,rss=,stat='], { encoding: 'utf8', timeout: 10_000 });
+  for (const line of out.split('\n')) {
+    const m = line.trim().split(/\s+/);
+    if (m.length < 3) continue;
+    table.set(Number(m[0]), { pid: Number(m[0]), ppid: Number(m[1]), rssKb: Number(m[2]), state: m[3]?.[0] ?? '?', cpuMs: null, start: null });
+  }
+  return table;
+}
+function descendants(root, table = processTable()) {
+  const kids = new Map();
+  for (const p of table.values()) {
+    if (!kids.has(p.ppid)) kids.set(p.ppid, []);
+    kids.get(p.ppid).push(p);
+  }
+  const found = [];
+  const queue = [root];
+  for (let guard = 0; queue.length && guard < 100_000; guard++) {
+    for (const c of kids.get(queue.shift()) ?? []) {
+      found.push(c);
+      queue.push(c.pid);
+    }
+  }
+  return found;
+}
+/** VmRSS of one process, children excluded (kB). */
+function vmRssKb(pid) {
+  if (LINUX) {
+    try {
+      const m = /VmRSS:\s+(\d+)\s*kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+      return m ? Number(m[1]) : null;
+    } catch {
+      return null;
+    }
+  }
+  try {
+    return Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8', timeout: 5000 }).trim()) || null;
+  } catch {
+    return null;
+  }
+}
+function cpuMsOf(pid) {
+  if (!LINUX) return null;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
+  } catch {
+    return null;
+  }
+}
+function startOf(pid) {
+  if (!LINUX) return null;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+const alive = (p) => p.state !== 'Z' && p.state !== 'X';
+function memUsedMb() {
+  if (!LINUX) return (os.totalmem() - os.freemem()) / 1048576;
+  const info = fs.readFileSync('/proc/meminfo', 'utf8');
+  const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(info)?.[1] ?? 0);
+  return (kb('MemTotal') - kb('MemAvailable')) / 1024;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Everything we start, so that it can all be killed at the end
+
+/** pid → { start, label, group } — gateways (own process group), direct children, their descendants. */
+const owned = new Map();
+function own(pid, label, group = false) {
+  if (!pid || owned.has(pid)) return;
+  owned.set(pid, { start: startOf(pid), label, group });
+}
+function adoptDescendants(root) {
+  for (const d of descendants(root)) own(d.pid, `descendant of ${root}`);
+}
+/** Still the process we started (not a reused pid)? */
+function stillOurs(pid, info) {
+  if (!LINUX) {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  const s = startOf(pid);
+  return s !== undefined && (info.start === null || s === info.start);
+}
+function signalOwned(signal) {
+  let n = 0;
+  for (const [pid, info] of owned) {
+    if (!stillOurs(pid, info)) {
+      owned.delete(pid);
+      continue;
+    }
+    n++;
+    try {
+      if (info.group) process.kill(-pid, signal);
+    } catch {}
+    try {
+      process.kill(pid, signal);
+    } catch {}
+  }
+  return n;
+}
+let cleaningUp = false;
+async function killEverything(reason) {
+  if (cleaningUp) return;
+  cleaningUp = true;
+  for (const g of running) adoptDescendants(g.pid);
+  adoptDescendants(process.pid);
+  const n = signalOwned('SIGTERM');
+  if (n) {
+    log(`cleanup (${reason}): SIGTERM to ${n} process(es) we started`);
+    for (let i = 0; i < 30 && signalOwned(0) > 0; i++) await sleep(100);
+    const left = signalOwned('SIGKILL');
+    if (left) log(`cleanup: SIGKILL to ${left} process(es)`);
+  }
+}
+process.on('exit', () => {
+  // Last resort, synchronous: anything we started that is still alive.
+  try {
+    signalOwned('SIGKILL');
+  } catch {}
+});
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => {
+    log(`${sig}: stopping`);
+    killEverything(sig).finally(() => process.exit(130));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Machine-wide sampler: peak memory, and adoption of every descendant we can see
+
+const mem = { startMb: memUsedMb(), peakMb: 0, peakAt: null, peakPhase: null };
+const loadavg1 = () => os.loadavg()[0];
+const load = { start: loadavg1(), max: 0, samples: [] };
+let phase = 'start';
+const running = new Set(); // gateways currently up
+const sampler = setInterval(() => {
+  try {
+    const l = loadavg1();
+    if (l > load.max) load.max = l;
+    load.samples.push(l);
+    const used = memUsedMb();
+    if (used > mem.peakMb) Object.assign(mem, { peakMb: used, peakAt: new Date().toISOString(), peakPhase: phase });
+    const table = LINUX ? processTable() : undefined;
+    for (const g of running) for (const d of descendants(g.pid, table)) own(d.pid, `descendant of ${g.name}`);
+    for (const d of descendants(process.pid, table)) own(d.pid, 'direct child');
+  } catch {}
+}, 1000);
+sampler.unref();
+
+// ---------------------------------------------------------------------------------------------
+// MCP client sessions
+
+const { Client, StreamableHTTPClientTransport } = await import('@modelcontextprotocol/client');
+const { StdioClientTransport } = await import('@modelcontextprotocol/client/stdio');
+
+async function openSession(target) {
+  const client = new Client({ name: 'mcp-bench', version: '1.0.0' });
+  const transport =
+    target.kind === 'stdio'
+      ? new StdioClientTransport({ command: process.execPath, args: SERVER_ARGS, stderr: 'ignore', cwd: os.tmpdir() })
+      : new StreamableHTTPClientTransport(new URL(target.url));
+  const t0 = performance.now();
+  try {
+    await withTimeout(client.connect(transport, { timeout: T.connectMs }), T.connectMs + 2000, 'connect');
+  } catch (e) {
+    if (target.kind === 'stdio' && transport.pid) own(transport.pid, 'direct child');
+    await withTimeout(client.close(), T.closeMs, 'close').catch(() => {});
+    throw e;
+  }
+  const ms = performance.now() - t0;
+  if (target.kind === 'stdio') own(transport.pid, 'direct child');
+  return { client, transport, ms, pid: target.kind === 'stdio' ? transport.pid : undefined };
+}
+async function closeSession(target, s) {
+  if (target.kind === 'http') await withTimeout(s.transport.terminateSession(), T.closeMs, 'DELETE').catch(() => {});
+  await withTimeout(s.client.close(), T.closeMs, 'close').catch(() => {});
+}
+const echo = (s) => s.client.callTool(ECHO, { timeout: T.callMs });
+
+/** Children of the sessions (for direct: of this process) that are alive. */
+function liveChildren(target, table = processTable()) {
+  return descendants(target.rootPid(), table).filter(alive);
+}
+async function waitForChildren(target, atMost, boundMs = T.drainMs) {
+  const t0 = performance.now();
+  while (performance.now() - t0 < boundMs) {
+    if (liveChildren(target).length <= atMost) return performance.now() - t0;
+    await sleep(50);
+  }
+  return null; // not drained in time
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measurements (one repetition of one target)
+
+async function measureSetup(target) {
+  const times = [];
+  const errors = {};
+  for (let i = 0; i < S.setupSamples; i++) {
+    try {
+      const s = await openSession(target);
+      times.push(s.ms);
+      await closeSession(target, s);
+    } catch (e) {
+      noteError(errors, e);
+    }
+  }
+  await waitForChildren(target, target.baselineChildren);
+  return { samples: times.map((t) => round(t)), p50: percentile(times, 50), p95: percentile(times, 95), errors };
+}
+
+async function measureSequential(target, s) {
+  const errors = {};
+  for (let i = 0; i < S.seqWarmup; i++) await echo(s).catch((e) => noteError(errors, e));
+  const lat = [];
+  let failed = 0;
+  const cpu0 = target.gatewayPid ? cpuMsOf(target.gatewayPid) : null;
+  const t0 = performance.now();
+  for (let i = 0; i < S.seqCalls && performance.now() - t0 < S.seqMaxMs; i++) {
+    const c0 = performance.now();
+    try {
+      await echo(s);
+      lat.push(performance.now() - c0);
+    } catch (e) {
+      failed++;
+      noteError(errors, e);
+    }
+  }
+  const elapsed = performance.now() - t0;
+  const cpu1 = target.gatewayPid ? cpuMsOf(target.gatewayPid) : null;
+  return {
+    calls: lat.length,
+    failed,
+    p50: percentile(lat, 50),
+    p95: percentile(lat, 95),
+    p99: percentile(lat, 99),
+    max: percentile(lat, 100),
+    callsPerSec: (lat.length / elapsed) * 1000,
+    gatewayCpuMsPerCall: cpu0 !== null && cpu1 !== null && lat.length ? (cpu1 - cpu0) / lat.length : null,
+    errors,
+  };
+}
+
+/** Counts the progress notifications that reach the client transport before the call's result. */
+async function progressCall(s, args) {
+  const { client, transport } = s;
+  const st = { id: undefined, token: undefined, before: 0, after: 0, responded: false, other: 0 };
+  const send = transport.send;
+  const onmessage = transport.onmessage;
+  transport.send = function (message, options) {
+    if (message?.method === 'tools/call' && message.params?.name === LONG_TOOL) {
+      st.id = message.id;
+      st.token = message.params?._meta?.progressToken;
+    }
+    return send.call(this, message, options);
+  };
+  transport.onmessage = function (message, extra) {
+    if (message?.method === 'notifications/progress') {
+      if (st.token !== undefined && message.params?.progressToken === st.token) st.responded ? st.after++ : st.before++;
+      else st.other++;
+    } else if (!message?.method && st.id !== undefined && message?.id === st.id) {
+      st.responded = true;
+    }
+    return onmessage?.call(this, message, extra);
+  };
+  let callbacks = 0;
+  const t0 = performance.now();
+  let error;
+  try {
+    await client.callTool(
+      { name: LONG_TOOL, arguments: args },
+      { timeout: T.progressMs, resetTimeoutOnProgress: true, onprogress: () => callbacks++ },
+    );
+  } catch (e) {
+    error = errText(e);
+  }
+  const ms = performance.now() - t0;
+  await sleep(200); // late notifications (after the result) are counted as such
+  transport.send = send;
+  transport.onmessage = onmessage;
+  return { sent: args.steps, beforeResult: st.before, afterResult: st.after, sdkCallbacks: callbacks, ms: round(ms), error, tokenSeen: st.token !== undefined };
+}
+
+async function measureProgress(s) {
+  const paced = await progressCall(s, { duration: S.paced.duration, steps: S.paced.steps });
+  const burst = [];
+  for (let i = 0; i < S.burst.calls; i++) burst.push(await progressCall(s, { duration: S.burst.duration, steps: S.burst.steps }));
+  const sum = (arr, k) => arr.reduce((a, x) => a + x[k], 0);
+  return {
+    paced: { ...paced, args: S.paced },
+    burst: {
+      args: S.burst,
+      sent: sum(burst, 'sent'),
+      beforeResult: sum(burst, 'beforeResult'),
+      afterResult: sum(burst, 'afterResult'),
+      sdkCallbacks: sum(burst, 'sdkCallbacks'),
+      errors: burst.filter((b) => b.error).map((b) => b.error),
+      calls: burst,
+    },
+  };
+}
+
+/**
+ * Concurrency levels. Sessions accumulate: level N adds fresh sessions (opened at once, each its own
+ * client) to the ones still open from the level before, so N sessions are open while all N call
+ * echo back to back for the level's duration. At the end all are closed and the time until their
+ * children are gone is measured.
+ */
+async function measureLevels(target) {
+  const pool = [];
+  const out = {};
+  for (const n of S.levels) {
+    phase = `${target.name} x${n}`;
+    const connectErrors = {};
+    const want = n - pool.length;
+    const tOpen = performance.now();
+    const opened = await Promise.allSettled(Array.from({ length: Math.max(0, want) }, () => openSession(target)));
+    const openMs = performance.now() - tOpen;
+    const fresh = [];
+    for (const r of opened) r.status === 'fulfilled' ? fresh.push(r.value) : noteError(connectErrors, r.reason);
+    pool.push(...fresh);
+    const connectFailed = want - fresh.length;
+    await sleep(300); // let spawned children settle before counting them
+    const table = processTable();
+    const kids = liveChildren(target, table);
+    const zombies = descendants(target.rootPid(), table).filter((p) => !alive(p)).length;
+    const childRss = kids.reduce((a, p) => a + p.rssKb, 0);
+    const rssOpenKb = target.gatewayPid ? vmRssKb(target.gatewayPid) : null;
+    const sessions = pool.slice(0, n);
+
+    const callErrors = {};
+    let ok = 0;
+    let failed = 0;
+    const lat = [];
+    let rssPeakKb = rssOpenKb ?? 0;
+    const rssTimer = target.gatewayPid
+      ? setInterval(() => {
+          const r = vmRssKb(target.gatewayPid);
+          if (r > rssPeakKb) rssPeakKb = r;
+        }, 250)
+      : undefined;
+    const cpu0 = target.gatewayPid ? cpuMsOf(target.gatewayPid) : null;
+    const t0 = performance.now();
+    const deadline = t0 + S.levelMs;
+    await Promise.all(
+      sessions.map(async (s) => {
+        for (let i = 0; i < 1_000_000 && performance.now() < deadline; i++) {
+          const c0 = performance.now();
+          try {
+            await echo(s);
+            ok++;
+            lat.push(performance.now() - c0);
+          } catch (e) {
+            failed++;
+            noteError(callErrors, e);
+            await sleep(20); // do not spin on a dead session
+          }
+        }
+      }),
+    );
+    const elapsed = performance.now() - t0;
+    const cpu1 = target.gatewayPid ? cpuMsOf(target.gatewayPid) : null;
+    clearInterval(rssTimer);
+    out[n] = {
+      sessions: n,
+      opened: sessions.length,
+      connectFailed,
+      connectErrors,
+      openedNow: fresh.length,
+      openAllMs: round(openMs),
+      connectP50: percentile(fresh.map((s) => s.ms), 50),
+      connectP95: percentile(fresh.map((s) => s.ms), 95),
+      calls: ok,
+      callFailed: failed,
+      callErrors,
+      errors: connectFailed + failed,
+      callsPerSec: (ok / elapsed) * 1000,
+      p50: percentile(lat, 50),
+      p99: percentile(lat, 99),
+      gatewayCpuMsPerCall: cpu0 !== null && cpu1 !== null && ok ? (cpu1 - cpu0) / ok : null,
+      gatewayRssOpenMb: rssOpenKb === null ? null : rssOpenKb / 1024,
+      gatewayRssPeakMb: target.gatewayPid ? rssPeakKb / 1024 : null,
+      childProcesses: kids.length,
+      zombies,
+      childProcessesPerSession: sessions.length ? (kids.length - target.baselineChildren) / sessions.length : null,
+      childRssTotalMb: childRss / 1024,
+      childRssPerSessionMb: sessions.length ? childRss / 1024 / sessions.length : null,
+    };
+    const L = out[n];
+    log(`  ${target.name}: x${n}: ${round(L.callsPerSec, 0)} calls/s, errors ${L.errors} (connect ${L.connectFailed}), open ${L.opened}/${n}, p50 ${round(L.p50, 1)} ms, gw RSS ${round(L.gatewayRssOpenMb, 1)} MB, ${L.childProcesses} children`);
+  }
+  phase = `${target.name} close all`;
+  const tClose = performance.now();
+  const closing = pool.length;
+  await Promise.allSettled(pool.map((s) => closeSession(target, s)));
+  const drainMs = await waitForChildren(target, target.baselineChildren);
+  const closeAll = { sessions: closing, closeAndDrainMs: round(performance.now() - tClose), drained: drainMs !== null };
+  return { levels: out, closeAll };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Targets
+
+const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-bench-'));
+const cleanEnv = () => {
+  const env = { ...process.env };
+  for (const k of Object.keys(env)) if (/^(LOG_LEVEL|MCP_|PORT$|HOST$|NODE_OPTIONS$|DEBUG$)/.test(k)) delete env[k];
+  return env;
+};
+
+let adapterSnapshot; // folder with dist/ and schemas/ copied after the build
+
+async function startGateway(name, { profileDir } = {}) {
+  const port = await freePort();
+  const logFile = path.join(TMP, `${name}-${port}.log`);
+  const fd = fs.openSync(logFile, 'w');
+  let args;
+  let url = `http://127.0.0.1:${port}/mcp`;
+  const env = cleanEnv();
+  if (name === 'adapter') {
+    const config = path.join(TMP, 'adapter', 'mcp_config.json');
+    fs.mkdirSync(path.dirname(config), { recursive: true });
+    // Default settings: only the server entry.
+    fs.writeFileSync(config, JSON.stringify({ mcpServers: { everything: { command: process.execPath, args: SERVER_ARGS } } }, null, 2));
+    const prof = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+    args = [...prof, path.join(adapterSnapshot, 'dist', 'cli', 'main.js'), 'serve', '--config', config];
+    Object.assign(env, { PORT: String(port), HOST: '127.0.0.1' });
+  } else if (name === 'supergateway') {
+    const bin = path.join(pkgDir('supergateway'), 'dist', 'index.js');
+    const cmd = [process.execPath, ...SERVER_ARGS].map((a) => `"${a}"`).join(' ');
+    // No host option in 4.0.0 (it binds every interface): the preload keeps it on 127.0.0.1.
+    args = ['--import', pathToFileURL(path.join(BENCH, 'loopback-only.mjs')).href, bin, '--stdio', cmd, '--outputTransport', 'streamableHttp', '--stateful', '--port', String(port)];
+  } else if (name === 'mcp-proxy') {
+    const bin = path.join(pkgDir('mcp-proxy'), 'dist', 'bin', 'mcp-proxy.mjs');
+    args = [bin, '--host', '127.0.0.1', '--port', String(port), '--server', 'stream', '--', process.execPath, ...SERVER_ARGS];
+  } else throw new Error(name);
+
+  const t0 = performance.now();
+  const child = spawn(process.execPath, args, { cwd: TMP, env, stdio: ['ignore', fd, fd], detached: true });
+  fs.closeSync(fd);
+  own(child.pid, name, true);
+  let exited = null;
+  child.on('exit', (code, signal) => (exited = { code, signal }));
+  const g = { name, kind: 'http', url, port, pid: child.pid, gatewayPid: child.pid, child, logFile, rootPid: () => child.pid, exited: () => exited };
+  running.add(g);
+  // Ready: any HTTP answer on the port.
+  for (;;) {
+    if (exited) throw new Error(`${name} exited at start (${JSON.stringify(exited)}); log: ${fs.readFileSync(logFile, 'utf8').slice(-1500)}`);
+    if (performance.now() - t0 > T.readyMs) throw new Error(`${name} not listening after ${T.readyMs} ms; log: ${fs.readFileSync(logFile, 'utf8').slice(-1500)}`);
+    try {
+      await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(1000) });
+      break;
+    } catch {
+      await sleep(50);
+    }
+  }
+  g.readyMs = performance.now() - t0;
+  const listen = listenAddresses(port);
+  g.listen = listen;
+  if (listen && listen.some((a) => !a.loopback)) {
+    await stopGateway(g);
+    throw new Error(`${name} listens on a non-loopback address (${JSON.stringify(listen)}); refusing to benchmark it`);
+  }
+  await sleep(500);
+  g.baselineChildren = liveChildren(g).length; // mcp-proxy: its one shared child
+  g.rssIdleMb = vmRssKb(g.pid) / 1024;
+  return g;
+}
+
+/** Local addresses listening on the port (/proc/net/tcp{,6}); null when unknown. */
+function listenAddresses(port) {
+  if (!LINUX) return null;
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  const found = [];
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 4 || f[3] !== '0A') continue; // LISTEN
+      const [addr, p] = f[1].split(':');
+      if (p !== hexPort) continue;
+      const loopback = addr === '0100007F' || addr === '00000000000000000000000001000000' || addr === '0000000000000000FFFF00000100007F';
+      found.push({ file, addr, loopback });
+    }
+  }
+  return found;
+}
+
+async function stopGateway(g) {
+  adoptDescendants(g.pid);
+  const exitedP = new Promise((resolve) => (g.exited() ? resolve() : g.child.once('exit', resolve)));
+  try {
+    process.kill(g.pid, 'SIGTERM'); // graceful: the process handles it (and writes --cpu-prof)
+  } catch {}
+  const graceful = await Promise.race([exitedP.then(() => true), sleep(T.stopMs).then(() => false)]);
+  if (!graceful) {
+    try {
+      process.kill(-g.pid, 'SIGKILL');
+    } catch {}
+    await Promise.race([exitedP, sleep(2000)]);
+  }
+  running.delete(g);
+  // Children the gateway left behind (own process groups): stop them too.
+  await sleep(200);
+  let leftovers = 0;
+  for (const [pid, info] of owned) {
+    if (!info.label.startsWith(`descendant of ${g.name}`) && !info.label.startsWith(`descendant of ${g.pid}`)) continue;
+    if (!stillOurs(pid, info)) {
+      owned.delete(pid);
+      continue;
+    }
+    leftovers++;
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {}
+    owned.delete(pid);
+  }
+  owned.delete(g.pid);
+  return { graceful, leftovers };
+}
+
+function directTarget() {
+  return {
+    name: 'direct',
+    kind: 'stdio',
+    rootPid: () => process.pid,
+    gatewayPid: undefined,
+    baselineChildren: 0,
+    readyMs: null,
+    rssIdleMb: null,
+  };
+}
+
+// Log lines of a gateway: JSON lines with a level (the adapter), else a rough count of error lines.
+function summariseLog(file) {
+  let text = '';
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+  const lines = text.split('\n').filter(Boolean);
+  const levels = {};
+  const notable = [];
+  for (const line of lines) {
+    let level;
+    try {
+      const j = JSON.parse(line);
+      level = String(j.level ?? j.severity ?? 'info').toLowerCase();
+    } catch {
+      level = /\berror\b/i.test(line) ? 'error?' : 'text';
+    }
+    levels[level] = (levels[level] ?? 0) + 1;
+    if ((level === 'warn' || level === 'error') && notable.length < 15) notable.push(line.slice(0, 400));
+  }
+  return { lines: lines.length, bytes: text.length, levels, notable };
+}
+
+// ---------------------------------------------------------------------------------------------
+// One repetition of one target
+
+async function runTarget(name, rep) {
+  const t0 = performance.now();
+  phase = `${name} rep ${rep} start`;
+  const target = name === 'direct' ? directTarget() : await startGateway(name);
+  const r = { rep, readyMs: target.readyMs, rssIdleMb: target.rssIdleMb, listen: target.listen };
+  try {
+    phase = `${name} setup`;
+    r.setup = await measureSetup(target);
+    log(`  ${name}: setup p50 ${round(r.setup.p50)} ms p95 ${round(r.setup.p95)} ms`);
+
+    phase = `${name} sequential`;
+    const s = await openSession(target);
+    try {
+      r.sequential = await measureSequential(target, s);
+      log(`  ${name}: echo p50 ${round(r.sequential.p50, 3)} ms p99 ${round(r.sequential.p99, 3)} ms, ${round(r.sequential.callsPerSec, 0)} calls/s`);
+      phase = `${name} progress`;
+      r.progress = await measureProgress(s);
+      log(`  ${name}: progress paced ${r.progress.paced.beforeResult}/${r.progress.paced.sent}, burst ${r.progress.burst.beforeResult}/${r.progress.burst.sent}`);
+    } finally {
+      await closeSession(target, s);
+    }
+    await waitForChildren(target, target.baselineChildren);
+
+    const lv = await measureLevels(target);
+    r.levels = lv.levels;
+    r.closeAll = lv.closeAll;
+    log(`  ${name}: closed ${lv.closeAll.sessions} sessions, children gone after ${lv.closeAll.closeAndDrainMs} ms${lv.closeAll.drained ? '' : ' (NOT all gone)'}`);
+    await sleep(500);
+    r.rssIdleAfterMb = target.gatewayPid ? vmRssKb(target.gatewayPid) / 1024 : null;
+  } finally {
+    if (target.gatewayPid) {
+      phase = `${name} stop`;
+      const stopped = await stopGateway(target);
+      r.stop = stopped;
+      r.log = summariseLog(target.logFile);
+      if (target.exited() && !stopped.graceful) r.crashed = target.exited();
+    }
+  }
+  r.wallMs = round(performance.now() - t0, 0);
+  return r;
+}
+
+// ---------------------------------------------------------------------------------------------
+// CPU profile of the adapter during the sequential echo phase
+
+function summariseProfile(profile, windowUs) {
+  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+  let t = profile.startTime;
+  const self = new Map();
+  let total = 0;
+  let used = 0;
+  const inWindow = windowUs && windowUs[0] < profile.endTime && windowUs[1] > profile.startTime;
+  for (let i = 0; i < profile.samples.length; i++) {
+    const dt = profile.timeDeltas[i] ?? 0;
+    t += dt;
+    if (inWindow && (t < windowUs[0] || t > windowUs[1])) continue;
+    used++;
+    total += dt;
+    self.set(profile.samples[i], (self.get(profile.samples[i]) ?? 0) + dt);
+  }
+  const byFn = new Map();
+  const byCat = new Map();
+  const category = (url, fn) => {
+    if (!url) return fn.startsWith('(') ? fn : '(native/V8)';
+    if (url.startsWith('node:')) return 'node: core';
+    const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+    if (nm) return nm[1];
+    if (url.includes('/dist/')) return 'adapter dist/';
+    return url;
+  };
+  for (const [id, us] of self) {
+    const n = nodes.get(id);
+    const cf = n.callFrame;
+    const fn = cf.functionName || '(anonymous)';
+    const url = cf.url.replace(/^file:\/\//, '').replace(ROOT + '/', '').replace(/bench\/\.adapter-snapshot\/[^/]+\//, '');
+    const key = `${fn}  ${url ? `${url}:${cf.lineNumber + 1}` : ''}`.trim();
+    byFn.set(key, (byFn.get(key) ?? 0) + us);
+    const c = category(cf.url, fn);
+    byCat.set(c, (byCat.get(c) ?? 0) + us);
+  }
+  const idle = byFn.get('(idle)') ?? 0;
+  const busy = total - idle;
+  const top = (m, k) =>
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, k)
+      .map(([name, us]) => ({ name, selfMs: round(us / 1000, 1), pctOfBusy: round((100 * us) / Math.max(1, busy), 1) }));
+  return {
+    window: inWindow ? 'sequential echo phase only' : 'whole process (window not found in profile)',
+    samples: used,
+    totalMs: round(total / 1000, 0),
+    busyMs: round(busy / 1000, 0),
+    idleMs: round(idle / 1000, 0),
+    topFunctions: top(byFn, 30),
+    byCategory: top(byCat, 15),
+  };
+}
+
+async function profileAdapter(stamp) {
+  phase = 'profile';
+  const dir = path.join(TMP, 'cpuprof');
+  fs.mkdirSync(dir, { recursive: true });
+  const g = await startGateway('adapter', { profileDir: dir });
+  let calls = 0;
+  let failed = 0;
+  let windowUs;
+  let cpuMs;
+  try {
+    const s = await openSession(g);
+    try {
+      for (let i = 0; i < S.seqWarmup; i++) await echo(s).catch(() => {});
+      const cpu0 = cpuMsOf(g.pid);
+      const w0 = Number(process.hrtime.bigint() / 1000n);
+      const t0 = performance.now();
+      for (let i = 0; i < 1_000_000 && performance.now() - t0 < S.profileMs; i++) {
+        try {
+          await echo(s);
+          calls++;
+        } catch {
+          failed++;
+        }
+      }
+      windowUs = [w0, Number(process.hrtime.bigint() / 1000n)];
+      cpuMs = cpuMsOf(g.pid) - cpu0;
+    } finally {
+      await closeSession(g, s);
+    }
+    await waitForChildren(g, 0, 5000);
+  } finally {
+    await stopGateway(g);
+  }
+  const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) return { error: 'no .cpuprofile written (adapter did not exit normally?)' };
+  const out = path.join(RESULTS, `${stamp}-adapter-echo.cpuprofile`);
+  fs.copyFileSync(path.join(dir, file), out);
+  const summary = summariseProfile(JSON.parse(fs.readFileSync(out, 'utf8')), windowUs);
+  return { file: path.relative(ROOT, out), calls, failed, gatewayCpuMsPerCall: cpuMs !== undefined && calls ? round(cpuMs / calls, 4) : null, ...summary };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+const METRICS = [
+  // [key, label, unit/direction, digits]
+  ['readyMs', 'gateway start → listening (ms)', '↓', 0],
+  ['setupP50', 'session setup p50 (ms)', '↓', 1],
+  ['setupP95', 'session setup p95 (ms)', '↓', 1],
+  ['echoP50', 'echo latency p50 (ms)', '↓', 3],
+  ['echoP95', 'echo latency p95 (ms)', '↓', 3],
+  ['echoP99', 'echo latency p99 (ms)', '↓', 3],
+  ['seqCallsPerSec', 'sequential calls/s (1 session)', '↑', 0],
+  ['seqCpuPerCall', 'gateway CPU per sequential call (ms)', '↓', 3],
+  ['LEVELS', null],
+  ['rssIdleMb', 'gateway RSS idle, at start (MB)', '↓', 1],
+  ['rssIdleAfterMb', 'gateway RSS idle, after the load (MB)', '↓', 1],
+  ['childPerSession', 'child processes per session', '↓', 2],
+  ['childRssMb', 'RSS per child process (MB)', '↓', 1],
+  ['progressPaced', 'progress before result, paced (delivered/sent)', '↑', 2],
+  ['progressBurst', 'progress before result, burst (delivered/sent)', '↑', 2],
+  ['progressAfter', 'progress after the result (all calls)', '↓', 0],
+];
+function levelMetrics(levels) {
+  const out = [];
+  for (const n of levels) {
+    out.push([`calls${n}`, `${n} sessions: total calls/s`, '↑', 0]);
+    out.push([`errors${n}`, `${n} sessions: errors (connect + call)`, '↓', 0]);
+    out.push([`opened${n}`, `${n} sessions: sessions opened`, '↑', 0]);
+    out.push([`lat${n}`, `${n} sessions: echo p50 / p99 (ms)`, '↓', 1]);
+    out.push([`cpu${n}`, `${n} sessions: gateway CPU per call (ms)`, '↓', 3]);
+    out.push([`rss${n}`, `${n} sessions: gateway RSS open / peak (MB)`, '↓', 1]);
+    out.push([`open${n}`, `${n} sessions: open all, p50 connect (ms)`, '↓', 0]);
+    out.push([`drain${n}`, `${n} sessions: close + children gone (ms)`, '↓', 0]);
+  }
+  return out;
+}
+
+/** Per-rep flat numbers for one target. */
+function flatten(r) {
+  const f = {
+    readyMs: r.readyMs,
+    setupP50: r.setup?.p50,
+    setupP95: r.setup?.p95,
+    echoP50: r.sequential?.p50,
+    echoP95: r.sequential?.p95,
+    echoP99: r.sequential?.p99,
+    seqCallsPerSec: r.sequential?.callsPerSec,
+    seqCpuPerCall: r.sequential?.gatewayCpuMsPerCall,
+    rssIdleMb: r.rssIdleMb,
+    rssIdleAfterMb: r.rssIdleAfterMb,
+    progressPaced: r.progress ? r.progress.paced.beforeResult / r.progress.paced.sent : null,
+    progressBurst: r.progress ? r.progress.burst.beforeResult / r.progress.burst.sent : null,
+    progressAfter: r.progress ? r.progress.paced.afterResult + r.progress.burst.afterResult : null,
+  };
+  const levels = Object.values(r.levels ?? {});
+  const maxLevel = levels.at(-1);
+  f.childPerSession = maxLevel?.childProcessesPerSession;
+  f.childRssMb = maxLevel?.childRssPerSessionMb;
+  for (const L of levels) {
+    const n = L.sessions;
+    f[`calls${n}`] = L.callsPerSec;
+    f[`errors${n}`] = L.errors;
+    f[`opened${n}`] = L.opened;
+    f[`lat${n}_p50`] = L.p50;
+    f[`lat${n}_p99`] = L.p99;
+    f[`cpu${n}`] = L.gatewayCpuMsPerCall;
+    f[`rss${n}_open`] = L.gatewayRssOpenMb;
+    f[`rss${n}_peak`] = L.gatewayRssPeakMb;
+    f[`open${n}_all`] = L.openAllMs;
+    f[`open${n}_p50`] = L.connectP50;
+    f[`drain${n}`] = L.closeAndDrainMs;
+  }
+  return f;
+}
+function medians(reps) {
+  const flats = reps.map(flatten);
+  const keys = new Set(flats.flatMap((f) => Object.keys(f)));
+  const m = {};
+  for (const k of keys) m[k] = median(flats.map((f) => f[k]));
+  return m;
+}
+const fmt = (x, d) => (x === null || x === undefined ? '—' : Number(x).toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: 0 }));
+function cell(m, key, d) {
+  if (!m) return 'n/a';
+  if (/^lat\d+$/.test(key)) return m[`${key}_p50`] == null ? '—' : `${fmt(m[`${key}_p50`], d)} / ${fmt(m[`${key}_p99`], d)}`;
+  if (/^rss\d+$/.test(key)) return m[`${key}_open`] == null ? '—' : `${fmt(m[`${key}_open`], d)} / ${fmt(m[`${key}_peak`], d)}`;
+  if (/^open\d+$/.test(key)) return m[`${key}_all`] == null ? '—' : `${fmt(m[`${key}_all`], d)}, ${fmt(m[`${key}_p50`], d)}`;
+  return fmt(m[key], d);
+}
+function ratio(a, b, key) {
+  const pick = (m) => (/^(lat|rss|open)\d+$/.test(key) ? m?.[`${key}_${/^lat/.test(key) ? 'p50' : /^rss/.test(key) ? 'open' : 'all'}`] : m?.[key]);
+  const x = pick(a);
+  const y = pick(b);
+  if (x == null || y == null || y === 0) return '—';
+  return `${(x / y).toFixed(2)}×`;
+}
+function delta(a, b, key, d) {
+  const pick = (m) => (/^(lat|rss|open)\d+$/.test(key) ? m?.[`${key}_${/^lat/.test(key) ? 'p50' : /^rss/.test(key) ? 'open' : 'all'}`] : m?.[key]);
+  const x = pick(a);
+  const y = pick(b);
+  if (x == null || y == null) return '—';
+  const v = x - y;
+  return `${v >= 0 ? '+' : ''}${fmt(v, d)}`;
+}
+
+function markdown(report) {
+  const names = report.targets.map((t) => t.name);
+  const M = Object.fromEntries(report.targets.map((t) => [t.name, t.median]));
+  const lines = [];
+  const m = report.machine;
+  lines.push(`# MCP gateway benchmark (${report.mode}, ${report.date})`, '');
+  lines.push(`Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGb} GB RAM, ${m.os}; Node ${m.node}.`);
+  lines.push(
+    `Versions: adapter ${report.versions.adapter} (built ${report.build.ok ? 'ok' : 'WITH ERRORS — see build'}), supergateway ${report.versions.supergateway} (\`--stateful --outputTransport streamableHttp\`), mcp-proxy ${report.versions['mcp-proxy']} (\`--server stream\`), server-everything ${report.versions['@modelcontextprotocol/server-everything']} (stdio), client @modelcontextprotocol/client ${report.versions['@modelcontextprotocol/client']}. All defaults otherwise; everything on 127.0.0.1.`,
+  );
+  lines.push(
+    `Workload: ${report.settings.reps} repetition(s), medians shown. Setup = ${report.settings.setupSamples} sequential connects (direct: spawn + initialize; others: initialize over HTTP, including the child spawn). Sequential = ${report.settings.seqCalls} echo calls in one session after ${report.settings.seqWarmup} warm-up calls. Concurrency = N fresh sessions (one client each) calling echo back to back for ${report.settings.levelMs / 1000} s. Progress = \`${LONG_TOOL}\` with a progressToken: paced ${JSON.stringify(report.settings.paced)}, burst ${JSON.stringify(report.settings.burst)}, counted on the client transport before the call's result arrives.`,
+  );
+  lines.push(`Machine load (1-min loadavg, includes this benchmark): ${report.load.start} at the start, mean ${report.load.mean}, max ${report.load.max} on ${m.cores} cores.`);
+  lines.push(`Run took ${fmt(report.wallSeconds, 0)} s; peak memory in use on the machine ${fmt(report.memory.peakMb, 0)} MB (${fmt(report.memory.peakMb - report.memory.startMb, 0)} MB above the start, during "${report.memory.peakPhase}").`, '');
+  const header = ['metric', '', ...names];
+  const hasA = names.includes('adapter');
+  if (hasA && names.includes('supergateway')) header.push('adapter / supergateway');
+  if (hasA && names.includes('mcp-proxy')) header.push('adapter / mcp-proxy');
+  if (hasA && names.includes('direct')) header.push('adapter − direct');
+  lines.push(`| ${header.join(' | ')} |`, `| ${header.map((_, i) => (i < 2 ? '---' : '---:')).join(' | ')} |`);
+  const rows = METRICS.flatMap((r) => (r[0] === 'LEVELS' ? levelMetrics(report.settings.levels) : [r]));
+  for (const [key, label, dir, d] of rows) {
+    const row = [label, dir, ...names.map((n) => cell(M[n], key, d))];
+    if (hasA && names.includes('supergateway')) row.push(ratio(M.adapter, M.supergateway, key));
+    if (hasA && names.includes('mcp-proxy')) row.push(ratio(M.adapter, M['mcp-proxy'], key));
+    if (hasA && names.includes('direct')) row.push(delta(M.adapter, M.direct, key, d));
+    lines.push(`| ${row.join(' | ')} |`);
+  }
+  lines.push('', '↓ lower is better, ↑ higher is better. Ratios and deltas use the first number of a cell. "—" = not applicable or not measured (direct has no gateway process).', '');
+  lines.push('## Errors and notes', '');
+  for (const t of report.targets) {
+    const notes = [];
+    for (const r of t.reps) {
+      for (const L of Object.values(r.levels ?? {})) {
+        for (const [msg, n] of Object.entries(L.connectErrors)) notes.push(`rep ${r.rep}, ${L.sessions} sessions: ${n}× connect failed: ${msg}`);
+        for (const [msg, n] of Object.entries(L.callErrors)) notes.push(`rep ${r.rep}, ${L.sessions} sessions: ${n}× call failed: ${msg}`);
+        if (!L.drained) notes.push(`rep ${r.rep}, ${L.sessions} sessions: children still alive ${T.drainMs / 1000} s after closing the sessions`);
+        if (L.zombies) notes.push(`rep ${r.rep}, ${L.sessions} sessions: ${L.zombies} zombie child process(es)`);
+      }
+      for (const [msg, n] of Object.entries(r.setup?.errors ?? {})) notes.push(`rep ${r.rep}, setup: ${n}× ${msg}`);
+      for (const [msg, n] of Object.entries(r.sequential?.errors ?? {})) notes.push(`rep ${r.rep}, sequential: ${n}× ${msg}`);
+      if (r.progress?.paced.error) notes.push(`rep ${r.rep}, progress: ${r.progress.paced.error}`);
+      for (const e of r.progress?.burst.errors ?? []) notes.push(`rep ${r.rep}, progress burst: ${e}`);
+      if (r.error) notes.push(`rep ${r.rep}: FAILED: ${r.error}`);
+      if (r.stop && !r.stop.graceful) notes.push(`rep ${r.rep}: did not exit within ${T.stopMs / 1000} s of SIGTERM (killed)`);
+      if (r.stop?.leftovers) notes.push(`rep ${r.rep}: ${r.stop.leftovers} child process(es) left behind after the gateway exited (killed)`);
+      if (r.log && (r.log.levels.warn || r.log.levels.error)) notes.push(`rep ${r.rep}: log has ${r.log.levels.warn ?? 0} warn and ${r.log.levels.error ?? 0} error lines (of ${r.log.lines})`);
+    }
+    lines.push(`- **${t.name}**: ${notes.length ? '' : 'no errors.'}`);
+    const seen = new Map();
+    for (const n of notes) seen.set(n, (seen.get(n) ?? 0) + 1);
+    for (const [n] of [...seen].slice(0, 25)) lines.push(`  - ${n}`);
+  }
+  if (report.profile) {
+    const p = report.profile;
+    lines.push('', `## Adapter CPU profile (sequential echo, ${p.calls ?? '?'} calls)`, '');
+    if (p.error) lines.push(p.error);
+    else {
+      lines.push(`\`${p.file}\` (open in Chrome DevTools → Performance, or VS Code). Window: ${p.window}; ${p.busyMs} ms busy of ${p.totalMs} ms; adapter CPU ${p.gatewayCpuMsPerCall} ms per call (from /proc).`, '');
+      lines.push('| self time by package | ms | % of busy |', '| --- | ---: | ---: |');
+      for (const c of p.byCategory) lines.push(`| ${c.name} | ${c.selfMs} | ${c.pctOfBusy} |`);
+      lines.push('', '| top functions by self time | ms | % of busy |', '| --- | ---: | ---: |');
+      for (const c of p.topFunctions.slice(0, 25)) lines.push(`| \`${c.name.replace(/\|/g, '\\|')}\` | ${c.selfMs} | ${c.pctOfBusy} |`);
+    }
+  }
+  lines.push('', '## Memory needed', '', report.memoryNote, '');
+  return lines.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+
+async function main() {
+  const started = new Date();
+  const stamp = `${started.toISOString().slice(0, 16).replace(/:/g, '')}Z-${MODE}`.replace('T', '-');
+  fs.mkdirSync(RESULTS, { recursive: true });
+
+  // Pinned versions present?
+  const versions = {};
+  const missing = [];
+  for (const [name, want] of Object.entries(PINS)) {
+    versions[name] = pkgVersion(name);
+    const needed = name === 'supergateway' || name === 'mcp-proxy' ? TARGETS.includes(name) : true;
+    if (needed && versions[name] !== want) missing.push(`${name}@${want} (found ${versions[name] ?? 'none'})`);
+  }
+  if (missing.length) {
+    console.error(`Missing or wrong versions: ${missing.join(', ')}.\nInstall them: npm install --no-save ${Object.entries(PINS).filter(([n]) => n === 'supergateway' || n === 'mcp-proxy').map(([n, v]) => `${n}@${v}`).join(' ')}`);
+    process.exit(1);
+  }
+  versions.adapter = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version;
+
+  const machine = {
+    cpuModel: os.cpus()[0]?.model?.trim() ?? 'unknown',
+    cores: os.availableParallelism?.() ?? os.cpus().length,
+    memoryGb: round(os.totalmem() / 1073741824, 1),
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+  };
+  log(`mode ${MODE}: targets ${TARGETS.join(', ')}; ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGb} GB, Node ${machine.node}`);
+
+  // Build the adapter, then run a snapshot of dist/ (others may rebuild dist/ during the run).
+  const build = { ok: true };
+  if (TARGETS.includes('adapter')) {
+    if (!flag('no-build')) {
+      phase = 'build';
+      log('npm run build …');
+      const b = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8', timeout: T.buildMs });
+      build.ok = b.status === 0;
+      build.status = b.status;
+      if (!build.ok) {
+        build.output = `${b.stdout ?? ''}${b.stderr ?? ''}`.slice(-3000);
+        log(`BUILD FAILED (exit ${b.status}); benchmarking the dist/ that tsc emitted anyway:\n${build.output}`);
+      }
+    } else build.skipped = true;
+    if (!fs.existsSync(path.join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('dist/cli/main.js missing: run npm run build');
+    adapterSnapshot = path.join(BENCH, '.adapter-snapshot', String(process.pid));
+    fs.mkdirSync(adapterSnapshot, { recursive: true });
+    fs.cpSync(path.join(ROOT, 'dist'), path.join(adapterSnapshot, 'dist'), { recursive: true });
+    fs.cpSync(path.join(ROOT, 'schemas'), path.join(adapterSnapshot, 'schemas'), { recursive: true });
+    build.distMtime = fs.statSync(path.join(ROOT, 'dist', 'cli', 'main.js')).mtime.toISOString();
+  }
+
+  const results = Object.fromEntries(TARGETS.map((t) => [t, []]));
+  for (let rep = 1; rep <= S.reps; rep++) {
+    // Rotate the order each repetition so no target always runs first or last.
+    const order = TARGETS.map((_, i) => TARGETS[(i + rep - 1) % TARGETS.length]);
+    for (const name of order) {
+      log(`rep ${rep}/${S.reps}: ${name}`);
+      try {
+        results[name].push(await runTarget(name, rep));
+      } catch (e) {
+        log(`  ${name} rep ${rep} FAILED: ${e?.stack ?? e}`);
+        results[name].push({ rep, error: errText(e) });
+      }
+    }
+  }
+
+  let profile;
+  if (TARGETS.includes('adapter') && !flag('no-profile')) {
+    log('profiling the adapter during sequential echo …');
+    try {
+      profile = await profileAdapter(stamp);
+      log(`  profile: ${profile.file ?? profile.error}`);
+    } catch (e) {
+      profile = { error: errText(e) };
+    }
+  }
+
+  const targets = TARGETS.map((name) => ({ name, median: medians(results[name].filter((r) => !r.error)), reps: results[name] }));
+  const childRss = median(targets.filter((t) => t.name !== 'mcp-proxy').map((t) => t.median.childRssMb)) ?? 70;
+  const isolating = TARGETS.filter((t) => t !== 'mcp-proxy').length;
+  const maxN = Math.max(...S.levels);
+  const memoryNote =
+    `Targets run one at a time. At ${maxN} sessions a target that isolates sessions (${TARGETS.filter((t) => t !== 'mcp-proxy').join(', ')}) holds ${maxN} server-everything children at once: ` +
+    `${maxN} × ${fmt(childRss, 0)} MB (measured RSS per child) ≈ ${fmt((maxN * childRss) / 1024, 1)} GB, plus the gateway and this process (a few hundred MB). ` +
+    `Budget ≈ ${fmt((maxN * childRss) / 1024 + 0.5, 1)} GB free; running the ${isolating} isolating targets side by side would need ${fmt((isolating * maxN * childRss) / 1024 + 1, 1)} GB. mcp-proxy shares one child across all sessions.`;
+  const report = {
+    mode: MODE,
+    date: started.toISOString(),
+    wallSeconds: round((performance.now() - T0) / 1000, 1),
+    machine,
+    versions,
+    build,
+    settings: { ...S, timeouts: T },
+    memory: { ...mem, peakMb: round(mem.peakMb, 0), startMb: round(mem.startMb, 0) },
+    memoryNote,
+    load: { start: round(load.start), max: round(load.max), mean: round(load.samples.reduce((a, b) => a + b, 0) / Math.max(1, load.samples.length)) },
+    targets,
+    profile,
+  };
+  fs.writeFileSync(path.join(RESULTS, `${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`);
+  fs.writeFileSync(path.join(RESULTS, `${stamp}.md`), markdown(report));
+  log(`wrote bench/results/${stamp}.json and .md`);
+  console.log(`\n${markdown(report)}`);
+}
+
+const deadline = setTimeout(() => {
+  log(`global deadline of ${S.deadlineMs / 60000} min reached: stopping`);
+  killEverything('deadline').finally(() => process.exit(3));
+}, S.deadlineMs);
+deadline.unref();
+
+let exitCode = 0;
+try {
+  await main();
+} catch (e) {
+  console.error(e?.stack ?? e);
+  exitCode = 1;
+} finally {
+  clearTimeout(deadline);
+  await killEverything('end of run');
+  clearInterval(sampler);
+  if (adapterSnapshot) fs.rmSync(adapterSnapshot, { recursive: true, force: true });
+  fs.rmSync(TMP, { recursive: true, force: true });
+}
+process.exit(exitCode);

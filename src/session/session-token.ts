@@ -1,0 +1,101 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { CompactEncrypt, compactDecrypt } from 'jose';
+
+/**
+ * What any instance needs to serve a session it does not hold: which server, whose session,
+ * the client's `initialize` parameters (to replay to a new child), when it started and when it
+ * must end. Sealed into the session id itself.
+ */
+export interface SessionClaims {
+  server: string;
+  principal: string;
+  /** The client's `initialize` params as sent (protocolVersion, capabilities, clientInfo). */
+  initialize: Record<string, unknown>;
+  /** Issued at, epoch ms. */
+  issuedAt: number;
+  /** Absolute end of the session (its max lifetime), epoch ms. */
+  expiresAt: number;
+}
+
+/** Longest session id: well under common header limits (8 KB) even with other headers. */
+export const MAX_SESSION_ID_LENGTH = 3072;
+
+/** Visible ASCII only, as the spec requires of session ids: a JWE compact serialisation. */
+export const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]*){4}$/;
+
+interface SealingKey {
+  kid: string;
+  key: Uint8Array;
+}
+
+function sealingKey(material: string): SealingKey {
+  // Any length of key material; the AEAD key is its SHA-256, the key id a digest of that.
+  const key = createHash('sha256').update(material, 'utf8').digest();
+  return { kid: createHash('sha256').update(key).digest('base64url').slice(0, 8), key };
+}
+
+/** The initialize params kept in the id: enough to replay `initialize`, capped in size. */
+function replayableParams(params: Record<string, unknown>): Record<string, unknown> {
+  const { protocolVersion, capabilities, clientInfo } = params as { protocolVersion?: unknown; capabilities?: unknown; clientInfo?: unknown };
+  return { protocolVersion, capabilities, clientInfo };
+}
+
+export class SessionIdTooLargeError extends Error {
+  readonly code = 'session_id_too_large';
+}
+
+/**
+ * Session ids are JWE tokens (`dir` + A256GCM: authenticated encryption) under the deployment's
+ * key, so they cannot be forged, altered or read, and any instance with the key can serve them.
+ * Keys rotate: ids sealed with the previous key are still accepted. A forged, altered, expired or
+ * other-deployment id opens to `undefined` (the caller answers 404, as for an unknown id).
+ */
+export class SessionTokens {
+  private readonly current: SealingKey;
+  private readonly accepted: Map<string, SealingKey>;
+
+  constructor(currentKey: string, previousKeys: string[] = []) {
+    this.current = sealingKey(currentKey);
+    this.accepted = new Map([this.current, ...previousKeys.filter(Boolean).map(sealingKey)].map((key) => [key.kid, key]));
+  }
+
+  /** Keys from MCP_ADAPTER_SESSION_KEY (and _PREVIOUS); without them, a key for this process only. */
+  static fromEnvironment(env: NodeJS.ProcessEnv): SessionTokens {
+    const current = env.MCP_ADAPTER_SESSION_KEY || randomBytes(32).toString('base64url');
+    return new SessionTokens(current, (env.MCP_ADAPTER_SESSION_KEY_PREVIOUS ?? '').split(',').map((key) => key.trim()));
+  }
+
+  async seal(claims: SessionClaims): Promise<string> {
+    // A random nonce in the payload keeps two sessions of one user with the same params apart.
+    const payload = { ...claims, initialize: replayableParams(claims.initialize), n: randomBytes(9).toString('base64url') };
+    let id = await this.encrypt(payload);
+    if (id.length > MAX_SESSION_ID_LENGTH) {
+      // Experimental capabilities are the usual bulk; the rest is small.
+      const capabilities = { ...(payload.initialize.capabilities as Record<string, unknown> | undefined) };
+      delete capabilities.experimental;
+      id = await this.encrypt({ ...payload, initialize: { ...payload.initialize, capabilities } });
+    }
+    if (id.length > MAX_SESSION_ID_LENGTH) throw new SessionIdTooLargeError(`the initialize parameters are too large to carry in a session id (${id.length} > ${MAX_SESSION_ID_LENGTH} characters)`);
+    return id;
+  }
+
+  async open(id: string, now = Date.now()): Promise<SessionClaims | undefined> {
+    if (id.length > MAX_SESSION_ID_LENGTH || !SESSION_ID_PATTERN.test(id)) return undefined;
+    try {
+      const header = JSON.parse(Buffer.from(id.slice(0, id.indexOf('.')), 'base64url').toString('utf8')) as { kid?: string; alg?: string; enc?: string };
+      const key = header.kid ? this.accepted.get(header.kid) : undefined;
+      if (!key || header.alg !== 'dir' || header.enc !== 'A256GCM') return undefined;
+      const { plaintext } = await compactDecrypt(id, key.key, { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] });
+      const claims = JSON.parse(new TextDecoder().decode(plaintext)) as SessionClaims;
+      if (typeof claims.server !== 'string' || typeof claims.principal !== 'string' || typeof claims.expiresAt !== 'number') return undefined;
+      if (claims.expiresAt <= now) return undefined;
+      return claims;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private encrypt(payload: unknown): Promise<string> {
+    return new CompactEncrypt(new TextEncoder().encode(JSON.stringify(payload))).setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid: this.current.kid }).encrypt(this.current.key);
+  }
+}

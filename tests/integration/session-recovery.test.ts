@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { eventually, isAlive, nodeFixtureServer, openRawSession, startAdapter } from '../helpers/adapter.js';
+import { callToolRaw, messagesOf, post, toolCall } from '../helpers/raw-http.js';
+import { SessionTokens } from '../../src/session/session-token.js';
+
+const pidOf = async (endpoint: URL, session: string) => (JSON.parse(await callToolRaw(endpoint, session, 'whoami')) as { pid: number }).pid;
+
+describe('sessions that outlive their child', () => {
+  test('a child killed mid-call: the call gets an error at once; the next call works with a new child', async () => {
+    const adapter = await startAdapter({ mcpServers: { fixture: nodeFixtureServer([], { max_restarts: 2 }) } });
+    try {
+      const endpoint = adapter.endpoint('fixture');
+      const session = await openRawSession(endpoint);
+      const first = await pidOf(endpoint, session);
+      const hanging = post(endpoint, toolCall('slow', 'hang'), { 'mcp-session-id': session });
+      await eventually(() => isAlive(first));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      process.kill(first, 'SIGKILL');
+      const [error] = (await messagesOf(await hanging)) as Array<{ id: string; error: { message: string } }>;
+      assert.equal(error!.id, 'slow');
+      assert.match(error!.error.message, /exited \(signal SIGKILL\) before answering/);
+      const second = await pidOf(endpoint, session);
+      assert.notEqual(second, first);
+      assert.equal(await callToolRaw(endpoint, session, 'echo', { text: 'after the crash' }), 'after the crash');
+      assert.ok(adapter.logs.some((log) => log.message === 'session brought back' && log.after === 'crash'));
+    } finally {
+      await adapter.close();
+    }
+  });
+
+  test('past max_restarts within the window the session ends: 404, so the client re-initializes', async () => {
+    const adapter = await startAdapter({ mcpServers: { fixture: nodeFixtureServer([], { max_restarts: 1 }) } });
+    try {
+      const endpoint = adapter.endpoint('fixture');
+      const session = await openRawSession(endpoint);
+      await post(endpoint, toolCall(1, 'exit', { code: 1 }), { 'mcp-session-id': session }).then((r) => r.text());
+      await post(endpoint, toolCall(2, 'exit', { code: 1 }), { 'mcp-session-id': session }).then((r) => r.text());
+      const after = await post(endpoint, toolCall(3, 'echo', { text: 'x' }), { 'mcp-session-id': session });
+      assert.equal(after.status, 404);
+    } finally {
+      await adapter.close();
+    }
+  });
+
+  test('an idle child is reclaimed to free memory; its session still answers, with a new child', async () => {
+    const adapter = await startAdapter({ mcpServers: { fixture: nodeFixtureServer([], { sessions: { reclaim_after_seconds: 0.3, idle_timeout_seconds: 60 } }) } });
+    try {
+      const endpoint = adapter.endpoint('fixture');
+      const session = await openRawSession(endpoint);
+      const first = await pidOf(endpoint, session);
+      assert.equal(await eventually(() => !isAlive(first), 5000), true, 'the idle child was not reclaimed');
+      assert.equal(adapter.sessions.size, 0);
+      assert.equal(adapter.sessions.dormantCount, 1);
+      const second = await pidOf(endpoint, session);
+      assert.notEqual(second, first);
+      assert.ok(adapter.logs.some((log) => log.message === 'session brought back' && log.after === 'reclaim'));
+    } finally {
+      await adapter.close();
+    }
+  });
+
+  test('another instance with the same deployment key serves the session: child re-spawned, initialize replayed', async () => {
+    const hostEnv = { ...process.env, MCP_ADAPTER_SESSION_KEY: 'shared-deployment-key' };
+    const config = { mcpServers: { fixture: nodeFixtureServer() } };
+    const [a, b] = await Promise.all([startAdapter(config, { hostEnv }), startAdapter(config, { hostEnv })]);
+    try {
+      const session = await openRawSession(a.endpoint('fixture'));
+      const onA = await pidOf(a.endpoint('fixture'), session);
+      const onB = await pidOf(b.endpoint('fixture'), session);
+      assert.notEqual(onA, onB);
+      const clientInfo = JSON.parse(await callToolRaw(b.endpoint('fixture'), session, 'client_info')) as { clientInfo: { name: string }; protocolVersion: string };
+      assert.deepEqual([clientInfo.clientInfo.name, clientInfo.protocolVersion], ['raw-test', '2025-11-25'], "the client's own initialize was replayed");
+      const other = await startAdapter(config, { hostEnv: { ...process.env, MCP_ADAPTER_SESSION_KEY: 'another-deployment' } });
+      try {
+        assert.equal((await post(other.endpoint('fixture'), toolCall(1, 'echo', { text: 'x' }), { 'mcp-session-id': session })).status, 404, "another deployment's instance cannot open it");
+      } finally {
+        await other.close();
+      }
+      assert.equal((await fetch(a.endpoint('fixture'), { method: 'DELETE', headers: { 'mcp-session-id': session } })).status, 200);
+      assert.equal((await post(a.endpoint('fixture'), toolCall(2, 'echo', { text: 'x' }), { 'mcp-session-id': session })).status, 404, 'ended on the instance that ended it');
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+});
+
+describe('sealed session ids', () => {
+  const claims = { server: 'fixture', principal: 'anonymous', initialize: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'c', version: '1' } }, issuedAt: Date.now(), expiresAt: Date.now() + 60_000 };
+
+  test('open what was sealed; refuse forged, altered, truncated, re-encrypted, expired and other-deployment ids', async () => {
+    const tokens = new SessionTokens('current-key');
+    const id = await tokens.seal(claims);
+    assert.ok(id.length < 1024, `id length ${id.length}`);
+    assert.deepEqual((await tokens.open(id))?.principal, 'anonymous');
+    const parts = id.split('.');
+    const flip = (text: string) => `${text.slice(0, -2)}${text.at(-2) === 'A' ? 'B' : 'A'}${text.at(-1)}`;
+    assert.equal(await tokens.open(parts.map((p, i) => (i === 3 ? flip(p) : p)).join('.')), undefined, 'altered ciphertext');
+    assert.equal(await tokens.open(parts.map((p, i) => (i === 4 ? flip(p) : p)).join('.')), undefined, 'altered tag');
+    assert.equal(await tokens.open(id.slice(0, -5)), undefined, 'truncated');
+    assert.equal(await tokens.open(await new SessionTokens('attacker-key').seal(claims)), undefined, 'sealed with another key');
+    assert.equal(await tokens.open(await tokens.seal({ ...claims, expiresAt: Date.now() - 1 })), undefined, 'expired');
+    assert.equal(await tokens.open('eyJhbGciOiJub25lIn0.e30..e30.'), undefined, 'forged header');
+  });
+
+  test('keys rotate: the previous key is still accepted', async () => {
+    const old = await new SessionTokens('key-1').seal(claims);
+    assert.equal((await new SessionTokens('key-2', ['key-1']).open(old))?.server, 'fixture');
+    assert.equal(await new SessionTokens('key-2').open(old), undefined);
+  });
+});
