@@ -48,7 +48,9 @@ if (flag('help')) {
 }
 const QUICK = flag('quick');
 const MODE = QUICK ? 'quick' : 'full';
-const ALL_TARGETS = ['direct', 'adapter', 'supergateway', 'mcp-proxy'];
+// adapter-uncapped: the adapter with its session caps (20 per server, 50 in all by default) raised
+// to the top concurrency level; only the concurrency phase is run for it.
+const ALL_TARGETS = ['direct', 'adapter', 'supergateway', 'mcp-proxy', 'adapter-uncapped'];
 const TARGETS = (option('targets')?.split(',') ?? ALL_TARGETS).map((t) => t.trim());
 for (const t of TARGETS) if (!ALL_TARGETS.includes(t)) throw new Error(`unknown target ${t}; known: ${ALL_TARGETS.join(', ')}`);
 
@@ -68,12 +70,12 @@ const S = QUICK
     }
   : {
       reps: 3,
-      setupSamples: 15,
+      setupSamples: 12,
       seqWarmup: 100,
-      seqCalls: 2_000,
+      seqCalls: 1_500,
       seqMaxMs: 15_000,
       levels: [1, 8, 32, 64],
-      levelMs: 5_000,
+      levelMs: 4_000,
       paced: { duration: 2, steps: 20 },
       burst: { duration: 0.02, steps: 20, calls: 5 },
       profileMs: 10_000,
@@ -99,7 +101,13 @@ const PINS = {
   supergateway: '4.0.0',
   'mcp-proxy': '6.7.19',
 };
-const pkgDir = (name) => path.join(ROOT, 'node_modules', name);
+// The project's node_modules first; bench/.deps/node_modules as a fallback (a private
+// `npm install --prefix bench/.deps --no-save …` that a concurrent `npm install` cannot prune).
+const pkgDir = (name) => {
+  const main = path.join(ROOT, 'node_modules', name);
+  const fallback = path.join(BENCH, '.deps', 'node_modules', name);
+  return !fs.existsSync(path.join(main, 'package.json')) && fs.existsSync(path.join(fallback, 'package.json')) ? fallback : main;
+};
 const pkgVersion = (name) => {
   try {
     return JSON.parse(fs.readFileSync(path.join(pkgDir(name), 'package.json'), 'utf8')).version;
@@ -359,12 +367,25 @@ sampler.unref();
 const { Client, StreamableHTTPClientTransport } = await import('@modelcontextprotocol/client');
 const { StdioClientTransport } = await import('@modelcontextprotocol/client/stdio');
 
-async function openSession(target) {
+async function openSession(target, { timings } = {}) {
   const client = new Client({ name: 'mcp-bench', version: '1.0.0' });
+  // timings: records each HTTP request of the connect (time to response headers).
+  const timedFetch = timings
+    ? (url, init) => {
+        const t0 = performance.now();
+        const what = init?.method === 'POST' ? (/"method":"([^"]+)"/.exec(String(init.body))?.[1] ?? 'POST') : init?.method ?? 'GET';
+        const p = fetch(url, init);
+        p.then(
+          (res) => timings.push({ what, ms: performance.now() - t0, status: res.status }),
+          () => {},
+        );
+        return p;
+      }
+    : undefined;
   const transport =
     target.kind === 'stdio'
       ? new StdioClientTransport({ command: process.execPath, args: SERVER_ARGS, stderr: 'ignore', cwd: os.tmpdir() })
-      : new StreamableHTTPClientTransport(new URL(target.url));
+      : new StreamableHTTPClientTransport(new URL(target.url), timedFetch ? { fetch: timedFetch } : {});
   const t0 = performance.now();
   try {
     await withTimeout(client.connect(transport, { timeout: T.connectMs }), T.connectMs + 2000, 'connect');
@@ -402,17 +423,31 @@ async function waitForChildren(target, atMost, boundMs = T.drainMs) {
 async function measureSetup(target) {
   const times = [];
   const errors = {};
+  const init = [];
+  const initialized = [];
   for (let i = 0; i < S.setupSamples; i++) {
     try {
-      const s = await openSession(target);
+      const timings = [];
+      const s = await openSession(target, { timings: target.kind === 'http' ? timings : undefined });
       times.push(s.ms);
+      const a = timings.find((t) => t.what === 'initialize');
+      const b = timings.find((t) => t.what === 'notifications/initialized');
+      if (a) init.push(a.ms);
+      if (b) initialized.push(b.ms);
       await closeSession(target, s);
     } catch (e) {
       noteError(errors, e);
     }
   }
   await waitForChildren(target, target.baselineChildren);
-  return { samples: times.map((t) => round(t)), p50: percentile(times, 50), p95: percentile(times, 95), errors };
+  return {
+    samples: times.map((t) => round(t)),
+    p50: percentile(times, 50),
+    p95: percentile(times, 95),
+    initializePostP50: percentile(init, 50),
+    initializedPostP50: percentile(initialized, 50),
+    errors,
+  };
 }
 
 async function measureSequential(target, s) {
@@ -623,11 +658,16 @@ async function startGateway(name, { profileDir } = {}) {
   let args;
   let url = `http://127.0.0.1:${port}/mcp`;
   const env = cleanEnv();
-  if (name === 'adapter') {
-    const config = path.join(TMP, 'adapter', 'mcp_config.json');
+  if (name === 'adapter' || name === 'adapter-uncapped') {
+    const config = path.join(TMP, name, 'mcp_config.json');
     fs.mkdirSync(path.dirname(config), { recursive: true });
-    // Default settings: only the server entry.
-    fs.writeFileSync(config, JSON.stringify({ mcpServers: { everything: { command: process.execPath, args: SERVER_ARGS } } }, null, 2));
+    // adapter: default settings, only the server entry. adapter-uncapped: caps raised.
+    const cap = Math.max(...S.levels);
+    const doc =
+      name === 'adapter'
+        ? { mcpServers: { everything: { command: process.execPath, args: SERVER_ARGS } } }
+        : { adapter: { max_sessions: cap }, mcpServers: { everything: { command: process.execPath, args: SERVER_ARGS, sessions: { max_concurrent: cap } } } };
+    fs.writeFileSync(config, JSON.stringify(doc, null, 2));
     const prof = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
     args = [...prof, path.join(adapterSnapshot, 'dist', 'cli', 'main.js'), 'serve', '--config', config];
     Object.assign(env, { PORT: String(port), HOST: '127.0.0.1' });
@@ -776,23 +816,24 @@ async function runTarget(name, rep) {
   const target = name === 'direct' ? directTarget() : await startGateway(name);
   const r = { rep, readyMs: target.readyMs, rssIdleMb: target.rssIdleMb, listen: target.listen };
   try {
-    phase = `${name} setup`;
-    r.setup = await measureSetup(target);
-    log(`  ${name}: setup p50 ${round(r.setup.p50)} ms p95 ${round(r.setup.p95)} ms`);
+    if (name !== 'adapter-uncapped') {
+      phase = `${name} setup`;
+      r.setup = await measureSetup(target);
+      log(`  ${name}: setup p50 ${round(r.setup.p50)} ms p95 ${round(r.setup.p95)} ms`);
 
-    phase = `${name} sequential`;
-    const s = await openSession(target);
-    try {
-      r.sequential = await measureSequential(target, s);
-      log(`  ${name}: echo p50 ${round(r.sequential.p50, 3)} ms p99 ${round(r.sequential.p99, 3)} ms, ${round(r.sequential.callsPerSec, 0)} calls/s`);
-      phase = `${name} progress`;
-      r.progress = await measureProgress(s);
-      log(`  ${name}: progress paced ${r.progress.paced.beforeResult}/${r.progress.paced.sent}, burst ${r.progress.burst.beforeResult}/${r.progress.burst.sent}`);
-    } finally {
-      await closeSession(target, s);
+      phase = `${name} sequential`;
+      const s = await openSession(target);
+      try {
+        r.sequential = await measureSequential(target, s);
+        log(`  ${name}: echo p50 ${round(r.sequential.p50, 3)} ms p99 ${round(r.sequential.p99, 3)} ms, ${round(r.sequential.callsPerSec, 0)} calls/s`);
+        phase = `${name} progress`;
+        r.progress = await measureProgress(s);
+        log(`  ${name}: progress paced ${r.progress.paced.beforeResult}/${r.progress.paced.sent}, burst ${r.progress.burst.beforeResult}/${r.progress.burst.sent}`);
+      } finally {
+        await closeSession(target, s);
+      }
+      await waitForChildren(target, target.baselineChildren);
     }
-    await waitForChildren(target, target.baselineChildren);
-
     const lv = await measureLevels(target);
     r.levels = lv.levels;
     r.closeAll = lv.closeAll;
@@ -852,6 +893,8 @@ function summariseProfile(profile, windowUs) {
   }
   const idle = byFn.get('(idle)') ?? 0;
   const busy = total - idle;
+  byFn.delete('(idle)');
+  byCat.delete('(idle)');
   const top = (m, k) =>
     [...m.entries()]
       .sort((a, b) => b[1] - a[1])
@@ -877,6 +920,8 @@ async function profileAdapter(stamp) {
   let failed = 0;
   let windowUs;
   let cpuMs;
+  let profileT0;
+  let elapsedMs;
   try {
     const s = await openSession(g);
     try {
@@ -884,6 +929,7 @@ async function profileAdapter(stamp) {
       const cpu0 = cpuMsOf(g.pid);
       const w0 = Number(process.hrtime.bigint() / 1000n);
       const t0 = performance.now();
+      profileT0 = t0;
       for (let i = 0; i < 1_000_000 && performance.now() - t0 < S.profileMs; i++) {
         try {
           await echo(s);
@@ -893,6 +939,7 @@ async function profileAdapter(stamp) {
         }
       }
       windowUs = [w0, Number(process.hrtime.bigint() / 1000n)];
+      elapsedMs = performance.now() - profileT0;
       cpuMs = cpuMsOf(g.pid) - cpu0;
     } finally {
       await closeSession(g, s);
@@ -906,7 +953,7 @@ async function profileAdapter(stamp) {
   const out = path.join(RESULTS, `${stamp}-adapter-echo.cpuprofile`);
   fs.copyFileSync(path.join(dir, file), out);
   const summary = summariseProfile(JSON.parse(fs.readFileSync(out, 'utf8')), windowUs);
-  return { file: path.relative(ROOT, out), calls, failed, gatewayCpuMsPerCall: cpuMs !== undefined && calls ? round(cpuMs / calls, 4) : null, ...summary };
+  return { file: path.relative(ROOT, out), calls, failed, callsPerSec: elapsedMs ? (calls / elapsedMs) * 1000 : null, gatewayCpuMsPerCall: cpuMs !== undefined && calls ? round(cpuMs / calls, 4) : null, ...summary };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -917,6 +964,8 @@ const METRICS = [
   ['readyMs', 'gateway start → listening (ms)', '↓', 0],
   ['setupP50', 'session setup p50 (ms)', '↓', 1],
   ['setupP95', 'session setup p95 (ms)', '↓', 1],
+  ['setupInit', 'setup: initialize POST p50 (ms)', '↓', 1],
+  ['setupInitialized', 'setup: notifications/initialized POST p50 (ms)', '↓', 1],
   ['echoP50', 'echo latency p50 (ms)', '↓', 3],
   ['echoP95', 'echo latency p95 (ms)', '↓', 3],
   ['echoP99', 'echo latency p99 (ms)', '↓', 3],
@@ -926,10 +975,11 @@ const METRICS = [
   ['rssIdleMb', 'gateway RSS idle, at start (MB)', '↓', 1],
   ['rssIdleAfterMb', 'gateway RSS idle, after the load (MB)', '↓', 1],
   ['childPerSession', 'child processes per session', '↓', 2],
-  ['childRssMb', 'RSS per child process (MB)', '↓', 1],
+  ['childRssMb', 'children RSS per session, at the top level (MB)', '↓', 1],
   ['progressPaced', 'progress before result, paced (delivered/sent)', '↑', 2],
   ['progressBurst', 'progress before result, burst (delivered/sent)', '↑', 2],
   ['progressAfter', 'progress after the result (all calls)', '↓', 0],
+  ['wallS', 'wall time of one repetition of this target (s)', '', 0],
 ];
 function levelMetrics(levels) {
   const out = [];
@@ -940,9 +990,9 @@ function levelMetrics(levels) {
     out.push([`lat${n}`, `${n} sessions: echo p50 / p99 (ms)`, '↓', 1]);
     out.push([`cpu${n}`, `${n} sessions: gateway CPU per call (ms)`, '↓', 3]);
     out.push([`rss${n}`, `${n} sessions: gateway RSS open / peak (MB)`, '↓', 1]);
-    out.push([`open${n}`, `${n} sessions: open all, p50 connect (ms)`, '↓', 0]);
-    out.push([`drain${n}`, `${n} sessions: close + children gone (ms)`, '↓', 0]);
+    out.push([`open${n}`, `${n} sessions: open the new ones at once: all, p50 (ms)`, '↓', 0]);
   }
+  out.push(['closeAll', `close all ${levels.at(-1)} sessions → children gone (ms)`, '↓', 0]);
   return out;
 }
 
@@ -952,6 +1002,8 @@ function flatten(r) {
     readyMs: r.readyMs,
     setupP50: r.setup?.p50,
     setupP95: r.setup?.p95,
+    setupInit: r.setup?.initializePostP50,
+    setupInitialized: r.setup?.initializedPostP50,
     echoP50: r.sequential?.p50,
     echoP95: r.sequential?.p95,
     echoP99: r.sequential?.p99,
@@ -979,8 +1031,9 @@ function flatten(r) {
     f[`rss${n}_peak`] = L.gatewayRssPeakMb;
     f[`open${n}_all`] = L.openAllMs;
     f[`open${n}_p50`] = L.connectP50;
-    f[`drain${n}`] = L.closeAndDrainMs;
   }
+  f.closeAll = r.closeAll?.closeAndDrainMs;
+  f.wallS = r.wallMs / 1000;
   return f;
 }
 function medians(reps) {
@@ -1034,6 +1087,8 @@ function markdown(report) {
   if (hasA && names.includes('supergateway')) header.push('adapter / supergateway');
   if (hasA && names.includes('mcp-proxy')) header.push('adapter / mcp-proxy');
   if (hasA && names.includes('direct')) header.push('adapter − direct');
+  const hasU = names.includes('adapter-uncapped') && names.includes('supergateway');
+  if (hasU) header.push('uncapped / supergateway');
   lines.push(`| ${header.join(' | ')} |`, `| ${header.map((_, i) => (i < 2 ? '---' : '---:')).join(' | ')} |`);
   const rows = METRICS.flatMap((r) => (r[0] === 'LEVELS' ? levelMetrics(report.settings.levels) : [r]));
   for (const [key, label, dir, d] of rows) {
@@ -1041,6 +1096,7 @@ function markdown(report) {
     if (hasA && names.includes('supergateway')) row.push(ratio(M.adapter, M.supergateway, key));
     if (hasA && names.includes('mcp-proxy')) row.push(ratio(M.adapter, M['mcp-proxy'], key));
     if (hasA && names.includes('direct')) row.push(delta(M.adapter, M.direct, key, d));
+    if (hasU) row.push(ratio(M['adapter-uncapped'], M.supergateway, key));
     lines.push(`| ${row.join(' | ')} |`);
   }
   lines.push('', '↓ lower is better, ↑ higher is better. Ratios and deltas use the first number of a cell. "—" = not applicable or not measured (direct has no gateway process).', '');
@@ -1051,9 +1107,9 @@ function markdown(report) {
       for (const L of Object.values(r.levels ?? {})) {
         for (const [msg, n] of Object.entries(L.connectErrors)) notes.push(`rep ${r.rep}, ${L.sessions} sessions: ${n}× connect failed: ${msg}`);
         for (const [msg, n] of Object.entries(L.callErrors)) notes.push(`rep ${r.rep}, ${L.sessions} sessions: ${n}× call failed: ${msg}`);
-        if (!L.drained) notes.push(`rep ${r.rep}, ${L.sessions} sessions: children still alive ${T.drainMs / 1000} s after closing the sessions`);
         if (L.zombies) notes.push(`rep ${r.rep}, ${L.sessions} sessions: ${L.zombies} zombie child process(es)`);
       }
+      if (r.closeAll && !r.closeAll.drained) notes.push(`rep ${r.rep}: children still alive ${T.drainMs / 1000} s after closing all sessions`);
       for (const [msg, n] of Object.entries(r.setup?.errors ?? {})) notes.push(`rep ${r.rep}, setup: ${n}× ${msg}`);
       for (const [msg, n] of Object.entries(r.sequential?.errors ?? {})) notes.push(`rep ${r.rep}, sequential: ${n}× ${msg}`);
       if (r.progress?.paced.error) notes.push(`rep ${r.rep}, progress: ${r.progress.paced.error}`);
@@ -1073,7 +1129,7 @@ function markdown(report) {
     lines.push('', `## Adapter CPU profile (sequential echo, ${p.calls ?? '?'} calls)`, '');
     if (p.error) lines.push(p.error);
     else {
-      lines.push(`\`${p.file}\` (open in Chrome DevTools → Performance, or VS Code). Window: ${p.window}; ${p.busyMs} ms busy of ${p.totalMs} ms; adapter CPU ${p.gatewayCpuMsPerCall} ms per call (from /proc).`, '');
+      lines.push(`\`${p.file}\` (open in Chrome DevTools → Performance, or VS Code). Window: ${p.window}; ${p.busyMs} ms busy, ${p.idleMs} ms idle; ${fmt(p.callsPerSec, 0)} calls/s; adapter CPU ${p.gatewayCpuMsPerCall} ms per call (from /proc). The profiler samples wall time: time the process is preempted inside a system call (a write waking the child or the client on a busy 2-core machine) counts as self time of that call.`, '');
       lines.push('| self time by package | ms | % of busy |', '| --- | ---: | ---: |');
       for (const c of p.byCategory) lines.push(`| ${c.name} | ${c.selfMs} | ${c.pctOfBusy} |`);
       lines.push('', '| top functions by self time | ms | % of busy |', '| --- | ---: | ---: |');
@@ -1104,6 +1160,7 @@ async function main() {
     console.error(`Missing or wrong versions: ${missing.join(', ')}.\nInstall them: npm install --no-save ${Object.entries(PINS).filter(([n]) => n === 'supergateway' || n === 'mcp-proxy').map(([n, v]) => `${n}@${v}`).join(' ')}`);
     process.exit(1);
   }
+  versions.from = Object.fromEntries(Object.keys(PINS).map((n) => [n, path.relative(ROOT, pkgDir(n))]));
   versions.adapter = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version;
 
   const machine = {
@@ -1117,7 +1174,7 @@ async function main() {
 
   // Build the adapter, then run a snapshot of dist/ (others may rebuild dist/ during the run).
   const build = { ok: true };
-  if (TARGETS.includes('adapter')) {
+  if (TARGETS.some((t) => t.startsWith('adapter'))) {
     if (!flag('no-build')) {
       phase = 'build';
       log('npm run build …');

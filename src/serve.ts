@@ -5,6 +5,7 @@ import { configFromDocument, discoverConfigPath, loadConfigFile, type LoadedConf
 import { createLogger, parseLogLevel, type Logger } from './observability/logger.js';
 import { createChildCredentialProvider } from './auth/child-credential-provider.js';
 import { createVerifierRegistry } from './auth/verifier-registry.js';
+import { TableSessionStore } from './azure/table-session-store.js';
 
 export interface ServeOptions {
   /** A config file path, or a config object (same schema, same validation). Default: discovery. */
@@ -55,6 +56,8 @@ export async function serve(options: ServeOptions = {}): Promise<RunningNodeHost
     verifierFor: createVerifierRegistry({ env }),
     // Locally, azure_default children use DefaultAzureCredential (az / azd login).
     childCredentials: createChildCredentialProvider({ env, deployed: false, logger }),
+    // Several local instances (behind a proxy) share ended sessions through Azurite when configured.
+    store: TableSessionStore.fromEnvironment(env),
   });
   return { ...running, loaded };
 }

@@ -24,6 +24,9 @@ export const RUNTIME_APP_SETTINGS: AppSettingSpec[] = [
   { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', setBy: 'bicep', purpose: 'telemetry destination' },
   { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', setBy: 'bicep', purpose: 'Entra authentication for telemetry (Authorization=AAD;ClientId=<identity>)' },
   { name: 'WEBSITE_HOSTNAME', setBy: 'platform', purpose: "the site's default host name, allowed in Host/Origin checks" },
+  { name: 'MCP_ADAPTER_SESSION_KEY_PREVIOUS', setBy: 'optional', purpose: 'the key (or comma-separated keys) sessions were sealed with before a rotation; still accepted' },
+  { name: 'MCP_ADAPTER_SINGLE_INSTANCE', setBy: 'optional', purpose: '`true` when the deployment is pinned to one instance: no shared session store' },
+  { name: 'MCP_ADAPTER_STORE_CONNECTION_STRING', setBy: 'optional', purpose: 'a storage connection string for the shared session store instead of the managed identity (local runs with Azurite)' },
   { name: 'MCP_CONFIG_PATH', setBy: 'optional', purpose: 'config file to serve (default: mcp_config.json in the app root)' },
   { name: 'LOG_LEVEL', setBy: 'optional', purpose: "overrides the config's default log level" },
 ];

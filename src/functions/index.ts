@@ -12,6 +12,7 @@ import { SessionManager } from '../session/session-manager.js';
 import { registerFunctions } from './register-functions.js';
 import { createChildCredentialProvider } from '../auth/child-credential-provider.js';
 import { createVerifierRegistry } from '../auth/verifier-registry.js';
+import { TableSessionStore } from '../azure/table-session-store.js';
 import { enableAzureMonitor } from '../azure/azure-monitor.js';
 import { assertKeyVaultReferencesResolved } from '../azure/key-vault-references.js';
 
@@ -24,6 +25,7 @@ for (const warning of loaded.warnings) logger.child({ component: 'config' }).war
 const sessions = new SessionManager(loaded.config, logger, {
   hostEnv: process.env,
   childCredentials: createChildCredentialProvider({ env: process.env, deployed: true, logger }),
+  store: TableSessionStore.fromEnvironment(process.env),
 });
 const fetch = createApp({
   config: loaded.config,

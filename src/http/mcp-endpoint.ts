@@ -179,6 +179,6 @@ async function handleGet(request: Request, server: ServerConfig, context: McpEnd
 async function handleDelete(request: Request, server: ServerConfig, context: McpEndpointContext, principal: Principal): Promise<Response> {
   const lookup = await lookupSession(request, server, context, principal);
   if ('error' in lookup) return lookup.error;
-  await lookup.session.end('deleted');
+  await context.sessions.delete(lookup.session);
   return new Response(null, { status: 200 });
 }

@@ -9,7 +9,7 @@ import { noChildCredentials, type ChildCredentialProvider, type ChildCredentials
 import { CapacityError, ChildStartError } from './errors.js';
 import { ANONYMOUS, Session, type EndReason, type Principal } from './session.js';
 import { SessionTokens, type SessionClaims } from './session-token.js';
-import { LocalTombstones, type SharedSessionStore } from './shared-store.js';
+import { LocalTombstones, sessionKey, type SharedSessionStore } from './shared-store.js';
 
 export interface ServerStats {
   sessions: number;
@@ -23,6 +23,8 @@ export interface SessionManagerOptions {
   tokens?: SessionTokens;
   /** Ended sessions shared by every instance; default: this process only. */
   store?: SharedSessionStore;
+  /** How often live sessions are checked against sessions ended on other instances (default 2 s). */
+  storePollMs?: number;
 }
 
 /** A session this instance knows whose child is stopped (reclaimed while idle, or crashed). */
@@ -71,6 +73,35 @@ export class SessionManager {
     this.childCredentials = options.childCredentials ?? noChildCredentials;
     this.tokens = options.tokens ?? SessionTokens.fromEnvironment(this.hostEnv);
     this.store = options.store;
+    if (this.store?.endedSince) this.startEndedPoll(options.storePollMs ?? 2000);
+  }
+
+  private endedPoll: NodeJS.Timeout | undefined;
+
+  /**
+   * Sessions ended on other instances (DELETE, expiry) stop here within one poll: a background
+   * query, so requests of live sessions never wait on the store.
+   */
+  private startEndedPoll(intervalMs: number): void {
+    let since = Date.now() - intervalMs;
+    let running = false;
+    this.endedPoll = setInterval(() => {
+      if (running || this.live.size === 0) return;
+      running = true;
+      const from = since;
+      since = Date.now() - 1000; // overlap a little: instances' clocks differ
+      this.store!.endedSince!(from)
+        .then((keys) => {
+          if (keys.length === 0) return;
+          const ended = new Set(keys);
+          for (const session of [...this.live.values()]) {
+            if (ended.has(sessionKey(session.id))) void session.end('ended_elsewhere');
+          }
+        })
+        .catch((error: unknown) => this.logger.warn('could not read ended sessions from the shared store', { error: String(error) }))
+        .finally(() => (running = false));
+    }, intervalMs);
+    this.endedPoll.unref();
   }
 
   /**
@@ -128,9 +159,18 @@ export class SessionManager {
     return pending;
   }
 
+  /** DELETE: ends the session and waits until every instance can know (the shared store has it). */
+  async delete(session: Session): Promise<void> {
+    await session.end('deleted');
+    await this.recording.get(session.id);
+  }
+
+  private readonly recording = new Map<string, Promise<void>>();
+
   /** Ends every session's child and waits until every child is gone. New sessions are refused from now on. */
   async drain(): Promise<void> {
     this.draining = true;
+    clearInterval(this.endedPoll);
     for (const dormant of this.dormant.values()) clearTimeout(dormant.idleEnd);
     this.dormant.clear();
     await Promise.all([...this.live.values()].map((session) => session.end('shutdown')));
@@ -243,7 +283,7 @@ export class SessionManager {
       }
       this.logger.warn('child crashed too often; the session ends', { server: server.name, restartsInWindow: recent.length, maxRestarts: server.maxRestarts });
     }
-    this.terminate(session.id, claims, reason);
+    this.terminate(session.id, claims, reason, reason !== 'ended_elsewhere');
   }
 
   private sleep(id: string, claims: SessionClaims, lastActivityAt: number, restarts: number[], idleLeftMs: number): void {
@@ -256,10 +296,15 @@ export class SessionManager {
   }
 
   /** The session is over: 404 here from now on, and on every instance that shares the store. */
-  private terminate(id: string, claims: SessionClaims, reason: EndReason): void {
+  private terminate(id: string, claims: SessionClaims, reason: EndReason, record = true): void {
     this.tombstones.add(id, claims.expiresAt);
     telemetry.sessionEnded(claims.server, reason);
-    void this.store?.markEnded(id, claims.expiresAt).catch((error: unknown) => this.logger.error('could not record the end of a session in the shared store', { error: String(error) }));
+    if (!record || !this.store) return;
+    const writing = this.store
+      .markEnded(id, claims.expiresAt)
+      .catch((error: unknown) => this.logger.error('could not record the end of a session in the shared store', { error: String(error) }))
+      .finally(() => this.recording.delete(id));
+    this.recording.set(id, writing);
   }
 
   private reserve(server: ServerConfig, principal: Principal): void {

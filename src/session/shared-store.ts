@@ -8,6 +8,8 @@ import { createHash } from 'node:crypto';
 export interface SharedSessionStore {
   isEnded(sessionId: string): Promise<boolean>;
   markEnded(sessionId: string, expiresAt: number): Promise<void>;
+  /** Keys (`sessionKey`) of sessions ended since then, so live sessions ended elsewhere stop here too. */
+  endedSince?(sinceMs: number): Promise<string[]>;
 }
 
 /** Session ids are long; stores key them by a digest (which also keeps the ids themselves out of storage). */

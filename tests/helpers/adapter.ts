@@ -7,6 +7,7 @@ import { startNodeHost, type RunningNodeHost } from '../../src/adapter/node/node
 import { createLogger, type LogFields } from '../../src/observability/logger.js';
 import { createChildCredentialProvider } from '../../src/auth/child-credential-provider.js';
 import { createVerifierRegistry } from '../../src/auth/verifier-registry.js';
+import type { SharedSessionStore } from '../../src/session/shared-store.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const fixtureServers = path.join(repoRoot, 'tests/fixtures/servers');
@@ -27,6 +28,9 @@ export interface StartAdapterOptions {
   hostEnv?: NodeJS.ProcessEnv;
   /** Turns on token verification and child credentials, with these adapter settings (MCP_ADAPTER_*). */
   authEnv?: NodeJS.ProcessEnv;
+  /** Shares ended sessions with other instances. */
+  store?: SharedSessionStore;
+  storePollMs?: number;
   /** For child credentials: TLS and other options of the Entra requests (test CA). */
   oboOverrides?: Parameters<typeof createChildCredentialProvider>[0]['oboOverrides'];
 }
@@ -44,7 +48,7 @@ export async function startAdapter(configDocument: unknown, options: StartAdapte
         childCredentials: createChildCredentialProvider({ env: options.authEnv, deployed: true, logger, oboOverrides: options.oboOverrides }),
       }
     : {};
-  const running = await startNodeHost({ config, logger, port: 0, host: '127.0.0.1', hostEnv: options.hostEnv, ...auth });
+  const running = await startNodeHost({ config, logger, port: 0, host: '127.0.0.1', hostEnv: options.hostEnv, store: options.store, storePollMs: options.storePollMs, ...auth });
   return {
     ...running,
     logs,

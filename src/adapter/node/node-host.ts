@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { AdapterConfig } from '../../config/model.js';
 import { createApp, type AppOptions } from '../../http/app.js';
 import type { ChildCredentialProvider } from '../../session/child-credentials.js';
+import type { SharedSessionStore } from '../../session/shared-store.js';
 import type { Logger } from '../../observability/logger.js';
 import { SessionManager } from '../../session/session-manager.js';
 import { nodeListener } from './node-listener.js';
@@ -18,6 +19,9 @@ export interface NodeHostOptions {
   verifierFor?: AppOptions['verifierFor'];
   /** What children get from their server's auth method (see `auth/child-credential-provider.ts`). */
   childCredentials?: ChildCredentialProvider;
+  /** Shared by every instance of a deployment (see `session/shared-store.ts`). */
+  store?: SharedSessionStore;
+  storePollMs?: number;
 }
 
 export interface RunningNodeHost {
@@ -34,7 +38,12 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1|\[::1\])$/;
 /** Serves the adapter with `node:http` (the `npm start` host). */
 export async function startNodeHost(options: NodeHostOptions): Promise<RunningNodeHost> {
   const { config, logger } = options;
-  const sessions = new SessionManager(config, logger, { hostEnv: options.hostEnv, childCredentials: options.childCredentials });
+  const sessions = new SessionManager(config, logger, {
+    hostEnv: options.hostEnv,
+    childCredentials: options.childCredentials,
+    store: options.store,
+    storePollMs: options.storePollMs,
+  });
   const boundToLoopback = LOOPBACK.test(options.host);
   if (!boundToLoopback && config.adapter.allowedHosts.length === 0) {
     logger.warn('listening beyond loopback without adapter.allowed_hosts: Host headers are not checked (Origin still is)', { host: options.host });
