@@ -57,15 +57,17 @@ for (const t of TARGETS) if (!ALL_TARGETS.includes(t)) throw new Error(`unknown 
 const S = QUICK
   ? {
       reps: 1,
-      setupSamples: 5,
+      setupSamples: 4,
       seqWarmup: 30,
       seqCalls: 300,
       seqMaxMs: 5_000,
       levels: [1, 8, 32],
-      levelMs: 2_000,
-      paced: { duration: 1, steps: 10 },
-      burst: { duration: 0.02, steps: 20, calls: 3 },
-      profileMs: 4_000,
+      levelMs: 1_500,
+      paced: { duration: 0.5, steps: 10 },
+      burst: { duration: 0.02, steps: 20, calls: 2 },
+      profileMs: 3_000,
+      quietWaitMs: 5_000, // per target, at most quietBudgetMs in all
+      quietBudgetMs: 15_000,
       deadlineMs: 5 * 60_000,
     }
   : {
@@ -79,7 +81,9 @@ const S = QUICK
       paced: { duration: 2, steps: 20 },
       burst: { duration: 0.02, steps: 20, calls: 5 },
       profileMs: 10_000,
-      deadlineMs: 25 * 60_000,
+      quietWaitMs: 30_000,
+      quietBudgetMs: 150_000,
+      deadlineMs: 30 * 60_000,
     };
 if (option('reps')) S.reps = Math.max(1, Number(option('reps')));
 const T = {
@@ -263,6 +267,46 @@ function startOf(pid) {
   }
 }
 const alive = (p) => p.state !== 'Z' && p.state !== 'X';
+/**
+ * CPU used by the whole machine and by this benchmark's process tree (itself, the gateways, all
+ * children; reaped processes are in their reaper's cutime/cstime), to tell how much of the machine
+ * other processes took while a target was measured.
+ */
+function cpuSnapshot() {
+  if (!LINUX) return null;
+  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const busyTicks = f.reduce((a, b) => a + b, 0) - f[3] - (f[4] ?? 0);
+  let ours = 0;
+  for (const p of [process.pid, ...descendants(process.pid).map((d) => d.pid)]) {
+    try {
+      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+      const x = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ours += Number(x[11]) + Number(x[12]) + Number(x[13]) + Number(x[14]);
+    } catch {}
+  }
+  return { t: performance.now(), machineMs: (busyTicks * 1000) / CLK_TCK, oursMs: (ours * 1000) / CLK_TCK };
+}
+function otherCpuPct(a, b) {
+  if (!a || !b) return null;
+  const wall = b.t - a.t;
+  const cores = os.availableParallelism?.() ?? os.cpus().length;
+  const others = b.machineMs - a.machineMs - (b.oursMs - a.oursMs);
+  return round(Math.max(0, (100 * others) / (wall * cores)), 1);
+}
+
+/** Machine CPU busy % over a short window (/proc/stat), null when unknown. */
+async function cpuBusyPct(ms) {
+  if (!LINUX) return null;
+  const read = () => {
+    const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const idle = f[3] + (f[4] ?? 0);
+    return { idle, total: f.reduce((a, b) => a + b, 0) };
+  };
+  const a = read();
+  await sleep(ms);
+  const b = read();
+  return round(100 * (1 - (b.idle - a.idle) / Math.max(1, b.total - a.total)), 0);
+}
 function memUsedMb() {
   if (!LINUX) return (os.totalmem() - os.freemem()) / 1048576;
   const info = fs.readFileSync('/proc/meminfo', 'utf8');
@@ -810,11 +854,29 @@ function summariseLog(file) {
 // ---------------------------------------------------------------------------------------------
 // One repetition of one target
 
-async function runTarget(name, rep) {
+/** Before each target: wait (bounded) until other processes leave the machine mostly idle. */
+let quietBudgetLeft = S.quietBudgetMs;
+async function waitForQuiet() {
   const t0 = performance.now();
+  const bound = Math.min(S.quietWaitMs, quietBudgetLeft);
+  let busy = null;
+  while (LINUX && performance.now() - t0 < bound) {
+    busy = await cpuBusyPct(1000);
+    if (busy !== null && busy < 20) break;
+  }
+  const waited = performance.now() - t0;
+  quietBudgetLeft = Math.max(0, quietBudgetLeft - waited);
+  if (waited > 1500) log(`  waited ${round(waited / 1000, 1)} s for a quieter machine (now ${busy}% busy)`);
+  return { waitedMs: round(waited, 0), busyPct: busy };
+}
+
+async function runTarget(name, rep) {
+  const quiet = await waitForQuiet();
+  const t0 = performance.now();
+  const cpu0 = cpuSnapshot();
   phase = `${name} rep ${rep} start`;
   const target = name === 'direct' ? directTarget() : await startGateway(name);
-  const r = { rep, readyMs: target.readyMs, rssIdleMb: target.rssIdleMb, listen: target.listen };
+  const r = { rep, quiet, readyMs: target.readyMs, rssIdleMb: target.rssIdleMb, listen: target.listen };
   try {
     if (name !== 'adapter-uncapped') {
       phase = `${name} setup`;
@@ -850,6 +912,8 @@ async function runTarget(name, rep) {
     }
   }
   r.wallMs = round(performance.now() - t0, 0);
+  r.otherCpuPct = otherCpuPct(cpu0, cpuSnapshot());
+  if (r.otherCpuPct > 15) log(`  ${name}: other processes used ${r.otherCpuPct}% of the machine during this repetition: noisy`);
   return r;
 }
 
@@ -913,6 +977,8 @@ function summariseProfile(profile, windowUs) {
 
 async function profileAdapter(stamp) {
   phase = 'profile';
+  await waitForQuiet();
+  const cpuA = cpuSnapshot();
   const dir = path.join(TMP, 'cpuprof');
   fs.mkdirSync(dir, { recursive: true });
   const g = await startGateway('adapter', { profileDir: dir });
@@ -953,7 +1019,7 @@ async function profileAdapter(stamp) {
   const out = path.join(RESULTS, `${stamp}-adapter-echo.cpuprofile`);
   fs.copyFileSync(path.join(dir, file), out);
   const summary = summariseProfile(JSON.parse(fs.readFileSync(out, 'utf8')), windowUs);
-  return { file: path.relative(ROOT, out), calls, failed, callsPerSec: elapsedMs ? (calls / elapsedMs) * 1000 : null, gatewayCpuMsPerCall: cpuMs !== undefined && calls ? round(cpuMs / calls, 4) : null, ...summary };
+  return { file: path.relative(ROOT, out), otherCpuPct: otherCpuPct(cpuA, cpuSnapshot()), calls, failed, callsPerSec: elapsedMs ? (calls / elapsedMs) * 1000 : null, gatewayCpuMsPerCall: cpuMs !== undefined && calls ? round(cpuMs / calls, 4) : null, ...summary };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -980,6 +1046,7 @@ const METRICS = [
   ['progressBurst', 'progress before result, burst (delivered/sent)', '↑', 2],
   ['progressAfter', 'progress after the result (all calls)', '↓', 0],
   ['wallS', 'wall time of one repetition of this target (s)', '', 0],
+  ['otherCpu', 'CPU used by other processes meanwhile (% of machine)', '', 1],
 ];
 function levelMetrics(levels) {
   const out = [];
@@ -1034,6 +1101,7 @@ function flatten(r) {
   }
   f.closeAll = r.closeAll?.closeAndDrainMs;
   f.wallS = r.wallMs / 1000;
+  f.otherCpu = r.otherCpuPct;
   return f;
 }
 function medians(reps) {
@@ -1080,7 +1148,7 @@ function markdown(report) {
   lines.push(
     `Workload: ${report.settings.reps} repetition(s), medians shown. Setup = ${report.settings.setupSamples} sequential connects (direct: spawn + initialize; others: initialize over HTTP, including the child spawn). Sequential = ${report.settings.seqCalls} echo calls in one session after ${report.settings.seqWarmup} warm-up calls. Concurrency = N fresh sessions (one client each) calling echo back to back for ${report.settings.levelMs / 1000} s. Progress = \`${LONG_TOOL}\` with a progressToken: paced ${JSON.stringify(report.settings.paced)}, burst ${JSON.stringify(report.settings.burst)}, counted on the client transport before the call's result arrives.`,
   );
-  lines.push(`Machine load (1-min loadavg, includes this benchmark): ${report.load.start} at the start, mean ${report.load.mean}, max ${report.load.max} on ${m.cores} cores.`);
+  lines.push(`CPU busy just before the start: ${m.busyBeforeStartPct ?? '?'}%. Machine load (1-min loadavg, includes this benchmark): ${report.load.start} at the start, mean ${report.load.mean}, max ${report.load.max} on ${m.cores} cores.`);
   lines.push(`Run took ${fmt(report.wallSeconds, 0)} s; peak memory in use on the machine ${fmt(report.memory.peakMb, 0)} MB (${fmt(report.memory.peakMb - report.memory.startMb, 0)} MB above the start, during "${report.memory.peakPhase}").`, '');
   const header = ['metric', '', ...names];
   const hasA = names.includes('adapter');
@@ -1129,7 +1197,7 @@ function markdown(report) {
     lines.push('', `## Adapter CPU profile (sequential echo, ${p.calls ?? '?'} calls)`, '');
     if (p.error) lines.push(p.error);
     else {
-      lines.push(`\`${p.file}\` (open in Chrome DevTools → Performance, or VS Code). Window: ${p.window}; ${p.busyMs} ms busy, ${p.idleMs} ms idle; ${fmt(p.callsPerSec, 0)} calls/s; adapter CPU ${p.gatewayCpuMsPerCall} ms per call (from /proc). The profiler samples wall time: time the process is preempted inside a system call (a write waking the child or the client on a busy 2-core machine) counts as self time of that call.`, '');
+      lines.push(`\`${p.file}\` (open in Chrome DevTools → Performance, or VS Code). Window: ${p.window}; ${p.busyMs} ms busy, ${p.idleMs} ms idle; ${fmt(p.callsPerSec, 0)} calls/s; other processes ${p.otherCpuPct ?? '?'}% of the machine; adapter CPU ${p.gatewayCpuMsPerCall} ms per call (from /proc). The profiler samples wall time: time the process is preempted inside a system call (a write waking the child or the client on a busy 2-core machine) counts as self time of that call.`, '');
       lines.push('| self time by package | ms | % of busy |', '| --- | ---: | ---: |');
       for (const c of p.byCategory) lines.push(`| ${c.name} | ${c.selfMs} | ${c.pctOfBusy} |`);
       lines.push('', '| top functions by self time | ms | % of busy |', '| --- | ---: | ---: |');
@@ -1170,6 +1238,8 @@ async function main() {
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     node: process.version,
   };
+  machine.busyBeforeStartPct = await cpuBusyPct(1000);
+  if (machine.busyBeforeStartPct > 25) log(`WARNING: the machine is ${machine.busyBeforeStartPct}% busy before the start: numbers will be noisy`);
   log(`mode ${MODE}: targets ${TARGETS.join(', ')}; ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGb} GB, Node ${machine.node}`);
 
   // Build the adapter, then run a snapshot of dist/ (others may rebuild dist/ during the run).

@@ -77,6 +77,7 @@ export interface ConfigDocument {
     allowed_hosts?: string[];
     public_base_url?: string;
     shutdown_grace_seconds?: number;
+    stream_limit_seconds?: number;
     log_level?: LogLevelName | Partial<Record<LogComponent, LogLevelName>>;
   };
   deployment?: {

@@ -95,6 +95,8 @@ export interface AdapterSettings {
   allowedHosts: string[];
   publicBaseUrl?: string;
   shutdownGraceMs: number;
+  /** SSE responses end after this long; undefined: the host's default (Functions: 180 s; npm start: none). */
+  streamLimitMs?: number;
   logLevels: Partial<Record<LogComponent, LogLevelName>>;
 }
 

@@ -92,6 +92,7 @@ export function normalise(document: ConfigDocument, sourcePath: string, hostEnv:
       allowedHosts: adapter.allowed_hosts ?? [],
       publicBaseUrl: adapter.public_base_url,
       shutdownGraceMs: seconds(adapter.shutdown_grace_seconds ?? DEFAULTS.shutdownGraceSeconds),
+      streamLimitMs: adapter.stream_limit_seconds === undefined ? undefined : seconds(adapter.stream_limit_seconds),
       logLevels: typeof logLevel === 'string' ? { default: logLevel } : logLevel,
     },
     deployment: {

@@ -34,6 +34,8 @@ const fetch = createApp({
   boundToLoopback: false,
   siteHostNames: siteHostNames(process.env),
   verifierFor: createVerifierRegistry({ env: process.env }),
+  // Azure's front end ends a response after 230 s: end SSE responses first; clients resume.
+  defaultStreamLimitMs: 180_000,
 });
 registerFunctions(functions.app, { config: loaded.config, fetch, drain: () => sessions.drain() });
 

@@ -21,6 +21,11 @@ export interface AppOptions {
    * default audience). Undefined for function-key and open servers.
    */
   verifierFor?: (server: ServerConfig, resource: string) => TokenVerifier | undefined;
+  /**
+   * How long an SSE response may last when the config does not say (0: no limit). The Functions
+   * host sets it under Azure's 230-second front-end limit.
+   */
+  defaultStreamLimitMs?: number;
 }
 
 const METADATA_PREFIX = '/.well-known/oauth-protected-resource';
@@ -54,7 +59,7 @@ export function createApp(options: AppOptions): FetchHandler {
   // A server's own allowed origins add to the adapter-wide ones, for its endpoint only.
   const policyFor = (server: ServerConfig): OriginPolicy =>
     server.allowedOrigins.length === 0 ? policy : { ...policy, allowedOrigins: [...policy.allowedOrigins, ...server.allowedOrigins] };
-  const endpointContext = { sessions, maxBodyBytes: config.adapter.maxBodyBytes, logger };
+  const endpointContext = { sessions, maxBodyBytes: config.adapter.maxBodyBytes, logger, streamLimitMs: config.adapter.streamLimitMs ?? options.defaultStreamLimitMs ?? 0 };
   const authLogger = options.logger.child({ component: 'auth' });
   const verifierFor = options.verifierFor ?? (() => undefined);
   /** The deployment's base URL as clients see it: `public_base_url`, else the (validated) request origin. */

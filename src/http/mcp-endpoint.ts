@@ -13,11 +13,14 @@ import { parseMessages } from './parse-messages.js';
 import { PostResponder } from './post-responder.js';
 import { BodyTooLargeError, readBodyText } from './read-body.js';
 import { SSE_HEADERS, SseStream } from './sse-stream.js';
+import { parseEventId, type ResumableStream } from '../session/resumable-stream.js';
 
 export interface McpEndpointContext {
   sessions: SessionManager;
   maxBodyBytes: number;
   logger: Logger;
+  /** SSE responses end after this long (0: never); clients resume with Last-Event-ID. */
+  streamLimitMs: number;
 }
 
 const SESSION_HEADER = 'mcp-session-id';
@@ -125,7 +128,7 @@ async function handlePost(
     session.forward(messages);
     return new Response(null, { status: 202, headers });
   }
-  const responder = new PostResponder(requests, isBatch, headers, request.signal);
+  const responder = new PostResponder(requests, isBatch, headers, () => session.createStream(), context.streamLimitMs, request.signal);
   session.forward(messages, responder);
   return responder.response;
 }
@@ -167,13 +170,26 @@ async function handleGet(request: Request, server: ServerConfig, context: McpEnd
   const lookup = await lookupSession(request, server, context, principal);
   if ('error' in lookup) return lookup.error;
   const { session } = lookup;
-  const stream = new SseStream();
-  if (!session.attachGetStream(stream)) {
-    stream.close();
-    return rpcErrorResponse(409, 'Conflict: this session already has an open GET stream');
+  session.touch();
+  const lastEventId = request.headers.get('last-event-id');
+  let stream: ResumableStream | undefined;
+  let after: number | undefined;
+  if (lastEventId !== null) {
+    // Resumption: the client's connection to one of this session's streams was cut.
+    const resume = parseEventId(lastEventId);
+    stream = resume ? session.resumableStream(resume.streamId) : undefined;
+    if (!stream || !resume) return rpcErrorResponse(404, `Not Found: no event stream of this session has event "${lastEventId}" (it ended, or its events are gone); start a new request`);
+    after = resume.seq;
+  } else {
+    stream = session.standaloneStream();
+    if (!stream) return rpcErrorResponse(409, 'Conflict: this session already has an open GET stream');
   }
-  request.signal?.addEventListener('abort', () => stream.close());
-  return new Response(stream.body, { status: 200, headers: { ...SSE_HEADERS, [SESSION_HEADER]: session.id } });
+  const sse = new SseStream(context.streamLimitMs);
+  if (!stream.connect(sse, after)) {
+    return rpcErrorResponse(404, `Not Found: the events after "${lastEventId}" were dropped (the stream outgrew its buffer); start a new request`);
+  }
+  request.signal?.addEventListener('abort', () => sse.close());
+  return new Response(sse.body, { status: 200, headers: { ...SSE_HEADERS, [SESSION_HEADER]: session.id } });
 }
 
 async function handleDelete(request: Request, server: ServerConfig, context: McpEndpointContext, principal: Principal): Promise<Response> {

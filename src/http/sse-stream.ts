@@ -1,4 +1,5 @@
 import type { JsonRpcMessage } from '../protocol/jsonrpc.js';
+import type { EventSink } from '../session/resumable-stream.js';
 
 const encoder = new TextEncoder();
 /** Comments keep idle streams alive through proxies that close silent connections. */
@@ -14,13 +15,18 @@ export const SSE_HEADERS = {
  * A Server-Sent Events body carrying JSON-RPC messages as `event: message` events.
  * `onClose` runs once, whether the server finished it or the client went away.
  */
-export class SseStream {
+export class SseStream implements EventSink {
   readonly body: ReadableStream<Uint8Array>;
   private controller!: ReadableStreamDefaultController<Uint8Array>;
   private closed = false;
   private readonly keepalive: NodeJS.Timeout;
+  private readonly limit: NodeJS.Timeout | undefined;
 
-  constructor(private readonly onClose: () => void = () => {}) {
+  /**
+   * @param limitMs closes the response after this long (0: never), before a proxy or Azure's
+   *   230-second front end cuts it; a client resumes with Last-Event-ID.
+   */
+  constructor(limitMs = 0, private readonly onClose: () => void = () => {}) {
     this.body = new ReadableStream<Uint8Array>({
       start: (controller) => {
         this.controller = controller;
@@ -29,6 +35,10 @@ export class SseStream {
     });
     this.keepalive = setInterval(() => this.write(': keepalive\n\n'), KEEPALIVE_MS);
     this.keepalive.unref();
+    if (limitMs > 0) {
+      this.limit = setTimeout(() => this.close(), limitMs);
+      this.limit.unref();
+    }
   }
 
   get open(): boolean {
@@ -49,7 +59,7 @@ export class SseStream {
     this.markClosed();
   }
 
-  private write(text: string): boolean {
+  write(text: string): boolean {
     if (this.closed) return false;
     try {
       this.controller.enqueue(encoder.encode(text));
@@ -64,6 +74,7 @@ export class SseStream {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.keepalive);
+    clearTimeout(this.limit);
     this.onClose();
   }
 }

@@ -16,6 +16,7 @@ import { telemetry } from '../observability/telemetry.js';
 import type { Span } from '@opentelemetry/api';
 import type { VerifiedCaller } from '../auth/types.js';
 import type { MessageStream } from './message-stream.js';
+import { ResumableStream } from './resumable-stream.js';
 
 /** Who created a session; only the same principal may use it. */
 export type Principal = string;
@@ -63,6 +64,9 @@ export class Session {
   private readonly inFlight = new Map<string, InFlightRequest>();
   private readonly byProgressToken = new Map<string, InFlightRequest>();
   private getStream: MessageStream | undefined;
+  /** The session's resumable SSE streams, by id, for clients that come back with Last-Event-ID. */
+  private readonly streams = new Map<string, ResumableStream>();
+  private standalone: ResumableStream | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private lifetimeTimer: NodeJS.Timeout | undefined;
   private ended = false;
@@ -128,15 +132,39 @@ export class Session {
     }
   }
 
+  /** A new resumable stream of this session (for a POST's SSE response). */
+  createStream(): ResumableStream {
+    const stream = new ResumableStream({
+      // Priming events came with 2025-11-25; older clients get none.
+      priming: this.protocolVersion >= '2025-11-25',
+      retryMs: 1000,
+      maxEvents: 1000,
+      maxBytes: 8 * 1024 * 1024,
+      keepFinishedMs: 5 * 60_000,
+      onDiscard: () => this.streams.delete(stream.id),
+    });
+    this.streams.set(stream.id, stream);
+    return stream;
+  }
+
+  /** A stream of this session a client resumes, by the stream part of its Last-Event-ID. */
+  resumableStream(id: string): ResumableStream | undefined {
+    return this.streams.get(id);
+  }
+
   /**
-   * Opens the session's GET stream. There is at most one: the spec lets a server refuse more,
-   * and one stream keeps "delivered exactly once" simple.
+   * The session's GET stream. There is at most one connected client: the spec lets a server
+   * refuse more, and one keeps "delivered exactly once" simple. Undefined when one is connected.
    */
-  attachGetStream(stream: MessageStream): boolean {
+  standaloneStream(): ResumableStream | undefined {
     this.touch();
-    if (this.getStream?.open) return false;
-    this.getStream = stream;
-    return true;
+    if (this.standalone?.connected) return undefined;
+    if (!this.standalone) {
+      const stream = this.createStream();
+      this.standalone = stream;
+      this.getStream = { get open() { return stream.connected; }, send: (message) => (stream.append(message), true), close: () => stream.discard() };
+    }
+    return this.standalone;
   }
 
   /** Ends the session: every open stream is closed and the child is shut down. */
@@ -150,6 +178,8 @@ export class Session {
       this.answer(request.key, errorResponse(request.id, ErrorCode.ConnectionClosed, `Session ended (${reason})`));
     }
     this.getStream?.close();
+    for (const stream of this.streams.values()) stream.discard();
+    this.streams.clear();
     this.onEnd(this, reason);
     await this.child.close();
     await this.releaseResources();
