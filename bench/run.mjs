@@ -1,20 +1,24 @@
 #!/usr/bin/env node
 // Benchmark: the same MCP workload against direct STDIO, this adapter, supergateway and mcp-proxy.
 //
-//   node bench/run.mjs            full run (3 repetitions, 1/8/32/64 concurrent sessions)
-//   node bench/run.mjs --quick    short run (1 repetition, 1/8/32 sessions)
+//   node bench/run.mjs            full run (3 repetitions, 1/8/32/64 concurrent sessions), ~15 min on 2 cores
+//   node bench/run.mjs --quick    short run (1 repetition, 1/8/32 sessions), ~2 min
 //
-// Options: --targets=direct,adapter,supergateway,mcp-proxy  --reps=N  --no-build  --no-profile
+// Options: --targets=direct,adapter,supergateway,mcp-proxy,adapter-uncapped  --reps=N  --no-build
+//          --no-profile  --profile-only (build + the adapter CPU profile only)
 //
 // Every target is started by this script on 127.0.0.1, in its own process group, and everything
 // it started is killed at the end (also on error, Ctrl-C or the global deadline). Results go to
 // bench/results/<date>-<quick|full>.{json,md}; the adapter's CPU profile of the sequential echo
-// phase to bench/results/<date>-<mode>-adapter-echo.cpuprofile.
+// phase to bench/results/<date>-<mode>-adapter-echo.cpuprofile (summary: bench/profile-summary.mjs).
 //
-// Needs (not in package.json; install with --no-save): supergateway@4.0.0 mcp-proxy@6.7.19.
+// Needs, pinned (dev dependencies; or `npm install --no-save`, or a private
+// `npm install --prefix bench/.deps --no-save`): supergateway@4.0.0 mcp-proxy@6.7.19, plus the
+// project's @modelcontextprotocol/client and @modelcontextprotocol/server-everything.
 // Memory: targets run one at a time; at the 64-session level a target that isolates sessions
-// (direct, adapter, supergateway) holds 64 server-everything children at once (~70 MB each, so
-// ~4.5 GB) plus the gateway and this process. mcp-proxy shares one child between all sessions.
+// (direct, adapter, supergateway, adapter-uncapped) holds 64 server-everything children at once
+// (~65-70 MB each, so ~4.5 GB) plus the gateway and this process. mcp-proxy shares one child
+// between all sessions.
 
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -24,6 +28,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { summariseProfile, profileMarkdown } from './profile-summary.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BENCH = path.join(ROOT, 'bench');
@@ -37,21 +42,23 @@ const argv = process.argv.slice(2);
 const flag = (name) => argv.includes(`--${name}`);
 const option = (name) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 for (const a of argv) {
-  if (!/^--(quick|no-build|no-profile|help|targets=.+|reps=\d+)$/.test(a)) {
-    console.error(`unknown argument ${a}\nusage: node bench/run.mjs [--quick] [--targets=direct,adapter,supergateway,mcp-proxy] [--reps=N] [--no-build] [--no-profile]`);
+  if (!/^--(quick|no-build|no-profile|profile-only|help|targets=.+|reps=\d+)$/.test(a)) {
+    console.error(`unknown argument ${a}\nusage: node bench/run.mjs [--quick] [--targets=direct,adapter,supergateway,mcp-proxy,adapter-uncapped] [--reps=N] [--no-build] [--no-profile] [--profile-only]`);
     process.exit(2);
   }
 }
 if (flag('help')) {
-  console.log('usage: node bench/run.mjs [--quick] [--targets=direct,adapter,supergateway,mcp-proxy] [--reps=N] [--no-build] [--no-profile]');
+  console.log('usage: node bench/run.mjs [--quick] [--targets=direct,adapter,supergateway,mcp-proxy,adapter-uncapped] [--reps=N] [--no-build] [--no-profile] [--profile-only]');
   process.exit(0);
 }
 const QUICK = flag('quick');
-const MODE = QUICK ? 'quick' : 'full';
+const MODE = flag('profile-only') ? (QUICK ? 'quick-profile' : 'profile') : QUICK ? 'quick' : 'full';
 // adapter-uncapped: the adapter with its session caps (20 per server, 50 in all by default) raised
 // to the top concurrency level; only the concurrency phase is run for it.
 const ALL_TARGETS = ['direct', 'adapter', 'supergateway', 'mcp-proxy', 'adapter-uncapped'];
-const TARGETS = (option('targets')?.split(',') ?? ALL_TARGETS).map((t) => t.trim());
+// --profile-only: build, then only the adapter CPU profile of the sequential echo phase.
+const PROFILE_ONLY = flag('profile-only');
+const TARGETS = PROFILE_ONLY ? [] : (option('targets')?.split(',') ?? ALL_TARGETS).map((t) => t.trim());
 for (const t of TARGETS) if (!ALL_TARGETS.includes(t)) throw new Error(`unknown target ${t}; known: ${ALL_TARGETS.join(', ')}`);
 
 const S = QUICK
@@ -920,61 +927,6 @@ async function runTarget(name, rep) {
 // ---------------------------------------------------------------------------------------------
 // CPU profile of the adapter during the sequential echo phase
 
-function summariseProfile(profile, windowUs) {
-  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
-  let t = profile.startTime;
-  const self = new Map();
-  let total = 0;
-  let used = 0;
-  const inWindow = windowUs && windowUs[0] < profile.endTime && windowUs[1] > profile.startTime;
-  for (let i = 0; i < profile.samples.length; i++) {
-    const dt = profile.timeDeltas[i] ?? 0;
-    t += dt;
-    if (inWindow && (t < windowUs[0] || t > windowUs[1])) continue;
-    used++;
-    total += dt;
-    self.set(profile.samples[i], (self.get(profile.samples[i]) ?? 0) + dt);
-  }
-  const byFn = new Map();
-  const byCat = new Map();
-  const category = (url, fn) => {
-    if (!url) return fn.startsWith('(') ? fn : '(native/V8)';
-    if (url.startsWith('node:')) return 'node: core';
-    const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
-    if (nm) return nm[1];
-    if (url.includes('/dist/')) return 'adapter dist/';
-    return url;
-  };
-  for (const [id, us] of self) {
-    const n = nodes.get(id);
-    const cf = n.callFrame;
-    const fn = cf.functionName || '(anonymous)';
-    const url = cf.url.replace(/^file:\/\//, '').replace(ROOT + '/', '').replace(/bench\/\.adapter-snapshot\/[^/]+\//, '');
-    const key = `${fn}  ${url ? `${url}:${cf.lineNumber + 1}` : ''}`.trim();
-    byFn.set(key, (byFn.get(key) ?? 0) + us);
-    const c = category(cf.url, fn);
-    byCat.set(c, (byCat.get(c) ?? 0) + us);
-  }
-  const idle = byFn.get('(idle)') ?? 0;
-  const busy = total - idle;
-  byFn.delete('(idle)');
-  byCat.delete('(idle)');
-  const top = (m, k) =>
-    [...m.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, k)
-      .map(([name, us]) => ({ name, selfMs: round(us / 1000, 1), pctOfBusy: round((100 * us) / Math.max(1, busy), 1) }));
-  return {
-    window: inWindow ? 'sequential echo phase only' : 'whole process (window not found in profile)',
-    samples: used,
-    totalMs: round(total / 1000, 0),
-    busyMs: round(busy / 1000, 0),
-    idleMs: round(idle / 1000, 0),
-    topFunctions: top(byFn, 30),
-    byCategory: top(byCat, 15),
-  };
-}
-
 async function profileAdapter(stamp) {
   phase = 'profile';
   await waitForQuiet();
@@ -1018,8 +970,9 @@ async function profileAdapter(stamp) {
   if (!file) return { error: 'no .cpuprofile written (adapter did not exit normally?)' };
   const out = path.join(RESULTS, `${stamp}-adapter-echo.cpuprofile`);
   fs.copyFileSync(path.join(dir, file), out);
+  fs.chmodSync(out, 0o644);
   const summary = summariseProfile(JSON.parse(fs.readFileSync(out, 'utf8')), windowUs);
-  return { file: path.relative(ROOT, out), otherCpuPct: otherCpuPct(cpuA, cpuSnapshot()), calls, failed, callsPerSec: elapsedMs ? (calls / elapsedMs) * 1000 : null, gatewayCpuMsPerCall: cpuMs !== undefined && calls ? round(cpuMs / calls, 4) : null, ...summary };
+  return { file: path.relative(ROOT, out), windowUs, otherCpuPct: otherCpuPct(cpuA, cpuSnapshot()), calls, failed, callsPerSec: elapsedMs ? (calls / elapsedMs) * 1000 : null, gatewayCpuMsPerCall: cpuMs !== undefined && calls ? round(cpuMs / calls, 4) : null, ...summary };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1150,6 +1103,9 @@ function markdown(report) {
   );
   lines.push(`CPU busy just before the start: ${m.busyBeforeStartPct ?? '?'}%. Machine load (1-min loadavg, includes this benchmark): ${report.load.start} at the start, mean ${report.load.mean}, max ${report.load.max} on ${m.cores} cores.`);
   lines.push(`Run took ${fmt(report.wallSeconds, 0)} s; peak memory in use on the machine ${fmt(report.memory.peakMb, 0)} MB (${fmt(report.memory.peakMb - report.memory.startMb, 0)} MB above the start, during "${report.memory.peakPhase}").`, '');
+  if (!names.length) {
+    lines.pop(); // no table: the profile only
+  }
   const header = ['metric', '', ...names];
   const hasA = names.includes('adapter');
   if (hasA && names.includes('supergateway')) header.push('adapter / supergateway');
@@ -1157,8 +1113,8 @@ function markdown(report) {
   if (hasA && names.includes('direct')) header.push('adapter − direct');
   const hasU = names.includes('adapter-uncapped') && names.includes('supergateway');
   if (hasU) header.push('uncapped / supergateway');
-  lines.push(`| ${header.join(' | ')} |`, `| ${header.map((_, i) => (i < 2 ? '---' : '---:')).join(' | ')} |`);
-  const rows = METRICS.flatMap((r) => (r[0] === 'LEVELS' ? levelMetrics(report.settings.levels) : [r]));
+  if (names.length) lines.push(`| ${header.join(' | ')} |`, `| ${header.map((_, i) => (i < 2 ? '---' : '---:')).join(' | ')} |`);
+  const rows = names.length ? METRICS.flatMap((r) => (r[0] === 'LEVELS' ? levelMetrics(report.settings.levels) : [r])) : [];
   for (const [key, label, dir, d] of rows) {
     const row = [label, dir, ...names.map((n) => cell(M[n], key, d))];
     if (hasA && names.includes('supergateway')) row.push(ratio(M.adapter, M.supergateway, key));
@@ -1198,10 +1154,7 @@ function markdown(report) {
     if (p.error) lines.push(p.error);
     else {
       lines.push(`\`${p.file}\` (open in Chrome DevTools → Performance, or VS Code). Window: ${p.window}; ${p.busyMs} ms busy, ${p.idleMs} ms idle; ${fmt(p.callsPerSec, 0)} calls/s; other processes ${p.otherCpuPct ?? '?'}% of the machine; adapter CPU ${p.gatewayCpuMsPerCall} ms per call (from /proc). The profiler samples wall time: time the process is preempted inside a system call (a write waking the child or the client on a busy 2-core machine) counts as self time of that call.`, '');
-      lines.push('| self time by package | ms | % of busy |', '| --- | ---: | ---: |');
-      for (const c of p.byCategory) lines.push(`| ${c.name} | ${c.selfMs} | ${c.pctOfBusy} |`);
-      lines.push('', '| top functions by self time | ms | % of busy |', '| --- | ---: | ---: |');
-      for (const c of p.topFunctions.slice(0, 25)) lines.push(`| \`${c.name.replace(/\|/g, '\\|')}\` | ${c.selfMs} | ${c.pctOfBusy} |`);
+      lines.push(profileMarkdown(p));
     }
   }
   lines.push('', '## Memory needed', '', report.memoryNote, '');
@@ -1244,7 +1197,7 @@ async function main() {
 
   // Build the adapter, then run a snapshot of dist/ (others may rebuild dist/ during the run).
   const build = { ok: true };
-  if (TARGETS.some((t) => t.startsWith('adapter'))) {
+  if (PROFILE_ONLY || TARGETS.some((t) => t.startsWith('adapter'))) {
     if (!flag('no-build')) {
       phase = 'build';
       log('npm run build …');
@@ -1280,7 +1233,7 @@ async function main() {
   }
 
   let profile;
-  if (TARGETS.includes('adapter') && !flag('no-profile')) {
+  if ((PROFILE_ONLY || TARGETS.includes('adapter')) && !flag('no-profile')) {
     log('profiling the adapter during sequential echo …');
     try {
       profile = await profileAdapter(stamp);

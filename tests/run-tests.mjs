@@ -47,5 +47,5 @@ const files = collect(path.join(root, 'tests'))
 // conformance CLI) links a `node`; the tests run on the Node.js that runs npm, the user's own.
 const nodeForTests = process.env.npm_node_execpath && /node(\.exe)?$/i.test(process.env.npm_node_execpath) ? process.env.npm_node_execpath : process.execPath;
 console.log(`# running ${files.length} test files on Node.js ${spawnSync(nodeForTests, ['--version'], { encoding: 'utf8' }).stdout.trim()}`);
-const result = spawnSync(nodeForTests, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], { stdio: 'inherit', cwd: root });
+const result = spawnSync(nodeForTests, ['--expose-gc', '--import', 'tsx', '--test', '--test-concurrency=2', ...files], { stdio: 'inherit', cwd: root });
 process.exit(result.status ?? 1);

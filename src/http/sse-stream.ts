@@ -4,6 +4,8 @@ import type { EventSink } from '../session/resumable-stream.js';
 const encoder = new TextEncoder();
 /** Comments keep idle streams alive through proxies that close silent connections. */
 const KEEPALIVE_MS = 15_000;
+/** Unread bytes a slow client may leave queued before its connection is closed. */
+const MAX_UNREAD_BYTES = 8 * 1024 * 1024;
 
 export const SSE_HEADERS = {
   'content-type': 'text/event-stream',
@@ -27,12 +29,16 @@ export class SseStream implements EventSink {
    *   230-second front end cuts it; a client resumes with Last-Event-ID.
    */
   constructor(limitMs = 0, private readonly onClose: () => void = () => {}) {
-    this.body = new ReadableStream<Uint8Array>({
-      start: (controller) => {
-        this.controller = controller;
+    this.body = new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          this.controller = controller;
+        },
+        cancel: () => this.markClosed(),
       },
-      cancel: () => this.markClosed(),
-    });
+      // Counted in bytes, so a client that reads slowly is noticed (see `write`).
+      new ByteLengthQueuingStrategy({ highWaterMark: 1024 * 1024 }),
+    );
     this.keepalive = setInterval(() => this.write(': keepalive\n\n'), KEEPALIVE_MS);
     this.keepalive.unref();
     if (limitMs > 0) {
@@ -61,6 +67,12 @@ export class SseStream implements EventSink {
 
   write(text: string): boolean {
     if (this.closed) return false;
+    // A client this far behind is cut off rather than buffered for: it resumes from the
+    // stream's bounded event log with Last-Event-ID.
+    if ((this.controller.desiredSize ?? 0) < -MAX_UNREAD_BYTES) {
+      this.close();
+      return false;
+    }
     try {
       this.controller.enqueue(encoder.encode(text));
       return true;

@@ -4,7 +4,8 @@ import type { Framing } from '../config/model.js';
 export type DecodedItem = { kind: 'message'; message: unknown } | { kind: 'garbage'; text: string };
 
 const HEADER_PREFIX = /^content-length\s*:/i;
-const MAX_LINE_BYTES = 64 * 1024 * 1024;
+/** A message larger than this is not an MCP message worth holding in memory: discarded, reported. */
+const MAX_LINE_BYTES = 16 * 1024 * 1024;
 
 /**
  * Decodes a child's stdout. The MCP spec says STDIO messages are newline-delimited JSON;
@@ -55,20 +56,20 @@ export class StdioDecoder {
   private nextLine(): DecodedItem | null | undefined {
     const newline = this.buffer.indexOf(0x0a);
     if (newline === -1) return undefined;
-    const line = this.buffer.toString('utf8', 0, newline).replace(/\r$/, '');
+    const line = this.buffer.subarray(0, newline);
     this.buffer = this.buffer.subarray(newline + 1);
-    if (line.trim() === '') return null;
-    return parseItem(line);
+    return parseBytes(line);
   }
 
   private nextFramed(): DecodedItem | null | undefined {
     // A line that is plainly not a header (a stray log line) is garbage and must not stall the stream.
     const newline = this.buffer.indexOf(0x0a);
     if (newline !== -1) {
-      const line = this.buffer.toString('utf8', 0, newline).replace(/\r$/, '');
-      if (line.trim() === '' || !/^[\w-]+\s*:/.test(line)) {
+      const head = this.buffer.toString('utf8', 0, Math.min(newline, 64));
+      if (head.trim() === '' || !/^[\w-]+\s*:/.test(head)) {
+        const line = this.buffer.subarray(0, newline);
         this.buffer = this.buffer.subarray(newline + 1);
-        return line.trim() === '' ? null : { kind: 'garbage', text: line };
+        return parseBytes(line);
       }
     }
     const headerEnd = this.buffer.indexOf('\r\n\r\n');
@@ -82,22 +83,30 @@ export class StdioDecoder {
     const length = Number(match[1]);
     const bodyStart = headerEnd + 4;
     if (this.buffer.length < bodyStart + length) return undefined;
-    const body = this.buffer.toString('utf8', bodyStart, bodyStart + length);
+    const body = this.buffer.subarray(bodyStart, bodyStart + length);
     this.buffer = this.buffer.subarray(bodyStart + length);
-    return parseItem(body);
+    return parseBytes(body);
   }
 }
 
-function parseItem(text: string): DecodedItem {
-  try {
-    const message: unknown = JSON.parse(text);
-    if (message !== null && typeof message === 'object' && (message as { jsonrpc?: unknown }).jsonrpc === '2.0') {
-      return { kind: 'message', message };
+const PREVIEW_BYTES = 500;
+
+/** One framed message's bytes → a message, or garbage with a short preview (never the whole text: logs keep it). */
+function parseBytes(bytes: Buffer): DecodedItem | null {
+  let start = 0;
+  while (start < bytes.length && (bytes[start] === 0x20 || bytes[start] === 0x09 || bytes[start] === 0x0d || bytes[start] === 0x0a)) start += 1;
+  if (start === bytes.length) return null;
+  // Only text that starts like a JSON object is worth parsing.
+  if (bytes[start] === 0x7b) {
+    try {
+      const message: unknown = JSON.parse(bytes.toString('utf8'));
+      if (message !== null && typeof message === 'object' && (message as { jsonrpc?: unknown }).jsonrpc === '2.0') return { kind: 'message', message };
+    } catch {
+      // not JSON: reported as garbage below
     }
-  } catch {
-    // not JSON: reported as garbage below
   }
-  return { kind: 'garbage', text: text.length > 500 ? `${text.slice(0, 500)}…` : text };
+  const preview = bytes.toString('utf8', 0, Math.min(bytes.length, PREVIEW_BYTES)).replace(/\r$/, '');
+  return { kind: 'garbage', text: bytes.length > PREVIEW_BYTES ? `${preview}…` : preview };
 }
 
 /** Frames one message for a child's stdin. */

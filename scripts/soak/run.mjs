@@ -1,0 +1,577 @@
+#!/usr/bin/env node
+// Soak test: two adapter processes sharing sealed session ids (MCP_ADAPTER_SESSION_KEY) and the
+// ended-session store (Azurite's Table service), behind a round-robin proxy, with a short
+// stream limit so SSE streams get cut, while a chaos loop SIGKILLs random fixture children.
+//
+//   npm run soak -- --sessions 100 --calls 10000 --duration-limit 600
+//
+// Each of `--sessions` MCP SDK v2 clients (Client + StreamableHTTPClientTransport, pointed at
+// the proxy) makes calls until `--calls` have been made in all: `echo` with a unique payload,
+// and a share of `progress` calls (a few steps; a smaller share longer than the stream limit,
+// whose SSE response is cut and must be resumed). A call that fails because its child was
+// killed is retried once. Checks: every call answered exactly once with its own payload, the
+// progress notifications arrive, no fixture child outlives the adapters, peak RSS.
+// Results: bench/results/soak-<date>.json and .md.
+//
+// Loopback only; every loop is bounded in count and time; everything started is killed at the
+// end (also on error, Ctrl-C or the global deadline: --duration-limit + 300 s).
+
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  FIXTURE,
+  ROOT,
+  build,
+  cleanup,
+  getJson,
+  markedProcesses,
+  mdTable,
+  memoryOf,
+  onCleanup,
+  parseOptions,
+  privateDirs,
+  prng,
+  processesWithCmdline,
+  runMain,
+  stamp,
+  startAdapterProcess,
+  startAzurite,
+  summariseLog,
+  trackDir,
+  trackMarker,
+  waitFor,
+  writeResults,
+} from './lib.mjs';
+import { startRoundRobinProxy } from './proxy.mjs';
+
+const USAGE = `usage: node scripts/soak/run.mjs [options]
+  --sessions N              concurrent MCP sessions (default 100)
+  --calls N                 tool calls in all (default 10000)
+  --duration-limit S        stop issuing calls after S seconds of load (default 600)
+  --progress-ratio R        share of calls that are short progress calls (default 0.1)
+  --long-progress-ratio R   share of progress calls longer than the stream limit (default 0.01)
+  --stream-limit S          adapter.stream_limit_seconds (default 2)
+  --chaos-min-ms N          shortest pause between child kills (default 150)
+  --chaos-max-ms N          longest pause between child kills (default 900)
+  --no-chaos                no child kills
+  --call-timeout S          client-side timeout of one call attempt (default 30)
+  --seed N                  workload PRNG seed (default: time based)
+  --no-build                skip npm run build
+  --log-level L             adapters' log level (default warn)`;
+
+const options = parseOptions(
+  process.argv.slice(2),
+  {
+    sessions: 100,
+    calls: 10000,
+    durationLimit: 600,
+    progressRatio: 0.1,
+    longProgressRatio: 0.01,
+    streamLimit: 2,
+    chaosMinMs: 150,
+    chaosMaxMs: 900,
+    noChaos: false,
+    callTimeout: 30,
+    seed: Date.now() % 1_000_000,
+    noBuild: false,
+    logLevel: 'warn',
+  },
+  USAGE,
+);
+
+const SHORT_PROGRESS = { steps: 3, delayMs: 20 };
+// Longer than the stream limit: the POST's SSE response is cut and must be resumed (GET + Last-Event-ID).
+const LONG_PROGRESS = { steps: 4, delayMs: Math.round((options.streamLimit * 1000 * 1.3) / 4) };
+
+async function main() {
+  const started = Date.now();
+  const runId = randomBytes(4).toString('hex');
+  const serverName = `soak-${runId}`;
+  const rng = prng(options.seed);
+  const report = { kind: 'soak', startedAt: new Date(started).toISOString(), runId, options, node: process.version, host: { cpus: os.cpus().length, memoryMb: Math.round(os.totalmem() / 2 ** 20) } };
+  log(`soak ${runId}: ${options.sessions} sessions, ${options.calls} calls, seed ${options.seed}`);
+
+  if (!options.noBuild) {
+    log('building (npm run build)');
+    report.buildMs = build();
+  }
+
+  const work = trackDir(fs.mkdtempSync(path.join(os.tmpdir(), `soak-${runId}-`)));
+  const logDir = path.join(work, 'logs');
+  fs.mkdirSync(logDir);
+  trackMarker(runId);
+
+  log('starting Azurite (Table service)');
+  const azurite = await startAzurite();
+  onCleanup(() => azurite.stop());
+
+  const cap = options.sessions * 2 + 20;
+  const config = {
+    mcpServers: {
+      [serverName]: {
+        command: process.execPath,
+        args: [FIXTURE],
+        env: { MCP_SOAK_MARKER: runId },
+        restart_on_failure: true,
+        max_restarts: 1000,
+        sessions: { max_concurrent: cap, max_per_principal: cap },
+      },
+    },
+    adapter: { max_sessions: cap, stream_limit_seconds: options.streamLimit, log_level: options.logLevel },
+  };
+  const configFile = path.join(work, 'mcp_config.json');
+  fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
+  report.config = config;
+
+  const sharedEnv = {
+    MCP_ADAPTER_SESSION_KEY: randomBytes(32).toString('base64url'),
+    MCP_ADAPTER_STORE_CONNECTION_STRING: azurite.connectionString,
+    LOG_LEVEL: options.logLevel,
+  };
+  log('starting two adapters');
+  const adapters = await Promise.all(['A', 'B'].map((name) => startAdapterProcess({ configFile, env: sharedEnv, logFile: path.join(logDir, `adapter-${name}.log`), name })));
+  onCleanup(async () => {
+    for (const adapter of adapters) await adapter.stop(5000);
+  });
+  const adapterPids = new Map(adapters.map((a) => [a.pid, a.name]));
+  const proxy = await startRoundRobinProxy(adapters.map((a) => ({ host: '127.0.0.1', port: a.port })));
+  onCleanup(() => proxy.close());
+  const endpoint = new URL(`/mcp/${serverName}`, proxy.url);
+  log(`adapters ${adapters.map((a) => `${a.name}=${a.url} (pid ${a.pid})`).join(', ')}; proxy ${proxy.url}`);
+
+  // ------------------------------------------------------------------------------------------
+  // Monitoring: RSS and children per adapter, every second (bounded by the run).
+
+  const peaks = Object.fromEntries(adapters.map((a) => [a.name, { rssKb: 0, children: 0 }]));
+  const timeline = [];
+  let monitorStop = false;
+  const childrenByAdapter = () => {
+    const counts = Object.fromEntries(adapters.map((a) => [a.name, 0]));
+    for (const child of markedProcesses(runId)) {
+      const owner = adapterPids.get(child.ppid);
+      if (owner) counts[owner]++;
+    }
+    return counts;
+  };
+  const stats = newStats();
+  const monitor = (async () => {
+    let tick = 0;
+    while (!monitorStop && tick < 24 * 3600) {
+      tick++;
+      const children = childrenByAdapter();
+      const sample = { t: Math.round((Date.now() - started) / 1000), done: stats.completed, inFlight: stats.inFlight };
+      for (const a of adapters) {
+        const mem = memoryOf(a.pid);
+        if (mem) peaks[a.name].rssKb = Math.max(peaks[a.name].rssKb, mem.rssKb);
+        peaks[a.name].children = Math.max(peaks[a.name].children, children[a.name]);
+        sample[a.name] = { rssMb: mem ? Math.round(mem.rssKb / 1024) : null, children: children[a.name] };
+      }
+      if (tick % 5 === 1) timeline.push(sample);
+      await sleep(1000);
+    }
+  })();
+
+  // ------------------------------------------------------------------------------------------
+  // Sessions
+
+  const { Client, StreamableHTTPClientTransport } = await import('@modelcontextprotocol/client');
+  const sessions = [];
+  const connectErrors = {};
+  const connectOne = async (index) => {
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const client = new Client({ name: `soak-client-${index}`, version: '1.0.0' }, { capabilities: {} });
+      const transport = new StreamableHTTPClientTransport(endpoint);
+      const session = { index, client, transport, responsesById: new Map(), pendingProgress: new Map() };
+      client.onerror = (error) => count(stats.transportErrors, normalise(error));
+      try {
+        await client.connect(transport, { timeout: options.callTimeout * 1000 });
+        observeWire(session, stats);
+        return session;
+      } catch (error) {
+        count(connectErrors, normalise(error));
+        await client.close().catch(() => {});
+      }
+    }
+    return undefined;
+  };
+  log(`connecting ${options.sessions} sessions`);
+  const connectStarted = Date.now();
+  for (let i = 0; i < options.sessions; i += 10) {
+    const batch = await Promise.all(Array.from({ length: Math.min(10, options.sessions - i) }, (_, k) => connectOne(i + k)));
+    for (const s of batch) if (s) sessions.push(s);
+  }
+  report.connect = { sessions: sessions.length, failed: options.sessions - sessions.length, errors: connectErrors, ms: Date.now() - connectStarted };
+  log(`connected ${sessions.length}/${options.sessions} in ${report.connect.ms} ms; children ${JSON.stringify(childrenByAdapter())}`);
+  onCleanup(async () => {
+    await Promise.all(sessions.map((s) => s.client.close().catch(() => {})));
+  });
+
+  // ------------------------------------------------------------------------------------------
+  // Chaos: SIGKILL a random fixture child of either adapter at random intervals.
+
+  const chaos = { kills: 0, byAdapter: Object.fromEntries(adapters.map((a) => [a.name, 0])), emptyScans: 0 };
+  let chaosStop = false;
+  const maxKills = Math.max(10, Math.ceil(options.calls / 10));
+  const chaosLoop = (async () => {
+    if (options.noChaos) return;
+    while (!chaosStop && chaos.kills < maxKills) {
+      await sleep(rng.int(options.chaosMinMs, options.chaosMaxMs));
+      if (chaosStop) break;
+      const candidates = markedProcesses(runId).filter((c) => adapterPids.has(c.ppid));
+      if (candidates.length === 0) {
+        chaos.emptyScans++;
+        continue;
+      }
+      const victim = rng.pick(candidates);
+      try {
+        process.kill(victim.pid, 'SIGKILL');
+        chaos.kills++;
+        chaos.byAdapter[adapterPids.get(victim.ppid)]++;
+      } catch {
+        /* it exited meanwhile */
+      }
+    }
+  })();
+
+  // ------------------------------------------------------------------------------------------
+  // Load
+
+  const loadStarted = Date.now();
+  const loadDeadline = loadStarted + options.durationLimit * 1000;
+  let next = 0;
+  const kinds = [];
+  const worker = async (session) => {
+    while (next < options.calls && Date.now() < loadDeadline) {
+      const index = next++;
+      const roll = rng.next();
+      const kind = roll < options.progressRatio * options.longProgressRatio ? 'long-progress' : roll < options.progressRatio ? 'progress' : 'echo';
+      kinds[index] = kind;
+      await logicalCall(session, index, kind, runId, stats);
+    }
+  };
+  log('load running');
+  const progressTimer = setInterval(() => log(`  ${stats.completed}/${options.calls} done, ${stats.inFlight} in flight, kills ${chaos.kills}, errors ${stats.failedCalls}, children ${JSON.stringify(childrenByAdapter())}`), 10_000);
+  await Promise.all(sessions.map(worker));
+  clearInterval(progressTimer);
+  const loadMs = Date.now() - loadStarted;
+  chaosStop = true;
+  await chaosLoop;
+  log(`load done in ${loadMs} ms: ${stats.completed} calls, ${chaos.kills} kills`);
+
+  // ------------------------------------------------------------------------------------------
+  // Drain: DELETE every session, then SIGTERM the adapters.
+
+  await sleep(500);
+  report.statusBeforeDelete = Object.fromEntries(await Promise.all(adapters.map(async (a) => [a.name, (await getJson(`${a.url}/status`)).body])));
+  report.childrenBeforeDelete = childrenByAdapter();
+  const deleteErrors = {};
+  let deleted = 0;
+  for (let i = 0; i < sessions.length; i += 20) {
+    await Promise.all(
+      sessions.slice(i, i + 20).map(async (s) => {
+        try {
+          await Promise.race([s.transport.terminateSession(), sleep(15_000).then(() => Promise.reject(new Error('DELETE timed out after 15 s')))]);
+          deleted++;
+        } catch (error) {
+          count(deleteErrors, normalise(error));
+        }
+        await s.client.close().catch(() => {});
+      }),
+    );
+  }
+  const deleteDone = Date.now();
+  // The instance that did not get a session's DELETE learns it from the shared store (2 s poll).
+  const drainedByDelete = await waitFor(() => Object.values(childrenByAdapter()).every((n) => n === 0), 20_000, 250);
+  report.afterDelete = {
+    deleted,
+    errors: deleteErrors,
+    childrenAfterWait: childrenByAdapter(),
+    allChildrenGone: drainedByDelete,
+    msUntilNoChildren: drainedByDelete ? Date.now() - deleteDone : null,
+    status: Object.fromEntries(await Promise.all(adapters.map(async (a) => [a.name, (await getJson(`${a.url}/status`)).body]))),
+    health: Object.fromEntries(await Promise.all(adapters.map(async (a) => [a.name, await getJson(`${a.url}/health`)]))),
+  };
+  const memory = Object.fromEntries(adapters.map((a) => [a.name, memoryOf(a.pid)]));
+  monitorStop = true;
+  await monitor;
+  const stops = {};
+  for (const a of adapters) stops[a.name] = await a.stop(30_000);
+  await sleep(1000);
+  const leftMarked = markedProcesses(runId);
+  const leftByPath = processesWithCmdline(FIXTURE).filter((p) => leftMarked.some((m) => m.pid === p.pid));
+  report.afterDrain = {
+    adapterExit: stops,
+    childrenAlive: leftMarked.length,
+    childrenAliveWithFixturePath: leftByPath.length,
+    leftovers: leftMarked.slice(0, 20),
+    privateDirsLeft: privateDirs(serverName).length,
+    otherFixtureProcessesOnHost: processesWithCmdline(FIXTURE).length - leftByPath.length,
+  };
+  await proxy.close();
+  await azurite.stop();
+
+  // ------------------------------------------------------------------------------------------
+  // Report
+
+  const expected = Math.min(options.calls, next);
+  const latencies = stats.latencies.sort((a, b) => a - b);
+  const pct = (p) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] : null);
+  const duplicated = [...stats.payloadsSeen.values()].filter((n) => n > 1).length;
+  report.results = {
+    wallMs: Date.now() - started,
+    loadMs,
+    callsPerSecond: Math.round((stats.completed / loadMs) * 1000 * 10) / 10,
+    responses: {
+      expected,
+      issued: next,
+      received: stats.okCalls,
+      failed: stats.failedCalls,
+      duplicated,
+      duplicateResponseIds: stats.duplicateIds,
+      wrongPayload: stats.wrongPayload,
+      unknownPayloadsOnWire: stats.unknownPayloads,
+    },
+    byKind: stats.byKind,
+    errors: stats.errors,
+    retries: stats.retries,
+    progress: stats.progress,
+    transportErrors: stats.transportErrors,
+    latencyMs: { p50: pct(50), p95: pct(95), p99: pct(99), max: latencies.at(-1) ?? null },
+    chaos,
+    peakRss: Object.fromEntries(adapters.map((a) => [a.name, { vmHwmMb: memory[a.name] ? Math.round(memory[a.name].hwmKb / 1024) : null, sampledPeakRssMb: Math.round(peaks[a.name].rssKb / 1024), peakChildren: peaks[a.name].children }])),
+    proxy: proxy.stats,
+    adapterLogs: Object.fromEntries(adapters.map((a) => [a.name, summariseLog(a.logFile)])),
+    timeline,
+  };
+  report.failures = stats.failureSamples;
+  report.verdict = verdict(report);
+  const base = `soak-${stamp(new Date(started))}`;
+  const files = writeResults(base, report, markdown(report));
+  log(`results: ${path.relative(ROOT, files.jsonFile)}, ${path.relative(ROOT, files.mdFile)}`);
+  log(`verdict: ${report.verdict.ok ? 'PASS' : 'FAIL'}${report.verdict.problems.length ? `\n  - ${report.verdict.problems.join('\n  - ')}` : ''}`);
+  return report.verdict.ok ? 0 : 1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// One logical call: an attempt, and a retry when its child was killed.
+
+function newStats() {
+  return {
+    completed: 0,
+    inFlight: 0,
+    okCalls: 0,
+    failedCalls: 0,
+    wrongPayload: 0,
+    duplicateIds: 0,
+    unknownPayloads: 0,
+    byKind: {},
+    errors: {},
+    retries: { attempted: 0, succeeded: 0, failed: 0 },
+    progress: { callsOk: 0, expected: 0, received: 0, receivedOnWire: 0, receivedInFailedAttempts: 0, callsWithMissing: 0 },
+    transportErrors: {},
+    payloadsSeen: new Map(),
+    latencies: [],
+    failureSamples: [],
+  };
+}
+
+async function logicalCall(session, index, kind, runId, stats) {
+  stats.inFlight++;
+  const started = Date.now();
+  const byKind = (stats.byKind[kind] ??= { calls: 0, ok: 0, failed: 0 });
+  byKind.calls++;
+  const payload = `soak:${runId}:${index}:${randomBytes(3).toString('hex')}`;
+  if (kind === 'echo') stats.payloadsSeen.set(payload, 0);
+  let outcome = await attempt(session, kind, payload, stats);
+  if (!outcome.ok && outcome.category === 'child killed') {
+    stats.retries.attempted++;
+    count(stats.errors, 'error: child killed, retried');
+    outcome = await attempt(session, kind, payload, stats);
+    if (outcome.ok) stats.retries.succeeded++;
+    else {
+      stats.retries.failed++;
+      count(stats.errors, `error after retry: ${outcome.category}: ${outcome.detail}`);
+    }
+  } else if (!outcome.ok) {
+    count(stats.errors, `error: ${outcome.category}: ${outcome.detail}`);
+  }
+  if (outcome.ok) {
+    stats.okCalls++;
+    byKind.ok++;
+    stats.latencies.push(Date.now() - started);
+  } else {
+    stats.failedCalls++;
+    byKind.failed++;
+    if (stats.failureSamples.length < 50) stats.failureSamples.push({ index, kind, session: session.index, category: outcome.category, detail: outcome.detail, ms: Date.now() - started });
+  }
+  stats.inFlight--;
+  stats.completed++;
+}
+
+async function attempt(session, kind, payload, stats) {
+  const spec = kind === 'long-progress' ? LONG_PROGRESS : SHORT_PROGRESS;
+  let progressSeen = 0;
+  try {
+    if (kind === 'echo') {
+      const result = await session.client.callTool({ name: 'echo', arguments: { text: payload } }, { timeout: options.callTimeout * 1000 });
+      const text = result?.content?.[0]?.text;
+      if (result?.isError || text !== payload) {
+        stats.wrongPayload++;
+        return { ok: false, category: 'wrong result', detail: JSON.stringify(result).slice(0, 200) };
+      }
+      return { ok: true };
+    }
+    const result = await session.client.callTool(
+      { name: 'progress', arguments: spec },
+      { timeout: options.callTimeout * 1000, onprogress: () => void progressSeen++ },
+    );
+    const text = result?.content?.[0]?.text;
+    if (result?.isError || text !== `done ${spec.steps}`) return { ok: false, category: 'wrong result', detail: JSON.stringify(result).slice(0, 200) };
+    stats.progress.callsOk++;
+    stats.progress.expected += spec.steps;
+    stats.progress.received += progressSeen;
+    if (progressSeen !== spec.steps) stats.progress.callsWithMissing++;
+    return { ok: true };
+  } catch (error) {
+    if (kind !== 'echo') stats.progress.receivedInFailedAttempts += progressSeen;
+    return classify(error);
+  }
+}
+
+/** What made an attempt fail: `child killed` (retried) or something else (a finding). */
+function classify(error) {
+  const message = String(error?.message ?? error);
+  const detail = normalise(error);
+  if (/signal SIGKILL|exited during startup|is not running|Session ended \(child_exited\)/.test(message)) return { ok: false, category: 'child killed', detail };
+  if (error?.code === 'REQUEST_TIMEOUT' || /timed? ?out/i.test(message)) return { ok: false, category: 'timeout', detail };
+  if (/\b404\b|Session not found/.test(message) || error?.status === 404) return { ok: false, category: 'session not found', detail };
+  return { ok: false, category: 'other', detail };
+}
+
+function normalise(error) {
+  const status = error?.status ?? error?.data?.status;
+  const code = error?.code;
+  const message = String(error?.message ?? error)
+    .replace(/soak:[0-9a-f]+:\d+:[0-9a-f]+/g, '<payload>')
+    .replace(/"soak-[0-9a-f]+"/g, '"<server>"')
+    .replace(/[A-Za-z0-9_-]{20,}(\.[A-Za-z0-9_-]*){4}/g, '<session-id>')
+    .replace(/\b[A-Za-z0-9_-]{8}\.\d+\b/g, '<event-id>')
+    .replace(/\d+/g, 'N')
+    .slice(0, 200);
+  return `${code !== undefined ? `[${code}] ` : ''}${status !== undefined ? `HTTP ${status} ` : ''}${message}`;
+}
+
+/** Every message the transport hands to the client, before the SDK matches it to a request. */
+function observeWire(session, stats) {
+  const { transport } = session;
+  const original = transport.onmessage;
+  transport.onmessage = (message, extra) => {
+    try {
+      if (message && typeof message === 'object' && 'id' in message && ('result' in message || 'error' in message)) {
+        const seen = (session.responsesById.get(message.id) ?? 0) + 1;
+        session.responsesById.set(message.id, seen);
+        if (seen > 1) stats.duplicateIds++;
+        const text = message.result?.content?.[0]?.text;
+        if (typeof text === 'string' && text.startsWith('soak:')) {
+          if (stats.payloadsSeen.has(text)) stats.payloadsSeen.set(text, stats.payloadsSeen.get(text) + 1);
+          else stats.unknownPayloads++;
+        }
+      } else if (message?.method === 'notifications/progress') stats.progress.receivedOnWire++;
+    } catch {
+      /* observation only */
+    }
+    return original?.call(transport, message, extra);
+  };
+}
+
+function count(map, key) {
+  map[key] = (map[key] ?? 0) + 1;
+}
+
+function log(message) {
+  process.stderr.write(`[soak ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Verdict and Markdown
+
+function verdict(report) {
+  const r = report.results;
+  const problems = [];
+  if (r.responses.received !== r.responses.expected) problems.push(`${r.responses.expected - r.responses.received} of ${r.responses.expected} calls got no correct answer`);
+  if (r.responses.duplicated > 0) problems.push(`${r.responses.duplicated} payloads answered more than once`);
+  if (r.responses.duplicateResponseIds > 0) problems.push(`${r.responses.duplicateResponseIds} duplicate JSON-RPC responses on the wire`);
+  if (r.responses.wrongPayload > 0) problems.push(`${r.responses.wrongPayload} wrong payloads`);
+  if (r.progress.received !== r.progress.expected) problems.push(`progress notifications: ${r.progress.received} of ${r.progress.expected} received`);
+  if (report.afterDrain.childrenAlive > 0) problems.push(`${report.afterDrain.childrenAlive} fixture children alive after the adapters stopped`);
+  if (report.afterDrain.privateDirsLeft > 0) problems.push(`${report.afterDrain.privateDirsLeft} child private folders left in ${os.tmpdir()}`);
+  if (!report.afterDelete.allChildrenGone) problems.push(`children still alive 20 s after every session was DELETEd: ${JSON.stringify(report.afterDelete.childrenAfterWait)}`);
+  if (report.connect.failed > 0) problems.push(`${report.connect.failed} sessions could not connect`);
+  const fives = Object.entries(r.proxy.answers).filter(([k]) => / 5\d\d$/.test(k) && !/ 50[234]$/.test(k));
+  if (fives.length) problems.push(`unexpected 5xx answers: ${fives.map(([k, v]) => `${k} ×${v}`).join(', ')}`);
+  for (const [name, exit] of Object.entries(report.afterDrain.adapterExit)) if (exit.killed || exit.code !== 0) problems.push(`adapter ${name} did not exit cleanly on SIGTERM: ${JSON.stringify(exit)}`);
+  return { ok: problems.length === 0, problems };
+}
+
+function markdown(report) {
+  const r = report.results;
+  const o = report.options;
+  const lines = [];
+  lines.push(`# Soak run ${report.startedAt}`, '');
+  lines.push(`Two adapter processes (shared \`MCP_ADAPTER_SESSION_KEY\`, ended sessions in Azurite's Table service) behind a round-robin proxy; ` + `\`stream_limit_seconds: ${o.streamLimit}\`; node fixture with \`restart_on_failure: true, max_restarts: 1000\`; ` + `${o.sessions} SDK v2 sessions; ${o.calls} calls (${Math.round(o.progressRatio * 100)}% progress, of which ${Math.round(o.longProgressRatio * 100)}% longer than the stream limit); ` + `chaos: SIGKILL a random fixture child every ${o.chaosMinMs}-${o.chaosMaxMs} ms${o.noChaos ? ' (off)' : ''}. Seed ${o.seed}. Node ${report.node}, ${report.host.cpus} CPUs.`, '');
+  lines.push(`**Verdict: ${report.verdict.ok ? 'PASS' : 'FAIL'}**`, '');
+  for (const p of report.verdict.problems) lines.push(`- ${p}`);
+  lines.push('', '## Responses', '');
+  lines.push(
+    mdTable(
+      [
+        ['expected', r.responses.expected],
+        ['received (correct payload)', r.responses.received],
+        ['failed', r.responses.failed],
+        ['duplicated payloads', r.responses.duplicated],
+        ['duplicate response ids on the wire', r.responses.duplicateResponseIds],
+        ['wrong payloads', r.responses.wrongPayload],
+        ['retries (child killed) attempted / succeeded / failed', `${r.retries.attempted} / ${r.retries.succeeded} / ${r.retries.failed}`],
+        ['progress notifications expected / received', `${r.progress.expected} / ${r.progress.received} (on the wire: ${r.progress.receivedOnWire}; in failed attempts: ${r.progress.receivedInFailedAttempts})`],
+        ['calls / s', r.callsPerSecond],
+        ['latency p50 / p95 / p99 / max (ms)', `${r.latencyMs.p50} / ${r.latencyMs.p95} / ${r.latencyMs.p99} / ${r.latencyMs.max}`],
+        ['children killed (chaos)', `${r.chaos.kills} (${Object.entries(r.chaos.byAdapter).map(([k, v]) => `${k}: ${v}`).join(', ')})`],
+        ['wall time', `${(r.wallMs / 1000).toFixed(1)} s (load ${(r.loadMs / 1000).toFixed(1)} s)`],
+      ],
+      ['', ''],
+    ),
+  );
+  lines.push('', '## By kind', '', mdTable(Object.entries(r.byKind).map(([k, v]) => [k, v.calls, v.ok, v.failed]), ['kind', 'calls', 'ok', 'failed']));
+  lines.push('', '## Errors by kind', '', Object.keys(r.errors).length ? mdTable(Object.entries(r.errors).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, v]), ['error', 'count']) : 'none');
+  lines.push('', '## Transport errors (client `onerror`)', '', Object.keys(r.transportErrors).length ? mdTable(Object.entries(r.transportErrors).sort((a, b) => b[1] - a[1]).slice(0, 25).map(([k, v]) => [k, v]), ['error', 'count']) : 'none');
+  lines.push('', '## Processes and memory', '');
+  lines.push(
+    mdTable(
+      Object.entries(r.peakRss).map(([name, m]) => [name, m.vmHwmMb, m.sampledPeakRssMb, m.peakChildren, report.afterDrain.adapterExit[name] ? `${report.afterDrain.adapterExit[name].code ?? report.afterDrain.adapterExit[name].signal} in ${report.afterDrain.adapterExit[name].ms} ms${report.afterDrain.adapterExit[name].killed ? ' (SIGKILLed)' : ''}` : '']),
+      ['adapter', 'peak RSS VmHWM (MB)', 'sampled peak RSS (MB)', 'peak children', 'exit on SIGTERM'],
+    ),
+  );
+  lines.push('');
+  lines.push(`- children before DELETE: ${JSON.stringify(report.childrenBeforeDelete)}; after DELETE of ${report.afterDelete.deleted} sessions: ${JSON.stringify(report.afterDelete.childrenAfterWait)}${report.afterDelete.msUntilNoChildren !== null ? ` (none left ${report.afterDelete.msUntilNoChildren} ms after the last DELETE)` : ''}`);
+  lines.push(`- **children alive after drain: ${report.afterDrain.childrenAlive}** (with the fixture path in their command line: ${report.afterDrain.childrenAliveWithFixturePath}); private folders left: ${report.afterDrain.privateDirsLeft}`);
+  if (Object.keys(report.afterDelete.errors).length) lines.push(`- DELETE errors: ${JSON.stringify(report.afterDelete.errors)}`);
+  lines.push('', '## HTTP answers (through the proxy)', '', mdTable(Object.entries(r.proxy.answers).sort().map(([k, v]) => [k, v]), ['method status', 'count']));
+  lines.push('', `Requests per upstream: ${r.proxy.byUpstream.join(' / ')}; proxy errors: ${JSON.stringify(r.proxy.proxyErrors)}; client aborts: ${r.proxy.clientAborts}; upstream aborts: ${r.proxy.upstreamAborts}`);
+  if (r.proxy.serverErrors.length) {
+    lines.push('', '5xx samples:', '', mdTable(r.proxy.serverErrors.slice(0, 10).map((e) => [e.method, e.status, e.upstream, e.body.slice(0, 160)]), ['method', 'status', 'upstream', 'body']));
+  }
+  lines.push('', '## Adapter logs (level: message → count)', '');
+  for (const [name, summary] of Object.entries(r.adapterLogs)) {
+    lines.push(`### ${name} (${summary.lines} lines)`, '', mdTable(Object.entries(summary.counts).slice(0, 20).map(([k, v]) => [k, v]), ['message', 'count']), '');
+  }
+  if (report.failures.length) {
+    lines.push('## Failed calls (first 20)', '', mdTable(report.failures.slice(0, 20).map((f) => [f.index, f.kind, f.session, f.category, f.detail, f.ms]), ['call', 'kind', 'session', 'category', 'detail', 'ms']), '');
+  }
+  lines.push('## Timeline (every 5 s)', '', mdTable(r.timeline.map((s) => [s.t, s.done, s.inFlight, ...Object.keys(r.peakRss).map((n) => `${s[n]?.rssMb} MB / ${s[n]?.children}`)]), ['t (s)', 'done', 'in flight', ...Object.keys(r.peakRss).map((n) => `${n} RSS / children`)]), '');
+  return `${lines.join('\n')}\n`;
+}
+
+runMain(main, (options.durationLimit + 300) * 1000);
