@@ -25,8 +25,9 @@ import {
   FIXTURE,
   ROOT,
   build,
-  cleanup,
+  cpuMsOf,
   getJson,
+  grepLog,
   markedProcesses,
   mdTable,
   memoryOf,
@@ -36,6 +37,7 @@ import {
   prng,
   processesWithCmdline,
   runMain,
+  saveLog,
   stamp,
   startAdapterProcess,
   startAzurite,
@@ -60,7 +62,8 @@ const USAGE = `usage: node scripts/soak/run.mjs [options]
   --call-timeout S          client-side timeout of one call attempt (default 30)
   --seed N                  workload PRNG seed (default: time based)
   --no-build                skip npm run build
-  --log-level L             adapters' log level (default warn)`;
+  --log-level L             adapters' log level (default: warn, with session and process at info)
+  --keep-logs               save the adapters' logs (gzipped) next to the results even on PASS`;
 
 const options = parseOptions(
   process.argv.slice(2),
@@ -77,7 +80,8 @@ const options = parseOptions(
     callTimeout: 30,
     seed: Date.now() % 1_000_000,
     noBuild: false,
-    logLevel: 'warn',
+    logLevel: '',
+    keepLogs: false,
   },
   USAGE,
 );
@@ -120,7 +124,7 @@ async function main() {
         sessions: { max_concurrent: cap, max_per_principal: cap },
       },
     },
-    adapter: { max_sessions: cap, stream_limit_seconds: options.streamLimit, log_level: options.logLevel },
+    adapter: { max_sessions: cap, stream_limit_seconds: options.streamLimit, log_level: options.logLevel || { default: 'warn', session: 'info', process: 'info' } },
   };
   const configFile = path.join(work, 'mcp_config.json');
   fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
@@ -129,7 +133,7 @@ async function main() {
   const sharedEnv = {
     MCP_ADAPTER_SESSION_KEY: randomBytes(32).toString('base64url'),
     MCP_ADAPTER_STORE_CONNECTION_STRING: azurite.connectionString,
-    LOG_LEVEL: options.logLevel,
+    LOG_LEVEL: '',
   };
   log('starting two adapters');
   const adapters = await Promise.all(['A', 'B'].map((name) => startAdapterProcess({ configFile, env: sharedEnv, logFile: path.join(logDir, `adapter-${name}.log`), name })));
@@ -145,7 +149,16 @@ async function main() {
   // ------------------------------------------------------------------------------------------
   // Monitoring: RSS and children per adapter, every second (bounded by the run).
 
-  const peaks = Object.fromEntries(adapters.map((a) => [a.name, { rssKb: 0, children: 0 }]));
+  const peaks = Object.fromEntries(adapters.map((a) => [a.name, { rssKb: 0, children: 0, cpuPercent: 0, healthMs: 0, healthFailures: 0 }]));
+  const loop = { maxLagMs: 0, maxScanMs: 0, maxLoadAvg: 0 };
+  const healthProbe = async (a) => {
+    const t0 = Date.now();
+    const { status } = await getJson(`${a.url}/health`, 10_000);
+    const ms = Date.now() - t0;
+    peaks[a.name].healthMs = Math.max(peaks[a.name].healthMs, ms);
+    if (status !== 200) peaks[a.name].healthFailures++;
+    return { status, ms };
+  };
   const timeline = [];
   let monitorStop = false;
   const childrenByAdapter = () => {
@@ -159,18 +172,33 @@ async function main() {
   const stats = newStats();
   const monitor = (async () => {
     let tick = 0;
+    let last = Date.now();
+    const cpuLast = Object.fromEntries(adapters.map((a) => [a.name, cpuMsOf(a.pid) ?? 0]));
     while (!monitorStop && tick < 24 * 3600) {
       tick++;
+      const now = Date.now();
+      const elapsed = now - last;
+      loop.maxLagMs = Math.max(loop.maxLagMs, elapsed - 1000);
+      last = now;
+      const scanStart = Date.now();
       const children = childrenByAdapter();
-      const sample = { t: Math.round((Date.now() - started) / 1000), done: stats.completed, inFlight: stats.inFlight };
-      for (const a of adapters) {
+      loop.maxScanMs = Math.max(loop.maxScanMs, Date.now() - scanStart);
+      const loadAvg = os.loadavg()[0];
+      loop.maxLoadAvg = Math.max(loop.maxLoadAvg, loadAvg);
+      const sample = { t: Math.round((now - started) / 1000), done: stats.completed, inFlight: stats.inFlight, lagMs: tick > 1 ? elapsed - 1000 : 0, load1: Math.round(loadAvg * 10) / 10 };
+      const health = await Promise.all(adapters.map(healthProbe));
+      adapters.forEach((a, i) => {
         const mem = memoryOf(a.pid);
+        const cpu = cpuMsOf(a.pid);
+        const cpuPercent = cpu !== undefined && tick > 1 ? Math.round(((cpu - cpuLast[a.name]) / elapsed) * 100) : 0;
+        if (cpu !== undefined) cpuLast[a.name] = cpu;
         if (mem) peaks[a.name].rssKb = Math.max(peaks[a.name].rssKb, mem.rssKb);
         peaks[a.name].children = Math.max(peaks[a.name].children, children[a.name]);
-        sample[a.name] = { rssMb: mem ? Math.round(mem.rssKb / 1024) : null, children: children[a.name] };
-      }
-      if (tick % 5 === 1) timeline.push(sample);
-      await sleep(1000);
+        peaks[a.name].cpuPercent = Math.max(peaks[a.name].cpuPercent, cpuPercent);
+        sample[a.name] = { rssMb: mem ? Math.round(mem.rssKb / 1024) : null, children: children[a.name], cpu: cpuPercent, healthMs: health[i].ms, health: health[i].status };
+      });
+      if (tick % 5 === 1 || sample.lagMs > 1000) timeline.push(sample);
+      await sleep(Math.max(0, 1000 - (Date.now() - now)));
     }
   })();
 
@@ -294,6 +322,17 @@ async function main() {
     status: Object.fromEntries(await Promise.all(adapters.map(async (a) => [a.name, (await getJson(`${a.url}/status`)).body]))),
     health: Object.fromEntries(await Promise.all(adapters.map(async (a) => [a.name, await getJson(`${a.url}/health`)]))),
   };
+  // A child still there after every DELETE: which session it serves, and that session's history.
+  report.afterDelete.leftovers = markedProcesses(runId)
+    .filter((c) => adapterPids.has(c.ppid))
+    .slice(0, 5)
+    .map((c) => {
+      const owner = adapters.find((a) => a.pid === c.ppid);
+      const started = grepLog(owner.logFile, (r) => r.pid === c.pid, 5);
+      const session = started.find((r) => r.session)?.session;
+      const history = session ? adapters.flatMap((a) => grepLog(a.logFile, (r) => r.session === session, 40).map((r) => ({ adapter: a.name, ...r }))).sort((x, y) => String(x.time).localeCompare(String(y.time))) : [];
+      return { pid: c.pid, adapter: owner.name, session, history };
+    });
   const memory = Object.fromEntries(adapters.map((a) => [a.name, memoryOf(a.pid)]));
   monitorStop = true;
   await monitor;
@@ -308,6 +347,7 @@ async function main() {
     childrenAliveWithFixturePath: leftByPath.length,
     leftovers: leftMarked.slice(0, 20),
     privateDirsLeft: privateDirs(serverName).length,
+    privateDirNames: privateDirs(serverName).slice(0, 10),
     otherFixtureProcessesOnHost: processesWithCmdline(FIXTURE).length - leftByPath.length,
   };
   await proxy.close();
@@ -341,7 +381,8 @@ async function main() {
     transportErrors: stats.transportErrors,
     latencyMs: { p50: pct(50), p95: pct(95), p99: pct(99), max: latencies.at(-1) ?? null },
     chaos,
-    peakRss: Object.fromEntries(adapters.map((a) => [a.name, { vmHwmMb: memory[a.name] ? Math.round(memory[a.name].hwmKb / 1024) : null, sampledPeakRssMb: Math.round(peaks[a.name].rssKb / 1024), peakChildren: peaks[a.name].children }])),
+    loadGenerator: loop,
+    peakRss: Object.fromEntries(adapters.map((a) => [a.name, { vmHwmMb: memory[a.name] ? Math.round(memory[a.name].hwmKb / 1024) : null, sampledPeakRssMb: Math.round(peaks[a.name].rssKb / 1024), peakChildren: peaks[a.name].children, peakCpuPercent: peaks[a.name].cpuPercent, slowestHealthMs: peaks[a.name].healthMs, healthNot200: peaks[a.name].healthFailures }])),
     proxy: proxy.stats,
     adapterLogs: Object.fromEntries(adapters.map((a) => [a.name, summariseLog(a.logFile)])),
     timeline,
@@ -349,6 +390,9 @@ async function main() {
   report.failures = stats.failureSamples;
   report.verdict = verdict(report);
   const base = `soak-${stamp(new Date(started))}`;
+  if (!report.verdict.ok || options.keepLogs) {
+    report.savedLogs = adapters.map((a) => saveLog(a.logFile, `${base}-adapter-${a.name}.log`)).filter(Boolean).map((f) => path.relative(ROOT, f));
+  }
   const files = writeResults(base, report, markdown(report));
   log(`results: ${path.relative(ROOT, files.jsonFile)}, ${path.relative(ROOT, files.mdFile)}`);
   log(`verdict: ${report.verdict.ok ? 'PASS' : 'FAIL'}${report.verdict.problems.length ? `\n  - ${report.verdict.problems.join('\n  - ')}` : ''}`);

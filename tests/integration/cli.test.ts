@@ -35,8 +35,8 @@ function cli(args: string[], options: { cwd?: string } = {}): Promise<Run> {
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`CLI ${args.join(' ')} did not exit within 30 s\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, 30_000);
+      reject(new Error(`CLI ${args.join(' ')} did not exit within 120 s (a hang, not a slow machine)\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, 120_000);
     child.on('error', (error) => {
       clearTimeout(timer);
       reject(error);
