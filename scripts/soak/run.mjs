@@ -594,16 +594,28 @@ function markdown(report) {
   lines.push('', '## Processes and memory', '');
   lines.push(
     mdTable(
-      Object.entries(r.peakRss).map(([name, m]) => [name, m.vmHwmMb, m.sampledPeakRssMb, m.peakChildren, report.afterDrain.adapterExit[name] ? `${report.afterDrain.adapterExit[name].code ?? report.afterDrain.adapterExit[name].signal} in ${report.afterDrain.adapterExit[name].ms} ms${report.afterDrain.adapterExit[name].killed ? ' (SIGKILLed)' : ''}` : '']),
-      ['adapter', 'peak RSS VmHWM (MB)', 'sampled peak RSS (MB)', 'peak children', 'exit on SIGTERM'],
+      Object.entries(r.peakRss).map(([name, m]) => [name, m.vmHwmMb, m.sampledPeakRssMb, m.peakChildren, m.peakCpuPercent, `${m.slowestHealthMs} (${m.healthNot200} not 200)`, report.afterDrain.adapterExit[name] ? `${report.afterDrain.adapterExit[name].code ?? report.afterDrain.adapterExit[name].signal} in ${report.afterDrain.adapterExit[name].ms} ms${report.afterDrain.adapterExit[name].killed ? ' (SIGKILLed)' : ''}` : '']),
+      ['adapter', 'peak RSS VmHWM (MB)', 'sampled peak RSS (MB)', 'peak children', 'peak CPU %', 'slowest /health (ms)', 'exit on SIGTERM'],
     ),
   );
   lines.push('');
   lines.push(`- children before DELETE: ${JSON.stringify(report.childrenBeforeDelete)}; after DELETE of ${report.afterDelete.deleted} sessions: ${JSON.stringify(report.afterDelete.childrenAfterWait)}${report.afterDelete.msUntilNoChildren !== null ? ` (none left ${report.afterDelete.msUntilNoChildren} ms after the last DELETE)` : ''}`);
   lines.push(`- **children alive after drain: ${report.afterDrain.childrenAlive}** (with the fixture path in their command line: ${report.afterDrain.childrenAliveWithFixturePath}); private folders left: ${report.afterDrain.privateDirsLeft}`);
   if (Object.keys(report.afterDelete.errors).length) lines.push(`- DELETE errors: ${JSON.stringify(report.afterDelete.errors)}`);
+  if (report.afterDrain.privateDirNames.length) lines.push(`- private folders left: ${report.afterDrain.privateDirNames.join(', ')}`);
+  lines.push(`- load generator (this process, also the proxy): worst event-loop lag ${r.loadGenerator.maxLagMs} ms, slowest /proc scan ${r.loadGenerator.maxScanMs} ms, peak load average ${r.loadGenerator.maxLoadAvg.toFixed(1)}`);
+  for (const left of report.afterDelete.leftovers ?? []) {
+    lines.push(`- child ${left.pid} of adapter ${left.adapter} still alive after DELETE; session …${left.session ?? '?'}; its log:`, '', '```');
+    for (const h of left.history) lines.push(`${h.time} ${h.adapter} ${h.level} ${h.message} ${JSON.stringify(Object.fromEntries(Object.entries(h).filter(([k]) => !['time', 'adapter', 'level', 'message', 'session', 'server', 'component'].includes(k))))}`);
+    lines.push('```', '');
+  }
   lines.push('', '## HTTP answers (through the proxy)', '', mdTable(Object.entries(r.proxy.answers).sort().map(([k, v]) => [k, v]), ['method status', 'count']));
   lines.push('', `Requests per upstream: ${r.proxy.byUpstream.join(' / ')}; proxy errors: ${JSON.stringify(r.proxy.proxyErrors)}; client aborts: ${r.proxy.clientAborts}; upstream aborts: ${r.proxy.upstreamAborts}`);
+  if (r.proxy.proxyErrorSamples.length) {
+    const reused = r.proxy.proxyErrorSamples.filter((e) => e.reusedSocket);
+    const idle = reused.map((e) => e.idleMsBeforeReuse).filter((n) => n !== null).sort((a, b) => a - b);
+    lines.push('', `Upstream connection errors: ${r.proxy.proxyErrorSamples.length} sampled, ${reused.length} on a reused keep-alive socket (idle before reuse: min ${idle[0] ?? '-'} ms, median ${idle[Math.floor(idle.length / 2)] ?? '-'} ms, max ${idle.at(-1) ?? '-'} ms); first at ${r.proxy.proxyErrorSamples[0].at}, last at ${r.proxy.proxyErrorSamples.at(-1).at}.`);
+  }
   if (r.proxy.serverErrors.length) {
     lines.push('', '5xx samples:', '', mdTable(r.proxy.serverErrors.slice(0, 10).map((e) => [e.method, e.status, e.upstream, e.body.slice(0, 160)]), ['method', 'status', 'upstream', 'body']));
   }
@@ -614,7 +626,8 @@ function markdown(report) {
   if (report.failures.length) {
     lines.push('## Failed calls (first 20)', '', mdTable(report.failures.slice(0, 20).map((f) => [f.index, f.kind, f.session, f.category, f.detail, f.ms]), ['call', 'kind', 'session', 'category', 'detail', 'ms']), '');
   }
-  lines.push('## Timeline (every 5 s)', '', mdTable(r.timeline.map((s) => [s.t, s.done, s.inFlight, ...Object.keys(r.peakRss).map((n) => `${s[n]?.rssMb} MB / ${s[n]?.children}`)]), ['t (s)', 'done', 'in flight', ...Object.keys(r.peakRss).map((n) => `${n} RSS / children`)]), '');
+  lines.push('## Timeline (every 5 s, and every second the load generator lagged > 1 s)', '', mdTable(r.timeline.map((s) => [s.t, s.done, s.inFlight, s.lagMs, s.load1, ...Object.keys(r.peakRss).map((n) => `${s[n]?.rssMb} MB / ${s[n]?.children} / ${s[n]?.cpu}% / ${s[n]?.healthMs} ms`)]), ['t (s)', 'done', 'in flight', 'generator lag (ms)', 'load avg', ...Object.keys(r.peakRss).map((n) => `${n} RSS / children / CPU / health`)]), '');
+  if (report.savedLogs?.length) lines.push(`Adapter logs: ${report.savedLogs.join(', ')}`, '');
   return `${lines.join('\n')}\n`;
 }
 

@@ -23,6 +23,7 @@ export interface StdioServerDocument {
   default?: boolean;
   auth_level?: 'anonymous' | 'function' | 'admin';
   allowed_origins?: string[];
+  max_child_memory_mb?: number;
   sessions?: { max_concurrent?: number; idle_timeout_seconds?: number; max_lifetime_seconds?: number; max_per_principal?: number; reclaim_after_seconds?: number };
   auth?: AuthDocument;
 }
@@ -85,6 +86,7 @@ export interface ConfigDocument {
     maximum_instance_count?: number;
     always_ready_instances?: number;
     child_memory_mb?: number;
+    single_instance?: boolean;
   };
 }
 

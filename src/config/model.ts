@@ -70,6 +70,8 @@ export interface ServerConfig {
   isDefault: boolean;
   authLevel: AuthLevel;
   allowedOrigins: string[];
+  /** Stop a child whose RSS passes this (MB); undefined: no limit. */
+  maxChildMemoryMb?: number;
   sessions: SessionLimits;
   auth: ServerAuth;
 }
@@ -85,6 +87,7 @@ export interface DeploymentSettings {
   maximumInstanceCount: number;
   alwaysReadyInstances: number;
   childMemoryMb: number;
+  singleInstance: boolean;
 }
 
 export interface AdapterSettings {

@@ -100,6 +100,7 @@ export function normalise(document: ConfigDocument, sourcePath: string, hostEnv:
       maximumInstanceCount: deployment.maximum_instance_count ?? DEFAULTS.maximumInstanceCount,
       alwaysReadyInstances: deployment.always_ready_instances ?? 0,
       childMemoryMb: deployment.child_memory_mb ?? DEFAULTS.childMemoryMb,
+      singleInstance: deployment.single_instance ?? false,
     },
   };
   return { config, issues, warnings };
@@ -145,6 +146,7 @@ function normaliseServer(
     isDefault: server.default ?? false,
     authLevel,
     allowedOrigins: server.allowed_origins ?? [],
+    maxChildMemoryMb: server.max_child_memory_mb,
     sessions: {
       maxConcurrent: server.sessions?.max_concurrent ?? legacyMax ?? DEFAULTS.maxConcurrent,
       idleTimeoutMs: seconds(server.sessions?.idle_timeout_seconds ?? legacyIdle ?? instanceIdle ?? DEFAULTS.idleTimeoutSeconds),

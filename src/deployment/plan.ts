@@ -164,6 +164,7 @@ export function planDeployment(loaded: LoadedConfig): DeploymentPlan {
   const fixed: PlannedSetting[] = [
     { name: 'MCP_ADAPTER_MAX_SESSIONS', source: 'fixed', value: String(perInstance), reason: 'per-instance session cap, equal to the HTTP concurrency the platform scales out at' },
   ];
+  if (deployment.singleInstance) fixed.push({ name: 'MCP_ADAPTER_SINGLE_INSTANCE', source: 'fixed', value: 'true', reason: 'deployment.single_instance: one instance, no shared session store' });
 
   const servers = [...config.servers.values()];
   const managedIdentityServers = servers.filter((server) => server.auth.child.type === 'managed_identity');
@@ -211,7 +212,7 @@ export function planDeployment(loaded: LoadedConfig): DeploymentPlan {
     entra,
     scale: {
       instanceMemoryMb: deployment.instanceMemoryMb,
-      maximumInstanceCount: deployment.maximumInstanceCount,
+      maximumInstanceCount: deployment.singleInstance ? 1 : deployment.maximumInstanceCount,
       alwaysReadyInstances: deployment.alwaysReadyInstances,
       childMemoryMb: deployment.childMemoryMb,
       sessionsPerInstance: perInstance,

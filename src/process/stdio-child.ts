@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -24,6 +25,8 @@ export interface StdioChildOptions {
   shutdownGraceMs: number;
   /** Variables an auth method adds for this child (on top of the config's `env`). */
   extraEnv?: Record<string, string>;
+  /** How often the memory watchdog looks (default 2 s). */
+  memoryCheckMs?: number;
 }
 
 /** Thrown when the process could not be started at all (the OS refused the spawn). */
@@ -47,6 +50,9 @@ export class StdioChild {
   private closing: Promise<void> | undefined;
   private readonly decoder: StdioDecoder;
   private writeFraming: 'ndjson' | 'content-length';
+  private watchdog: NodeJS.Timeout | undefined;
+  /** Why the adapter stopped the child itself (the memory watchdog), for the errors its requests get. */
+  stoppedBecause: string | undefined;
 
   private constructor(
     private readonly process: ChildProcess,
@@ -63,6 +69,7 @@ export class StdioChild {
       });
     });
     process.stdout!.on('data', (chunk: Buffer) => this.receive(chunk));
+    if (server.maxChildMemoryMb !== undefined && process.pid !== undefined) this.watchMemory(server.maxChildMemoryMb, options.memoryCheckMs ?? 2000);
     process.stdin!.on('error', (error) => logger.debug('child stdin closed', { error: error.message }));
     createInterface({ input: process.stderr!, crlfDelay: Infinity }).on('line', (line) => {
       this.stderrTail.push(line);
@@ -140,6 +147,34 @@ export class StdioChild {
     }
     // Children that answer in Content-Length framing are written to in it too.
     if (this.decoder.detectedFraming === 'content-length') this.writeFraming = 'content-length';
+  }
+
+  /**
+   * Stops a child that grows past its limit (Linux: resident memory from /proc). Its requests
+   * then fail with the reason, and its session carries on with a new child, as after a crash.
+   */
+  private watchMemory(limitMb: number, intervalMs: number): void {
+    const statusFile = `/proc/${this.process.pid}/status`;
+    if (!existsSync(statusFile)) {
+      this.options.logger.info('memory limit not enforced on this platform', { limitMb });
+      return;
+    }
+    this.watchdog = setInterval(() => {
+      let rssMb: number;
+      try {
+        rssMb = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(statusFile, 'utf8'))?.[1] ?? 0) / 1024;
+      } catch {
+        clearInterval(this.watchdog);
+        return;
+      }
+      if (rssMb <= limitMb) return;
+      clearInterval(this.watchdog);
+      this.stoppedBecause = `its memory (${Math.round(rssMb)} MB) passed max_child_memory_mb (${limitMb} MB)`;
+      this.options.logger.warn('child stopped by the memory watchdog', { rssMb: Math.round(rssMb), limitMb });
+      this.signalGroup('SIGKILL');
+    }, intervalMs);
+    this.watchdog.unref();
+    void this.exited.then(() => clearInterval(this.watchdog));
   }
 
   private async shutdown(): Promise<void> {

@@ -308,8 +308,9 @@ export class Session {
     if (this.ended) return;
     this.logger.warn('child exited', { exitCode: info.code, signal: info.signal, stderrTail: this.child.stderrTail.slice(-5) });
     const detail = info.signal ? `signal ${info.signal}` : `exit code ${info.code}`;
+    const why = this.child.stoppedBecause ? `was stopped: ${this.child.stoppedBecause}` : `exited (${detail}) before answering`;
     for (const request of [...this.inFlight.values()]) {
-      this.answer(request.key, errorResponse(request.id, ErrorCode.ConnectionClosed, `MCP server "${this.server.name}" exited (${detail}) before answering`));
+      this.answer(request.key, errorResponse(request.id, ErrorCode.ConnectionClosed, `MCP server "${this.server.name}" ${why}`));
     }
     void this.end('child_exited');
   }

@@ -85,6 +85,22 @@ describe('sessions that outlive their child', () => {
   });
 });
 
+describe('memory watchdog', () => {
+  test('a child that grows past max_child_memory_mb is stopped; its call says why; the session goes on', async () => {
+    const adapter = await startAdapter({ mcpServers: { fixture: nodeFixtureServer([], { max_child_memory_mb: 128 }) } });
+    try {
+      const endpoint = adapter.endpoint('fixture');
+      const session = await openRawSession(endpoint);
+      const first = await pidOf(endpoint, session);
+      const [error] = (await messagesOf(await post(endpoint, toolCall('big', 'allocate', { mb: 300 }), { 'mcp-session-id': session }))) as Array<{ error: { message: string } }>;
+      assert.match(error!.error.message, /^MCP server "fixture" was stopped: its memory \(\d+ MB\) passed max_child_memory_mb \(128 MB\)$/);
+      assert.notEqual(await pidOf(endpoint, session), first);
+    } finally {
+      await adapter.close();
+    }
+  });
+});
+
 describe('sealed session ids', () => {
   const claims = { server: 'fixture', principal: 'anonymous', initialize: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'c', version: '1' } }, issuedAt: Date.now(), expiresAt: Date.now() + 60_000 };
 
