@@ -5,7 +5,8 @@
 //   node bench/profile-summary.mjs <file.cpuprofile> [windowStartUs windowEndUs]
 //
 // The window (microseconds of the monotonic clock, as in the profile's timestamps and
-// process.hrtime) restricts the summary to one phase of the run.
+// process.hrtime) restricts the summary to one phase of the run; without one, the span of the
+// samples inside the adapter's POST handler is used.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -90,6 +91,36 @@ export function summariseProfile(profile, windowUs) {
   };
 }
 
+/**
+ * Fallback window when none was recorded: from the first to the last sample whose stack holds the
+ * adapter's POST handler (`handlePost`), i.e. the echo phase without start-up and shutdown.
+ */
+export function handlerWindow(profile, fn = 'handlePost') {
+  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const hit = new Set();
+  for (const n of profile.nodes) {
+    for (let c = n.id; c !== undefined; c = parent.get(c)) {
+      if (nodes.get(c).callFrame.functionName === fn) {
+        hit.add(n.id);
+        break;
+      }
+    }
+  }
+  let t = profile.startTime;
+  let first;
+  let last;
+  for (let i = 0; i < profile.samples.length; i++) {
+    t += profile.timeDeltas[i] ?? 0;
+    if (hit.has(profile.samples[i])) {
+      first ??= t;
+      last = t;
+    }
+  }
+  return first === undefined ? undefined : [first, last];
+}
+
 export function profileMarkdown(p) {
   const lines = [];
   lines.push('| self time by package | ms | % of busy |', '| --- | ---: | ---: |');
@@ -107,7 +138,8 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     console.error('usage: node bench/profile-summary.mjs <file.cpuprofile> [windowStartUs windowEndUs]');
     process.exit(2);
   }
-  const p = summariseProfile(JSON.parse(fs.readFileSync(file, 'utf8')), a && b ? [Number(a), Number(b)] : undefined);
+  const profile = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const p = summariseProfile(profile, a && b ? [Number(a), Number(b)] : handlerWindow(profile));
   console.log(`window: ${p.window}; ${p.busyMs} ms busy, ${p.idleMs} ms idle\n`);
   console.log(profileMarkdown(p));
 }

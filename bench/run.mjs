@@ -6,6 +6,7 @@
 //
 // Options: --targets=direct,adapter,supergateway,mcp-proxy,adapter-uncapped  --reps=N  --no-build
 //          --no-profile  --profile-only (build + the adapter CPU profile only)
+//          --report=bench/results/<file>.json (re-render that run's .md from its .json; no run)
 //
 // Every target is started by this script on 127.0.0.1, in its own process group, and everything
 // it started is killed at the end (also on error, Ctrl-C or the global deadline). Results go to
@@ -28,7 +29,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { summariseProfile, profileMarkdown } from './profile-summary.mjs';
+import { summariseProfile, profileMarkdown, handlerWindow } from './profile-summary.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BENCH = path.join(ROOT, 'bench');
@@ -42,13 +43,13 @@ const argv = process.argv.slice(2);
 const flag = (name) => argv.includes(`--${name}`);
 const option = (name) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 for (const a of argv) {
-  if (!/^--(quick|no-build|no-profile|profile-only|help|targets=.+|reps=\d+)$/.test(a)) {
-    console.error(`unknown argument ${a}\nusage: node bench/run.mjs [--quick] [--targets=direct,adapter,supergateway,mcp-proxy,adapter-uncapped] [--reps=N] [--no-build] [--no-profile] [--profile-only]`);
+  if (!/^--(quick|no-build|no-profile|profile-only|help|targets=.+|reps=\d+|report=.+)$/.test(a)) {
+    console.error(`unknown argument ${a}\nusage: node bench/run.mjs [--quick] [--targets=direct,adapter,supergateway,mcp-proxy,adapter-uncapped] [--reps=N] [--no-build] [--no-profile] [--profile-only] [--report=results/<file>.json]`);
     process.exit(2);
   }
 }
 if (flag('help')) {
-  console.log('usage: node bench/run.mjs [--quick] [--targets=direct,adapter,supergateway,mcp-proxy,adapter-uncapped] [--reps=N] [--no-build] [--no-profile] [--profile-only]');
+  console.log('usage: node bench/run.mjs [--quick] [--targets=direct,adapter,supergateway,mcp-proxy,adapter-uncapped] [--reps=N] [--no-build] [--no-profile] [--profile-only] [--report=results/<file>.json]');
   process.exit(0);
 }
 const QUICK = flag('quick');
@@ -1124,6 +1125,18 @@ function markdown(report) {
     lines.push(`| ${row.join(' | ')} |`);
   }
   lines.push('', '↓ lower is better, ↑ higher is better. Ratios and deltas use the first number of a cell. "—" = not applicable or not measured (direct has no gateway process).', '');
+  if (names.length && report.settings.reps > 1) {
+    const top = Math.max(...report.settings.levels);
+    lines.push(`## Spread: each repetition (other processes' CPU share in brackets)`, '');
+    lines.push(`| target | echo p50 (ms) | sequential calls/s | gateway CPU per sequential call (ms) | ${top} sessions: calls/s | ${top} sessions: gateway CPU per call (ms) |`, '| --- | --- | --- | --- | --- | --- |');
+    for (const t of report.targets) {
+      const col = (f, d) => t.reps.map((r) => `${fmt(f(r), d)} [${fmt(r.otherCpuPct, 0)}%]`).join(', ');
+      lines.push(
+        `| ${t.name} | ${col((r) => r.sequential?.p50, 2)} | ${col((r) => r.sequential?.callsPerSec, 0)} | ${col((r) => r.sequential?.gatewayCpuMsPerCall, 2)} | ${col((r) => r.levels?.[top]?.callsPerSec, 0)} | ${col((r) => r.levels?.[top]?.gatewayCpuMsPerCall, 2)} |`,
+      );
+    }
+    lines.push('', 'Gateway CPU per call (from /proc, the gateway process alone) is the least sensitive to other load on the machine; latency and calls/s are the most.', '');
+  }
   lines.push('## Errors and notes', '');
   for (const t of report.targets) {
     const notes = [];
@@ -1153,7 +1166,7 @@ function markdown(report) {
     lines.push('', `## Adapter CPU profile (sequential echo, ${p.calls ?? '?'} calls)`, '');
     if (p.error) lines.push(p.error);
     else {
-      lines.push(`\`${p.file}\` (open in Chrome DevTools → Performance, or VS Code). Window: ${p.window}; ${p.busyMs} ms busy, ${p.idleMs} ms idle; ${fmt(p.callsPerSec, 0)} calls/s; other processes ${p.otherCpuPct ?? '?'}% of the machine; adapter CPU ${p.gatewayCpuMsPerCall} ms per call (from /proc). The profiler samples wall time: time the process is preempted inside a system call (a write waking the child or the client on a busy 2-core machine) counts as self time of that call.`, '');
+      lines.push(`\`${p.file}\` (open in Chrome DevTools → Performance, or VS Code). Window: ${p.window === 'whole profile' ? 'the whole process' : 'the sequential echo phase only'}; ${p.busyMs} ms busy, ${p.idleMs} ms idle; ${fmt(p.callsPerSec, 0)} calls/s; other processes ${p.otherCpuPct ?? '?'}% of the machine; adapter CPU ${p.gatewayCpuMsPerCall} ms per call (from /proc). The profiler samples wall time: time the process is preempted inside a system call (a write waking the child or the client on a busy 2-core machine) counts as self time of that call.`, '');
       lines.push(profileMarkdown(p));
     }
   }
@@ -1269,6 +1282,23 @@ async function main() {
   fs.writeFileSync(path.join(RESULTS, `${stamp}.md`), markdown(report));
   log(`wrote bench/results/${stamp}.json and .md`);
   console.log(`\n${markdown(report)}`);
+}
+
+if (option('report')) {
+  // Re-render a run's Markdown from its JSON (and its profile summary from the .cpuprofile).
+  const file = path.resolve(option('report'));
+  const report = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const p = report.profile;
+  if (p?.file && fs.existsSync(path.join(ROOT, p.file))) {
+    const profile = JSON.parse(fs.readFileSync(path.join(ROOT, p.file), 'utf8'));
+    const windowUs = p.windowUs ?? handlerWindow(profile);
+    Object.assign(p, summariseProfile(profile, windowUs), { windowUs });
+    fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  }
+  fs.writeFileSync(file.replace(/\.json$/, '.md'), markdown(report));
+  console.log(`wrote ${path.relative(ROOT, file.replace(/\.json$/, '.md'))}`);
+  fs.rmSync(TMP, { recursive: true, force: true });
+  process.exit(0);
 }
 
 const deadline = setTimeout(() => {

@@ -18,7 +18,9 @@ function forwardable(headers) {
  * @returns {Promise<{ url: string, server: http.Server, stats: object, close(): Promise<void> }>}
  */
 export async function startRoundRobinProxy(upstreams) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
+  // `timeout` lets Node honour the upstream's `Keep-Alive: timeout=N` hint (idle sockets are
+  // closed 1 s before the server would close them), as a careful proxy does.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1024, timeout: 60_000 });
   // When a socket went back to the pool: a reset on a reused socket tells how long it sat idle.
   agent.on('free', (socket) => (socket.soakFreeAt = Date.now()));
   let counter = 0;
@@ -32,6 +34,9 @@ export async function startRoundRobinProxy(upstreams) {
     proxyErrors: {},
     /** Upstream connection errors: when, on a reused keep-alive socket or not, after how long idle. */
     proxyErrorSamples: [],
+    /** Requests whose upstream took longer than `slowMs` to answer (headers): when, which session, how long. */
+    slow: [],
+    slowMs: 5000,
     clientAborts: 0,
     upstreamAborts: 0,
   };
@@ -45,6 +50,10 @@ export async function startRoundRobinProxy(upstreams) {
     const sentAt = Date.now();
     upstreamReq.on('response', (up) => {
       answered = true;
+      const ms = Date.now() - sentAt;
+      if (ms >= stats.slowMs && stats.slow.length < 500) {
+        stats.slow.push({ at: new Date(sentAt).toISOString(), ms, method: req.method, status: up.statusCode, upstream: index, session: String(req.headers['mcp-session-id'] ?? '').slice(-8) || null, lastEventId: req.headers['last-event-id'] ?? null });
+      }
       const key = `${req.method} ${up.statusCode}`;
       stats.answers[key] = (stats.answers[key] ?? 0) + 1;
       if (up.statusCode >= 500 && stats.serverErrors.length < 200) {
@@ -54,7 +63,7 @@ export async function startRoundRobinProxy(upstreams) {
           if (record.body.length < 500) record.body += chunk.toString('utf8').slice(0, 500 - record.body.length);
         });
       }
-      res.writeHead(up.statusCode, forwardable(up.headers));
+      res.writeHead(up.statusCode, { ...forwardable(up.headers), 'x-soak-upstream': String(index) });
       res.flushHeaders();
       up.pipe(res);
       up.on('close', () => {

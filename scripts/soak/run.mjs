@@ -53,12 +53,17 @@ const USAGE = `usage: node scripts/soak/run.mjs [options]
   --sessions N              concurrent MCP sessions (default 100)
   --calls N                 tool calls in all (default 10000)
   --duration-limit S        stop issuing calls after S seconds of load (default 600)
-  --progress-ratio R        share of calls that are short progress calls (default 0.1)
+  --progress-ratio R        share of calls that are progress calls (default 0.2)
+  --progress-steps N        steps of a (short) progress call (default 4)
+  --progress-delay-ms N     delay between steps (default 100): a call keeps its child busy that long,
+                            so chaos kills hit calls in flight
   --long-progress-ratio R   share of progress calls longer than the stream limit (default 0.01)
   --stream-limit S          adapter.stream_limit_seconds (default 2)
   --chaos-min-ms N          shortest pause between child kills (default 150)
   --chaos-max-ms N          longest pause between child kills (default 900)
   --no-chaos                no child kills
+  --store-pause S           SIGSTOP Azurite for S seconds once a third of the calls are done (default 0: never)
+  --store-kill              SIGKILL Azurite once a third of the calls are done (the store is gone for good)
   --call-timeout S          client-side timeout of one call attempt (default 30)
   --seed N                  workload PRNG seed (default: time based)
   --no-build                skip npm run build
@@ -71,7 +76,11 @@ const options = parseOptions(
     sessions: 100,
     calls: 10000,
     durationLimit: 600,
-    progressRatio: 0.1,
+    progressRatio: 0.2,
+    progressSteps: 4,
+    progressDelayMs: 100,
+    storePause: 0,
+    storeKill: false,
     longProgressRatio: 0.01,
     streamLimit: 2,
     chaosMinMs: 150,
@@ -86,7 +95,7 @@ const options = parseOptions(
   USAGE,
 );
 
-const SHORT_PROGRESS = { steps: 3, delayMs: 20 };
+const SHORT_PROGRESS = { steps: options.progressSteps, delayMs: options.progressDelayMs };
 // Longer than the stream limit: the POST's SSE response is cut and must be resumed (GET + Last-Event-ID).
 const LONG_PROGRESS = { steps: 4, delayMs: Math.round((options.streamLimit * 1000 * 1.3) / 4) };
 
@@ -211,8 +220,9 @@ async function main() {
   const connectOne = async (index) => {
     for (let attempt = 1; attempt <= 2; attempt++) {
       const client = new Client({ name: `soak-client-${index}`, version: '1.0.0' }, { capabilities: {} });
-      const transport = new StreamableHTTPClientTransport(endpoint);
-      const session = { index, client, transport, responsesById: new Map(), pendingProgress: new Map() };
+      const session = { index, client, transport: undefined, responsesById: new Map(), http: [] };
+      const transport = new StreamableHTTPClientTransport(endpoint, { fetch: recordingFetch(session) });
+      session.transport = transport;
       client.onerror = (error) => count(stats.transportErrors, normalise(error));
       try {
         await client.connect(transport, { timeout: options.callTimeout * 1000 });
@@ -280,10 +290,41 @@ async function main() {
       await logicalCall(session, index, kind, runId, stats);
     }
   };
+  // Store faults: the shared store stops answering (SIGSTOP) for a while, or goes away (SIGKILL).
+  report.storeFault = null;
+  const storeFault = (async () => {
+    if (!options.storePause && !options.storeKill) return;
+    const waitUntil = Date.now() + options.durationLimit * 1000;
+    while (stats.completed < options.calls / 3 && Date.now() < waitUntil && next < options.calls) await sleep(100);
+    if (stats.completed >= options.calls) return;
+    const fault = { type: options.storeKill ? 'kill' : 'pause', at: new Date().toISOString(), atCall: stats.completed, errorsBefore: stats.failedCalls };
+    report.storeFault = fault;
+    if (options.storeKill) {
+      process.kill(azurite.pid, 'SIGKILL');
+      log(`store fault: Azurite killed at call ${fault.atCall}`);
+      return;
+    }
+    process.kill(azurite.pid, 'SIGSTOP');
+    log(`store fault: Azurite stopped (SIGSTOP) for ${options.storePause} s at call ${fault.atCall}`);
+    await sleep(options.storePause * 1000);
+    process.kill(azurite.pid, 'SIGCONT');
+    fault.resumedAt = new Date().toISOString();
+    fault.callsDuringPause = stats.completed - fault.atCall;
+    fault.errorsDuringPause = stats.failedCalls - fault.errorsBefore;
+    log(`store fault: Azurite resumed; ${fault.callsDuringPause} calls completed meanwhile, ${fault.errorsDuringPause} failed`);
+  })();
+  onCleanup(() => {
+    try {
+      process.kill(azurite.pid, 'SIGCONT');
+    } catch {
+      /* gone */
+    }
+  });
   log('load running');
   const progressTimer = setInterval(() => log(`  ${stats.completed}/${options.calls} done, ${stats.inFlight} in flight, kills ${chaos.kills}, errors ${stats.failedCalls}, children ${JSON.stringify(childrenByAdapter())}`), 10_000);
   await Promise.all(sessions.map(worker));
   clearInterval(progressTimer);
+  await storeFault;
   const loadMs = Date.now() - loadStarted;
   chaosStop = true;
   await chaosLoop;
@@ -449,7 +490,19 @@ async function logicalCall(session, index, kind, runId, stats) {
   } else {
     stats.failedCalls++;
     byKind.failed++;
-    if (stats.failureSamples.length < 50) stats.failureSamples.push({ index, kind, session: session.index, category: outcome.category, detail: outcome.detail, ms: Date.now() - started });
+    if (stats.failureSamples.length < 50) {
+      stats.failureSamples.push({
+        index,
+        kind,
+        at: new Date(started).toISOString(),
+        session: session.index,
+        sessionId: session.transport.sessionId?.slice(-8),
+        category: outcome.category,
+        detail: outcome.detail,
+        ms: Date.now() - started,
+        http: session.http.filter((e) => e.t0 >= started - 10).map(({ t0, ...e }) => e),
+      });
+    }
   }
   stats.inFlight--;
   stats.completed++;
@@ -531,6 +584,38 @@ function observeWire(session, stats) {
   };
 }
 
+/** fetch that remembers the session's last HTTP exchanges (method, JSON-RPC method/id, upstream, status, timings). */
+function recordingFetch(session) {
+  return async (url, init = {}) => {
+    const t0 = Date.now();
+    let rpc;
+    if (typeof init.body === 'string' && init.body.length < 4096) {
+      try {
+        const body = JSON.parse(init.body);
+        rpc = [body].flat().map((m) => `${m.method ?? 'response'}${m.id !== undefined ? `#${m.id}` : ''}`).join(',');
+      } catch {
+        rpc = '?';
+      }
+    }
+    const headers = new Headers(init.headers);
+    const entry = { at: new Date(t0).toISOString(), t0, method: init.method ?? 'GET', rpc, lastEventId: headers.get('last-event-id') ?? undefined, status: null, upstream: null, headersMs: null };
+    session.http.push(entry);
+    if (session.http.length > 12) session.http.shift();
+    try {
+      const response = await fetch(url, init);
+      entry.status = response.status;
+      entry.upstream = response.headers.get('x-soak-upstream') === '0' ? 'A' : response.headers.get('x-soak-upstream') === '1' ? 'B' : null;
+      entry.headersMs = Date.now() - t0;
+      entry.type = response.headers.get('content-type')?.split(';')[0];
+      return response;
+    } catch (error) {
+      entry.error = String(error?.cause?.code ?? error?.message ?? error);
+      entry.headersMs = Date.now() - t0;
+      throw error;
+    }
+  };
+}
+
 function count(map, key) {
   map[key] = (map[key] ?? 0) + 1;
 }
@@ -566,6 +651,7 @@ function markdown(report) {
   const lines = [];
   lines.push(`# Soak run ${report.startedAt}`, '');
   lines.push(`Two adapter processes (shared \`MCP_ADAPTER_SESSION_KEY\`, ended sessions in Azurite's Table service) behind a round-robin proxy; ` + `\`stream_limit_seconds: ${o.streamLimit}\`; node fixture with \`restart_on_failure: true, max_restarts: 1000\`; ` + `${o.sessions} SDK v2 sessions; ${o.calls} calls (${Math.round(o.progressRatio * 100)}% progress, of which ${Math.round(o.longProgressRatio * 100)}% longer than the stream limit); ` + `chaos: SIGKILL a random fixture child every ${o.chaosMinMs}-${o.chaosMaxMs} ms${o.noChaos ? ' (off)' : ''}. Seed ${o.seed}. Node ${report.node}, ${report.host.cpus} CPUs.`, '');
+  if (report.storeFault) lines.push(`Store fault injected: ${JSON.stringify(report.storeFault)}`, '');
   lines.push(`**Verdict: ${report.verdict.ok ? 'PASS' : 'FAIL'}**`, '');
   for (const p of report.verdict.problems) lines.push(`- ${p}`);
   lines.push('', '## Responses', '');
@@ -616,6 +702,9 @@ function markdown(report) {
     const idle = reused.map((e) => e.idleMsBeforeReuse).filter((n) => n !== null).sort((a, b) => a - b);
     lines.push('', `Upstream connection errors: ${r.proxy.proxyErrorSamples.length} sampled, ${reused.length} on a reused keep-alive socket (idle before reuse: min ${idle[0] ?? '-'} ms, median ${idle[Math.floor(idle.length / 2)] ?? '-'} ms, max ${idle.at(-1) ?? '-'} ms); first at ${r.proxy.proxyErrorSamples[0].at}, last at ${r.proxy.proxyErrorSamples.at(-1).at}.`);
   }
+  if (r.proxy.slow.length) {
+    lines.push('', `Requests the upstream took ≥ ${r.proxy.slowMs} ms to answer: ${r.proxy.slow.length} (first 15):`, '', mdTable(r.proxy.slow.slice(0, 15).map((e) => [e.at, e.method, e.upstream === 0 ? 'A' : 'B', e.session ?? '', e.status, e.ms]), ['sent', 'method', 'upstream', 'session', 'status', 'ms']));
+  }
   if (r.proxy.serverErrors.length) {
     lines.push('', '5xx samples:', '', mdTable(r.proxy.serverErrors.slice(0, 10).map((e) => [e.method, e.status, e.upstream, e.body.slice(0, 160)]), ['method', 'status', 'upstream', 'body']));
   }
@@ -624,7 +713,7 @@ function markdown(report) {
     lines.push(`### ${name} (${summary.lines} lines)`, '', mdTable(Object.entries(summary.counts).slice(0, 20).map(([k, v]) => [k, v]), ['message', 'count']), '');
   }
   if (report.failures.length) {
-    lines.push('## Failed calls (first 20)', '', mdTable(report.failures.slice(0, 20).map((f) => [f.index, f.kind, f.session, f.category, f.detail, f.ms]), ['call', 'kind', 'session', 'category', 'detail', 'ms']), '');
+    lines.push('## Failed calls (first 20)', '', mdTable(report.failures.slice(0, 20).map((f) => [f.index, f.kind, f.at, `${f.session} (…${f.sessionId})`, f.category, f.detail, f.ms, (f.http ?? []).map((e) => `${e.method} ${e.rpc ?? ''}${e.lastEventId ? ` LEI=${e.lastEventId}` : ''} → ${e.upstream ?? '?'} ${e.status ?? e.error} ${e.headersMs} ms`).join('; ')]), ['call', 'kind', 'started', 'session', 'category', 'detail', 'ms', 'HTTP exchanges of the attempt(s)']), '');
   }
   lines.push('## Timeline (every 5 s, and every second the load generator lagged > 1 s)', '', mdTable(r.timeline.map((s) => [s.t, s.done, s.inFlight, s.lagMs, s.load1, ...Object.keys(r.peakRss).map((n) => `${s[n]?.rssMb} MB / ${s[n]?.children} / ${s[n]?.cpu}% / ${s[n]?.healthMs} ms`)]), ['t (s)', 'done', 'in flight', 'generator lag (ms)', 'load avg', ...Object.keys(r.peakRss).map((n) => `${n} RSS / children / CPU / health`)]), '');
   if (report.savedLogs?.length) lines.push(`Adapter logs: ${report.savedLogs.join(', ')}`, '');

@@ -1,6 +1,11 @@
 import { ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
 import { odata, TableClient, RestError } from '@azure/data-tables';
-import { sessionKey, type SharedSessionStore } from '../session/shared-store.js';
+import { randomBytes } from 'node:crypto';
+import { sessionKey, type SharedSessionStore, type StoredEvent } from '../session/shared-store.js';
+
+/** Table string properties hold 64 KiB (32 Ki UTF-16 characters): longer texts are split. */
+const PART = 30_000;
+const MAX_PARTS = 30;
 
 const TABLE = 'mcpsessions';
 const ENDED = 'ended';
@@ -55,6 +60,52 @@ export class TableSessionStore implements SharedSessionStore {
     const rows = this.client.listEntities<{ endedAt: number }>({ queryOptions: { filter: odata`PartitionKey eq ${ENDED} and endedAt ge ${sinceMs}`, select: ['RowKey', 'endedAt'] } });
     for await (const row of rows) keys.push(row.rowKey!);
     return keys;
+  }
+
+  async appendEvents(streamKey: string, events: StoredEvent[], finished: boolean): Promise<void> {
+    await this.ensureTable();
+    const partitionKey = `events.${streamKey}`;
+    for (const event of events) {
+      const parts: Record<string, string> = {};
+      for (let i = 0; i * PART < event.text.length && i < MAX_PARTS; i += 1) parts[`t${i}`] = event.text.slice(i * PART, (i + 1) * PART);
+      if (event.text.length > PART * MAX_PARTS) continue; // too large to relay; the resumer misses it (logged by the caller's bounds)
+      await this.client.upsertEntity({ partitionKey, rowKey: String(event.seq).padStart(12, '0'), ...parts }, 'Replace');
+    }
+    if (finished) await this.client.upsertEntity({ partitionKey, rowKey: 'finished' }, 'Replace');
+  }
+
+  async readEvents(streamKey: string, afterSeq: number): Promise<{ events: StoredEvent[]; finished: boolean }> {
+    await this.ensureTable();
+    const partitionKey = `events.${streamKey}`;
+    const events: StoredEvent[] = [];
+    let finished = false;
+    const rows = this.client.listEntities<Record<string, string>>({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey} and RowKey gt ${String(afterSeq).padStart(12, '0')}` } });
+    for await (const row of rows) {
+      if (row.rowKey === 'finished') {
+        finished = true;
+        continue;
+      }
+      let text = '';
+      for (let i = 0; row[`t${i}`] !== undefined; i += 1) text += row[`t${i}`];
+      events.push({ seq: Number(row.rowKey), text });
+    }
+    return { events, finished };
+  }
+
+  async postAnswer(sessionId: string, message: unknown): Promise<void> {
+    await this.ensureTable();
+    await this.client.createEntity({ partitionKey: `answers.${sessionKey(sessionId)}`, rowKey: `${Date.now()}-${randomBytes(4).toString('hex')}`, m: JSON.stringify(message) });
+  }
+
+  async takeAnswers(sessionId: string): Promise<unknown[]> {
+    await this.ensureTable();
+    const partitionKey = `answers.${sessionKey(sessionId)}`;
+    const answers: unknown[] = [];
+    for await (const row of this.client.listEntities<{ m: string }>({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey}` } })) {
+      answers.push(JSON.parse(row.m));
+      await this.client.deleteEntity(partitionKey, row.rowKey!).catch(() => {});
+    }
+    return answers;
   }
 
   private ensureTable(): Promise<void> {

@@ -1,6 +1,6 @@
 import type { ServerConfig } from '../config/model.js';
 import type { Logger } from '../observability/logger.js';
-import { ErrorCode, isRequest, type JsonRpcRequest } from '../protocol/jsonrpc.js';
+import { ErrorCode, isRequest, isResponse, type JsonRpcRequest } from '../protocol/jsonrpc.js';
 import { ACCEPTED_PROTOCOL_VERSIONS, allowsBatches } from '../protocol/versions.js';
 import { CapacityError, ChildStartError } from '../session/errors.js';
 import type { VerifiedCaller } from '../auth/types.js';
@@ -115,6 +115,18 @@ async function handlePost(
     return startSession(server, initialize, context, isBatch, principal, caller);
   }
 
+  const sessionId = request.headers.get(SESSION_HEADER);
+  if (sessionId && context.sessions.sharesStreams && messages.every(isResponse)) {
+    // Answers to the child's requests (sampling, elicitation) that reached an instance without
+    // that child travel through the shared store; bringing a new child here would lose them.
+    const held = context.sessions.peek(sessionId, server, principal);
+    // (This instance may hold a child of the session too, one that did not ask: the asking one is elsewhere.)
+    if (!held || !messages.every((message) => held.awaitsAnswer((message as { id: JsonRpcRequest['id'] }).id))) {
+      if (!(await context.sessions.verify(sessionId, server, principal))) return rpcErrorResponse(404, 'Session not found: it ended or never existed; start a new session with initialize');
+      await context.sessions.relayAnswers(sessionId, messages);
+      return new Response(null, { status: 202, headers: { [SESSION_HEADER]: sessionId } });
+    }
+  }
   const lookup = await lookupSession(request, server, context, principal, caller);
   if ('error' in lookup) return lookup.error;
   const { session } = lookup;
@@ -167,16 +179,25 @@ async function handleGet(request: Request, server: ServerConfig, context: McpEnd
   if (!accepts(request, 'text/event-stream')) {
     return rpcErrorResponse(406, 'Not Acceptable: the Accept header must list text/event-stream');
   }
+  const lastEventId = request.headers.get('last-event-id');
+  const resume = lastEventId === null ? undefined : parseEventId(lastEventId);
+  const sessionId = request.headers.get(SESSION_HEADER);
+  if (resume && sessionId && context.sessions.sharesStreams) {
+    const held = context.sessions.peek(sessionId, server, principal);
+    if (!held?.resumableStream(resume.streamId)) {
+      // The stream was cut on another instance: replay its events from the shared store.
+      if (!(await context.sessions.verify(sessionId, server, principal))) return rpcErrorResponse(404, 'Session not found: it ended or never existed; start a new session with initialize');
+      return relayedStream(sessionId, resume, context);
+    }
+  }
   const lookup = await lookupSession(request, server, context, principal);
   if ('error' in lookup) return lookup.error;
   const { session } = lookup;
   session.touch();
-  const lastEventId = request.headers.get('last-event-id');
   let stream: ResumableStream | undefined;
   let after: number | undefined;
   if (lastEventId !== null) {
     // Resumption: the client's connection to one of this session's streams was cut.
-    const resume = parseEventId(lastEventId);
     stream = resume ? session.resumableStream(resume.streamId) : undefined;
     if (!stream || !resume) return rpcErrorResponse(404, `Not Found: no event stream of this session has event "${lastEventId}" (it ended, or its events are gone); start a new request`);
     after = resume.seq;
@@ -190,6 +211,29 @@ async function handleGet(request: Request, server: ServerConfig, context: McpEnd
   }
   request.signal?.addEventListener('abort', () => sse.close());
   return new Response(sse.body, { status: 200, headers: { ...SSE_HEADERS, [SESSION_HEADER]: session.id } });
+}
+
+/**
+ * Replays a stream cut on another instance from the shared store: the events after the client's
+ * Last-Event-ID, then new ones as they arrive, until the stream finishes or this response's limit.
+ */
+function relayedStream(sessionId: string, resume: { streamId: string; seq: number }, context: McpEndpointContext): Response {
+  const sse = new SseStream(context.streamLimitMs);
+  let after = resume.seq;
+  const deadline = Date.now() + (context.streamLimitMs || 10 * 60_000);
+  void (async () => {
+    while (sse.open && Date.now() < deadline) {
+      const { events, finished } = await context.sessions.readRelayedEvents(sessionId, resume.streamId, after).catch(() => ({ events: [], finished: false }));
+      for (const event of events) {
+        if (!sse.write(event.text)) return;
+        after = event.seq;
+      }
+      if (finished) break;
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+    sse.close();
+  })();
+  return new Response(sse.body, { status: 200, headers: { ...SSE_HEADERS, [SESSION_HEADER]: sessionId } });
 }
 
 async function handleDelete(request: Request, server: ServerConfig, context: McpEndpointContext, principal: Principal): Promise<Response> {

@@ -21,9 +21,14 @@ export interface ResumableStreamOptions {
   onDiscard: () => void;
   /** How long a finished stream's events stay for a client that resumes late. */
   keepFinishedMs: number;
+  /**
+   * Where events go once the client is cut off, when other instances exist: the shared store,
+   * so the client may resume on any instance. Called in order; never awaited on the hot path.
+   */
+  relay?: (events: LoggedEvent[], finished: boolean) => void;
 }
 
-interface LoggedEvent {
+export interface LoggedEvent {
   seq: number;
   text: string;
 }
@@ -43,6 +48,7 @@ export class ResumableStream {
   private sink: EventSink | undefined;
   private finishedAt: number | undefined;
   private droppedBefore = 0;
+  private relaying = false;
 
   constructor(private readonly options: ResumableStreamOptions) {}
 
@@ -67,6 +73,18 @@ export class ResumableStream {
       this.droppedBefore = dropped.seq;
     }
     this.sink?.write(text);
+    if (!this.connected) this.relayEvents([{ seq: this.seq, text }], false);
+  }
+
+  /** Once nobody is connected, everything the client may have missed goes to the shared store too. */
+  private relayEvents(events: LoggedEvent[], finished: boolean): void {
+    if (!this.options.relay) return;
+    if (!this.relaying) {
+      this.relaying = true;
+      this.options.relay([...this.log], finished);
+      return;
+    }
+    this.options.relay(events, finished);
   }
 
   /**
@@ -88,7 +106,9 @@ export class ResumableStream {
   finish(): void {
     if (this.finished) return;
     this.finishedAt = Date.now();
+    const connected = this.connected;
     this.sink?.close();
+    if (!connected || this.relaying) this.relayEvents([], true);
     const timer = setTimeout(() => this.options.onDiscard(), this.options.keepFinishedMs);
     timer.unref();
   }

@@ -7,9 +7,9 @@ import { SpawnError, StdioChild } from '../process/stdio-child.js';
 import { isResponse, type JsonRpcRequest, type JsonRpcResponse } from '../protocol/jsonrpc.js';
 import { noChildCredentials, type ChildCredentialProvider, type ChildCredentials } from './child-credentials.js';
 import { CapacityError, ChildStartError } from './errors.js';
-import { ANONYMOUS, Session, type EndReason, type Principal } from './session.js';
+import { ANONYMOUS, Session, type EndReason, type Principal, type SessionSharing } from './session.js';
 import { SessionTokens, type SessionClaims } from './session-token.js';
-import { LocalTombstones, sessionKey, type SharedSessionStore } from './shared-store.js';
+import { LocalTombstones, sessionKey, streamKey, type SharedSessionStore } from './shared-store.js';
 
 export interface ServerStats {
   sessions: number;
@@ -187,6 +187,49 @@ export class SessionManager {
     return stats;
   }
 
+  /** Whether instances share cut streams and clients' answers through the store. */
+  get sharesStreams(): boolean {
+    return Boolean(this.store?.appendEvents && this.store.readEvents && this.store.postAnswer && this.store.takeAnswers);
+  }
+
+  /** The live session on this instance, without bringing one back. */
+  peek(id: string, server: ServerConfig, principal: Principal): Session | undefined {
+    const session = this.live.get(id);
+    return session && !session.isEnded && session.server.name === server.name && session.principal === principal ? session : undefined;
+  }
+
+  /** Whether the id is a valid, unended session of this server and principal (no child is started). */
+  async verify(id: string, server: ServerConfig, principal: Principal): Promise<boolean> {
+    if (this.peek(id, server, principal)) return true;
+    if (this.tombstones.has(id)) return false;
+    const claims = await this.tokens.open(id);
+    if (!claims || claims.server !== server.name || claims.principal !== principal) return false;
+    return !(this.store && (await this.store.isEnded(id)));
+  }
+
+  /** Events of a stream cut on another instance, for a client resuming here. */
+  readRelayedEvents(id: string, streamId: string, afterSeq: number): Promise<{ events: Array<{ seq: number; text: string }>; finished: boolean }> {
+    return this.store!.readEvents!(streamKey(id, streamId), afterSeq);
+  }
+
+  /** A client's answers to server→client requests of a child on another instance. */
+  async relayAnswers(id: string, messages: unknown[]): Promise<void> {
+    for (const message of messages) await this.store!.postAnswer!(id, message);
+  }
+
+  private sharingFor(id: string): SessionSharing {
+    const store = this.store!;
+    let writes = Promise.resolve();
+    return {
+      relay: (streamId, events, finished) => {
+        writes = writes
+          .then(() => store.appendEvents!(streamKey(id, streamId), events, finished))
+          .catch((error: unknown) => this.logger.warn('could not relay stream events to the shared store', { error: String(error) }));
+      },
+      takeAnswers: () => store.takeAnswers!(id),
+    };
+  }
+
   /** Sessions with a child on this instance. */
   get size(): number {
     return this.live.size;
@@ -251,6 +294,7 @@ export class SessionManager {
       { idleAfterMs: Math.min(sessions.reclaimAfterMs, sessions.idleTimeoutMs), lifetimeMs: claims.expiresAt - now },
     );
     if (started.credentials.updateCaller) session.onCaller = started.credentials.updateCaller.bind(started.credentials);
+    if (this.sharesStreams) session.shared = this.sharingFor(id);
     this.live.set(id, session);
     telemetry.sessionLive(server.name, 1);
     logger.info('session started', { pid: started.child.pid, protocolVersion: version });

@@ -20,6 +20,13 @@ import { ResumableStream } from './resumable-stream.js';
 
 /** Who created a session; only the same principal may use it. */
 export type Principal = string;
+
+/** How a session uses the store instances share (see SessionManager). */
+export interface SessionSharing {
+  relay(streamId: string, events: Array<{ seq: number; text: string }>, finished: boolean): void;
+  /** Answers to this session's server→client requests that clients posted to other instances. */
+  takeAnswers(): Promise<unknown[]>;
+}
 export const ANONYMOUS: Principal = 'anonymous';
 
 interface InFlightRequest {
@@ -63,6 +70,9 @@ export class Session {
   protocolVersion: string;
   private readonly inFlight = new Map<string, InFlightRequest>();
   private readonly byProgressToken = new Map<string, InFlightRequest>();
+  /** Requests the child sent the client (sampling, elicitation, roots) still waiting for an answer. */
+  private readonly awaitingClient = new Set<string>();
+  private answerPoll: NodeJS.Timeout | undefined;
   private getStream: MessageStream | undefined;
   /** The session's resumable SSE streams, by id, for clients that come back with Last-Event-ID. */
   private readonly streams = new Map<string, ResumableStream>();
@@ -124,6 +134,7 @@ export class Session {
   forward(messages: JsonRpcMessage[], stream?: MessageStream): void {
     this.touch();
     for (const message of messages) {
+      if (isResponse(message)) this.awaitingClient.delete(idKey(message.id));
       if (isRequest(message)) this.track(message, stream!);
       else if (isNotification(message) && message.method === 'notifications/cancelled') this.cancelledByClient(message.params);
       if (!this.child.send(message) && isRequest(message)) {
@@ -132,9 +143,14 @@ export class Session {
     }
   }
 
+  /** Set by the manager when instances share a store: where cut streams' events and clients' answers travel. */
+  shared: SessionSharing | undefined;
+
   /** A new resumable stream of this session (for a POST's SSE response). */
   createStream(): ResumableStream {
-    const stream = new ResumableStream({
+    const streamId = { id: '' };
+    const stream: ResumableStream = new ResumableStream({
+      relay: this.shared ? (events, finished) => this.shared!.relay(streamId.id, events, finished) : undefined,
       // Priming events came with 2025-11-25; older clients get none.
       priming: this.protocolVersion >= '2025-11-25',
       retryMs: 1000,
@@ -143,6 +159,7 @@ export class Session {
       keepFinishedMs: 5 * 60_000,
       onDiscard: () => this.streams.delete(stream.id),
     });
+    streamId.id = stream.id;
     this.streams.set(stream.id, stream);
     return stream;
   }
@@ -173,6 +190,7 @@ export class Session {
     this.ended = true;
     clearTimeout(this.idleTimer);
     clearTimeout(this.lifetimeTimer);
+    clearInterval(this.answerPoll);
     this.logger.info('session ended', { reason });
     for (const request of [...this.inFlight.values()]) {
       this.answer(request.key, errorResponse(request.id, ErrorCode.ConnectionClosed, `Session ended (${reason})`));
@@ -271,6 +289,8 @@ export class Session {
       return;
     }
     if (isRequest(message)) {
+      this.awaitingClient.add(idKey(message.id));
+      this.pollAnswers();
       if (!this.deliverSomewhere(message, message.method)) {
         this.child.send(errorResponse(message.id, ErrorCode.InternalError, 'No client stream is open to carry this request; the client must keep a GET stream or a request open'));
       }
@@ -294,6 +314,36 @@ export class Session {
     if (stream.send(message)) return true;
     this.logger.warn('dropped a child message: its client stream is closed', { method: what });
     return false;
+  }
+
+  /**
+   * While the child waits for the client's answer, look in the shared store too: with several
+   * instances, the client's POST carrying the answer may reach another one.
+   */
+  private pollAnswers(): void {
+    if (!this.shared || this.answerPoll) return;
+    this.answerPoll = setInterval(() => {
+      if (this.awaitingClient.size === 0 || this.ended) {
+        clearInterval(this.answerPoll);
+        this.answerPoll = undefined;
+        return;
+      }
+      void this.shared!.takeAnswers().then(
+        (answers) => {
+          for (const answer of answers) {
+            if (!isResponse(answer) || !this.awaitingClient.delete(idKey(answer.id))) continue;
+            this.child.send(answer);
+          }
+        },
+        (error: unknown) => this.logger.warn('could not read answers from the shared store', { error: String(error) }),
+      );
+    }, 200);
+    this.answerPoll.unref();
+  }
+
+  /** Whether the child is waiting for the client's answer to this request id. */
+  awaitsAnswer(id: JsonRpcId | null): boolean {
+    return this.awaitingClient.has(idKey(id));
   }
 
   private idleExpired(): void {

@@ -10,6 +10,23 @@ export interface SharedSessionStore {
   markEnded(sessionId: string, expiresAt: number): Promise<void>;
   /** Keys (`sessionKey`) of sessions ended since then, so live sessions ended elsewhere stop here too. */
   endedSince?(sinceMs: number): Promise<string[]>;
+  /** Events of a cut stream, for a client that resumes on another instance (`streamKey`). */
+  appendEvents?(streamKey: string, events: StoredEvent[], finished: boolean): Promise<void>;
+  readEvents?(streamKey: string, afterSeq: number): Promise<{ events: StoredEvent[]; finished: boolean }>;
+  /** A client's answer to a server→client request, posted to an instance that does not hold the child. */
+  postAnswer?(sessionId: string, message: unknown): Promise<void>;
+  takeAnswers?(sessionId: string): Promise<unknown[]>;
+}
+
+export interface StoredEvent {
+  seq: number;
+  /** The SSE text of the event, as it goes on the wire. */
+  text: string;
+}
+
+/** A stream's key in the store: the session's digest and the stream's id. */
+export function streamKey(sessionId: string, streamId: string): string {
+  return `${sessionKey(sessionId)}.${streamId}`;
 }
 
 /** Session ids are long; stores key them by a digest (which also keeps the ids themselves out of storage). */
