@@ -22,7 +22,7 @@
 // between all sessions.
 
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
+import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import fs from 'node:fs';
@@ -34,7 +34,6 @@ import { summariseProfile, profileMarkdown, handlerWindow } from './profile-summ
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BENCH = path.join(ROOT, 'bench');
 const RESULTS = path.join(BENCH, 'results');
-const require = createRequire(path.join(ROOT, 'package.json'));
 
 // ---------------------------------------------------------------------------------------------
 // Options and settings
@@ -70,12 +69,12 @@ const S = QUICK
       seqCalls: 300,
       seqMaxMs: 5_000,
       levels: [1, 8, 32],
-      levelMs: 1_500,
+      levelMs: 1_200,
       paced: { duration: 0.5, steps: 10 },
       burst: { duration: 0.02, steps: 20, calls: 2 },
-      profileMs: 3_000,
-      quietWaitMs: 5_000, // per target, at most quietBudgetMs in all
-      quietBudgetMs: 15_000,
+      profileMs: 2_500,
+      quietWaitMs: 3_000, // per target, at most quietBudgetMs in all
+      quietBudgetMs: 6_000,
       deadlineMs: 5 * 60_000,
     }
   : {
@@ -1097,10 +1096,10 @@ function markdown(report) {
   lines.push(`# MCP gateway benchmark (${report.mode}, ${report.date})`, '');
   lines.push(`Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGb} GB RAM, ${m.os}; Node ${m.node}.`);
   lines.push(
-    `Versions: adapter ${report.versions.adapter} (built ${report.build.ok ? 'ok' : 'WITH ERRORS — see build'}), supergateway ${report.versions.supergateway} (\`--stateful --outputTransport streamableHttp\`), mcp-proxy ${report.versions['mcp-proxy']} (\`--server stream\`), server-everything ${report.versions['@modelcontextprotocol/server-everything']} (stdio), client @modelcontextprotocol/client ${report.versions['@modelcontextprotocol/client']}. All defaults otherwise; everything on 127.0.0.1.`,
+    `Versions: adapter ${report.versions.adapter} (built ${report.build.ok ? 'ok' : 'WITH ERRORS — see build'}${report.build.distSha256 ? `, dist ${report.build.distSha256}` : ''}), supergateway ${report.versions.supergateway} (\`--stateful --outputTransport streamableHttp\`), mcp-proxy ${report.versions['mcp-proxy']} (\`--server stream\`), server-everything ${report.versions['@modelcontextprotocol/server-everything']} (stdio), client @modelcontextprotocol/client ${report.versions['@modelcontextprotocol/client']}. All defaults otherwise; everything on 127.0.0.1.`,
   );
   lines.push(
-    `Workload: ${report.settings.reps} repetition(s), medians shown. Setup = ${report.settings.setupSamples} sequential connects (direct: spawn + initialize; others: initialize over HTTP, including the child spawn). Sequential = ${report.settings.seqCalls} echo calls in one session after ${report.settings.seqWarmup} warm-up calls. Concurrency = N fresh sessions (one client each) calling echo back to back for ${report.settings.levelMs / 1000} s. Progress = \`${LONG_TOOL}\` with a progressToken: paced ${JSON.stringify(report.settings.paced)}, burst ${JSON.stringify(report.settings.burst)}, counted on the client transport before the call's result arrives.`,
+    `Workload: ${report.settings.reps} repetition(s), medians shown. Setup = ${report.settings.setupSamples} sequential connects (direct: spawn + initialize; others: initialize over HTTP, including the child spawn). Sequential = ${report.settings.seqCalls} echo calls in one session after ${report.settings.seqWarmup} warm-up calls. Concurrency: sessions accumulate over the levels ${report.settings.levels.join(' → ')}; each level opens its new sessions at once (one client each, all connecting concurrently), then all N call echo back to back for ${report.settings.levelMs / 1000} s; gateway RSS is read from /proc/<pid>/status (VmRSS, children excluded), children are the gateway's descendants. Progress = \`${LONG_TOOL}\` with a progressToken: paced ${JSON.stringify(report.settings.paced)}, burst ${JSON.stringify(report.settings.burst)}, counted on the client transport before the call's result arrives.`,
   );
   lines.push(`CPU busy just before the start: ${m.busyBeforeStartPct ?? '?'}%. Machine load (1-min loadavg, includes this benchmark): ${report.load.start} at the start, mean ${report.load.mean}, max ${report.load.max} on ${m.cores} cores.`);
   lines.push(`Run took ${fmt(report.wallSeconds, 0)} s; peak memory in use on the machine ${fmt(report.memory.peakMb, 0)} MB (${fmt(report.memory.peakMb - report.memory.startMb, 0)} MB above the start, during "${report.memory.peakPhase}").`, '');
@@ -1177,6 +1176,8 @@ function markdown(report) {
 // ---------------------------------------------------------------------------------------------
 // Main
 
+class SetupError extends Error {}
+
 async function main() {
   const started = new Date();
   const stamp = `${started.toISOString().slice(0, 16).replace(/:/g, '')}Z-${MODE}`.replace('T', '-');
@@ -1191,8 +1192,12 @@ async function main() {
     if (needed && versions[name] !== want) missing.push(`${name}@${want} (found ${versions[name] ?? 'none'})`);
   }
   if (missing.length) {
-    console.error(`Missing or wrong versions: ${missing.join(', ')}.\nInstall them: npm install --no-save ${Object.entries(PINS).filter(([n]) => n === 'supergateway' || n === 'mcp-proxy').map(([n, v]) => `${n}@${v}`).join(' ')}`);
-    process.exit(1);
+    throw new SetupError(
+      `Missing or wrong versions: ${missing.join(', ')}.\nInstall them: npm install --no-save ${Object.entries(PINS)
+        .filter(([n]) => n === 'supergateway' || n === 'mcp-proxy')
+        .map(([n, v]) => `${n}@${v}`)
+        .join(' ')}`,
+    );
   }
   versions.from = Object.fromEntries(Object.keys(PINS).map((n) => [n, path.relative(ROOT, pkgDir(n))]));
   versions.adapter = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version;
@@ -1228,6 +1233,17 @@ async function main() {
     fs.cpSync(path.join(ROOT, 'dist'), path.join(adapterSnapshot, 'dist'), { recursive: true });
     fs.cpSync(path.join(ROOT, 'schemas'), path.join(adapterSnapshot, 'schemas'), { recursive: true });
     build.distMtime = fs.statSync(path.join(ROOT, 'dist', 'cli', 'main.js')).mtime.toISOString();
+    // Fingerprint of the JavaScript that was measured (dist/ changes as src/ is edited).
+    const hash = createHash('sha256');
+    const walk = (dir) => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+        const f = path.join(dir, e.name);
+        if (e.isDirectory()) walk(f);
+        else if (e.name.endsWith('.js')) hash.update(path.relative(adapterSnapshot, f)).update(fs.readFileSync(f));
+      }
+    };
+    walk(path.join(adapterSnapshot, 'dist'));
+    build.distSha256 = hash.digest('hex').slice(0, 16);
   }
 
   const results = Object.fromEntries(TARGETS.map((t) => [t, []]));
@@ -1311,13 +1327,18 @@ let exitCode = 0;
 try {
   await main();
 } catch (e) {
-  console.error(e?.stack ?? e);
+  console.error(e instanceof SetupError ? e.message : (e?.stack ?? e));
   exitCode = 1;
 } finally {
   clearTimeout(deadline);
   await killEverything('end of run');
   clearInterval(sampler);
-  if (adapterSnapshot) fs.rmSync(adapterSnapshot, { recursive: true, force: true });
+  if (adapterSnapshot) {
+    fs.rmSync(adapterSnapshot, { recursive: true, force: true });
+    try {
+      fs.rmdirSync(path.dirname(adapterSnapshot)); // only when empty (no other run in progress)
+    } catch {}
+  }
   fs.rmSync(TMP, { recursive: true, force: true });
 }
 process.exit(exitCode);

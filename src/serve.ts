@@ -3,9 +3,6 @@ import { startNodeHost, type RunningNodeHost } from './adapter/node/node-host.js
 import type { ConfigDocument } from './config/document.js';
 import { configFromDocument, discoverConfigPath, loadConfigFile, type LoadedConfig } from './config/load-config.js';
 import { createLogger, parseLogLevel, type Logger } from './observability/logger.js';
-import { createChildCredentialProvider } from './auth/child-credential-provider.js';
-import { createVerifierRegistry } from './auth/verifier-registry.js';
-import { TableSessionStore } from './azure/table-session-store.js';
 
 export interface ServeOptions {
   /** A config file path, or a config object (same schema, same validation). Default: discovery. */
@@ -32,6 +29,17 @@ export function loadForServing(options: Pick<ServeOptions, 'config' | 'baseDir' 
   return withNotes(loadConfigFile(file, { ...load, packagesRoot: path.dirname(file) }), warnings);
 }
 
+async function authenticationFor(loaded: LoadedConfig, env: NodeJS.ProcessEnv, logger: Logger) {
+  const servers = [...loaded.config.servers.values()];
+  const verifies = servers.some((server) => server.auth.caller.type === 'entra' || server.auth.caller.type === 'oauth2');
+  const credentials = servers.some((server) => server.auth.child.type !== 'none' || server.auth.forwardUserToken);
+  return {
+    verifierFor: verifies ? (await import('./auth/verifier-registry.js')).createVerifierRegistry({ env }) : undefined,
+    // Locally, azure_default children use DefaultAzureCredential (az / azd login).
+    childCredentials: credentials ? (await import('./auth/child-credential-provider.js')).createChildCredentialProvider({ env, deployed: false, logger }) : undefined,
+  };
+}
+
 function withNotes(loaded: LoadedConfig, notes: string[]): LoadedConfig {
   return notes.length === 0 ? loaded : { ...loaded, warnings: [...loaded.warnings, ...notes.map((message) => ({ path: '', message }))] };
 }
@@ -53,11 +61,11 @@ export async function serve(options: ServeOptions = {}): Promise<RunningNodeHost
     port: options.port ?? Number(env.PORT ?? 7071),
     host: options.host ?? env.HOST ?? '127.0.0.1',
     hostEnv: env,
-    verifierFor: createVerifierRegistry({ env }),
-    // Locally, azure_default children use DefaultAzureCredential (az / azd login).
-    childCredentials: createChildCredentialProvider({ env, deployed: false, logger }),
-    // Several local instances (behind a proxy) share ended sessions through Azurite when configured.
-    store: TableSessionStore.fromEnvironment(env),
+    // Loaded only when a server needs them: jose, @azure/identity and @azure/data-tables are
+    // most of the adapter's start-up time and idle memory.
+    ...(await authenticationFor(loaded, env, logger)),
+    // Several local instances (behind a proxy) share sessions through Azurite when configured.
+    store: env.MCP_ADAPTER_STORE_CONNECTION_STRING || env.MCP_ADAPTER_STORAGE_ACCOUNT ? (await import('./azure/table-session-store.js')).TableSessionStore.fromEnvironment(env) : undefined,
   });
   return { ...running, loaded };
 }

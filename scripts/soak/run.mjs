@@ -97,7 +97,9 @@ const options = parseOptions(
 
 const SHORT_PROGRESS = { steps: options.progressSteps, delayMs: options.progressDelayMs };
 // Longer than the stream limit: the POST's SSE response is cut and must be resumed (GET + Last-Event-ID).
-const LONG_PROGRESS = { steps: 4, delayMs: Math.round((options.streamLimit * 1000 * 1.3) / 4) };
+// The SSE response starts with the first notification (one delay in) and is cut `streamLimit` later:
+// 4 steps of 0.6 × the limit end 1.4 limits after it started, so the response comes after the cut.
+const LONG_PROGRESS = { steps: 4, delayMs: Math.round(options.streamLimit * 1000 * 0.6) };
 
 async function main() {
   const started = Date.now();

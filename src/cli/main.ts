@@ -11,7 +11,6 @@ import { discoverConfigPath, loadConfigFile } from '../config/load-config.js';
 import { planDeployment, PlanError } from '../deployment/plan.js';
 import { serve } from '../serve.js';
 import { formatPlan } from './format-plan.js';
-import { smokeTest } from './smoke.js';
 
 const USAGE = `Usage: mcp-stdio-adapter <command> [options]
 
@@ -94,6 +93,7 @@ async function main(argv: string[]): Promise<number> {
     } catch {
       throw new UsageError('--args must be a JSON object');
     }
+    const { smokeTest } = await import('./smoke.js');
     const report = await smokeTest({
       endpoint,
       functionKey: values.key ?? process.env.MCP_FUNCTION_KEY,

@@ -1,3 +1,4 @@
+import { totalmem } from 'node:os';
 import path from 'node:path';
 import { isStdioServer, type AuthDocument, type ConfigDocument, type StdioServerDocument } from './document.js';
 import type { ConfigIssue } from './errors.js';
@@ -10,12 +11,10 @@ export const DEFAULTS = {
   startupTimeoutSeconds: 60,
   requestTimeoutSeconds: 300,
   maxRestarts: 3,
-  maxConcurrent: 20,
   idleTimeoutSeconds: 1800,
   maxLifetimeSeconds: 86400,
   maxPerPrincipal: 10,
   reclaimAfterSeconds: 600,
-  localMaxSessions: 50,
   maxBodyBytes: 4 * 1024 * 1024,
   shutdownGraceSeconds: 2,
   instanceMemoryMb: 2048 as const,
@@ -86,7 +85,10 @@ export function normalise(document: ConfigDocument, sourcePath: string, hostEnv:
     adapter: {
       // The deployment sets MCP_ADAPTER_MAX_SESSIONS from the plan; MAX_CONCURRENT_SESSIONS is the predecessor's name.
       maxSessions:
-        adapter.max_sessions ?? positiveNumber(hostEnv.MCP_ADAPTER_MAX_SESSIONS) ?? positiveNumber(hostEnv.MAX_CONCURRENT_SESSIONS) ?? DEFAULTS.localMaxSessions,
+        adapter.max_sessions ??
+        positiveNumber(hostEnv.MCP_ADAPTER_MAX_SESSIONS) ??
+        positiveNumber(hostEnv.MAX_CONCURRENT_SESSIONS) ??
+        localSessionCap(document.deployment?.child_memory_mb ?? DEFAULTS.childMemoryMb),
       maxBodyBytes: adapter.max_body_bytes ?? DEFAULTS.maxBodyBytes,
       allowedOrigins: adapter.allowed_origins ?? [],
       allowedHosts: adapter.allowed_hosts ?? [],
@@ -148,7 +150,8 @@ function normaliseServer(
     allowedOrigins: server.allowed_origins ?? [],
     maxChildMemoryMb: server.max_child_memory_mb,
     sessions: {
-      maxConcurrent: server.sessions?.max_concurrent ?? legacyMax ?? DEFAULTS.maxConcurrent,
+      // No limit of its own by default: the instance's limit (sized from memory) applies.
+      maxConcurrent: server.sessions?.max_concurrent ?? legacyMax ?? Number.POSITIVE_INFINITY,
       idleTimeoutMs: seconds(server.sessions?.idle_timeout_seconds ?? legacyIdle ?? instanceIdle ?? DEFAULTS.idleTimeoutSeconds),
       maxLifetimeMs: seconds(server.sessions?.max_lifetime_seconds ?? DEFAULTS.maxLifetimeSeconds),
       maxPerPrincipal: server.sessions?.max_per_principal ?? DEFAULTS.maxPerPrincipal,
@@ -236,6 +239,14 @@ function oauth2Issues(caller: Extract<CallerAuth, { type: 'oauth2' }>, at: strin
     issues.push({ path: `${at}/oauth2_introspection_endpoint`, message: 'token introspection needs "oauth2_client_id" and "oauth2_client_secret" (RFC 7662 callers authenticate)' });
   }
   return issues;
+}
+
+/**
+ * Without a configured cap (a local run; deployments get theirs from the plan): as many children
+ * as half this machine's memory holds, between 10 and 200.
+ */
+function localSessionCap(childMemoryMb: number): number {
+  return Math.max(10, Math.min(200, Math.floor((totalmem() / 1024 / 1024 / 2) / childMemoryMb)));
 }
 
 function positiveNumber(value: string | undefined): number | undefined {

@@ -1,11 +1,36 @@
-import { JSONRPCMessageSchema } from '@modelcontextprotocol/core';
 import { ErrorCode, type JsonRpcMessage } from '../protocol/jsonrpc.js';
 
 export type ParsedBody =
   | { ok: true; messages: JsonRpcMessage[]; isBatch: boolean }
   | { ok: false; code: number; message: string };
 
-/** Parses a POST body into JSON-RPC messages, validated with the SDK's schema. */
+const REQUEST_KEYS = new Set(['jsonrpc', 'id', 'method', 'params']);
+const RESPONSE_KEYS = new Set(['jsonrpc', 'id', 'result', 'error']);
+
+/**
+ * Whether a value is a JSON-RPC 2.0 request, notification or response as MCP allows them: the
+ * same rules as the SDK's `JSONRPCMessageSchema` (ids are strings or numbers, params and results
+ * objects, no unknown members), checked by hand because this runs for every message and a
+ * schema library costs more than the forwarding itself.
+ */
+export function isJsonRpcMessage(value: unknown): value is JsonRpcMessage {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const m = value as Record<string, unknown>;
+  if (m.jsonrpc !== '2.0') return false;
+  const keys = Object.keys(m);
+  const validId = typeof m.id === 'string' || (typeof m.id === 'number' && Number.isFinite(m.id));
+  if (typeof m.method === 'string') {
+    if (!keys.every((key) => REQUEST_KEYS.has(key))) return false;
+    if ('id' in m && !validId) return false;
+    return m.params === undefined || (m.params !== null && typeof m.params === 'object' && !Array.isArray(m.params));
+  }
+  if (!keys.every((key) => RESPONSE_KEYS.has(key)) || !validId) return false;
+  if ('result' in m) return !('error' in m) && m.result !== null && typeof m.result === 'object' && !Array.isArray(m.result);
+  const error = m.error as Record<string, unknown> | undefined;
+  return error !== null && typeof error === 'object' && Number.isInteger(error.code) && typeof error.message === 'string';
+}
+
+/** Parses a POST body into JSON-RPC messages. */
 export function parseMessages(text: string): ParsedBody {
   let document: unknown;
   try {
@@ -17,7 +42,7 @@ export function parseMessages(text: string): ParsedBody {
   const items: unknown[] = isBatch ? (document as unknown[]) : [document];
   if (items.length === 0) return { ok: false, code: ErrorCode.InvalidRequest, message: 'Invalid Request: empty batch' };
   for (const [index, item] of items.entries()) {
-    if (!JSONRPCMessageSchema.safeParse(item).success) {
+    if (!isJsonRpcMessage(item)) {
       const where = isBatch ? ` (batch item ${index})` : '';
       return { ok: false, code: ErrorCode.InvalidRequest, message: `Invalid Request${where}: not a JSON-RPC 2.0 request, notification or response` };
     }

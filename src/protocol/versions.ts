@@ -1,12 +1,10 @@
-import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
-
 /**
- * Protocol revisions whose clients the HTTP side accepts in `MCP-Protocol-Version`. The
- * SDK's list also holds pre-Streamable-HTTP revisions (2024-11-05): clients send those when
- * the child negotiated them, and the spec says not to demand the header equal the negotiated
- * version, so they are accepted too.
+ * Protocol revisions whose clients the HTTP side accepts in `MCP-Protocol-Version` (the SDK's
+ * SUPPORTED_PROTOCOL_VERSIONS, which a test keeps in step). It includes pre-Streamable-HTTP
+ * revisions (2024-11-05): clients send those when the child negotiated them, and the spec says
+ * not to demand the header equal the negotiated version, so they are accepted too.
  */
-export const ACCEPTED_PROTOCOL_VERSIONS: readonly string[] = SUPPORTED_PROTOCOL_VERSIONS;
+export const ACCEPTED_PROTOCOL_VERSIONS: readonly string[] = ['2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05', '2024-10-07'];
 
 /** What a server assumes when a client sends no `MCP-Protocol-Version` header (spec, 2025-06-18). */
 export const ASSUMED_PROTOCOL_VERSION = '2025-03-26';

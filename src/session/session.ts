@@ -176,6 +176,10 @@ export class Session {
   standaloneStream(): ResumableStream | undefined {
     this.touch();
     if (this.standalone?.connected) return undefined;
+    return this.standaloneStreamFor();
+  }
+
+  private standaloneStreamFor(): ResumableStream {
     if (!this.standalone) {
       const stream = this.createStream();
       this.standalone = stream;
@@ -304,6 +308,12 @@ export class Session {
     const target =
       open.length === 1 ? open[0]!.stream : this.getStream?.open ? this.getStream : open.length > 0 ? open.at(-1)!.stream : undefined;
     if (!target) {
+      if (isNotification(message)) {
+        // Kept for the GET stream the client has not opened yet (servers often announce
+        // list changes right after initialize): delivered when it connects, bounded by its log.
+        this.standaloneStreamFor().append(message);
+        return true;
+      }
       this.logger.warn('dropped a child message: no client stream is open', { method: what });
       return false;
     }

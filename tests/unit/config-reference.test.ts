@@ -29,6 +29,7 @@ const NO_DEFAULT: Record<string, string> = {
   '#/$defs/remoteServer/properties/type': 'a remote server given by `url` alone is taken as http',
   '#/$defs/adapter/properties/max_sessions': 'derived from the instance memory when deployed, 50 locally',
   '#/$defs/stdioServer/properties/max_child_memory_mb': 'no limit unless given',
+  '#/$defs/sessionLimits/properties/max_concurrent': 'the instance limit applies unless given',
   '#/$defs/adapter/properties/stream_limit_seconds': 'the host decides: 180 s on Azure Functions, none with npm start',
   '#/$defs/adapter/properties/log_level/anyOf/1/properties/*': 'a component without its own level uses the `default` one',
 };

@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
 import type { FetchHandler } from '../../http/app.js';
 
 /**
@@ -17,36 +16,61 @@ export function nodeListener(handler: FetchHandler, onError: (error: unknown) =>
   };
 }
 
+/** Bodies past this are refused here; the app applies the configured (smaller) limit. */
+const HARD_BODY_LIMIT = 64 * 1024 * 1024;
+
 async function serve(req: IncomingMessage, res: ServerResponse, handler: FetchHandler): Promise<void> {
   const aborter = new AbortController();
   res.on('close', () => {
     if (!res.writableFinished) aborter.abort();
   });
+  // rawHeaders, not req.headers: Node builds the latter lazily, and one copy is enough.
+  const headers = new Headers();
+  let host = 'localhost';
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i]!;
+    headers.append(name, req.rawHeaders[i + 1]!);
+    if (name.length === 4 && name.toLowerCase() === 'host') host = req.rawHeaders[i + 1]!;
+  }
   let url: URL;
   try {
-    url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+    url = new URL(req.url ?? '/', `http://${host}`);
   } catch {
     res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'bad_request', message: 'Malformed Host header or URL' } }));
     return;
   }
-  const headers = new Headers();
-  for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
-  const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
-  const request = new Request(url, {
-    method: req.method,
-    headers,
-    signal: aborter.signal,
-    ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream<Uint8Array>, duplex: 'half' } : {}),
-  } as RequestInit);
+  let body: Uint8Array | undefined;
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    // MCP bodies are small JSON: read them whole, which is far cheaper than a web stream per request.
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > HARD_BODY_LIMIT) {
+        res.writeHead(413, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify({ error: { code: 'payload_too_large', message: 'Request body too large' } }));
+        return;
+      }
+      chunks.push(chunk);
+    }
+    body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  }
+  const request = new Request(url, { method: req.method, headers, signal: aborter.signal, body } as RequestInit);
 
   const response = await handler(request);
   const outHeaders: Record<string, string> = {};
   response.headers.forEach((value, name) => (outHeaders[name] = value));
-  res.writeHead(response.status, outHeaders);
   if (!response.body) {
-    res.end();
+    res.writeHead(response.status, outHeaders).end();
     return;
   }
+  if (!(outHeaders['content-type'] ?? '').startsWith('text/event-stream')) {
+    // A whole JSON answer: one write.
+    const bytes = Buffer.from(await response.arrayBuffer());
+    outHeaders['content-length'] = String(bytes.length);
+    res.writeHead(response.status, outHeaders).end(bytes);
+    return;
+  }
+  res.writeHead(response.status, outHeaders);
   res.flushHeaders();
   const reader = response.body.getReader();
   res.on('close', () => void reader.cancel().catch(() => {}));
@@ -54,10 +78,23 @@ async function serve(req: IncomingMessage, res: ServerResponse, handler: FetchHa
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      if (!res.write(value)) await new Promise<void>((resolve) => res.once('drain', resolve).once('close', resolve));
+      if (!res.write(value)) await drained(res);
     }
   } catch {
     // the client went away mid-stream; nothing left to send to
   }
   res.end();
+}
+
+/** Waits until the socket takes more, or closes; leaves no listener behind either way. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
