@@ -44,6 +44,7 @@ import {
   summariseLog,
   trackDir,
   trackMarker,
+  trackServerName,
   waitFor,
   writeResults,
   grepLog,
@@ -90,6 +91,7 @@ async function main() {
   }
   const work = trackDir(fs.mkdtempSync(path.join(os.tmpdir(), `fuzz-${runId}-`)));
   trackMarker(runId);
+  trackServerName(serverName);
   const config = {
     mcpServers: {
       [serverName]: {
@@ -734,6 +736,17 @@ const OPS = [
     const message = where === 0 ? { jsonrpc: '2.0', id: uid(), method: 'tools/call', params: { name: 'echo', arguments: { text: big } } } : where === 1 ? { jsonrpc: '2.0', id: uid(), method: big.slice(0, size) } : { jsonrpc: '2.0', id: big, method: 'ping' };
     const result = wellFormed(await send({ method: 'POST', path: endpointPath, headers: mcpHeaders(session), body: JSON.stringify(message) }, 20_000));
     if (size > MAX_BODY && result.status !== undefined && result.status !== 413) result.violation = `a ${size}-byte body (over max_body_bytes ${MAX_BODY}) was answered ${result.status}, not 413`;
+    return result;
+  }],
+  ['huge-body', 1, async (rng) => {
+    // Far over max_body_bytes: must be refused (413) without the adapter holding it all.
+    const session = await ensurePoolSession(rng.s);
+    const size = rng.pick([5, 20, 40]) * 1024 * 1024;
+    const body = Buffer.alloc(size, 0x20);
+    body.write('{"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":"', 0);
+    const result = wellFormed(await send({ method: 'POST', path: endpointPath, headers: mcpHeaders(session), body }, 30_000));
+    result.request = { ...result.request, body: `<${size} bytes>` };
+    if (result.status !== undefined && result.status !== 413) result.violation = `a ${size}-byte body was answered ${result.status}, not 413`;
     return result;
   }],
   ['deep-nesting', 4, async (rng) => {

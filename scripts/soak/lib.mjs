@@ -58,7 +58,7 @@ function fail(message) {
 // ---------------------------------------------------------------------------------------------
 // Cleanup: every process, server and folder this run started
 
-const tracked = { processes: new Map(), servers: new Set(), dirs: new Set(), markers: new Set(), hooks: [] };
+const tracked = { processes: new Map(), servers: new Set(), dirs: new Set(), markers: new Set(), serverNames: new Set(), hooks: [] };
 let cleaning;
 
 export function trackDir(dir) {
@@ -68,6 +68,10 @@ export function trackDir(dir) {
 /** Fixture children carry `MCP_SOAK_MARKER=<marker>` in their environment: cleanup kills any left. */
 export function trackMarker(marker) {
   tracked.markers.add(marker);
+}
+/** Private folders (`<tmp>/mcp-<server>-*`) the adapter leaves for this server are removed at cleanup (after being reported). */
+export function trackServerName(name) {
+  tracked.serverNames.add(name);
 }
 export function trackServer(server) {
   tracked.servers.add(server);
@@ -115,6 +119,7 @@ export function cleanup() {
     }
     await sleep(200);
     for (const dir of tracked.dirs) fs.rmSync(dir, { recursive: true, force: true });
+    for (const name of tracked.serverNames) for (const dir of privateDirs(name)) fs.rmSync(path.join(os.tmpdir(), dir), { recursive: true, force: true });
   })();
   return cleaning;
 }

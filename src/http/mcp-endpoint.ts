@@ -237,8 +237,11 @@ function relayedStream(sessionId: string, resume: { streamId: string; seq: numbe
 }
 
 async function handleDelete(request: Request, server: ServerConfig, context: McpEndpointContext, principal: Principal): Promise<Response> {
-  const lookup = await lookupSession(request, server, context, principal);
-  if ('error' in lookup) return lookup.error;
-  await context.sessions.delete(lookup.session);
+  const id = request.headers.get(SESSION_HEADER);
+  if (id === null || id === '') return rpcErrorResponse(400, 'Bad Request: Mcp-Session-Id header is required');
+  // Ending a session never starts a child for it, wherever its child runs.
+  if (!SESSION_ID_PATTERN.test(id) || !(await context.sessions.deleteById(id, server, principal))) {
+    return rpcErrorResponse(404, 'Session not found: it ended or never existed; start a new session with initialize');
+  }
   return new Response(null, { status: 200 });
 }

@@ -30,8 +30,29 @@ export function isJsonRpcMessage(value: unknown): value is JsonRpcMessage {
   return error !== null && typeof error === 'object' && Number.isInteger(error.code) && typeof error.message === 'string';
 }
 
+/** Deeper JSON than this is refused: re-serialising it for the child would overflow the stack. */
+const MAX_DEPTH = 256;
+
+function tooDeep(text: string): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i += 1;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      depth += 1;
+      if (depth > MAX_DEPTH) return true;
+    } else if (c === 0x7d || c === 0x5d) depth -= 1;
+  }
+  return false;
+}
+
 /** Parses a POST body into JSON-RPC messages. */
 export function parseMessages(text: string): ParsedBody {
+  if (tooDeep(text)) return { ok: false, code: ErrorCode.InvalidRequest, message: `Invalid Request: JSON nested deeper than ${MAX_DEPTH} levels` };
   let document: unknown;
   try {
     document = JSON.parse(text);

@@ -127,6 +127,7 @@ export class SessionManager {
         await this.stopChild(started);
         return { response };
       }
+      if (this.draining) throw new CapacityError('The adapter is shutting down', 5);
       const claims: SessionClaims = { server: server.name, principal, initialize: initialize.params ?? {}, issuedAt: now, expiresAt: now + server.sessions.maxLifetimeMs };
       const id = await this.tokens.seal(claims);
       const session = this.attach(id, server, claims, started, response, now);
@@ -163,6 +164,28 @@ export class SessionManager {
   async delete(session: Session): Promise<void> {
     await session.end('deleted');
     await this.recording.get(session.id);
+  }
+
+  /**
+   * DELETE of a session this instance holds no child for: it ends without starting one.
+   * False when the id is not a live session of this server and principal (404).
+   */
+  async deleteById(id: string, server: ServerConfig, principal: Principal): Promise<boolean> {
+    const live = this.peek(id, server, principal);
+    if (live) {
+      await this.delete(live);
+      return true;
+    }
+    if (!(await this.verify(id, server, principal))) return false;
+    const claims = (await this.tokens.open(id))!;
+    const dormant = this.dormant.get(id);
+    if (dormant) {
+      clearTimeout(dormant.idleEnd);
+      this.dormant.delete(id);
+    }
+    this.terminate(id, claims, 'deleted');
+    await this.recording.get(id);
+    return true;
   }
 
   private readonly recording = new Map<string, Promise<void>>();
@@ -255,6 +278,11 @@ export class SessionManager {
       const response = await this.initialize(started.child, server, replay);
       if (response.error) throw new ChildStartError(`MCP server "${server.name}" refused the replayed initialize: ${response.error.message}`, 'exited');
       started.child.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+      // Ended (here or, as far as this instance knows, elsewhere) or shutting down meanwhile: no child for it.
+      if (this.draining || this.tombstones.has(id)) {
+        await this.stopChild(started);
+        return undefined;
+      }
       if (dormant) {
         clearTimeout(dormant.idleEnd);
         this.dormant.delete(id);

@@ -81,6 +81,9 @@ export class SessionTokens {
 
   async open(id: string, now = Date.now()): Promise<SessionClaims | undefined> {
     if (id.length > MAX_SESSION_ID_LENGTH || !SESSION_ID_PATTERN.test(id)) return undefined;
+    // One session, one id: base64url has spelling variants (unused low bits of the last
+    // character) that decode alike; only the canonical one is accepted.
+    if (!id.split('.').every((part) => Buffer.from(part, 'base64url').toString('base64url') === part)) return undefined;
     try {
       const header = JSON.parse(Buffer.from(id.slice(0, id.indexOf('.')), 'base64url').toString('utf8')) as { kid?: string; alg?: string; enc?: string };
       const key = header.kid ? this.accepted.get(header.kid) : undefined;

@@ -135,6 +135,11 @@ export class Session {
     this.touch();
     for (const message of messages) {
       if (isResponse(message)) this.awaitingClient.delete(idKey(message.id));
+      if (isRequest(message) && this.inFlight.has(idKey(message.id))) {
+        // Ids must be unique among a session's open requests; the first keeps its answer.
+        stream!.send(errorResponse(message.id, ErrorCode.InvalidRequest, `Invalid Request: a request with id ${JSON.stringify(message.id)} is already in flight in this session`));
+        continue;
+      }
       if (isRequest(message)) this.track(message, stream!);
       else if (isNotification(message) && message.method === 'notifications/cancelled') this.cancelledByClient(message.params);
       if (!this.child.send(message) && isRequest(message)) {

@@ -112,6 +112,46 @@ describe('bad input', () => {
     await assertError(await fetch(otherServer, { method: 'DELETE', headers: session() }), 404, /Session not found/);
   });
 
+  test('JSON nested deeper than 256 levels: 400, not a crash', async () => {
+    const deep = `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"text":"x","deep":${'['.repeat(600)}${']'.repeat(600)}}}}`;
+    await assertError(await post(fixture, deep, session()), 400, /nested deeper than 256 levels/, -32600);
+  });
+
+  test('methods a web Request cannot carry (TRACE): 405', async () => {
+    const { request } = await import('node:http');
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(new URL('/mcp/../health', fixture), { method: 'TRACE' }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(status, 405);
+    await assertStillHealthy();
+  });
+
+  test('a second request with an id already in flight is refused; the first keeps its answer', async () => {
+    const first = post(fixture, toolCall('same', 'progress', { steps: 2, delayMs: 100 }), session());
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const [second] = (await messagesOf(await post(fixture, toolCall('same', 'echo', { text: 'x' }), session()))) as Array<{ error: { message: string } }>;
+    assert.match(second!.error.message, /a request with id "same" is already in flight/);
+    const answers = (await messagesOf(await first)) as Array<{ id?: string; result?: { content: Array<{ text: string }> } }>;
+    assert.equal(answers.find((m) => m.id === 'same')!.result!.content[0]!.text, 'done 2');
+  });
+
+  test('a session id spelled differently (non-canonical base64url) is 404, not a second copy of the session', async () => {
+    const parts = healthy.split('.');
+    const last = parts[4]!;
+    // Flip the unused low bits of the tag's last character: it decodes to the same bytes.
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const index = alphabet.indexOf(last.at(-1)!);
+    const variant = `${last.slice(0, -1)}${alphabet[index ^ 1]}`;
+    assert.deepEqual(Buffer.from(variant, 'base64url'), Buffer.from(last, 'base64url'));
+    const mutated = [...parts.slice(0, 4), variant].join('.');
+    await assertError(await post(fixture, toolCall(1, 'echo', { text: 'x' }), { 'mcp-session-id': mutated }), 404, /Session not found/);
+  });
+
   test('a client may not choose its session id on initialize: 400', async () => {
     await assertError(await post(fixture, initializeBody(), { 'mcp-session-id': 'A'.repeat(32) }), 400, /must not carry Mcp-Session-Id/);
   });

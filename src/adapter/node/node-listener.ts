@@ -19,7 +19,14 @@ export function nodeListener(handler: FetchHandler, onError: (error: unknown) =>
 /** Bodies past this are refused here; the app applies the configured (smaller) limit. */
 const HARD_BODY_LIMIT = 64 * 1024 * 1024;
 
+/** Methods a web `Request` can carry (TRACE and CONNECT throw); the app answers the others. */
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
 async function serve(req: IncomingMessage, res: ServerResponse, handler: FetchHandler): Promise<void> {
+  if (!METHODS.has(req.method ?? '')) {
+    res.writeHead(405, { 'content-type': 'application/json', allow: 'GET, POST, DELETE, OPTIONS' }).end(JSON.stringify({ error: { code: 'method_not_allowed', message: `Method ${req.method} not allowed` } }));
+    return;
+  }
   const aborter = new AbortController();
   res.on('close', () => {
     if (!res.writableFinished) aborter.abort();
@@ -44,13 +51,17 @@ async function serve(req: IncomingMessage, res: ServerResponse, handler: FetchHa
     // MCP bodies are small JSON: read them whole, which is far cheaper than a web stream per request.
     const chunks: Buffer[] = [];
     let size = 0;
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > HARD_BODY_LIMIT) {
-        res.writeHead(413, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify({ error: { code: 'payload_too_large', message: 'Request body too large' } }));
-        return;
+    try {
+      for await (const chunk of req as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (size > HARD_BODY_LIMIT) {
+          res.writeHead(413, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify({ error: { code: 'payload_too_large', message: 'Request body too large' } }));
+          return;
+        }
+        chunks.push(chunk);
       }
-      chunks.push(chunk);
+    } catch {
+      return; // the client went away before sending its whole body: nobody to answer
     }
     body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
   }
