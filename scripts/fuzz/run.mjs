@@ -58,12 +58,13 @@ const USAGE = `usage: node scripts/fuzz/run.mjs [options]
   --healthy-every N    a healthy call on the real session every N iterations (default 10)
   --request-timeout S  how long one fuzz request may take before it counts as unanswered (default 15)
   --duration-limit S   stop issuing requests after S seconds (default 900)
+  --skip-ops a,b       leave these operations out (e.g. huge-body, to watch memory without it)
   --no-build           skip npm run build
   --keep-logs          save the adapter log (gzipped) next to the results even without findings`;
 
 const options = parseOptions(
   process.argv.slice(2),
-  { iterations: 5000, seed: Date.now() % 1_000_000, only: -1, concurrency: 4, healthyEvery: 10, requestTimeout: 15, durationLimit: 900, noBuild: false, keepLogs: false },
+  { iterations: 5000, seed: Date.now() % 1_000_000, only: -1, skipOps: '', concurrency: 4, healthyEvery: 10, requestTimeout: 15, durationLimit: 900, noBuild: false, keepLogs: false },
   USAGE,
 );
 
@@ -271,7 +272,7 @@ async function main() {
   }
   report.findings = [...findings.values()].sort((a, b) => a.firstIteration - b.firstIteration);
   report.verdict = { ok: findings.size === 0, findings: findings.size, requestFailedInLog: logErrors };
-  const base = `fuzz-${stamp(new Date(started))}${options.only >= 0 ? `-only-${options.only}` : ''}`;
+  const base = `fuzz-${stamp(new Date(started))}${options.only >= 0 ? `-only-${options.only}` : ''}${options.skipOps ? `-without-${options.skipOps.replace(/,/g, '-')}` : ''}`;
   if (findings.size > 0 || options.keepLogs) {
     const saved = saveLog(logFile, `${base}-adapter.log`);
     if (saved) report.savedLog = path.relative(ROOT, saved);
@@ -922,6 +923,15 @@ for (const entry of OPS) {
   };
 }
 class NoSession extends Error {}
+
+for (const name of options.skipOps.split(',').map((n) => n.trim()).filter(Boolean)) {
+  const index = OPS.findIndex(([op]) => op === name);
+  if (index < 0) {
+    console.error(`unknown operation ${name}; known: ${OPS.map(([op]) => op).join(', ')}`);
+    process.exit(2);
+  }
+  OPS.splice(index, 1);
+}
 
 const TOTAL_WEIGHT = OPS.reduce((sum, [, weight]) => sum + weight, 0);
 function pickOp(rng) {

@@ -35,6 +35,25 @@ interface DormantSession {
   idleEnd: NodeJS.Timeout;
 }
 
+/** How long a request may wait on the shared store before going on without it. */
+const STORE_TIMEOUT_MS = 2000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
 /** Restarts counted against `max_restarts` within this window. */
 const RESTART_WINDOW_MS = 10 * 60_000;
 /** Id namespace of the adapter's own requests to a child, apart from any client's. */
@@ -152,6 +171,9 @@ export class SessionManager {
     if (this.tombstones.has(id)) return undefined;
     const claims = await this.tokens.open(id);
     if (!claims || claims.server !== server.name || claims.principal !== principal) return undefined;
+    // Another request may have brought it back while this one was opening the id.
+    const now = this.live.get(id);
+    if (now && !now.isEnded) return now;
     let pending = this.rehydrating.get(id);
     if (!pending) {
       pending = this.rehydrate(id, server, claims, caller).finally(() => this.rehydrating.delete(id));
@@ -163,7 +185,7 @@ export class SessionManager {
   /** DELETE: ends the session and waits until every instance can know (the shared store has it). */
   async delete(session: Session): Promise<void> {
     await session.end('deleted');
-    await this.recording.get(session.id);
+    await withTimeout(this.recording.get(session.id) ?? Promise.resolve(), STORE_TIMEOUT_MS).catch(() => {});
   }
 
   /**
@@ -184,7 +206,7 @@ export class SessionManager {
       this.dormant.delete(id);
     }
     this.terminate(id, claims, 'deleted');
-    await this.recording.get(id);
+    await withTimeout(this.recording.get(id) ?? Promise.resolve(), STORE_TIMEOUT_MS).catch(() => {});
     return true;
   }
 
@@ -227,7 +249,23 @@ export class SessionManager {
     if (this.tombstones.has(id)) return false;
     const claims = await this.tokens.open(id);
     if (!claims || claims.server !== server.name || claims.principal !== principal) return false;
-    return !(this.store && (await this.store.isEnded(id)));
+    return !(await this.isEndedInStore(id));
+  }
+
+  /**
+   * Whether the shared store says the session ended. The store is never allowed to take the
+   * adapter down with it: after a short wait, or on an error, the answer is "not ended" (logged),
+   * so sessions keep working through a store outage at the cost of a DELETE elsewhere not being
+   * seen until the store is back.
+   */
+  private async isEndedInStore(id: string): Promise<boolean> {
+    if (!this.store) return false;
+    try {
+      return await withTimeout(this.store.isEnded(id), STORE_TIMEOUT_MS);
+    } catch (error) {
+      this.logger.warn('the shared store did not answer; treating the session as not ended', { error: String(error) });
+      return false;
+    }
   }
 
   /** Events of a stream cut on another instance, for a client resuming here. */
@@ -264,7 +302,7 @@ export class SessionManager {
   }
 
   private async rehydrate(id: string, server: ServerConfig, claims: SessionClaims, caller: VerifiedCaller | undefined): Promise<Session | undefined> {
-    if (this.store && (await this.store.isEnded(id))) {
+    if (await this.isEndedInStore(id)) {
       this.tombstones.add(id, claims.expiresAt);
       return undefined;
     }
@@ -288,6 +326,12 @@ export class SessionManager {
         this.dormant.delete(id);
       }
       const session = this.attach(id, server, claims, started, response, Date.now(), dormant?.restarts ?? []);
+      // A DELETE elsewhere while the child started would otherwise go unnoticed: polls only see live sessions.
+      if (this.store) {
+        void this.isEndedInStore(id).then(async (ended) => {
+          if (ended) await session.end('ended_elsewhere');
+        });
+      }
       logger.info('session brought back', { pid: started.child.pid, after: dormant ? (dormant.restarts.length ? 'crash' : 'reclaim') : 'another instance' });
       return session;
     } catch (error) {
@@ -307,6 +351,12 @@ export class SessionManager {
     now: number,
     restarts: number[] = [],
   ): Session {
+    const existing = this.live.get(id);
+    if (existing && !existing.isEnded) {
+      // Never two children for one session on one instance: keep the one that is there.
+      void this.stopChild(started);
+      return existing;
+    }
     const version = (response.result as { protocolVersion?: string } | undefined)?.protocolVersion ?? '2025-03-26';
     const logger = this.logger.child({ server: server.name, session: id.slice(-8) });
     const { sessions } = server;
@@ -331,7 +381,7 @@ export class SessionManager {
 
   /** A session's child stopped: decide whether the session ended or only its child. */
   private ended(session: Session, reason: EndReason, claims: SessionClaims, restarts: number[]): void {
-    this.live.delete(session.id);
+    if (this.live.get(session.id) === session) this.live.delete(session.id);
     telemetry.sessionLive(session.server.name, -1);
     const server = session.server;
     const now = Date.now();

@@ -49,8 +49,9 @@ export async function startNodeHost(options: NodeHostOptions): Promise<RunningNo
     logger.warn('listening beyond loopback without adapter.allowed_hosts: Host headers are not checked (Origin still is)', { host: options.host });
   }
   const app = createApp({ config, sessions, logger, boundToLoopback, verifierFor: options.verifierFor });
-  const server = createServer(nodeListener(app, (error) => logger.error('unhandled request error', { error: String(error) })));
+  const server = createServer(nodeListener(app, (error) => logger.error('unhandled request error', { error: String(error) }), config.adapter.maxBodyBytes));
   server.requestTimeout = 0; // SSE streams and long tool calls outlive Node's 5-minute default
+  server.keepAliveTimeout = 65_000; // longer than the idle timeouts of common proxies, so they close first
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());

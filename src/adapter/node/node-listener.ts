@@ -6,9 +6,9 @@ import type { FetchHandler } from '../../http/app.js';
  * signal aborts when the client disconnects, and the `Response` body is streamed chunk by chunk
  * (SSE must never be buffered).
  */
-export function nodeListener(handler: FetchHandler, onError: (error: unknown) => void) {
+export function nodeListener(handler: FetchHandler, onError: (error: unknown) => void, maxBodyBytes = HARD_BODY_LIMIT) {
   return (req: IncomingMessage, res: ServerResponse): void => {
-    void serve(req, res, handler).catch((error: unknown) => {
+    void serve(req, res, handler, Math.min(maxBodyBytes, HARD_BODY_LIMIT)).catch((error: unknown) => {
       onError(error);
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: { code: 'internal_error', message: 'Internal error in the adapter' } }));
@@ -22,7 +22,7 @@ const HARD_BODY_LIMIT = 64 * 1024 * 1024;
 /** Methods a web `Request` can carry (TRACE and CONNECT throw); the app answers the others. */
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
-async function serve(req: IncomingMessage, res: ServerResponse, handler: FetchHandler): Promise<void> {
+async function serve(req: IncomingMessage, res: ServerResponse, handler: FetchHandler, bodyLimit: number): Promise<void> {
   if (!METHODS.has(req.method ?? '')) {
     res.writeHead(405, { 'content-type': 'application/json', allow: 'GET, POST, DELETE, OPTIONS' }).end(JSON.stringify({ error: { code: 'method_not_allowed', message: `Method ${req.method} not allowed` } }));
     return;
@@ -47,15 +47,25 @@ async function serve(req: IncomingMessage, res: ServerResponse, handler: FetchHa
     return;
   }
   let body: Uint8Array | undefined;
+  const tooLarge = () =>
+    res
+      .writeHead(413, { 'content-type': 'application/json', connection: 'close' })
+      .end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32000, message: `Payload Too Large: Request body exceeds the limit of ${bodyLimit} bytes` } }));
   if (req.method !== 'GET' && req.method !== 'HEAD') {
+    if (Number(req.headers['content-length'] ?? 0) > bodyLimit) {
+      tooLarge();
+      req.resume();
+      return;
+    }
     // MCP bodies are small JSON: read them whole, which is far cheaper than a web stream per request.
     const chunks: Buffer[] = [];
     let size = 0;
     try {
       for await (const chunk of req as AsyncIterable<Buffer>) {
         size += chunk.length;
-        if (size > HARD_BODY_LIMIT) {
-          res.writeHead(413, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify({ error: { code: 'payload_too_large', message: 'Request body too large' } }));
+        if (size > bodyLimit) {
+          tooLarge();
+          req.resume();
           return;
         }
         chunks.push(chunk);
