@@ -308,6 +308,12 @@ export class SessionManager {
     }
     const dormant = this.dormant.get(id);
     const logger = this.logger.child({ server: server.name, session: id.slice(-8) });
+    const lastCrash = dormant?.restarts.at(-1);
+    if (lastCrash !== undefined) {
+      // Back off after crashes: 250 ms, 500 ms, 1 s ... up to 5 s since the last one.
+      const wait = Math.min(5000, 250 * 2 ** (dormant!.restarts.length - 1)) - (Date.now() - lastCrash);
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    }
     this.reserve(server, claims.principal);
     let started: { child: StdioChild; credentials: ChildCredentials } | undefined;
     try {
