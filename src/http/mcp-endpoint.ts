@@ -25,6 +25,9 @@ export interface McpEndpointContext {
 
 const SESSION_HEADER = 'mcp-session-id';
 
+/** Unknown, ended, malformed, another server's or another principal's session: all look the same. */
+const sessionNotFound = () => rpcErrorResponse(404, 'Session not found: it ended or never existed; start a new session with initialize');
+
 /**
  * The spec requires clients to list both media types explicitly; wildcards are not taken as
  * consent to SSE (the SDK's own server transport is just as strict).
@@ -75,8 +78,7 @@ async function lookupSession(request: Request, server: ServerConfig, context: Mc
   } catch (error) {
     return { error: startFailure(error, server, context, null) };
   }
-  // Unknown, ended, malformed, another server's or another principal's: all look the same.
-  if (!session) return { error: rpcErrorResponse(404, 'Session not found: it ended or never existed; start a new session with initialize') };
+  if (!session) return { error: sessionNotFound() };
   return { session };
 }
 
@@ -122,7 +124,7 @@ async function handlePost(
     const held = context.sessions.peek(sessionId, server, principal);
     // (This instance may hold a child of the session too, one that did not ask: the asking one is elsewhere.)
     if (!held || !messages.every((message) => held.awaitsAnswer((message as { id: JsonRpcRequest['id'] }).id))) {
-      if (!(await context.sessions.verify(sessionId, server, principal))) return rpcErrorResponse(404, 'Session not found: it ended or never existed; start a new session with initialize');
+      if (!(await context.sessions.verify(sessionId, server, principal))) return sessionNotFound();
       await context.sessions.relayAnswers(sessionId, messages);
       return new Response(null, { status: 202, headers: { [SESSION_HEADER]: sessionId } });
     }
@@ -186,7 +188,7 @@ async function handleGet(request: Request, server: ServerConfig, context: McpEnd
     const held = context.sessions.peek(sessionId, server, principal);
     if (!held?.resumableStream(resume.streamId)) {
       // The stream was cut on another instance: replay its events from the shared store.
-      if (!(await context.sessions.verify(sessionId, server, principal))) return rpcErrorResponse(404, 'Session not found: it ended or never existed; start a new session with initialize');
+      if (!(await context.sessions.verify(sessionId, server, principal))) return sessionNotFound();
       return relayedStream(sessionId, resume, context);
     }
   }
@@ -241,7 +243,7 @@ async function handleDelete(request: Request, server: ServerConfig, context: Mcp
   if (id === null || id === '') return rpcErrorResponse(400, 'Bad Request: Mcp-Session-Id header is required');
   // Ending a session never starts a child for it, wherever its child runs.
   if (!SESSION_ID_PATTERN.test(id) || !(await context.sessions.deleteById(id, server, principal))) {
-    return rpcErrorResponse(404, 'Session not found: it ended or never existed; start a new session with initialize');
+    return sessionNotFound();
   }
   return new Response(null, { status: 200 });
 }

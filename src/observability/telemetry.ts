@@ -34,6 +34,11 @@ function instruments(): ReturnType<typeof createInstruments> {
   return found;
 }
 
+export interface RequestTags {
+  sessionHash: string;
+  principalHash: string;
+}
+
 /** A short, stable, non-reversible tag for an identifier. */
 export function hashTag(value: string): string {
   return createHash('sha256').update(value).digest('hex').slice(0, 16);
@@ -59,15 +64,19 @@ export const telemetry = {
   childRestarted(server: string): void {
     instruments().childrenRestarted.add(1, { 'mcp.server': server });
   },
+  /** The hashed identifiers a session's spans carry. */
+  tagsFor(sessionId: string, principal: string): RequestTags {
+    return { sessionHash: hashTag(sessionId), principalHash: hashTag(principal) };
+  },
   /** A span for one client JSON-RPC request, ended by `requestEnded`. */
-  requestStarted(server: string, method: string, sessionId: string, principal: string): Span {
+  requestStarted(server: string, method: string, tags: RequestTags): Span {
     return tracer.startSpan(`mcp ${method}`, {
       attributes: {
         'rpc.system': 'jsonrpc',
         'rpc.method': method,
         'mcp.server': server,
-        'mcp.session.hash': hashTag(sessionId),
-        'enduser.pseudo.id': hashTag(principal),
+        'mcp.session.hash': tags.sessionHash,
+        'enduser.pseudo.id': tags.principalHash,
       },
     });
   },

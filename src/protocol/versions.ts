@@ -6,9 +6,6 @@
  */
 export const ACCEPTED_PROTOCOL_VERSIONS: readonly string[] = ['2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05', '2024-10-07'];
 
-/** What a server assumes when a client sends no `MCP-Protocol-Version` header (spec, 2025-06-18). */
-export const ASSUMED_PROTOCOL_VERSION = '2025-03-26';
-
 /** JSON-RPC batches were removed in 2025-06-18; older sessions may still send them. */
 export function allowsBatches(protocolVersion: string): boolean {
   return protocolVersion <= '2025-03-26';

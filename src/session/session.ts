@@ -12,7 +12,7 @@ import {
   type JsonRpcMessage,
   type JsonRpcRequest,
 } from '../protocol/jsonrpc.js';
-import { telemetry } from '../observability/telemetry.js';
+import { telemetry, type RequestTags } from '../observability/telemetry.js';
 import type { Span } from '@opentelemetry/api';
 import type { VerifiedCaller } from '../auth/types.js';
 import type { MessageStream } from './message-stream.js';
@@ -62,7 +62,6 @@ export type EndReason = 'deleted' | 'idle' | 'lifetime' | 'child_exited' | 'shut
  * request nobody can answer is answered with an error so the child does not wait forever.
  */
 export class Session {
-  readonly createdAt = Date.now();
   lastActivityAt = Date.now();
   /** Told about the verified caller of each request (its token may have been renewed). */
   onCaller: ((caller: VerifiedCaller) => void) | undefined;
@@ -81,6 +80,8 @@ export class Session {
   private lifetimeTimer: NodeJS.Timeout | undefined;
   private ended = false;
   private readonly auditLogger: Logger;
+  /** Hashed once per session, not per request. */
+  private readonly telemetryTags: RequestTags;
 
   constructor(
     readonly id: string,
@@ -97,6 +98,7 @@ export class Session {
   ) {
     this.protocolVersion = protocolVersion;
     this.auditLogger = logger.child({ component: 'audit' });
+    this.telemetryTags = telemetry.tagsFor(id, principal);
     child.onMessage = (message) => this.fromChild(message);
     void child.exited.then((info) => this.childExited(info));
     this.idleTimer = setTimeout(() => this.idleExpired(), timing.idleAfterMs);
@@ -109,16 +111,8 @@ export class Session {
     return this.child.alive;
   }
 
-  get childPid(): number {
-    return this.child.pid;
-  }
-
   get isEnded(): boolean {
     return this.ended;
-  }
-
-  get inFlightCount(): number {
-    return this.inFlight.size;
   }
 
   /** Marks client activity; the idle clock restarts. */
@@ -223,7 +217,7 @@ export class Session {
       progressKey: token === undefined ? undefined : idKey(token),
       startedAt: Date.now(),
       timer: setTimeout(() => this.timedOut(key), this.server.requestTimeoutMs),
-      span: telemetry.requestStarted(this.server.name, request.method, this.id, this.principal),
+      span: telemetry.requestStarted(this.server.name, request.method, this.telemetryTags),
       tool: request.method === 'tools/call' && typeof request.params?.name === 'string' ? request.params.name : undefined,
     };
     entry.timer.unref();
