@@ -77,7 +77,11 @@ export function createApp(options: AppOptions): FetchHandler {
     const originProblem = checkOrigin(origin, host, server ? policyFor(server) : policy);
     if (originProblem) return rpcErrorResponse(403, `Forbidden: ${originProblem}`);
     const cors = origin ? corsHeaders(origin) : {};
-    if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: cors });
+    if (request.method === 'OPTIONS') {
+      // Tools name their own Mcp-Param-* headers, so a preflight gets back the headers it asks for.
+      const asked = request.headers.get('access-control-request-headers');
+      return new Response(null, { status: 204, headers: asked && origin ? { ...cors, 'access-control-allow-headers': asked } : cors });
+    }
 
     let response: Response;
     try {
@@ -113,7 +117,7 @@ export function createApp(options: AppOptions): FetchHandler {
   async function route(path: string, url: URL, host: string): Promise<Response> {
     if (path === '/health') return health();
     if (path === METADATA_PREFIX || path.startsWith(`${METADATA_PREFIX}/`)) return protectedResourceMetadata(path.slice(METADATA_PREFIX.length), url, host);
-    if (path === '/status') return Response.json({ servers: sessions.stats(), sessions: sessions.size });
+    if (path === '/status') return Response.json({ servers: sessions.stats(), sessions: sessions.size, stateless: sessions.stateless.stats() });
     if (path === '/mcp' || path === '/api/mcp') {
       const endpoints = [...config.servers.keys()].map((name) => `/mcp/${name}`);
       return rpcErrorResponse(404, `Not Found: several servers are configured and none is the default; use one of ${endpoints.join(', ')}`);
@@ -198,7 +202,7 @@ function corsHeaders(origin: string): Record<string, string> {
   return {
     'access-control-allow-origin': origin,
     'access-control-allow-methods': 'GET, POST, DELETE, OPTIONS',
-    'access-control-allow-headers': 'content-type, accept, authorization, mcp-session-id, mcp-protocol-version, last-event-id',
+    'access-control-allow-headers': 'content-type, accept, authorization, mcp-session-id, mcp-protocol-version, last-event-id, mcp-method, mcp-name',
     'access-control-expose-headers': 'mcp-session-id, www-authenticate',
     vary: 'origin',
   };

@@ -1,6 +1,7 @@
 import type { ServerConfig } from '../config/model.js';
 import type { Logger } from '../observability/logger.js';
-import { ErrorCode, isRequest, isResponse, type JsonRpcRequest } from '../protocol/jsonrpc.js';
+import { ErrorCode, isRequest, isResponse, type JsonRpcMessage, type JsonRpcRequest } from '../protocol/jsonrpc.js';
+import { isModernVersionString, META, MODERN_PROTOCOL_VERSIONS } from '../protocol/modern.js';
 import { ACCEPTED_PROTOCOL_VERSIONS, allowsBatches } from '../protocol/versions.js';
 import { CapacityError, ChildStartError } from '../session/errors.js';
 import type { VerifiedCaller } from '../auth/types.js';
@@ -38,9 +39,10 @@ function accepts(request: Request, type: string): boolean {
 }
 
 /**
- * The Streamable HTTP endpoint of one server (revision 2025-11-25, serving 2025-06-18 and
- * 2025-03-26 clients too): POST carries client messages, GET opens the session's stream for
- * server-initiated messages, DELETE ends the session.
+ * The Streamable HTTP endpoint of one server, for both eras. Legacy clients (2025-11-25, also
+ * 2025-06-18 and 2025-03-26) hold a session: POST carries client messages, GET opens the
+ * session's stream for server-initiated messages, DELETE ends the session. 2026-07-28 clients
+ * POST stateless requests, served by `modern/` (see `isModernPost`).
  */
 export async function handleMcpRequest(
   request: Request,
@@ -50,12 +52,15 @@ export async function handleMcpRequest(
   caller?: VerifiedCaller,
 ): Promise<Response> {
   const version = request.headers.get('mcp-protocol-version');
+  if (request.method === 'POST') return handlePost(request, server, context, version, principal, caller);
   if (version !== null && !ACCEPTED_PROTOCOL_VERSIONS.includes(version)) {
-    return rpcErrorResponse(400, `Bad Request: unsupported MCP-Protocol-Version "${version}" (supported: ${ACCEPTED_PROTOCOL_VERSIONS.join(', ')})`);
+    // A 2026-07-28 client has no GET stream and no session to DELETE.
+    if ((request.method === 'GET' || request.method === 'DELETE') && isModernVersionString(version) && !request.headers.has(SESSION_HEADER)) {
+      return rpcErrorResponse(405, `Method ${request.method} not allowed for protocol revision ${version}: every message is a POST`, { headers: { allow: 'POST' } });
+    }
+    return unsupportedVersion(version);
   }
   switch (request.method) {
-    case 'POST':
-      return handlePost(request, server, context, version, principal, caller);
     case 'GET':
       return handleGet(request, server, context, principal);
     case 'DELETE':
@@ -63,6 +68,23 @@ export async function handleMcpRequest(
     default:
       return rpcErrorResponse(405, `Method ${request.method} not allowed; use POST, GET or DELETE`, { headers: { allow: 'POST, GET, DELETE' } });
   }
+}
+
+function unsupportedVersion(version: string): Response {
+  return rpcErrorResponse(400, `Bad Request: unsupported MCP-Protocol-Version "${version}" (supported: ${[...MODERN_PROTOCOL_VERSIONS, ...ACCEPTED_PROTOCOL_VERSIONS].join(', ')})`);
+}
+
+/**
+ * Which era a POST speaks (the versioning page's rules for a dual-era server): a request that
+ * carries the per-request protocol version in `_meta`, or a modern MCP-Protocol-Version, with no
+ * session, is a 2026-07-28 request; anything else (`initialize`, a session's traffic) is legacy.
+ */
+function isModernPost(request: Request, version: string | null, messages: JsonRpcMessage[], isBatch: boolean): boolean {
+  if (request.headers.has(SESSION_HEADER)) return false;
+  if (version !== null && !ACCEPTED_PROTOCOL_VERSIONS.includes(version)) return isModernVersionString(version);
+  if (isBatch || messages.length !== 1) return false;
+  const meta = (messages[0] as { params?: { _meta?: Record<string, unknown> } }).params?._meta;
+  return typeof meta === 'object' && meta !== null && META.protocolVersion in meta;
 }
 
 type SessionLookup = { session: Session } | { error: Response };
@@ -107,6 +129,11 @@ async function handlePost(
   const parsed = parseMessages(text);
   if (!parsed.ok) return rpcErrorResponse(400, parsed.message, { code: parsed.code });
   const { messages, isBatch } = parsed;
+  if (isModernPost(request, versionHeader, messages, isBatch)) {
+    if (isBatch) return rpcErrorResponse(400, 'Invalid Request: JSON-RPC batches are not part of protocol revision 2026-07-28; send one message per POST', { code: ErrorCode.InvalidRequest });
+    return context.sessions.stateless.handle(request, server, messages[0]!, principal, caller, context.streamLimitMs);
+  }
+  if (versionHeader !== null && !ACCEPTED_PROTOCOL_VERSIONS.includes(versionHeader)) return unsupportedVersion(versionHeader);
 
   const initialize = messages.find((message) => isRequest(message) && message.method === 'initialize') as JsonRpcRequest | undefined;
   if (initialize) {

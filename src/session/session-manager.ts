@@ -9,6 +9,7 @@ import { noChildCredentials, type ChildCredentialProvider, type ChildCredentials
 import { CapacityError, ChildStartError } from './errors.js';
 import { ANONYMOUS, Session, type EndReason, type Principal, type SessionSharing } from './session.js';
 import { SessionTokens, type SessionClaims } from './session-token.js';
+import { ModernEndpoint, type ModernEndpointOptions } from '../modern/modern-endpoint.js';
 import { LocalTombstones, sessionKey, streamKey, type SharedSessionStore } from './shared-store.js';
 
 export interface ServerStats {
@@ -25,6 +26,8 @@ export interface SessionManagerOptions {
   store?: SharedSessionStore;
   /** How often live sessions are checked against sessions ended on other instances (default 2 s). */
   storePollMs?: number;
+  /** Tuning of the 2026-07-28 (sessionless) side; defaults suit production. */
+  stateless?: Pick<ModernEndpointOptions, 'continuationTtlMs' | 'inputSettleMs' | 'probeTimeoutMs'>;
 }
 
 /** A session this instance knows whose child is stopped (reclaimed while idle, or crashed). */
@@ -93,6 +96,27 @@ export class SessionManager {
     this.tokens = options.tokens ?? SessionTokens.fromEnvironment(this.hostEnv);
     this.store = options.store;
     if (this.store?.endedSince) this.startEndedPoll(options.storePollMs ?? 2000);
+    this.stateless = new ModernEndpoint({
+      config,
+      logger,
+      tokens: this.tokens,
+      startChild: (server, caller) => this.startChild(server, caller, this.logger.child({ server: server.name, session: 'stateless' })),
+      sessionsOf: (server) => this.sessionsOf(server),
+      sessionCount: () => this.live.size,
+      ...options.stateless,
+    });
+  }
+
+  /**
+   * Requests of 2026-07-28 clients, which have no sessions: served by pooled children that
+   * share this manager's caps (a server's sessions and pooled children count together).
+   */
+  readonly stateless: ModernEndpoint;
+
+  private sessionsOf(server: string): number {
+    let count = this.starting.get(server) ?? 0;
+    for (const session of this.live.values()) if (session.server.name === server) count += 1;
+    return count;
   }
 
   private endedPoll: NodeJS.Timeout | undefined;
@@ -218,7 +242,7 @@ export class SessionManager {
     clearInterval(this.endedPoll);
     for (const dormant of this.dormant.values()) clearTimeout(dormant.idleEnd);
     this.dormant.clear();
-    await Promise.all([...this.live.values()].map((session) => session.end('shutdown')));
+    await Promise.all([...[...this.live.values()].map((session) => session.end('shutdown')), this.stateless.drain()]);
   }
 
   stats(): Record<string, ServerStats> {

@@ -85,9 +85,9 @@ export class SessionTokens {
     // character) that decode alike; only the canonical one is accepted.
     if (!id.split('.').every((part) => Buffer.from(part, 'base64url').toString('base64url') === part)) return undefined;
     try {
-      const header = JSON.parse(Buffer.from(id.slice(0, id.indexOf('.')), 'base64url').toString('utf8')) as { kid?: string; alg?: string; enc?: string };
+      const header = JSON.parse(Buffer.from(id.slice(0, id.indexOf('.')), 'base64url').toString('utf8')) as { kid?: string; alg?: string; enc?: string; typ?: string };
       const key = header.kid ? this.accepted.get(header.kid) : undefined;
-      if (!key || header.alg !== 'dir' || header.enc !== 'A256GCM') return undefined;
+      if (!key || header.alg !== 'dir' || header.enc !== 'A256GCM' || header.typ !== undefined) return undefined;
       const { plaintext } = await compactDecrypt(id, key.key, { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] });
       const claims = JSON.parse(new TextDecoder().decode(plaintext)) as SessionClaims;
       if (typeof claims.server !== 'string' || typeof claims.principal !== 'string' || typeof claims.expiresAt !== 'number') return undefined;
@@ -98,7 +98,33 @@ export class SessionTokens {
     }
   }
 
-  private encrypt(payload: unknown): Promise<string> {
-    return new CompactEncrypt(new TextEncoder().encode(JSON.stringify(payload))).setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid: this.current.kid }).encrypt(this.current.key);
+  /**
+   * Seals any other state the adapter hands to clients (a continuation's `requestState`) under
+   * the same keys. `purpose` goes into the authenticated header, so a token made for one use
+   * never opens as another (a session id is not a request state, and the reverse).
+   */
+  sealPayload(purpose: string, payload: object): Promise<string> {
+    return this.encrypt(payload, purpose);
+  }
+
+  /** The payload of a token sealed for `purpose`, or undefined (forged, altered, other key or purpose). */
+  async openPayload<T>(purpose: string, token: string): Promise<T | undefined> {
+    if (token.length > 16_384 || !SESSION_ID_PATTERN.test(token)) return undefined;
+    if (!token.split('.').every((part) => Buffer.from(part, 'base64url').toString('base64url') === part)) return undefined;
+    try {
+      const header = JSON.parse(Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString('utf8')) as { kid?: string; alg?: string; enc?: string; typ?: string };
+      const key = header.kid ? this.accepted.get(header.kid) : undefined;
+      if (!key || header.alg !== 'dir' || header.enc !== 'A256GCM' || header.typ !== purpose) return undefined;
+      const { plaintext } = await compactDecrypt(token, key.key, { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] });
+      return JSON.parse(new TextDecoder().decode(plaintext)) as T;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private encrypt(payload: unknown, purpose?: string): Promise<string> {
+    return new CompactEncrypt(new TextEncoder().encode(JSON.stringify(payload)))
+      .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid: this.current.kid, ...(purpose && { typ: purpose }) })
+      .encrypt(this.current.key);
   }
 }

@@ -1,0 +1,291 @@
+import type { VerifiedCaller } from '../auth/types.js';
+import type { AdapterConfig, ServerConfig } from '../config/model.js';
+import type { Logger } from '../observability/logger.js';
+import type { StdioChild } from '../process/stdio-child.js';
+import { isResponse, type JsonRpcNotification, type JsonRpcResponse } from '../protocol/jsonrpc.js';
+import { LATEST_MODERN_VERSION, META, MODERN_PROTOCOL_VERSIONS } from '../protocol/modern.js';
+import type { ChildCredentials } from '../session/child-credentials.js';
+import { CapacityError, ChildStartError } from '../session/errors.js';
+import { ANONYMOUS, type Principal } from '../session/session.js';
+import { PooledChild, type ChildIdentity } from './pooled-child.js';
+
+/** Starts one child process of a server with the credentials its auth method gives the caller. */
+export type StartChild = (server: ServerConfig, caller: VerifiedCaller | undefined) => Promise<{ child: StdioChild; credentials: ChildCredentials }>;
+
+export interface ChildPoolOptions {
+  config: AdapterConfig;
+  logger: Logger;
+  startChild: StartChild;
+  /** Live sessions of a server on this instance (its children count against the same caps). */
+  sessionsOf: (server: string) => number;
+  /** Live sessions of all servers. */
+  sessionCount: () => number;
+  onBroadcast: (child: PooledChild, message: JsonRpcNotification) => void;
+  /** How long a `server/discover` probe may go unanswered before the child is taken as legacy. */
+  probeTimeoutMs?: number;
+}
+
+/** The adapter's identity towards children it initializes on clients' behalf. */
+export const ADAPTER_CLIENT_INFO = { name: 'mcp-stdio-adapter', version: '0.1.0' };
+const LEGACY_VERSION = '2025-11-25';
+
+/** JSON with sorted keys: two clients declaring the same capabilities share children. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/**
+ * Children for stateless requests, keyed by (server, authenticated principal, the client's
+ * declared capability profile). A child is initialized once, on the clients' behalf, with that
+ * profile, then lent to one request at a time; concurrent requests of one key get more
+ * children, up to the server's caps (which live sessions share). Idle children are reclaimed
+ * after the server's `reclaim_after`; a child another key could use is evicted when a cap is reached.
+ */
+export class ChildPool {
+  private readonly idle = new Map<string, PooledChild[]>();
+  private readonly all = new Set<PooledChild>();
+  private readonly starting = new Map<string, number>();
+  private readonly idleTimers = new Map<PooledChild, NodeJS.Timeout>();
+  /** Each server's era, probed once per configuration (the spec's advice for stdio). */
+  private readonly eras = new Map<string, 'legacy' | 'modern'>();
+  private draining = false;
+  private readonly logger: Logger;
+
+  constructor(private readonly options: ChildPoolOptions) {
+    this.logger = options.logger.child({ component: 'stateless' });
+  }
+
+  static keyOf(server: ServerConfig, principal: Principal, capabilities: Record<string, unknown>): string {
+    return `${server.name}\u0000${principal}\u0000${canonicalJson(capabilities)}`;
+  }
+
+  /** A child of the key lent to the caller; `release` or `discard` it when the request is done. */
+  async acquire(server: ServerConfig, principal: Principal, caller: VerifiedCaller | undefined, capabilities: Record<string, unknown>): Promise<PooledChild> {
+    const key = ChildPool.keyOf(server, principal, capabilities);
+    const ready = this.idle.get(key);
+    while (ready && ready.length > 0) {
+      const child = ready.pop()!;
+      clearTimeout(this.idleTimers.get(child));
+      this.idleTimers.delete(child);
+      if (!child.alive) continue;
+      child.busy = true;
+      child.updateCaller(caller);
+      return child;
+    }
+    this.reserve(server, principal);
+    try {
+      const child = await this.start(key, server, principal, caller, capabilities);
+      child.busy = true;
+      return child;
+    } finally {
+      this.starting.set(server.name, (this.starting.get(server.name) ?? 1) - 1);
+    }
+  }
+
+  /** Back to the pool, ready for the next request of its key. */
+  release(child: PooledChild): void {
+    child.busy = false;
+    child.handler = undefined;
+    child.lastUsedAt = Date.now();
+    if (!child.alive || this.draining) {
+      void this.discard(child);
+      return;
+    }
+    const list = this.idle.get(child.key) ?? [];
+    list.push(child);
+    this.idle.set(child.key, list);
+    const timer = setTimeout(() => void this.discard(child), child.server.sessions.reclaimAfterMs);
+    timer.unref();
+    this.idleTimers.set(child, timer);
+  }
+
+  /** Stops a child for good (it misbehaved, or a request left it in an unknown state). */
+  async discard(child: PooledChild): Promise<void> {
+    clearTimeout(this.idleTimers.get(child));
+    this.idleTimers.delete(child);
+    const list = this.idle.get(child.key);
+    if (list) {
+      const index = list.indexOf(child);
+      if (index >= 0) list.splice(index, 1);
+      if (list.length === 0) this.idle.delete(child.key);
+    }
+    if (!this.all.delete(child)) return;
+    child.handler = undefined;
+    await child.close();
+  }
+
+  /** The identity a server's children declared, from any child of it (undefined before the first). */
+  identityOf(server: ServerConfig): ChildIdentity | undefined {
+    for (const child of this.all) if (child.server.name === server.name) return child.identity;
+    return undefined;
+  }
+
+  /** Every child of a server and principal (subscriptions fan out to them). */
+  childrenOf(server: string): PooledChild[] {
+    return [...this.all].filter((child) => child.server.name === server);
+  }
+
+  stats(): { children: number; busy: number } {
+    let busy = 0;
+    for (const child of this.all) if (child.busy) busy += 1;
+    return { children: this.all.size, busy };
+  }
+
+  countFor(server: string): number {
+    let count = this.starting.get(server) ?? 0;
+    for (const child of this.all) if (child.server.name === server) count += 1;
+    return count;
+  }
+
+  async drain(): Promise<void> {
+    this.draining = true;
+    await Promise.all([...this.all].map((child) => this.discard(child)));
+  }
+
+  /** Counts a child being started against the caps, evicting idle children of other keys to make room. */
+  private reserve(server: ServerConfig, principal: Principal): void {
+    if (this.draining) throw new CapacityError('The adapter is shutting down', 5);
+    const { config, sessionsOf, sessionCount } = this.options;
+    const startingTotal = () => [...this.starting.values()].reduce((a, b) => a + b, 0);
+    const forServer = () => sessionsOf(server.name) + this.countFor(server.name);
+    const total = () => sessionCount() + this.all.size + startingTotal();
+    const evictable = (predicate: (child: PooledChild) => boolean) => [...this.idle.values()].flat().filter(predicate).sort((a, b) => a.lastUsedAt - b.lastUsedAt)[0];
+    while (forServer() >= server.sessions.maxConcurrent) {
+      const victim = evictable((child) => child.server.name === server.name);
+      if (!victim) throw new CapacityError(`MCP server "${server.name}" is at its limit of ${server.sessions.maxConcurrent} concurrent children`, 5);
+      void this.discard(victim);
+    }
+    while (total() >= config.adapter.maxSessions) {
+      const victim = evictable(() => true);
+      if (!victim) throw new CapacityError(`This instance is at its limit of ${config.adapter.maxSessions} children`, 5);
+      void this.discard(victim);
+    }
+    if (principal !== ANONYMOUS) {
+      const mine = [...this.all].filter((child) => child.server.name === server.name && child.principal === principal);
+      if (mine.length >= server.sessions.maxPerPrincipal) {
+        const victim = mine.filter((child) => !child.busy).sort((a, b) => a.lastUsedAt - b.lastUsedAt)[0];
+        if (!victim) throw new CapacityError(`You have ${mine.length} requests in progress with MCP server "${server.name}", the most one user may run at once`, 5);
+        void this.discard(victim);
+      }
+    }
+    this.starting.set(server.name, (this.starting.get(server.name) ?? 0) + 1);
+  }
+
+  private async start(key: string, server: ServerConfig, principal: Principal, caller: VerifiedCaller | undefined, capabilities: Record<string, unknown>): Promise<PooledChild> {
+    let started = await this.options.startChild(server, caller);
+    const logger = this.logger.child({ server: server.name });
+    try {
+      let identity: ChildIdentity | undefined;
+      if (this.eras.get(server.name) !== 'legacy') {
+        const probe = await this.probe(started.child, server, capabilities);
+        if (probe === 'exited') {
+          // Some legacy servers exit on any request before initialize: a legacy verdict, on a fresh child.
+          this.eras.set(server.name, 'legacy');
+          await started.credentials.close();
+          started = await this.options.startChild(server, caller);
+        } else if (probe) {
+          identity = probe;
+          this.eras.set(server.name, 'modern');
+        } else {
+          this.eras.set(server.name, 'legacy');
+        }
+      }
+      identity ??= await this.initialize(started.child, server, capabilities);
+      const child = new PooledChild(key, server, principal, capabilities, started.child, started.credentials, logger, identity);
+      child.onBroadcast = this.options.onBroadcast;
+      this.all.add(child);
+      void started.child.exited.then(() => {
+        if (this.all.has(child) && !child.busy) void this.discard(child);
+      });
+      if (this.draining) {
+        void this.discard(child);
+        throw new CapacityError('The adapter is shutting down', 5);
+      }
+      return child;
+    } catch (error) {
+      await started.child.close();
+      await started.credentials.close();
+      throw error;
+    }
+  }
+
+  /**
+   * The stdio binding's era probe: `server/discover` first; a result naming a revision we serve
+   * means a modern child, anything else (an error, silence) a legacy one.
+   */
+  private probe(child: StdioChild, server: ServerConfig, capabilities: Record<string, unknown>): Promise<ChildIdentity | undefined | 'exited'> {
+    const id = 'mcp-adapter-discover';
+    const request = {
+      jsonrpc: '2.0',
+      id,
+      method: 'server/discover',
+      params: { _meta: { [META.protocolVersion]: LATEST_MODERN_VERSION, [META.clientCapabilities]: capabilities, [META.clientInfo]: ADAPTER_CLIENT_INFO } },
+    };
+    const timeoutMs = Math.min(this.options.probeTimeoutMs ?? 3000, server.startupTimeoutMs);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(undefined), timeoutMs);
+      void child.exited.then(() => {
+        clearTimeout(timer);
+        resolve('exited');
+      });
+      child.onMessage = (message) => {
+        if (!isResponse(message) || message.id !== id) return;
+        clearTimeout(timer);
+        const result = message.result as { supportedVersions?: unknown; capabilities?: Record<string, unknown>; instructions?: string; _meta?: Record<string, unknown>; serverInfo?: ChildIdentity['serverInfo'] } | undefined;
+        const versions = Array.isArray(result?.supportedVersions) ? (result.supportedVersions as string[]) : [];
+        const served = versions.find((version) => MODERN_PROTOCOL_VERSIONS.includes(version));
+        if (!result || !served) return resolve(undefined);
+        resolve({
+          era: 'modern',
+          capabilities: result.capabilities ?? {},
+          serverInfo: (result._meta?.[META.serverInfo] as ChildIdentity['serverInfo']) ?? result.serverInfo,
+          ...(typeof result.instructions === 'string' && { instructions: result.instructions }),
+          protocolVersion: served,
+        });
+      };
+      child.send(request);
+    });
+  }
+
+  /** The legacy handshake, on the clients' behalf, with the key's capability profile. */
+  private initialize(child: StdioChild, server: ServerConfig, capabilities: Record<string, unknown>): Promise<ChildIdentity> {
+    const id = 'mcp-adapter-initialize';
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const hint = server.framing === 'auto' ? ' If it expects Content-Length framing on stdin, set "framing": "content-length".' : '';
+        reject(new ChildStartError(`MCP server "${server.name}" did not answer initialize within ${server.startupTimeoutMs / 1000} s.${hint}`, 'timeout'));
+      }, server.startupTimeoutMs);
+      void child.exited.then((info) => {
+        clearTimeout(timer);
+        const detail = info.signal ? `signal ${info.signal}` : `exit code ${info.code}`;
+        reject(new ChildStartError(`MCP server "${server.name}" exited during startup (${detail}); its stderr is in the adapter log`, 'exited'));
+      });
+      child.onMessage = (message) => {
+        if (!isResponse(message) || message.id !== id) return;
+        clearTimeout(timer);
+        const response = message as JsonRpcResponse;
+        if (response.error) {
+          reject(new ChildStartError(`MCP server "${server.name}" refused initialize: ${response.error.message}`, 'exited'));
+          return;
+        }
+        const result = response.result as { protocolVersion?: string; capabilities?: Record<string, unknown>; serverInfo?: ChildIdentity['serverInfo']; instructions?: string };
+        child.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+        resolve({
+          era: 'legacy',
+          capabilities: result?.capabilities ?? {},
+          ...(result?.serverInfo && { serverInfo: result.serverInfo }),
+          ...(typeof result?.instructions === 'string' && { instructions: result.instructions }),
+          protocolVersion: result?.protocolVersion ?? LEGACY_VERSION,
+        });
+      };
+      child.send({ jsonrpc: '2.0', id, method: 'initialize', params: { protocolVersion: LEGACY_VERSION, capabilities, clientInfo: ADAPTER_CLIENT_INFO } });
+    });
+  }
+}

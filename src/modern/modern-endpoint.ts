@@ -1,0 +1,278 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { VerifiedCaller } from '../auth/types.js';
+import type { AdapterConfig, ServerConfig } from '../config/model.js';
+import type { Logger } from '../observability/logger.js';
+import { telemetry } from '../observability/telemetry.js';
+import { ErrorCode, isNotification, isRequest, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from '../protocol/jsonrpc.js';
+import { INPUT_REQUIRED_METHODS, MODERN_PROTOCOL_VERSIONS, REMOVED_METHODS } from '../protocol/modern.js';
+import { CapacityError, ChildStartError } from '../session/errors.js';
+import type { Principal } from '../session/session.js';
+import type { SessionTokens } from '../session/session-token.js';
+import { BridgedCall } from './bridged-call.js';
+import { canonicalJson, ChildPool, type StartChild } from './child-pool.js';
+import { Exchange, type Outcome } from './exchange.js';
+import { checkParamHeaders, ToolSchemas } from './param-headers.js';
+import type { PooledChild } from './pooled-child.js';
+import { checkRequestMeta, refusalResponse, type RequestMeta } from './request-meta.js';
+import { completeResult, modernCapabilities, type ResultPolicy } from './results.js';
+import { SubscriptionHub } from './subscriptions.js';
+
+export interface ModernEndpointOptions {
+  config: AdapterConfig;
+  logger: Logger;
+  tokens: SessionTokens;
+  startChild: StartChild;
+  sessionsOf: (server: string) => number;
+  sessionCount: () => number;
+  /** How long a client has to retry an `input_required` result (default 5 minutes). */
+  continuationTtlMs?: number;
+  /** Server-to-client requests within this window go out in one `input_required` (default 15 ms). */
+  inputSettleMs?: number;
+  probeTimeoutMs?: number;
+}
+
+/** What a continuation's `requestState` carries, sealed (authenticated encryption) under the deployment key. */
+interface ContinuationClaims {
+  /** Continuation id: single use, held by the instance that holds the child. */
+  c: string;
+  s: string;
+  /** Digest of the principal. */
+  p: string;
+  /** Digest of the request it continues: method and params other than _meta, inputResponses, requestState. */
+  d: string;
+  /** Expiry, epoch ms. */
+  e: number;
+}
+
+interface Continuation {
+  call: BridgedCall;
+  claims: ContinuationClaims;
+  timer: NodeJS.Timeout;
+}
+
+const REQUEST_STATE_PURPOSE = 'mcp-request-state';
+
+/**
+ * The 2026-07-28 side of an endpoint: stateless requests served by pooled children, input
+ * rounds bridged onto legacy children's server-to-client requests, and `subscriptions/listen`.
+ */
+export class ModernEndpoint {
+  readonly pool: ChildPool;
+  private readonly hub: SubscriptionHub;
+  private readonly continuations = new Map<string, Continuation>();
+  private readonly schemas = new ToolSchemas();
+  private readonly logger: Logger;
+  private readonly ttlMs: number;
+
+  constructor(private readonly options: ModernEndpointOptions) {
+    this.logger = options.logger.child({ component: 'stateless' });
+    this.ttlMs = options.continuationTtlMs ?? 5 * 60_000;
+    this.pool = new ChildPool({
+      config: options.config,
+      logger: options.logger,
+      startChild: options.startChild,
+      sessionsOf: options.sessionsOf,
+      sessionCount: options.sessionCount,
+      probeTimeoutMs: options.probeTimeoutMs,
+      onBroadcast: (child, message) => {
+        if (message.method === 'notifications/tools/list_changed') this.schemas.forget(child.server.name);
+        this.hub.broadcast(child, message);
+      },
+    });
+    this.hub = new SubscriptionHub(this.pool, options.logger);
+  }
+
+  /** One POST of a modern client: a single request (or notification), never a batch. */
+  async handle(request: Request, server: ServerConfig, message: JsonRpcMessage, principal: Principal, caller: VerifiedCaller | undefined, streamLimitMs: number): Promise<Response> {
+    if (isNotification(message)) return new Response(null, { status: 202 });
+    if (!isRequest(message)) {
+      return refusalResponse(null, { status: 400, code: ErrorCode.InvalidRequest, message: 'Invalid Request: a 2026-07-28 client sends requests and notifications only, never responses' });
+    }
+    const { id, method } = message;
+    if (REMOVED_METHODS.has(method)) {
+      return refusalResponse(id, { status: 404, code: ErrorCode.MethodNotFound, message: `Method not found: ${method} is not part of protocol revision 2026-07-28` });
+    }
+    const checked = checkRequestMeta(request.headers, method, message.params);
+    if ('refusal' in checked) return refusalResponse(id, checked.refusal);
+    const { meta } = checked;
+    const span = telemetry.requestStarted(server.name, method, telemetry.tagsFor('stateless', principal));
+    try {
+      const response = await this.dispatch(request, server, message, meta, principal, caller, streamLimitMs);
+      telemetry.requestEnded(span);
+      return response;
+    } catch (error) {
+      telemetry.requestEnded(span, { code: ErrorCode.InternalError, message: (error as Error).message });
+      if (error instanceof CapacityError) {
+        return refusalResponse(id, { status: 503, code: ErrorCode.InternalError, message: `Service Unavailable: ${error.message}; retry later` }, { 'retry-after': String(error.retryAfterSeconds) });
+      }
+      if (error instanceof ChildStartError) {
+        this.logger.error('MCP server failed to start', { server: server.name, kind: error.kind, error: error.message });
+        return refusalResponse(id, { status: error.kind === 'timeout' ? 504 : 502, code: ErrorCode.InternalError, message: error.message });
+      }
+      throw error;
+    }
+  }
+
+  private async dispatch(
+    request: Request,
+    server: ServerConfig,
+    message: JsonRpcRequest,
+    meta: RequestMeta,
+    principal: Principal,
+    caller: VerifiedCaller | undefined,
+    streamLimitMs: number,
+  ): Promise<Response> {
+    const { id, method } = message;
+    const params = message.params ?? {};
+    if (method === 'server/discover') return this.discover(server, id, meta, principal, caller);
+    if (method === 'subscriptions/listen') {
+      return this.hub.listen({ server, id, params, meta, principal, caller, signal: request.signal, streamLimitMs, policy: this.policyFor(server) });
+    }
+    const exchange = new Exchange(id, request.signal, streamLimitMs);
+    if (typeof params.requestState === 'string' && INPUT_REQUIRED_METHODS.has(method)) {
+      const refusal = await this.resume(exchange, server, message, principal);
+      if (refusal) exchange.finish(refusal);
+      return exchange.response;
+    }
+
+    const child = await this.pool.acquire(server, principal, caller, meta.clientCapabilities);
+    try {
+      if (method === 'tools/call' && child.identity.era === 'legacy') {
+        const problem = checkParamHeaders(request.headers, params, await this.schemas.toolFor(child, String(params.name)));
+        if (problem) {
+          this.pool.release(child);
+          return refusalResponse(id, problem);
+        }
+      }
+      if (child.identity.era === 'legacy') await this.applyLogLevel(child, meta);
+    } catch (error) {
+      this.pool.release(child);
+      throw error;
+    }
+    const call = this.newCall(child, message, meta, server);
+    call.start(exchange);
+    return exchange.response;
+  }
+
+  private newCall(child: PooledChild, message: JsonRpcRequest, meta: RequestMeta, server: ServerConfig): BridgedCall {
+    return new BridgedCall({
+      child,
+      request: message,
+      capabilities: meta.clientCapabilities,
+      ...(meta.logLevel && { logLevel: meta.logLevel }),
+      policy: this.policyFor(server),
+      logger: this.logger,
+      settleMs: this.options.inputSettleMs ?? 15,
+      requestTimeoutMs: server.requestTimeoutMs,
+      cancelGraceMs: this.options.config.adapter.shutdownGraceMs,
+      onDone: (reusable) => (reusable ? this.pool.release(child) : void this.pool.discard(child)),
+      onInputRequired: (call) => this.park(call, message, child),
+    });
+  }
+
+  /** Parks a call that needs the client's input; the returned `requestState` brings the retry back to it. */
+  private async park(call: BridgedCall, message: JsonRpcRequest, child: PooledChild): Promise<string> {
+    const claims: ContinuationClaims = {
+      c: randomBytes(16).toString('base64url'),
+      s: child.server.name,
+      p: digest(child.principal),
+      d: requestDigest(message),
+      e: Date.now() + this.ttlMs,
+    };
+    const timer = setTimeout(() => {
+      if (this.continuations.delete(claims.c)) call.cancel(`the client did not retry within ${this.ttlMs / 1000} s`);
+    }, this.ttlMs);
+    timer.unref();
+    this.continuations.set(claims.c, { call, claims, timer });
+    return this.options.tokens.sealPayload(REQUEST_STATE_PURPOSE, claims);
+  }
+
+  /**
+   * A retry carrying `requestState`: the state must open under our key, name this server, this
+   * principal and this request, be unexpired, and not have been used; then it is consumed.
+   */
+  private async resume(exchange: Exchange, server: ServerConfig, message: JsonRpcRequest, principal: Principal): Promise<Outcome | undefined> {
+    const params = message.params ?? {};
+    const invalid = (why: string): Outcome => ({ error: { code: ErrorCode.InvalidParams, message: `Invalid params: requestState ${why}; send the request again without it` } });
+    const claims = await this.options.tokens.openPayload<ContinuationClaims>(REQUEST_STATE_PURPOSE, params.requestState as string);
+    if (!claims || typeof claims.c !== 'string') return invalid('is not one this server issued (altered, or from another deployment)');
+    if (claims.s !== server.name || claims.p !== digest(principal)) return invalid('was issued to another server or user');
+    if (claims.d !== requestDigest(message)) return invalid('belongs to a different request (method or params changed)');
+    if (claims.e <= Date.now()) return invalid('has expired');
+    const continuation = this.continuations.get(claims.c);
+    if (!continuation) return invalid('was already used, or its request ended (expired or cancelled)');
+    this.continuations.delete(claims.c);
+    clearTimeout(continuation.timer);
+    const refusal = continuation.call.resume(exchange, params.inputResponses);
+    if (refusal) {
+      // Nothing was given to the child: the same state may be retried with valid answers.
+      continuation.timer = setTimeout(() => {
+        if (this.continuations.delete(claims.c)) continuation.call.cancel('the client did not retry in time');
+      }, Math.max(0, claims.e - Date.now()));
+      continuation.timer.unref();
+      this.continuations.set(claims.c, continuation);
+    }
+    return refusal;
+  }
+
+  private async discover(server: ServerConfig, id: JsonRpcId, meta: RequestMeta, principal: Principal, caller: VerifiedCaller | undefined): Promise<Response> {
+    let identity = this.pool.identityOf(server);
+    if (!identity) {
+      // The first request to a server starts a child to learn what it declares; it stays ready for the next.
+      const child = await this.pool.acquire(server, principal, caller, meta.clientCapabilities);
+      identity = child.identity;
+      this.pool.release(child);
+    }
+    const policy = this.policyFor(server);
+    const result = completeResult(
+      'server/discover',
+      {
+        supportedVersions: [...MODERN_PROTOCOL_VERSIONS],
+        capabilities: modernCapabilities(identity.capabilities),
+        ...(identity.instructions !== undefined && { instructions: identity.instructions }),
+        ttlMs: policy.listTtlMs,
+      },
+      identity,
+      policy,
+    );
+    return Response.json({ jsonrpc: '2.0', id, result });
+  }
+
+  /** Legacy children have one log level for everything; set it to what this request asked for. */
+  private async applyLogLevel(child: PooledChild, meta: RequestMeta): Promise<void> {
+    if (!meta.logLevel || !child.identity.capabilities.logging || child.logLevel === meta.logLevel) return;
+    const response = await child.request('logging/setLevel', { level: meta.logLevel }, child.server.requestTimeoutMs);
+    if (!response.error) child.logLevel = meta.logLevel;
+  }
+
+  private policyFor(server: ServerConfig): ResultPolicy {
+    // Behind authentication a child may answer each user differently; shared caches must not mix them.
+    const personal = server.auth.caller.type !== 'none' || server.auth.child.type !== 'none';
+    return { cacheScope: personal ? 'private' : 'public', listTtlMs: 0 };
+  }
+
+  stats(): { children: number; busy: number; awaitingInput: number; listeners: number } {
+    return { ...this.pool.stats(), awaitingInput: this.continuations.size, listeners: this.hub.size };
+  }
+
+  async drain(): Promise<void> {
+    for (const { call, timer } of this.continuations.values()) {
+      clearTimeout(timer);
+      call.cancel('the adapter is shutting down');
+    }
+    this.continuations.clear();
+    this.hub.closeAll();
+    await this.pool.drain();
+  }
+}
+
+function digest(value: string): string {
+  return createHash('sha256').update(value).digest('base64url').slice(0, 22);
+}
+
+/** What identifies a request across its retries: the method and its params, less the per-attempt fields. */
+function requestDigest(message: JsonRpcRequest): string {
+  const { _meta, inputResponses, requestState, ...rest } = message.params ?? {};
+  return digest(`${message.method}\u0000${canonicalJson(rest)}`);
+}
+

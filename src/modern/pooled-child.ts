@@ -1,0 +1,146 @@
+import type { ServerConfig } from '../config/model.js';
+import type { Logger } from '../observability/logger.js';
+import type { StdioChild } from '../process/stdio-child.js';
+import { ErrorCode, idKey, isNotification, isRequest, isResponse, type JsonRpcId, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../protocol/jsonrpc.js';
+import type { ChildCredentials } from '../session/child-credentials.js';
+import type { Principal } from '../session/session.js';
+
+/** What a child declared about itself, from `initialize` (legacy) or `server/discover` (modern). */
+export interface ChildIdentity {
+  era: 'legacy' | 'modern';
+  capabilities: Record<string, unknown>;
+  serverInfo?: { name: string; version: string; [key: string]: unknown };
+  instructions?: string;
+  /** The revision the child negotiated (legacy) or the modern revision it serves. */
+  protocolVersion: string;
+}
+
+/** The request a child is lent to: it receives everything the child says about that request. */
+export interface LeaseHandler {
+  onResponse(message: JsonRpcResponse): void;
+  onNotification(message: JsonRpcNotification): void;
+  onServerRequest(message: JsonRpcRequest): void;
+  onExit(): void;
+}
+
+/** Notifications that concern every client of the server, not one request. */
+const BROADCAST_NOTIFICATIONS = new Set([
+  'notifications/tools/list_changed',
+  'notifications/prompts/list_changed',
+  'notifications/resources/list_changed',
+  'notifications/resources/updated',
+]);
+
+/**
+ * One child serving stateless (2026-07-28) requests. The adapter initialized it on the
+ * clients' behalf with one capability profile; it is lent to one request at a time, so every
+ * progress, log and server-to-client request it sends belongs to the request it is lent to.
+ */
+export class PooledChild {
+  handler: LeaseHandler | undefined;
+  /** Change notifications (list changed, resource updated) go here, whoever holds the child. */
+  onBroadcast: (child: PooledChild, message: JsonRpcNotification) => void = () => {};
+  /** The log level last set on the child with `logging/setLevel`. */
+  logLevel: string | undefined;
+  lastUsedAt = Date.now();
+  busy = false;
+  alive = true;
+  private nextId = 0;
+  private readonly internal = new Map<string, (message: JsonRpcResponse) => void>();
+
+  constructor(
+    readonly key: string,
+    readonly server: ServerConfig,
+    readonly principal: Principal,
+    readonly capabilities: Record<string, unknown>,
+    private readonly process: StdioChild,
+    private readonly credentials: ChildCredentials,
+    private readonly logger: Logger,
+    public identity: ChildIdentity,
+  ) {
+    process.onMessage = (message) => this.receive(message);
+    void process.exited.then(() => {
+      this.alive = false;
+      for (const resolve of this.internal.values()) resolve({ jsonrpc: '2.0', id: null, error: { code: ErrorCode.InternalError, message: `MCP server "${server.name}" exited` } });
+      this.internal.clear();
+      this.handler?.onExit();
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.process.pid;
+  }
+
+  get stderrTail(): string[] {
+    return this.process.stderrTail;
+  }
+
+  /** A request id of the adapter's own, apart from any the child sees from clients. */
+  newId(): string {
+    this.nextId += 1;
+    return `mcp-adapter-${this.nextId}`;
+  }
+
+  send(message: unknown): boolean {
+    return this.alive && this.process.send(message);
+  }
+
+  /** The adapter's own request to the child (logging level, subscriptions, tool list). */
+  request(method: string, params: Record<string, unknown> | undefined, timeoutMs: number): Promise<JsonRpcResponse> {
+    const id = this.newId();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.internal.delete(idKey(id));
+        resolve({ jsonrpc: '2.0', id, error: { code: ErrorCode.InternalError, message: `MCP server "${this.server.name}" did not answer ${method} within ${timeoutMs / 1000} s` } });
+      }, timeoutMs);
+      this.internal.set(idKey(id), (message) => {
+        clearTimeout(timer);
+        resolve(message);
+      });
+      if (!this.send({ jsonrpc: '2.0', id, method, ...(params && { params }) })) {
+        clearTimeout(timer);
+        this.internal.delete(idKey(id));
+        resolve({ jsonrpc: '2.0', id, error: { code: ErrorCode.InternalError, message: `MCP server "${this.server.name}" is not running` } });
+      }
+    });
+  }
+
+  answer(id: JsonRpcId, outcome: { result: unknown } | { error: { code: number; message: string; data?: unknown } }): void {
+    this.send({ jsonrpc: '2.0', id, ...outcome });
+  }
+
+  async close(): Promise<void> {
+    this.alive = false;
+    await this.process.close();
+    await this.credentials.close();
+  }
+
+  updateCaller(caller: Parameters<NonNullable<ChildCredentials['updateCaller']>>[0] | undefined): void {
+    if (caller) this.credentials.updateCaller?.(caller);
+  }
+
+  private receive(message: unknown): void {
+    if (isResponse(message)) {
+      const own = message.id === null ? undefined : this.internal.get(idKey(message.id));
+      if (own) {
+        this.internal.delete(idKey(message.id!));
+        own(message);
+      } else if (this.handler) {
+        this.handler.onResponse(message);
+      } else {
+        this.logger.debug('dropped a response to no current request', { server: this.server.name });
+      }
+    } else if (isRequest(message)) {
+      if (message.method === 'ping') {
+        this.answer(message.id, { result: {} });
+      } else if (this.handler) {
+        this.handler.onServerRequest(message);
+      } else {
+        this.answer(message.id, { error: { code: ErrorCode.MethodNotFound, message: `No client request is in progress to relay ${message.method} to` } });
+      }
+    } else if (isNotification(message)) {
+      if (BROADCAST_NOTIFICATIONS.has(message.method)) this.onBroadcast(this, message);
+      else if (this.handler) this.handler.onNotification(message);
+    }
+  }
+}
