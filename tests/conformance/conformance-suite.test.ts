@@ -43,7 +43,7 @@ test('MCP conformance suite: all 2025-11-25 server scenarios pass through the ad
     const url = `${adapter.url.replace('127.0.0.1', 'localhost')}/mcp`;
     const { code, output } = await run(node22, [cli, 'server', '--url', url, '--suite', 'all', '--spec-version', '2025-11-25', '-o', outDir], workDir);
     const checks = readdirSync(outDir).flatMap((scenario) =>
-      (JSON.parse(readFileSync(path.join(outDir, scenario, 'checks.json'), 'utf8')) as Check[]).map((check) => ({ ...check, scenario: scenario.replace(/^server-|-\d[\dTZ:.-]*$/g, '') })),
+      (JSON.parse(readFileSync(path.join(outDir, scenario, 'checks.json'), 'utf8')) as Check[]).map((check) => ({ ...check, scenario: scenario.replace(/^server-|-\d{4}-\d\d-\d\dT[\dZ-]+$/g, '') })),
     );
     const failures = checks.filter((check) => check.status === 'FAILURE');
     const warnings = checks.filter((check) => check.status === 'WARNING' || check.status === 'INFO');
