@@ -6,6 +6,9 @@ import { invalidInputResponse, missingCapabilities } from './input-requests.js';
 import type { PooledChild } from './pooled-child.js';
 import { completeResult, modernError, type ResultPolicy } from './results.js';
 
+/** Where a 2025-era child may name the key of its input request (see `keyFor`). */
+export const INPUT_KEY_META = 'mcp-stdio-adapter/inputKey';
+
 /** A server-to-client request of the child, waiting for the client's answer. */
 interface PendingInput {
   key: string;
@@ -26,6 +29,8 @@ export interface BridgedCallOptions {
   requestTimeoutMs: number;
   /** How long a cancelled child may take to answer before it is stopped rather than reused. */
   cancelGraceMs: number;
+  /** Answers the first attempt already carries (`inputResponses` without `requestState`), by key. */
+  initialResponses?: Record<string, unknown>;
   /** The call is over: give the child back (`reusable`) or stop it. */
   onDone(reusable: boolean): void;
   /** The child needs the client: park the call until a retry carries the answers. */
@@ -45,6 +50,10 @@ export class BridgedCall {
   private readonly pending = new Map<string, PendingInput>();
   /** Pending inputs already sent to the client, by key. */
   private asked = new Set<string>();
+  /** The latest attempt's answers not used yet: a child asking again for one of these gets it at once. */
+  private available: Record<string, unknown>;
+  /** Requests for capabilities the client did not declare, decided on when the round settles. */
+  private readonly refused: { request: JsonRpcRequest; missing: Record<string, unknown> }[] = [];
   private settle: NodeJS.Timeout | undefined;
   private timeout: NodeJS.Timeout | undefined;
   private inputCount = 0;
@@ -56,6 +65,7 @@ export class BridgedCall {
   constructor(private readonly options: BridgedCallOptions) {
     this.method = options.request.method;
     this.childRequestId = options.child.newId();
+    this.available = { ...options.initialResponses };
   }
 
   get awaitingInput(): boolean {
@@ -95,6 +105,8 @@ export class BridgedCall {
       return { error: { code: ErrorCode.InvalidParams, message: 'Invalid params: inputResponses must be an object keyed by the input request keys' } };
     }
     const answers = (inputResponses ?? {}) as Record<string, unknown>;
+    const notObject = Object.entries(answers).find(([, answer]) => typeof answer !== 'object' || answer === null || Array.isArray(answer));
+    if (notObject) return { error: { code: ErrorCode.InvalidParams, message: `Invalid params: inputResponses["${notObject[0]}"] must be an object (the answer to that input request)` } };
     for (const input of this.pending.values()) {
       if (!(input.key in answers)) continue;
       const problem = invalidInputResponse(input.method, answers[input.key]);
@@ -104,10 +116,12 @@ export class BridgedCall {
   }
 
   private continueWith(exchange: Exchange, answers: Record<string, unknown>): undefined {
+    this.available = { ...answers };
     for (const input of [...this.pending.values()]) {
       if (!(input.key in answers)) continue;
       this.options.child.answer(input.childId, { result: answers[input.key] });
       this.pending.delete(input.key);
+      delete this.available[input.key];
     }
     this.state = 'running';
     this.attach(exchange);
@@ -151,7 +165,7 @@ export class BridgedCall {
     if (this.state !== 'running' && this.state !== 'awaiting_input') return;
     const { child, policy } = this.options;
     const outcome: Outcome = message.error
-      ? { error: child.identity.era === 'modern' ? message.error : modernError(message.error) }
+      ? { error: child.identity.era === 'modern' ? message.error : modernError(message.error, this.options.request.params) }
       : { result: child.identity.era === 'modern' ? (message.result as Record<string, unknown>) : completeResult(this.method, message.result, child.identity, policy) };
     if (this.exchange) this.exchange.finish(outcome);
     else this.parked = outcome;
@@ -188,14 +202,49 @@ export class BridgedCall {
     }
     const missing = missingCapabilities(message, this.options.capabilities);
     if (missing) {
-      child.answer(message.id, { error: { code: ErrorCode.InvalidRequest, message: `The client did not declare the ${Object.keys(missing)[0]} capability` } });
-      this.fail({ code: ModernErrorCode.MissingRequiredClientCapability, message: `The MCP server needs the client capability "${describe(missing)}" for this request, and the request did not declare it`, data: { requiredCapabilities: missing } });
+      // Refused or reported once the round settles: -32021 if the client can answer nothing else.
+      this.refused.push({ request: message, missing });
+      this.scheduleInputRequired(this.options.settleMs);
       return;
     }
-    this.inputCount += 1;
-    const key = `input-${this.inputCount}`;
-    this.pending.set(key, { key, childId: message.id, method: message.method, params: message.params });
+    const { key, params } = this.keyFor(message);
+    if (key in this.available) {
+      const answer = this.available[key];
+      delete this.available[key];
+      const problem = invalidInputResponse(message.method, answer);
+      if (problem) {
+        child.answer(message.id, { error: { code: ErrorCode.InvalidParams, message: `The client's answer was malformed: ${problem}` } });
+        this.fail({ code: ErrorCode.InvalidParams, message: `Invalid params: inputResponses["${key}"] answers ${message.method}, but ${problem}` });
+        return;
+      }
+      child.answer(message.id, { result: answer });
+      return;
+    }
+    this.pending.set(key, { key, childId: message.id, method: message.method, params });
     this.scheduleInputRequired(this.options.settleMs);
+  }
+
+  /**
+   * The key of an input request: the child's own choice when it names one in
+   * `_meta["mcp-stdio-adapter/inputKey"]` (a 2025 server has no other way to), else the method
+   * and a count; the hint is not passed on.
+   */
+  private keyFor(message: JsonRpcRequest): { key: string; params: Record<string, unknown> | undefined } {
+    let params = message.params;
+    const meta = params?._meta as Record<string, unknown> | undefined;
+    let key: string | undefined;
+    if (meta && INPUT_KEY_META in meta) {
+      const hint = meta[INPUT_KEY_META];
+      const { [INPUT_KEY_META]: _hint, ...rest } = meta;
+      const { _meta: _old, ...others } = params!;
+      params = Object.keys(rest).length > 0 ? { ...others, _meta: rest } : others;
+      if (typeof hint === 'string' && /^[\w.:-]{1,64}$/.test(hint) && !this.pending.has(hint)) key = hint;
+    }
+    if (!key) {
+      this.inputCount += 1;
+      key = `${message.method.split('/')[0]}-${this.inputCount}`;
+    }
+    return { key, params };
   }
 
   /** Requests that come together (a child asking for two things at once) go out together. */
@@ -205,7 +254,19 @@ export class BridgedCall {
   }
 
   private async sendInputRequired(): Promise<void> {
-    if (this.state !== 'running' || this.pending.size === 0) return;
+    if (this.state !== 'running') return;
+    const { child } = this.options;
+    if (this.pending.size === 0 && this.refused.length > 0) {
+      const { missing } = this.refused[0]!;
+      for (const { request } of this.refused.splice(0)) child.answer(request.id, { error: { code: ErrorCode.InvalidRequest, message: `The client did not declare the ${Object.keys(missing)[0]} capability` } });
+      this.fail({ code: ModernErrorCode.MissingRequiredClientCapability, message: `The MCP server needs the client capability "${describe(missing)}" for this request, and the request did not declare it`, data: { requiredCapabilities: missing } });
+      return;
+    }
+    // The child may go on without what the client cannot give (its own choice); the rest is asked for.
+    for (const { request, missing } of this.refused.splice(0)) {
+      child.answer(request.id, { error: { code: ErrorCode.InvalidRequest, message: `The client did not declare the ${describe(missing)} capability` } });
+    }
+    if (this.pending.size === 0) return;
     const exchange = this.exchange;
     this.state = 'awaiting_input';
     this.exchange = undefined;
@@ -216,7 +277,7 @@ export class BridgedCall {
       this.asked.add(input.key);
     }
     const requestState = await this.options.onInputRequired(this);
-    const result = completeResult(this.method, { resultType: 'input_required', inputRequests, requestState }, this.options.child.identity, this.options.policy);
+    const result = completeResult(this.method, { resultType: 'input_required', inputRequests, requestState }, child.identity, this.options.policy);
     exchange?.finish({ result });
   }
 

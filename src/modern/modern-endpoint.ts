@@ -135,6 +135,10 @@ export class ModernEndpoint {
       return exchange.response;
     }
 
+    const initialResponses = params.inputResponses;
+    if (initialResponses !== undefined && !isAnswerMap(initialResponses)) {
+      return refusalResponse(id, { status: 400, code: ErrorCode.InvalidParams, message: 'Invalid params: inputResponses must be an object whose values are the answers (objects) to input requests' });
+    }
     const child = await this.pool.acquire(server, principal, caller, meta.clientCapabilities);
     try {
       if (method === 'tools/call' && child.identity.era === 'legacy') {
@@ -165,6 +169,7 @@ export class ModernEndpoint {
       settleMs: this.options.inputSettleMs ?? 15,
       requestTimeoutMs: server.requestTimeoutMs,
       cancelGraceMs: this.options.config.adapter.shutdownGraceMs,
+      ...(isAnswerMap(message.params?.inputResponses) && { initialResponses: message.params.inputResponses }),
       onDone: (reusable) => (reusable ? this.pool.release(child) : void this.pool.discard(child)),
       onInputRequired: (call) => this.park(call, message, child),
     });
@@ -264,6 +269,10 @@ export class ModernEndpoint {
     this.hub.closeAll();
     await this.pool.drain();
   }
+}
+
+function isAnswerMap(value: unknown): value is Record<string, Record<string, unknown>> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((answer) => typeof answer === 'object' && answer !== null && !Array.isArray(answer));
 }
 
 function digest(value: string): string {

@@ -76,8 +76,11 @@ const SENTINEL = /^=\?base64\?([A-Za-z0-9+/]*={0,2})\?=$/;
  */
 export function decodeHeaderValue(value: string): string | undefined {
   if (!/^[\x20-\x7E\t]*$/.test(value)) return undefined;
+  if (!(value.startsWith('=?base64?') && value.endsWith('?=') && value.length >= 11)) return value;
   const encoded = SENTINEL.exec(value);
-  if (!encoded) return value;
+  if (!encoded) return undefined;
+  // Strict base64: padded to a multiple of four, as the encoding rules produce.
+  if (encoded[1]!.length % 4 !== 0) return undefined;
   const bytes = Buffer.from(encoded[1]!, 'base64');
   const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
   // Round-trip check: Node's base64 decoder skips junk silently.

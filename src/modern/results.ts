@@ -31,8 +31,11 @@ export function completeResult(method: string, result: unknown, identity: ChildI
  * -32002 to -32602, and codes of the range the spec now reserves (-32020 to -32099) that it
  * does not define (-32042, URL elicitation required) must not be emitted.
  */
-export function modernError(error: { code: number; message: string; data?: unknown }): { code: number; message: string; data?: unknown } {
-  if (error.code === -32002) return { ...error, code: ErrorCode.InvalidParams };
+export function modernError(error: { code: number; message: string; data?: unknown }, params?: Record<string, unknown>): { code: number; message: string; data?: unknown } {
+  if (error.code === -32002) {
+    const data = typeof error.data === 'object' && error.data !== null ? error.data : {};
+    return { ...error, code: ErrorCode.InvalidParams, data: { ...(typeof params?.uri === 'string' && { uri: params.uri }), ...data } };
+  }
   if (error.code <= -32020 && error.code >= -32099) return { code: ErrorCode.InternalError, message: error.message, data: { childErrorCode: error.code, ...(error.data !== undefined && { childErrorData: error.data }) } };
   return error;
 }
