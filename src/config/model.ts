@@ -19,6 +19,8 @@ export interface SessionLimits {
   maxPerPrincipal: number;
   /** An idle child is stopped after this long; its session lives on until the idle timeout. */
   reclaimAfterMs: number;
+  /** How long a 2026-07-28 request waits for the client's retry with input (see `modern/`). */
+  inputWaitMs: number;
 }
 
 /** Who may call the endpoint. */

@@ -15,6 +15,7 @@ export const DEFAULTS = {
   maxLifetimeSeconds: 86400,
   maxPerPrincipal: 10,
   reclaimAfterSeconds: 600,
+  inputWaitSeconds: 300,
   maxBodyBytes: 4 * 1024 * 1024,
   shutdownGraceSeconds: 2,
   instanceMemoryMb: 2048 as const,
@@ -156,6 +157,7 @@ function normaliseServer(
       maxLifetimeMs: seconds(server.sessions?.max_lifetime_seconds ?? DEFAULTS.maxLifetimeSeconds),
       maxPerPrincipal: server.sessions?.max_per_principal ?? DEFAULTS.maxPerPrincipal,
       reclaimAfterMs: seconds(server.sessions?.reclaim_after_seconds ?? DEFAULTS.reclaimAfterSeconds),
+      inputWaitMs: seconds(server.sessions?.input_wait_seconds ?? DEFAULTS.inputWaitSeconds),
     },
     auth,
   };

@@ -24,8 +24,6 @@ export interface ModernEndpointOptions {
   startChild: StartChild;
   sessionsOf: (server: string) => number;
   sessionCount: () => number;
-  /** How long a client has to retry an `input_required` result (default 5 minutes). */
-  continuationTtlMs?: number;
   /** Server-to-client requests within this window go out in one `input_required` (default 15 ms). */
   inputSettleMs?: number;
   probeTimeoutMs?: number;
@@ -62,11 +60,9 @@ export class ModernEndpoint {
   private readonly continuations = new Map<string, Continuation>();
   private readonly schemas = new ToolSchemas();
   private readonly logger: Logger;
-  private readonly ttlMs: number;
 
   constructor(private readonly options: ModernEndpointOptions) {
     this.logger = options.logger.child({ component: 'stateless' });
-    this.ttlMs = options.continuationTtlMs ?? 5 * 60_000;
     this.pool = new ChildPool({
       config: options.config,
       logger: options.logger,
@@ -177,16 +173,17 @@ export class ModernEndpoint {
 
   /** Parks a call that needs the client's input; the returned `requestState` brings the retry back to it. */
   private async park(call: BridgedCall, message: JsonRpcRequest, child: PooledChild): Promise<string> {
+    const ttlMs = child.server.sessions.inputWaitMs;
     const claims: ContinuationClaims = {
       c: randomBytes(16).toString('base64url'),
       s: child.server.name,
       p: digest(child.principal),
       d: requestDigest(message),
-      e: Date.now() + this.ttlMs,
+      e: Date.now() + ttlMs,
     };
     const timer = setTimeout(() => {
-      if (this.continuations.delete(claims.c)) call.cancel(`the client did not retry within ${this.ttlMs / 1000} s`);
-    }, this.ttlMs);
+      if (this.continuations.delete(claims.c)) call.cancel(`the client did not retry within ${ttlMs / 1000} s`);
+    }, ttlMs);
     timer.unref();
     this.continuations.set(claims.c, { call, claims, timer });
     return this.options.tokens.sealPayload(REQUEST_STATE_PURPOSE, claims);

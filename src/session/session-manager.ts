@@ -27,7 +27,7 @@ export interface SessionManagerOptions {
   /** How often live sessions are checked against sessions ended on other instances (default 2 s). */
   storePollMs?: number;
   /** Tuning of the 2026-07-28 (sessionless) side; defaults suit production. */
-  stateless?: Pick<ModernEndpointOptions, 'continuationTtlMs' | 'inputSettleMs' | 'probeTimeoutMs'>;
+  stateless?: Pick<ModernEndpointOptions, 'inputSettleMs' | 'probeTimeoutMs'>;
 }
 
 /** A session this instance knows whose child is stopped (reclaimed while idle, or crashed). */
