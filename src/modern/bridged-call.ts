@@ -1,7 +1,7 @@
 import type { Logger } from '../observability/logger.js';
 import { ErrorCode, type JsonRpcId, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../protocol/jsonrpc.js';
 import { INPUT_REQUEST_CAPABILITY, INPUT_REQUIRED_METHODS, LOG_LEVELS, ModernErrorCode, type LogLevel } from '../protocol/modern.js';
-import type { Exchange, Outcome } from './exchange.js';
+import type { Outcome, ResponseSink as Exchange } from './exchange.js';
 import { invalidInputResponse, missingCapabilities } from './input-requests.js';
 import type { PooledChild } from './pooled-child.js';
 import { completeResult, modernError, type ResultPolicy } from './results.js';

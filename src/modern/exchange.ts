@@ -14,12 +14,20 @@ export function statusFor(code: number): number {
   return 200;
 }
 
+/** Where a call's messages go: the HTTP response of the request, or the shared store for another instance. */
+export interface ResponseSink {
+  readonly finished: boolean;
+  notify(message: JsonRpcMessage): void;
+  finish(outcome: Outcome, status?: number): void;
+  onCancel(handler: () => void): void;
+}
+
 /**
  * One modern request's HTTP response: a single JSON object when the answer comes first, an SSE
  * stream scoped to the request when notifications come before it. The client closing the
  * stream (or going away before the JSON) is the request's cancellation.
  */
-export class Exchange {
+export class Exchange implements ResponseSink {
   readonly response: Promise<Response>;
   private resolve!: (response: Response) => void;
   private sse: SseStream | undefined;

@@ -10,7 +10,9 @@ import type { Principal } from '../session/session.js';
 import type { SessionTokens } from '../session/session-token.js';
 import { BridgedCall } from './bridged-call.js';
 import { canonicalJson, ChildPool, type StartChild } from './child-pool.js';
-import { Exchange, type Outcome } from './exchange.js';
+import { Exchange, type Outcome, type ResponseSink } from './exchange.js';
+import { continuationKey, relayRetry, StoreSink, type RelayedRetry, type RelayStore } from './relayed-retry.js';
+import type { SharedSessionStore } from '../session/shared-store.js';
 import { checkParamHeaders, ToolSchemas } from './param-headers.js';
 import type { PooledChild } from './pooled-child.js';
 import { checkRequestMeta, refusalResponse, type RequestMeta } from './request-meta.js';
@@ -27,6 +29,10 @@ export interface ModernEndpointOptions {
   /** Server-to-client requests within this window go out in one `input_required` (default 15 ms). */
   inputSettleMs?: number;
   probeTimeoutMs?: number;
+  /** Shared by the deployment's instances: a retry reaching an instance without the call travels through it. */
+  store?: SharedSessionStore;
+  /** How often a parked call looks for retries relayed through the store (default 250 ms). */
+  relayPollMs?: number;
 }
 
 /** What a continuation's `requestState` carries, sealed (authenticated encryption) under the deployment key. */
@@ -40,12 +46,16 @@ interface ContinuationClaims {
   d: string;
   /** Expiry, epoch ms. */
   e: number;
+  /** The instance holding the call. */
+  i: string;
 }
 
 interface Continuation {
   call: BridgedCall;
   claims: ContinuationClaims;
   timer: NodeJS.Timeout;
+  /** Looks for retries other instances relay through the store. */
+  relayPoll?: NodeJS.Timeout;
 }
 
 const REQUEST_STATE_PURPOSE = 'mcp-request-state';
@@ -60,9 +70,15 @@ export class ModernEndpoint {
   private readonly continuations = new Map<string, Continuation>();
   private readonly schemas = new ToolSchemas();
   private readonly logger: Logger;
+  private readonly instanceId = randomBytes(6).toString('base64url');
+  /** Continuations used or ended here, until they would have expired: a replay is refused at once. */
+  private readonly spent = new Map<string, number>();
+  private readonly relay: RelayStore | undefined;
 
   constructor(private readonly options: ModernEndpointOptions) {
     this.logger = options.logger.child({ component: 'stateless' });
+    const store = options.store;
+    this.relay = store?.postAnswer && store.takeAnswers && store.appendEvents && store.readEvents ? (store as RelayStore) : undefined;
     this.pool = new ChildPool({
       config: options.config,
       logger: options.logger,
@@ -124,13 +140,20 @@ export class ModernEndpoint {
     if (method === 'subscriptions/listen') {
       return this.hub.listen({ server, id, params, meta, principal, caller, signal: request.signal, streamLimitMs, policy: this.policyFor(server) });
     }
-    const exchange = new Exchange(id, request.signal, streamLimitMs);
     if (typeof params.requestState === 'string' && INPUT_REQUIRED_METHODS.has(method)) {
-      const refusal = await this.resume(exchange, server, message, principal);
+      const opened = await this.openState(server, message, digest(principal));
+      if ('refusal' in opened) return Response.json({ jsonrpc: '2.0', id, ...opened.refusal });
+      const { claims } = opened;
+      if (!this.continuations.has(claims.c) && this.relay && claims.i !== this.instanceId && !this.spent.has(claims.c)) {
+        // Another instance holds the call: the retry goes to it through the store.
+        return relayRetry(this.relay, claims.c, { request: message, principal: digest(principal) }, { signal: request.signal, takeWithinMs: 10_000, pollMs: 150, streamLimitMs });
+      }
+      const exchange = new Exchange(id, request.signal, streamLimitMs);
+      const refusal = this.resumeLocal(exchange, claims, params);
       if (refusal) exchange.finish(refusal);
       return exchange.response;
     }
-
+    const exchange = new Exchange(id, request.signal, streamLimitMs);
     const initialResponses = params.inputResponses;
     if (initialResponses !== undefined && !isAnswerMap(initialResponses)) {
       return refusalResponse(id, { status: 400, code: ErrorCode.InvalidParams, message: 'Invalid params: inputResponses must be an object whose values are the answers (objects) to input requests' });
@@ -180,38 +203,80 @@ export class ModernEndpoint {
       p: digest(child.principal),
       d: requestDigest(message),
       e: Date.now() + ttlMs,
+      i: this.instanceId,
     };
     const timer = setTimeout(() => {
-      if (this.continuations.delete(claims.c)) call.cancel(`the client did not retry within ${ttlMs / 1000} s`);
+      if (this.takeContinuation(claims.c)) call.cancel(`the client did not retry within ${ttlMs / 1000} s`);
     }, ttlMs);
     timer.unref();
-    this.continuations.set(claims.c, { call, claims, timer });
+    const continuation: Continuation = { call, claims, timer };
+    if (this.relay) continuation.relayPoll = this.pollRelayedRetries(claims.c, this.relay);
+    this.continuations.set(claims.c, continuation);
     return this.options.tokens.sealPayload(REQUEST_STATE_PURPOSE, claims);
   }
 
+  private pollRelayedRetries(continuationId: string, relay: RelayStore): NodeJS.Timeout {
+    let busy = false;
+    const poll = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      relay
+        .takeAnswers(continuationKey(continuationId))
+        .then(async (retries) => {
+          for (const retry of retries as RelayedRetry[]) {
+            const sink = new StoreSink(relay, retry.stream, retry.request.id, this.logger);
+            const server = this.options.config.servers.get(this.continuations.get(continuationId)?.claims.s ?? '');
+            const opened = server ? await this.openState(server, retry.request, retry.principal) : { refusal: { error: { code: ErrorCode.InvalidParams, message: 'Invalid params: requestState was already used, or its request ended (expired or cancelled); send the request again without it' } } };
+            const refusal = 'refusal' in opened ? opened.refusal : this.resumeLocal(sink, opened.claims, retry.request.params ?? {});
+            if (refusal) sink.finish(refusal);
+          }
+        })
+        .catch((error: unknown) => this.logger.warn('could not read relayed retries from the shared store', { error: String(error) }))
+        .finally(() => (busy = false));
+    }, this.options.relayPollMs ?? 250);
+    poll.unref();
+    return poll;
+  }
+
+  /** Removes a continuation (used, expired, cancelled) and remembers it was spent. */
+  private takeContinuation(continuationId: string): Continuation | undefined {
+    const continuation = this.continuations.get(continuationId);
+    if (!continuation) return undefined;
+    this.continuations.delete(continuationId);
+    clearTimeout(continuation.timer);
+    clearInterval(continuation.relayPoll);
+    this.spent.set(continuationId, continuation.claims.e);
+    if (this.spent.size > 1000) for (const [id, until] of this.spent) if (until <= Date.now()) this.spent.delete(id);
+    return continuation;
+  }
+
   /**
-   * A retry carrying `requestState`: the state must open under our key, name this server, this
-   * principal and this request, be unexpired, and not have been used; then it is consumed.
+   * A retry's `requestState`: it must open under our key, and name this server, this principal
+   * and this request, unexpired. (Whether it was used already is up to the instance holding the call.)
    */
-  private async resume(exchange: Exchange, server: ServerConfig, message: JsonRpcRequest, principal: Principal): Promise<Outcome | undefined> {
-    const params = message.params ?? {};
-    const invalid = (why: string): Outcome => ({ error: { code: ErrorCode.InvalidParams, message: `Invalid params: requestState ${why}; send the request again without it` } });
-    const claims = await this.options.tokens.openPayload<ContinuationClaims>(REQUEST_STATE_PURPOSE, params.requestState as string);
+  private async openState(server: ServerConfig, message: JsonRpcRequest, principalDigest: string): Promise<{ claims: ContinuationClaims } | { refusal: Outcome }> {
+    const invalid = (why: string) => ({ refusal: { error: { code: ErrorCode.InvalidParams, message: `Invalid params: requestState ${why}; send the request again without it` } } });
+    const claims = await this.options.tokens.openPayload<ContinuationClaims>(REQUEST_STATE_PURPOSE, message.params?.requestState as string);
     if (!claims || typeof claims.c !== 'string') return invalid('is not one this server issued (altered, or from another deployment)');
-    if (claims.s !== server.name || claims.p !== digest(principal)) return invalid('was issued to another server or user');
+    if (claims.s !== server.name || claims.p !== principalDigest) return invalid('was issued to another server or user');
     if (claims.d !== requestDigest(message)) return invalid('belongs to a different request (method or params changed)');
     if (claims.e <= Date.now()) return invalid('has expired');
-    const continuation = this.continuations.get(claims.c);
-    if (!continuation) return invalid('was already used, or its request ended (expired or cancelled)');
-    this.continuations.delete(claims.c);
-    clearTimeout(continuation.timer);
-    const refusal = continuation.call.resume(exchange, params.inputResponses);
+    return { claims };
+  }
+
+  /** Consumes the continuation (single use) and resumes its call; a malformed retry leaves it usable. */
+  private resumeLocal(sink: ResponseSink, claims: ContinuationClaims, params: Record<string, unknown>): Outcome | undefined {
+    const continuation = this.takeContinuation(claims.c);
+    if (!continuation) return { error: { code: ErrorCode.InvalidParams, message: 'Invalid params: requestState was already used, or its request ended (expired or cancelled); send the request again without it' } };
+    const refusal = continuation.call.resume(sink, params.inputResponses);
     if (refusal) {
       // Nothing was given to the child: the same state may be retried with valid answers.
+      this.spent.delete(claims.c);
       continuation.timer = setTimeout(() => {
-        if (this.continuations.delete(claims.c)) continuation.call.cancel('the client did not retry in time');
+        if (this.takeContinuation(claims.c)) continuation.call.cancel('the client did not retry in time');
       }, Math.max(0, claims.e - Date.now()));
       continuation.timer.unref();
+      if (this.relay) continuation.relayPoll = this.pollRelayedRetries(claims.c, this.relay);
       this.continuations.set(claims.c, continuation);
     }
     return refusal;
@@ -248,8 +313,8 @@ export class ModernEndpoint {
   }
 
   private policyFor(server: ServerConfig): ResultPolicy {
-    // Behind authentication a child may answer each user differently; shared caches must not mix them.
-    const personal = server.auth.caller.type !== 'none' || server.auth.child.type !== 'none';
+    // A child acting as its user (on-behalf-of, the user's own token) may answer each user differently.
+    const personal = server.auth.child.type === 'on_behalf_of' || server.auth.child.type === 'user_token';
     return { cacheScope: personal ? 'private' : 'public', listTtlMs: 0 };
   }
 
@@ -258,11 +323,7 @@ export class ModernEndpoint {
   }
 
   async drain(): Promise<void> {
-    for (const { call, timer } of this.continuations.values()) {
-      clearTimeout(timer);
-      call.cancel('the adapter is shutting down');
-    }
-    this.continuations.clear();
+    for (const id of [...this.continuations.keys()]) this.takeContinuation(id)?.call.cancel('the adapter is shutting down');
     this.hub.closeAll();
     await this.pool.drain();
   }

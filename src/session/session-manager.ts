@@ -103,6 +103,7 @@ export class SessionManager {
       startChild: (server, caller) => this.startChild(server, caller, this.logger.child({ server: server.name, session: 'stateless' })),
       sessionsOf: (server) => this.sessionsOf(server),
       sessionCount: () => this.live.size,
+      ...(this.store && { store: this.store }),
       ...options.stateless,
     });
   }
