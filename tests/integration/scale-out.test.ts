@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { TableSessionStore } from '../../src/azure/table-session-store.js';
 import { startAzurite, type Azurite } from '../helpers/azurite.js';
 import { connectClient, textOf } from '../helpers/clients.js';
@@ -42,6 +43,25 @@ test('a call whose stream is cut resumes on the other instance, and a sampling a
     assert.equal(a.sessions.size, 1, 'the child runs on A');
     assert.equal(textOf(await client.callTool('sample', { prompt: 'hi' })), 'sampled: answered via B');
     assert.ok(proxy.served.includes(1), 'B served requests');
+    await client.close();
+  } finally {
+    await proxy.close();
+  }
+});
+
+test('a 2026-07-28 retry reaching the other instance is relayed to the instance holding the call, through two input rounds', { timeout: 120_000 }, async () => {
+  // First attempts to A; every retry (it carries requestState) to B, which holds no child.
+  const proxy = await startRoutingProxy([a.url, b.url], (request) => (request.body.includes('"requestState"') ? 1 : 0));
+  try {
+    const client = new Client({ name: 'modern', version: '1.0.0' }, { capabilities: { sampling: {}, elicitation: {} }, versionNegotiation: { mode: { pin: '2026-07-28' } } } as ConstructorParameters<typeof Client>[1]);
+    client.setRequestHandler('elicitation/create', async () => ({ action: 'accept', content: { topic: 'relays' } }) as never);
+    client.setRequestHandler('sampling/createMessage', async () => ({ role: 'assistant', model: 'm', content: { type: 'text', text: 'via the store' } }) as never);
+    await client.connect(new StreamableHTTPClientTransport(new URL('/mcp/fixture', proxy.url)));
+    const result = (await client.callTool({ name: 'elicit_then_sample', arguments: {} })) as { content: Array<{ text: string }> };
+    assert.match(result.content[0]!.text, /^topic relays; sampled: via the store; pid \d+$/);
+    assert.equal(proxy.served.filter((index) => index === 1).length, 2, 'both retries reached B');
+    assert.equal(b.sessions.stateless.stats().children, 0, 'B started no child: the call stayed on A');
+    assert.equal(a.sessions.stateless.stats().awaitingInput, 0);
     await client.close();
   } finally {
     await proxy.close();
