@@ -39,6 +39,8 @@ export class Exchange implements ResponseSink {
     private readonly signal: AbortSignal | undefined,
     private readonly streamLimitMs: number,
     private readonly extraHeaders: Record<string, string> = {},
+    /** Runs once when the request ends: answered (the outcome) or cancelled by the client. */
+    private readonly onDone: (outcome: Outcome | 'cancelled') => void = () => {},
   ) {
     this.response = new Promise((resolve) => (this.resolve = resolve));
     signal?.addEventListener('abort', () => this.cancelled(), { once: true });
@@ -66,6 +68,7 @@ export class Exchange implements ResponseSink {
   finish(outcome: Outcome, status?: number): void {
     if (this.done) return;
     this.done = true;
+    this.onDone(outcome);
     const message = { jsonrpc: '2.0' as const, id: this.id, ...outcome };
     if (this.sse) {
       this.sse.send(message);
@@ -79,6 +82,7 @@ export class Exchange implements ResponseSink {
   private cancelled(): void {
     if (this.done) return;
     this.done = true;
+    this.onDone('cancelled');
     // Nobody reads it, but the fetch handler must still return.
     this.resolve(new Response(null, { status: 499 }));
     for (const handler of this.cancelHandlers) handler();

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { VerifiedCaller } from '../auth/types.js';
 import type { AdapterConfig, ServerConfig } from '../config/model.js';
 import type { Logger } from '../observability/logger.js';
-import { telemetry } from '../observability/telemetry.js';
+import { hashTag, telemetry } from '../observability/telemetry.js';
 import { ErrorCode, isNotification, isRequest, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from '../protocol/jsonrpc.js';
 import { INPUT_REQUIRED_METHODS, MODERN_PROTOCOL_VERSIONS, REMOVED_METHODS } from '../protocol/modern.js';
 import { CapacityError, ChildStartError } from '../session/errors.js';
@@ -107,13 +107,26 @@ export class ModernEndpoint {
     const checked = checkRequestMeta(request.headers, method, message.params);
     if ('refusal' in checked) return refusalResponse(id, checked.refusal);
     const { meta } = checked;
-    const span = telemetry.requestStarted(server.name, method, telemetry.tagsFor('stateless', principal));
+    const span = telemetry.requestStarted(server.name, method, { principalHash: hashTag(principal), protocolVersion: meta.protocolVersion });
+    let ended = false;
+    const end = (outcome?: Outcome | 'cancelled') => {
+      if (ended) return;
+      ended = true;
+      if (outcome === 'cancelled') telemetry.requestEnded(span, { code: ErrorCode.InternalError, message: 'cancelled by the client' });
+      else telemetry.requestEnded(span, outcome && 'error' in outcome ? outcome.error : undefined);
+    };
+    let exchanged = false;
+    const newExchange = () => {
+      exchanged = true;
+      return new Exchange(id, request.signal, streamLimitMs, {}, end);
+    };
     try {
-      const response = await this.dispatch(request, server, message, meta, principal, caller, streamLimitMs);
-      telemetry.requestEnded(span);
+      const response = await this.dispatch(request, server, message, meta, principal, caller, streamLimitMs, newExchange);
+      // Answers that did not go through an exchange (discover, listen, refusals, relays) end here.
+      if (!exchanged) end(response.status >= 400 ? { error: { code: response.status, message: `HTTP ${response.status}` } } : undefined);
       return response;
     } catch (error) {
-      telemetry.requestEnded(span, { code: ErrorCode.InternalError, message: (error as Error).message });
+      end({ error: { code: ErrorCode.InternalError, message: (error as Error).message } });
       if (error instanceof CapacityError) {
         return refusalResponse(id, { status: 503, code: ErrorCode.InternalError, message: `Service Unavailable: ${error.message}; retry later` }, { 'retry-after': String(error.retryAfterSeconds) });
       }
@@ -133,6 +146,7 @@ export class ModernEndpoint {
     principal: Principal,
     caller: VerifiedCaller | undefined,
     streamLimitMs: number,
+    newExchange: () => Exchange,
   ): Promise<Response> {
     const { id, method } = message;
     const params = message.params ?? {};
@@ -148,12 +162,11 @@ export class ModernEndpoint {
         // Another instance holds the call: the retry goes to it through the store.
         return relayRetry(this.relay, claims.c, { request: message, principal: digest(principal) }, { signal: request.signal, takeWithinMs: 10_000, pollMs: 150, streamLimitMs });
       }
-      const exchange = new Exchange(id, request.signal, streamLimitMs);
+      const exchange = newExchange();
       const refusal = this.resumeLocal(exchange, claims, params);
       if (refusal) exchange.finish(refusal);
       return exchange.response;
     }
-    const exchange = new Exchange(id, request.signal, streamLimitMs);
     const initialResponses = params.inputResponses;
     if (initialResponses !== undefined && !isAnswerMap(initialResponses)) {
       return refusalResponse(id, { status: 400, code: ErrorCode.InvalidParams, message: 'Invalid params: inputResponses must be an object whose values are the answers (objects) to input requests' });
@@ -172,6 +185,12 @@ export class ModernEndpoint {
       this.pool.release(child);
       throw error;
     }
+    if (request.signal?.aborted) {
+      // The client left while a child was found for it: nothing was sent to the child.
+      this.pool.release(child);
+      return new Response(null, { status: 499 });
+    }
+    const exchange = newExchange();
     const call = this.newCall(child, message, meta, server);
     call.start(exchange);
     return exchange.response;

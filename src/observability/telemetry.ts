@@ -35,8 +35,10 @@ function instruments(): ReturnType<typeof createInstruments> {
 }
 
 export interface RequestTags {
-  sessionHash: string;
+  /** Absent for 2026-07-28 requests, which have no session. */
+  sessionHash?: string;
   principalHash: string;
+  protocolVersion?: string;
 }
 
 /** A short, stable, non-reversible tag for an identifier. */
@@ -75,7 +77,8 @@ export const telemetry = {
         'rpc.system': 'jsonrpc',
         'rpc.method': method,
         'mcp.server': server,
-        'mcp.session.hash': tags.sessionHash,
+        ...(tags.sessionHash && { 'mcp.session.hash': tags.sessionHash }),
+        ...(tags.protocolVersion && { 'mcp.protocol.version': tags.protocolVersion }),
         'enduser.pseudo.id': tags.principalHash,
       },
     });

@@ -78,6 +78,7 @@ describe('2026-07-28 clients', () => {
       mcpServers: {
         fixture: nodeFixtureServer(),
         impatient: nodeFixtureServer([], { sessions: { input_wait_seconds: 1 } }),
+        capped: nodeFixtureServer([], { sessions: { max_concurrent: 1, reclaim_after_seconds: 0.5 } }),
         guarded: nodeFixtureServer([], { auth: { method: 'oauth2_bearer', oauth2_issuer: issuer.issuer, oauth2_audience: 'api://mcp-test' } }),
       },
     }, { authEnv: {} });
@@ -265,6 +266,20 @@ describe('2026-07-28 clients', () => {
     await tools.close();
     await prompts.close();
     await until(async () => (await stateless(adapter)).listeners === 0, 'the streams to be released');
+  });
+
+  test('limits hold: a second concurrent request at the server cap gets 503 with Retry-After; idle children are reclaimed', async () => {
+    const url = adapter.endpoint('capped');
+    const slow = modernPost(url, 'tools/call', { name: 'slow_pid', arguments: { ms: 600 }, _meta: meta() }, 1);
+    await until(async () => (await stateless(adapter)).busy === 1, 'the first call to hold the only child');
+    const refused = await modernPost(url, 'tools/call', { name: 'slow_pid', arguments: { ms: 0 }, _meta: meta() }, 2);
+    assert.equal(refused.status, 503);
+    assert.ok(Number(refused.headers.get('retry-after')) > 0);
+    assert.match((await answerOf(refused)).error!.message, /limit of 1 concurrent children/);
+    assert.equal((await answerOf(await slow)).result?.resultType, 'complete');
+    // Another capability profile: the idle child of the first is evicted to make room, not refused.
+    assert.equal((await answerOf(await modernPost(url, 'tools/call', { name: 'echo', arguments: { text: 'x' }, _meta: meta({ roots: {} }) }, 3))).result?.resultType, 'complete');
+    await until(async () => adapter.sessions.stateless.pool.countFor('capped') === 0, 'idle children to be reclaimed after reclaim_after_seconds');
   });
 
   test('the 2026-07-28 wire rules: 405 for GET and DELETE, 404 for removed methods, 400 for bad metadata', async () => {
