@@ -121,6 +121,11 @@ export class ChildPool {
     await child.close();
   }
 
+  /** The era of a server's children, once one was started (probed once per server). */
+  eraOf(server: ServerConfig): 'legacy' | 'modern' | undefined {
+    return this.eras.get(server.name);
+  }
+
   /** The identity a server's children declared, from any child of it (undefined before the first). */
   identityOf(server: ServerConfig): ChildIdentity | undefined {
     for (const child of this.all) if (child.server.name === server.name) return child.identity;

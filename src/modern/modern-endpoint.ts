@@ -154,7 +154,8 @@ export class ModernEndpoint {
     if (method === 'subscriptions/listen') {
       return this.hub.listen({ server, id, params, meta, principal, caller, signal: request.signal, streamLimitMs, policy: this.policyFor(server) });
     }
-    if (typeof params.requestState === 'string' && INPUT_REQUIRED_METHODS.has(method)) {
+    // A child that speaks 2026-07-28 keeps its own requestState: its retries go to it as they are.
+    if (typeof params.requestState === 'string' && INPUT_REQUIRED_METHODS.has(method) && (await this.eraOf(server, principal, caller, meta)) === 'legacy') {
       const opened = await this.openState(server, message, digest(principal));
       if ('refusal' in opened) return Response.json({ jsonrpc: '2.0', id, ...opened.refusal });
       const { claims } = opened;
@@ -168,7 +169,7 @@ export class ModernEndpoint {
       return exchange.response;
     }
     const initialResponses = params.inputResponses;
-    if (initialResponses !== undefined && !isAnswerMap(initialResponses)) {
+    if (initialResponses !== undefined && !isAnswerMap(initialResponses) && (await this.eraOf(server, principal, caller, meta)) === 'legacy') {
       return refusalResponse(id, { status: 400, code: ErrorCode.InvalidParams, message: 'Invalid params: inputResponses must be an object whose values are the answers (objects) to input requests' });
     }
     const child = await this.pool.acquire(server, principal, caller, meta.clientCapabilities);
@@ -194,6 +195,15 @@ export class ModernEndpoint {
     const call = this.newCall(child, message, meta, server);
     call.start(exchange);
     return exchange.response;
+  }
+
+  /** The era of the server's children, starting one to find out if none ran yet. */
+  private async eraOf(server: ServerConfig, principal: Principal, caller: VerifiedCaller | undefined, meta: RequestMeta): Promise<'legacy' | 'modern'> {
+    const known = this.pool.eraOf(server);
+    if (known) return known;
+    const child = await this.pool.acquire(server, principal, caller, meta.clientCapabilities);
+    this.pool.release(child);
+    return child.identity.era;
   }
 
   private newCall(child: PooledChild, message: JsonRpcRequest, meta: RequestMeta, server: ServerConfig): BridgedCall {

@@ -139,7 +139,8 @@ export class PooledChild {
         this.answer(message.id, { error: { code: ErrorCode.MethodNotFound, message: `No client request is in progress to relay ${message.method} to` } });
       }
     } else if (isNotification(message)) {
-      if (BROADCAST_NOTIFICATIONS.has(message.method)) this.onBroadcast(this, message);
+      // A modern child's change notifications belong to its own subscriptions/listen request.
+      if (BROADCAST_NOTIFICATIONS.has(message.method) && !(this.identity.era === 'modern' && this.handler)) this.onBroadcast(this, message);
       else if (this.handler) this.handler.onNotification(message);
     }
   }

@@ -83,6 +83,7 @@ export class SubscriptionHub {
     const asked = parseFilter(params.notifications);
     if (typeof asked === 'string') return refusalResponse(id, { status: 400, code: ErrorCode.InvalidParams, message: `Invalid params: ${asked}` });
 
+    if (this.pool.eraOf(server) === 'modern') return this.listenThroughChild(request);
     let identity = this.pool.identityOf(server);
     let subscriber: Subscriber | undefined;
     const wantsResources = (asked.resourceSubscriptions?.length ?? 0) > 0;
@@ -118,6 +119,43 @@ export class SubscriptionHub {
       listener.limit.unref();
     }
     return new Response(listener.sse.body, { status: 200, headers: SSE_HEADERS });
+  }
+
+  /**
+   * A child that speaks 2026-07-28 serves the subscription itself: one child is held for the
+   * stream, and its messages are relayed with the client's subscription id in place of ours.
+   */
+  private async listenThroughChild(request: ListenRequest): Promise<Response> {
+    const { server, id, params, meta, principal, caller } = request;
+    const child = await this.pool.acquire(server, principal, caller, meta.clientCapabilities);
+    const childId = child.newId();
+    const retag = (message: { params?: Record<string, unknown>; result?: unknown }) => {
+      const body = (message.params ?? message.result) as Record<string, unknown> | undefined;
+      if (body && isObject(body._meta) && META.subscriptionId in body._meta) body._meta = { ...body._meta, [META.subscriptionId]: id };
+      return message;
+    };
+    let released = false;
+    const sse = new SseStream(request.streamLimitMs, () => {
+      if (released) return;
+      released = true;
+      // The stdio binding's cancellation of a subscription; a child that stays silent is stopped.
+      child.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: childId, reason: 'the client closed the stream' } });
+      child.handler = undefined;
+      void this.pool.discard(child);
+    });
+    child.handler = {
+      onNotification: (message) => void sse.send(retag(message) as never),
+      onResponse: (message) => {
+        if (message.id !== childId) return;
+        sse.send({ ...(retag(message) as object), id } as never);
+        sse.close();
+      },
+      onServerRequest: (message) => child.answer(message.id, { error: { code: ErrorCode.MethodNotFound, message: 'Not on a subscription stream' } }),
+      onExit: () => sse.close(),
+    };
+    request.signal?.addEventListener('abort', () => sse.close(), { once: true });
+    child.send({ jsonrpc: '2.0', id: childId, method: 'subscriptions/listen', params });
+    return new Response(sse.body, { status: 200, headers: SSE_HEADERS });
   }
 
   /** A change notification from a child, to every stream of its server and principal that asked for it. */

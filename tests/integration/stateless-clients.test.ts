@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { MCP_HEADERS, nodeFixtureServer, startAdapter, type TestAdapter } from '../helpers/adapter.js';
+import path from 'node:path';
+import { fixtureServers, MCP_HEADERS, nodeFixtureServer, startAdapter, type TestAdapter } from '../helpers/adapter.js';
 import { connectClient, textOf } from '../helpers/clients.js';
 import { messagesOf } from '../helpers/raw-http.js';
 import { startOidcIssuer, type OidcIssuer } from '../auth/helpers/issuers.js';
@@ -79,6 +80,7 @@ describe('2026-07-28 clients', () => {
         fixture: nodeFixtureServer(),
         impatient: nodeFixtureServer([], { sessions: { input_wait_seconds: 1 } }),
         capped: nodeFixtureServer([], { sessions: { max_concurrent: 1, reclaim_after_seconds: 0.5 } }),
+        modern: { command: process.execPath, args: [path.join(fixtureServers, 'modern-fixture.mjs')] },
         guarded: nodeFixtureServer([], { auth: { method: 'oauth2_bearer', oauth2_issuer: issuer.issuer, oauth2_audience: 'api://mcp-test' } }),
       },
     }, { authEnv: {} });
@@ -280,6 +282,31 @@ describe('2026-07-28 clients', () => {
     // Another capability profile: the idle child of the first is evicted to make room, not refused.
     assert.equal((await answerOf(await modernPost(url, 'tools/call', { name: 'echo', arguments: { text: 'x' }, _meta: meta({ roots: {} }) }, 3))).result?.resultType, 'complete');
     await until(async () => adapter.sessions.stateless.pool.countFor('capped') === 0, 'idle children to be reclaimed after reclaim_after_seconds');
+  });
+
+  test('a child that speaks 2026-07-28 itself is detected and gets requests as they are, its own input rounds and subscriptions included', async () => {
+    const { client, calls } = await modernClient(adapter.endpoint('modern'));
+    assert.deepEqual(client.getServerVersion(), { name: 'modern-fixture', version: '2.0.0' });
+    assert.equal(textOf((await client.callTool({ name: 'echo', arguments: { text: 'as is' } })) as never), 'modern: as is');
+    assert.match(textOf((await client.callTool({ name: 'confirm', arguments: {} })) as never), /^confirmed: \{"topic":"otters","name":"Ada"\} by pid \d+$/);
+    assert.equal(calls.elicitation, 1, 'the child\'s own input_required reached the client');
+    assert.equal(adapter.sessions.stateless.pool.eraOf({ name: 'modern' } as never), 'modern');
+
+    const controller = new AbortController();
+    const listen = await fetch(adapter.endpoint('modern'), {
+      method: 'POST',
+      signal: controller.signal,
+      headers: { ...MCP_HEADERS, 'mcp-protocol-version': MODERN, 'mcp-method': 'subscriptions/listen' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 'client-sub', method: 'subscriptions/listen', params: { notifications: { toolsListChanged: true }, _meta: meta() } }),
+    });
+    const reader = listen.body!.getReader();
+    let text = '';
+    while (!text.includes('\n\n')) text += new TextDecoder().decode((await reader.read()).value);
+    const ack = JSON.parse(text.split('\n').find((line) => line.startsWith('data:'))!.slice(5));
+    assert.equal(ack.method, 'notifications/subscriptions/acknowledged');
+    assert.equal(ack.params._meta['io.modelcontextprotocol/subscriptionId'], 'client-sub', 'the child\'s subscription id is replaced by the client\'s');
+    controller.abort();
+    await client.close();
   });
 
   test('the 2026-07-28 wire rules: 405 for GET and DELETE, 404 for removed methods, 400 for bad metadata', async () => {
