@@ -81,6 +81,7 @@ describe('2026-07-28 clients', () => {
         impatient: nodeFixtureServer([], { sessions: { input_wait_seconds: 1 } }),
         capped: nodeFixtureServer([], { sessions: { max_concurrent: 1, reclaim_after_seconds: 0.5 } }),
         modern: { command: process.execPath, args: [path.join(fixtureServers, 'modern-fixture.mjs')] },
+        missing: { command: 'no-such-mcp-server-command' },
         guarded: nodeFixtureServer([], { auth: { method: 'oauth2_bearer', oauth2_issuer: issuer.issuer, oauth2_audience: 'api://mcp-test' } }),
       },
     }, { authEnv: {} });
@@ -307,6 +308,18 @@ describe('2026-07-28 clients', () => {
     assert.equal(ack.params._meta['io.modelcontextprotocol/subscriptionId'], 'client-sub', 'the child\'s subscription id is replaced by the client\'s');
     controller.abort();
     await client.close();
+  });
+
+  test('bad children: one that cannot start is a 502 naming it; one that dies mid-call fails that call only', async () => {
+    const missing = await modernPost(adapter.endpoint('missing'), 'tools/list', { _meta: meta() });
+    assert.equal(missing.status, 502);
+    assert.match((await answerOf(missing)).error!.message, /no-such-mcp-server-command/);
+
+    const url = adapter.endpoint('fixture');
+    const crashed = await answerOf(await modernPost(url, 'tools/call', { name: 'exit', arguments: { code: 3 }, _meta: meta() }));
+    assert.equal(crashed.error?.code, -32603);
+    assert.match(crashed.error!.message, /exited while handling tools\/call/);
+    assert.equal((await answerOf(await modernPost(url, 'tools/call', { name: 'echo', arguments: { text: 'still here' }, _meta: meta() }))).result?.resultType, 'complete');
   });
 
   test('the 2026-07-28 wire rules: 405 for GET and DELETE, 404 for removed methods, 400 for bad metadata', async () => {
