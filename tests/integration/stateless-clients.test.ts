@@ -69,6 +69,35 @@ async function until(condition: () => Promise<boolean>, what: string, timeoutMs 
   }
 }
 
+/** Opens a `subscriptions/listen` stream and collects its messages as they come. */
+async function listen(url: URL, notifications: Record<string, unknown>, id: string) {
+  const controller = new AbortController();
+  const response = await fetch(url, {
+    method: 'POST',
+    signal: controller.signal,
+    headers: { ...MCP_HEADERS, 'mcp-protocol-version': MODERN, 'mcp-method': 'subscriptions/listen' },
+    body: JSON.stringify({ jsonrpc: '2.0', id, method: 'subscriptions/listen', params: { notifications, _meta: meta() } }),
+  });
+  const events: Array<{ method?: string; params?: Record<string, unknown> }> = [];
+  if (response.headers.get('content-type') !== 'text/event-stream') return { status: response.status, events, close: async () => {} };
+  const reader = response.body!.getReader();
+  let buffer = '';
+  const pump = (async () => {
+    for (;;) {
+      const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+      if (done) return;
+      buffer += new TextDecoder().decode(value);
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const data = buffer.slice(0, end).split('\n').filter((line) => line.startsWith('data:')).map((line) => line.slice(5).trim()).join('');
+        buffer = buffer.slice(end + 2);
+        if (data) events.push(JSON.parse(data));
+      }
+    }
+  })();
+  return { status: response.status, events, close: async () => (controller.abort(), await pump) };
+}
+
 describe('2026-07-28 clients', () => {
   let adapter: TestAdapter;
   let issuer: OidcIssuer;
@@ -224,35 +253,8 @@ describe('2026-07-28 clients', () => {
 
   test('subscriptions/listen: acknowledged first, change notifications tagged and filtered, released when the stream closes', async () => {
     const url = adapter.endpoint('fixture');
-    const listen = async (notifications: Record<string, unknown>, id: string) => {
-      const controller = new AbortController();
-      const response = await fetch(url, {
-        method: 'POST',
-        signal: controller.signal,
-        headers: { ...MCP_HEADERS, 'mcp-protocol-version': MODERN, 'mcp-method': 'subscriptions/listen' },
-        body: JSON.stringify({ jsonrpc: '2.0', id, method: 'subscriptions/listen', params: { notifications, _meta: meta() } }),
-      });
-      assert.equal(response.headers.get('content-type'), 'text/event-stream');
-      const reader = response.body!.getReader();
-      const events: Array<{ method?: string; params?: Record<string, unknown> }> = [];
-      let buffer = '';
-      const pump = (async () => {
-        for (;;) {
-          const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
-          if (done) return;
-          buffer += new TextDecoder().decode(value);
-          let end: number;
-          while ((end = buffer.indexOf('\n\n')) >= 0) {
-            const data = buffer.slice(0, end).split('\n').filter((line) => line.startsWith('data:')).map((line) => line.slice(5).trim()).join('');
-            buffer = buffer.slice(end + 2);
-            if (data) events.push(JSON.parse(data));
-          }
-        }
-      })();
-      return { events, close: async () => (controller.abort(), await pump) };
-    };
-    const tools = await listen({ toolsListChanged: true, promptsListChanged: true }, 'tools-listener');
-    const prompts = await listen({ promptsListChanged: true }, 'prompts-listener');
+    const tools = await listen(url, { toolsListChanged: true, promptsListChanged: true }, 'tools-listener');
+    const prompts = await listen(url, { promptsListChanged: true }, 'prompts-listener');
     await until(async () => tools.events.length === 1 && prompts.events.length === 1, 'both acknowledgements');
     assert.deepEqual(tools.events[0], {
       jsonrpc: '2.0',
@@ -320,6 +322,23 @@ describe('2026-07-28 clients', () => {
     assert.equal(crashed.error?.code, -32603);
     assert.match(crashed.error!.message, /exited while handling tools\/call/);
     assert.equal((await answerOf(await modernPost(url, 'tools/call', { name: 'echo', arguments: { text: 'still here' }, _meta: meta() }))).result?.resultType, 'complete');
+  });
+
+  test('resource subscriptions are counted per URI onto one child: a stream keeps getting updates after another on the same URI closes', async () => {
+    const url = adapter.endpoint('fixture');
+    const first = await listen(url, { resourceSubscriptions: ['fixture://hello'] }, 'first');
+    const second = await listen(url, { resourceSubscriptions: ['fixture://hello'] }, 'second');
+    await until(async () => first.events.length >= 3 && second.events.length >= 3, 'updates on both streams');
+    assert.deepEqual(first.events[0]!.params?.notifications, { resourceSubscriptions: ['fixture://hello'] });
+    assert.deepEqual(second.events[2], { jsonrpc: '2.0', method: 'notifications/resources/updated', params: { uri: 'fixture://hello', _meta: { 'io.modelcontextprotocol/subscriptionId': 'second' } } });
+    assert.equal((await stateless(adapter)).busy, 1, 'one child holds the subscriptions of both streams');
+    await first.close();
+    const seen = second.events.length;
+    await until(async () => second.events.length >= seen + 3, 'updates after the other stream closed (the subscription was kept)');
+    await second.close();
+    await until(async () => (await stateless(adapter)).busy === 0, 'the subscription child to be released when the last stream closed');
+    const refused = await listen(url, { resourceSubscriptions: 'fixture://hello' }, 'bad');
+    assert.equal(refused.status, 400);
   });
 
   test('the 2026-07-28 wire rules: 405 for GET and DELETE, 404 for removed methods, 400 for bad metadata', async () => {
