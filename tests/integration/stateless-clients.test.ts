@@ -341,6 +341,23 @@ describe('2026-07-28 clients', () => {
     assert.equal(refused.status, 400);
   });
 
+  test('closing the response stream cancels the request at the child, which is then stopped rather than lent again', async () => {
+    const url = adapter.endpoint('fixture');
+    const controller = new AbortController();
+    const response = await fetch(url, {
+      method: 'POST',
+      signal: controller.signal,
+      headers: { ...MCP_HEADERS, 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/call', 'mcp-name': 'progress' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'progress', arguments: { steps: 100, delayMs: 100 }, _meta: meta({}, { progressToken: 'cancel-me' }) } }),
+    });
+    assert.equal(response.headers.get('content-type'), 'text/event-stream');
+    const reader = response.body!.getReader();
+    assert.match(new TextDecoder().decode((await reader.read()).value), /notifications\/progress/);
+    const before = adapter.sessions.stateless.pool.countFor('fixture');
+    controller.abort();
+    await until(async () => (await stateless(adapter)).busy === 0 && adapter.sessions.stateless.pool.countFor('fixture') === before - 1, 'the cancelled call\'s child to be stopped');
+  });
+
   test('the 2026-07-28 wire rules: 405 for GET and DELETE, 404 for removed methods, 400 for bad metadata', async () => {
     const url = adapter.endpoint('fixture');
     for (const method of ['GET', 'DELETE']) {
