@@ -5,8 +5,8 @@ import type { Logger } from '../observability/logger.js';
 import { ErrorCode, type JsonRpcId, type JsonRpcNotification } from '../protocol/jsonrpc.js';
 import { META } from '../protocol/modern.js';
 import type { Principal } from '../session/session.js';
-import { ChildPool } from './child-pool.js';
-import type { PooledChild } from './pooled-child.js';
+import type { ChildPool } from './child-pool.js';
+import type { ChildIdentity, PooledChild } from './pooled-child.js';
 import { refusalResponse, type RequestMeta } from './request-meta.js';
 import { completeResult, type ResultPolicy } from './results.js';
 
@@ -180,7 +180,7 @@ export class SubscriptionHub {
     for (const listener of [...this.listeners]) this.end(listener);
   }
 
-  private end(listener: Listener, policy?: ResultPolicy, identity?: Parameters<typeof completeResult>[2]): void {
+  private end(listener: Listener, policy?: ResultPolicy, identity?: ChildIdentity): void {
     const base = { resultType: 'complete', _meta: { [META.subscriptionId]: listener.id } };
     const result = identity && policy ? completeResult('subscriptions/listen', base, identity, policy) : base;
     listener.sse.send({ jsonrpc: '2.0', id: listener.id, result });
