@@ -19,6 +19,8 @@ export interface SessionLimits {
   maxPerPrincipal: number;
   /** An idle child is stopped after this long; its session lives on until the idle timeout. */
   reclaimAfterMs: number;
+  /** Children kept spawned (never initialized) for new sessions; 0: none. */
+  warmPool: number;
 }
 
 /** Who may call the endpoint. */
