@@ -1,5 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { CompactEncrypt, compactDecrypt } from 'jose';
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 
 /**
  * What any instance needs to serve a session it does not hold: which server, whose session,
@@ -44,11 +43,18 @@ export class SessionIdTooLargeError extends Error {
   readonly code = 'session_id_too_large';
 }
 
+/** The only protected header members an id has. */
+const HEADER_MEMBERS = new Set(['alg', 'enc', 'kid']);
+
 /**
  * Session ids are JWE tokens (`dir` + A256GCM: authenticated encryption) under the deployment's
  * key, so they cannot be forged, altered or read, and any instance with the key can serve them.
  * Keys rotate: ids sealed with the previous key are still accepted. A forged, altered, expired or
  * other-deployment id opens to `undefined` (the caller answers 404, as for an unknown id).
+ *
+ * The one JWE shape used is sealed and opened with node:crypto (RFC 7516 compact serialisation:
+ * empty encrypted key, 96-bit IV, 128-bit tag, the encoded protected header as AAD), which any
+ * JOSE library reads and writes alike; a JOSE library here would cost start-up time and memory.
  */
 export class SessionTokens {
   private readonly current: SealingKey;
@@ -68,12 +74,12 @@ export class SessionTokens {
   async seal(claims: SessionClaims): Promise<string> {
     // A random nonce in the payload keeps two sessions of one user with the same params apart.
     const payload = { ...claims, initialize: replayableParams(claims.initialize), n: randomBytes(9).toString('base64url') };
-    let id = await this.encrypt(payload);
+    let id = this.encrypt(payload);
     if (id.length > MAX_SESSION_ID_LENGTH) {
       // Experimental capabilities are the usual bulk; the rest is small.
       const capabilities = { ...(payload.initialize.capabilities as Record<string, unknown> | undefined) };
       delete capabilities.experimental;
-      id = await this.encrypt({ ...payload, initialize: { ...payload.initialize, capabilities } });
+      id = this.encrypt({ ...payload, initialize: { ...payload.initialize, capabilities } });
     }
     if (id.length > MAX_SESSION_ID_LENGTH) throw new SessionIdTooLargeError(`the initialize parameters are too large to carry in a session id (${id.length} > ${MAX_SESSION_ID_LENGTH} characters)`);
     return id;
@@ -85,11 +91,19 @@ export class SessionTokens {
     // character) that decode alike; only the canonical one is accepted.
     if (!id.split('.').every((part) => Buffer.from(part, 'base64url').toString('base64url') === part)) return undefined;
     try {
-      const header = JSON.parse(Buffer.from(id.slice(0, id.indexOf('.')), 'base64url').toString('utf8')) as { kid?: string; alg?: string; enc?: string };
-      const key = header.kid ? this.accepted.get(header.kid) : undefined;
-      if (!key || header.alg !== 'dir' || header.enc !== 'A256GCM') return undefined;
-      const { plaintext } = await compactDecrypt(id, key.key, { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] });
-      const claims = JSON.parse(new TextDecoder().decode(plaintext)) as SessionClaims;
+      const [protectedHeader, encryptedKey, iv, ciphertext, tag] = id.split('.') as [string, string, string, string, string];
+      const header = JSON.parse(Buffer.from(protectedHeader, 'base64url').toString('utf8')) as { kid?: string; alg?: string; enc?: string };
+      const key = typeof header.kid === 'string' ? this.accepted.get(header.kid) : undefined;
+      if (!key || header.alg !== 'dir' || header.enc !== 'A256GCM' || !Object.keys(header).every((name) => HEADER_MEMBERS.has(name))) return undefined;
+      const ivBytes = Buffer.from(iv, 'base64url');
+      const tagBytes = Buffer.from(tag, 'base64url');
+      if (encryptedKey !== '' || ivBytes.length !== 12 || tagBytes.length !== 16) return undefined;
+      const decipher = createDecipheriv('aes-256-gcm', key.key, ivBytes, { authTagLength: 16 });
+      decipher.setAAD(Buffer.from(protectedHeader, 'ascii'));
+      decipher.setAuthTag(tagBytes);
+      // final() throws unless the tag authenticates the header, IV and ciphertext under this key.
+      const plaintext = Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]);
+      const claims = JSON.parse(plaintext.toString('utf8')) as SessionClaims;
       if (typeof claims.server !== 'string' || typeof claims.principal !== 'string' || typeof claims.expiresAt !== 'number') return undefined;
       if (claims.expiresAt <= now) return undefined;
       return claims;
@@ -98,7 +112,12 @@ export class SessionTokens {
     }
   }
 
-  private encrypt(payload: unknown): Promise<string> {
-    return new CompactEncrypt(new TextEncoder().encode(JSON.stringify(payload))).setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid: this.current.kid }).encrypt(this.current.key);
+  private encrypt(payload: unknown): string {
+    const protectedHeader = Buffer.from(JSON.stringify({ alg: 'dir', enc: 'A256GCM', kid: this.current.kid })).toString('base64url');
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.current.key, iv, { authTagLength: 16 });
+    cipher.setAAD(Buffer.from(protectedHeader, 'ascii'));
+    const ciphertext = Buffer.concat([cipher.update(JSON.stringify(payload), 'utf8'), cipher.final()]);
+    return `${protectedHeader}..${iv.toString('base64url')}.${ciphertext.toString('base64url')}.${cipher.getAuthTag().toString('base64url')}`;
   }
 }
