@@ -89,3 +89,19 @@ test('stop also stops children still being spawned', async () => {
   pool.fill();
   assert.equal(pool.count, 0, 'a stopped pool spawns no more');
 });
+
+test('a child that waited longer than the idle timeout is replaced', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const { pool, children } = poolOf(1);
+  pool.fill();
+  await settle();
+  assert.equal(children.length, 1);
+  t.mock.timers.tick(59_999);
+  assert.equal(children[0]!.closed, false);
+  t.mock.timers.tick(1);
+  await settle();
+  assert.equal(children[0]!.closed, true, 'the old child is stopped');
+  assert.equal(children.length, 2, 'a fresh one is spawned');
+  assert.equal(pool.take(), children[1] as unknown as StdioChild);
+  await pool.stop();
+});
