@@ -69,6 +69,12 @@ interface StartedChild {
   warm?: boolean;
 }
 
+/**
+ * How long after a new session's child answered its replacement is spawned: the client's next
+ * requests (`notifications/initialized`, the first lists) then do not compete with a process start.
+ */
+const REFILL_DELAY_MS = 200;
+
 /** Warm-pool children get nothing from an auth method: the config refuses pools for servers whose children would. */
 const NO_CREDENTIALS: ChildCredentials = { env: {}, close: async () => {} };
 
@@ -96,6 +102,7 @@ export class SessionManager {
   private readonly store: SharedSessionStore | undefined;
   /** Children spawned ahead of sessions, per server with `sessions.warm_pool`. */
   private readonly pools = new Map<string, WarmPool>();
+  private refillTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly config: AdapterConfig,
@@ -181,8 +188,7 @@ export class SessionManager {
       throw error;
     } finally {
       this.release(server, principal);
-      // After the child answered: a replacement spawned now does not compete with it.
-      this.fillPools();
+      this.refillSoon();
     }
   }
 
@@ -242,6 +248,7 @@ export class SessionManager {
   async drain(): Promise<void> {
     this.draining = true;
     clearInterval(this.endedPoll);
+    clearTimeout(this.refillTimer);
     for (const dormant of this.dormant.values()) clearTimeout(dormant.idleEnd);
     this.dormant.clear();
     await Promise.all([...[...this.pools.values()].map((pool) => pool.stop()), ...[...this.live.values()].map((session) => session.end('shutdown'))]);
@@ -554,6 +561,15 @@ export class SessionManager {
 
   private fillPools(): void {
     for (const pool of this.pools.values()) pool.fill();
+  }
+
+  private refillSoon(): void {
+    if (this.pools.size === 0 || this.refillTimer) return;
+    this.refillTimer = setTimeout(() => {
+      this.refillTimer = undefined;
+      this.fillPools();
+    }, REFILL_DELAY_MS);
+    this.refillTimer.unref();
   }
 
   private async stopChild(started: StartedChild): Promise<void> {
