@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // Benchmark: the same MCP workload against direct STDIO, this adapter, supergateway and mcp-proxy.
 //
-//   node bench/run.mjs            full run (3 repetitions, 1/8/32/64 concurrent sessions), ~15 min on 2 cores
+//   node bench/run.mjs            full run (3 repetitions, 1/8/32/64 concurrent sessions), ~18 min on 2 cores
 //   node bench/run.mjs --quick    short run (1 repetition, 1/8/32 sessions), ~2 min
 //
-// Options: --targets=direct,adapter,supergateway,mcp-proxy,adapter-uncapped  --reps=N  --no-build
+// Options: --targets=direct,adapter,supergateway,mcp-proxy,adapter-uncapped,adapter-warm  --reps=N
+//          --warm-pool=N (adapter-warm's sessions.warm_pool, default 2)  --no-build
 //          --no-profile  --profile-only (build + the adapter CPU profile only)
 //          --report=bench/results/<file>.json (re-render that run's .md from its .json; no run)
 //
@@ -17,9 +18,11 @@
 // `npm install --prefix bench/.deps --no-save`): supergateway@4.0.0 mcp-proxy@6.7.19, plus the
 // project's @modelcontextprotocol/client and @modelcontextprotocol/server-everything.
 // Memory: targets run one at a time; at the 64-session level a target that isolates sessions
-// (direct, adapter, supergateway, adapter-uncapped) holds 64 server-everything children at once
-// (~65-70 MB each, so ~4.5 GB) plus the gateway and this process. mcp-proxy shares one child
-// between all sessions.
+// (direct, adapter, supergateway, adapter-uncapped, adapter-warm) holds 64 server-everything
+// children at once (~75 MB each with Node 22, so ~4.8 GB; adapter-warm also its waiting
+// children) plus the gateway and this process (~0.5 GB): a full run needs ~5.5 GB free, a quick
+// one (32 sessions) ~3 GB. The estimate is printed at the start and kept in the report. mcp-proxy
+// shares one child between all sessions.
 
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -42,20 +45,25 @@ const argv = process.argv.slice(2);
 const flag = (name) => argv.includes(`--${name}`);
 const option = (name) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 for (const a of argv) {
-  if (!/^--(quick|no-build|no-profile|profile-only|help|targets=.+|reps=\d+|report=.+)$/.test(a)) {
-    console.error(`unknown argument ${a}\nusage: node bench/run.mjs [--quick] [--targets=direct,adapter,supergateway,mcp-proxy,adapter-uncapped] [--reps=N] [--no-build] [--no-profile] [--profile-only] [--report=results/<file>.json]`);
+  if (!/^--(quick|no-build|no-profile|profile-only|help|targets=.+|reps=\d+|warm-pool=\d+|report=.+)$/.test(a)) {
+    console.error(`unknown argument ${a}\nusage: node bench/run.mjs [--quick] [--targets=direct,adapter,supergateway,mcp-proxy,adapter-uncapped,adapter-warm] [--reps=N] [--warm-pool=N] [--no-build] [--no-profile] [--profile-only] [--report=results/<file>.json]`);
     process.exit(2);
   }
 }
 if (flag('help')) {
-  console.log('usage: node bench/run.mjs [--quick] [--targets=direct,adapter,supergateway,mcp-proxy,adapter-uncapped] [--reps=N] [--no-build] [--no-profile] [--profile-only] [--report=results/<file>.json]');
+  console.log('usage: node bench/run.mjs [--quick] [--targets=direct,adapter,supergateway,mcp-proxy,adapter-uncapped,adapter-warm] [--reps=N] [--warm-pool=N] [--no-build] [--no-profile] [--profile-only] [--report=results/<file>.json]');
   process.exit(0);
 }
 const QUICK = flag('quick');
 const MODE = flag('profile-only') ? (QUICK ? 'quick-profile' : 'profile') : QUICK ? 'quick' : 'full';
-// adapter-uncapped: the adapter with its session caps (20 per server, 50 in all by default) raised
-// to the top concurrency level; only the concurrency phase is run for it.
-const ALL_TARGETS = ['direct', 'adapter', 'supergateway', 'mcp-proxy', 'adapter-uncapped'];
+// adapter-uncapped: the adapter with its session caps (locally: as many sessions as half the
+// machine's memory holds, 10 to 200) set to the top concurrency level; only the concurrency phase
+// is run for it. adapter-warm: the adapter with `sessions.warm_pool` (--warm-pool, default 2):
+// children spawned ahead of sessions; its setup samples each start with the pool full and its
+// children idle (booted), as a session arriving at a ready pool would; the sequential and
+// progress phases are the adapter's (a session is the same once started) and are not repeated.
+const ALL_TARGETS = ['direct', 'adapter', 'supergateway', 'mcp-proxy', 'adapter-uncapped', 'adapter-warm'];
+const WARM_POOL = Number(option('warm-pool') ?? 2);
 // --profile-only: build, then only the adapter CPU profile of the sequential echo phase.
 const PROFILE_ONLY = flag('profile-only');
 const TARGETS = PROFILE_ONLY ? [] : (option('targets')?.split(',') ?? ALL_TARGETS).map((t) => t.trim());
@@ -314,6 +322,19 @@ async function cpuBusyPct(ms) {
   const b = read();
   return round(100 * (1 - (b.idle - a.idle) / Math.max(1, b.total - a.total)), 0);
 }
+function memAvailableMb() {
+  if (!LINUX) return os.freemem() / 1048576;
+  return Number(/^MemAvailable:\s+(\d+)/m.exec(fs.readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? 0) / 1024;
+}
+/** RSS of one server-everything child on Node 22 (73-75 MB in bench/results/2026-11-26-0540Z-quick.md). */
+const CHILD_MB_ESTIMATE = 75;
+/** Peak memory a run needs: the top level's children (plus adapter-warm's waiting ones), the gateway and this process. */
+function memoryNeededMb(targets, levels) {
+  const top = Math.max(...levels);
+  const isolating = targets.some((t) => t !== 'mcp-proxy');
+  const waiting = targets.includes('adapter-warm') ? WARM_POOL : 0;
+  return { top, waiting, mb: (isolating ? (top + waiting) * CHILD_MB_ESTIMATE : 2 * CHILD_MB_ESTIMATE) + 600 };
+}
 function memUsedMb() {
   if (!LINUX) return (os.totalmem() - os.freemem()) / 1048576;
   const info = fs.readFileSync('/proc/meminfo', 'utf8');
@@ -471,12 +492,37 @@ async function waitForChildren(target, atMost, boundMs = T.drainMs) {
 // ---------------------------------------------------------------------------------------------
 // Measurements (one repetition of one target)
 
+/**
+ * adapter-warm: waits (bounded) until the pool is full again (GET /status) and its children have
+ * booted, i.e. stopped using CPU (they wait on stdin for an initialize). Returns the wait in ms.
+ */
+async function waitForWarmPool(target, boundMs = 15_000) {
+  const t0 = performance.now();
+  while (performance.now() - t0 < boundMs) {
+    try {
+      const status = await (await fetch(`http://127.0.0.1:${target.port}/status`, { signal: AbortSignal.timeout(2000) })).json();
+      if ((status.servers?.everything?.warmChildren ?? 0) >= WARM_POOL) break;
+    } catch {}
+    await sleep(50);
+  }
+  let last = -1;
+  while (performance.now() - t0 < boundMs) {
+    const cpu = descendants(target.pid).reduce((sum, p) => sum + (p.cpuMs ?? 0), 0);
+    if (cpu === last) break;
+    last = cpu;
+    await sleep(250);
+  }
+  return performance.now() - t0;
+}
+
 async function measureSetup(target) {
   const times = [];
   const errors = {};
   const init = [];
   const initialized = [];
+  const warmWaits = [];
   for (let i = 0; i < S.setupSamples; i++) {
+    if (target.warmPool) warmWaits.push(await waitForWarmPool(target));
     try {
       const timings = [];
       const s = await openSession(target, { timings: target.kind === 'http' ? timings : undefined });
@@ -497,6 +543,7 @@ async function measureSetup(target) {
     p95: percentile(times, 95),
     initializePostP50: percentile(init, 50),
     initializedPostP50: percentile(initialized, 50),
+    warmWaitP50: target.warmPool ? percentile(warmWaits, 50) : undefined,
     errors,
   };
 }
@@ -676,7 +723,8 @@ async function measureLevels(target) {
       zombies,
       childProcessesPerSession: sessions.length ? (kids.length - target.baselineChildren) / sessions.length : null,
       childRssTotalMb: childRss / 1024,
-      childRssPerSessionMb: sessions.length ? childRss / 1024 / sessions.length : null,
+      // adapter-warm: its waiting children are not sessions' (each about as large as a session's).
+      childRssPerSessionMb: sessions.length ? (target.warmPool && kids.length ? (childRss * Math.max(0, kids.length - target.baselineChildren)) / kids.length : childRss) / 1024 / sessions.length : null,
     };
     const L = out[n];
     log(`  ${target.name}: x${n}: ${round(L.callsPerSec, 0)} calls/s, errors ${L.errors} (connect ${L.connectFailed}), open ${L.opened}/${n}, p50 ${round(L.p50, 1)} ms, gw RSS ${round(L.gatewayRssOpenMb, 1)} MB, ${L.childProcesses} children`);
@@ -709,15 +757,17 @@ async function startGateway(name, { profileDir } = {}) {
   let args;
   let url = `http://127.0.0.1:${port}/mcp`;
   const env = cleanEnv();
-  if (name === 'adapter' || name === 'adapter-uncapped') {
+  if (name === 'adapter' || name === 'adapter-uncapped' || name === 'adapter-warm') {
     const config = path.join(TMP, name, 'mcp_config.json');
     fs.mkdirSync(path.dirname(config), { recursive: true });
-    // adapter: default settings, only the server entry. adapter-uncapped: caps raised.
+    // adapter: default settings, only the server entry. adapter-uncapped: caps raised. adapter-warm: a warm pool.
     const cap = Math.max(...S.levels);
     const doc =
       name === 'adapter'
         ? { mcpServers: { everything: { command: process.execPath, args: SERVER_ARGS } } }
-        : { adapter: { max_sessions: cap }, mcpServers: { everything: { command: process.execPath, args: SERVER_ARGS, sessions: { max_concurrent: cap } } } };
+        : name === 'adapter-warm'
+          ? { mcpServers: { everything: { command: process.execPath, args: SERVER_ARGS, sessions: { warm_pool: WARM_POOL } } } }
+          : { adapter: { max_sessions: cap }, mcpServers: { everything: { command: process.execPath, args: SERVER_ARGS, sessions: { max_concurrent: cap } } } };
     fs.writeFileSync(config, JSON.stringify(doc, null, 2));
     const prof = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
     args = [...prof, path.join(adapterSnapshot, 'dist', 'cli', 'main.js'), 'serve', '--config', config];
@@ -738,7 +788,7 @@ async function startGateway(name, { profileDir } = {}) {
   own(child.pid, name, true);
   let exited = null;
   child.on('exit', (code, signal) => (exited = { code, signal }));
-  const g = { name, kind: 'http', url, port, pid: child.pid, gatewayPid: child.pid, child, logFile, rootPid: () => child.pid, exited: () => exited };
+  const g = { name, kind: 'http', url, port, pid: child.pid, gatewayPid: child.pid, child, logFile, rootPid: () => child.pid, exited: () => exited, warmPool: name === 'adapter-warm' ? WARM_POOL : 0 };
   running.add(g);
   // Ready: any HTTP answer on the port.
   for (;;) {
@@ -759,7 +809,8 @@ async function startGateway(name, { profileDir } = {}) {
     throw new Error(`${name} listens on a non-loopback address (${JSON.stringify(listen)}); refusing to benchmark it`);
   }
   await sleep(500);
-  g.baselineChildren = liveChildren(g).length; // mcp-proxy: its one shared child
+  if (g.warmPool) g.warmReadyMs = await waitForWarmPool(g);
+  g.baselineChildren = liveChildren(g).length; // mcp-proxy: its one shared child; adapter-warm: its waiting children
   g.rssIdleMb = vmRssKb(g.pid) / 1024;
   return g;
 }
@@ -888,8 +939,9 @@ async function runTarget(name, rep) {
     if (name !== 'adapter-uncapped') {
       phase = `${name} setup`;
       r.setup = await measureSetup(target);
-      log(`  ${name}: setup p50 ${round(r.setup.p50)} ms p95 ${round(r.setup.p95)} ms`);
-
+      log(`  ${name}: setup p50 ${round(r.setup.p50)} ms p95 ${round(r.setup.p95)} ms${target.warmPool ? `, initialize POST p50 ${round(r.setup.initializePostP50)} ms (waited ${round(r.setup.warmWaitP50, 0)} ms p50 for the pool before each)` : ''}`);
+    }
+    if (name !== 'adapter-uncapped' && name !== 'adapter-warm') {
       phase = `${name} sequential`;
       const s = await openSession(target);
       try {
@@ -1101,6 +1153,11 @@ function markdown(report) {
   lines.push(
     `Workload: ${report.settings.reps} repetition(s), medians shown. Setup = ${report.settings.setupSamples} sequential connects (direct: spawn + initialize; others: initialize over HTTP, including the child spawn). Sequential = ${report.settings.seqCalls} echo calls in one session after ${report.settings.seqWarmup} warm-up calls. Concurrency: sessions accumulate over the levels ${report.settings.levels.join(' → ')}; each level opens its new sessions at once (one client each, all connecting concurrently), then all N call echo back to back for ${report.settings.levelMs / 1000} s; gateway RSS is read from /proc/<pid>/status (VmRSS, children excluded), children are the gateway's descendants. Progress = \`${LONG_TOOL}\` with a progressToken: paced ${JSON.stringify(report.settings.paced)}, burst ${JSON.stringify(report.settings.burst)}, counted on the client transport before the call's result arrives.`,
   );
+  if (names.includes('adapter-warm')) {
+    lines.push(
+      `adapter-warm = the adapter with \`sessions.warm_pool: ${report.settings.warmPool}\` (children spawned ahead of sessions, never initialized): each setup sample starts with the pool full and its children booted (no CPU use), as a session arriving at a ready pool would; its sequential and progress phases would repeat the adapter's and are not run; its waiting children are left out of "children RSS per session".`,
+    );
+  }
   lines.push(`CPU busy just before the start: ${m.busyBeforeStartPct ?? '?'}%. Machine load (1-min loadavg, includes this benchmark): ${report.load.start} at the start, mean ${report.load.mean}, max ${report.load.max} on ${m.cores} cores.`);
   lines.push(`Run took ${fmt(report.wallSeconds, 0)} s; peak memory in use on the machine ${fmt(report.memory.peakMb, 0)} MB (${fmt(report.memory.peakMb - report.memory.startMb, 0)} MB above the start, during "${report.memory.peakPhase}").`, '');
   if (!names.length) {
@@ -1113,6 +1170,9 @@ function markdown(report) {
   if (hasA && names.includes('direct')) header.push('adapter − direct');
   const hasU = names.includes('adapter-uncapped') && names.includes('supergateway');
   if (hasU) header.push('uncapped / supergateway');
+  const hasW = names.includes('adapter-warm');
+  if (hasW && hasA) header.push('warm / adapter');
+  if (hasW && names.includes('direct')) header.push('warm − direct');
   if (names.length) lines.push(`| ${header.join(' | ')} |`, `| ${header.map((_, i) => (i < 2 ? '---' : '---:')).join(' | ')} |`);
   const rows = names.length ? METRICS.flatMap((r) => (r[0] === 'LEVELS' ? levelMetrics(report.settings.levels) : [r])) : [];
   for (const [key, label, dir, d] of rows) {
@@ -1121,6 +1181,8 @@ function markdown(report) {
     if (hasA && names.includes('mcp-proxy')) row.push(ratio(M.adapter, M['mcp-proxy'], key));
     if (hasA && names.includes('direct')) row.push(delta(M.adapter, M.direct, key, d));
     if (hasU) row.push(ratio(M['adapter-uncapped'], M.supergateway, key));
+    if (hasW && hasA) row.push(ratio(M['adapter-warm'], M.adapter, key));
+    if (hasW && names.includes('direct')) row.push(delta(M['adapter-warm'], M.direct, key, d));
     lines.push(`| ${row.join(' | ')} |`);
   }
   lines.push('', '↓ lower is better, ↑ higher is better. Ratios and deltas use the first number of a cell. "—" = not applicable or not measured (direct has no gateway process).', '');
@@ -1210,6 +1272,13 @@ async function main() {
     node: process.version,
   };
   machine.busyBeforeStartPct = await cpuBusyPct(1000);
+  const needed = memoryNeededMb(TARGETS, S.levels);
+  machine.memoryNeededMb = needed.mb;
+  machine.memoryAvailableAtStartMb = round(memAvailableMb(), 0);
+  log(
+    `memory: this run needs ~${fmt(needed.mb / 1024, 1)} GB free at its peak (${needed.top} sessions${needed.waiting ? ` + ${needed.waiting} waiting children` : ''} × ~${CHILD_MB_ESTIMATE} MB per server-everything child, + ~600 MB for the gateway and this process); ${fmt(machine.memoryAvailableAtStartMb / 1024, 1)} GB available now`,
+  );
+  if (!PROFILE_ONLY && machine.memoryAvailableAtStartMb < needed.mb) log('WARNING: less memory available than the run needs: expect failed connects or the OOM killer at the top level');
   if (machine.busyBeforeStartPct > 25) log(`WARNING: the machine is ${machine.busyBeforeStartPct}% busy before the start: numbers will be noisy`);
   log(`mode ${MODE}: targets ${TARGETS.join(', ')}; ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGb} GB, Node ${machine.node}`);
 
@@ -1276,10 +1345,11 @@ async function main() {
   const childRss = median(targets.filter((t) => t.name !== 'mcp-proxy').map((t) => t.median.childRssMb)) ?? 70;
   const isolating = TARGETS.filter((t) => t !== 'mcp-proxy').length;
   const maxN = Math.max(...S.levels);
+  const waiting = TARGETS.includes('adapter-warm') ? WARM_POOL : 0;
   const memoryNote =
-    `Targets run one at a time. At ${maxN} sessions a target that isolates sessions (${TARGETS.filter((t) => t !== 'mcp-proxy').join(', ')}) holds ${maxN} server-everything children at once: ` +
-    `${maxN} × ${fmt(childRss, 0)} MB (measured RSS per child) ≈ ${fmt((maxN * childRss) / 1024, 1)} GB, plus the gateway and this process (a few hundred MB). ` +
-    `Budget ≈ ${fmt((maxN * childRss) / 1024 + 0.5, 1)} GB free; running the ${isolating} isolating targets side by side would need ${fmt((isolating * maxN * childRss) / 1024 + 1, 1)} GB. mcp-proxy shares one child across all sessions.`;
+    `Targets run one at a time. At ${maxN} sessions a target that isolates sessions (${TARGETS.filter((t) => t !== 'mcp-proxy').join(', ')}) holds ${maxN} server-everything children at once${waiting ? ` (adapter-warm ${waiting} more, waiting)` : ''}: ` +
+    `${maxN + waiting} × ${fmt(childRss, 0)} MB (measured RSS per child) ≈ ${fmt(((maxN + waiting) * childRss) / 1024, 1)} GB, plus the gateway and this process (a few hundred MB). ` +
+    `Budget ≈ ${fmt(((maxN + waiting) * childRss) / 1024 + 0.6, 1)} GB free (estimated before the run: ${fmt(machine.memoryNeededMb / 1024, 1)} GB; ${fmt(machine.memoryAvailableAtStartMb / 1024, 1)} GB were available); running the ${isolating} isolating targets side by side would need ${fmt((isolating * maxN * childRss) / 1024 + 1, 1)} GB. mcp-proxy shares one child across all sessions.`;
   const report = {
     mode: MODE,
     date: started.toISOString(),
@@ -1287,7 +1357,7 @@ async function main() {
     machine,
     versions,
     build,
-    settings: { ...S, timeouts: T },
+    settings: { ...S, warmPool: TARGETS.includes('adapter-warm') ? WARM_POOL : undefined, timeouts: T },
     memory: { ...mem, peakMb: round(mem.peakMb, 0), startMb: round(mem.startMb, 0) },
     memoryNote,
     load: { start: round(load.start), max: round(load.max), mean: round(load.samples.reduce((a, b) => a + b, 0) / Math.max(1, load.samples.length)) },

@@ -21,6 +21,8 @@ export interface SessionLimits {
   reclaimAfterMs: number;
   /** How long a 2026-07-28 request waits for the client's retry with input (see `modern/`). */
   inputWaitMs: number;
+  /** Children kept spawned (never initialized) for new sessions; 0: none. */
+  warmPool: number;
 }
 
 /** Who may call the endpoint. */

@@ -135,6 +135,14 @@ function normaliseServer(
       message: `the endpoint would be anonymous while its child holds a credential (${auth.child.type}); use auth_level "function" or a caller that verifies tokens`,
     });
   }
+  const warmPool = server.sessions?.warm_pool ?? 0;
+  const callerDependent = callerDependentChild(auth);
+  if (warmPool > 0 && callerDependent) {
+    issues.push({
+      path: `${at}/sessions/warm_pool`,
+      message: `a warm pool spawns children before any session exists, but this server's child gets ${callerDependent}, made for each session and its caller; remove "warm_pool" (or set it to 0), or give the child no credentials`,
+    });
+  }
   return {
     name,
     command: server.command,
@@ -158,6 +166,7 @@ function normaliseServer(
       maxPerPrincipal: server.sessions?.max_per_principal ?? DEFAULTS.maxPerPrincipal,
       reclaimAfterMs: seconds(server.sessions?.reclaim_after_seconds ?? DEFAULTS.reclaimAfterSeconds),
       inputWaitMs: seconds(server.sessions?.input_wait_seconds ?? DEFAULTS.inputWaitSeconds),
+      warmPool,
     },
     auth,
   };
@@ -219,6 +228,22 @@ function normaliseAuth(auth: AuthDocument, at: string, issues: ConfigIssue[], wa
     }
   }
   return { method, caller, child, forwardUserToken };
+}
+
+/**
+ * What a session's child receives that is made for that session and its caller (see
+ * `auth/child-credential-provider.ts`), or undefined when every child of the server starts alike
+ * and can be spawned ahead of time.
+ */
+function callerDependentChild(auth: ServerAuth): string | undefined {
+  const descriptions = {
+    managed_identity: 'a token endpoint of its own (azure_default)',
+    on_behalf_of: "On-Behalf-Of tokens for the caller (azure_obo)",
+    user_token: "the caller's token (forward_user_token)",
+  } as const;
+  if (auth.child.type !== 'none') return descriptions[auth.child.type];
+  if (auth.forwardUserToken && (auth.caller.type === 'oauth2' || auth.caller.type === 'entra')) return "the caller's token (forward_user_token)";
+  return undefined;
 }
 
 /** Issuers known to hand out opaque tokens, which only their userinfo or introspection endpoints can verify. */

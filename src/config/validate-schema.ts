@@ -1,26 +1,18 @@
 import { createRequire } from 'node:module';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { ErrorObject } from 'ajv';
 import type { ConfigIssue } from './errors.js';
+import { validate } from './schema-validator.generated.js';
 
 const require = createRequire(import.meta.url);
 /** The one schema: editors read it through `$schema`, the runtime, the CLI and the azd hook validate with it. */
 export const configSchema = require('../../schemas/mcp_config.schema.json') as Record<string, unknown>;
 
-let compiled: ValidateFunction | undefined;
-
-function validator(): ValidateFunction {
-  if (!compiled) {
-    const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true, verbose: true });
-    // Marks fields that hold secrets (see secret-fields.ts); an annotation, not a constraint.
-    ajv.addKeyword({ keyword: 'x-secret', schemaType: 'boolean' });
-    compiled = ajv.compile(configSchema);
-  }
-  return compiled;
-}
-
-/** Validates a parsed config document against the schema and returns every issue, readable. */
+/**
+ * Validates a parsed config document against the schema and returns every issue, readable. The
+ * schema is compiled ahead of time (`npm run schema:validator`; a test keeps it in step), with
+ * the Ajv options `scripts/generate-config-validator.mjs` names: `allErrors`, `verbose`.
+ */
 export function validateAgainstSchema(document: unknown): ConfigIssue[] {
-  const validate = validator();
   if (validate(document)) return [];
   // `if`/`then`/`else` failures only repeat the errors of the branch they chose.
   const errors = (validate.errors ?? []).filter((error) => error.keyword !== 'if');

@@ -155,18 +155,11 @@ export class ModernEndpoint {
       return this.hub.listen({ server, id, params, meta, principal, caller, signal: request.signal, streamLimitMs, policy: this.policyFor(server) });
     }
     // A child that speaks 2026-07-28 keeps its own requestState: its retries go to it as they are.
-    if (typeof params.requestState === 'string' && INPUT_REQUIRED_METHODS.has(method) && (await this.eraOf(server, principal, caller, meta)) === 'legacy') {
+    if (typeof params.requestState === 'string' && INPUT_REQUIRED_METHODS.has(method) && this.pool.eraOf(server) !== 'modern') {
       const opened = await this.openState(server, message, digest(principal));
-      if ('refusal' in opened) return Response.json({ jsonrpc: '2.0', id, ...opened.refusal });
-      const { claims } = opened;
-      if (!this.continuations.has(claims.c) && this.relay && claims.i !== this.instanceId && !this.spent.has(claims.c)) {
-        // Another instance holds the call: the retry goes to it through the store.
-        return relayRetry(this.relay, claims.c, { request: message, principal: digest(principal) }, { signal: request.signal, takeWithinMs: 10_000, pollMs: 150, streamLimitMs });
-      }
-      const exchange = newExchange();
-      const refusal = this.resumeLocal(exchange, claims, params);
-      if (refusal) exchange.finish(refusal);
-      return exchange.response;
+      if (!('refusal' in opened)) return this.continueCall(request, message, opened.claims, principal, streamLimitMs, newExchange);
+      // Not ours: refused, unless the server's children turn out to speak 2026-07-28 (then it is theirs).
+      if ((await this.eraOf(server, principal, caller, meta)) === 'legacy') return Response.json({ jsonrpc: '2.0', id, ...opened.refusal });
     }
     const initialResponses = params.inputResponses;
     if (initialResponses !== undefined && !isAnswerMap(initialResponses) && (await this.eraOf(server, principal, caller, meta)) === 'legacy') {
@@ -194,6 +187,18 @@ export class ModernEndpoint {
     const exchange = newExchange();
     const call = this.newCall(child, message, meta, server);
     call.start(exchange);
+    return exchange.response;
+  }
+
+  /** A retry with a valid state of ours: resumed here, or relayed to the instance holding the call. */
+  private continueCall(request: Request, message: JsonRpcRequest, claims: ContinuationClaims, principal: Principal, streamLimitMs: number, newExchange: () => Exchange): Promise<Response> | Response {
+    if (!this.continuations.has(claims.c) && this.relay && claims.i !== this.instanceId && !this.spent.has(claims.c)) {
+      // Another instance holds the call: the retry goes to it through the store.
+      return relayRetry(this.relay, claims.c, { request: message, principal: digest(principal) }, { signal: request.signal, takeWithinMs: 10_000, pollMs: 150, streamLimitMs });
+    }
+    const exchange = newExchange();
+    const refusal = this.resumeLocal(exchange, claims, message.params ?? {});
+    if (refusal) exchange.finish(refusal);
     return exchange.response;
   }
 

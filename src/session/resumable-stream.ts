@@ -19,8 +19,14 @@ export interface ResumableStreamOptions {
   maxBytes: number;
   /** Called once the stream is finished and its client had the chance to read everything. */
   onDiscard: () => void;
-  /** How long a finished stream's events stay for a client that resumes late. */
+  /** How long a finished stream's events stay for a client that was cut off and resumes late. */
   keepFinishedMs: number;
+  /**
+   * How long they stay when the stream finished while its client was connected: it was sent
+   * every event and the end of the response, so only a connection that broke at that very moment
+   * resumes, and it does so within its retry delay.
+   */
+  keepDeliveredMs: number;
   /**
    * Where events go once the client is cut off, when other instances exist: the shared store,
    * so the client may resume on any instance. Called in order; never awaited on the hot path.
@@ -98,7 +104,10 @@ export class ResumableStream {
     if (afterSeq !== undefined && afterSeq < this.droppedBefore) return false;
     if (this.options.priming && afterSeq === undefined) sink.write(`id: ${this.id}.0\nretry: ${this.options.retryMs}\ndata: \n\n`);
     for (const event of this.log) if (afterSeq === undefined || event.seq > afterSeq) sink.write(event.text);
-    if (this.finished) sink.close();
+    if (this.finished) {
+      sink.close();
+      this.sink = undefined;
+    }
     return true;
   }
 
@@ -108,14 +117,17 @@ export class ResumableStream {
     this.finishedAt = Date.now();
     const connected = this.connected;
     this.sink?.close();
+    // The response is over: nothing of it (its body stream, its request) needs to stay reachable.
+    this.sink = undefined;
     if (!connected || this.relaying) this.relayEvents([], true);
-    const timer = setTimeout(() => this.options.onDiscard(), this.options.keepFinishedMs);
+    const timer = setTimeout(() => this.options.onDiscard(), connected ? this.options.keepDeliveredMs : this.options.keepFinishedMs);
     timer.unref();
   }
 
   /** Ends the stream now (the session ended). */
   discard(): void {
     this.sink?.close();
+    this.sink = undefined;
     this.log.length = 0;
     this.bytes = 0;
     this.finishedAt ??= Date.now();

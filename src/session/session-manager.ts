@@ -11,10 +11,13 @@ import { ANONYMOUS, Session, type EndReason, type Principal, type SessionSharing
 import { SessionTokens, type SessionClaims } from './session-token.js';
 import { ModernEndpoint, type ModernEndpointOptions } from '../modern/modern-endpoint.js';
 import { LocalTombstones, sessionKey, streamKey, type SharedSessionStore } from './shared-store.js';
+import { WarmPool } from './warm-pool.js';
 
 export interface ServerStats {
   sessions: number;
   childrenAlive: number;
+  /** Children spawned ahead of sessions and waiting for one (servers with `sessions.warm_pool` only). */
+  warmChildren?: number;
 }
 
 export interface SessionManagerOptions {
@@ -62,6 +65,22 @@ const RESTART_WINDOW_MS = 10 * 60_000;
 /** Id namespace of the adapter's own requests to a child, apart from any client's. */
 const REPLAY_ID = 'mcp-adapter/replay-initialize';
 
+/** A session's child and what its auth method gave it; `warm` when it came from the warm pool. */
+interface StartedChild {
+  child: StdioChild;
+  credentials: ChildCredentials;
+  warm?: boolean;
+}
+
+/**
+ * How long after a new session's child answered its replacement is spawned: the client's next
+ * requests (`notifications/initialized`, the first lists) then do not compete with a process start.
+ */
+const REFILL_DELAY_MS = 200;
+
+/** Warm-pool children get nothing from an auth method: the config refuses pools for servers whose children would. */
+const NO_CREDENTIALS: ChildCredentials = { env: {}, close: async () => {} };
+
 /**
  * Owns the sessions of this instance. A session id is sealed (see `session-token.ts`): it
  * carries what any instance needs to serve the session, so a request for a session this
@@ -84,6 +103,9 @@ export class SessionManager {
   private readonly childCredentials: ChildCredentialProvider;
   private readonly tokens: SessionTokens;
   private readonly store: SharedSessionStore | undefined;
+  /** Children spawned ahead of sessions, per server with `sessions.warm_pool`. */
+  private readonly pools = new Map<string, WarmPool>();
+  private refillTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly config: AdapterConfig,
@@ -106,6 +128,15 @@ export class SessionManager {
       ...(this.store && { store: this.store }),
       ...options.stateless,
     });
+    for (const server of config.servers.values()) {
+      if (server.sessions.warmPool <= 0) continue;
+      const logger = this.logger.child({ server: server.name });
+      this.pools.set(
+        server.name,
+        new WarmPool({ server, logger, spawn: () => this.spawn(server, logger), room: () => this.roomForPool(server) }),
+      );
+    }
+    this.fillPools();
   }
 
   /**
@@ -162,7 +193,7 @@ export class SessionManager {
     this.reserve(server, principal);
     const now = Date.now();
     const logger = this.logger.child({ server: server.name });
-    let started: { child: StdioChild; credentials: ChildCredentials } | undefined;
+    let started: StartedChild | undefined;
     try {
       started = await this.startChild(server, caller, logger);
       const response = await this.initialize(started.child, server, initialize);
@@ -182,6 +213,7 @@ export class SessionManager {
       throw error;
     } finally {
       this.release(server, principal);
+      this.refillSoon();
     }
   }
 
@@ -237,18 +269,23 @@ export class SessionManager {
 
   private readonly recording = new Map<string, Promise<void>>();
 
-  /** Ends every session's child and waits until every child is gone. New sessions are refused from now on. */
+  /** Ends every session's child and stops the warm pools' children, then waits until every child is gone. New sessions are refused from now on. */
   async drain(): Promise<void> {
     this.draining = true;
     clearInterval(this.endedPoll);
+    clearTimeout(this.refillTimer);
     for (const dormant of this.dormant.values()) clearTimeout(dormant.idleEnd);
     this.dormant.clear();
-    await Promise.all([...[...this.live.values()].map((session) => session.end('shutdown')), this.stateless.drain()]);
+    await Promise.all([...[...this.pools.values()].map((pool) => pool.stop()), ...[...this.live.values()].map((session) => session.end('shutdown')), this.stateless.drain()]);
   }
 
+  /** Per server: live sessions, their children alive, and (servers with a warm pool) children waiting for a session. */
   stats(): Record<string, ServerStats> {
     const stats: Record<string, ServerStats> = {};
-    for (const name of this.config.servers.keys()) stats[name] = { sessions: 0, childrenAlive: 0 };
+    for (const name of this.config.servers.keys()) {
+      const pool = this.pools.get(name);
+      stats[name] = pool ? { sessions: 0, childrenAlive: 0, warmChildren: pool.waiting } : { sessions: 0, childrenAlive: 0 };
+    }
     for (const session of this.live.values()) {
       const entry = stats[session.server.name]!;
       entry.sessions += 1;
@@ -340,7 +377,7 @@ export class SessionManager {
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     }
     this.reserve(server, claims.principal);
-    let started: { child: StdioChild; credentials: ChildCredentials } | undefined;
+    let started: StartedChild | undefined;
     try {
       started = await this.startChild(server, caller, logger);
       const replay: JsonRpcRequest = { jsonrpc: '2.0', id: REPLAY_ID, method: 'initialize', params: claims.initialize };
@@ -370,6 +407,7 @@ export class SessionManager {
       throw error;
     } finally {
       this.release(server, claims.principal);
+      this.fillPools();
     }
   }
 
@@ -377,7 +415,7 @@ export class SessionManager {
     id: string,
     server: ServerConfig,
     claims: SessionClaims,
-    started: { child: StdioChild; credentials: ChildCredentials },
+    started: StartedChild,
     response: JsonRpcResponse,
     now: number,
     restarts: number[] = [],
@@ -406,7 +444,7 @@ export class SessionManager {
     if (this.sharesStreams) session.shared = this.sharingFor(id);
     this.live.set(id, session);
     telemetry.sessionLive(server.name, 1);
-    logger.info('session started', { pid: started.child.pid, protocolVersion: version });
+    logger.info('session started', { pid: started.child.pid, protocolVersion: version, ...(started.warm ? { warm: true } : {}) });
     return session;
   }
 
@@ -414,6 +452,8 @@ export class SessionManager {
   private ended(session: Session, reason: EndReason, claims: SessionClaims, restarts: number[]): void {
     if (this.live.get(session.id) === session) this.live.delete(session.id);
     telemetry.sessionLive(session.server.name, -1);
+    // Its slot is free: a warm pool the caps held back may fill it.
+    if (!this.draining) this.fillPools();
     const server = session.server;
     const now = Date.now();
     if (reason === 'shutdown') return; // the session lives on for other instances
@@ -489,18 +529,17 @@ export class SessionManager {
     else this.startingByPrincipal.set(principalKey, left);
   }
 
-  private async startChild(server: ServerConfig, caller: VerifiedCaller | undefined, logger: Logger): Promise<{ child: StdioChild; credentials: ChildCredentials }> {
+  /** A child for a session: a waiting one from the server's warm pool, else a new one. */
+  private async startChild(server: ServerConfig, caller: VerifiedCaller | undefined, logger: Logger): Promise<StartedChild> {
+    const warm = this.pools.get(server.name)?.take();
+    if (warm) return { child: warm, credentials: NO_CREDENTIALS, warm: true };
+    // Waiting children only fill slots no session uses: one gives way when a new session needs it.
+    if (this.childrenHeld() > this.config.adapter.maxSessions) {
+      for (const pool of this.pools.values()) if (pool.evictOne()) break;
+    }
     const credentials = await this.childCredentials(server, caller);
     try {
-      const child = await StdioChild.start({
-        server,
-        logger: logger.child({ component: 'process' }),
-        hostEnv: this.hostEnv,
-        shutdownGraceMs: this.config.adapter.shutdownGraceMs,
-        extraEnv: credentials.env,
-      });
-      telemetry.childStarted(server.name);
-      void child.exited.then((info) => telemetry.childExited(server.name, info.signal ?? `code ${info.code}`));
+      const child = await this.spawn(server, logger, credentials.env);
       return { child, credentials };
     } catch (error) {
       await credentials.close();
@@ -510,7 +549,55 @@ export class SessionManager {
     }
   }
 
-  private async stopChild(started: { child: StdioChild; credentials: ChildCredentials }): Promise<void> {
+  private async spawn(server: ServerConfig, logger: Logger, extraEnv?: Record<string, string>): Promise<StdioChild> {
+    const child = await StdioChild.start({
+      server,
+      logger: logger.child({ component: 'process' }),
+      hostEnv: this.hostEnv,
+      shutdownGraceMs: this.config.adapter.shutdownGraceMs,
+      extraEnv,
+    });
+    telemetry.childStarted(server.name);
+    void child.exited.then((info) => telemetry.childExited(server.name, info.signal ?? `code ${info.code}`));
+    return child;
+  }
+
+  /** Children this instance holds or is starting: sessions' (live and starting), 2026-07-28 requests' and warm pools'. */
+  private childrenHeld(): number {
+    let held = this.live.size + this.stateless.pool.countAll();
+    for (const count of this.starting.values()) held += count;
+    for (const pool of this.pools.values()) held += pool.count;
+    return held;
+  }
+
+  /**
+   * How many children the server's warm pool may hold: the slots of the server's
+   * `max_concurrent` that its sessions do not use, and of the instance's `max_sessions` that no
+   * session and no other pool uses. Waiting children never make a session wait or be refused.
+   */
+  private roomForPool(server: ServerConfig): number {
+    if (this.draining) return 0;
+    let forServer = (this.starting.get(server.name) ?? 0) + this.stateless.pool.countFor(server.name);
+    for (const session of this.live.values()) if (session.server.name === server.name) forServer += 1;
+    const own = this.pools.get(server.name)?.count ?? 0;
+    const instanceFree = this.config.adapter.maxSessions - (this.childrenHeld() - own);
+    return Math.max(0, Math.min(server.sessions.maxConcurrent - forServer, instanceFree));
+  }
+
+  private fillPools(): void {
+    for (const pool of this.pools.values()) pool.fill();
+  }
+
+  private refillSoon(): void {
+    if (this.pools.size === 0 || this.refillTimer) return;
+    this.refillTimer = setTimeout(() => {
+      this.refillTimer = undefined;
+      this.fillPools();
+    }, REFILL_DELAY_MS);
+    this.refillTimer.unref();
+  }
+
+  private async stopChild(started: StartedChild): Promise<void> {
     await started.child.close();
     await started.credentials.close();
   }

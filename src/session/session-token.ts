@@ -1,5 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { CompactEncrypt, compactDecrypt } from 'jose';
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 
 /**
  * What any instance needs to serve a session it does not hold: which server, whose session,
@@ -44,11 +43,18 @@ export class SessionIdTooLargeError extends Error {
   readonly code = 'session_id_too_large';
 }
 
+/** The only protected header members an id has. */
+const HEADER_MEMBERS = new Set(['alg', 'enc', 'kid', 'typ']);
+
 /**
  * Session ids are JWE tokens (`dir` + A256GCM: authenticated encryption) under the deployment's
  * key, so they cannot be forged, altered or read, and any instance with the key can serve them.
  * Keys rotate: ids sealed with the previous key are still accepted. A forged, altered, expired or
  * other-deployment id opens to `undefined` (the caller answers 404, as for an unknown id).
+ *
+ * The one JWE shape used is sealed and opened with node:crypto (RFC 7516 compact serialisation:
+ * empty encrypted key, 96-bit IV, 128-bit tag, the encoded protected header as AAD), which any
+ * JOSE library reads and writes alike; a JOSE library here would cost start-up time and memory.
  */
 export class SessionTokens {
   private readonly current: SealingKey;
@@ -68,28 +74,23 @@ export class SessionTokens {
   async seal(claims: SessionClaims): Promise<string> {
     // A random nonce in the payload keeps two sessions of one user with the same params apart.
     const payload = { ...claims, initialize: replayableParams(claims.initialize), n: randomBytes(9).toString('base64url') };
-    let id = await this.encrypt(payload);
+    let id = this.encrypt(payload);
     if (id.length > MAX_SESSION_ID_LENGTH) {
       // Experimental capabilities are the usual bulk; the rest is small.
       const capabilities = { ...(payload.initialize.capabilities as Record<string, unknown> | undefined) };
       delete capabilities.experimental;
-      id = await this.encrypt({ ...payload, initialize: { ...payload.initialize, capabilities } });
+      id = this.encrypt({ ...payload, initialize: { ...payload.initialize, capabilities } });
     }
     if (id.length > MAX_SESSION_ID_LENGTH) throw new SessionIdTooLargeError(`the initialize parameters are too large to carry in a session id (${id.length} > ${MAX_SESSION_ID_LENGTH} characters)`);
     return id;
   }
 
   async open(id: string, now = Date.now()): Promise<SessionClaims | undefined> {
-    if (id.length > MAX_SESSION_ID_LENGTH || !SESSION_ID_PATTERN.test(id)) return undefined;
-    // One session, one id: base64url has spelling variants (unused low bits of the last
-    // character) that decode alike; only the canonical one is accepted.
-    if (!id.split('.').every((part) => Buffer.from(part, 'base64url').toString('base64url') === part)) return undefined;
+    if (id.length > MAX_SESSION_ID_LENGTH) return undefined;
+    const plaintext = this.decrypt(id, undefined);
+    if (!plaintext) return undefined;
     try {
-      const header = JSON.parse(Buffer.from(id.slice(0, id.indexOf('.')), 'base64url').toString('utf8')) as { kid?: string; alg?: string; enc?: string; typ?: string };
-      const key = header.kid ? this.accepted.get(header.kid) : undefined;
-      if (!key || header.alg !== 'dir' || header.enc !== 'A256GCM' || header.typ !== undefined) return undefined;
-      const { plaintext } = await compactDecrypt(id, key.key, { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] });
-      const claims = JSON.parse(new TextDecoder().decode(plaintext)) as SessionClaims;
+      const claims = JSON.parse(plaintext.toString('utf8')) as SessionClaims;
       if (typeof claims.server !== 'string' || typeof claims.principal !== 'string' || typeof claims.expiresAt !== 'number') return undefined;
       if (claims.expiresAt <= now) return undefined;
       return claims;
@@ -100,31 +101,55 @@ export class SessionTokens {
 
   /**
    * Seals any other state the adapter hands to clients (a continuation's `requestState`) under
-   * the same keys. `purpose` goes into the authenticated header, so a token made for one use
-   * never opens as another (a session id is not a request state, and the reverse).
+   * the same keys. `purpose` goes into the authenticated header (`typ`), so a token made for one
+   * use never opens as another (a session id is not a request state, and the reverse).
    */
-  sealPayload(purpose: string, payload: object): Promise<string> {
+  async sealPayload(purpose: string, payload: object): Promise<string> {
     return this.encrypt(payload, purpose);
   }
 
   /** The payload of a token sealed for `purpose`, or undefined (forged, altered, other key or purpose). */
   async openPayload<T>(purpose: string, token: string): Promise<T | undefined> {
-    if (token.length > 16_384 || !SESSION_ID_PATTERN.test(token)) return undefined;
-    if (!token.split('.').every((part) => Buffer.from(part, 'base64url').toString('base64url') === part)) return undefined;
+    if (token.length > 16_384) return undefined;
+    const plaintext = this.decrypt(token, purpose);
+    if (!plaintext) return undefined;
     try {
-      const header = JSON.parse(Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString('utf8')) as { kid?: string; alg?: string; enc?: string; typ?: string };
-      const key = header.kid ? this.accepted.get(header.kid) : undefined;
-      if (!key || header.alg !== 'dir' || header.enc !== 'A256GCM' || header.typ !== purpose) return undefined;
-      const { plaintext } = await compactDecrypt(token, key.key, { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] });
-      return JSON.parse(new TextDecoder().decode(plaintext)) as T;
+      return JSON.parse(plaintext.toString('utf8')) as T;
     } catch {
       return undefined;
     }
   }
 
-  private encrypt(payload: unknown, purpose?: string): Promise<string> {
-    return new CompactEncrypt(new TextEncoder().encode(JSON.stringify(payload)))
-      .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid: this.current.kid, ...(purpose && { typ: purpose }) })
-      .encrypt(this.current.key);
+  /** The plaintext of a token under one of the accepted keys with exactly this purpose (none for session ids). */
+  private decrypt(token: string, purpose: string | undefined): Buffer | undefined {
+    if (!SESSION_ID_PATTERN.test(token)) return undefined;
+    // One token, one spelling: base64url has variants (unused low bits of the last character)
+    // that decode alike; only the canonical one is accepted.
+    if (!token.split('.').every((part) => Buffer.from(part, 'base64url').toString('base64url') === part)) return undefined;
+    try {
+      const [protectedHeader, encryptedKey, iv, ciphertext, tag] = token.split('.') as [string, string, string, string, string];
+      const header = JSON.parse(Buffer.from(protectedHeader, 'base64url').toString('utf8')) as { kid?: string; alg?: string; enc?: string; typ?: string };
+      const key = typeof header.kid === 'string' ? this.accepted.get(header.kid) : undefined;
+      if (!key || header.alg !== 'dir' || header.enc !== 'A256GCM' || header.typ !== purpose || !Object.keys(header).every((name) => HEADER_MEMBERS.has(name))) return undefined;
+      const ivBytes = Buffer.from(iv, 'base64url');
+      const tagBytes = Buffer.from(tag, 'base64url');
+      if (encryptedKey !== '' || ivBytes.length !== 12 || tagBytes.length !== 16) return undefined;
+      const decipher = createDecipheriv('aes-256-gcm', key.key, ivBytes, { authTagLength: 16 });
+      decipher.setAAD(Buffer.from(protectedHeader, 'ascii'));
+      decipher.setAuthTag(tagBytes);
+      // final() throws unless the tag authenticates the header, IV and ciphertext under this key.
+      return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private encrypt(payload: unknown, purpose?: string): string {
+    const protectedHeader = Buffer.from(JSON.stringify({ alg: 'dir', enc: 'A256GCM', kid: this.current.kid, ...(purpose && { typ: purpose }) })).toString('base64url');
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.current.key, iv, { authTagLength: 16 });
+    cipher.setAAD(Buffer.from(protectedHeader, 'ascii'));
+    const ciphertext = Buffer.concat([cipher.update(JSON.stringify(payload), 'utf8'), cipher.final()]);
+    return `${protectedHeader}..${iv.toString('base64url')}.${ciphertext.toString('base64url')}.${cipher.getAuthTag().toString('base64url')}`;
   }
 }

@@ -156,6 +156,7 @@ export class Session {
       maxEvents: 1000,
       maxBytes: 8 * 1024 * 1024,
       keepFinishedMs: 5 * 60_000,
+      keepDeliveredMs: 10_000,
       onDiscard: () => this.streams.delete(stream.id),
     });
     streamId.id = stream.id;

@@ -16,7 +16,7 @@ test('health reports live children; status counts sessions per server and never 
     assert.deepEqual(JSON.parse(statusText), { sessions: 3, servers: { a: { sessions: 2, childrenAlive: 2 }, b: { sessions: 1, childrenAlive: 1 } }, stateless: { children: 0, busy: 0, awaitingInput: 0, listeners: 0 } });
     for (const id of ids) assert.equal(statusText.includes(id), false);
     await post(adapter.endpoint('a'), { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'exit', arguments: { code: 1 } } }, { 'mcp-session-id': ids[0]! });
-    assert.deepEqual(await (await fetch(new URL('/status', adapter.url))).json(), { sessions: 2, servers: { a: { sessions: 1, childrenAlive: 1 }, b: { sessions: 1, childrenAlive: 1 } } });
+    assert.deepEqual(await (await fetch(new URL('/status', adapter.url))).json(), { sessions: 2, servers: { a: { sessions: 1, childrenAlive: 1 }, b: { sessions: 1, childrenAlive: 1 } }, stateless: { children: 0, busy: 0, awaitingInput: 0, listeners: 0 } });
     const notFound = await fetch(new URL('/nope', adapter.url));
     assert.equal(notFound.status, 404);
     assert.deepEqual(await notFound.json(), { error: { code: 'not_found', message: 'No route for /nope' } });

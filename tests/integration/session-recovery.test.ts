@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { eventually, isAlive, nodeFixtureServer, openRawSession, startAdapter } from '../helpers/adapter.js';
 import { callToolRaw, messagesOf, post, toolCall } from '../helpers/raw-http.js';
@@ -117,6 +118,27 @@ describe('sealed session ids', () => {
     assert.equal(await tokens.open(await new SessionTokens('attacker-key').seal(claims)), undefined, 'sealed with another key');
     assert.equal(await tokens.open(await tokens.seal({ ...claims, expiresAt: Date.now() - 1 })), undefined, 'expired');
     assert.equal(await tokens.open('eyJhbGciOiJub25lIn0.e30..e30.'), undefined, 'forged header');
+  });
+
+  test('ids are standard JWE (dir + A256GCM): a JOSE library opens ours, and ids it sealed open here', async () => {
+    const { CompactEncrypt, compactDecrypt } = await import('jose');
+    const material = 'interop-key';
+    const key = createHash('sha256').update(material, 'utf8').digest();
+    const kid = createHash('sha256').update(key).digest('base64url').slice(0, 8);
+    const tokens = new SessionTokens(material);
+    const ours = await tokens.seal(claims);
+    const { plaintext, protectedHeader } = await compactDecrypt(ours, key, { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] });
+    assert.deepEqual(protectedHeader, { alg: 'dir', enc: 'A256GCM', kid });
+    assert.equal((JSON.parse(new TextDecoder().decode(plaintext)) as { server: string }).server, 'fixture');
+    // As sealed by earlier versions (jose): still served after an upgrade with the same key.
+    const theirs = await new CompactEncrypt(new TextEncoder().encode(JSON.stringify({ ...claims, n: 'x' }))).setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid }).encrypt(key);
+    assert.equal((await tokens.open(theirs))?.server, 'fixture');
+    // The protected header is authenticated, and nothing but alg, enc and kid is accepted in it.
+    const withExtra = await new CompactEncrypt(new TextEncoder().encode(JSON.stringify(claims))).setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid, cty: 'x' }).encrypt(key);
+    assert.equal(await tokens.open(withExtra), undefined, 'unknown header member');
+    const [, ...rest] = ours.split('.');
+    const swapped = Buffer.from(JSON.stringify({ enc: 'A256GCM', alg: 'dir', kid })).toString('base64url');
+    assert.equal(await tokens.open([swapped, ...rest].join('.')), undefined, 'header changed after sealing');
   });
 
   test('keys rotate: the previous key is still accepted', async () => {

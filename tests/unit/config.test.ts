@@ -114,6 +114,38 @@ describe('config formats', () => {
     ]);
   });
 
+  test('sessions.warm_pool: off by default; refused at load time where the child environment is made for each caller', () => {
+    const servers = parseConfig(JSON.stringify({ mcpServers: { warm: { command: 'x', sessions: { warm_pool: 2 } }, cold: { command: 'x' } } }), FILE).config.servers;
+    assert.equal(servers.get('warm')!.sessions.warmPool, 2);
+    assert.equal(servers.get('cold')!.sessions.warmPool, 0);
+    const callerDependent: Array<[Record<string, unknown>, RegExp]> = [
+      [{ method: 'azure_default' }, /a token endpoint of its own \(azure_default\)/],
+      [{ method: 'azure_obo', azure_client_id: 'app', azure_tenant_id: 'tenant' }, /On-Behalf-Of tokens for the caller/],
+      [{ method: 'oauth2_bearer', oauth2_issuer: 'https://issuer.example', forward_user_token: true }, /the caller's token/],
+      [{ caller: { type: 'entra' }, child: { type: 'none' }, forward_user_token: true }, /the caller's token/],
+    ];
+    for (const [auth, why] of callerDependent) {
+      const text = JSON.stringify({ mcpServers: { a: { command: 'x', auth, sessions: { warm_pool: 1 } } } }, null, 2);
+      let refused: unknown;
+      try {
+        parseConfig(text, FILE);
+      } catch (error) {
+        refused = error;
+      }
+      assert.ok(refused instanceof ConfigError, `${JSON.stringify(auth)} must be refused`);
+      assert.equal(refused.code, 'config_invalid');
+      const issue = refused.issues.find((entry) => entry.path === '/mcpServers/a/sessions/warm_pool');
+      assert.ok(issue, `${JSON.stringify(auth)}: ${refused.message}`);
+      assert.match(issue.message, /^a warm pool spawns children before any session exists/);
+      assert.match(issue.message, why);
+      assert.equal(issue.position?.line, text.split('\n').findIndex((line) => line.includes('"warm_pool"')) + 1, 'located on the warm_pool line');
+    }
+    // A caller that is verified but gives the child nothing may have a pool.
+    const verified = { caller: { type: 'entra', required_scopes: ['mcp.call'] }, child: { type: 'none' } };
+    assert.equal(parseConfig(JSON.stringify({ mcpServers: { a: { command: 'x', auth: verified, sessions: { warm_pool: 1 } } } }), FILE).config.servers.get('a')!.sessions.warmPool, 1);
+    assert.deepEqual(issuesOf(JSON.stringify({ mcpServers: { a: { command: 'x', sessions: { warm_pool: -1 } } } })), ['1:47 /mcpServers/a/sessions/warm_pool: must be >= 0']);
+  });
+
   test("the predecessor's MAX_CONCURRENT_SESSIONS and SESSION_TIMEOUT_SECONDS keep working", () => {
     const { config } = parseConfig(JSON.stringify({ mcpServers: { a: { command: 'x', env: { MAX_CONCURRENT_SESSIONS: '10', SESSION_TIMEOUT_SECONDS: '3600' } } } }), FILE, {
       hostEnv: { MAX_CONCURRENT_SESSIONS: '7' },
