@@ -4,7 +4,7 @@
 //   node bench/run.mjs            full run (3 repetitions, 1/8/32/64 concurrent sessions), ~18 min on 2 cores
 //   node bench/run.mjs --quick    short run (1 repetition, 1/8/32 sessions), ~2 min
 //
-// Options: --targets=direct,adapter,supergateway,mcp-proxy,adapter-uncapped,adapter-warm  --reps=N
+// Options: --targets=direct,adapter,supergateway,mcp-proxy,adapter-uncapped,adapter-warm,adapter-2026  --reps=N
 //          --warm-pool=N (adapter-warm's sessions.warm_pool, default 2)  --no-build
 //          --no-profile  --profile-only (build + the adapter CPU profile only)
 //          --report=bench/results/<file>.json (re-render that run's .md from its .json; no run)
@@ -46,12 +46,12 @@ const flag = (name) => argv.includes(`--${name}`);
 const option = (name) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 for (const a of argv) {
   if (!/^--(quick|no-build|no-profile|profile-only|help|targets=.+|reps=\d+|warm-pool=\d+|report=.+)$/.test(a)) {
-    console.error(`unknown argument ${a}\nusage: node bench/run.mjs [--quick] [--targets=direct,adapter,supergateway,mcp-proxy,adapter-uncapped,adapter-warm] [--reps=N] [--warm-pool=N] [--no-build] [--no-profile] [--profile-only] [--report=results/<file>.json]`);
+    console.error(`unknown argument ${a}\nusage: node bench/run.mjs [--quick] [--targets=direct,adapter,supergateway,mcp-proxy,adapter-uncapped,adapter-warm,adapter-2026] [--reps=N] [--warm-pool=N] [--no-build] [--no-profile] [--profile-only] [--report=results/<file>.json]`);
     process.exit(2);
   }
 }
 if (flag('help')) {
-  console.log('usage: node bench/run.mjs [--quick] [--targets=direct,adapter,supergateway,mcp-proxy,adapter-uncapped,adapter-warm] [--reps=N] [--warm-pool=N] [--no-build] [--no-profile] [--profile-only] [--report=results/<file>.json]');
+  console.log('usage: node bench/run.mjs [--quick] [--targets=direct,adapter,supergateway,mcp-proxy,adapter-uncapped,adapter-warm,adapter-2026] [--reps=N] [--warm-pool=N] [--no-build] [--no-profile] [--profile-only] [--report=results/<file>.json]');
   process.exit(0);
 }
 const QUICK = flag('quick');
@@ -62,7 +62,10 @@ const MODE = flag('profile-only') ? (QUICK ? 'quick-profile' : 'profile') : QUIC
 // children spawned ahead of sessions; its setup samples each start with the pool full and its
 // children idle (booted), as a session arriving at a ready pool would; the sequential and
 // progress phases are the adapter's (a session is the same once started) and are not repeated.
-const ALL_TARGETS = ['direct', 'adapter', 'supergateway', 'mcp-proxy', 'adapter-uncapped', 'adapter-warm'];
+// adapter-2026: the adapter as it ships, with the SDK client pinned to protocol revision
+// 2026-07-28 (no sessions: every call a stateless POST served by a pooled child of the client's
+// key; "setup" is connect = server/discover; concurrent clients of one key share pooled children).
+const ALL_TARGETS = ['direct', 'adapter', 'supergateway', 'mcp-proxy', 'adapter-uncapped', 'adapter-warm', 'adapter-2026'];
 const WARM_POOL = Number(option('warm-pool') ?? 2);
 // --profile-only: build, then only the adapter CPU profile of the sequential echo phase.
 const PROFILE_ONLY = flag('profile-only');
@@ -440,7 +443,7 @@ const { Client, StreamableHTTPClientTransport } = await import('@modelcontextpro
 const { StdioClientTransport } = await import('@modelcontextprotocol/client/stdio');
 
 async function openSession(target, { timings } = {}) {
-  const client = new Client({ name: 'mcp-bench', version: '1.0.0' });
+  const client = new Client({ name: 'mcp-bench', version: '1.0.0' }, target.modern ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {});
   // timings: records each HTTP request of the connect (time to response headers).
   const timedFetch = timings
     ? (url, init) => {
@@ -471,7 +474,7 @@ async function openSession(target, { timings } = {}) {
   return { client, transport, ms, pid: target.kind === 'stdio' ? transport.pid : undefined };
 }
 async function closeSession(target, s) {
-  if (target.kind === 'http') await withTimeout(s.transport.terminateSession(), T.closeMs, 'DELETE').catch(() => {});
+  if (target.kind === 'http' && !target.modern) await withTimeout(s.transport.terminateSession(), T.closeMs, 'DELETE').catch(() => {});
   await withTimeout(s.client.close(), T.closeMs, 'close').catch(() => {});
 }
 const echo = (s) => s.client.callTool(ECHO, { timeout: T.callMs });
@@ -733,6 +736,8 @@ async function measureLevels(target) {
   const tClose = performance.now();
   const closing = pool.length;
   await Promise.allSettled(pool.map((s) => closeSession(target, s)));
+  // adapter-2026: clients have no sessions to end; pooled children stay until reclaim_after_seconds.
+  if (target.modern) return { levels: out, closeAll: { sessions: closing, closeAndDrainMs: null, drained: null } };
   const drainMs = await waitForChildren(target, target.baselineChildren);
   const closeAll = { sessions: closing, closeAndDrainMs: round(performance.now() - tClose), drained: drainMs !== null };
   return { levels: out, closeAll };
@@ -757,13 +762,13 @@ async function startGateway(name, { profileDir } = {}) {
   let args;
   let url = `http://127.0.0.1:${port}/mcp`;
   const env = cleanEnv();
-  if (name === 'adapter' || name === 'adapter-uncapped' || name === 'adapter-warm') {
+  if (name === 'adapter' || name === 'adapter-uncapped' || name === 'adapter-warm' || name === 'adapter-2026') {
     const config = path.join(TMP, name, 'mcp_config.json');
     fs.mkdirSync(path.dirname(config), { recursive: true });
     // adapter: default settings, only the server entry. adapter-uncapped: caps raised. adapter-warm: a warm pool.
     const cap = Math.max(...S.levels);
     const doc =
-      name === 'adapter'
+      name === 'adapter' || name === 'adapter-2026'
         ? { mcpServers: { everything: { command: process.execPath, args: SERVER_ARGS } } }
         : name === 'adapter-warm'
           ? { mcpServers: { everything: { command: process.execPath, args: SERVER_ARGS, sessions: { warm_pool: WARM_POOL } } } }
@@ -788,7 +793,7 @@ async function startGateway(name, { profileDir } = {}) {
   own(child.pid, name, true);
   let exited = null;
   child.on('exit', (code, signal) => (exited = { code, signal }));
-  const g = { name, kind: 'http', url, port, pid: child.pid, gatewayPid: child.pid, child, logFile, rootPid: () => child.pid, exited: () => exited, warmPool: name === 'adapter-warm' ? WARM_POOL : 0 };
+  const g = { name, kind: 'http', url, port, pid: child.pid, gatewayPid: child.pid, child, logFile, rootPid: () => child.pid, exited: () => exited, warmPool: name === 'adapter-warm' ? WARM_POOL : 0, modern: name === 'adapter-2026' };
   running.add(g);
   // Ready: any HTTP answer on the port.
   for (;;) {
@@ -1173,6 +1178,9 @@ function markdown(report) {
   const hasW = names.includes('adapter-warm');
   if (hasW && hasA) header.push('warm / adapter');
   if (hasW && names.includes('direct')) header.push('warm − direct');
+  const has26 = names.includes('adapter-2026');
+  if (has26 && hasA) header.push('2026 / adapter');
+  if (has26 && names.includes('supergateway')) header.push('2026 / supergateway');
   if (names.length) lines.push(`| ${header.join(' | ')} |`, `| ${header.map((_, i) => (i < 2 ? '---' : '---:')).join(' | ')} |`);
   const rows = names.length ? METRICS.flatMap((r) => (r[0] === 'LEVELS' ? levelMetrics(report.settings.levels) : [r])) : [];
   for (const [key, label, dir, d] of rows) {
@@ -1183,6 +1191,8 @@ function markdown(report) {
     if (hasU) row.push(ratio(M['adapter-uncapped'], M.supergateway, key));
     if (hasW && hasA) row.push(ratio(M['adapter-warm'], M.adapter, key));
     if (hasW && names.includes('direct')) row.push(delta(M['adapter-warm'], M.direct, key, d));
+    if (has26 && hasA) row.push(ratio(M['adapter-2026'], M.adapter, key));
+    if (has26 && names.includes('supergateway')) row.push(ratio(M['adapter-2026'], M.supergateway, key));
     lines.push(`| ${row.join(' | ')} |`);
   }
   lines.push('', '↓ lower is better, ↑ higher is better. Ratios and deltas use the first number of a cell. "—" = not applicable or not measured (direct has no gateway process).', '');

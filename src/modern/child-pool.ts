@@ -23,6 +23,19 @@ export interface ChildPoolOptions {
   onBroadcast: (child: PooledChild, message: JsonRpcNotification) => void;
   /** How long a `server/discover` probe may go unanswered before the child is taken as legacy. */
   probeTimeoutMs?: number;
+  /** How long a request at a cap waits for a busy child of its key before it is refused (default 10 s). */
+  capWaitMs?: number;
+}
+
+interface Waiter {
+  server: ServerConfig;
+  principal: Principal;
+  capabilities: Record<string, unknown>;
+  caller: VerifiedCaller | undefined;
+  resolve(child: PooledChild): void;
+  reject(error: Error): void;
+  /** Set while the request waits at a cap for a busy child of its key. */
+  timer: NodeJS.Timeout | undefined;
 }
 
 /** The adapter's identity towards children it initializes on clients' behalf. */
@@ -52,6 +65,9 @@ export class ChildPool {
   private readonly idle = new Map<string, PooledChild[]>();
   private readonly all = new Set<PooledChild>();
   private readonly starting = new Map<string, number>();
+  private readonly startingByKey = new Map<string, number>();
+  /** Requests waiting for a child of their key, oldest first. */
+  private readonly waiting = new Map<string, Waiter[]>();
   private readonly idleTimers = new Map<PooledChild, NodeJS.Timeout>();
   /** Each server's era, probed once per configuration (the spec's advice for stdio). */
   private readonly eras = new Map<string, 'legacy' | 'modern'>();
@@ -66,30 +82,31 @@ export class ChildPool {
     return `${server.name}\u0000${principal}\u0000${canonicalJson(capabilities)}`;
   }
 
-  /** A child of the key lent to the caller; `release` or `discard` it when the request is done. */
-  async acquire(server: ServerConfig, principal: Principal, caller: VerifiedCaller | undefined, capabilities: Record<string, unknown>): Promise<PooledChild> {
+  /**
+   * A child of the key lent to the caller; `release` or `discard` it when the request is done.
+   * An idle child is taken at once. Otherwise the request waits for whichever comes first: a
+   * child of its key being released, or a new one (started while waiting requests outnumber the
+   * children being started for the key). At a cap, a request with busy children of its key waits
+   * for one of them (up to `capWaitMs`); with none, it is refused (503).
+   */
+  acquire(server: ServerConfig, principal: Principal, caller: VerifiedCaller | undefined, capabilities: Record<string, unknown>, signal?: AbortSignal): Promise<PooledChild> {
     const key = ChildPool.keyOf(server, principal, capabilities);
-    const ready = this.idle.get(key);
-    while (ready && ready.length > 0) {
-      const child = ready.pop()!;
-      clearTimeout(this.idleTimers.get(child));
-      this.idleTimers.delete(child);
-      if (!child.alive) continue;
-      child.busy = true;
-      child.updateCaller(caller);
-      return child;
+    const ready = this.takeIdle(key);
+    if (ready) {
+      ready.updateCaller(caller);
+      return Promise.resolve(ready);
     }
-    this.reserve(server, principal);
-    try {
-      const child = await this.start(key, server, principal, caller, capabilities);
-      child.busy = true;
-      return child;
-    } finally {
-      this.starting.set(server.name, (this.starting.get(server.name) ?? 1) - 1);
-    }
+    return new Promise<PooledChild>((resolve, reject) => {
+      const waiter: Waiter = { server, principal, capabilities, caller, resolve, reject, timer: undefined };
+      const queue = this.waiting.get(key) ?? [];
+      queue.push(waiter);
+      this.waiting.set(key, queue);
+      signal?.addEventListener('abort', () => this.dropWaiter(key, waiter, new Error('the client went away')), { once: true });
+      this.startFor(key, server, principal, caller, capabilities);
+    });
   }
 
-  /** Back to the pool, ready for the next request of its key. */
+  /** Back to the pool: to the oldest request waiting for its key, else idle, ready for the next. */
   release(child: PooledChild): void {
     child.busy = false;
     child.handler = undefined;
@@ -98,12 +115,96 @@ export class ChildPool {
       void this.discard(child);
       return;
     }
+    if (this.handOff(child)) return;
     const list = this.idle.get(child.key) ?? [];
     list.push(child);
     this.idle.set(child.key, list);
     const timer = setTimeout(() => void this.discard(child), child.server.sessions.reclaimAfterMs);
     timer.unref();
     this.idleTimers.set(child, timer);
+  }
+
+  private takeIdle(key: string): PooledChild | undefined {
+    const ready = this.idle.get(key);
+    while (ready && ready.length > 0) {
+      const child = ready.pop()!;
+      clearTimeout(this.idleTimers.get(child));
+      this.idleTimers.delete(child);
+      if (!child.alive) continue;
+      child.busy = true;
+      return child;
+    }
+    return undefined;
+  }
+
+  /** Gives a free child to the oldest request waiting for its key. */
+  private handOff(child: PooledChild): boolean {
+    const queue = this.waiting.get(child.key);
+    const waiter = queue?.shift();
+    if (!waiter) return false;
+    if (queue!.length === 0) this.waiting.delete(child.key);
+    clearTimeout(waiter.timer);
+    child.busy = true;
+    child.updateCaller(waiter.caller);
+    waiter.resolve(child);
+    return true;
+  }
+
+  private dropWaiter(key: string, waiter: Waiter, error: Error): void {
+    const queue = this.waiting.get(key);
+    const index = queue?.indexOf(waiter) ?? -1;
+    if (index < 0) return;
+    queue!.splice(index, 1);
+    if (queue!.length === 0) this.waiting.delete(key);
+    clearTimeout(waiter.timer);
+    waiter.reject(error);
+  }
+
+  private retryWaiting(): void {
+    for (const [key, queue] of [...this.waiting]) {
+      const { server, principal, caller, capabilities } = queue[0]!;
+      this.startFor(key, server, principal, caller, capabilities);
+    }
+  }
+
+  /** Starts a child for the key if the requests waiting for it outnumber the children being started. */
+  private startFor(key: string, server: ServerConfig, principal: Principal, caller: VerifiedCaller | undefined, capabilities: Record<string, unknown>): void {
+    const waiting = this.waiting.get(key)?.length ?? 0;
+    if (waiting <= (this.startingByKey.get(key) ?? 0)) return;
+    try {
+      this.reserve(server, principal);
+    } catch (error) {
+      const mine = [...this.all].some((child) => child.key === key);
+      const newest = this.waiting.get(key)?.at(-1);
+      if (!newest) return;
+      if (!mine) {
+        this.dropWaiter(key, newest, error as Error);
+      } else if (!newest.timer) {
+        // Busy children of this key will come back: wait for one of them, not forever.
+        newest.timer = setTimeout(() => this.dropWaiter(key, newest, error as Error), this.options.capWaitMs ?? 10_000);
+        newest.timer.unref();
+      }
+      return;
+    }
+    this.startingByKey.set(key, (this.startingByKey.get(key) ?? 0) + 1);
+    this.start(key, server, principal, caller, capabilities)
+      .then(
+        (child) => {
+          if (!this.handOff(child)) this.release(child);
+        },
+        (error: unknown) => {
+          // Nothing else will serve the oldest request if no child of its key exists or is starting.
+          const others = [...this.all].some((child) => child.key === key) || (this.startingByKey.get(key) ?? 1) > 1;
+          const oldest = this.waiting.get(key)?.[0];
+          if (oldest && !others) this.dropWaiter(key, oldest, error as Error);
+        },
+      )
+      .finally(() => {
+        this.starting.set(server.name, (this.starting.get(server.name) ?? 1) - 1);
+        const left = (this.startingByKey.get(key) ?? 1) - 1;
+        if (left > 0) this.startingByKey.set(key, left);
+        else this.startingByKey.delete(key);
+      });
   }
 
   /** Stops a child for good (it misbehaved, or a request left it in an unknown state). */
@@ -118,6 +219,8 @@ export class ChildPool {
     }
     if (!this.all.delete(child)) return;
     child.handler = undefined;
+    // A slot is free: requests waiting at a cap may get a child of their own (after the caller's own accounting).
+    if (this.waiting.size > 0) setImmediate(() => this.retryWaiting());
     await child.close();
   }
 
@@ -158,6 +261,7 @@ export class ChildPool {
 
   async drain(): Promise<void> {
     this.draining = true;
+    for (const [key, queue] of [...this.waiting]) for (const waiter of [...queue]) this.dropWaiter(key, waiter, new CapacityError('The adapter is shutting down', 5));
     await Promise.all([...this.all].map((child) => this.discard(child)));
   }
 

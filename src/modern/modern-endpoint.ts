@@ -165,7 +165,7 @@ export class ModernEndpoint {
     if (initialResponses !== undefined && !isAnswerMap(initialResponses) && (await this.eraOf(server, principal, caller, meta)) === 'legacy') {
       return refusalResponse(id, { status: 400, code: ErrorCode.InvalidParams, message: 'Invalid params: inputResponses must be an object whose values are the answers (objects) to input requests' });
     }
-    const child = await this.pool.acquire(server, principal, caller, meta.clientCapabilities);
+    const child = await this.pool.acquire(server, principal, caller, meta.clientCapabilities, request.signal);
     try {
       if (method === 'tools/call' && child.identity.era === 'legacy') {
         const problem = checkParamHeaders(request.headers, params, await this.schemas.toolFor(child, String(params.name)));

@@ -273,17 +273,19 @@ describe('2026-07-28 clients', () => {
     await until(async () => (await stateless(adapter)).listeners === 0, 'the streams to be released');
   });
 
-  test('limits hold: a second concurrent request at the server cap gets 503 with Retry-After; idle children are reclaimed', async () => {
+  test('limits hold: at the server cap a request waits for a busy child of its key, another key is refused 503; idle children are reclaimed', async () => {
     const url = adapter.endpoint('capped');
     const slow = modernPost(url, 'tools/call', { name: 'slow_pid', arguments: { ms: 600 }, _meta: meta() }, 1);
     await until(async () => (await stateless(adapter)).busy === 1, 'the first call to hold the only child');
-    const refused = await modernPost(url, 'tools/call', { name: 'slow_pid', arguments: { ms: 0 }, _meta: meta() }, 2);
-    assert.equal(refused.status, 503);
+    const refused = await modernPost(url, 'tools/call', { name: 'slow_pid', arguments: { ms: 0 }, _meta: meta({ roots: {} }) }, 2);
+    assert.equal(refused.status, 503, 'another key cannot have a child: the only one is busy');
     assert.ok(Number(refused.headers.get('retry-after')) > 0);
     assert.match((await answerOf(refused)).error!.message, /limit of 1 concurrent children/);
-    assert.equal((await answerOf(await slow)).result?.resultType, 'complete');
-    // Another capability profile: the idle child of the first is evicted to make room, not refused.
-    assert.equal((await answerOf(await modernPost(url, 'tools/call', { name: 'echo', arguments: { text: 'x' }, _meta: meta({ roots: {} }) }, 3))).result?.resultType, 'complete');
+    const queued = await answerOf(await modernPost(url, 'tools/call', { name: 'slow_pid', arguments: { ms: 0 }, _meta: meta() }, 3));
+    const first = await answerOf(await slow);
+    assert.equal((queued.result?.content as Array<{ text: string }>)[0]!.text, (first.result?.content as Array<{ text: string }>)[0]!.text, 'the same key waited for the busy child and got it');
+    // With the child idle, another key's request evicts it to make room.
+    assert.equal((await answerOf(await modernPost(url, 'tools/call', { name: 'echo', arguments: { text: 'x' }, _meta: meta({ roots: {} }) }, 4))).result?.resultType, 'complete');
     await until(async () => adapter.sessions.stateless.pool.countFor('capped') === 0, 'idle children to be reclaimed after reclaim_after_seconds');
   });
 
