@@ -25,6 +25,8 @@ export interface ChildPoolOptions {
   probeTimeoutMs?: number;
   /** How long a request at a cap waits for a busy child of its key before it is refused (default 10 s). */
   capWaitMs?: number;
+  /** How long a request waits for a busy child of its key before a new one is started (default 30 ms). */
+  spawnPatienceMs?: number;
 }
 
 interface Waiter {
@@ -36,7 +38,14 @@ interface Waiter {
   reject(error: Error): void;
   /** Set while the request waits at a cap for a busy child of its key. */
   timer: NodeJS.Timeout | undefined;
+  /** Until it fires, the request waits for a busy child of its key rather than a new one. */
+  patience?: NodeJS.Timeout;
+  /** Waited long enough (or nothing of its key exists): counts towards starting a new child. */
+  impatient?: boolean;
 }
+
+/** How long a request waits for a busy child of its key to be released before a new child is started. */
+const SPAWN_PATIENCE_MS = 30;
 
 /** The adapter's identity towards children it initializes on clients' behalf. */
 export const ADAPTER_CLIENT_INFO = { name: 'mcp-stdio-adapter', version: '0.1.0' };
@@ -102,7 +111,19 @@ export class ChildPool {
       queue.push(waiter);
       this.waiting.set(key, queue);
       signal?.addEventListener('abort', () => this.dropWaiter(key, waiter, new Error('the client went away')), { once: true });
-      this.startFor(key, server, principal, caller, capabilities);
+      const hasChildren = [...this.all].some((child) => child.key === key) || this.startingByKey.has(key);
+      if (!hasChildren) {
+        waiter.impatient = true;
+        this.startFor(key, server, principal, caller, capabilities);
+      } else {
+        // Children of the key are busy: a short call frees one sooner than a new child starts
+        // (hundreds of ms). Only a request still waiting after a moment gets a new child.
+        waiter.patience = setTimeout(() => {
+          waiter.impatient = true;
+          this.startFor(key, server, principal, caller, capabilities);
+        }, this.options.spawnPatienceMs ?? SPAWN_PATIENCE_MS);
+        waiter.patience.unref();
+      }
     });
   }
 
@@ -144,6 +165,7 @@ export class ChildPool {
     if (!waiter) return false;
     if (queue!.length === 0) this.waiting.delete(child.key);
     clearTimeout(waiter.timer);
+    clearTimeout(waiter.patience);
     child.busy = true;
     child.updateCaller(waiter.caller);
     waiter.resolve(child);
@@ -157,19 +179,22 @@ export class ChildPool {
     queue!.splice(index, 1);
     if (queue!.length === 0) this.waiting.delete(key);
     clearTimeout(waiter.timer);
+    clearTimeout(waiter.patience);
     waiter.reject(error);
   }
 
   private retryWaiting(): void {
     for (const [key, queue] of [...this.waiting]) {
-      const { server, principal, caller, capabilities } = queue[0]!;
+      const waiter = queue.find((candidate) => candidate.impatient);
+      if (!waiter) continue;
+      const { server, principal, caller, capabilities } = waiter;
       this.startFor(key, server, principal, caller, capabilities);
     }
   }
 
   /** Starts a child for the key if the requests waiting for it outnumber the children being started. */
   private startFor(key: string, server: ServerConfig, principal: Principal, caller: VerifiedCaller | undefined, capabilities: Record<string, unknown>): void {
-    const waiting = this.waiting.get(key)?.length ?? 0;
+    const waiting = this.waiting.get(key)?.filter((waiter) => waiter.impatient).length ?? 0;
     if (waiting <= (this.startingByKey.get(key) ?? 0)) return;
     try {
       this.reserve(server, principal);
