@@ -195,7 +195,14 @@ export class ChildPool {
   /** Starts a child for the key if the requests waiting for it outnumber the children being started. */
   private startFor(key: string, server: ServerConfig, principal: Principal, caller: VerifiedCaller | undefined, capabilities: Record<string, unknown>): void {
     const waiting = this.waiting.get(key)?.filter((waiter) => waiter.impatient).length ?? 0;
-    if (waiting <= (this.startingByKey.get(key) ?? 0)) return;
+    const starting = this.startingByKey.get(key) ?? 0;
+    if (waiting <= starting) return;
+    // Slow start: at most as many children starting as the key has running (at least one), so
+    // the pool doubles per start-up time under sustained demand instead of spawning for every
+    // waiting request at once (a spawn storm on a small machine stalls the children that serve).
+    let running = 0;
+    for (const child of this.all) if (child.key === key) running += 1;
+    if (starting >= Math.max(1, running)) return;
     try {
       this.reserve(server, principal);
     } catch (error) {
@@ -229,6 +236,8 @@ export class ChildPool {
         const left = (this.startingByKey.get(key) ?? 1) - 1;
         if (left > 0) this.startingByKey.set(key, left);
         else this.startingByKey.delete(key);
+        // Still more waiting than the key's children serve: the next round of the slow start.
+        this.startFor(key, server, principal, caller, capabilities);
       });
   }
 
