@@ -4,7 +4,7 @@
 //   node bench/run.mjs            full run (3 repetitions, 1/8/32/64 concurrent sessions), ~18 min on 2 cores
 //   node bench/run.mjs --quick    short run (1 repetition, 1/8/32 sessions), ~2 min
 //
-// Options: --targets=direct,adapter,supergateway,mcp-proxy,adapter-uncapped,adapter-warm,adapter-2026  --reps=N
+// Options: --targets=direct,adapter,supergateway,mcp-proxy,adapter-uncapped,adapter-warm,adapter-2026,http-floor  --reps=N
 //          --warm-pool=N (adapter-warm's sessions.warm_pool, default 2)  --no-build
 //          --no-profile  --profile-only (build + the adapter CPU profile only)
 //          --report=bench/results/<file>.json (re-render that run's .md from its .json; no run)
@@ -46,12 +46,12 @@ const flag = (name) => argv.includes(`--${name}`);
 const option = (name) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 for (const a of argv) {
   if (!/^--(quick|no-build|no-profile|profile-only|help|targets=.+|reps=\d+|warm-pool=\d+|report=.+)$/.test(a)) {
-    console.error(`unknown argument ${a}\nusage: node bench/run.mjs [--quick] [--targets=direct,adapter,supergateway,mcp-proxy,adapter-uncapped,adapter-warm,adapter-2026] [--reps=N] [--warm-pool=N] [--no-build] [--no-profile] [--profile-only] [--report=results/<file>.json]`);
+    console.error(`unknown argument ${a}\nusage: node bench/run.mjs [--quick] [--targets=direct,adapter,supergateway,mcp-proxy,adapter-uncapped,adapter-warm,adapter-2026,http-floor] [--reps=N] [--warm-pool=N] [--no-build] [--no-profile] [--profile-only] [--report=results/<file>.json]`);
     process.exit(2);
   }
 }
 if (flag('help')) {
-  console.log('usage: node bench/run.mjs [--quick] [--targets=direct,adapter,supergateway,mcp-proxy,adapter-uncapped,adapter-warm,adapter-2026] [--reps=N] [--warm-pool=N] [--no-build] [--no-profile] [--profile-only] [--report=results/<file>.json]');
+  console.log('usage: node bench/run.mjs [--quick] [--targets=direct,adapter,supergateway,mcp-proxy,adapter-uncapped,adapter-warm,adapter-2026,http-floor] [--reps=N] [--warm-pool=N] [--no-build] [--no-profile] [--profile-only] [--report=results/<file>.json]');
   process.exit(0);
 }
 const QUICK = flag('quick');
@@ -62,10 +62,13 @@ const MODE = flag('profile-only') ? (QUICK ? 'quick-profile' : 'profile') : QUIC
 // children spawned ahead of sessions; its setup samples each start with the pool full and its
 // children idle (booted), as a session arriving at a ready pool would; the sequential and
 // progress phases are the adapter's (a session is the same once started) and are not repeated.
+// http-floor: not a gateway but a reference: canned answers from a bare node:http server
+// (bench/http-floor.mjs), no child; what the SDK client and loopback HTTP cost by themselves.
+// Only its setup and sequential phases run.
 // adapter-2026: the adapter as it ships, with the SDK client pinned to protocol revision
 // 2026-07-28 (no sessions: every call a stateless POST served by a pooled child of the client's
 // key; "setup" is connect = server/discover; concurrent clients of one key share pooled children).
-const ALL_TARGETS = ['direct', 'adapter', 'supergateway', 'mcp-proxy', 'adapter-uncapped', 'adapter-warm', 'adapter-2026'];
+const ALL_TARGETS = ['direct', 'adapter', 'supergateway', 'mcp-proxy', 'adapter-uncapped', 'adapter-warm', 'adapter-2026', 'http-floor'];
 const WARM_POOL = Number(option('warm-pool') ?? 2);
 // --profile-only: build, then only the adapter CPU profile of the sequential echo phase.
 const PROFILE_ONLY = flag('profile-only');
@@ -782,6 +785,8 @@ async function startGateway(name, { profileDir } = {}) {
     const cmd = [process.execPath, ...SERVER_ARGS].map((a) => `"${a}"`).join(' ');
     // No host option in 4.0.0 (it binds every interface): the preload keeps it on 127.0.0.1.
     args = ['--import', pathToFileURL(path.join(BENCH, 'loopback-only.mjs')).href, bin, '--stdio', cmd, '--outputTransport', 'streamableHttp', '--stateful', '--port', String(port)];
+  } else if (name === 'http-floor') {
+    args = [path.join(BENCH, 'http-floor.mjs'), String(port)];
   } else if (name === 'mcp-proxy') {
     const bin = path.join(pkgDir('mcp-proxy'), 'dist', 'bin', 'mcp-proxy.mjs');
     args = [bin, '--host', '127.0.0.1', '--port', String(port), '--server', 'stream', '--', process.execPath, ...SERVER_ARGS];
@@ -952,18 +957,22 @@ async function runTarget(name, rep) {
       try {
         r.sequential = await measureSequential(target, s);
         log(`  ${name}: echo p50 ${round(r.sequential.p50, 3)} ms p99 ${round(r.sequential.p99, 3)} ms, ${round(r.sequential.callsPerSec, 0)} calls/s`);
-        phase = `${name} progress`;
-        r.progress = await measureProgress(s);
-        log(`  ${name}: progress paced ${r.progress.paced.beforeResult}/${r.progress.paced.sent}, burst ${r.progress.burst.beforeResult}/${r.progress.burst.sent}`);
+        if (name !== 'http-floor') {
+          phase = `${name} progress`;
+          r.progress = await measureProgress(s);
+          log(`  ${name}: progress paced ${r.progress.paced.beforeResult}/${r.progress.paced.sent}, burst ${r.progress.burst.beforeResult}/${r.progress.burst.sent}`);
+        }
       } finally {
         await closeSession(target, s);
       }
       await waitForChildren(target, target.baselineChildren);
     }
-    const lv = await measureLevels(target);
-    r.levels = lv.levels;
-    r.closeAll = lv.closeAll;
-    log(`  ${name}: closed ${lv.closeAll.sessions} sessions, children gone after ${lv.closeAll.closeAndDrainMs} ms${lv.closeAll.drained ? '' : ' (NOT all gone)'}`);
+    if (name !== 'http-floor') {
+      const lv = await measureLevels(target);
+      r.levels = lv.levels;
+      r.closeAll = lv.closeAll;
+      log(`  ${name}: closed ${lv.closeAll.sessions} sessions, children gone after ${lv.closeAll.closeAndDrainMs} ms${lv.closeAll.drained ? '' : ' (NOT all gone)'}`);
+    }
     await sleep(500);
     r.rssIdleAfterMb = target.gatewayPid ? vmRssKb(target.gatewayPid) / 1024 : null;
   } finally {
@@ -1173,6 +1182,7 @@ function markdown(report) {
   if (hasA && names.includes('supergateway')) header.push('adapter / supergateway');
   if (hasA && names.includes('mcp-proxy')) header.push('adapter / mcp-proxy');
   if (hasA && names.includes('direct')) header.push('adapter − direct');
+  if (hasA && names.includes('http-floor')) header.push('adapter − http-floor');
   const hasU = names.includes('adapter-uncapped') && names.includes('supergateway');
   if (hasU) header.push('uncapped / supergateway');
   const hasW = names.includes('adapter-warm');
@@ -1188,6 +1198,7 @@ function markdown(report) {
     if (hasA && names.includes('supergateway')) row.push(ratio(M.adapter, M.supergateway, key));
     if (hasA && names.includes('mcp-proxy')) row.push(ratio(M.adapter, M['mcp-proxy'], key));
     if (hasA && names.includes('direct')) row.push(delta(M.adapter, M.direct, key, d));
+    if (hasA && names.includes('http-floor')) row.push(delta(M.adapter, M['http-floor'], key, d));
     if (hasU) row.push(ratio(M['adapter-uncapped'], M.supergateway, key));
     if (hasW && hasA) row.push(ratio(M['adapter-warm'], M.adapter, key));
     if (hasW && names.includes('direct')) row.push(delta(M['adapter-warm'], M.direct, key, d));
