@@ -1,4 +1,3 @@
-import type { Logger } from '../observability/logger.js';
 import { ErrorCode, type JsonRpcId, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../protocol/jsonrpc.js';
 import { INPUT_REQUEST_CAPABILITY, INPUT_REQUIRED_METHODS, LOG_LEVELS, ModernErrorCode, type LogLevel } from '../protocol/modern.js';
 import type { Outcome, ResponseSink as Exchange } from './exchange.js';
@@ -23,7 +22,6 @@ export interface BridgedCallOptions {
   capabilities: Record<string, unknown>;
   logLevel?: LogLevel;
   policy: ResultPolicy;
-  logger: Logger;
   /** Server-to-client requests arriving within this window go out in one `input_required` result. */
   settleMs: number;
   requestTimeoutMs: number;
@@ -48,8 +46,6 @@ export class BridgedCall {
   private exchange: Exchange | undefined;
   private readonly childRequestId: JsonRpcId;
   private readonly pending = new Map<string, PendingInput>();
-  /** Pending inputs already sent to the client, by key. */
-  private asked = new Set<string>();
   /** The latest attempt's answers not used yet: a child asking again for one of these gets it at once. */
   private available: Record<string, unknown>;
   /** Requests for capabilities the client did not declare, decided on when the round settles. */
@@ -66,15 +62,6 @@ export class BridgedCall {
     this.method = options.request.method;
     this.childRequestId = options.child.newId();
     this.available = { ...options.initialResponses };
-  }
-
-  get awaitingInput(): boolean {
-    return this.state === 'awaiting_input';
-  }
-
-  /** The pending input requests' keys, for the continuation. */
-  get pendingKeys(): string[] {
-    return [...this.pending.keys()];
   }
 
   /** Sends the request to the child; its messages go to `exchange` until the call ends or needs input. */
@@ -126,7 +113,6 @@ export class BridgedCall {
     this.state = 'running';
     this.attach(exchange);
     // Still unanswered: asked again at once, as the spec advises, rather than failing the call.
-    this.asked = new Set();
     if (this.pending.size > 0) this.scheduleInputRequired(0);
     return undefined;
   }
@@ -274,7 +260,6 @@ export class BridgedCall {
     const inputRequests: Record<string, unknown> = {};
     for (const input of this.pending.values()) {
       inputRequests[input.key] = { method: input.method, ...(input.params && { params: input.params }) };
-      this.asked.add(input.key);
     }
     const requestState = await this.options.onInputRequired(this);
     const result = completeResult(this.method, { resultType: 'input_required', inputRequests, requestState }, child.identity, this.options.policy);

@@ -218,7 +218,6 @@ export class ModernEndpoint {
       capabilities: meta.clientCapabilities,
       ...(meta.logLevel && { logLevel: meta.logLevel }),
       policy: this.policyFor(server),
-      logger: this.logger,
       settleMs: this.options.inputSettleMs ?? 15,
       requestTimeoutMs: server.requestTimeoutMs,
       cancelGraceMs: this.options.config.adapter.shutdownGraceMs,
