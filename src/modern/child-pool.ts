@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { VerifiedCaller } from '../auth/types.js';
 import type { AdapterConfig, ServerConfig } from '../config/model.js';
 import type { Logger } from '../observability/logger.js';
@@ -43,6 +44,14 @@ interface Waiter {
   /** Waited long enough (or nothing of its key exists): counts towards starting a new child. */
   impatient?: boolean;
 }
+
+/**
+ * Children of one key started at once at most (half the cores, at least one): a start-up costs
+ * a child's whole boot in CPU, taken from the calls in flight. Measured on 2 cores with 64
+ * clients calling back to back: ~650 calls/s with one start at a time, ~480 with two, ~160-280
+ * with as many as the key runs.
+ */
+const STARTS_AT_ONCE = Math.max(1, Math.floor(availableParallelism() / 2));
 
 /** How long a request waits for a busy child of its key to be released before a new child is started. */
 const SPAWN_PATIENCE_MS = 30;
@@ -202,7 +211,7 @@ export class ChildPool {
     // waiting request at once (a spawn storm on a small machine stalls the children that serve).
     let running = 0;
     for (const child of this.all) if (child.key === key) running += 1;
-    if (starting >= Math.max(1, running)) return;
+    if (starting >= Math.max(1, Math.min(running, STARTS_AT_ONCE))) return;
     try {
       this.reserve(server, principal);
     } catch (error) {
