@@ -3,7 +3,8 @@ import type { VerifiedCaller } from '../auth/types.js';
 import type { AdapterConfig, ServerConfig } from '../config/model.js';
 import type { Logger } from '../observability/logger.js';
 import type { StdioChild } from '../process/stdio-child.js';
-import { isResponse, type JsonRpcNotification, type JsonRpcResponse } from '../protocol/jsonrpc.js';
+import { isResponse, type JsonRpcNotification } from '../protocol/jsonrpc.js';
+import { initializeChild } from '../session/initialize-child.js';
 import { LATEST_MODERN_VERSION, META, MODERN_PROTOCOL_VERSIONS } from '../protocol/modern.js';
 import type { ChildCredentials } from '../session/child-credentials.js';
 import { CapacityError, ChildStartError } from '../session/errors.js';
@@ -414,37 +415,18 @@ export class ChildPool {
   }
 
   /** The legacy handshake, on the clients' behalf, with the key's capability profile. */
-  private initialize(child: StdioChild, server: ServerConfig, capabilities: Record<string, unknown>): Promise<ChildIdentity> {
-    const id = 'mcp-adapter-initialize';
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        const hint = server.framing === 'auto' ? ' If it expects Content-Length framing on stdin, set "framing": "content-length".' : '';
-        reject(new ChildStartError(`MCP server "${server.name}" did not answer initialize within ${server.startupTimeoutMs / 1000} s.${hint}`, 'timeout'));
-      }, server.startupTimeoutMs);
-      void child.exited.then((info) => {
-        clearTimeout(timer);
-        const detail = info.signal ? `signal ${info.signal}` : `exit code ${info.code}`;
-        reject(new ChildStartError(`MCP server "${server.name}" exited during startup (${detail}); its stderr is in the adapter log`, 'exited'));
-      });
-      child.onMessage = (message) => {
-        if (!isResponse(message) || message.id !== id) return;
-        clearTimeout(timer);
-        const response = message as JsonRpcResponse;
-        if (response.error) {
-          reject(new ChildStartError(`MCP server "${server.name}" refused initialize: ${response.error.message}`, 'exited'));
-          return;
-        }
-        const result = response.result as { protocolVersion?: string; capabilities?: Record<string, unknown>; serverInfo?: ChildIdentity['serverInfo']; instructions?: string };
-        child.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
-        resolve({
-          era: 'legacy',
-          capabilities: result?.capabilities ?? {},
-          ...(result?.serverInfo && { serverInfo: result.serverInfo }),
-          ...(typeof result?.instructions === 'string' && { instructions: result.instructions }),
-          protocolVersion: result?.protocolVersion ?? LEGACY_VERSION,
-        });
-      };
-      child.send({ jsonrpc: '2.0', id, method: 'initialize', params: { protocolVersion: LEGACY_VERSION, capabilities, clientInfo: ADAPTER_CLIENT_INFO } });
-    });
+  private async initialize(child: StdioChild, server: ServerConfig, capabilities: Record<string, unknown>): Promise<ChildIdentity> {
+    const request = { jsonrpc: '2.0' as const, id: 'mcp-adapter-initialize', method: 'initialize', params: { protocolVersion: LEGACY_VERSION, capabilities, clientInfo: ADAPTER_CLIENT_INFO } };
+    const response = await initializeChild(child, server, request, this.logger);
+    if (response.error) throw new ChildStartError(`MCP server "${server.name}" refused initialize: ${response.error.message}`, 'exited');
+    const result = response.result as { protocolVersion?: string; capabilities?: Record<string, unknown>; serverInfo?: ChildIdentity['serverInfo']; instructions?: string } | undefined;
+    child.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    return {
+      era: 'legacy',
+      capabilities: result?.capabilities ?? {},
+      ...(result?.serverInfo && { serverInfo: result.serverInfo }),
+      ...(typeof result?.instructions === 'string' && { instructions: result.instructions }),
+      protocolVersion: result?.protocolVersion ?? LEGACY_VERSION,
+    };
   }
 }

@@ -4,11 +4,12 @@ import type { Logger } from '../observability/logger.js';
 import { telemetry } from '../observability/telemetry.js';
 import { CommandNotFoundError } from '../process/resolve-command.js';
 import { SpawnError, StdioChild } from '../process/stdio-child.js';
-import { isResponse, type JsonRpcRequest, type JsonRpcResponse } from '../protocol/jsonrpc.js';
+import { type JsonRpcRequest, type JsonRpcResponse } from '../protocol/jsonrpc.js';
 import { noChildCredentials, type ChildCredentialProvider, type ChildCredentials } from './child-credentials.js';
 import { CapacityError, ChildStartError } from './errors.js';
 import { ANONYMOUS, Session, type EndReason, type Principal, type SessionSharing } from './session.js';
 import { SessionTokens, type SessionClaims } from './session-token.js';
+import { initializeChild } from './initialize-child.js';
 import { ModernEndpoint, type ModernEndpointOptions } from '../modern/modern-endpoint.js';
 import { LocalTombstones, sessionKey, streamKey, type SharedSessionStore } from './shared-store.js';
 import { WarmPool } from './warm-pool.js';
@@ -196,7 +197,7 @@ export class SessionManager {
     let started: StartedChild | undefined;
     try {
       started = await this.startChild(server, caller, logger);
-      const response = await this.initialize(started.child, server, initialize);
+      const response = await initializeChild(started.child, server, initialize, this.logger);
       if (response.error) {
         logger.warn('child refused initialize', { error: response.error.message });
         await this.stopChild(started);
@@ -381,7 +382,7 @@ export class SessionManager {
     try {
       started = await this.startChild(server, caller, logger);
       const replay: JsonRpcRequest = { jsonrpc: '2.0', id: REPLAY_ID, method: 'initialize', params: claims.initialize };
-      const response = await this.initialize(started.child, server, replay);
+      const response = await initializeChild(started.child, server, replay, this.logger);
       if (response.error) throw new ChildStartError(`MCP server "${server.name}" refused the replayed initialize: ${response.error.message}`, 'exited');
       started.child.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
       // Ended (here or, as far as this instance knows, elsewhere) or shutting down meanwhile: no child for it.
@@ -577,8 +578,7 @@ export class SessionManager {
    */
   private roomForPool(server: ServerConfig): number {
     if (this.draining) return 0;
-    let forServer = (this.starting.get(server.name) ?? 0) + this.stateless.pool.countFor(server.name);
-    for (const session of this.live.values()) if (session.server.name === server.name) forServer += 1;
+    const forServer = this.sessionsOf(server.name) + this.stateless.pool.countFor(server.name);
     const own = this.pools.get(server.name)?.count ?? 0;
     const instanceFree = this.config.adapter.maxSessions - (this.childrenHeld() - own);
     return Math.max(0, Math.min(server.sessions.maxConcurrent - forServer, instanceFree));
@@ -600,29 +600,5 @@ export class SessionManager {
   private async stopChild(started: StartedChild): Promise<void> {
     await started.child.close();
     await started.credentials.close();
-  }
-
-  private initialize(child: StdioChild, server: ServerConfig, request: JsonRpcRequest): Promise<JsonRpcResponse> {
-    return new Promise((resolve, reject) => {
-      const seconds = server.startupTimeoutMs / 1000;
-      const timer = setTimeout(() => {
-        const hint = server.framing === 'auto' ? ' If it expects Content-Length framing on stdin, set "framing": "content-length".' : '';
-        reject(new ChildStartError(`MCP server "${server.name}" did not answer initialize within ${seconds} s.${hint}`, 'timeout'));
-      }, server.startupTimeoutMs);
-      child.onMessage = (message) => {
-        if (isResponse(message) && message.id === request.id) {
-          clearTimeout(timer);
-          resolve(message);
-        } else {
-          this.logger.debug('dropped a child message sent before its initialize answer', { server: server.name });
-        }
-      };
-      void child.exited.then((info) => {
-        clearTimeout(timer);
-        const detail = info.signal ? `signal ${info.signal}` : `exit code ${info.code}`;
-        reject(new ChildStartError(`MCP server "${server.name}" exited during startup (${detail}); its stderr is in the adapter log`, 'exited'));
-      });
-      child.send(request);
-    });
   }
 }
