@@ -7,9 +7,9 @@ import { ErrorCode, errorResponse, type JsonRpcId } from '../protocol/jsonrpc.js
 export function rpcErrorResponse(
   status: number,
   message: string,
-  options: { code?: number; id?: JsonRpcId | null; headers?: Record<string, string> } = {},
+  options: { code?: number; id?: JsonRpcId | null; data?: unknown; headers?: Record<string, string> } = {},
 ): Response {
-  return Response.json(errorResponse(options.id ?? null, options.code ?? ErrorCode.ConnectionClosed, message), {
+  return Response.json(errorResponse(options.id ?? null, options.code ?? ErrorCode.ConnectionClosed, message, options.data), {
     status,
     headers: options.headers,
   });

@@ -1,4 +1,4 @@
-import { ErrorCode, type JsonRpcId, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../protocol/jsonrpc.js';
+import { ErrorCode, isJsonObject, type JsonRpcId, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../protocol/jsonrpc.js';
 import { INPUT_REQUEST_CAPABILITY, INPUT_REQUIRED_METHODS, LOG_LEVELS, ModernErrorCode, type LogLevel } from '../protocol/modern.js';
 import type { Outcome, ResponseSink as Exchange } from './exchange.js';
 import { invalidInputResponse, missingCapabilities } from './input-requests.js';
@@ -88,11 +88,11 @@ export class BridgedCall {
       exchange.finish(this.parked);
       return undefined;
     }
-    if (inputResponses !== undefined && (typeof inputResponses !== 'object' || inputResponses === null || Array.isArray(inputResponses))) {
+    if (inputResponses !== undefined && !isJsonObject(inputResponses)) {
       return { error: { code: ErrorCode.InvalidParams, message: 'Invalid params: inputResponses must be an object keyed by the input request keys' } };
     }
     const answers = (inputResponses ?? {}) as Record<string, unknown>;
-    const notObject = Object.entries(answers).find(([, answer]) => typeof answer !== 'object' || answer === null || Array.isArray(answer));
+    const notObject = Object.entries(answers).find(([, answer]) => !isJsonObject(answer));
     if (notObject) return { error: { code: ErrorCode.InvalidParams, message: `Invalid params: inputResponses["${notObject[0]}"] must be an object (the answer to that input request)` } };
     for (const input of this.pending.values()) {
       if (!(input.key in answers)) continue;

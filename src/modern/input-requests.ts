@@ -1,7 +1,6 @@
-import type { JsonRpcRequest } from '../protocol/jsonrpc.js';
+import { isJsonObject as isObject, type JsonRpcRequest } from '../protocol/jsonrpc.js';
 
 type Capabilities = Record<string, unknown>;
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * The client capabilities a server-to-client request needs, as the `requiredCapabilities` of a

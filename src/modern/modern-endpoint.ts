@@ -3,7 +3,8 @@ import type { VerifiedCaller } from '../auth/types.js';
 import type { AdapterConfig, ServerConfig } from '../config/model.js';
 import type { Logger } from '../observability/logger.js';
 import { hashTag, telemetry } from '../observability/telemetry.js';
-import { ErrorCode, isNotification, isRequest, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from '../protocol/jsonrpc.js';
+import { rpcErrorResponse } from '../http/http-errors.js';
+import { ErrorCode, isJsonObject, isNotification, isRequest, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from '../protocol/jsonrpc.js';
 import { INPUT_REQUIRED_METHODS, MODERN_PROTOCOL_VERSIONS, REMOVED_METHODS } from '../protocol/modern.js';
 import { CapacityError, ChildStartError } from '../session/errors.js';
 import type { Principal } from '../session/session.js';
@@ -159,7 +160,7 @@ export class ModernEndpoint {
       const opened = await this.openState(server, message, digest(principal));
       if (!('refusal' in opened)) return this.continueCall(request, message, opened.claims, principal, streamLimitMs, newExchange);
       // Not ours: refused, unless the server's children turn out to speak 2026-07-28 (then it is theirs).
-      if ((await this.eraOf(server, principal, caller, meta)) === 'legacy') return Response.json({ jsonrpc: '2.0', id, ...opened.refusal });
+      if ((await this.eraOf(server, principal, caller, meta)) === 'legacy') return rpcErrorResponse(200, opened.refusal.error.message, { code: opened.refusal.error.code, id });
     }
     const initialResponses = params.inputResponses;
     if (initialResponses !== undefined && !isAnswerMap(initialResponses) && (await this.eraOf(server, principal, caller, meta)) === 'legacy') {
@@ -287,7 +288,7 @@ export class ModernEndpoint {
    * A retry's `requestState`: it must open under our key, and name this server, this principal
    * and this request, unexpired. (Whether it was used already is up to the instance holding the call.)
    */
-  private async openState(server: ServerConfig, message: JsonRpcRequest, principalDigest: string): Promise<{ claims: ContinuationClaims } | { refusal: Outcome }> {
+  private async openState(server: ServerConfig, message: JsonRpcRequest, principalDigest: string): Promise<{ claims: ContinuationClaims } | { refusal: { error: { code: number; message: string } } }> {
     const invalid = (why: string) => ({ refusal: { error: { code: ErrorCode.InvalidParams, message: `Invalid params: requestState ${why}; send the request again without it` } } });
     const claims = await this.options.tokens.openPayload<ContinuationClaims>(REQUEST_STATE_PURPOSE, message.params?.requestState as string);
     if (!claims || typeof claims.c !== 'string') return invalid('is not one this server issued (altered, or from another deployment)');
@@ -363,7 +364,7 @@ export class ModernEndpoint {
 }
 
 function isAnswerMap(value: unknown): value is Record<string, Record<string, unknown>> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((answer) => typeof answer === 'object' && answer !== null && !Array.isArray(answer));
+  return isJsonObject(value) && Object.values(value).every(isJsonObject);
 }
 
 function digest(value: string): string {

@@ -1,9 +1,9 @@
+import { isJsonObject as isObject } from '../protocol/jsonrpc.js';
 import { ModernErrorCode } from '../protocol/modern.js';
 import type { PooledChild } from './pooled-child.js';
 import { decodeHeaderValue, type ModernRefusal } from './request-meta.js';
 
 type Schema = Record<string, unknown>;
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Where a tool's `x-mcp-header` annotations point: the property path and the header name part. */
 export function headerAnnotations(inputSchema: unknown, path: string[] = []): { path: string[]; name: string }[] {

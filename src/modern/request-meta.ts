@@ -1,4 +1,5 @@
-import { ErrorCode, type JsonRpcId } from '../protocol/jsonrpc.js';
+import { rpcErrorResponse } from '../http/http-errors.js';
+import { ErrorCode, isJsonObject as isObject, type JsonRpcId } from '../protocol/jsonrpc.js';
 import { LOG_LEVELS, META, MODERN_PROTOCOL_VERSIONS, ModernErrorCode, NAMED_METHODS, type LogLevel } from '../protocol/modern.js';
 
 /** What a modern request declares about itself in `params._meta`. */
@@ -16,8 +17,6 @@ export interface ModernRefusal {
   message: string;
   data?: unknown;
 }
-
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * Checks a modern request's `_meta` and the headers that mirror its body, in the order that
@@ -101,8 +100,5 @@ function mismatch(detail: string): { refusal: ModernRefusal } {
 
 /** A JSON response carrying a refusal. */
 export function refusalResponse(id: JsonRpcId | null, refusal: ModernRefusal, headers?: Record<string, string>): Response {
-  return Response.json(
-    { jsonrpc: '2.0', id, error: { code: refusal.code, message: refusal.message, ...(refusal.data !== undefined && { data: refusal.data }) } },
-    { status: refusal.status, headers },
-  );
+  return rpcErrorResponse(refusal.status, refusal.message, { code: refusal.code, id, data: refusal.data, headers });
 }

@@ -2,7 +2,7 @@ import type { VerifiedCaller } from '../auth/types.js';
 import type { ServerConfig } from '../config/model.js';
 import { SSE_HEADERS, SseStream } from '../http/sse-stream.js';
 import type { Logger } from '../observability/logger.js';
-import { ErrorCode, type JsonRpcId, type JsonRpcNotification } from '../protocol/jsonrpc.js';
+import { ErrorCode, isJsonObject as isObject, type JsonRpcId, type JsonRpcNotification } from '../protocol/jsonrpc.js';
 import { META } from '../protocol/modern.js';
 import type { Principal } from '../session/session.js';
 import type { ChildPool } from './child-pool.js';
@@ -43,7 +43,6 @@ const LIST_CHANGED: Record<string, keyof NotificationFilter> = {
   'notifications/resources/list_changed': 'resourcesListChanged',
 };
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export interface ListenRequest {
   server: ServerConfig;

@@ -53,6 +53,11 @@ export function isResponse(message: unknown): message is JsonRpcResponse {
   return m !== null && typeof m === 'object' && m.method === undefined && 'id' in m && ('result' in m || 'error' in m);
 }
 
+/** A JSON object (not null, not an array): what params, results and `_meta` must be. */
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 /** A map key that keeps `1` and `"1"` apart, as JSON-RPC requires. */
 export function idKey(id: JsonRpcId | null): string {
   return typeof id === 'number' ? `n:${id}` : `s:${String(id)}`;
