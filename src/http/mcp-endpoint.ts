@@ -13,7 +13,7 @@ import { rpcErrorResponse } from './http-errors.js';
 import { parseMessages } from './parse-messages.js';
 import { PostResponder } from './post-responder.js';
 import { BodyTooLargeError, readBodyText } from './read-body.js';
-import { SSE_HEADERS, SseStream } from './sse-stream.js';
+import { relayStoredEvents, SSE_HEADERS, SseStream } from './sse-stream.js';
 import { parseEventId, type ResumableStream } from '../session/resumable-stream.js';
 
 export interface McpEndpointContext {
@@ -248,20 +248,8 @@ async function handleGet(request: Request, server: ServerConfig, context: McpEnd
  */
 function relayedStream(sessionId: string, resume: { streamId: string; seq: number }, context: McpEndpointContext): Response {
   const sse = new SseStream(context.streamLimitMs);
-  let after = resume.seq;
   const deadline = Date.now() + (context.streamLimitMs || 10 * 60_000);
-  void (async () => {
-    while (sse.open && Date.now() < deadline) {
-      const { events, finished } = await context.sessions.readRelayedEvents(sessionId, resume.streamId, after).catch(() => ({ events: [], finished: false }));
-      for (const event of events) {
-        if (!sse.write(event.text)) return;
-        after = event.seq;
-      }
-      if (finished) break;
-      await new Promise((resolve) => setTimeout(resolve, 150));
-    }
-    sse.close();
-  })();
+  void relayStoredEvents(sse, (after) => context.sessions.readRelayedEvents(sessionId, resume.streamId, after), { after: resume.seq, pollMs: 150, deadline });
   return new Response(sse.body, { status: 200, headers: { ...SSE_HEADERS, [SESSION_HEADER]: sessionId } });
 }
 

@@ -1,5 +1,6 @@
 import type { JsonRpcMessage } from '../protocol/jsonrpc.js';
 import type { EventSink } from '../session/resumable-stream.js';
+import type { StoredEvent } from '../session/shared-store.js';
 
 const encoder = new TextEncoder();
 /** Comments keep idle streams alive through proxies that close silent connections. */
@@ -52,7 +53,7 @@ export class SseStream implements EventSink {
   }
 
   send(message: JsonRpcMessage): boolean {
-    return this.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
+    return this.write(sseEvent(message));
   }
 
   close(): void {
@@ -89,4 +90,31 @@ export class SseStream implements EventSink {
     clearTimeout(this.limit);
     this.onClose();
   }
+}
+
+/** One JSON-RPC message as an SSE event, as it goes on the wire (and into the shared store). */
+export function sseEvent(message: unknown): string {
+  return `event: message\ndata: ${JSON.stringify(message)}\n\n`;
+}
+
+type ReadStored = (afterSeq: number) => Promise<{ events: StoredEvent[]; finished: boolean }>;
+
+/**
+ * Relays a stream another instance writes into the shared store: its events (SSE text) after
+ * `after`, then new ones as they arrive, until it is finished, the client leaves or `deadline`.
+ */
+export async function relayStoredEvents(sse: SseStream, read: ReadStored, options: { after: number; pollMs: number; deadline: number; first?: Awaited<ReturnType<ReadStored>> }): Promise<void> {
+  let after = options.after;
+  let batch = options.first;
+  while (sse.open && Date.now() < options.deadline) {
+    batch ??= await read(after).catch(() => ({ events: [], finished: false }));
+    for (const event of batch.events) {
+      if (!sse.write(event.text)) return;
+      after = event.seq;
+    }
+    if (batch.finished) break;
+    batch = undefined;
+    await new Promise((resolve) => setTimeout(resolve, options.pollMs));
+  }
+  sse.close();
 }

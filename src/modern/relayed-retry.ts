@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { SSE_HEADERS, SseStream } from '../http/sse-stream.js';
+import { relayStoredEvents, SSE_HEADERS, SseStream, sseEvent } from '../http/sse-stream.js';
 import type { Logger } from '../observability/logger.js';
 import { ErrorCode, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from '../protocol/jsonrpc.js';
 import type { SharedSessionStore } from '../session/shared-store.js';
@@ -55,7 +55,7 @@ export class StoreSink implements ResponseSink {
   onCancel(): void {}
 
   private append(message: unknown, finished: boolean): void {
-    const event = { seq: ++this.seq, text: JSON.stringify(message) };
+    const event = { seq: ++this.seq, text: sseEvent(message) };
     this.chain = this.chain
       .then(() => this.store.appendEvents(this.stream, [event], finished))
       .catch((error: unknown) => this.logger.warn('could not relay a message through the shared store', { error: String(error) }));
@@ -89,25 +89,15 @@ export async function relayRetry(
     first = await store.readEvents(stream, 0).catch(() => ({ events: [], finished: false }));
   }
   if (first.finished && first.events.length === 1) {
-    const message = JSON.parse(first.events[0]!.text) as { error?: { code: number } };
-    return new Response(first.events[0]!.text, { status: message.error ? statusFor(message.error.code) : 200, headers: { 'content-type': 'application/json' } });
+    // The answer is all there is: JSON, as the holder would have answered.
+    const text = first.events[0]!.text;
+    const json = text.slice(text.indexOf('data: ') + 'data: '.length).trim();
+    const message = JSON.parse(json) as { error?: { code: number } };
+    return new Response(json, { status: message.error ? statusFor(message.error.code) : 200, headers: { 'content-type': 'application/json' } });
   }
   const sse = new SseStream(options.streamLimitMs);
   options.signal?.addEventListener('abort', () => sse.close(), { once: true });
-  void (async () => {
-    let batch = first;
-    let after = 0;
-    for (;;) {
-      for (const event of batch.events) {
-        if (!sse.write(`event: message\ndata: ${event.text}\n\n`)) return;
-        after = event.seq;
-      }
-      if (batch.finished || !sse.open) break;
-      await sleep(options.pollMs);
-      batch = await store.readEvents(stream, after).catch(() => ({ events: [], finished: false }));
-    }
-    sse.close();
-  })();
+  void relayStoredEvents(sse, (after) => store.readEvents(stream, after), { after: 0, pollMs: options.pollMs, deadline: Date.now() + (options.streamLimitMs || 10 * 60_000), first });
   return new Response(sse.body, { status: 200, headers: SSE_HEADERS });
 }
 
