@@ -5,12 +5,18 @@ export class BodyTooLargeError extends Error {
   }
 }
 
-/** Reads a request body as text, refusing it as soon as it passes `limit` bytes. */
-export async function readBodyText(request: Request, limit: number): Promise<string> {
-  const declared = Number(request.headers.get('content-length') ?? NaN);
-  if (Number.isFinite(declared) && declared > limit) throw new BodyTooLargeError(limit);
-  if (!request.body) return '';
-  const reader = request.body.getReader();
+/**
+ * Reads a request's (or a response's) body as text, refusing it as soon as it passes `limit`
+ * bytes; a refused body is cancelled, so its connection can be reused or closed.
+ */
+export async function readBodyText(message: Pick<Request, 'headers' | 'body'>, limit: number): Promise<string> {
+  const declared = Number(message.headers.get('content-length') ?? NaN);
+  if (Number.isFinite(declared) && declared > limit) {
+    await message.body?.cancel().catch(() => {});
+    throw new BodyTooLargeError(limit);
+  }
+  if (!message.body) return '';
+  const reader = message.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {

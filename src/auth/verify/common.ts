@@ -2,6 +2,8 @@
  * Pieces the verifiers share: the "unavailable" error, HTTP helpers with a timeout and a size
  * cap, URL checks, scope and subject extraction, and messages that never carry a token.
  */
+import { BodyTooLargeError, readBodyText } from '../../http/read-body.js';
+import { isJsonObject } from '../../protocol/jsonrpc.js';
 import type { VerifiedCaller, VerifyResult } from '../types.js';
 
 /** The default `Retry-After` for a 503 when an issuer, its keys or its introspection cannot be reached. */
@@ -108,31 +110,11 @@ export async function fetchOrUnavailable(url: URL, what: string, options: FetchO
 export async function readJsonObject(response: Response, url: URL, what: string, retryAfterSeconds: number): Promise<Record<string, unknown>> {
   const bad = (detail: string, cause?: unknown) =>
     new VerifierUnavailableError(`${what} at ${url.href} ${detail}`, 'bad_response', retryAfterSeconds, { cause });
-  const declared = Number(response.headers.get('content-length') ?? '0');
-  if (declared > MAX_RESPONSE_BYTES) {
-    await response.body?.cancel().catch(() => undefined);
-    throw bad('answered with a body that is too large');
-  }
-  let text = '';
+  let text: string;
   try {
-    const reader = response.body?.getReader();
-    if (reader) {
-      const decoder = new TextDecoder();
-      let size = 0;
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        size += value.byteLength;
-        if (size > MAX_RESPONSE_BYTES) {
-          await reader.cancel().catch(() => undefined);
-          throw bad('answered with a body that is too large');
-        }
-        text += decoder.decode(value, { stream: true });
-      }
-      text += decoder.decode();
-    }
+    text = await readBodyText(response, MAX_RESPONSE_BYTES);
   } catch (error) {
-    if (error instanceof VerifierUnavailableError) throw error;
+    if (error instanceof BodyTooLargeError) throw bad('answered with a body that is too large');
     const { message, reason } = describeFetchError(error);
     throw new VerifierUnavailableError(`${what} at ${url.href} could not be read (${message})`, reason, retryAfterSeconds, { cause: error });
   }
@@ -142,8 +124,8 @@ export async function readJsonObject(response: Response, url: URL, what: string,
   } catch (error) {
     throw bad('did not answer with JSON', error);
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw bad('did not answer with a JSON object');
-  return parsed as Record<string, unknown>;
+  if (!isJsonObject(parsed)) throw bad('did not answer with a JSON object');
+  return parsed;
 }
 
 /** Discards a body that is not going to be read, so the connection can be reused. */
