@@ -279,11 +279,6 @@ export class ChildPool {
     return undefined;
   }
 
-  /** Every child of a server and principal (subscriptions fan out to them). */
-  childrenOf(server: string): PooledChild[] {
-    return [...this.all].filter((child) => child.server.name === server);
-  }
-
   stats(): { children: number; busy: number } {
     let busy = 0;
     for (const child of this.all) if (child.busy) busy += 1;

@@ -67,10 +67,6 @@ export class PooledChild {
     });
   }
 
-  get pid(): number | undefined {
-    return this.process.pid;
-  }
-
   get stderrTail(): string[] {
     return this.process.stderrTail;
   }
