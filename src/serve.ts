@@ -20,7 +20,14 @@ export interface ServeOptions {
 export function loadForServing(options: Pick<ServeOptions, 'config' | 'baseDir' | 'env'> = {}): LoadedConfig {
   const env = options.env ?? process.env;
   const warnings: string[] = [];
-  const load = { resolveFrom: env, hostEnv: env, packagesRoot: path.resolve(options.baseDir ?? '.'), onWarning: (message: string) => warnings.push(message) };
+  const load = {
+    resolveFrom: env,
+    hostEnv: env,
+    packagesRoot: path.resolve(options.baseDir ?? '.'),
+    onWarning: (message: string) => warnings.push(message),
+    // A server whose settings are missing must not take the others down with it.
+    missingSettings: 'isolate' as const,
+  };
   if (typeof options.config === 'object') {
     return withNotes(configFromDocument(options.config, path.join(path.resolve(options.baseDir ?? '.'), 'mcp_config.json'), load), warnings);
   }
@@ -40,6 +47,15 @@ async function authenticationFor(loaded: LoadedConfig, env: NodeJS.ProcessEnv, l
   };
 }
 
+/** Logs what a loaded config means for serving: its warnings, and each server it cannot serve with what is missing. */
+export function logLoadedConfig(loaded: LoadedConfig, logger: Logger): void {
+  const log = logger.child({ component: 'config' });
+  for (const warning of loaded.warnings) log.warn(warning.message, { path: warning.path });
+  for (const [name, entry] of loaded.config.unavailable) {
+    log.error(`server "${name}" is not served: a setting or secret it needs is missing; its endpoint answers 503 until it is provisioned (azd provision)`, { server: name, missing: entry.missing });
+  }
+}
+
 function withNotes(loaded: LoadedConfig, notes: string[]): LoadedConfig {
   return notes.length === 0 ? loaded : { ...loaded, warnings: [...loaded.warnings, ...notes.map((message) => ({ path: '', message }))] };
 }
@@ -54,7 +70,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningNodeHost
   const levels = { ...loaded.config.adapter.logLevels };
   if (env.LOG_LEVEL) levels.default = parseLogLevel(env.LOG_LEVEL);
   const logger = options.logger ?? createLogger({ levels, fields: {} });
-  for (const warning of loaded.warnings) logger.child({ component: 'config' }).warn(warning.message, { path: warning.path });
+  logLoadedConfig(loaded, logger);
   const running = await startNodeHost({
     config: loaded.config,
     logger,

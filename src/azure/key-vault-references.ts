@@ -6,10 +6,13 @@ const UNRESOLVED = /^@Microsoft\.KeyVault\(/i;
  * App Service resolves `@Microsoft.KeyVault(...)` app settings before the app starts; one that
  * is still literal means the platform could not read the secret. Refuse to start, naming the
  * settings (never their values) and what to check, rather than run with a wrong value.
+ * `except` names settings the caller handles itself (those the config reads: their servers are
+ * made unavailable instead).
  */
-export function assertKeyVaultReferencesResolved(env: NodeJS.ProcessEnv, source = 'app settings'): void {
+export function assertKeyVaultReferencesResolved(env: NodeJS.ProcessEnv, options: { source?: string; except?: ReadonlySet<string> } = {}): void {
+  const source = options.source ?? 'app settings';
   const unresolved = Object.entries(env)
-    .filter(([, value]) => value !== undefined && UNRESOLVED.test(value))
+    .filter(([name, value]) => value !== undefined && UNRESOLVED.test(value) && !options.except?.has(name))
     .map(([name]) => name)
     .sort();
   if (unresolved.length === 0) return;

@@ -51,6 +51,12 @@ export interface LoadOptions {
   packagesRoot?: string;
   /** Where notes about applying packages go. */
   onWarning?: (message: string) => void;
+  /**
+   * What a server whose settings or secrets are missing does to the whole config: `fail` (the
+   * default: `validate`, `plan` and tests want every problem at once) or `isolate` (serving: that
+   * server goes to `config.unavailable`, named in the log and `/status`, and the others serve).
+   */
+  missingSettings?: 'fail' | 'isolate';
 }
 
 export interface LoadedConfig {
@@ -111,9 +117,32 @@ function buildConfig(document: unknown, sourcePath: string, options: LoadOptions
     resolveIssues.push(...resolved.issues);
   }
   const { config, issues, warnings } = normalise(effective, sourcePath, options.hostEnv ?? {});
-  const allIssues = [...variableIssues, ...envFileIssues, ...resolveIssues, ...issues];
+  const isolated = options.missingSettings === 'isolate' ? isolateServers(config, resolveIssues) : new Set<ConfigIssue>();
+  const allIssues = [...variableIssues, ...envFileIssues, ...resolveIssues.filter((issue) => !isolated.has(issue)), ...issues];
   if (allIssues.length > 0) throw new ConfigError(sourcePath, locate(allIssues));
   return { config, document: written, variables: uses, warnings: locate([...warnings, ...secretWarnings(written)]) };
+}
+
+const SERVER_PATH = /^\/(?:mcpServers|servers)\/([^/]+)(?:\/|$)/;
+
+/**
+ * Moves each server with an unresolved setting or secret from `config.servers` to
+ * `config.unavailable`, and returns the issues that are now accounted for there. An unresolved
+ * variable outside a server (the `adapter` section) still fails the whole config.
+ */
+function isolateServers(config: AdapterConfig, issues: ConfigIssue[]): Set<ConfigIssue> {
+  const handled = new Set<ConfigIssue>();
+  for (const issue of issues) {
+    const name = SERVER_PATH.exec(issue.path)?.[1]?.replace(/~1/g, '/').replace(/~0/g, '~');
+    const server = name === undefined ? undefined : (config.servers.get(name) ?? config.unavailable.get(name)?.server);
+    if (!server) continue;
+    const entry = config.unavailable.get(server.name) ?? { server, missing: [] };
+    entry.missing.push(`${issue.path}: ${issue.message}`);
+    config.unavailable.set(server.name, entry);
+    config.servers.delete(server.name);
+    handled.add(issue);
+  }
+  return handled;
 }
 
 function withPackages(document: ConfigDocument, appRoot: string, warn: (message: string) => void): ConfigDocument {

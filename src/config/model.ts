@@ -107,10 +107,25 @@ export interface AdapterSettings {
   logLevels: Partial<Record<LogComponent, LogLevelName>>;
 }
 
+/**
+ * A configured server this deployment cannot serve: a setting or secret its config needs is
+ * missing (never provisioned, or a Key Vault reference the platform could not resolve). Its
+ * endpoint answers 503 and `/status` names what is missing; the other servers keep working.
+ */
+export interface UnavailableServer {
+  /** The server as configured, with its unresolved variables left as written. */
+  server: ServerConfig;
+  /** What is missing, one fact per entry (names and where to set them, never values). */
+  missing: string[];
+}
+
 export interface AdapterConfig {
   /** Absolute path of the file the config came from (for error messages and relative paths). */
   sourcePath: string;
+  /** The servers this adapter serves. */
   servers: Map<string, ServerConfig>;
+  /** Configured servers it refuses to serve (see UnavailableServer); empty unless loaded with `missingSettings: 'isolate'`. */
+  unavailable: Map<string, UnavailableServer>;
   /** Remote (http/sse) entries: reported, not served. */
   skipped: SkippedServer[];
   adapter: AdapterSettings;

@@ -82,6 +82,7 @@ export function normalise(document: ConfigDocument, sourcePath: string, hostEnv:
   const config: AdapterConfig = {
     sourcePath,
     servers,
+    unavailable: new Map(),
     skipped,
     adapter: {
       // The deployment sets MCP_ADAPTER_MAX_SESSIONS from the plan; MAX_CONCURRENT_SESSIONS is the predecessor's name.

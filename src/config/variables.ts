@@ -31,6 +31,16 @@ export function inputSettingName(id: string): string {
   return `MCP_INPUT_${id.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
 }
 
+/** The environment variables (app settings when deployed) that these variable uses read. */
+export function settingsReadBy(uses: VariableUse[]): Set<string> {
+  const names = new Set<string>();
+  for (const use of uses) {
+    if (use.kind === 'input') names.add(inputSettingName(use.name));
+    else if (use.kind !== 'workspaceFolder') names.add(use.name);
+  }
+  return names;
+}
+
 /** Every variable the document uses, with where. Malformed ones are returned as issues. */
 export function collectVariables(document: ConfigDocument): { uses: VariableUse[]; issues: ConfigIssue[] } {
   const inputs = new Map((document.inputs ?? []).map((input) => [input.id, input]));

@@ -7,7 +7,8 @@
 import functions from '@azure/functions';
 import { createApp } from '../http/app.js';
 import { createLogger, parseLogLevel } from '../observability/logger.js';
-import { loadForServing } from '../serve.js';
+import { loadForServing, logLoadedConfig } from '../serve.js';
+import { settingsReadBy } from '../config/variables.js';
 import { SessionManager } from '../session/session-manager.js';
 import { registerFunctions } from './register-functions.js';
 import { createChildCredentialProvider } from '../auth/child-credential-provider.js';
@@ -16,12 +17,14 @@ import { TableSessionStore } from '../azure/table-session-store.js';
 import { enableAzureMonitor } from '../azure/azure-monitor.js';
 import { assertKeyVaultReferencesResolved } from '../azure/key-vault-references.js';
 
-assertKeyVaultReferencesResolved(process.env);
 const loaded = loadForServing({ env: process.env, baseDir: process.cwd() });
+// A Key Vault reference the config reads makes only its servers unavailable (loadForServing);
+// any other one (the session key) leaves nothing servable, so start-up stops.
+assertKeyVaultReferencesResolved(process.env, { except: settingsReadBy(loaded.variables) });
 const levels = { ...loaded.config.adapter.logLevels };
 if (process.env.LOG_LEVEL) levels.default = parseLogLevel(process.env.LOG_LEVEL);
 const logger = createLogger({ levels, sink: enableAzureMonitor(process.env) });
-for (const warning of loaded.warnings) logger.child({ component: 'config' }).warn(warning.message, { path: warning.path });
+logLoadedConfig(loaded, logger);
 const sessions = new SessionManager(loaded.config, logger, {
   hostEnv: process.env,
   childCredentials: createChildCredentialProvider({ env: process.env, deployed: true, logger }),

@@ -1,7 +1,7 @@
 import type { HttpFunctionOptions, HttpHandler, SetupOptions } from '@azure/functions';
 import type { AdapterConfig, AuthLevel } from '../config/model.js';
 import type { FetchHandler } from '../http/app.js';
-import { defaultServer } from '../http/app.js';
+import { configuredServers, defaultServerConfig } from '../http/app.js';
 import { serveFunctionsRequest } from './http-bridge.js';
 
 /** The part of `@azure/functions`' `app` this uses, so a test can record the registrations. */
@@ -31,20 +31,22 @@ const functionName = (prefix: string, server: string) => `${prefix}-${server.rep
  */
 export function functionRoutes(config: AdapterConfig): RegisteredRoute[] {
   const routes: RegisteredRoute[] = [];
-  for (const server of config.servers.values()) {
+  // Unavailable servers keep their routes (and authorization levels): they answer 503 naming the problem, not 404.
+  const servers = configuredServers(config);
+  for (const server of servers) {
     routes.push({ name: functionName('mcp', server.name), route: `mcp/${server.name}`, authLevel: server.authLevel, methods: MCP_METHODS });
   }
-  const fallback = defaultServer(config);
+  const fallback = defaultServerConfig(config);
   if (fallback) {
     routes.push({ name: 'mcp-default', route: 'mcp', authLevel: fallback.authLevel, methods: MCP_METHODS });
     routes.push({ name: 'mcp-default-legacy', route: 'api/mcp', authLevel: fallback.authLevel, methods: MCP_METHODS });
   }
   routes.push({ name: 'health', route: 'health', authLevel: 'anonymous', methods: ['GET'] });
-  if ([...config.servers.values()].some((server) => server.auth.caller.type === 'entra' || server.auth.caller.type === 'oauth2')) {
+  if (servers.some((server) => server.auth.caller.type === 'entra' || server.auth.caller.type === 'oauth2')) {
     // RFC 9728 metadata must be readable before a client has a token.
     routes.push({ name: 'protected-resource-metadata', route: '.well-known/oauth-protected-resource/{*resource}', authLevel: 'anonymous', methods: ['GET'] });
   }
-  routes.push({ name: 'status', route: 'status', authLevel: strictest([...config.servers.values()].map((s) => s.authLevel)), methods: ['GET'] });
+  routes.push({ name: 'status', route: 'status', authLevel: strictest(servers.map((s) => s.authLevel)), methods: ['GET'] });
   return routes;
 }
 

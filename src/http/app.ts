@@ -1,7 +1,7 @@
 import { authenticate } from '../auth/authenticate.js';
 import type { TokenVerifier } from '../auth/types.js';
 import { ConfigError, type ConfigIssue } from '../config/errors.js';
-import type { AdapterConfig, ServerConfig } from '../config/model.js';
+import type { AdapterConfig, ServerConfig, UnavailableServer } from '../config/model.js';
 import type { Logger } from '../observability/logger.js';
 import type { SessionManager } from '../session/session-manager.js';
 import { plainErrorResponse, rpcErrorResponse } from './http-errors.js';
@@ -32,10 +32,25 @@ const METADATA_PREFIX = '/.well-known/oauth-protected-resource';
 
 export type FetchHandler = (request: Request) => Promise<Response>;
 
-/** Which server `/mcp` means: the only one, or the one marked default. */
-export function defaultServer(config: AdapterConfig): ServerConfig | undefined {
-  const servers = [...config.servers.values()];
+/** Every configured server, served or unavailable. */
+export function configuredServers(config: AdapterConfig): ServerConfig[] {
+  return [...config.servers.values(), ...[...config.unavailable.values()].map((entry) => entry.server)];
+}
+
+/**
+ * Which configured server `/mcp` means: the only one, or the one marked default. Counted over
+ * unavailable servers too, so `/mcp` never silently moves to another server when the default
+ * one cannot be served.
+ */
+export function defaultServerConfig(config: AdapterConfig): ServerConfig | undefined {
+  const servers = configuredServers(config);
   return servers.length === 1 ? servers[0] : servers.find((server) => server.isDefault);
+}
+
+/** The served server `/mcp` means, if it is served. */
+export function defaultServer(config: AdapterConfig): ServerConfig | undefined {
+  const server = defaultServerConfig(config);
+  return server && config.servers.get(server.name);
 }
 
 /**
@@ -85,7 +100,11 @@ export function createApp(options: AppOptions): FetchHandler {
 
     let response: Response;
     try {
-      if (server) {
+      const unavailable = server ? undefined : unavailableFor(path);
+      if (unavailable) {
+        // What is missing is named in /status and the log, which are as protected as the servers.
+        response = rpcErrorResponse(503, `Service Unavailable: MCP server "${unavailable.server.name}" is not served by this deployment because a setting or secret it needs is missing; /status and the log name it (run \`azd provision\` after adding settings or secrets to the config)`);
+      } else if (server) {
         const base = baseUrl(url, host);
         const resource = `${base}${endpointPath(server)}`;
         const outcome = await authenticate(request, server, {
@@ -114,12 +133,23 @@ export function createApp(options: AppOptions): FetchHandler {
     return match ? config.servers.get(safeDecode(match[1]!)) : undefined;
   }
 
+  /** The unavailable server an `/mcp` or `/mcp/<name>` path addresses, if any. */
+  function unavailableFor(path: string): UnavailableServer | undefined {
+    if (config.unavailable.size === 0) return undefined;
+    if (path === '/mcp' || path === '/api/mcp') {
+      const fallback = defaultServerConfig(config);
+      return fallback && config.unavailable.get(fallback.name);
+    }
+    const match = /^\/mcp\/([^/]+)$/.exec(path);
+    return match ? config.unavailable.get(safeDecode(match[1]!)) : undefined;
+  }
+
   async function route(path: string, url: URL, host: string): Promise<Response> {
     if (path === '/health') return health();
     if (path === METADATA_PREFIX || path.startsWith(`${METADATA_PREFIX}/`)) return protectedResourceMetadata(path.slice(METADATA_PREFIX.length), url, host);
-    if (path === '/status') return Response.json({ servers: sessions.stats(), sessions: sessions.size, stateless: sessions.stateless.stats() });
+    if (path === '/status') return Response.json({ servers: sessions.stats(), sessions: sessions.size, stateless: sessions.stateless.stats(), ...unavailableStatus() });
     if (path === '/mcp' || path === '/api/mcp') {
-      const endpoints = [...config.servers.keys()].map((name) => `/mcp/${name}`);
+      const endpoints = configuredServers(config).map((server) => `/mcp/${server.name}`);
       return rpcErrorResponse(404, `Not Found: several servers are configured and none is the default; use one of ${endpoints.join(', ')}`);
     }
     const match = /^\/mcp\/([^/]+)$/.exec(path);
@@ -151,12 +181,20 @@ export function createApp(options: AppOptions): FetchHandler {
     );
   }
 
+  /** Anonymous: says which servers are unavailable, never why (that is in /status and the log). */
   function health(): Response {
     const stats = Object.values(sessions.stats());
     const live = stats.reduce((sum, entry) => sum + entry.sessions, 0);
     const alive = stats.reduce((sum, entry) => sum + entry.childrenAlive, 0);
-    const status = alive === live ? 'ok' : 'degraded';
-    return Response.json({ status, sessions: live, childrenAlive: alive }, { status: status === 'ok' ? 200 : 503 });
+    const unavailable = [...config.unavailable.keys()];
+    const status = alive === live && unavailable.length === 0 ? 'ok' : 'degraded';
+    const body = { status, sessions: live, childrenAlive: alive, ...(unavailable.length > 0 ? { unavailableServers: unavailable } : {}) };
+    return Response.json(body, { status: status === 'ok' ? 200 : 503 });
+  }
+
+  function unavailableStatus(): { unavailable?: Record<string, { missing: string[] }> } {
+    if (config.unavailable.size === 0) return {};
+    return { unavailable: Object.fromEntries([...config.unavailable].map(([name, entry]) => [name, { missing: entry.missing }])) };
   }
 }
 
