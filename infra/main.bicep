@@ -31,15 +31,26 @@ param principalId string = ''
 @description('Type of principalId (User or ServicePrincipal); empty lets Azure work it out.')
 param principalType string = ''
 
-@description('Plain values of the config\'s settings: a JSON object keyed by azd environment variable name, or the same JSON base64-encoded (what the preprovision hook writes).')
-param mcpSettingValues string
+// Defaults below: azd resolves every parameter before any hook runs (and `--no-prompt` fails on a
+// parameter without a value), so the values the preprovision hook writes must be optional here.
+@description('Plain values of the config\'s settings: a JSON object keyed by azd environment variable name, or the same JSON base64-encoded (what the preprovision hook writes); empty means none.')
+param mcpSettingValues string = ''
 
 @secure()
-@description('Values of the config\'s secrets: a JSON object keyed by azd environment variable name, or the same JSON base64-encoded (what the preprovision hook writes).')
-param mcpSecretValues string
+@description('Values of the config\'s secrets: a JSON object keyed by azd environment variable name, or the same JSON base64-encoded (what the preprovision hook writes); empty means none.')
+param mcpSecretValues string = ''
 
 @secure()
-@description('Key material for the adapter\'s tamper-proof session state, generated once per azd environment by the preprovision hook. Stored in Key Vault only.')
+@description('Key material for the adapter\'s tamper-proof session state. Stored in Key Vault only. Taken from MCP_ADAPTER_SESSION_KEY when set; otherwise azd generates it once per environment and keeps it in the environment\'s config.')
+@metadata({
+  azd: {
+    type: 'generate'
+    config: {
+      length: 64
+      noSpecial: true
+    }
+  }
+})
 param sessionKey string
 
 @description('Put the function app in a virtual network and reach storage and Key Vault through private endpoints only.')
@@ -47,6 +58,9 @@ param vnetEnabled bool = false
 
 @description('When a server uses azure_obo: create the Entra app registration (needs permission to create applications in the tenant). Set false and pass existingOboClientId to use an app you manage yourself.')
 param createEntraApp bool = true
+
+@description('Caller scopes (values) removed from the config since the last provision. Microsoft Graph refuses to update or delete a scope that is still enabled, so each stays on the app registration, disabled, for one more deployment; a value the config still requires stays enabled.')
+param retiredCallerScopes array = []
 
 @description('Client id of an existing Entra app registration for On-Behalf-Of. Used instead of creating one; that app needs a federated credential trusting the output AZURE_FUNCTION_IDENTITY_PRINCIPAL_ID (issuer <login endpoint><tenant>/v2.0, audience api://AzureADTokenExchange).')
 param existingOboClientId string = ''
@@ -59,7 +73,18 @@ var plan = loadJsonContent('mcp-plan.json')
 var abbrs = loadJsonContent('abbreviations.json')
 
 // The hook base64-encodes the JSON so that quotes survive azd's substitution into the parameters file.
-var settingValues = startsWith(mcpSettingValues, '{') ? json(mcpSettingValues) : json(base64ToString(mcpSettingValues))
+var settingValues = empty(mcpSettingValues) ? {} : startsWith(mcpSettingValues, '{') ? json(mcpSettingValues) : json(base64ToString(mcpSettingValues))
+// What this deployment provisions from the plan, recorded as the output MCP_PROVISIONED_PLAN (azd
+// keeps it in the environment) and the app setting MCP_ADAPTER_PROVISIONED_PLAN: base64 of the JSON.
+var provisionedPlan = base64(string({
+  planVersion: plan.planVersion
+  appSettings: plan.appSettings
+  secrets: plan.secrets
+  roleAssignments: plan.roleAssignments
+  identity: plan.identity
+  entra: plan.entra
+  scale: plan.scale
+}))
 
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
@@ -198,6 +223,7 @@ module entraApp 'app/entra.bicep' = if (createOboApp) {
     appUniqueName: '${functionAppName}-obo'
     displayName: 'MCP adapter ${environmentName} (${functionAppName})'
     entra: planEntra
+    retiredCallerScopes: retiredCallerScopes
     identityPrincipalId: identity.outputs.principalId
   }
 }
@@ -233,6 +259,7 @@ module functionApp 'app/function-app.bicep' = {
     settingValues: settingValues
     scale: plan.scale
     servers: plan.servers
+    provisionedPlan: provisionedPlan
     oboClientId: oboEnabled ? oboClientId : ''
     oboIdentifierUri: createOboApp ? entraApp!.outputs.identifierUri : ''
     subnetId: vnetEnabled ? network!.outputs.appSubnetId : ''
@@ -259,3 +286,4 @@ output MCP_ENDPOINTS array = functionApp.outputs.endpoints
 output MCP_DEFAULT_ENDPOINT string = functionApp.outputs.defaultEndpoint
 output MCP_OBO_CLIENT_ID string = oboEnabled ? oboClientId : ''
 output MCP_OBO_IDENTIFIER_URI string = createOboApp ? entraApp!.outputs.identifierUri : ''
+output MCP_PROVISIONED_PLAN string = provisionedPlan

@@ -19,6 +19,9 @@ param displayName string
 @description('plan.entra: { servers, oboScopes, requiredCallerScopes, credential }')
 param entra object
 
+@description('Scope values no longer required: kept on the app, disabled (Microsoft Graph refuses to update or delete an enabled scope), and not pre-authorized. A value that is also current stays enabled.')
+param retiredCallerScopes array = []
+
 @description('Object (principal) id of the managed identity the app trusts.')
 param identityPrincipalId string
 
@@ -30,17 +33,20 @@ param preAuthorizedClientIds array = [
 var scopeValues = union([
   'user_impersonation'
 ], entra.requiredCallerScopes)
-var scopes = [for value in scopeValues: {
+// union() with [] drops duplicates.
+var retiredScopeValues = filter(union(retiredCallerScopes, []), value => !contains(scopeValues, value))
+var scopes = [for value in concat(scopeValues, retiredScopeValues): {
   id: guid(appUniqueName, 'scope', value)
   value: value
   type: 'User'
-  isEnabled: true
+  isEnabled: contains(scopeValues, value)
   adminConsentDisplayName: 'Use the MCP servers (${value})'
   adminConsentDescription: 'Lets the app call the MCP servers of ${displayName} on behalf of the signed-in user (${value}).'
   userConsentDisplayName: 'Use the MCP servers (${value})'
   userConsentDescription: 'Lets the app call the MCP servers on your behalf (${value}).'
 }]
-var scopeIds = map(scopes, scope => scope.id)
+// Only the current (enabled) scopes are pre-authorized.
+var scopeIds = map(scopeValues, value => guid(appUniqueName, 'scope', value))
 var identifierUri = 'api://${appUniqueName}-${uniqueString(subscription().id, appUniqueName)}'
 
 resource app 'Microsoft.Graph/applications@v1.0' = {

@@ -30,6 +30,8 @@ param oboClientId string = ''
 param oboIdentifierUri string = ''
 @description('Subnet for VNet integration; empty for none.')
 param subnetId string = ''
+@description('Base64 of the JSON of what was provisioned from the plan (main.bicep); the same value as the output MCP_PROVISIONED_PLAN.')
+param provisionedPlan string
 
 // The config's settings, by source. A value missing from settingValues fails the deployment,
 // naming the variable (the preprovision hook should have caught it).
@@ -50,6 +52,7 @@ var infrastructureSettings = {
   MCP_ADAPTER_SESSION_KEY: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${sessionKeySecretName})'
   MCP_ADAPTER_STORAGE_ACCOUNT: storageAccountName
   MCP_ADAPTER_TENANT_ID: tenant().tenantId
+  MCP_ADAPTER_PROVISIONED_PLAN: provisionedPlan
 }
 var oboSettings = empty(oboClientId) ? {} : {
   MCP_ADAPTER_OBO_CLIENT_ID: oboClientId

@@ -9,8 +9,8 @@ param tags object
 param secrets array
 
 @secure()
-@description('JSON object of secret values keyed by azd environment variable name, or that JSON base64-encoded.')
-param secretValues string
+@description('JSON object of secret values keyed by azd environment variable name, or that JSON base64-encoded; empty means none.')
+param secretValues string = ''
 
 param sessionKeySecretName string
 
@@ -19,7 +19,7 @@ param sessionKey string
 
 param vnetEnabled bool
 
-var secretValueMap = startsWith(secretValues, '{') ? json(secretValues) : json(base64ToString(secretValues))
+var secretValueMap = empty(secretValues) ? {} : startsWith(secretValues, '{') ? json(secretValues) : json(base64ToString(secretValues))
 
 resource vault 'Microsoft.KeyVault/vaults@2024-11-01' = {
   name: name

@@ -17,6 +17,7 @@ export const RUNTIME_APP_SETTINGS: AppSettingSpec[] = [
   { name: 'MCP_ADAPTER_SESSION_KEY', setBy: 'bicep', purpose: 'key material for tamper-proof session state (a Key Vault reference; created once per azd environment)' },
   { name: 'MCP_ADAPTER_STORAGE_ACCOUNT', setBy: 'bicep', purpose: "name of the deployment's storage account, for the shared session store" },
   { name: 'MCP_ADAPTER_TENANT_ID', setBy: 'bicep', purpose: 'tenant of the deployment (Entra token validation)' },
+  { name: 'MCP_ADAPTER_PROVISIONED_PLAN', setBy: 'bicep', purpose: 'what was provisioned from the plan: base64 of the JSON of its planVersion, appSettings, secrets, roleAssignments, identity, entra and scale (the same value as the azd output MCP_PROVISIONED_PLAN)' },
   { name: 'MCP_ADAPTER_OBO_CLIENT_ID', setBy: 'optional', purpose: 'client id of the Entra app registration for On-Behalf-Of (set only when a server uses azure_obo)' },
   { name: 'MCP_ADAPTER_OBO_IDENTIFIER_URI', setBy: 'optional', purpose: 'identifier URI (api://...) of that app registration: an accepted audience, and the prefix of the scopes in protected resource metadata' },
   { name: 'MCP_ADAPTER_AUTHORITY_HOST', setBy: 'optional', purpose: 'Entra authority host (default https://login.microsoftonline.com; sovereign clouds and tests set another)' },

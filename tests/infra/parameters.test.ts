@@ -27,9 +27,10 @@ test('main.parameters.json takes every value from the azd environment, secrets i
   const problems: string[] = [];
   for (const [name, entry] of Object.entries(parameters)) {
     const value = entry.value;
-    const match = typeof value === 'string' ? /^\$\{([A-Z][A-Z0-9_]*)\}$/.exec(value) : null;
+    // azd substitutes with drone/envsubst: `${NAME=default}` gives `default` when NAME is unset or empty.
+    const match = typeof value === 'string' ? /^\$\{([A-Z][A-Z0-9_]*)(?:=[^}]*)?\}$/.exec(value) : null;
     if (!match) {
-      problems.push(`${name}: expected "\${AZD_ENV_VARIABLE}", got ${JSON.stringify(value)}`);
+      problems.push(`${name}: expected "\${AZD_ENV_VARIABLE}" or "\${AZD_ENV_VARIABLE=default}", got ${JSON.stringify(value)}`);
       continue;
     }
     const param = mainParams.find((p) => p.name === name);
@@ -124,4 +125,15 @@ test('resource names and role assignments follow the conventions', () => {
     });
   }
   assert.deepEqual(problems, []);
+});
+
+test('parameters azd resolves before the preprovision hook runs need no value from it', () => {
+  // azd ensures parameters before any hook (and `--no-prompt` fails on one without a value): the
+  // hook's values default to '' (meaning {}), and azd generates the session key when it is unset.
+  const byName = new Map(mainParams.map((p) => [p.name, p]));
+  for (const name of ['mcpSettingValues', 'mcpSecretValues', 'retiredCallerScopes']) assert.ok(byName.get(name)?.hasDefault, `param ${name} should have a default`);
+  const sessionKey = byName.get('sessionKey');
+  assert.ok(sessionKey?.secure && !sessionKey.hasDefault, 'sessionKey: @secure() without a default (azd generates only parameters without one)');
+  assert.match(readFileSync(mainFile, 'utf8'), /@metadata\(\{\s*azd: \{\s*type: 'generate'\s*config: \{\s*length: 64\s*noSpecial: true\s*\}\s*\}\s*\}\)\s*param sessionKey string/);
+  assert.equal(parameters.retiredCallerScopes?.value, '${MCP_RETIRED_CALLER_SCOPES=[]}');
 });
