@@ -11,6 +11,7 @@ import { loadForServing, logLoadedConfig } from '../serve.js';
 import { settingsReadBy } from '../config/variables.js';
 import { SessionManager } from '../session/session-manager.js';
 import { registerFunctions } from './register-functions.js';
+import { readRoutePrefix } from './route-prefix.js';
 import { createChildCredentialProvider } from '../auth/child-credential-provider.js';
 import { createVerifierRegistry } from '../auth/verifier-registry.js';
 import { TableSessionStore } from '../azure/table-session-store.js';
@@ -40,7 +41,7 @@ const fetch = createApp({
   // Azure's front end ends a response after 230 s: end SSE responses first; clients resume.
   defaultStreamLimitMs: 180_000,
 });
-registerFunctions(functions.app, { config: loaded.config, fetch, drain: () => sessions.drain() });
+registerFunctions(functions.app, { config: loaded.config, fetch, drain: () => sessions.drain(), routePrefix: readRoutePrefix(process.cwd()) });
 
 function siteHostNames(env: NodeJS.ProcessEnv): string[] {
   return [env.WEBSITE_HOSTNAME].filter((name): name is string => Boolean(name));

@@ -59,9 +59,12 @@ function strictest(levels: AuthLevel[]): AuthLevel {
  * Registers the adapter with the Functions host: HTTP streaming on, the routes above, and a
  * terminate hook that drains every session so no child outlives the worker.
  */
-export function registerFunctions(app: FunctionsRegistrar, options: { config: AdapterConfig; fetch: FetchHandler; drain: () => Promise<void> }): RegisteredRoute[] {
+export function registerFunctions(
+  app: FunctionsRegistrar,
+  options: { config: AdapterConfig; fetch: FetchHandler; drain: () => Promise<void>; routePrefix: string },
+): RegisteredRoute[] {
   app.setup({ enableHttpStream: true });
-  const handler: HttpHandler = (request) => serveFunctionsRequest(options.fetch, request);
+  const handler: HttpHandler = (request) => serveFunctionsRequest(options.fetch, request, { routePrefix: options.routePrefix });
   const routes = functionRoutes(options.config);
   for (const route of routes) {
     app.http(route.name, { route: route.route, methods: route.methods, authLevel: route.authLevel, handler });

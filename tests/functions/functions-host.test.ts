@@ -48,7 +48,7 @@ describe('Azure Functions host', () => {
       http: (name, options) => registered.set(name, options),
       hook: { appTerminate: (handler) => (terminate = handler) },
     };
-    registerFunctions(registrar, { config, fetch, drain: () => sessions.drain() });
+    registerFunctions(registrar, { config, fetch, drain: () => sessions.drain(), routePrefix: '' });
   });
   after(async () => {
     await terminate();
