@@ -98,15 +98,23 @@ function npmNameAndVersion(spec: string, run: ToolRunner, appRoot: string): { na
 }
 
 /**
- * Installs what `packagingPlan` found into `<appRoot>/.mcp-packages` and writes the manifest.
- * npm packages: one `npm install --omit=dev` of every pinned spec. Python packages: a relocatable
- * virtual environment per server built with uv for Linux x64 (the Functions image), with its own
- * uv-managed interpreter inside the package.
+ * Installs what `packagingPlan` found into `<outRoot>/.mcp-packages` and writes the manifest.
+ * `outRoot` is the root of the app as deployed: the deployment package's staging folder (see
+ * `assembleAppPackage`), or `appRoot` itself (the default) to run the packaged servers from the
+ * checkout. npm packages: one `npm install --omit=dev` of every pinned spec. Python packages: a
+ * relocatable virtual environment per server built with uv for Linux x64 (the Functions image),
+ * with its own uv-managed interpreter inside the package.
  */
-export function buildPackages(document: ConfigDocument, appRoot: string, run: ToolRunner = runTool, log: (line: string) => void = () => {}): PackageManifest {
+export function buildPackages(
+  document: ConfigDocument,
+  appRoot: string,
+  run: ToolRunner = runTool,
+  log: (line: string) => void = () => {},
+  outRoot: string = appRoot,
+): PackageManifest {
   const { items, notes } = packagingPlan(document);
   for (const note of notes) log(`note: ${note}`);
-  const dir = path.join(appRoot, PACKAGES_DIR);
+  const dir = path.join(outRoot, PACKAGES_DIR);
   const manifest: PackageManifest = { manifestVersion: 1, servers: {} };
   const npmItems = items.filter((item) => item.kind === 'npm');
   if (npmItems.length > 0) {
@@ -139,7 +147,7 @@ export function buildPackages(document: ConfigDocument, appRoot: string, run: To
       run('uv', ['venv', '--relocatable', '--python', '3.12', '--clear', venv], { cwd: appRoot, env });
       run('uv', ['pip', 'install', '--python', path.join(venv, 'bin', 'python'), '--python-platform', 'x86_64-manylinux_2_28', item.spec], { cwd: appRoot, env });
       const executable = path.posix.join(PACKAGES_DIR, 'python', item.server, 'bin', item.executable);
-      if (!existsSync(path.join(appRoot, executable))) throw new Error(`${item.server}: ${item.spec} installed no "${item.executable}" executable; use "uvx --from <package> <executable>"`);
+      if (!existsSync(path.join(outRoot, executable))) throw new Error(`${item.server}: ${item.spec} installed no "${item.executable}" executable; use "uvx --from <package> <executable>"`);
       manifest.servers[item.server] = { original: item.original, command: executable, args: item.rest, package: item.spec, kind: 'python' };
       log(`${item.server}: ${item.spec} → ${executable}`);
     }
