@@ -36,14 +36,22 @@ export function loadForServing(options: Pick<ServeOptions, 'config' | 'baseDir' 
   return withNotes(loadConfigFile(file, { ...load, packagesRoot: path.dirname(file) }), warnings);
 }
 
-async function authenticationFor(loaded: LoadedConfig, env: NodeJS.ProcessEnv, logger: Logger) {
+/**
+ * What serving a config needs beyond the config, loaded only when a server needs it: jose,
+ * @azure/identity and @azure/data-tables are most of the adapter's start-up time and idle
+ * memory. Both hosts call this; `deployed` says whether children's Azure credentials come from
+ * the app's managed identity (Functions) or DefaultAzureCredential (your az / azd login).
+ */
+export async function servingDependencies(loaded: LoadedConfig, env: NodeJS.ProcessEnv, logger: Logger, options: { deployed: boolean }) {
   const servers = [...loaded.config.servers.values()];
   const verifies = servers.some((server) => server.auth.caller.type === 'entra' || server.auth.caller.type === 'oauth2');
   const credentials = servers.some((server) => server.auth.child.type !== 'none' || server.auth.forwardUserToken);
+  const sharesSessions = env.MCP_ADAPTER_SINGLE_INSTANCE !== 'true' && Boolean(env.MCP_ADAPTER_STORE_CONNECTION_STRING || env.MCP_ADAPTER_STORAGE_ACCOUNT);
   return {
     verifierFor: verifies ? (await import('./auth/verifier-registry.js')).createVerifierRegistry({ env }) : undefined,
-    // Locally, azure_default children use DefaultAzureCredential (az / azd login).
-    childCredentials: credentials ? (await import('./auth/child-credential-provider.js')).createChildCredentialProvider({ env, deployed: false, logger }) : undefined,
+    childCredentials: credentials ? (await import('./auth/child-credential-provider.js')).createChildCredentialProvider({ env, deployed: options.deployed, logger }) : undefined,
+    // Several instances (Azure, or local ones behind a proxy with Azurite) share ended sessions and cut streams.
+    store: sharesSessions ? (await import('./azure/table-session-store.js')).TableSessionStore.fromEnvironment(env) : undefined,
   };
 }
 
@@ -77,11 +85,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningNodeHost
     port: options.port ?? Number(env.PORT ?? 7071),
     host: options.host ?? env.HOST ?? '127.0.0.1',
     hostEnv: env,
-    // Loaded only when a server needs them: jose, @azure/identity and @azure/data-tables are
-    // most of the adapter's start-up time and idle memory.
-    ...(await authenticationFor(loaded, env, logger)),
-    // Several local instances (behind a proxy) share sessions through Azurite when configured.
-    store: env.MCP_ADAPTER_STORE_CONNECTION_STRING || env.MCP_ADAPTER_STORAGE_ACCOUNT ? (await import('./azure/table-session-store.js')).TableSessionStore.fromEnvironment(env) : undefined,
+    ...(await servingDependencies(loaded, env, logger, { deployed: false })),
   });
   return { ...running, loaded };
 }

@@ -7,15 +7,11 @@
 import functions from '@azure/functions';
 import { createApp } from '../http/app.js';
 import { createLogger, parseLogLevel } from '../observability/logger.js';
-import { loadForServing, logLoadedConfig } from '../serve.js';
+import { loadForServing, logLoadedConfig, servingDependencies } from '../serve.js';
 import { settingsReadBy } from '../config/variables.js';
 import { SessionManager } from '../session/session-manager.js';
 import { registerFunctions } from './register-functions.js';
 import { readRoutePrefix } from './route-prefix.js';
-import { createChildCredentialProvider } from '../auth/child-credential-provider.js';
-import { createVerifierRegistry } from '../auth/verifier-registry.js';
-import { TableSessionStore } from '../azure/table-session-store.js';
-import { enableAzureMonitor } from '../azure/azure-monitor.js';
 import { assertKeyVaultReferencesResolved } from '../azure/key-vault-references.js';
 
 const loaded = loadForServing({ env: process.env, baseDir: process.cwd() });
@@ -24,20 +20,19 @@ const loaded = loadForServing({ env: process.env, baseDir: process.cwd() });
 assertKeyVaultReferencesResolved(process.env, { except: settingsReadBy(loaded.variables) });
 const levels = { ...loaded.config.adapter.logLevels };
 if (process.env.LOG_LEVEL) levels.default = parseLogLevel(process.env.LOG_LEVEL);
-const logger = createLogger({ levels, sink: enableAzureMonitor(process.env) });
+// Application Insights only where it is configured (always on Azure): its SDK is most of a cold start.
+const sink = process.env.APPLICATIONINSIGHTS_CONNECTION_STRING ? (await import('../azure/azure-monitor.js')).enableAzureMonitor(process.env) : undefined;
+const logger = createLogger({ levels, sink });
 logLoadedConfig(loaded, logger);
-const sessions = new SessionManager(loaded.config, logger, {
-  hostEnv: process.env,
-  childCredentials: createChildCredentialProvider({ env: process.env, deployed: true, logger }),
-  store: TableSessionStore.fromEnvironment(process.env),
-});
+const { verifierFor, childCredentials, store } = await servingDependencies(loaded, process.env, logger, { deployed: true });
+const sessions = new SessionManager(loaded.config, logger, { hostEnv: process.env, childCredentials, store });
 const fetch = createApp({
   config: loaded.config,
   sessions,
   logger,
   boundToLoopback: false,
   siteHostNames: siteHostNames(process.env),
-  verifierFor: createVerifierRegistry({ env: process.env }),
+  verifierFor,
   // Azure's front end ends a response after 230 s: end SSE responses first; clients resume.
   defaultStreamLimitMs: 180_000,
 });
