@@ -12,6 +12,7 @@ import { settingsReadBy } from '../config/variables.js';
 import { SessionManager } from '../session/session-manager.js';
 import { registerFunctions } from './register-functions.js';
 import { readRoutePrefix } from './route-prefix.js';
+import { provisioningChanges } from './provisioning-check.js';
 import { assertKeyVaultReferencesResolved } from '../azure/key-vault-references.js';
 
 const loaded = loadForServing({ env: process.env, baseDir: process.cwd() });
@@ -24,6 +25,10 @@ if (process.env.LOG_LEVEL) levels.default = parseLogLevel(process.env.LOG_LEVEL)
 const sink = process.env.APPLICATIONINSIGHTS_CONNECTION_STRING ? (await import('../azure/azure-monitor.js')).enableAzureMonitor(process.env) : undefined;
 const logger = createLogger({ levels, sink });
 logLoadedConfig(loaded, logger);
+const provisioning = provisioningChanges(loaded, process.env);
+if (provisioning?.length) {
+  logger.child({ component: 'config' }).warn('this config needs infrastructure the last provision did not create; run `azd provision` (or `azd up`)', { changes: provisioning });
+}
 const { verifierFor, childCredentials, store } = await servingDependencies(loaded, process.env, logger, { deployed: true });
 const sessions = new SessionManager(loaded.config, logger, { hostEnv: process.env, childCredentials, store });
 const fetch = createApp({
@@ -33,6 +38,7 @@ const fetch = createApp({
   boundToLoopback: false,
   siteHostNames: siteHostNames(process.env),
   verifierFor,
+  provisioningChanges: provisioning,
   // Azure's front end ends a response after 230 s: end SSE responses first; clients resume.
   defaultStreamLimitMs: 180_000,
 });

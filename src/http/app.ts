@@ -26,6 +26,11 @@ export interface AppOptions {
    * host sets it under Azure's 230-second front-end limit.
    */
   defaultStreamLimitMs?: number;
+  /**
+   * What the config needs from the infrastructure that the last provision did not create (see
+   * functions/provisioning-check.ts); shown in /status when there is any.
+   */
+  provisioningChanges?: string[];
 }
 
 const METADATA_PREFIX = '/.well-known/oauth-protected-resource';
@@ -192,9 +197,10 @@ export function createApp(options: AppOptions): FetchHandler {
     return Response.json(body, { status: status === 'ok' ? 200 : 503 });
   }
 
-  function unavailableStatus(): { unavailable?: Record<string, { missing: string[] }> } {
-    if (config.unavailable.size === 0) return {};
-    return { unavailable: Object.fromEntries([...config.unavailable].map(([name, entry]) => [name, { missing: entry.missing }])) };
+  function unavailableStatus(): { unavailable?: Record<string, { missing: string[] }>; notProvisioned?: string[] } {
+    const notProvisioned = options.provisioningChanges?.length ? { notProvisioned: options.provisioningChanges } : {};
+    if (config.unavailable.size === 0) return notProvisioned;
+    return { unavailable: Object.fromEntries([...config.unavailable].map(([name, entry]) => [name, { missing: entry.missing }])), ...notProvisioned };
   }
 }
 

@@ -88,32 +88,70 @@ describe('the deployment package, started by the Functions host stand-in', () =>
     assert.deepEqual(await health.json(), { status: 'ok', sessions: 0, childrenAlive: 0 });
   });
 
+  test('a config deployed without provisioning what it added: the new server is refused alone, /status names what is missing and what was not provisioned', async () => {
+    const appDir = sampleApp('none');
+    const document = JSON.parse(readFileSync(path.join(appDir, 'mcp_config.json'), 'utf8')) as { mcpServers: Record<string, unknown> };
+    // What was provisioned: the same config before `code-search` was added.
+    const before = { ...document, mcpServers: { time: document.mcpServers.time } };
+    writeFileSync(path.join(appDir, 'provisioned.json'), JSON.stringify(before));
+    const provisioned = planDeployment(loadConfigFile(path.join(appDir, 'provisioned.json')));
+    rmSync(path.join(appDir, 'provisioned.json'));
+    const host = await startFunctionsHost({ appDir, env: { ...planSettings(provisioned), ...infrastructureSettings(provisioned) } });
+    hosts.push(host);
+
+    const client = await connectClient('v2', new URL(`mcp/time?code=${host.functionKey}`, host.url));
+    assert.ok((await client.listTools()).includes('echo'));
+    await client.terminate();
+    await client.close();
+    const refused = await fetch(new URL(`mcp/code-search?code=${host.functionKey}`, host.url), { method: 'POST', headers: MCP_HEADERS, body: initializeBody() });
+    assert.equal(refused.status, 503);
+    assert.match(((await refused.json()) as { error: { message: string } }).error.message, /"code-search" is not served by this deployment/);
+
+    const status = (await (await fetch(new URL(`status?code=${host.functionKey}`, host.url))).json()) as { unavailable: Record<string, { missing: string[] }>; notProvisioned: string[] };
+    const missing = status.unavailable['code-search']!.missing.join('\n');
+    for (const name of ['SEARCH_ENDPOINT', 'GITHUB_TOKEN', 'MCP_INPUT_SEARCH_API_KEY']) assert.match(missing, new RegExp(name));
+    assert.ok(status.notProvisioned.some((line) => /GITHUB_TOKEN/.test(line) && /not provisioned/.test(line)), status.notProvisioned.join('\n'));
+    // Anonymous: which server, never why.
+    const health = await fetch(new URL('health', host.url));
+    assert.equal(health.status, 503);
+    assert.deepEqual(await health.json(), { status: 'degraded', sessions: 0, childrenAlive: 0, unavailableServers: ['code-search'] });
+    assert.ok(host.logs.some((line) => line.includes('server \\"code-search\\" is not served') || line.includes('server "code-search" is not served')), 'the start-up log names it');
+  });
+
+  /** A copy of the built package serving a sample config, its servers swapped for the Node fixture. */
+  function sampleApp(sample: string): string {
+    // The sample's servers come from npm and PyPI, out of reach here: each runs the Node fixture
+    // server instead (copied into the package as a file the config names), with the sample's
+    // own env, auth, inputs and deployment settings.
+    const appDir = mkdtempSync(path.join(tmpdir(), `mcp-package-${sample}-`));
+    cpSync(built.appRoot, appDir, { recursive: true });
+    mkdirSync(path.join(appDir, 'servers'), { recursive: true });
+    cpSync(nodeFixture, path.join(appDir, 'servers', 'node-fixture.mjs'));
+    const document = parseJsonc(readFileSync(path.join(samplesDir, `${sample}.json`), 'utf8')) as Record<string, Record<string, Record<string, unknown>>>;
+    delete (document as Record<string, unknown>).$schema;
+    for (const server of Object.values(document.mcpServers ?? document.servers!)) {
+      if (server.command === undefined) continue; // a remote server: reported and skipped
+      server.command = 'node';
+      server.args = ['servers/node-fixture.mjs'];
+    }
+    writeFileSync(path.join(appDir, 'mcp_config.json'), JSON.stringify(document, null, 2));
+    return appDir;
+  }
+
   for (const sample of SAMPLES) {
     test(`sample ${sample}: every endpoint of the plan answers as its auth says, with exactly the settings the plan provisions`, async () => {
-      // The sample's servers come from npm and PyPI, out of reach here: each runs the Node fixture
-      // server instead (copied into the package as a file the config names), with the sample's
-      // own env, auth, inputs and deployment settings.
-      const appDir = mkdtempSync(path.join(tmpdir(), `mcp-package-${sample}-`));
-      cpSync(built.appRoot, appDir, { recursive: true });
-      mkdirSync(path.join(appDir, 'servers'), { recursive: true });
-      cpSync(nodeFixture, path.join(appDir, 'servers', 'node-fixture.mjs'));
-      const document = parseJsonc(readFileSync(path.join(samplesDir, `${sample}.json`), 'utf8')) as Record<string, Record<string, Record<string, unknown>>>;
-      delete (document as Record<string, unknown>).$schema;
+      const appDir = sampleApp(sample);
+      const document = JSON.parse(readFileSync(path.join(appDir, 'mcp_config.json'), 'utf8')) as Record<string, Record<string, Record<string, unknown>>>;
       const serversKey = document.mcpServers ? 'mcpServers' : 'servers';
-      for (const server of Object.values(document[serversKey]!)) {
-        if (server.command === undefined) continue; // a remote server: reported and skipped
-        server.command = 'node';
-        server.args = ['servers/node-fixture.mjs'];
-      }
-      writeFileSync(path.join(appDir, 'mcp_config.json'), JSON.stringify(document, null, 2));
       const loaded = loadConfigFile(path.join(appDir, 'mcp_config.json'));
       const plan = planDeployment(loaded);
       const settings = planSettings(plan);
       const host = await startFunctionsHost({ appDir, env: { ...settings, ...infrastructureSettings(plan) } });
       hosts.push(host);
 
-      const status = (await (await fetch(new URL(`status?code=${host.functionKey}`, host.url))).json()) as { unavailable?: unknown; servers: Record<string, unknown> };
+      const status = (await (await fetch(new URL(`status?code=${host.functionKey}`, host.url))).json()) as { unavailable?: unknown; notProvisioned?: unknown; servers: Record<string, unknown> };
       assert.equal(status.unavailable, undefined, `the plan's settings leave no server unavailable: ${JSON.stringify(status.unavailable)}`);
+      assert.equal(status.notProvisioned, undefined, `the recorded plan is the config's: ${JSON.stringify(status.notProvisioned)}`);
       assert.deepEqual(Object.keys(status.servers).sort(), plan.servers.map((server) => server.name).sort());
 
       for (const server of plan.servers) {
