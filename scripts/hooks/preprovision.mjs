@@ -1,61 +1,97 @@
 #!/usr/bin/env node
-// azd `preprovision`: validates mcp_config.json and writes the deployment plan the Bicep reads
-// (infra/mcp-plan.json), so a bad config fails before anything is provisioned. Then gathers
-// the values the plan needs from the azd environment (asking for missing ones when run
-// interactively) and stores them with `azd env set` for main.parameters.json.
-import { spawnSync } from 'node:child_process';
+// azd `preprovision`: validates the MCP config and writes the deployment plan the Bicep reads
+// (infra/mcp-plan.json), so a bad config fails before anything is provisioned. Then gathers the
+// values the plan needs and stores them, with the caller scopes the config no longer has, in the
+// azd environment for main.parameters.json:
+//   MCP_SETTING_VALUES, MCP_SECRET_VALUES  base64 JSON objects keyed by variable name
+//   MCP_RETIRED_CALLER_SCOPES              JSON array (scopes to keep, disabled, for one provision)
+// Each value comes from its own variable (`azd env set GITHUB_TOKEN ...`), else from the combined
+// variable the pipeline passes, else from an answer (terminal, not --no-prompt), else the input's
+// default. The session key is azd's (a generated Bicep parameter), not this hook's.
+//
+// Imports only Node built-ins and ./lib/hook-tools.mjs: azd may be writing node_modules/ and
+// dist/ while this runs. Exit code 1 (with the reason) stops the provision.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { createInterface } from 'node:readline/promises';
-import { ensureBuilt, load, root } from './ensure-built.mjs';
+import { fileURLToPath } from 'node:url';
+import {
+  askOnTerminal,
+  AzdValuesError,
+  collectAzdValues,
+  ConfigError,
+  decodeProvisionedPlan,
+  formatIssue,
+  howToSet,
+  loadPlan,
+  neededValues,
+  noPromptMode,
+  PlanError,
+  PROVISIONED_PLAN_VAR,
+  RETIRED_CALLER_SCOPES_VAR,
+  retiredCallerScopes,
+  SECRET_VALUES_VAR,
+  SETTING_VALUES_VAR,
+  storeInAzdEnv,
+} from './lib/hook-tools.mjs';
 
-ensureBuilt();
-const { discoverConfigPath, loadConfigFile, ConfigError } = await load('index.js');
-const { planDeployment, PlanError } = await load('deployment/plan.js');
-const { neededValues, collectAzdValues } = await load('deployment/azd-values.js');
-const { formatIssue } = await load('config/errors.js');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const env = process.env;
 
-const azd = process.env.MCP_HOOK_AZD ?? 'azd';
 let file;
 let loaded;
 let plan;
 try {
-  file = discoverConfigPath({ env: process.env, appRoot: root });
-  loaded = loadConfigFile(file);
-  plan = planDeployment(loaded);
+  ({ file, loaded, plan } = loadPlan(root, env));
 } catch (error) {
   if (error instanceof ConfigError || error instanceof PlanError) {
     console.error(error.message);
-    console.error('\nFix the config above and run `azd up` again; nothing was provisioned.');
+    console.error('\nFix the config above and run `azd up` (or `azd provision`) again; nothing was provisioned.');
     process.exit(1);
   }
   throw error;
 }
 for (const warning of loaded.warnings) console.warn(`warning: ${formatIssue(file, warning)}`);
-const planFile = process.env.MCP_PLAN_OUT ?? path.join(root, 'infra', 'mcp-plan.json');
+const planFile = env.MCP_PLAN_OUT ?? path.join(root, 'infra', 'mcp-plan.json');
 writeFileSync(planFile, `${JSON.stringify(plan, null, 2)}\n`);
 console.log(`Deployment plan for ${path.relative(root, file)} written to ${path.relative(root, planFile)}: ${plan.servers.map((s) => s.endpoint).join(', ')}`);
 
-const interactive = process.stdin.isTTY && process.env.AZD_NO_PROMPT !== 'true' && process.env.CI !== 'true';
-const ask = interactive
-  ? async (value) => {
-      const rl = createInterface({ input: process.stdin, output: process.stdout });
-      const answer = await rl.question(`${value.secret ? '[secret] ' : ''}${value.azdEnvName}: ${value.prompt}${value.default ? ` [${value.default}]` : ''}: `);
-      rl.close();
-      return answer === '' ? undefined : answer;
-    }
-  : undefined;
-const { set, missing } = await collectAzdValues(neededValues(plan, loaded.document.inputs ?? []), { env: process.env, ask });
-if (missing.length > 0) {
-  console.error(`These values are needed and not in the azd environment:\n${missing.map((m) => `  - ${m.azdEnvName}${m.secret ? ' (secret)' : ''}: ${m.prompt}`).join('\n')}`);
-  console.error('Set each with `azd env set NAME VALUE` (or run `azd up` interactively) and try again.');
-  process.exit(1);
-}
-for (const [name, value] of Object.entries(set)) {
-  const result = spawnSync(azd, ['env', 'set', name, value], { stdio: ['ignore', 'ignore', 'inherit'], shell: process.platform === 'win32' });
-  if (result.status !== 0) {
-    console.error(`\`azd env set ${name}\` failed${result.error ? `: ${result.error.message}` : ''}.`);
-    process.exit(1);
+// Caller scopes the last provision created that the config no longer requires.
+let retired = [];
+if (env[PROVISIONED_PLAN_VAR]) {
+  try {
+    retired = retiredCallerScopes(decodeProvisionedPlan(env[PROVISIONED_PLAN_VAR]), plan);
+  } catch (error) {
+    console.warn(`warning: ${error.message}; no caller scope is retired.`);
   }
 }
-console.log(`Stored ${Object.keys(set).length} value(s) in the azd environment (values not shown).`);
+if (retired.length > 0) console.log(`Caller scopes no longer in the config, disabled on the app registration by this provision: ${retired.join(', ')}`);
+
+const canAsk = Boolean(process.stdin.isTTY) && !noPromptMode(env);
+let collected;
+try {
+  collected = await collectAzdValues(neededValues(plan, loaded.document.inputs ?? []), { env, ask: canAsk ? (value) => askOnTerminal(value) : undefined });
+} catch (error) {
+  if (!(error instanceof AzdValuesError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+}
+if (collected.missing.length > 0) {
+  console.error(`These values are needed and not in the azd environment${canAsk ? '' : ' (and nobody can be asked: no terminal, or no-prompt mode)'}:`);
+  for (const value of collected.missing) console.error(`  - ${value.azdEnvName}${value.secret ? ' (secret)' : ''}: ${value.prompt}\n      ${howToSet(value)}`);
+  console.error(
+    `Set each with the command shown (or run \`azd provision\` in a terminal to be asked), then try again. In CI, the pipeline passes them as ${SETTING_VALUES_VAR} / ${SECRET_VALUES_VAR} (\`azd pipeline config\` copies them from your azd environment).`,
+  );
+  process.exit(1);
+}
+
+try {
+  storeInAzdEnv({ ...collected.set, [RETIRED_CALLER_SCOPES_VAR]: JSON.stringify(retired) }, { cwd: root, env, azd: env.MCP_HOOK_AZD });
+} catch (error) {
+  if (!(error instanceof AzdValuesError)) throw error;
+  console.error(`Could not store the values in the azd environment: ${error.message}`);
+  process.exit(1);
+}
+const counts = Object.values(collected.sources).reduce((all, source) => ({ ...all, [source]: (all[source] ?? 0) + 1 }), {});
+console.log(
+  `Stored ${Object.keys(collected.sources).length} value(s) in the azd environment as ${SETTING_VALUES_VAR} / ${SECRET_VALUES_VAR}${Object.keys(counts).length ? ` (${Object.entries(counts).map(([source, n]) => `${n} from ${source === 'variable' ? 'their own variables' : source === 'combined' ? 'the combined variables' : source === 'answer' ? 'answers' : 'defaults'}`).join(', ')})` : ''}; values not shown.`,
+);
