@@ -8,8 +8,9 @@ import { initializeChild } from '../session/initialize-child.js';
 import { LATEST_MODERN_VERSION, META, MODERN_PROTOCOL_VERSIONS } from '../protocol/modern.js';
 import type { ChildCredentials } from '../session/child-credentials.js';
 import { CapacityError, ChildStartError } from '../session/errors.js';
-import { ANONYMOUS, type Principal } from '../session/session.js';
+import type { Principal } from '../session/session.js';
 import { PooledChild, type ChildIdentity } from './pooled-child.js';
+import type { ChildLease, ChildLedger } from '../children/child-ledger.js';
 
 /** Starts one child process of a server with the credentials its auth method gives the caller. */
 export type StartChild = (server: ServerConfig, caller: VerifiedCaller | undefined) => Promise<{ child: StdioChild; credentials: ChildCredentials }>;
@@ -18,10 +19,8 @@ export interface ChildPoolOptions {
   config: AdapterConfig;
   logger: Logger;
   startChild: StartChild;
-  /** Live sessions of a server on this instance (its children count against the same caps). */
-  sessionsOf: (server: string) => number;
-  /** Live sessions of all servers. */
-  sessionCount: () => number;
+  /** The instance's one count of children against the caps, shared with sessions and warm pools. */
+  ledger: ChildLedger;
   onBroadcast: (child: PooledChild, message: JsonRpcNotification) => void;
   /** How long a `server/discover` probe may go unanswered before the child is taken as legacy. */
   probeTimeoutMs?: number;
@@ -88,6 +87,8 @@ export class ChildPool {
   /** Requests waiting for a child of their key, oldest first. */
   private readonly waiting = new Map<string, Waiter[]>();
   private readonly idleTimers = new Map<PooledChild, NodeJS.Timeout>();
+  /** Each child's place in the ledger, given back when it is discarded. */
+  private readonly leases = new Map<PooledChild, ChildLease>();
   /** Each server's era, probed once per configuration (the spec's advice for stdio). */
   private readonly eras = new Map<string, 'legacy' | 'modern'>();
   private draining = false;
@@ -95,6 +96,16 @@ export class ChildPool {
 
   constructor(private readonly options: ChildPoolOptions) {
     this.logger = options.logger.child({ component: 'stateless' });
+    // At a cap, an idle child (least recently used) gives way to whoever needs the slot.
+    options.ledger.addEvictor((scope) => {
+      const victim = [...this.idle.values()]
+        .flat()
+        .filter((child) => (scope.server === undefined || child.server.name === scope.server) && (scope.principal === undefined || child.principal === scope.principal))
+        .sort((a, b) => a.lastUsedAt - b.lastUsedAt)[0];
+      if (!victim) return false;
+      void this.discard(victim);
+      return true;
+    });
   }
 
   static keyOf(server: ServerConfig, principal: Principal, capabilities: Record<string, unknown>): string {
@@ -213,8 +224,9 @@ export class ChildPool {
     let running = 0;
     for (const child of this.all) if (child.key === key) running += 1;
     if (starting >= Math.max(1, Math.min(running, STARTS_AT_ONCE))) return;
+    let lease: ChildLease;
     try {
-      this.reserve(server, principal);
+      lease = this.reserve(server, principal);
     } catch (error) {
       const mine = [...this.all].some((child) => child.key === key);
       const newest = this.waiting.get(key)?.at(-1);
@@ -229,12 +241,13 @@ export class ChildPool {
       return;
     }
     this.startingByKey.set(key, (this.startingByKey.get(key) ?? 0) + 1);
-    this.start(key, server, principal, caller, capabilities)
+    this.start(key, server, principal, caller, capabilities, lease)
       .then(
         (child) => {
           if (!this.handOff(child)) this.release(child);
         },
         (error: unknown) => {
+          lease.release();
           // Nothing else will serve the oldest request if no child of its key exists or is starting.
           const others = [...this.all].some((child) => child.key === key) || (this.startingByKey.get(key) ?? 1) > 1;
           const oldest = this.waiting.get(key)?.[0];
@@ -262,6 +275,8 @@ export class ChildPool {
       if (list.length === 0) this.idle.delete(child.key);
     }
     if (!this.all.delete(child)) return;
+    this.leases.get(child)?.release();
+    this.leases.delete(child);
     child.handler = undefined;
     // A slot is free: requests waiting at a cap may get a child of their own (after the caller's own accounting).
     if (this.waiting.size > 0) setImmediate(() => this.retryWaiting());
@@ -304,36 +319,15 @@ export class ChildPool {
     await Promise.all([...this.all].map((child) => this.discard(child)));
   }
 
-  /** Counts a child being started against the caps, evicting idle children of other keys to make room. */
-  private reserve(server: ServerConfig, principal: Principal): void {
+  /** Counts a child being started against the caps (the ledger evicts idle children to make room), or throws CapacityError. */
+  private reserve(server: ServerConfig, principal: Principal): ChildLease {
     if (this.draining) throw new CapacityError('The adapter is shutting down', 5);
-    const { config, sessionsOf, sessionCount } = this.options;
-    const startingTotal = () => [...this.starting.values()].reduce((a, b) => a + b, 0);
-    const forServer = () => sessionsOf(server.name) + this.countFor(server.name);
-    const total = () => sessionCount() + this.all.size + startingTotal();
-    const evictable = (predicate: (child: PooledChild) => boolean) => [...this.idle.values()].flat().filter(predicate).sort((a, b) => a.lastUsedAt - b.lastUsedAt)[0];
-    while (forServer() >= server.sessions.maxConcurrent) {
-      const victim = evictable((child) => child.server.name === server.name);
-      if (!victim) throw new CapacityError(`MCP server "${server.name}" is at its limit of ${server.sessions.maxConcurrent} concurrent children`, 5);
-      void this.discard(victim);
-    }
-    while (total() >= config.adapter.maxSessions) {
-      const victim = evictable(() => true);
-      if (!victim) throw new CapacityError(`This instance is at its limit of ${config.adapter.maxSessions} children`, 5);
-      void this.discard(victim);
-    }
-    if (principal !== ANONYMOUS) {
-      const mine = [...this.all].filter((child) => child.server.name === server.name && child.principal === principal);
-      if (mine.length >= server.sessions.maxPerPrincipal) {
-        const victim = mine.filter((child) => !child.busy).sort((a, b) => a.lastUsedAt - b.lastUsedAt)[0];
-        if (!victim) throw new CapacityError(`You have ${mine.length} requests in progress with MCP server "${server.name}", the most one user may run at once`, 5);
-        void this.discard(victim);
-      }
-    }
+    const lease = this.options.ledger.lease(server, principal, 'pooled');
     this.starting.set(server.name, (this.starting.get(server.name) ?? 0) + 1);
+    return lease;
   }
 
-  private async start(key: string, server: ServerConfig, principal: Principal, caller: VerifiedCaller | undefined, capabilities: Record<string, unknown>): Promise<PooledChild> {
+  private async start(key: string, server: ServerConfig, principal: Principal, caller: VerifiedCaller | undefined, capabilities: Record<string, unknown>, lease: ChildLease): Promise<PooledChild> {
     let started = await this.options.startChild(server, caller);
     const logger = this.logger.child({ server: server.name });
     try {
@@ -356,6 +350,7 @@ export class ChildPool {
       const child = new PooledChild(key, server, principal, capabilities, started.child, started.credentials, logger, identity);
       child.onBroadcast = this.options.onBroadcast;
       this.all.add(child);
+      this.leases.set(child, lease);
       void started.child.exited.then(() => {
         if (this.all.has(child) && !child.busy) void this.discard(child);
       });

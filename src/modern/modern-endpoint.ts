@@ -19,14 +19,15 @@ import type { PooledChild } from './pooled-child.js';
 import { checkRequestMeta, refusalResponse, type RequestMeta } from './request-meta.js';
 import { completeResult, modernCapabilities, type ResultPolicy } from './results.js';
 import { SubscriptionHub } from './subscriptions.js';
+import type { ChildLedger } from '../children/child-ledger.js';
 
 export interface ModernEndpointOptions {
   config: AdapterConfig;
   logger: Logger;
   tokens: SessionTokens;
   startChild: StartChild;
-  sessionsOf: (server: string) => number;
-  sessionCount: () => number;
+  /** The instance's one count of children against the caps, shared with sessions. */
+  ledger: ChildLedger;
   /** Server-to-client requests within this window go out in one `input_required` (default 15 ms). */
   inputSettleMs?: number;
   probeTimeoutMs?: number;
@@ -84,8 +85,7 @@ export class ModernEndpoint {
       config: options.config,
       logger: options.logger,
       startChild: options.startChild,
-      sessionsOf: options.sessionsOf,
-      sessionCount: options.sessionCount,
+      ledger: options.ledger,
       probeTimeoutMs: options.probeTimeoutMs,
       onBroadcast: (child, message) => {
         if (message.method === 'notifications/tools/list_changed') this.schemas.forget(child.server.name);

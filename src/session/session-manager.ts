@@ -13,12 +13,15 @@ import { initializeChild } from './initialize-child.js';
 import { ModernEndpoint, type ModernEndpointOptions } from '../modern/modern-endpoint.js';
 import { LocalTombstones, sessionKey, streamKey, type SharedSessionStore } from './shared-store.js';
 import { WarmPool } from './warm-pool.js';
+import { ChildLedger, type ChildLease } from '../children/child-ledger.js';
 
 export interface ServerStats {
   sessions: number;
   childrenAlive: number;
   /** Children spawned ahead of sessions and waiting for one (servers with `sessions.warm_pool` only). */
   warmChildren?: number;
+  /** Children held or being started for 2026-07-28 requests (shown when there are any); they count against the same caps. */
+  pooledChildren?: number;
 }
 
 export interface SessionManagerOptions {
@@ -95,9 +98,12 @@ export class SessionManager {
   private readonly dormant = new Map<string, DormantSession>();
   private readonly rehydrating = new Map<string, Promise<Session | undefined>>();
   private readonly tombstones = new LocalTombstones();
-  /** Sessions being started count against the caps too, or a burst could overshoot them. */
-  private readonly starting = new Map<string, number>();
-  private readonly startingByPrincipal = new Map<string, number>();
+  /**
+   * The one count of children against the caps, shared with the 2026-07-28 pool: a session holds
+   * a lease from the start of its `initialize` until its child stops (end or reclaim).
+   */
+  readonly ledger: ChildLedger;
+  private readonly leases = new Map<Session, ChildLease>();
   private draining = false;
   private readonly logger: Logger;
   private readonly hostEnv: NodeJS.ProcessEnv;
@@ -119,13 +125,13 @@ export class SessionManager {
     this.tokens = options.tokens ?? SessionTokens.fromEnvironment(this.hostEnv);
     this.store = options.store;
     if (this.store?.endedSince) this.startEndedPoll(options.storePollMs ?? 2000);
+    this.ledger = new ChildLedger(config);
     this.stateless = new ModernEndpoint({
       config,
       logger,
       tokens: this.tokens,
       startChild: (server, caller) => this.startChild(server, caller, this.logger.child({ server: server.name, session: 'stateless' })),
-      sessionsOf: (server) => this.sessionsOf(server),
-      sessionCount: () => this.live.size,
+      ledger: this.ledger,
       ...(this.store && { store: this.store }),
       ...options.stateless,
     });
@@ -146,11 +152,6 @@ export class SessionManager {
    */
   readonly stateless: ModernEndpoint;
 
-  private sessionsOf(server: string): number {
-    let count = this.starting.get(server) ?? 0;
-    for (const session of this.live.values()) if (session.server.name === server) count += 1;
-    return count;
-  }
 
   private endedPoll: NodeJS.Timeout | undefined;
 
@@ -191,7 +192,7 @@ export class SessionManager {
     initialize: JsonRpcRequest,
     caller?: VerifiedCaller,
   ): Promise<{ session?: Session; response: JsonRpcResponse }> {
-    this.reserve(server, principal);
+    const lease = this.reserve(server, principal);
     const now = Date.now();
     const logger = this.logger.child({ server: server.name });
     let started: StartedChild | undefined;
@@ -206,14 +207,15 @@ export class SessionManager {
       if (this.draining) throw new CapacityError('The adapter is shutting down', 5);
       const claims: SessionClaims = { server: server.name, principal, initialize: initialize.params ?? {}, issuedAt: now, expiresAt: now + server.sessions.maxLifetimeMs };
       const id = await this.tokens.seal(claims);
-      const session = this.attach(id, server, claims, started, response, now);
+      const session = this.attach(id, server, claims, started, response, now, lease);
       telemetry.sessionStarted(server.name);
       return { session, response };
     } catch (error) {
       if (started) await this.stopChild(started);
       throw error;
     } finally {
-      this.release(server, principal);
+      // Unless a session took it over (attach), the slot is free again.
+      if (!this.holdsLease(lease)) lease.release();
       this.refillSoon();
     }
   }
@@ -291,6 +293,10 @@ export class SessionManager {
       const entry = stats[session.server.name]!;
       entry.sessions += 1;
       if (session.childAlive) entry.childrenAlive += 1;
+    }
+    for (const [name, entry] of Object.entries(stats)) {
+      const pooled = this.ledger.count({ server: name, use: 'pooled' });
+      if (pooled > 0) entry.pooledChildren = pooled;
     }
     return stats;
   }
@@ -377,7 +383,7 @@ export class SessionManager {
       const wait = Math.min(5000, 250 * 2 ** (dormant!.restarts.length - 1)) - (Date.now() - lastCrash);
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     }
-    this.reserve(server, claims.principal);
+    const lease = this.reserve(server, claims.principal);
     let started: StartedChild | undefined;
     try {
       started = await this.startChild(server, caller, logger);
@@ -394,7 +400,7 @@ export class SessionManager {
         clearTimeout(dormant.idleEnd);
         this.dormant.delete(id);
       }
-      const session = this.attach(id, server, claims, started, response, Date.now(), dormant?.restarts ?? []);
+      const session = this.attach(id, server, claims, started, response, Date.now(), lease, dormant?.restarts ?? []);
       // A DELETE elsewhere while the child started would otherwise go unnoticed: polls only see live sessions.
       if (this.store) {
         void this.isEndedInStore(id).then(async (ended) => {
@@ -407,7 +413,7 @@ export class SessionManager {
       if (started) await this.stopChild(started);
       throw error;
     } finally {
-      this.release(server, claims.principal);
+      if (!this.holdsLease(lease)) lease.release();
       this.fillPools();
     }
   }
@@ -419,6 +425,7 @@ export class SessionManager {
     started: StartedChild,
     response: JsonRpcResponse,
     now: number,
+    lease: ChildLease,
     restarts: number[] = [],
   ): Session {
     const existing = this.live.get(id);
@@ -444,6 +451,7 @@ export class SessionManager {
     if (started.credentials.updateCaller) session.onCaller = started.credentials.updateCaller.bind(started.credentials);
     if (this.sharesStreams) session.shared = this.sharingFor(id);
     this.live.set(id, session);
+    this.leases.set(session, lease);
     telemetry.sessionLive(server.name, 1);
     logger.info('session started', { pid: started.child.pid, protocolVersion: version, ...(started.warm ? { warm: true } : {}) });
     return session;
@@ -452,6 +460,8 @@ export class SessionManager {
   /** A session's child stopped: decide whether the session ended or only its child. */
   private ended(session: Session, reason: EndReason, claims: SessionClaims, restarts: number[]): void {
     if (this.live.get(session.id) === session) this.live.delete(session.id);
+    this.leases.get(session)?.release();
+    this.leases.delete(session);
     telemetry.sessionLive(session.server.name, -1);
     // Its slot is free: a warm pool the caps held back may fill it.
     if (!this.draining) this.fillPools();
@@ -501,33 +511,15 @@ export class SessionManager {
     this.recording.set(id, writing);
   }
 
-  private reserve(server: ServerConfig, principal: Principal): void {
+  /** Counts the session's child against the caps (shared with the 2026-07-28 pool), or throws CapacityError. */
+  private reserve(server: ServerConfig, principal: Principal): ChildLease {
     if (this.draining) throw new CapacityError('The adapter is shutting down', 5);
-    const startingTotal = [...this.starting.values()].reduce((a, b) => a + b, 0);
-    if (this.live.size + startingTotal >= this.config.adapter.maxSessions) {
-      throw new CapacityError(`This instance is at its limit of ${this.config.adapter.maxSessions} sessions`, 10);
-    }
-    const forServer = [...this.live.values()].filter((s) => s.server.name === server.name).length + (this.starting.get(server.name) ?? 0);
-    if (forServer >= server.sessions.maxConcurrent) {
-      throw new CapacityError(`MCP server "${server.name}" is at its limit of ${server.sessions.maxConcurrent} concurrent sessions`, 10);
-    }
-    const principalKey = `${server.name}\u0000${principal}`;
-    const forPrincipal =
-      [...this.live.values()].filter((s) => s.server.name === server.name && s.principal === principal).length + (this.startingByPrincipal.get(principalKey) ?? 0);
-    // Function-key and open endpoints cannot tell callers apart: the per-server cap is their limit.
-    if (principal !== ANONYMOUS && forPrincipal >= server.sessions.maxPerPrincipal) {
-      throw new CapacityError(`You have ${forPrincipal} sessions with MCP server "${server.name}", the most one user may hold; end one (DELETE) or wait for it to expire`, 30);
-    }
-    this.starting.set(server.name, (this.starting.get(server.name) ?? 0) + 1);
-    this.startingByPrincipal.set(principalKey, (this.startingByPrincipal.get(principalKey) ?? 0) + 1);
+    return this.ledger.lease(server, principal, 'session');
   }
 
-  private release(server: ServerConfig, principal: Principal): void {
-    this.starting.set(server.name, (this.starting.get(server.name) ?? 1) - 1);
-    const principalKey = `${server.name}\u0000${principal}`;
-    const left = (this.startingByPrincipal.get(principalKey) ?? 1) - 1;
-    if (left === 0) this.startingByPrincipal.delete(principalKey);
-    else this.startingByPrincipal.set(principalKey, left);
+  private holdsLease(lease: ChildLease): boolean {
+    for (const held of this.leases.values()) if (held === lease) return true;
+    return false;
   }
 
   /** A child for a session: a waiting one from the server's warm pool, else a new one. */
@@ -563,10 +555,9 @@ export class SessionManager {
     return child;
   }
 
-  /** Children this instance holds or is starting: sessions' (live and starting), 2026-07-28 requests' and warm pools'. */
+  /** Children this instance holds or is starting: those the ledger counts (sessions', 2026-07-28 requests') and warm pools'. */
   private childrenHeld(): number {
-    let held = this.live.size + this.stateless.pool.countAll();
-    for (const count of this.starting.values()) held += count;
+    let held = this.ledger.count();
     for (const pool of this.pools.values()) held += pool.count;
     return held;
   }
@@ -578,7 +569,7 @@ export class SessionManager {
    */
   private roomForPool(server: ServerConfig): number {
     if (this.draining) return 0;
-    const forServer = this.sessionsOf(server.name) + this.stateless.pool.countFor(server.name);
+    const forServer = this.ledger.count({ server: server.name });
     const own = this.pools.get(server.name)?.count ?? 0;
     const instanceFree = this.config.adapter.maxSessions - (this.childrenHeld() - own);
     return Math.max(0, Math.min(server.sessions.maxConcurrent - forServer, instanceFree));
