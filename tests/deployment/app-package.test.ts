@@ -217,7 +217,8 @@ function syntheticProject(options: { build: string; hook: string }): string {
 describe('the deployment package of this project, built the way azd builds it, runs from a clean copy', () => {
   let built: CleanPackageCopy;
   before(() => {
-    built = buildCleanPackageCopy();
+    // The real production install every run (other tests may take it from the lock file's cache).
+    built = buildCleanPackageCopy({ env: { MCP_PACKAGE_CACHE: 'off' } });
   });
   after(() => {
     if (built) {
