@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import YAML from 'yaml';
@@ -37,10 +36,25 @@ function dotenv(project: string, env = 'dev'): Record<string, string> {
   return godotenvParse(readFileSync(path.join(project, '.azure', env, '.env'), 'utf8'));
 }
 
-/** Nothing started by a run may outlive it. */
+/** Nothing started by a run may outlive it: no process with the project in its command line or as its working directory (hooks run as `node scripts/hooks/...` from the project). */
 function assertNothingRunning(project: string): void {
-  const ps = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
-  const left = ps.split('\n').filter((line) => line.includes(project) && !line.includes('ps -eo'));
+  const roots = [project, realpathSync(project)];
+  const left: string[] = [];
+  for (const pid of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    if (Number(pid) === process.pid) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+      let cwd = '';
+      try {
+        cwd = readlinkSync(`/proc/${pid}/cwd`);
+      } catch {
+        // another user's process
+      }
+      if (roots.some((root) => cmdline.includes(root) || cwd === root || cwd.startsWith(`${root}/`))) left.push(`${pid} (cwd ${cwd}): ${cmdline}`);
+    } catch {
+      // gone meanwhile
+    }
+  }
   assert.deepEqual(left, [], `processes left running:\n${left.join('\n')}`);
 }
 
@@ -132,24 +146,63 @@ describe('azd paths (stand-in azd)', () => {
     assertNothingRunning(project);
   });
 
-  test('5. the GitHub workflow: fresh .azure/, pipeline variables and secrets in the process env, `azd provision --no-prompt` then `azd deploy --no-prompt`', async () => {
+  test('5. the GitHub workflow: fresh .azure/, each azd step run with the job env plus its own step env (the MCP_* values and secrets only where the workflow gives them)', async () => {
     const workflow = YAML.parse(readFileSync(path.join(checkoutRoot, '.github/workflows/azure-dev.yml'), 'utf8'));
-    const steps: string[] = workflow.jobs.deploy.steps.map((s: { run?: string }) => s.run ?? '').filter((r: string) => r.startsWith('azd ') && !r.startsWith('azd auth'));
-    assert.ok(steps.includes('azd provision --no-prompt') && steps.includes('azd deploy --no-prompt'), steps.join('\n'));
+    const job = workflow.jobs.deploy as { env?: Record<string, string>; steps: { name?: string; run?: string; env?: Record<string, string> }[] };
+    const steps = job.steps.filter((s) => typeof s.run === 'string' && s.run.trim().startsWith('azd ') && !s.run.trim().startsWith('azd auth'));
+    const runs = steps.map((s) => s.run!.trim());
+    assert.ok(runs.includes('azd provision --no-prompt') && runs.includes('azd deploy --no-prompt'), runs.join('\n'));
+    assert.ok(runs.indexOf('azd provision --no-prompt') < runs.indexOf('azd deploy --no-prompt'), runs.join('\n'));
+
+    // A config that needs a setting and a secret, so the provision needs the pipeline's values.
     const project = fresh();
-    const settings = Buffer.from(JSON.stringify({})).toString('base64');
-    const secrets = Buffer.from(JSON.stringify({})).toString('base64');
-    const jobEnv: Record<string, string> = {};
-    for (const name of Object.keys(workflow.jobs.deploy.env)) jobEnv[name] = '';
-    Object.assign(jobEnv, { AZURE_ENV_NAME: 'ci', AZURE_LOCATION: 'westeurope', AZURE_SUBSCRIPTION_ID: SUB, AZURE_CLIENT_ID: 'client', AZURE_TENANT_ID: 'tenant', MCP_SETTING_VALUES: settings, MCP_SECRET_VALUES: secrets, MCP_ADAPTER_SESSION_KEY: 'ci-session-key-0123456789abcdef0123456789abcdef', GITHUB_ACTIONS: 'true', CI: 'true' });
-    for (const [k, v] of Object.entries(jobEnv)) if (v === '') delete jobEnv[k];
-    const env = cleanEnv({ ...jobEnv, AZD_CONFIG_DIR: path.join(path.dirname(project), 'azd-config') });
+    const configFile = path.join(project, 'mcp_config.json');
+    const config = JSON.parse(readFileSync(configFile, 'utf8'));
+    config.mcpServers['sequential-thinking'].env = { ...config.mcpServers['sequential-thinking'].env, API_URL: '${env:API_URL}', API_TOKEN: '${secret:API_TOKEN}' };
+    writeFileSync(configFile, JSON.stringify(config, null, 2));
+
+    // What `azd pipeline config` stores in the repository (azure.yaml `pipeline:` plus azd's own
+    // AZURE_*); an unset variable is an empty string in an expression, as on GitHub.
+    const sessionKey = 'ci-session-key-0123456789abcdef0123456789abcdef';
+    const settings = Buffer.from(JSON.stringify({ API_URL: 'https://api.contoso.example/' })).toString('base64');
+    const secrets = Buffer.from(JSON.stringify({ API_TOKEN: 'ci-api-token-secret' })).toString('base64');
+    const repository: Record<'vars' | 'secrets', Record<string, string>> = {
+      vars: { AZURE_CLIENT_ID: 'client', AZURE_TENANT_ID: 'tenant', AZURE_SUBSCRIPTION_ID: SUB, AZURE_ENV_NAME: 'ci', AZURE_LOCATION: 'westeurope', MCP_SETTING_VALUES: settings },
+      secrets: { MCP_SECRET_VALUES: secrets, MCP_ADAPTER_SESSION_KEY: sessionKey },
+    };
+    const expression = (text: string): string =>
+      text.replace(/\$\{\{\s*(vars|secrets)\.([A-Za-z0-9_]+)\s*\}\}/g, (_, kind: 'vars' | 'secrets', name: string) => repository[kind][name] ?? '');
+    const evaluate = (block: Record<string, string> | undefined) => Object.fromEntries(Object.entries(block ?? {}).map(([k, v]) => [k, expression(String(v))]));
+    // The runner's environment of a step: its defaults, the job's env, then the step's own env.
+    const stepEnv = (step: { env?: Record<string, string> }) => ({ GITHUB_ACTIONS: 'true', CI: 'true', ...evaluate(job.env), ...evaluate(step.env) });
+
+    // The values azure.yaml sends to the pipeline reach exactly the steps whose own env names them,
+    // never through the job env.
+    const yaml = YAML.parse(readFileSync(path.join(checkoutRoot, 'azure.yaml'), 'utf8')) as { pipeline: { variables: string[]; secrets: string[] } };
+    const pipelineValues = [...yaml.pipeline.variables, ...yaml.pipeline.secrets];
+    for (const name of pipelineValues) assert.ok(!(name in (job.env ?? {})), `${name} is in the deploy job's env: every step gets it`);
     for (const step of steps) {
-      const run = await runAzd(project, step.trim().split(' ').slice(1), env);
-      assert.equal(run.code, 0, `${step}\n${run.output}`);
+      const given = pipelineValues.filter((name) => name in stepEnv(step));
+      assert.deepEqual(given, pipelineValues.filter((name) => name in (step.env ?? {})), step.run);
     }
-    const [d] = deployments(project, 'ci');
-    assert.equal(d!.parameters.sessionKey, 'ci-session-key-0123456789abcdef0123456789abcdef');
+    const provisionStep = steps.find((s) => s.run!.trim() === 'azd provision --no-prompt')!;
+    for (const name of ['MCP_SETTING_VALUES', 'MCP_SECRET_VALUES', 'MCP_ADAPTER_SESSION_KEY']) assert.ok(name in stepEnv(provisionStep), `the provision step gets ${name}`);
+    for (const step of steps.filter((s) => s !== provisionStep)) {
+      for (const name of ['MCP_SECRET_VALUES', 'MCP_ADAPTER_SESSION_KEY']) assert.ok(!(name in stepEnv(step)), `${step.run} gets ${name}`);
+    }
+
+    for (const step of steps) {
+      const env = cleanEnv({ ...stepEnv(step), AZD_CONFIG_DIR: path.join(path.dirname(project), 'azd-config') });
+      const run = await runAzd(project, step.run!.trim().split(/\s+/).slice(1), env);
+      assert.equal(run.code, 0, `${step.run}\n${run.output}`);
+    }
+    const succeeded = deployments(project, 'ci').filter((d) => d.provisioningState === 'Succeeded');
+    assert.equal(succeeded.length, 1);
+    assert.equal(succeeded[0]!.parameters.sessionKey, sessionKey);
+    const decoded = (value: unknown) => JSON.parse(Buffer.from(String(value), 'base64').toString('utf8'));
+    assert.deepEqual(decoded(succeeded[0]!.parameters.mcpSettingValues), decoded(settings));
+    assert.deepEqual(decoded(succeeded[0]!.parameters.mcpSecretValues), decoded(secrets));
+    assert.ok(existsSync(path.join(project, '.azure/ci/.standin-site/api/mcp_config.json')), 'the deploy step deployed the app');
     assertNothingRunning(project);
   });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { cleanEnv, copyProject, removeProject, runAzd } from '../helpers/azd/project-copy.js';
@@ -31,6 +31,28 @@ function deployments(project: string): { parameters: Record<string, unknown>; pl
   return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : [];
 }
 
+/** Nothing started by a run may outlive it: no process with the project in its command line or as its working directory. */
+function assertNothingRunning(project: string): void {
+  const roots = [project, realpathSync(project)];
+  const left: string[] = [];
+  for (const pid of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    if (Number(pid) === process.pid) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+      let cwd = '';
+      try {
+        cwd = readlinkSync(`/proc/${pid}/cwd`);
+      } catch {
+        // another user's process
+      }
+      if (roots.some((root) => cmdline.includes(root) || cwd === root || cwd.startsWith(`${root}/`))) left.push(`${pid} (cwd ${cwd}): ${cmdline}`);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  assert.deepEqual(left, [], `processes left running:\n${left.join('\n')}`);
+}
+
 describe('edit and redeploy (stand-in azd)', () => {
   test('a new secret stops `azd deploy` naming the change and `azd provision`; after `azd provision` the deploy passes; an args-only edit deploys as is', async () => {
     const { project, env } = setup();
@@ -45,6 +67,7 @@ describe('edit and redeploy (stand-in azd)', () => {
     assert.match(stopped.output, /NEW_TOKEN/);
     assert.match(stopped.output, /azd provision/);
     assert.match(stopped.stderr, /'predeploy' hook failed/);
+    assertNothingRunning(project);
 
     const provision = await runAzd(project, ['provision', '--no-prompt'], { ...env, NEW_TOKEN: 'tok' });
     assert.equal(provision.code, 0, provision.output);
@@ -57,5 +80,6 @@ describe('edit and redeploy (stand-in azd)', () => {
     });
     const argsOnly = await runAzd(project, ['deploy', '--no-prompt'], env);
     assert.equal(argsOnly.code, 0, argsOnly.output);
+    assertNothingRunning(project);
   });
 });

@@ -756,6 +756,14 @@ function ensureParameters(ctx: Ctx, env: Env, compiled: CompileResult, persist: 
   for (const def of prompts) {
     const answer = prompt(`Enter a value for the '${def.name}' infrastructure ${def.secure ? 'secured parameter' : 'parameter'}:`);
     const value = def.type === 'bool' ? goParseBool(answer) ?? false : def.type === 'int' ? Number(answer) : def.type === 'array' || def.type === 'object' ? JSON.parse(answer) : answer;
+    // prompt.go promptForParameter: a location parameter mapped to AZURE_LOCATION, prompted while
+    // AZURE_LOCATION is not defined, sets AZURE_LOCATION in the .env and saves it at once (so the
+    // next ensureParameters, e.g. the provision step of `up`, reads it instead of asking again).
+    if (loaded.locationParams.includes(def.name) && lookupEnv(env, 'AZURE_LOCATION') === undefined) {
+      env.dotenv.AZURE_LOCATION = String(value);
+      env.deleted.delete('AZURE_LOCATION');
+      if (persist) saveEnv(ctx.project, env);
+    }
     if (def.name !== 'location') {
       if (def.secure) configSetSecret(env, `infra.parameters.${def.name}`, String(value), persist);
       else configSet(env, `infra.parameters.${def.name}`, value);
