@@ -203,6 +203,10 @@ describe('azd paths (stand-in azd)', () => {
     assert.deepEqual(decoded(succeeded[0]!.parameters.mcpSettingValues), decoded(settings));
     assert.deepEqual(decoded(succeeded[0]!.parameters.mcpSecretValues), decoded(secrets));
     assert.ok(existsSync(path.join(project, '.azure/ci/.standin-site/api/mcp_config.json')), 'the deploy step deployed the app');
+    // The secrets the provision step was given never land in the runner's .azure/<env>/.env,
+    // from where `azd deploy` would hand them to every hook and build step.
+    const stored = dotenv(project, 'ci');
+    for (const name of ['MCP_SECRET_VALUES', 'MCP_SETTING_VALUES', 'MCP_ADAPTER_SESSION_KEY']) assert.equal(stored[name], undefined, `${name} in .azure/ci/.env`);
     assertNothingRunning(project);
   });
 });

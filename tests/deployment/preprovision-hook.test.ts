@@ -91,9 +91,25 @@ describe('preprovision hook', () => {
       GITHUB_TOKEN: 'from-its-own-variable',
     });
     assert.equal(run.code, 0, run.stderr);
-    assert.deepEqual(decodeValues(run.stored.MCP_SETTING_VALUES!), settings);
+    // The settings are what the environment holds already: not written again; the secrets changed.
+    assert.equal(run.stored.MCP_SETTING_VALUES, undefined);
     assert.deepEqual(decodeValues(run.stored.MCP_SECRET_VALUES!), { ...secrets, GITHUB_TOKEN: 'from-its-own-variable' });
     assert.match(run.stdout, /Stored 5 value\(s\) in the azd environment as MCP_SETTING_VALUES \/ MCP_SECRET_VALUES \(4 from the combined variables, 1 from their own variables\); values not shown/);
+  });
+
+  test('values the environment already holds as they are (CI passes them to the provision step) are not written into the azd environment', async () => {
+    const plan = golden('none');
+    const { settings, secrets } = valuesFor(plan);
+    const run = await runHook({
+      MCP_CONFIG_PATH: path.join(samples, 'none.json'),
+      MCP_SETTING_VALUES: encodeValues(settings),
+      MCP_SECRET_VALUES: encodeValues(secrets),
+      MCP_RETIRED_CALLER_SCOPES: '[]',
+    });
+    assert.equal(run.code, 0, run.stderr);
+    // Nothing changed: azd env set is not even called, so no secret lands in .azure/<env>/.env.
+    assert.deepEqual(run.calls, []);
+    assert.deepEqual(run.stored, {});
   });
 
   test('the session key is not the hook\'s: an existing one stays, none is generated', async () => {
