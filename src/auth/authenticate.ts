@@ -1,7 +1,7 @@
 import type { ServerConfig } from '../config/model.js';
 import type { Logger } from '../observability/logger.js';
 import { hashTag } from '../observability/telemetry.js';
-import { ANONYMOUS } from '../session/session.js';
+import { ANONYMOUS } from './principal.js';
 import { authenticationRequired, authenticationUnavailable, headerTooLarge, insufficientScope } from './bearer-challenge.js';
 import type { TokenVerifier, VerifiedCaller } from './types.js';
 

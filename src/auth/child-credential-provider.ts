@@ -1,7 +1,7 @@
 import type { TokenCredential } from '@azure/identity';
 import type { ServerConfig } from '../config/model.js';
 import type { Logger } from '../observability/logger.js';
-import type { ChildCredentialProvider, ChildCredentials } from '../session/child-credentials.js';
+import type { ChildCredentialProvider, ChildCredentials } from './child-credentials.js';
 import {
   createManagedIdentityTokenSource,
   createOboTokenSourceFactory,

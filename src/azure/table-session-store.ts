@@ -1,7 +1,7 @@
 import { ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
 import { odata, TableClient, RestError } from '@azure/data-tables';
 import { randomBytes } from 'node:crypto';
-import { sessionKey, type SharedSessionStore, type StoredEvent } from '../session/shared-store.js';
+import { sessionKey, type SharedSessionStore, type StoredEvent } from '../state/shared-store.js';
 
 /** Table string properties hold 64 KiB (32 Ki UTF-16 characters): longer texts are split. */
 const PART = 30_000;

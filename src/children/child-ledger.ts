@@ -1,6 +1,6 @@
 import type { AdapterConfig, ServerConfig } from '../config/model.js';
-import { CapacityError } from '../session/errors.js';
-import { ANONYMOUS, type Principal } from '../session/session.js';
+import { CapacityError } from './errors.js';
+import { ANONYMOUS, type Principal } from '../auth/principal.js';
 
 /**
  * What a child process is held for:

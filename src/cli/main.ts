@@ -93,7 +93,7 @@ async function main(argv: string[]): Promise<number> {
     } catch {
       throw new UsageError('--args must be a JSON object');
     }
-    const { smokeTest } = await import('./smoke.js');
+    const { smokeTest } = await import('../deployment/smoke.js');
     const report = await smokeTest({
       endpoint,
       functionKey: values.key ?? process.env.MCP_FUNCTION_KEY,

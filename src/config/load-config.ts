@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
-import { applyPackageManifest } from '../deployment/packaging.js';
+import { applyPackageManifest } from './packaged-servers.js';
 import { isStdioServer, type ConfigDocument, type StdioServerDocument } from './document.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { SourceLocator } from './json-location.js';

@@ -3,7 +3,8 @@ import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, re
 import path from 'node:path';
 import { isStdioServer, type ConfigDocument, type StdioServerDocument } from '../config/document.js';
 import { discoverConfigPath, loadConfigFile, WELL_KNOWN_CONFIG_FILES } from '../config/load-config.js';
-import { buildPackages, PACKAGES_DIR, runTool, type PackageManifest, type ToolRunner } from './packaging.js';
+import { PACKAGES_DIR, type PackageManifest } from '../config/packaged-servers.js';
+import { buildPackages, runTool, type ToolRunner } from './packaging.js';
 
 /**
  * The deployment package is what runs. azd zips the service's `dist` folder (azure.yaml

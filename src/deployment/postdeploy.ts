@@ -1,6 +1,6 @@
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import pRetry, { AbortError } from 'p-retry';
-import { smokeTest, type SmokeReport } from '../cli/smoke.js';
+import { smokeTest, type SmokeReport } from './smoke.js';
 import type { DeploymentPlan } from './plan.js';
 
 export interface PostdeployEnvironment {

@@ -4,7 +4,7 @@ import { ConfigError, type ConfigIssue } from '../config/errors.js';
 import type { AdapterConfig, ServerConfig, UnavailableServer } from '../config/model.js';
 import type { Logger } from '../observability/logger.js';
 import type { SessionManager } from '../session/session-manager.js';
-import { plainErrorResponse, rpcErrorResponse } from './http-errors.js';
+import { plainErrorResponse, rpcErrorResponse } from '../web/http-errors.js';
 import { handleMcpRequest } from './mcp-endpoint.js';
 import { checkHost, checkOrigin, type OriginPolicy } from './origin-guard.js';
 

@@ -3,18 +3,19 @@ import type { Logger } from '../observability/logger.js';
 import { ErrorCode, isRequest, isResponse, type JsonRpcMessage, type JsonRpcRequest } from '../protocol/jsonrpc.js';
 import { isModernVersionString, META, MODERN_PROTOCOL_VERSIONS } from '../protocol/modern.js';
 import { ACCEPTED_PROTOCOL_VERSIONS, allowsBatches } from '../protocol/versions.js';
-import { CapacityError, ChildStartError } from '../session/errors.js';
+import { CapacityError, ChildStartError } from '../children/errors.js';
 import type { VerifiedCaller } from '../auth/types.js';
-import type { Principal, Session } from '../session/session.js';
-import { ANONYMOUS } from '../session/session.js';
-import { SESSION_ID_PATTERN, SessionIdTooLargeError } from '../session/session-token.js';
+import type { Session } from '../session/session.js';
+import type { Principal } from '../auth/principal.js';
+import { ANONYMOUS } from '../auth/principal.js';
+import { SESSION_ID_PATTERN, SessionIdTooLargeError } from '../state/session-token.js';
 import type { SessionManager } from '../session/session-manager.js';
-import { rpcErrorResponse } from './http-errors.js';
+import { rpcErrorResponse } from '../web/http-errors.js';
 import { parseMessages } from './parse-messages.js';
 import { PostResponder } from './post-responder.js';
-import { BodyTooLargeError, readBodyText } from './read-body.js';
-import { relayStoredEvents, SSE_HEADERS, SseStream } from './sse-stream.js';
-import { parseEventId, type ResumableStream } from '../session/resumable-stream.js';
+import { BodyTooLargeError, readBodyText } from '../web/read-body.js';
+import { relayStoredEvents, SSE_HEADERS, SseStream } from '../web/sse-stream.js';
+import { parseEventId, type ResumableStream } from '../web/resumable-stream.js';
 
 export interface McpEndpointContext {
   sessions: SessionManager;

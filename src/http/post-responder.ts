@@ -1,7 +1,7 @@
 import { idKey, isResponse, type JsonRpcMessage, type JsonRpcRequest } from '../protocol/jsonrpc.js';
-import type { MessageStream } from '../session/message-stream.js';
-import type { ResumableStream } from '../session/resumable-stream.js';
-import { SSE_HEADERS, SseStream } from './sse-stream.js';
+import type { MessageStream } from '../web/message-stream.js';
+import type { ResumableStream } from '../web/resumable-stream.js';
+import { SSE_HEADERS, SseStream } from '../web/sse-stream.js';
 
 /**
  * The response to one POST that carried requests. The spec lets the server answer with JSON or

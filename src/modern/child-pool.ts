@@ -4,11 +4,11 @@ import type { AdapterConfig, ServerConfig } from '../config/model.js';
 import type { Logger } from '../observability/logger.js';
 import type { StdioChild } from '../process/stdio-child.js';
 import { isResponse, type JsonRpcNotification } from '../protocol/jsonrpc.js';
-import { initializeChild } from '../session/initialize-child.js';
+import { initializeChild } from '../children/initialize-child.js';
 import { LATEST_MODERN_VERSION, META, MODERN_PROTOCOL_VERSIONS } from '../protocol/modern.js';
-import type { ChildCredentials } from '../session/child-credentials.js';
-import { CapacityError, ChildStartError } from '../session/errors.js';
-import type { Principal } from '../session/session.js';
+import type { ChildCredentials } from '../auth/child-credentials.js';
+import { CapacityError, ChildStartError } from '../children/errors.js';
+import type { Principal } from '../auth/principal.js';
 import { PooledChild, type ChildIdentity } from './pooled-child.js';
 import type { ChildLease, ChildLedger } from '../children/child-ledger.js';
 

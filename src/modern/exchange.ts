@@ -1,6 +1,6 @@
 import { ErrorCode, type JsonRpcId, type JsonRpcMessage } from '../protocol/jsonrpc.js';
 import { ModernErrorCode } from '../protocol/modern.js';
-import { SSE_HEADERS, SseStream } from '../http/sse-stream.js';
+import { SSE_HEADERS, SseStream } from '../web/sse-stream.js';
 
 export type Outcome = { result: Record<string, unknown> } | { error: { code: number; message: string; data?: unknown } };
 

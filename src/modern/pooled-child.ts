@@ -2,8 +2,8 @@ import type { ServerConfig } from '../config/model.js';
 import type { Logger } from '../observability/logger.js';
 import type { StdioChild } from '../process/stdio-child.js';
 import { ErrorCode, idKey, isNotification, isRequest, isResponse, type JsonRpcId, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../protocol/jsonrpc.js';
-import type { ChildCredentials } from '../session/child-credentials.js';
-import type { Principal } from '../session/session.js';
+import type { ChildCredentials } from '../auth/child-credentials.js';
+import type { Principal } from '../auth/principal.js';
 
 /** What a child declared about itself, from `initialize` (legacy) or `server/discover` (modern). */
 export interface ChildIdentity {

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { relayStoredEvents, SSE_HEADERS, SseStream, sseEvent } from '../http/sse-stream.js';
+import { relayStoredEvents, SSE_HEADERS, SseStream, sseEvent } from '../web/sse-stream.js';
 import type { Logger } from '../observability/logger.js';
 import { ErrorCode, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from '../protocol/jsonrpc.js';
-import type { SharedSessionStore } from '../session/shared-store.js';
+import type { SharedSessionStore } from '../state/shared-store.js';
 import { statusFor, type Outcome, type ResponseSink } from './exchange.js';
 
 /**

@@ -1,4 +1,4 @@
-import { rpcErrorResponse } from '../http/http-errors.js';
+import { rpcErrorResponse } from '../web/http-errors.js';
 import { ErrorCode, isJsonObject as isObject, type JsonRpcId } from '../protocol/jsonrpc.js';
 import { LOG_LEVELS, META, MODERN_PROTOCOL_VERSIONS, ModernErrorCode, NAMED_METHODS, type LogLevel } from '../protocol/modern.js';
 

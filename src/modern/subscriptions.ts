@@ -1,10 +1,10 @@
 import type { VerifiedCaller } from '../auth/types.js';
 import type { ServerConfig } from '../config/model.js';
-import { SSE_HEADERS, SseStream } from '../http/sse-stream.js';
+import { SSE_HEADERS, SseStream } from '../web/sse-stream.js';
 import type { Logger } from '../observability/logger.js';
 import { ErrorCode, isJsonObject as isObject, type JsonRpcId, type JsonRpcNotification } from '../protocol/jsonrpc.js';
 import { META } from '../protocol/modern.js';
-import type { Principal } from '../session/session.js';
+import type { Principal } from '../auth/principal.js';
 import type { ChildPool } from './child-pool.js';
 import type { ChildIdentity, PooledChild } from './pooled-child.js';
 import { refusalResponse, type RequestMeta } from './request-meta.js';

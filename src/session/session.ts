@@ -15,11 +15,9 @@ import {
 import { telemetry, type RequestTags } from '../observability/telemetry.js';
 import type { Span } from '@opentelemetry/api';
 import type { VerifiedCaller } from '../auth/types.js';
-import type { MessageStream } from './message-stream.js';
-import { ResumableStream } from './resumable-stream.js';
-
-/** Who created a session; only the same principal may use it. */
-export type Principal = string;
+import type { Principal } from '../auth/principal.js';
+import type { MessageStream } from '../web/message-stream.js';
+import { ResumableStream } from '../web/resumable-stream.js';
 
 /** How a session uses the store instances share (see SessionManager). */
 export interface SessionSharing {
@@ -27,7 +25,6 @@ export interface SessionSharing {
   /** Answers to this session's server→client requests that clients posted to other instances. */
   takeAnswers(): Promise<unknown[]>;
 }
-export const ANONYMOUS: Principal = 'anonymous';
 
 interface InFlightRequest {
   id: JsonRpcId;

@@ -8,7 +8,7 @@ import { loadConfigFile } from '../../src/config/load-config.js';
 import { createApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { SessionManager } from '../../src/session/session-manager.js';
-import { SESSION_ID_PATTERN } from '../../src/session/session-token.js';
+import { SESSION_ID_PATTERN } from '../../src/state/session-token.js';
 import { registerFunctions, type FunctionsRegistrar } from '../../src/functions/register-functions.js';
 import { isAlive, nodeFixtureServer } from '../helpers/adapter.js';
 

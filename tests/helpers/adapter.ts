@@ -7,7 +7,7 @@ import { startNodeHost, type RunningNodeHost } from '../../src/adapter/node/node
 import { createLogger, type LogFields } from '../../src/observability/logger.js';
 import { createChildCredentialProvider } from '../../src/auth/child-credential-provider.js';
 import { createVerifierRegistry } from '../../src/auth/verifier-registry.js';
-import type { SharedSessionStore } from '../../src/session/shared-store.js';
+import type { SharedSessionStore } from '../../src/state/shared-store.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const fixtureServers = path.join(repoRoot, 'tests/fixtures/servers');

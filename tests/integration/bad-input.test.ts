@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { MCP_HEADERS, initializeBody, nodeFixtureServer, openRawSession, startAdapter, type TestAdapter } from '../helpers/adapter.js';
 import { callToolRaw, messagesOf, post, toolCall } from '../helpers/raw-http.js';
-import { SessionTokens } from '../../src/session/session-token.js';
+import { SessionTokens } from '../../src/state/session-token.js';
 
 /**
  * Bad input of every kind gets its exact status and a specific error, and the adapter keeps

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { eventually, isAlive, nodeFixtureServer, openRawSession, startAdapter } from '../helpers/adapter.js';
 import { callToolRaw, messagesOf, post, toolCall } from '../helpers/raw-http.js';
-import { SessionTokens } from '../../src/session/session-token.js';
+import { SessionTokens } from '../../src/state/session-token.js';
 
 const pidOf = async (endpoint: URL, session: string) => (JSON.parse(await callToolRaw(endpoint, session, 'whoami')) as { pid: number }).pid;
 

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ChildLedger } from '../../src/children/child-ledger.js';
 import type { AdapterConfig, ServerConfig } from '../../src/config/model.js';
-import { CapacityError } from '../../src/session/errors.js';
-import { ANONYMOUS } from '../../src/session/session.js';
+import { CapacityError } from '../../src/children/errors.js';
+import { ANONYMOUS } from '../../src/auth/principal.js';
 
 function server(name: string, maxConcurrent: number, maxPerPrincipal = 10): ServerConfig {
   return { name, sessions: { maxConcurrent, maxPerPrincipal } } as ServerConfig;

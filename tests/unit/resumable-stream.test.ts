@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { mock, test } from 'node:test';
-import { ResumableStream, type EventSink } from '../../src/session/resumable-stream.js';
+import { ResumableStream, type EventSink } from '../../src/web/resumable-stream.js';
 
 class Sink implements EventSink {
   open = true;

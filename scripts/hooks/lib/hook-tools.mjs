@@ -1748,17 +1748,9 @@ function printParseErrorCode(code) {
   return "<unknown ParseErrorCode>";
 }
 
-// src/deployment/packaging.ts
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+// src/config/packaged-servers.ts
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-
-// src/config/document.ts
-function isStdioServer(server) {
-  const loose = server;
-  return loose.url === void 0 && loose.type !== "http" && loose.type !== "sse";
-}
-
-// src/deployment/packaging.ts
 var PACKAGES_DIR = ".mcp-packages";
 var MANIFEST_FILE = "manifest.json";
 function applyPackageManifest(servers, appRoot, warn) {
@@ -1778,6 +1770,12 @@ function applyPackageManifest(servers, appRoot, warn) {
     result[name] = packaged.kind === "npm" ? { ...server, command: packaged.command, args: [absolute(packaged.args[0]), ...packaged.args.slice(1)] } : { ...server, command: absolute(packaged.command), args: packaged.args };
   }
   return result;
+}
+
+// src/config/document.ts
+function isStdioServer(server) {
+  const loose = server;
+  return loose.url === void 0 && loose.type !== "http" && loose.type !== "sse";
 }
 
 // src/config/errors.ts
@@ -5571,7 +5569,7 @@ function compare(a, b) {
 
 // src/deployment/azd-values.ts
 var import_cross_spawn = __toESM(require_cross_spawn(), 1);
-import { mkdtempSync, readFileSync as readFileSync3, rmSync, writeFileSync as writeFileSync2 } from "node:fs";
+import { mkdtempSync, readFileSync as readFileSync3, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path4 from "node:path";
 import { createInterface } from "node:readline/promises";
@@ -5668,7 +5666,7 @@ function storeInAzdEnv(values, options = {}) {
   const dir = mkdtempSync(path4.join(tmpdir(), "mcp-azd-env-"));
   try {
     const file = path4.join(dir, "values.env");
-    writeFileSync2(file, text, { mode: 384, flag: "wx" });
+    writeFileSync(file, text, { mode: 384, flag: "wx" });
     const result = import_cross_spawn.default.sync(options.azd ?? "azd", ["env", "set", "--file", file], {
       cwd: options.cwd,
       env: options.env ?? process.env,

@@ -2,7 +2,7 @@
  * Pieces the verifiers share: the "unavailable" error, HTTP helpers with a timeout and a size
  * cap, URL checks, scope and subject extraction, and messages that never carry a token.
  */
-import { BodyTooLargeError, readBodyText } from '../../http/read-body.js';
+import { BodyTooLargeError, readBodyText } from '../../web/read-body.js';
 import { isJsonObject } from '../../protocol/jsonrpc.js';
 import type { VerifiedCaller, VerifyResult } from '../types.js';
 

@@ -1,6 +1,6 @@
 import type { JsonRpcMessage } from '../protocol/jsonrpc.js';
-import type { EventSink } from '../session/resumable-stream.js';
-import type { StoredEvent } from '../session/shared-store.js';
+import type { EventSink } from './resumable-stream.js';
+import type { StoredEvent } from '../state/shared-store.js';
 
 const encoder = new TextEncoder();
 /** Comments keep idle streams alive through proxies that close silent connections. */

@@ -1,4 +1,4 @@
-import type { VerifiedCaller } from '../auth/types.js';
+import type { VerifiedCaller } from './types.js';
 import type { ServerConfig } from '../config/model.js';
 
 /** What an auth method gives one session's child: environment variables, and what to stop when the session ends. */
