@@ -13,8 +13,8 @@ export type { AdapterConfig, ServerConfig } from './config/model.js';
 export { ConfigError, type ConfigIssue } from './config/errors.js';
 export { configFromDocument, discoverConfigPath, loadConfigFile, parseConfig, type LoadedConfig } from './config/load-config.js';
 export { planDeployment, type DeploymentPlan } from './deployment/plan.js';
-export { createApp, type FetchHandler } from './http/app.js';
-export { SessionManager } from './session/session-manager.js';
+export type { FetchHandler } from './http/app.js';
+export { createRuntime, type Runtime, type RuntimeOptions } from './runtime/create-runtime.js';
 export { serve, loadForServing, type ServeOptions } from './serve.js';
 import type { ConfigDocument } from './config/document.js';
 

@@ -5,11 +5,10 @@
  * on one instance only.
  */
 import functions from '@azure/functions';
-import { createApp } from '../http/app.js';
 import { createLogger, parseLogLevel } from '../observability/logger.js';
 import { loadForServing, logLoadedConfig, servingDependencies } from '../serve.js';
 import { settingsReadBy } from '../config/variables.js';
-import { SessionManager } from '../session/session-manager.js';
+import { createRuntime } from '../runtime/create-runtime.js';
 import { registerFunctions } from './register-functions.js';
 import { readRoutePrefix } from './route-prefix.js';
 import { provisioningChanges } from './provisioning-check.js';
@@ -30,11 +29,11 @@ if (provisioning?.length) {
   logger.child({ component: 'config' }).warn('this config needs infrastructure the last provision did not create; run `azd provision` (or `azd up`)', { changes: provisioning });
 }
 const { verifierFor, childCredentials, store } = await servingDependencies(loaded, process.env, logger, { deployed: true });
-const sessions = new SessionManager(loaded.config, logger, { hostEnv: process.env, childCredentials, store });
-const fetch = createApp({
-  config: loaded.config,
-  sessions,
+const runtime = createRuntime(loaded.config, {
   logger,
+  hostEnv: process.env,
+  childCredentials,
+  store,
   boundToLoopback: false,
   siteHostNames: siteHostNames(process.env),
   verifierFor,
@@ -42,7 +41,7 @@ const fetch = createApp({
   // Azure's front end ends a response after 230 s: end SSE responses first; clients resume.
   defaultStreamLimitMs: 180_000,
 });
-registerFunctions(functions.app, { config: loaded.config, fetch, drain: () => sessions.drain(), routePrefix: readRoutePrefix(process.cwd()) });
+registerFunctions(functions.app, { config: loaded.config, fetch: runtime.fetch, drain: () => runtime.drain(), routePrefix: readRoutePrefix(process.cwd()) });
 
 function siteHostNames(env: NodeJS.ProcessEnv): string[] {
   return [env.WEBSITE_HOSTNAME].filter((name): name is string => Boolean(name));

@@ -4,13 +4,17 @@ import { ConfigError, type ConfigIssue } from '../config/errors.js';
 import type { AdapterConfig, ServerConfig, UnavailableServer } from '../config/model.js';
 import type { Logger } from '../observability/logger.js';
 import type { SessionManager } from '../session/session-manager.js';
+import type { ModernEndpoint } from '../modern/modern-endpoint.js';
 import { plainErrorResponse, rpcErrorResponse } from '../web/http-errors.js';
 import { handleMcpRequest } from './mcp-endpoint.js';
 import { checkHost, checkOrigin, type OriginPolicy } from './origin-guard.js';
 
 export interface AppOptions {
   config: AdapterConfig;
+  /** 2025-era sessions. */
   sessions: SessionManager;
+  /** 2026-07-28 requests, a peer of the sessions over the same children. */
+  modern: ModernEndpoint;
   logger: Logger;
   /** Whether the host listens on loopback only (local development). */
   boundToLoopback: boolean;
@@ -79,7 +83,7 @@ export function createApp(options: AppOptions): FetchHandler {
   // A server's own allowed origins add to the adapter-wide ones, for its endpoint only.
   const policyFor = (server: ServerConfig): OriginPolicy =>
     server.allowedOrigins.length === 0 ? policy : { ...policy, allowedOrigins: [...policy.allowedOrigins, ...server.allowedOrigins] };
-  const endpointContext = { sessions, maxBodyBytes: config.adapter.maxBodyBytes, logger, streamLimitMs: config.adapter.streamLimitMs ?? options.defaultStreamLimitMs ?? 0 };
+  const endpointContext = { sessions, modern: options.modern, maxBodyBytes: config.adapter.maxBodyBytes, logger, streamLimitMs: config.adapter.streamLimitMs ?? options.defaultStreamLimitMs ?? 0 };
   const authLogger = options.logger.child({ component: 'auth' });
   const verifierFor = options.verifierFor ?? (() => undefined);
   /** The deployment's base URL as clients see it: `public_base_url`, else the (validated) request origin. */
@@ -152,7 +156,7 @@ export function createApp(options: AppOptions): FetchHandler {
   async function route(path: string, url: URL, host: string): Promise<Response> {
     if (path === '/health') return health();
     if (path === METADATA_PREFIX || path.startsWith(`${METADATA_PREFIX}/`)) return protectedResourceMetadata(path.slice(METADATA_PREFIX.length), url, host);
-    if (path === '/status') return Response.json({ servers: sessions.stats(), sessions: sessions.size, stateless: sessions.stateless.stats(), ...unavailableStatus() });
+    if (path === '/status') return Response.json({ servers: sessions.stats(), sessions: sessions.size, stateless: options.modern.stats(), ...unavailableStatus() });
     if (path === '/mcp' || path === '/api/mcp') {
       const endpoints = configuredServers(config).map((server) => `/mcp/${server.name}`);
       return rpcErrorResponse(404, `Not Found: several servers are configured and none is the default; use one of ${endpoints.join(', ')}`);

@@ -13,12 +13,15 @@ import type { SessionManager } from '../session/session-manager.js';
 import { rpcErrorResponse } from '../web/http-errors.js';
 import { parseMessages } from './parse-messages.js';
 import { PostResponder } from './post-responder.js';
+import type { ModernEndpoint } from '../modern/modern-endpoint.js';
 import { BodyTooLargeError, readBodyText } from '../web/read-body.js';
 import { relayStoredEvents, SSE_HEADERS, SseStream } from '../web/sse-stream.js';
 import { parseEventId, type ResumableStream } from '../web/resumable-stream.js';
 
 export interface McpEndpointContext {
   sessions: SessionManager;
+  /** 2026-07-28 requests (`isModernPost`). */
+  modern: ModernEndpoint;
   maxBodyBytes: number;
   logger: Logger;
   /** SSE responses end after this long (0: never); clients resume with Last-Event-ID. */
@@ -132,7 +135,7 @@ async function handlePost(
   const { messages, isBatch } = parsed;
   if (isModernPost(request, versionHeader, messages, isBatch)) {
     if (isBatch) return rpcErrorResponse(400, 'Invalid Request: JSON-RPC batches are not part of protocol revision 2026-07-28; send one message per POST', { code: ErrorCode.InvalidRequest });
-    return context.sessions.stateless.handle(request, server, messages[0]!, principal, caller, context.streamLimitMs);
+    return context.modern.handle(request, server, messages[0]!, principal, caller, context.streamLimitMs);
   }
   if (versionHeader !== null && !ACCEPTED_PROTOCOL_VERSIONS.includes(versionHeader)) return unsupportedVersion(versionHeader);
 

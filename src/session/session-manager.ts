@@ -11,7 +11,6 @@ import { Session, type EndReason, type SessionSharing } from './session.js';
 import { ANONYMOUS, type Principal } from '../auth/principal.js';
 import { SessionTokens, type SessionClaims } from '../state/session-token.js';
 import { initializeChild } from '../children/initialize-child.js';
-import { ModernEndpoint, type ModernEndpointOptions } from '../modern/modern-endpoint.js';
 import { LocalTombstones, sessionKey, streamKey, type SharedSessionStore } from '../state/shared-store.js';
 import { WarmPool } from './warm-pool.js';
 import { ChildLedger, type ChildLease } from '../children/child-ledger.js';
@@ -34,8 +33,8 @@ export interface SessionManagerOptions {
   store?: SharedSessionStore;
   /** How often live sessions are checked against sessions ended on other instances (default 2 s). */
   storePollMs?: number;
-  /** Tuning of the 2026-07-28 (sessionless) side; defaults suit production. */
-  stateless?: Pick<ModernEndpointOptions, 'inputSettleMs' | 'probeTimeoutMs'>;
+  /** The instance's one count of children against the caps, shared with the 2026-07-28 side (default: a ledger of its own). */
+  ledger?: ChildLedger;
 }
 
 /** A session this instance knows whose child is stopped (reclaimed while idle, or crashed). */
@@ -126,16 +125,7 @@ export class SessionManager {
     this.tokens = options.tokens ?? SessionTokens.fromEnvironment(this.hostEnv);
     this.store = options.store;
     if (this.store?.endedSince) this.startEndedPoll(options.storePollMs ?? 2000);
-    this.ledger = new ChildLedger(config);
-    this.stateless = new ModernEndpoint({
-      config,
-      logger,
-      tokens: this.tokens,
-      startChild: (server, caller) => this.startChild(server, caller, this.logger.child({ server: server.name, session: 'stateless' })),
-      ledger: this.ledger,
-      ...(this.store && { store: this.store }),
-      ...options.stateless,
-    });
+    this.ledger = options.ledger ?? new ChildLedger(config);
     for (const server of config.servers.values()) {
       if (server.sessions.warmPool <= 0) continue;
       const logger = this.logger.child({ server: server.name });
@@ -148,10 +138,12 @@ export class SessionManager {
   }
 
   /**
-   * Requests of 2026-07-28 clients, which have no sessions: served by pooled children that
-   * share this manager's caps (a server's sessions and pooled children count together).
+   * A child for a 2026-07-28 request (lent by the pool of `modern/`), started the way sessions'
+   * children are (credentials, warm pool), and logged as `stateless`.
    */
-  readonly stateless: ModernEndpoint;
+  startChildFor(server: ServerConfig, caller: VerifiedCaller | undefined, label: string): Promise<StartedChild> {
+    return this.startChild(server, caller, this.logger.child({ server: server.name, session: label }));
+  }
 
 
   private endedPoll: NodeJS.Timeout | undefined;
@@ -280,7 +272,7 @@ export class SessionManager {
     clearTimeout(this.refillTimer);
     for (const dormant of this.dormant.values()) clearTimeout(dormant.idleEnd);
     this.dormant.clear();
-    await Promise.all([...[...this.pools.values()].map((pool) => pool.stop()), ...[...this.live.values()].map((session) => session.end('shutdown')), this.stateless.drain()]);
+    await Promise.all([...[...this.pools.values()].map((pool) => pool.stop()), ...[...this.live.values()].map((session) => session.end('shutdown'))]);
   }
 
   /** Per server: live sessions, their children alive, and (servers with a warm pool) children waiting for a session. */

@@ -5,9 +5,9 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import functions, { type HttpFunctionOptions, type HttpResponseInit } from '@azure/functions';
 import { loadConfigFile } from '../../src/config/load-config.js';
-import { createApp } from '../../src/http/app.js';
+import { createRuntime } from '../../src/runtime/create-runtime.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { SessionManager } from '../../src/session/session-manager.js';
+import type { SessionManager } from '../../src/session/session-manager.js';
 import { SESSION_ID_PATTERN } from '../../src/state/session-token.js';
 import { registerFunctions, type FunctionsRegistrar } from '../../src/functions/register-functions.js';
 import { isAlive, nodeFixtureServer } from '../helpers/adapter.js';
@@ -41,14 +41,14 @@ describe('Azure Functions host', () => {
     );
     const { config } = loadConfigFile(file, { resolveFrom: process.env });
     const logger = createLogger({ level: 'silent' });
-    sessions = new SessionManager(config, logger);
-    const fetch = createApp({ config, sessions, logger, boundToLoopback: false, siteHostNames: [SITE] });
+    const runtime = createRuntime(config, { logger, boundToLoopback: false, siteHostNames: [SITE] });
+    sessions = runtime.sessions;
     const registrar: FunctionsRegistrar = {
       setup: (options) => (setupOptions = options),
       http: (name, options) => registered.set(name, options),
       hook: { appTerminate: (handler) => (terminate = handler) },
     };
-    registerFunctions(registrar, { config, fetch, drain: () => sessions.drain(), routePrefix: '' });
+    registerFunctions(registrar, { config, fetch: runtime.fetch, drain: () => runtime.drain(), routePrefix: '' });
   });
   after(async () => {
     await terminate();

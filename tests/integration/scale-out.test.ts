@@ -60,8 +60,8 @@ test('a 2026-07-28 retry reaching the other instance is relayed to the instance 
     const result = (await client.callTool({ name: 'elicit_then_sample', arguments: {} })) as { content: Array<{ text: string }> };
     assert.match(result.content[0]!.text, /^topic relays; sampled: via the store; pid \d+$/);
     assert.equal(proxy.served.filter((index) => index === 1).length, 2, 'both retries reached B');
-    assert.equal(b.sessions.stateless.stats().children, 0, 'B started no child: the call stayed on A');
-    assert.equal(a.sessions.stateless.stats().awaitingInput, 0);
+    assert.equal(b.modern.stats().children, 0, 'B started no child: the call stayed on A');
+    assert.equal(a.modern.stats().awaitingInput, 0);
     await client.close();
   } finally {
     await proxy.close();

@@ -286,7 +286,7 @@ describe('2026-07-28 clients', () => {
     assert.equal((queued.result?.content as Array<{ text: string }>)[0]!.text, (first.result?.content as Array<{ text: string }>)[0]!.text, 'the same key waited for the busy child and got it');
     // With the child idle, another key's request evicts it to make room.
     assert.equal((await answerOf(await modernPost(url, 'tools/call', { name: 'echo', arguments: { text: 'x' }, _meta: meta({ roots: {} }) }, 4))).result?.resultType, 'complete');
-    await until(async () => adapter.sessions.stateless.pool.countFor('capped') === 0, 'idle children to be reclaimed after reclaim_after_seconds');
+    await until(async () => adapter.modern.pool.countFor('capped') === 0, 'idle children to be reclaimed after reclaim_after_seconds');
   });
 
   test('a child that speaks 2026-07-28 itself is detected and gets requests as they are, its own input rounds and subscriptions included', async () => {
@@ -295,7 +295,7 @@ describe('2026-07-28 clients', () => {
     assert.equal(textOf((await client.callTool({ name: 'echo', arguments: { text: 'as is' } })) as never), 'modern: as is');
     assert.match(textOf((await client.callTool({ name: 'confirm', arguments: {} })) as never), /^confirmed: \{"topic":"otters","name":"Ada"\} by pid \d+$/);
     assert.equal(calls.elicitation, 1, 'the child\'s own input_required reached the client');
-    assert.equal(adapter.sessions.stateless.pool.eraOf({ name: 'modern' } as never), 'modern');
+    assert.equal(adapter.modern.pool.eraOf({ name: 'modern' } as never), 'modern');
 
     const controller = new AbortController();
     const listen = await fetch(adapter.endpoint('modern'), {
@@ -355,9 +355,9 @@ describe('2026-07-28 clients', () => {
     assert.equal(response.headers.get('content-type'), 'text/event-stream');
     const reader = response.body!.getReader();
     assert.match(new TextDecoder().decode((await reader.read()).value), /notifications\/progress/);
-    const before = adapter.sessions.stateless.pool.countFor('fixture');
+    const before = adapter.modern.pool.countFor('fixture');
     controller.abort();
-    await until(async () => (await stateless(adapter)).busy === 0 && adapter.sessions.stateless.pool.countFor('fixture') === before - 1, 'the cancelled call\'s child to be stopped');
+    await until(async () => (await stateless(adapter)).busy === 0 && adapter.modern.pool.countFor('fixture') === before - 1, 'the cancelled call\'s child to be stopped');
   });
 
   test('the 2026-07-28 wire rules: 405 for GET and DELETE, 404 for removed methods, 400 for bad metadata', async () => {
