@@ -1,3 +1,4 @@
+import { AdapterError } from '../errors/adapter-error.js';
 /**
  * Authentication contracts shared by the verifiers (who may call), the credential providers
  * (what the child receives) and the HTTP layer that uses both.
@@ -52,10 +53,12 @@ export interface ChildTokenSource {
 }
 
 /** A token the child asked for could not be obtained; the message is safe to show to the user. */
-export class TokenUnavailableError extends Error {
-  readonly code = 'token_unavailable';
-  constructor(message: string, readonly status: 'consent_required' | 'forbidden_scope' | 'exchange_failed' | 'unavailable') {
-    super(message);
-    this.name = 'TokenUnavailableError';
+export class TokenUnavailableError extends AdapterError {
+  constructor(
+    message: string,
+    readonly status: 'consent_required' | 'forbidden_scope' | 'exchange_failed' | 'unavailable',
+    options: { cause?: unknown } = {},
+  ) {
+    super(message, { code: 'token_unavailable', cause: options.cause });
   }
 }

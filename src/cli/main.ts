@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { AdapterError } from '../errors/adapter-error.js';
 /**
  * `mcp-stdio-adapter validate [file]`, `plan [file] [--json] [--out file]`, `serve [options]`.
  * `npm start` runs `serve`. Exit codes: 0 success, 1 invalid config, 2 usage error.
@@ -107,7 +108,11 @@ async function main(argv: string[]): Promise<number> {
   throw new UsageError(`unknown command "${command}"`);
 }
 
-class UsageError extends Error {}
+class UsageError extends AdapterError {
+  constructor(message: string) {
+    super(message, { code: 'usage' });
+  }
+}
 
 function atMostOne(positionals: string[]): void {
   if (positionals.length > 1) throw new UsageError(`one config file at most, got ${positionals.length}: ${positionals.join(' ')}`);

@@ -1,3 +1,4 @@
+import { AdapterError } from '../errors/adapter-error.js';
 import type { Position } from './json-location.js';
 
 /** One problem found in a config file, located precisely enough to fix without guessing. */
@@ -19,13 +20,11 @@ export function formatIssue(file: string, issue: ConfigIssue): string {
  * `<file>:<line>:<column> at <json-path>: <what was expected>` so a user can fix all of them in
  * one pass.
  */
-export class ConfigError extends Error {
-  readonly code = 'config_invalid';
+export class ConfigError extends AdapterError {
   constructor(
     readonly file: string,
     readonly issues: ConfigIssue[],
   ) {
-    super(`Invalid MCP config ${file}:\n${issues.map((issue) => `  - ${formatIssue(file, issue)}`).join('\n')}`);
-    this.name = 'ConfigError';
+    super(`Invalid MCP config ${file}:\n${issues.map((issue) => `  - ${formatIssue(file, issue)}`).join('\n')}`, { code: 'config_invalid' });
   }
 }

@@ -1,3 +1,4 @@
+import { AdapterError } from '../errors/adapter-error.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -23,10 +24,9 @@ export const RETIRED_CALLER_SCOPES_VAR = 'MCP_RETIRED_CALLER_SCOPES';
 /** Kept by azd (a generated Bicep parameter) or taken from the environment; the hooks never write it. */
 export const SESSION_KEY_VAR = 'MCP_ADAPTER_SESSION_KEY';
 
-export class AzdValuesError extends Error {
+export class AzdValuesError extends AdapterError {
   constructor(message: string) {
-    super(message);
-    this.name = 'AzdValuesError';
+    super(message, { code: 'azd_values' });
   }
 }
 

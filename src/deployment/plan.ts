@@ -1,3 +1,4 @@
+import { AdapterError } from '../errors/adapter-error.js';
 import type { ConfigIssue } from '../config/errors.js';
 import { formatIssue } from '../config/errors.js';
 import type { LoadedConfig } from '../config/load-config.js';
@@ -81,11 +82,9 @@ export interface PlannedScale {
   httpPerInstanceConcurrency: number;
 }
 
-export class PlanError extends Error {
-  readonly code = 'plan_invalid';
+export class PlanError extends AdapterError {
   constructor(readonly file: string, readonly issues: ConfigIssue[]) {
-    super(`Cannot plan a deployment of ${file}:\n${issues.map((issue) => `  - ${formatIssue(file, issue)}`).join('\n')}`);
-    this.name = 'PlanError';
+    super(`Cannot plan a deployment of ${file}:\n${issues.map((issue) => `  - ${formatIssue(file, issue)}`).join('\n')}`, { code: 'plan_invalid' });
   }
 }
 

@@ -1,3 +1,4 @@
+import { AdapterError } from '../errors/adapter-error.js';
 import type { DeploymentPlan, PlannedSetting } from './plan.js';
 
 /**
@@ -38,10 +39,9 @@ export function encodeProvisionedPlan(plan: DeploymentPlan | ProvisionedPlan): s
   return Buffer.from(JSON.stringify(provisionedProjection(plan)), 'utf8').toString('base64');
 }
 
-export class ProvisionedPlanError extends Error {
+export class ProvisionedPlanError extends AdapterError {
   constructor(message: string) {
-    super(message);
-    this.name = 'ProvisionedPlanError';
+    super(message, { code: 'provisioned_plan_invalid' });
   }
 }
 

@@ -3,14 +3,15 @@ import type { Logger } from '../observability/logger.js';
 import { ErrorCode, isRequest, isResponse, type JsonRpcMessage, type JsonRpcRequest } from '../protocol/jsonrpc.js';
 import { isModernVersionString, META, MODERN_PROTOCOL_VERSIONS } from '../protocol/modern.js';
 import { ACCEPTED_PROTOCOL_VERSIONS, allowsBatches } from '../protocol/versions.js';
-import { CapacityError, ChildStartError } from '../children/errors.js';
+import { ChildStartError } from '../children/errors.js';
+import type { AdapterError } from '../errors/adapter-error.js';
 import type { VerifiedCaller } from '../auth/types.js';
 import type { Session } from '../session/session.js';
 import type { Principal } from '../auth/principal.js';
 import { ANONYMOUS } from '../auth/principal.js';
-import { SESSION_ID_PATTERN, SessionIdTooLargeError } from '../state/session-token.js';
+import { SESSION_ID_PATTERN } from '../state/session-token.js';
 import type { SessionManager } from '../session/session-manager.js';
-import { rpcErrorResponse } from '../web/http-errors.js';
+import { describeForHttp, rpcErrorResponse } from '../web/http-errors.js';
 import { parseMessages } from './parse-messages.js';
 import { PostResponder } from './post-responder.js';
 import type { ModernEndpoint } from '../modern/modern-endpoint.js';
@@ -127,7 +128,8 @@ async function handlePost(
   try {
     text = await readBodyText(request, context.maxBodyBytes);
   } catch (error) {
-    if (error instanceof BodyTooLargeError) return rpcErrorResponse(413, `Payload Too Large: ${error.message}`);
+    const answer = error instanceof BodyTooLargeError ? describeForHttp(error) : undefined;
+    if (answer) return rpcErrorResponse(answer.status, answer.message, { headers: answer.headers });
     throw error;
   }
   const parsed = parseMessages(text);
@@ -197,16 +199,14 @@ async function startSession(
 
 /** A child that could not be started (new session or brought back): 503 at a cap, 502/504 otherwise. */
 function startFailure(error: unknown, server: ServerConfig, context: McpEndpointContext, id: JsonRpcRequest['id'] | null): Response {
-  if (error instanceof CapacityError) {
-    return rpcErrorResponse(503, `Service Unavailable: ${error.message}; retry later`, { id, headers: { 'retry-after': String(error.retryAfterSeconds) } });
-  }
-  if (error instanceof ChildStartError) {
-    context.logger.error('MCP server failed to start', { server: server.name, kind: error.kind, error: error.message });
-    return rpcErrorResponse(error.kind === 'timeout' ? 504 : 502, error.message, { id, code: ErrorCode.InternalError });
-  }
-  if (error instanceof SessionIdTooLargeError) return rpcErrorResponse(400, `Bad Request: ${error.message}`, { id, code: ErrorCode.InvalidRequest });
-  throw error;
+  const answer = describeForHttp(error);
+  if (!answer) throw error;
+  if (error instanceof ChildStartError) context.logger.error('MCP server failed to start', { server: server.name, kind: error.kind, error: error.message });
+  return rpcErrorResponse(answer.status, answer.message, { id, code: RPC_CODE[(error as AdapterError).code], headers: answer.headers });
 }
+
+/** JSON-RPC error codes of the refusals a client can act on; others use the transport's default. */
+const RPC_CODE: Record<string, number> = { server_start_failed: ErrorCode.InternalError, session_id_too_large: ErrorCode.InvalidRequest };
 
 async function handleGet(request: Request, server: ServerConfig, context: McpEndpointContext, principal: Principal): Promise<Response> {
   if (!accepts(request, 'text/event-stream')) {

@@ -3,10 +3,10 @@ import type { VerifiedCaller } from '../auth/types.js';
 import type { AdapterConfig, ServerConfig } from '../config/model.js';
 import type { Logger } from '../observability/logger.js';
 import { hashTag, telemetry } from '../observability/telemetry.js';
-import { rpcErrorResponse } from '../web/http-errors.js';
+import { describeForHttp, rpcErrorResponse } from '../web/http-errors.js';
 import { ErrorCode, isJsonObject, isNotification, isRequest, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from '../protocol/jsonrpc.js';
 import { INPUT_REQUIRED_METHODS, MODERN_PROTOCOL_VERSIONS, REMOVED_METHODS } from '../protocol/modern.js';
-import { CapacityError, ChildStartError } from '../children/errors.js';
+import { ChildStartError } from '../children/errors.js';
 import type { Principal } from '../auth/principal.js';
 import type { SessionTokens } from '../state/session-token.js';
 import { BridgedCall } from './bridged-call.js';
@@ -128,14 +128,10 @@ export class ModernEndpoint {
       return response;
     } catch (error) {
       end({ error: { code: ErrorCode.InternalError, message: (error as Error).message } });
-      if (error instanceof CapacityError) {
-        return refusalResponse(id, { status: 503, code: ErrorCode.InternalError, message: `Service Unavailable: ${error.message}; retry later` }, { 'retry-after': String(error.retryAfterSeconds) });
-      }
-      if (error instanceof ChildStartError) {
-        this.logger.error('MCP server failed to start', { server: server.name, kind: error.kind, error: error.message });
-        return refusalResponse(id, { status: error.kind === 'timeout' ? 504 : 502, code: ErrorCode.InternalError, message: error.message });
-      }
-      throw error;
+      const answer = describeForHttp(error);
+      if (!answer) throw error;
+      if (error instanceof ChildStartError) this.logger.error('MCP server failed to start', { server: server.name, kind: error.kind, error: error.message });
+      return refusalResponse(id, { status: answer.status, code: ErrorCode.InternalError, message: answer.message }, answer.headers);
     }
   }
 

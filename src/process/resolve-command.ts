@@ -1,12 +1,11 @@
 import path from 'node:path';
 import which from 'which';
+import { AdapterError } from '../errors/adapter-error.js';
 
 /** The command could not be found; `message` names it and says how to fix it. */
-export class CommandNotFoundError extends Error {
-  readonly code = 'command_not_found';
+export class CommandNotFoundError extends AdapterError {
   constructor(readonly command: string, searched: string) {
-    super(`Command "${command}" was not found (searched ${searched}).${hintFor(command)}`);
-    this.name = 'CommandNotFoundError';
+    super(`Command "${command}" was not found (searched ${searched}).${hintFor(command)}`, { code: 'command_not_found' });
   }
 }
 

@@ -1,3 +1,4 @@
+import { AdapterError } from '../errors/adapter-error.js';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, mkdir, rm } from 'node:fs/promises';
@@ -30,8 +31,10 @@ export interface StdioChildOptions {
 }
 
 /** Thrown when the process could not be started at all (the OS refused the spawn). */
-export class SpawnError extends Error {
-  readonly code = 'spawn_failed';
+export class SpawnError extends AdapterError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: 'spawn_failed', cause: options.cause });
+  }
 }
 
 const STDERR_TAIL_LINES = 20;
@@ -100,7 +103,7 @@ export class StdioChild {
       });
       await new Promise<void>((resolve, reject) => {
         child.once('spawn', resolve);
-        child.once('error', (error) => reject(new SpawnError(`Cannot start "${server.command}": ${error.message}`)));
+        child.once('error', (error) => reject(new SpawnError(`Cannot start "${server.command}": ${error.message}`, { cause: error })));
       });
       child.on('error', (error) => options.logger.warn('child process error', { error: error.message }));
       const started = new StdioChild(child, privateDir, options);

@@ -529,8 +529,8 @@ export class SessionManager {
       return { child, credentials };
     } catch (error) {
       await credentials.close();
-      if (error instanceof CommandNotFoundError) throw new ChildStartError(error.message, 'not_found');
-      if (error instanceof SpawnError) throw new ChildStartError(error.message, 'spawn_failed');
+      if (error instanceof CommandNotFoundError) throw new ChildStartError(error.message, 'not_found', { cause: error });
+      if (error instanceof SpawnError) throw new ChildStartError(error.message, 'spawn_failed', { cause: error });
       throw error;
     }
   }

@@ -1,3 +1,4 @@
+import { AdapterError } from '../errors/adapter-error.js';
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 
 /**
@@ -39,8 +40,11 @@ function replayableParams(params: Record<string, unknown>): Record<string, unkno
   return { protocolVersion, capabilities, clientInfo };
 }
 
-export class SessionIdTooLargeError extends Error {
-  readonly code = 'session_id_too_large';
+/** The client's initialize parameters do not fit in a session id (400). */
+export class SessionIdTooLargeError extends AdapterError {
+  constructor(message: string) {
+    super(message, { code: 'session_id_too_large', httpStatus: 400 });
+  }
 }
 
 /** The only protected header members an id has. */

@@ -1,3 +1,4 @@
+import { AdapterError } from '../errors/adapter-error.js';
 import { ErrorCode, errorResponse, type JsonRpcId } from '../protocol/jsonrpc.js';
 
 /**
@@ -13,6 +14,32 @@ export function rpcErrorResponse(
     status,
     headers: options.headers,
   });
+}
+
+const REASON: Record<number, string> = { 400: 'Bad Request', 413: 'Payload Too Large', 503: 'Service Unavailable' };
+
+/** What an AdapterError that reaches a request is answered with: status, message and headers. */
+export interface HttpAnswer {
+  status: number;
+  message: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * The one place an AdapterError becomes an HTTP answer (both protocol eras render it as a
+ * JSON-RPC error): its status, its message with the status's reason phrase for client errors and
+ * 503, and `Retry-After` when retrying can help. Undefined for errors that carry no status, which
+ * are the adapter's own faults (500, logged by the app).
+ */
+export function describeForHttp(error: unknown): HttpAnswer | undefined {
+  if (!(error instanceof AdapterError) || error.httpStatus === undefined) return undefined;
+  const reason = REASON[error.httpStatus];
+  const retry = error.retryAfterSeconds !== undefined;
+  return {
+    status: error.httpStatus,
+    message: reason ? `${reason}: ${error.message}${retry ? '; retry later' : ''}` : error.message,
+    headers: retry ? { 'retry-after': String(error.retryAfterSeconds) } : {},
+  };
 }
 
 /** A plain JSON error for the adapter's non-MCP endpoints, in the predecessor's shape. */

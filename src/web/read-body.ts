@@ -1,7 +1,8 @@
+import { AdapterError } from '../errors/adapter-error.js';
 /** The body was larger than the configured limit. */
-export class BodyTooLargeError extends Error {
+export class BodyTooLargeError extends AdapterError {
   constructor(readonly limit: number) {
-    super(`Request body exceeds the limit of ${limit} bytes`);
+    super(`Request body exceeds the limit of ${limit} bytes`, { code: 'body_too_large', httpStatus: 413 });
   }
 }
 

@@ -1778,22 +1778,34 @@ function isStdioServer(server) {
   return loose.url === void 0 && loose.type !== "http" && loose.type !== "sse";
 }
 
+// src/errors/adapter-error.ts
+var AdapterError = class extends Error {
+  code;
+  httpStatus;
+  retryAfterSeconds;
+  constructor(message, options) {
+    super(message, options.cause === void 0 ? void 0 : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = options.code;
+    this.httpStatus = options.httpStatus;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+};
+
 // src/config/errors.ts
 function formatIssue(file, issue) {
   const where = issue.position ? `${file}:${issue.position.line}:${issue.position.column}` : file;
   return `${where} at ${issue.path === "" ? "/" : issue.path}: ${issue.message}`;
 }
-var ConfigError = class extends Error {
+var ConfigError = class extends AdapterError {
   constructor(file, issues) {
     super(`Invalid MCP config ${file}:
-${issues.map((issue) => `  - ${formatIssue(file, issue)}`).join("\n")}`);
+${issues.map((issue) => `  - ${formatIssue(file, issue)}`).join("\n")}`, { code: "config_invalid" });
     this.file = file;
     this.issues = issues;
-    this.name = "ConfigError";
   }
   file;
   issues;
-  code = "config_invalid";
 };
 
 // src/config/json-location.ts
@@ -5439,17 +5451,15 @@ function describeSyntaxError(code) {
 }
 
 // src/deployment/plan.ts
-var PlanError = class extends Error {
+var PlanError = class extends AdapterError {
   constructor(file, issues) {
     super(`Cannot plan a deployment of ${file}:
-${issues.map((issue) => `  - ${formatIssue(file, issue)}`).join("\n")}`);
+${issues.map((issue) => `  - ${formatIssue(file, issue)}`).join("\n")}`, { code: "plan_invalid" });
     this.file = file;
     this.issues = issues;
-    this.name = "PlanError";
   }
   file;
   issues;
-  code = "plan_invalid";
 };
 var HOST_RESERVED_MB = 256;
 var KEY_VAULT_SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6";
@@ -5578,10 +5588,9 @@ var SETTING_VALUES_VAR = "MCP_SETTING_VALUES";
 var SECRET_VALUES_VAR = "MCP_SECRET_VALUES";
 var RETIRED_CALLER_SCOPES_VAR = "MCP_RETIRED_CALLER_SCOPES";
 var SESSION_KEY_VAR = "MCP_ADAPTER_SESSION_KEY";
-var AzdValuesError = class extends Error {
+var AzdValuesError = class extends AdapterError {
   constructor(message) {
-    super(message);
-    this.name = "AzdValuesError";
+    super(message, { code: "azd_values" });
   }
 };
 function neededValues(plan, inputs) {
@@ -5749,10 +5758,9 @@ function provisionedProjection(plan) {
 function encodeProvisionedPlan(plan) {
   return Buffer.from(JSON.stringify(provisionedProjection(plan)), "utf8").toString("base64");
 }
-var ProvisionedPlanError = class extends Error {
+var ProvisionedPlanError = class extends AdapterError {
   constructor(message) {
-    super(message);
-    this.name = "ProvisionedPlanError";
+    super(message, { code: "provisioned_plan_invalid" });
   }
 };
 function decodeProvisionedPlan(text) {

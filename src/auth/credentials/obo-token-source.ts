@@ -1,3 +1,4 @@
+import { AdapterError } from '../../errors/adapter-error.js';
 /**
  * `azure_obo`: tokens for the child that act as the session's user. The adapter exchanges the
  * caller's verified Entra token On-Behalf-Of (`@azure/identity` `OnBehalfOfCredential`, MSAL Node
@@ -177,13 +178,12 @@ function managedIdentityAssertion(options: OboTokenSourceOptions): () => Promise
 }
 
 /** The managed identity could not provide the client assertion. */
-class AssertionFailure extends Error {
+class AssertionFailure extends AdapterError {
   constructor(
     readonly facts: AzureErrorFacts,
     cause?: unknown,
   ) {
-    super('managed identity assertion failed', { cause });
-    this.name = 'AssertionFailure';
+    super('managed identity assertion failed', { code: 'assertion_failed', cause });
   }
 }
 

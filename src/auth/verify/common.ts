@@ -1,3 +1,4 @@
+import { AdapterError } from '../../errors/adapter-error.js';
 /**
  * Pieces the verifiers share: the "unavailable" error, HTTP helpers with a timeout and a size
  * cap, URL checks, scope and subject extraction, and messages that never carry a token.
@@ -21,16 +22,16 @@ export type UnavailableReason = 'network' | 'timeout' | 'http_status' | 'bad_res
  * An issuer's metadata, keys, introspection or userinfo endpoint could not be used: answer 503
  * with `Retry-After`, never let the request pass. The message names the URL, never a token.
  */
-export class VerifierUnavailableError extends Error {
+export class VerifierUnavailableError extends AdapterError {
   readonly kind = 'unavailable' as const;
+  declare readonly retryAfterSeconds: number;
   constructor(
     message: string,
     readonly reason: UnavailableReason,
-    readonly retryAfterSeconds: number = DEFAULT_RETRY_AFTER_SECONDS,
-    options?: { cause?: unknown },
+    retryAfterSeconds: number = DEFAULT_RETRY_AFTER_SECONDS,
+    options: { cause?: unknown } = {},
   ) {
-    super(message, options);
-    this.name = 'VerifierUnavailableError';
+    super(message, { code: 'verifier_unavailable', httpStatus: 503, retryAfterSeconds, cause: options.cause });
   }
 }
 
