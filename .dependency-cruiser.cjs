@@ -21,7 +21,7 @@ module.exports = {
     },
     {
       name: 'azure-only-in-hosts',
-      comment: 'DESIGN.md §2: no Azure-only code outside src/functions/ and src/azure/ (src/deployment/ talks to Azure Resource Manager after a deploy); the rest loads it lazily through src/serve.ts.',
+      comment: 'No Azure-only code outside src/functions/ and src/azure/ (src/deployment/ talks to Azure Resource Manager after a deploy); the rest loads it lazily through src/serve.ts.',
       severity: 'error',
       from: { path: '^src/', pathNot: ['^src/(functions|azure|deployment)/', '^src/serve\\.ts$'] },
       to: { path: 'node_modules/@azure/(functions|monitor-opentelemetry|data-tables)' },

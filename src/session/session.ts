@@ -51,7 +51,7 @@ export type EndReason = 'deleted' | 'idle' | 'lifetime' | 'child_exited' | 'shut
 
 /**
  * One MCP session: the client's messages go to its child unchanged, and each message from the
- * child goes to exactly one client stream, by the rules of DESIGN.md §3:
+ * child goes to exactly one client stream, by the rules README "How messages are routed" lists:
  * a response to the stream of its request; progress to the stream of the request that holds
  * its token; session-level notifications to the GET stream when open; anything else (logging,
  * sampling, elicitation, roots) to the only in-flight request, else the GET stream, else the
