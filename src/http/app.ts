@@ -7,6 +7,7 @@ import type { SessionManager } from '../session/session-manager.js';
 import type { ModernEndpoint } from '../modern/modern-endpoint.js';
 import { plainErrorResponse, rpcErrorResponse } from '../web/http-errors.js';
 import { handleMcpRequest } from './mcp-endpoint.js';
+import { configuredServers, defaultServerConfig, METADATA_PREFIX, routeTable, safeDecode, targetOf, type Route } from './routes.js';
 import { checkHost, checkOrigin, type OriginPolicy } from './origin-guard.js';
 
 export interface AppOptions {
@@ -37,30 +38,9 @@ export interface AppOptions {
   provisioningChanges?: string[];
 }
 
-const METADATA_PREFIX = '/.well-known/oauth-protected-resource';
 
 export type FetchHandler = (request: Request) => Promise<Response>;
 
-/** Every configured server, served or unavailable. */
-export function configuredServers(config: AdapterConfig): ServerConfig[] {
-  return [...config.servers.values(), ...[...config.unavailable.values()].map((entry) => entry.server)];
-}
-
-/**
- * Which configured server `/mcp` means: the only one, or the one marked default. Counted over
- * unavailable servers too, so `/mcp` never silently moves to another server when the default
- * one cannot be served.
- */
-export function defaultServerConfig(config: AdapterConfig): ServerConfig | undefined {
-  const servers = configuredServers(config);
-  return servers.length === 1 ? servers[0] : servers.find((server) => server.isDefault);
-}
-
-/** The served server `/mcp` means, if it is served. */
-export function defaultServer(config: AdapterConfig): ServerConfig | undefined {
-  const server = defaultServerConfig(config);
-  return server && config.servers.get(server.name);
-}
 
 /**
  * The whole HTTP surface as one web-standard handler. Hosts (node:http, Azure Functions) only
@@ -89,6 +69,7 @@ export function createApp(options: AppOptions): FetchHandler {
   /** The deployment's base URL as clients see it: `public_base_url`, else the (validated) request origin. */
   const baseUrl = (url: URL, host: string) => (publicUrl ? publicUrl.href.replace(/\/+$/, '') : `${url.protocol}//${host}`);
   const endpointPath = (server: ServerConfig) => `/mcp/${server.name}`;
+  const table = routeTable(config);
 
   return async (request) => {
     const url = new URL(request.url);
@@ -97,7 +78,8 @@ export function createApp(options: AppOptions): FetchHandler {
     if (hostProblem) return rpcErrorResponse(403, `Forbidden: ${hostProblem}`);
     const origin = request.headers.get('origin');
     const path = url.pathname.replace(/\/+$/, '') || '/';
-    const server = serverFor(path);
+    const target = targetOf(table, path);
+    const server = target?.kind === 'mcp' ? config.servers.get(target.server!) : undefined;
     const originProblem = checkOrigin(origin, host, server ? policyFor(server) : policy);
     if (originProblem) return rpcErrorResponse(403, `Forbidden: ${originProblem}`);
     const cors = origin ? corsHeaders(origin) : {};
@@ -109,7 +91,7 @@ export function createApp(options: AppOptions): FetchHandler {
 
     let response: Response;
     try {
-      const unavailable = server ? undefined : unavailableFor(path);
+      const unavailable = target?.kind === 'mcp' && !server ? config.unavailable.get(target.server!) : undefined;
       if (unavailable) {
         // What is missing is named in /status and the log, which are as protected as the servers.
         response = rpcErrorResponse(503, `Service Unavailable: MCP server "${unavailable.server.name}" is not served by this deployment because a setting or secret it needs is missing; /status and the log name it (run \`azd provision\` after adding settings or secrets to the config)`);
@@ -124,7 +106,7 @@ export function createApp(options: AppOptions): FetchHandler {
         });
         response = outcome.ok ? await handleMcpRequest(request, server, endpointContext, outcome.principal, outcome.caller) : outcome.response;
       } else {
-        response = await route(path, url, host);
+        response = await route(target, path, url, host);
       }
     } catch (error) {
       logger.error('request failed', { path, error: (error as Error).stack ?? String(error) });
@@ -134,29 +116,11 @@ export function createApp(options: AppOptions): FetchHandler {
     return response;
   };
 
-  /** The server an `/mcp` or `/mcp/<name>` path addresses, if it exists. */
-  function serverFor(path: string): ServerConfig | undefined {
-    // `/api/mcp` is the predecessor's endpoint (the Functions default route prefix).
-    if (path === '/mcp' || path === '/api/mcp') return defaultServer(config);
-    const match = /^\/mcp\/([^/]+)$/.exec(path);
-    return match ? config.servers.get(safeDecode(match[1]!)) : undefined;
-  }
-
-  /** The unavailable server an `/mcp` or `/mcp/<name>` path addresses, if any. */
-  function unavailableFor(path: string): UnavailableServer | undefined {
-    if (config.unavailable.size === 0) return undefined;
-    if (path === '/mcp' || path === '/api/mcp') {
-      const fallback = defaultServerConfig(config);
-      return fallback && config.unavailable.get(fallback.name);
-    }
-    const match = /^\/mcp\/([^/]+)$/.exec(path);
-    return match ? config.unavailable.get(safeDecode(match[1]!)) : undefined;
-  }
-
-  async function route(path: string, url: URL, host: string): Promise<Response> {
-    if (path === '/health') return health();
+  async function route(target: Route | undefined, path: string, url: URL, host: string): Promise<Response> {
+    if (target?.kind === 'health') return health();
+    if (target?.kind === 'status') return Response.json({ servers: sessions.stats(), sessions: sessions.size, stateless: options.modern.stats(), ...unavailableStatus() });
+    // No server verifies tokens when the table has no metadata route: every such path is a 404 from protectedResourceMetadata.
     if (path === METADATA_PREFIX || path.startsWith(`${METADATA_PREFIX}/`)) return protectedResourceMetadata(path.slice(METADATA_PREFIX.length), url, host);
-    if (path === '/status') return Response.json({ servers: sessions.stats(), sessions: sessions.size, stateless: options.modern.stats(), ...unavailableStatus() });
     if (path === '/mcp' || path === '/api/mcp') {
       const endpoints = configuredServers(config).map((server) => `/mcp/${server.name}`);
       return rpcErrorResponse(404, `Not Found: several servers are configured and none is the default; use one of ${endpoints.join(', ')}`);
@@ -172,7 +136,9 @@ export function createApp(options: AppOptions): FetchHandler {
    * server, at the root one. Clients (VS Code among them) find the authorization server here.
    */
   function protectedResourceMetadata(suffix: string, url: URL, host: string): Response {
-    const server = suffix === '' || suffix === '/mcp' || suffix === '/api/mcp' ? defaultServer(config) : serverFor(suffix);
+    const addressed = suffix === '' ? defaultServerConfig(config) : undefined;
+    const target = addressed ? undefined : targetOf(table, suffix);
+    const server = config.servers.get(addressed?.name ?? (target?.kind === 'mcp' ? target.server! : ''));
     const base = baseUrl(url, host);
     const verifier = server ? verifierFor(server, `${base}${endpointPath(server)}`) : undefined;
     if (!server || !verifier) return plainErrorResponse(404, 'not_found', `No protected resource at ${suffix || '/'}`);
@@ -238,13 +204,6 @@ function qualifyScope(scope: string, server: ServerConfig): string {
   return `${caller.audience.replace(/\/+$/, '')}/${scope}`;
 }
 
-function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-}
 
 function corsHeaders(origin: string): Record<string, string> {
   return {
