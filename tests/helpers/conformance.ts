@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { repoRoot, startAdapter } from './adapter.js';
+import { eventually, repoRoot, startAdapter } from './adapter.js';
 // @ts-expect-error plain JavaScript helper without type declarations
 import { findConformanceCli, findNode22 } from '../fixtures/conformance/node22.mjs';
 
@@ -34,6 +34,11 @@ export async function runConformanceSuite(specVersion: string, fixtureSessions: 
     },
     adapter: { max_sessions: 200 },
   });
+  // Waiting children are spawned in the background; on a fresh clone (nothing in the page cache)
+  // the fixture takes seconds to load its SDK. The suite measures protocol behaviour, not cold
+  // starts (one check gives a new capability profile 600 ms): start it once the pool is ready.
+  const warm = Number(fixtureSessions.warm_pool ?? 0);
+  if (warm > 0) assert.ok(await eventually(async () => ((await (await fetch(new URL('/status', adapter.url))).json()) as { servers: Record<string, { warmChildren?: number }> }).servers.conformance?.warmChildren === warm, 30_000), 'the fixture'"'"'s warm pool is ready');
   const workDir = mkdtempSync(path.join(tmpdir(), `mcp-conformance-${specVersion}-`));
   const outDir = path.join(workDir, 'results');
   try {
