@@ -38,7 +38,7 @@ export async function runConformanceSuite(specVersion: string, fixtureSessions: 
   // the fixture takes seconds to load its SDK. The suite measures protocol behaviour, not cold
   // starts (one check gives a new capability profile 600 ms): start it once the pool is ready.
   const warm = Number(fixtureSessions.warm_pool ?? 0);
-  if (warm > 0) assert.ok(await eventually(async () => ((await (await fetch(new URL('/status', adapter.url))).json()) as { servers: Record<string, { warmChildren?: number }> }).servers.conformance?.warmChildren === warm, 30_000), 'the fixture'"'"'s warm pool is ready');
+  if (warm > 0) assert.ok(await eventually(async () => ((await (await fetch(new URL('/status', adapter.url))).json()) as { servers: Record<string, { warmChildren?: number }> }).servers.conformance?.warmChildren === warm, 30_000), "the fixture's warm pool is ready");
   const workDir = mkdtempSync(path.join(tmpdir(), `mcp-conformance-${specVersion}-`));
   const outDir = path.join(workDir, 'results');
   try {
