@@ -16,6 +16,9 @@ const MAX_LINE_BYTES = 16 * 1024 * 1024;
  */
 export class StdioDecoder {
   private buffer: Buffer = Buffer.alloc(0);
+  /** Chunks of a line whose end has not arrived (ndjson), joined once when it does. */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
   private mode: 'ndjson' | 'content-length' | undefined;
 
   constructor(framing: Framing) {
@@ -28,7 +31,24 @@ export class StdioDecoder {
   }
 
   push(chunk: Buffer): DecodedItem[] {
-    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    if (this.mode === 'ndjson' && chunk.indexOf(0x0a) === -1) {
+      // No line ends here: set the chunk aside. Joining every chunk onto what is held would copy
+      // a long line over and over (its length squared), gigabytes of garbage for a 16 MB line.
+      const held = this.buffer.length + this.pendingBytes + chunk.length;
+      if (held > MAX_LINE_BYTES) {
+        this.buffer = Buffer.alloc(0);
+        this.pending = [];
+        this.pendingBytes = 0;
+        return [{ kind: 'garbage', text: `<${held} bytes without a message boundary, discarded>` }];
+      }
+      this.pending.push(chunk);
+      this.pendingBytes += chunk.length;
+      return [];
+    }
+    const parts = this.pending.length === 0 ? [this.buffer, chunk] : [this.buffer, ...this.pending, chunk];
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.buffer = this.buffer.length === 0 && parts.length === 2 ? chunk : Buffer.concat(parts);
     const items: DecodedItem[] = [];
     for (;;) {
       if (this.mode === undefined && !this.detect()) break;

@@ -43,4 +43,22 @@ describe('STDIO framing', () => {
     assert.equal(encoded, framed(JSON.stringify(message)));
     assert.deepEqual(new StdioDecoder('auto').push(Buffer.from(encoded)), [{ kind: 'message', message }]);
   });
+  test('a line arriving in many chunks is joined once; one past 16 MB is discarded with its size and the next line still parses', () => {
+    const decoder = new StdioDecoder('ndjson');
+    const text = JSON.stringify({ jsonrpc: '2.0', method: 'n', params: { text: 'x'.repeat(200_000) } });
+    const bytes = Buffer.from(`${text}\n`);
+    const items = [];
+    for (let at = 0; at < bytes.length; at += 1000) items.push(...decoder.push(bytes.subarray(at, at + 1000)));
+    assert.deepEqual(items, [{ kind: 'message', message: JSON.parse(text) }]);
+
+    const chunk = Buffer.alloc(64 * 1024, 0x41); // 'A', no newline
+    const flooded = [];
+    for (let i = 0; i < 260; i += 1) flooded.push(...decoder.push(chunk)); // 16.25 MB
+    assert.deepEqual(flooded, [{ kind: 'garbage', text: `<${257 * 64 * 1024} bytes without a message boundary, discarded>` }]);
+    // The rest of the flooded line ends with the next newline (garbage, reported), then messages flow again.
+    const after = decoder.push(Buffer.from(`AAAA\n${JSON.stringify({ jsonrpc: '2.0', method: 'ok' })}\n`));
+    assert.equal(after.length, 2);
+    assert.equal(after[0]!.kind, 'garbage');
+    assert.deepEqual(after[1], { kind: 'message', message: { jsonrpc: '2.0', method: 'ok' } });
+  });
 });
