@@ -300,13 +300,6 @@ export class ChildPool {
     return { children: this.all.size, busy };
   }
 
-  /** Children held or being started, of every server. */
-  countAll(): number {
-    let count = this.all.size;
-    for (const starting of this.starting.values()) count += starting;
-    return count;
-  }
-
   countFor(server: string): number {
     let count = this.starting.get(server) ?? 0;
     for (const child of this.all) if (child.server.name === server) count += 1;
