@@ -518,7 +518,11 @@ export class SessionManager {
   /** A child for a session: a waiting one from the server's warm pool, else a new one. */
   private async startChild(server: ServerConfig, caller: VerifiedCaller | undefined, logger: Logger): Promise<StartedChild> {
     const warm = this.pools.get(server.name)?.take();
-    if (warm) return { child: warm, credentials: NO_CREDENTIALS, warm: true };
+    if (warm) {
+      // Whoever took it (a session, or a 2026-07-28 request's pool), another one waits in its place.
+      this.refillSoon();
+      return { child: warm, credentials: NO_CREDENTIALS, warm: true };
+    }
     // Waiting children only fill slots no session uses: one gives way when a new session needs it.
     if (this.childrenHeld() > this.config.adapter.maxSessions) {
       for (const pool of this.pools.values()) if (pool.evictOne()) break;

@@ -106,4 +106,26 @@ describe('warm pool', () => {
       await adapter.close();
     }
   });
+  test('a 2026-07-28 request that takes a waiting child refills the pool too, with no session involved', async () => {
+    const adapter = await startAdapter({ mcpServers: { fixture: nodeFixtureServer([], { sessions: { warm_pool: 1 } }) } });
+    try {
+      const [first] = await waitForWarm(adapter, 'fixture', 1);
+      const response = await fetch(adapter.endpoint('fixture'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'whoami' },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'tools/call',
+          params: { name: 'whoami', arguments: {}, _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} } },
+        }),
+      });
+      const body = (await response.json()) as { result: { content: Array<{ text: string }> } };
+      assert.equal((JSON.parse(body.result.content[0]!.text) as WhoAmI).pid, first, 'the pooled child is the waiting one');
+      const [, second] = await waitForWarm(adapter, 'fixture', 1);
+      assert.ok(second !== undefined && second !== first, 'a new child waits in its place');
+    } finally {
+      await adapter.close();
+    }
+  });
 });
