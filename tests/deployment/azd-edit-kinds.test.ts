@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { godotenvParse } from '../helpers/azd/dotenv.js';
-import { checkoutRoot, cleanEnv, copyProject, removeProject, runAzd, type AzdRun } from '../helpers/azd/project-copy.js';
+import { assertNothingRunning, azdEnvValues, checkoutRoot, cleanEnv, copyProject, recordedDeployments, removeProject, runAzd, type AzdRun } from '../helpers/azd/project-copy.js';
+import { decodeProvisionedPlan } from '../../src/deployment/provisioned-plan.js';
 
 /**
  * Edit and redeploy (issue 12 item 5) with the stand-in azd (tests/helpers/azd/azd-cli.ts), on one
@@ -46,8 +46,8 @@ let env: NodeJS.ProcessEnv = {};
 const configFile = () => path.join(project, 'mcp_config.json');
 const siteRecord = () => path.join(project, '.azure/dev/.standin-site/api.json');
 const deployedConfig = () => JSON.parse(readFileSync(path.join(project, '.azure/dev/.standin-site/api/mcp_config.json'), 'utf8')) as Config;
-const deployments = (): Deployment[] => JSON.parse(readFileSync(path.join(project, '.azure/dev/.standin-deployments.json'), 'utf8'));
-const dotenv = () => godotenvParse(readFileSync(path.join(project, '.azure/dev/.env'), 'utf8'));
+const deployments = (): Deployment[] => recordedDeployments<Deployment>(project);
+const dotenv = () => azdEnvValues(project);
 
 function writeConfig(edit: (config: Config) => void = () => {}): void {
   const config = structuredClone(BASE);
@@ -56,28 +56,6 @@ function writeConfig(edit: (config: Config) => void = () => {}): void {
 }
 
 const azd = (...args: string[]): Promise<AzdRun> => runAzd(project, args, env);
-
-/** Nothing started by a run may outlive it: no process with the project in its command line or as its working directory. */
-function assertNothingRunning(): void {
-  const roots = [project, realpathSync(project)];
-  const left: string[] = [];
-  for (const pid of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
-    if (Number(pid) === process.pid) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
-      let cwd = '';
-      try {
-        cwd = readlinkSync(`/proc/${pid}/cwd`);
-      } catch {
-        // another user's process
-      }
-      if (roots.some((root) => cmdline.includes(root) || cwd === root || cwd.startsWith(`${root}/`))) left.push(`${pid} (cwd ${cwd}): ${cmdline}`);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  assert.deepEqual(left, [], `processes left running:\n${left.join('\n')}`);
-}
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -92,7 +70,7 @@ describe('edit kinds after a provisioned `azd up` (stand-in azd)', () => {
     const up = await azd('up', '--no-prompt');
     assert.equal(up.code, 0, up.output);
     assert.match(up.output, /SUCCESS: Your up workflow to provision and deploy to Azure completed/);
-    assertNothingRunning();
+    assertNothingRunning(project);
   });
 
   test('`azd deploy` stops (exit 1, naming the change and `azd provision`) on a new setting, an added caller scope, an auth method change and a scale change; args only and a new server without settings deploy as is', async () => {
@@ -130,7 +108,7 @@ describe('edit kinds after a provisioned `azd up` (stand-in azd)', () => {
       assert.match(run.stderr, /ERROR: failed running pre hooks: 'predeploy' hook failed with exit code: '1'/, edit);
       assert.doesNotMatch(run.output, /prepackage Hook Output|Deploying service/, `${edit}: stopped before packaging`);
       assert.equal(deployedAt(), lastDeploy, `${edit}: nothing was deployed`);
-      assertNothingRunning();
+      assertNothingRunning(project);
       writeConfig();
     }
 
@@ -141,7 +119,7 @@ describe('edit kinds after a provisioned `azd up` (stand-in azd)', () => {
     assert.match(argsOnly.output, /The infrastructure is current for mcp_config\.json; deploying the app\./);
     assert.match(argsOnly.output, /SUCCESS: Your application was deployed to Azure\./);
     assert.deepEqual(deployedConfig().mcpServers.files.args, ['servers/node-fixture.mjs', '--framing', 'ndjson']);
-    assertNothingRunning();
+    assertNothingRunning(project);
     writeConfig();
 
     // A new server that needs no new setting (function key, nothing for the child).
@@ -151,7 +129,7 @@ describe('edit kinds after a provisioned `azd up` (stand-in azd)', () => {
     assert.match(newServer.output, /The infrastructure is current for mcp_config\.json; deploying the app\./);
     assert.match(newServer.output, /SUCCESS: Your application was deployed to Azure\./);
     assert.deepEqual(Object.keys(deployedConfig().mcpServers).sort(), ['files', 'kusto', 'notes']);
-    assertNothingRunning();
+    assertNothingRunning(project);
     writeConfig();
   });
 
@@ -171,7 +149,7 @@ describe('edit kinds after a provisioned `azd up` (stand-in azd)', () => {
     assert.equal(deployments().length, before + 1, 'a deployment was made');
     assert.deepEqual(deployments().at(-1)!.parameters.retiredCallerScopes, ['Tools.Read']);
     assert.equal(dotenv().MCP_RETIRED_CALLER_SCOPES, '["Tools.Read"]');
-    assertNothingRunning();
+    assertNothingRunning(project);
 
     const next = await azd('provision', '--no-prompt');
     assert.equal(next.code, 0, next.output);
@@ -179,9 +157,8 @@ describe('edit kinds after a provisioned `azd up` (stand-in azd)', () => {
     assert.equal(deployments().length, before + 2, 'a deployment was made (the parameters changed)');
     assert.deepEqual(deployments().at(-1)!.parameters.retiredCallerScopes, []);
     assert.equal(dotenv().MCP_RETIRED_CALLER_SCOPES, '[]');
-    const provisioned = JSON.parse(Buffer.from(dotenv().MCP_PROVISIONED_PLAN!, 'base64').toString('utf8')) as { entra: { requiredCallerScopes: string[] } };
-    assert.deepEqual(provisioned.entra.requiredCallerScopes, ['user_impersonation']);
-    assertNothingRunning();
+    assert.deepEqual(decodeProvisionedPlan(dotenv().MCP_PROVISIONED_PLAN!).entra?.requiredCallerScopes, ['user_impersonation']);
+    assertNothingRunning(project);
 
     const deploy = await azd('deploy', '--no-prompt');
     assert.equal(deploy.code, 0, deploy.output);
@@ -189,6 +166,6 @@ describe('edit kinds after a provisioned `azd up` (stand-in azd)', () => {
     assert.match(deploy.output, /SUCCESS: Your application was deployed to Azure\./);
     assert.deepEqual(deployedConfig().mcpServers.kusto.auth.caller.required_scopes, ['user_impersonation']);
     assert.ok(existsSync(siteRecord()));
-    assertNothingRunning();
+    assertNothingRunning(project);
   });
 });

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { godotenvParse } from '../helpers/azd/dotenv.js';
-import { azdBin, checkoutRoot, cleanEnv, copyProject, removeProject } from '../helpers/azd/project-copy.js';
+import { assertNothingRunning, azdBin, azdEnvValues, checkoutRoot, cleanEnv, copyProject, recordedDeployments, removeProject } from '../helpers/azd/project-copy.js';
+import { decodeValues } from '../../src/deployment/azd-values.js';
 
 /**
  * The first `azd up` in a terminal (issue 12 item 4) with the stand-in azd
@@ -98,30 +98,6 @@ function runAzdOnTerminal(project: string, args: string[], env: NodeJS.ProcessEn
   });
 }
 
-/** Nothing started by a run may outlive it: no process with the project in its command line or as its working directory. */
-function assertNothingRunning(project: string): void {
-  const roots = [project, realpathSync(project)];
-  const left: string[] = [];
-  for (const pid of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
-    if (Number(pid) === process.pid) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
-      let cwd = '';
-      try {
-        cwd = readlinkSync(`/proc/${pid}/cwd`);
-      } catch {
-        // another user's process
-      }
-      if (roots.some((root) => cmdline.includes(root) || cwd === root || cwd.startsWith(`${root}/`))) left.push(`${pid} (cwd ${cwd}): ${cmdline}`);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  assert.deepEqual(left, [], `processes left running:\n${left.join('\n')}`);
-}
-
-const decode = (value: string | undefined) => JSON.parse(Buffer.from(value ?? '', 'base64').toString('utf8')) as Record<string, string>;
-
 describe('first `azd up` in a terminal (stand-in azd on a pseudo-terminal)', () => {
   test('azd asks for the environment, subscription and location, the preprovision hook for each value once (secrets not echoed); the values are kept and provisioned; the next `up --no-prompt` asks nothing', async () => {
     const project = projectWithSample('none');
@@ -156,23 +132,22 @@ describe('first `azd up` in a terminal (stand-in azd on a pseudo-terminal)', () 
     // Plain answers are echoed, as typed.
     assert.ok(first.output.includes(answers.SEARCH_ENDPOINT));
 
-    const dotenv = godotenvParse(readFileSync(path.join(project, '.azure/dev/.env'), 'utf8'));
+    const dotenv = azdEnvValues(project);
     assert.equal(dotenv.AZURE_ENV_NAME, 'dev');
     assert.equal(dotenv.AZURE_SUBSCRIPTION_ID, SUB);
     assert.equal(dotenv.AZURE_LOCATION, 'westeurope');
     const settings = { LOCAL_TIMEZONE: answers.LOCAL_TIMEZONE, MCP_INPUT_GITHUB_ORG: 'contoso', SEARCH_ENDPOINT: answers.SEARCH_ENDPOINT };
     const secrets = { GITHUB_TOKEN: answers.GITHUB_TOKEN, MCP_INPUT_SEARCH_API_KEY: answers.MCP_INPUT_SEARCH_API_KEY };
-    assert.deepEqual(decode(dotenv.MCP_SETTING_VALUES), settings);
-    assert.deepEqual(decode(dotenv.MCP_SECRET_VALUES), secrets);
+    assert.deepEqual(decodeValues(dotenv.MCP_SETTING_VALUES!), settings);
+    assert.deepEqual(decodeValues(dotenv.MCP_SECRET_VALUES!), secrets);
     // Only in the combined values: no variable of its own for any answer.
     for (const name of Object.keys({ ...settings, ...secrets })) assert.equal(dotenv[name], undefined, `${name} has its own variable`);
 
-    const deploymentsFile = path.join(project, '.azure/dev/.standin-deployments.json');
-    const recorded = (JSON.parse(readFileSync(deploymentsFile, 'utf8')) as { provisioningState: string; parameters: Record<string, unknown> }[]).filter((d) => d.provisioningState === 'Succeeded');
+    const recorded = recordedDeployments(project).filter((d) => d.provisioningState === 'Succeeded');
     assert.equal(recorded.length, 1);
     assert.equal(recorded[0]!.parameters.location, 'westeurope');
-    assert.deepEqual(decode(recorded[0]!.parameters.mcpSettingValues as string), settings);
-    assert.deepEqual(decode(recorded[0]!.parameters.mcpSecretValues as string), secrets);
+    assert.deepEqual(decodeValues(recorded[0]!.parameters.mcpSettingValues as string), settings);
+    assert.deepEqual(decodeValues(recorded[0]!.parameters.mcpSecretValues as string), secrets);
     assert.ok(existsSync(path.join(project, '.azure/dev/.standin-site/api/mcp_config.json')), 'the app was deployed');
     assertNothingRunning(project);
 
@@ -182,11 +157,11 @@ describe('first `azd up` in a terminal (stand-in azd on a pseudo-terminal)', () 
     assert.equal(second.code, 0, second.output);
     assert.match(second.output, /SUCCESS: Your up workflow to provision and deploy to Azure completed/);
     assert.match(second.output, /Stored 5 value\(s\) in the azd environment as MCP_SETTING_VALUES \/ MCP_SECRET_VALUES \(5 from the combined variables\)/);
-    const again = godotenvParse(readFileSync(path.join(project, '.azure/dev/.env'), 'utf8'));
-    assert.deepEqual(decode(again.MCP_SETTING_VALUES), settings);
-    assert.deepEqual(decode(again.MCP_SECRET_VALUES), secrets);
-    const all = (JSON.parse(readFileSync(deploymentsFile, 'utf8')) as { provisioningState: string; parameters: Record<string, unknown> }[]).filter((d) => d.provisioningState === 'Succeeded');
-    for (const d of all) assert.deepEqual(decode(d.parameters.mcpSecretValues as string), secrets);
+    const again = azdEnvValues(project);
+    assert.deepEqual(decodeValues(again.MCP_SETTING_VALUES!), settings);
+    assert.deepEqual(decodeValues(again.MCP_SECRET_VALUES!), secrets);
+    const all = recordedDeployments(project).filter((d) => d.provisioningState === 'Succeeded');
+    for (const d of all) assert.deepEqual(decodeValues(d.parameters.mcpSecretValues as string), secrets);
     assertNothingRunning(project);
   });
 });

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import YAML from 'yaml';
 import { OUTPUT_NAMES, readOutputs } from '../helpers/azd/bicep-model.js';
 import { azdMarshalDotenv, godotenvParse } from '../helpers/azd/dotenv.js';
 import { envsubst } from '../helpers/azd/envsubst.js';
-import { checkoutRoot, cleanEnv, copyProject, removeProject, runAzd } from '../helpers/azd/project-copy.js';
+import { assertNothingRunning, azdEnvValues as dotenv, checkoutRoot, cleanEnv, copyProject, recordedDeployments as deployments, removeProject, runAzd } from '../helpers/azd/project-copy.js';
+import { decodeValues, encodeValues } from '../../src/deployment/azd-values.js';
 
 /**
  * azd's paths through this template, run with the stand-in azd (tests/helpers/azd/azd-cli.ts,
@@ -25,37 +26,6 @@ function fresh(): string {
 
 function baseEnv(project: string, extra: Record<string, string> = {}) {
   return cleanEnv({ AZURE_ENV_NAME: 'dev', AZURE_LOCATION: 'westeurope', AZURE_SUBSCRIPTION_ID: SUB, AZD_CONFIG_DIR: path.join(path.dirname(project), 'azd-config'), ...extra });
-}
-
-function deployments(project: string, env = 'dev'): { provisioningState: string; parameters: Record<string, unknown>; plan: Record<string, unknown> }[] {
-  const file = path.join(project, '.azure', env, '.standin-deployments.json');
-  return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : [];
-}
-
-function dotenv(project: string, env = 'dev'): Record<string, string> {
-  return godotenvParse(readFileSync(path.join(project, '.azure', env, '.env'), 'utf8'));
-}
-
-/** Nothing started by a run may outlive it: no process with the project in its command line or as its working directory (hooks run as `node scripts/hooks/...` from the project). */
-function assertNothingRunning(project: string): void {
-  const roots = [project, realpathSync(project)];
-  const left: string[] = [];
-  for (const pid of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
-    if (Number(pid) === process.pid) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
-      let cwd = '';
-      try {
-        cwd = readlinkSync(`/proc/${pid}/cwd`);
-      } catch {
-        // another user's process
-      }
-      if (roots.some((root) => cmdline.includes(root) || cwd === root || cwd.startsWith(`${root}/`))) left.push(`${pid} (cwd ${cwd}): ${cmdline}`);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  assert.deepEqual(left, [], `processes left running:\n${left.join('\n')}`);
 }
 
 describe('azd stand-in: its model of the template', () => {
@@ -164,8 +134,8 @@ describe('azd paths (stand-in azd)', () => {
     // What `azd pipeline config` stores in the repository (azure.yaml `pipeline:` plus azd's own
     // AZURE_*); an unset variable is an empty string in an expression, as on GitHub.
     const sessionKey = 'ci-session-key-0123456789abcdef0123456789abcdef';
-    const settings = Buffer.from(JSON.stringify({ API_URL: 'https://api.contoso.example/' })).toString('base64');
-    const secrets = Buffer.from(JSON.stringify({ API_TOKEN: 'ci-api-token-secret' })).toString('base64');
+    const settings = encodeValues({ API_URL: 'https://api.contoso.example/' });
+    const secrets = encodeValues({ API_TOKEN: 'ci-api-token-secret' });
     const repository: Record<'vars' | 'secrets', Record<string, string>> = {
       vars: { AZURE_CLIENT_ID: 'client', AZURE_TENANT_ID: 'tenant', AZURE_SUBSCRIPTION_ID: SUB, AZURE_ENV_NAME: 'ci', AZURE_LOCATION: 'westeurope', MCP_SETTING_VALUES: settings },
       secrets: { MCP_SECRET_VALUES: secrets, MCP_ADAPTER_SESSION_KEY: sessionKey },
@@ -199,9 +169,8 @@ describe('azd paths (stand-in azd)', () => {
     const succeeded = deployments(project, 'ci').filter((d) => d.provisioningState === 'Succeeded');
     assert.equal(succeeded.length, 1);
     assert.equal(succeeded[0]!.parameters.sessionKey, sessionKey);
-    const decoded = (value: unknown) => JSON.parse(Buffer.from(String(value), 'base64').toString('utf8'));
-    assert.deepEqual(decoded(succeeded[0]!.parameters.mcpSettingValues), decoded(settings));
-    assert.deepEqual(decoded(succeeded[0]!.parameters.mcpSecretValues), decoded(secrets));
+    assert.deepEqual(decodeValues(String(succeeded[0]!.parameters.mcpSettingValues)), decodeValues(settings));
+    assert.deepEqual(decodeValues(String(succeeded[0]!.parameters.mcpSecretValues)), decodeValues(secrets));
     assert.ok(existsSync(path.join(project, '.azure/ci/.standin-site/api/mcp_config.json')), 'the deploy step deployed the app');
     // The secrets the provision step was given never land in the runner's .azure/<env>/.env,
     // from where `azd deploy` would hand them to every hook and build step.

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { cleanEnv, copyProject, removeProject, runAzd } from '../helpers/azd/project-copy.js';
+import { assertNothingRunning, cleanEnv, copyProject, recordedDeployments, removeProject, runAzd } from '../helpers/azd/project-copy.js';
 
 /**
  * Edit and redeploy (issue 12 item 5) with the stand-in azd: after a provisioned `up`, an edit
@@ -26,32 +26,7 @@ function editConfig(project: string, edit: (config: { mcpServers: Record<string,
   writeFileSync(file, JSON.stringify(config, null, 2));
 }
 
-function deployments(project: string): { parameters: Record<string, unknown>; plan: { secrets: unknown[] } }[] {
-  const file = path.join(project, '.azure/dev/.standin-deployments.json');
-  return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : [];
-}
-
-/** Nothing started by a run may outlive it: no process with the project in its command line or as its working directory. */
-function assertNothingRunning(project: string): void {
-  const roots = [project, realpathSync(project)];
-  const left: string[] = [];
-  for (const pid of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
-    if (Number(pid) === process.pid) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
-      let cwd = '';
-      try {
-        cwd = readlinkSync(`/proc/${pid}/cwd`);
-      } catch {
-        // another user's process
-      }
-      if (roots.some((root) => cmdline.includes(root) || cwd === root || cwd.startsWith(`${root}/`))) left.push(`${pid} (cwd ${cwd}): ${cmdline}`);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  assert.deepEqual(left, [], `processes left running:\n${left.join('\n')}`);
-}
+const deployments = (project: string) => recordedDeployments<{ parameters: Record<string, unknown>; plan: { secrets: unknown[] } }>(project);
 
 describe('edit and redeploy (stand-in azd)', () => {
   test('a new secret stops `azd deploy` naming the change and `azd provision`; after `azd provision` the deploy passes; an args-only edit deploys as is', async () => {

@@ -3,10 +3,12 @@
 // keeps package-lock.json's mtime so that azd's Restore step (node.IsDependenciesUpToDate,
 // cli/azd/pkg/tools/node/detect.go) finds the dependencies up to date and installs nothing.
 import { spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, symlinkSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { godotenvParse } from './dotenv.js';
 
 export const checkoutRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const SKIP = new Set(['node_modules', '.git', '.azure', 'dist', '.tools', '.mcp-packages']);
@@ -58,4 +60,46 @@ export function runAzd(project: string, args: string[], env: NodeJS.ProcessEnv, 
     child.stdin.end(input ?? '');
     child.on('close', (code) => resolve({ code, stdout, stderr, output }));
   });
+}
+
+/** A deployment the stand-in recorded (`.azure/<env>/.standin-deployments.json`), failed ones included. */
+export interface StandinDeployment {
+  provisioningState: string;
+  parameters: Record<string, unknown>;
+  plan: Record<string, unknown>;
+}
+
+export function recordedDeployments<T = StandinDeployment>(project: string, env = 'dev'): T[] {
+  const file = path.join(project, '.azure', env, '.standin-deployments.json');
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T[]) : [];
+}
+
+/** The azd environment's values as azd reads them (`.azure/<env>/.env`, godotenv). */
+export function azdEnvValues(project: string, env = 'dev'): Record<string, string> {
+  return godotenvParse(readFileSync(path.join(project, '.azure', env, '.env'), 'utf8'));
+}
+
+/**
+ * Nothing started by a run may outlive it: no process with the project in its command line or
+ * as its working directory (hooks run as `node scripts/hooks/...` from the project).
+ */
+export function assertNothingRunning(project: string): void {
+  const roots = [project, realpathSync(project)];
+  const left: string[] = [];
+  for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
+    if (Number(pid) === process.pid) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+      let cwd = '';
+      try {
+        cwd = readlinkSync(`/proc/${pid}/cwd`);
+      } catch {
+        // another user's process
+      }
+      if (roots.some((root) => cmdline.includes(root) || cwd === root || cwd.startsWith(`${root}/`))) left.push(`${pid} (cwd ${cwd}): ${cmdline}`);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  assert.deepEqual(left, [], `processes left running:\n${left.join('\n')}`);
 }
