@@ -44,6 +44,23 @@ class ReadOnlyError extends TypeError {
     this.isAzureFunctionsSystemError = true;
   }
 }
+/**
+ * A hook's context (worker src/hooks/*Context): what the worker owns is exposed read-only (a
+ * hook assigning it gets ReadOnlyError), the hook's own fields are plain properties.
+ */
+function hookContext(readOnly, fields = {}) {
+  const context = { ...fields };
+  for (const [name, get] of Object.entries(readOnly)) {
+    Object.defineProperty(context, name, {
+      get,
+      set() {
+        throw new ReadOnlyError(name);
+      },
+      enumerable: true,
+    });
+  }
+  return context;
+}
 function ensureErrorType(err) {
   if (err instanceof Error) return err;
   const error = new Error(typeof err === 'string' ? err : util.inspect(err));
@@ -262,21 +279,7 @@ async function startApp(functionAppDirectory) {
       console.error(error.stack);
     }
   }
-  const appStartContext = {
-    get hookData() {
-      return worker.app.appLevelOnlyHookData;
-    },
-    set hookData(_obj) {
-      throw new ReadOnlyError('hookData');
-    },
-    get appHookData() {
-      return worker.app.appHookData;
-    },
-    set appHookData(_obj) {
-      throw new ReadOnlyError('appHookData');
-    },
-    functionAppDirectory,
-  };
+  const appStartContext = hookContext({ hookData: () => worker.app.appLevelOnlyHookData, appHookData: () => worker.app.appHookData }, { functionAppDirectory });
   await executeHooks('appStart', appStartContext);
 }
 
@@ -388,28 +391,8 @@ async function invocation(msg) {
   const described = describeInputs(inputs);
   if (described) write({ standIn: { invocationId: msg.invocationId, request: described } });
 
-  const preInvocContext = {
-    get hookData() {
-      return hookData;
-    },
-    set hookData(_obj) {
-      throw new ReadOnlyError('hookData');
-    },
-    get appHookData() {
-      return worker.app.appHookData;
-    },
-    set appHookData(_obj) {
-      throw new ReadOnlyError('appHookData');
-    },
-    get invocationContext() {
-      return context;
-    },
-    set invocationContext(_obj) {
-      throw new ReadOnlyError('invocationContext');
-    },
-    functionCallback: callback,
-    inputs,
-  };
+  const invocationReadOnly = { hookData: () => hookData, appHookData: () => worker.app.appHookData, invocationContext: () => context };
+  const preInvocContext = hookContext(invocationReadOnly, { functionCallback: callback, inputs });
   coreCtx.state = 'preInvocationHooks';
   try {
     await executeHooks('preInvocation', preInvocContext, msg.invocationId, msgCategory);
@@ -419,29 +402,7 @@ async function invocation(msg) {
   inputs = preInvocContext.inputs;
   callback = preInvocContext.functionCallback;
 
-  const postInvocContext = {
-    get hookData() {
-      return hookData;
-    },
-    set hookData(_obj) {
-      throw new ReadOnlyError('hookData');
-    },
-    get appHookData() {
-      return worker.app.appHookData;
-    },
-    set appHookData(_obj) {
-      throw new ReadOnlyError('appHookData');
-    },
-    get invocationContext() {
-      return context;
-    },
-    set invocationContext(_obj) {
-      throw new ReadOnlyError('invocationContext');
-    },
-    inputs,
-    result: null,
-    error: null,
-  };
+  const postInvocContext = hookContext(invocationReadOnly, { inputs, result: null, error: null });
   coreCtx.state = 'invocation';
   try {
     postInvocContext.result = await invocModel.invokeFunction(context, inputs, callback);
@@ -466,20 +427,7 @@ async function invocation(msg) {
 // terminateWorker.ts
 async function terminateWorker(_msg) {
   workerLog({ message: 'Received workerTerminate message; gracefully shutting down worker', level: 'debug', logCategory: 'system' });
-  const appTerminateContext = {
-    get hookData() {
-      return worker.app.appLevelOnlyHookData;
-    },
-    set hookData(_obj) {
-      throw new ReadOnlyError('hookData');
-    },
-    get appHookData() {
-      return worker.app.appHookData;
-    },
-    set appHookData(_obj) {
-      throw new ReadOnlyError('appHookData');
-    },
-  };
+  const appTerminateContext = hookContext({ hookData: () => worker.app.appLevelOnlyHookData, appHookData: () => worker.app.appHookData });
   await executeHooks('appTerminate', appTerminateContext);
   process.exit(0);
 }
