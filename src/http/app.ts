@@ -1,7 +1,7 @@
 import { authenticate } from '../auth/authenticate.js';
 import type { TokenVerifier } from '../auth/types.js';
 import { ConfigError, type ConfigIssue } from '../config/errors.js';
-import type { AdapterConfig, ServerConfig, UnavailableServer } from '../config/model.js';
+import type { AdapterConfig, ServerConfig } from '../config/model.js';
 import type { Logger } from '../observability/logger.js';
 import type { SessionManager } from '../session/session-manager.js';
 import type { ModernEndpoint } from '../modern/modern-endpoint.js';
@@ -38,9 +38,7 @@ export interface AppOptions {
   provisioningChanges?: string[];
 }
 
-
 export type FetchHandler = (request: Request) => Promise<Response>;
-
 
 /**
  * The whole HTTP surface as one web-standard handler. Hosts (node:http, Azure Functions) only
@@ -136,9 +134,8 @@ export function createApp(options: AppOptions): FetchHandler {
    * server, at the root one. Clients (VS Code among them) find the authorization server here.
    */
   function protectedResourceMetadata(suffix: string, url: URL, host: string): Response {
-    const addressed = suffix === '' ? defaultServerConfig(config) : undefined;
-    const target = addressed ? undefined : targetOf(table, suffix);
-    const server = config.servers.get(addressed?.name ?? (target?.kind === 'mcp' ? target.server! : ''));
+    const name = suffix === '' ? defaultServerConfig(config)?.name : targetOf(table, suffix)?.server;
+    const server = name === undefined ? undefined : config.servers.get(name);
     const base = baseUrl(url, host);
     const verifier = server ? verifierFor(server, `${base}${endpointPath(server)}`) : undefined;
     if (!server || !verifier) return plainErrorResponse(404, 'not_found', `No protected resource at ${suffix || '/'}`);
@@ -203,7 +200,6 @@ function qualifyScope(scope: string, server: ServerConfig): string {
   if (caller.type !== 'entra' || scope.includes('://') || !caller.audience?.startsWith('api://')) return scope;
   return `${caller.audience.replace(/\/+$/, '')}/${scope}`;
 }
-
 
 function corsHeaders(origin: string): Record<string, string> {
   return {

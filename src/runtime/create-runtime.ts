@@ -59,7 +59,7 @@ export function createRuntime(config: AdapterConfig, options: RuntimeOptions): R
     tokens,
     ledger,
     // Spawning (with credentials and warm pools) is still the session manager's; see ARCHITECTURE.md.
-    startChild: (server, caller) => sessions.startChildFor(server, caller, 'stateless'),
+    startChild: (server, caller) => sessions.startPooledChild(server, caller),
     ...(options.store && { store: options.store }),
     ...options.stateless,
   });

@@ -8,7 +8,7 @@ import { type JsonRpcRequest, type JsonRpcResponse } from '../protocol/jsonrpc.j
 import { noChildCredentials, type ChildCredentialProvider, type ChildCredentials } from '../auth/child-credentials.js';
 import { CapacityError, ChildStartError } from '../children/errors.js';
 import { Session, type EndReason, type SessionSharing } from './session.js';
-import { ANONYMOUS, type Principal } from '../auth/principal.js';
+import type { Principal } from '../auth/principal.js';
 import { SessionTokens, type SessionClaims } from '../state/session-token.js';
 import { initializeChild } from '../children/initialize-child.js';
 import { LocalTombstones, sessionKey, streamKey, type SharedSessionStore } from '../state/shared-store.js';
@@ -141,10 +141,9 @@ export class SessionManager {
    * A child for a 2026-07-28 request (lent by the pool of `modern/`), started the way sessions'
    * children are (credentials, warm pool), and logged as `stateless`.
    */
-  startChildFor(server: ServerConfig, caller: VerifiedCaller | undefined, label: string): Promise<StartedChild> {
-    return this.startChild(server, caller, this.logger.child({ server: server.name, session: label }));
+  startPooledChild(server: ServerConfig, caller: VerifiedCaller | undefined): Promise<StartedChild> {
+    return this.startChild(server, caller, this.logger.child({ server: server.name, session: 'stateless' }));
   }
-
 
   private endedPoll: NodeJS.Timeout | undefined;
 
@@ -189,6 +188,7 @@ export class SessionManager {
     const now = Date.now();
     const logger = this.logger.child({ server: server.name });
     let started: StartedChild | undefined;
+    let attached = false;
     try {
       started = await this.startChild(server, caller, logger);
       const response = await initializeChild(started.child, server, initialize, this.logger);
@@ -201,14 +201,15 @@ export class SessionManager {
       const claims: SessionClaims = { server: server.name, principal, initialize: initialize.params ?? {}, issuedAt: now, expiresAt: now + server.sessions.maxLifetimeMs };
       const id = await this.tokens.seal(claims);
       const session = this.attach(id, server, claims, started, response, now, lease);
+      attached = true;
       telemetry.sessionStarted(server.name);
       return { session, response };
     } catch (error) {
       if (started) await this.stopChild(started);
       throw error;
     } finally {
-      // Unless a session took it over (attach), the slot is free again.
-      if (!this.holdsLease(lease)) lease.release();
+      // Unless attach took it over, the slot is free again.
+      if (!attached) lease.release();
       this.refillSoon();
     }
   }
@@ -378,6 +379,7 @@ export class SessionManager {
     }
     const lease = this.reserve(server, claims.principal);
     let started: StartedChild | undefined;
+    let attached = false;
     try {
       started = await this.startChild(server, caller, logger);
       const replay: JsonRpcRequest = { jsonrpc: '2.0', id: REPLAY_ID, method: 'initialize', params: claims.initialize };
@@ -394,6 +396,7 @@ export class SessionManager {
         this.dormant.delete(id);
       }
       const session = this.attach(id, server, claims, started, response, Date.now(), lease, dormant?.restarts ?? []);
+      attached = true;
       // A DELETE elsewhere while the child started would otherwise go unnoticed: polls only see live sessions.
       if (this.store) {
         void this.isEndedInStore(id).then(async (ended) => {
@@ -406,7 +409,7 @@ export class SessionManager {
       if (started) await this.stopChild(started);
       throw error;
     } finally {
-      if (!this.holdsLease(lease)) lease.release();
+      if (!attached) lease.release();
       this.fillPools();
     }
   }
@@ -423,7 +426,8 @@ export class SessionManager {
   ): Session {
     const existing = this.live.get(id);
     if (existing && !existing.isEnded) {
-      // Never two children for one session on one instance: keep the one that is there.
+      // Never two children for one session on one instance: keep the one that is there (and its slot).
+      lease.release();
       void this.stopChild(started);
       return existing;
     }
@@ -508,11 +512,6 @@ export class SessionManager {
   private reserve(server: ServerConfig, principal: Principal): ChildLease {
     if (this.draining) throw new CapacityError('The adapter is shutting down', 5);
     return this.ledger.lease(server, principal, 'session');
-  }
-
-  private holdsLease(lease: ChildLease): boolean {
-    for (const held of this.leases.values()) if (held === lease) return true;
-    return false;
   }
 
   /** A child for a session: a waiting one from the server's warm pool, else a new one. */
