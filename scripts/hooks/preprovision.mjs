@@ -84,12 +84,9 @@ if (collected.missing.length > 0) {
   process.exit(1);
 }
 
-// Only what changed: a value the environment already holds as is (CI passes the combined
-// settings and secrets in the provision step's environment) is not written into
-// .azure/<env>/.env, where every later azd step and hook would read the secrets.
-const changed = Object.fromEntries(Object.entries({ ...collected.set, [RETIRED_CALLER_SCOPES_VAR]: JSON.stringify(retired) }).filter(([name, value]) => env[name] !== value));
 try {
-  storeInAzdEnv(changed, { cwd: root, env, azd: env.MCP_HOOK_AZD });
+  // Writes only what changed (see storeInAzdEnv): CI's secrets never land in .azure/<env>/.env.
+  storeInAzdEnv({ ...collected.set, [RETIRED_CALLER_SCOPES_VAR]: JSON.stringify(retired) }, { cwd: root, env, azd: env.MCP_HOOK_AZD });
 } catch (error) {
   if (!(error instanceof AzdValuesError)) throw error;
   console.error(`Could not store the values in the azd environment: ${error.message}`);

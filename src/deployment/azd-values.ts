@@ -163,11 +163,16 @@ export interface StoreOptions {
 /**
  * Stores values in the current azd environment with `azd env set --file <file>`: the file is
  * written with mode 0600 in a private temporary folder and removed afterwards, also on failure.
- * azd picks the environment from AZURE_ENV_NAME, which azd gives every hook.
+ * azd picks the environment from AZURE_ENV_NAME, which azd gives every hook. Only what changed
+ * is written: a value `options.env` already holds as is stays out of `.azure/<env>/.env` (CI
+ * passes the combined settings and secrets to the provision step alone; written there, every
+ * later azd step and hook would read the secrets).
  */
 export function storeInAzdEnv(values: Record<string, string>, options: StoreOptions = {}): void {
-  if (Object.keys(values).length === 0) return;
-  const text = dotenvText(values);
+  const env = options.env ?? process.env;
+  const changed = Object.fromEntries(Object.entries(values).filter(([name, value]) => env[name] !== value));
+  if (Object.keys(changed).length === 0) return;
+  const text = dotenvText(changed);
   const dir = mkdtempSync(path.join(tmpdir(), 'mcp-azd-env-'));
   try {
     const file = path.join(dir, 'values.env');
@@ -175,7 +180,7 @@ export function storeInAzdEnv(values: Record<string, string>, options: StoreOpti
     // cross-spawn: on Windows it finds azd.exe / azd.cmd through PATHEXT without `shell: true`.
     const result = crossSpawn.sync(options.azd ?? 'azd', ['env', 'set', '--file', file], {
       cwd: options.cwd,
-      env: options.env ?? process.env,
+      env,
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     if (result.error) throw new AzdValuesError(`could not run azd (${result.error.message}); is the Azure Developer CLI on PATH?`);

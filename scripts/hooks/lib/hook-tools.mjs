@@ -5670,15 +5670,17 @@ function dotenvText(values) {
 `).join("");
 }
 function storeInAzdEnv(values, options = {}) {
-  if (Object.keys(values).length === 0) return;
-  const text = dotenvText(values);
+  const env = options.env ?? process.env;
+  const changed = Object.fromEntries(Object.entries(values).filter(([name, value]) => env[name] !== value));
+  if (Object.keys(changed).length === 0) return;
+  const text = dotenvText(changed);
   const dir = mkdtempSync(path4.join(tmpdir(), "mcp-azd-env-"));
   try {
     const file = path4.join(dir, "values.env");
     writeFileSync(file, text, { mode: 384, flag: "wx" });
     const result = import_cross_spawn.default.sync(options.azd ?? "azd", ["env", "set", "--file", file], {
       cwd: options.cwd,
-      env: options.env ?? process.env,
+      env,
       stdio: ["ignore", "inherit", "inherit"]
     });
     if (result.error) throw new AzdValuesError(`could not run azd (${result.error.message}); is the Azure Developer CLI on PATH?`);
