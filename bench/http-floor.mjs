@@ -7,12 +7,20 @@ import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
 
 const port = Number(process.argv[2] ?? 0);
-const ECHO_TOOL = { name: 'echo', description: 'Echoes back the input', inputSchema: { type: 'object', properties: { message: { type: 'string' } }, required: ['message'] } };
+const ECHO_TOOL = {
+  name: 'echo',
+  description: 'Echoes back the input',
+  inputSchema: { type: 'object', properties: { message: { type: 'string' } }, required: ['message'] },
+};
 
 function answer(message) {
   switch (message.method) {
     case 'initialize':
-      return { protocolVersion: message.params?.protocolVersion ?? '2025-11-25', capabilities: { tools: {} }, serverInfo: { name: 'http-floor', version: '1.0.0' } };
+      return {
+        protocolVersion: message.params?.protocolVersion ?? '2025-11-25',
+        capabilities: { tools: {} },
+        serverInfo: { name: 'http-floor', version: '1.0.0' },
+      };
     case 'tools/list':
       return { tools: [ECHO_TOOL] };
     case 'tools/call':
@@ -33,7 +41,11 @@ createServer((req, res) => {
     const message = JSON.parse(Buffer.concat(chunks).toString('utf8'));
     if (message.id === undefined) return res.writeHead(202).end();
     const result = answer(message);
-    const body = JSON.stringify(result === undefined ? { jsonrpc: '2.0', id: message.id, error: { code: -32601, message: 'Method not found' } } : { jsonrpc: '2.0', id: message.id, result });
+    const body = JSON.stringify(
+      result === undefined
+        ? { jsonrpc: '2.0', id: message.id, error: { code: -32601, message: 'Method not found' } }
+        : { jsonrpc: '2.0', id: message.id, result },
+    );
     const headers = { 'content-type': 'application/json' };
     if (message.method === 'initialize') headers['mcp-session-id'] = randomBytes(16).toString('hex');
     res.writeHead(200, headers).end(body);

@@ -16,7 +16,13 @@ net.Server.prototype.listen = function listenOnLoopback(...args) {
     } else {
       args.splice(1, 0, '127.0.0.1');
     }
-  } else if (first && typeof first === 'object' && !('_handle' in first) && first.fd === undefined && first.path === undefined) {
+  } else if (
+    first &&
+    typeof first === 'object' &&
+    !('_handle' in first) &&
+    first.fd === undefined &&
+    first.path === undefined
+  ) {
     if (first.port !== undefined && !LOOPBACK.has(first.host)) args[0] = { ...first, host: '127.0.0.1' };
   } else if (first === undefined || typeof first === 'function') {
     // listen() / listen(callback): a random port on every interface; keep it on loopback.

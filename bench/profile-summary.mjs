@@ -78,7 +78,8 @@ export function summariseProfile(profile, windowUs) {
       .sort((a, b) => b[1] - a[1])
       .slice(0, k)
       .map(([name, us]) => ({ name, ms: round(us / 1000), pctOfBusy: round((100 * us) / Math.max(1, busy)) }));
-  const interesting = /^(\S+)\s+(dist\/|node:internal\/deps\/undici|node:internal\/webstreams|node:_http_|node:internal\/abort_controller)/;
+  const interesting =
+    /^(\S+)\s+(dist\/|node:internal\/deps\/undici|node:internal\/webstreams|node:_http_|node:internal\/abort_controller)/;
   return {
     window: inWindow ? 'the given window only' : 'whole profile',
     samples: used,
@@ -87,7 +88,10 @@ export function summariseProfile(profile, windowUs) {
     idleMs: round(idle / 1000, 0),
     topFunctions: top([...byFn.entries()], 30),
     byCategory: top([...byCat.entries()], 15),
-    inclusive: top([...inclusive.entries()].filter(([k]) => interesting.test(k) && !/^\(/.test(k)), 30),
+    inclusive: top(
+      [...inclusive.entries()].filter(([k]) => interesting.test(k) && !/^\(/.test(k)),
+      30,
+    ),
   };
 }
 
@@ -126,9 +130,15 @@ export function profileMarkdown(p) {
   lines.push('| self time by package | ms | % of busy |', '| --- | ---: | ---: |');
   for (const c of p.byCategory) lines.push(`| ${c.name} | ${c.ms} | ${c.pctOfBusy} |`);
   lines.push('', '| top functions by self time | ms | % of busy |', '| --- | ---: | ---: |');
-  for (const c of p.topFunctions.slice(0, 25)) lines.push(`| \`${c.name.replace(/\|/g, '\\|')}\` | ${c.ms} | ${c.pctOfBusy} |`);
-  lines.push('', '| inclusive time (adapter dist/, web Request/streams, node:http) | ms | % of busy |', '| --- | ---: | ---: |');
-  for (const c of p.inclusive.slice(0, 25)) lines.push(`| \`${c.name.replace(/\|/g, '\\|')}\` | ${c.ms} | ${c.pctOfBusy} |`);
+  for (const c of p.topFunctions.slice(0, 25))
+    lines.push(`| \`${c.name.replace(/\|/g, '\\|')}\` | ${c.ms} | ${c.pctOfBusy} |`);
+  lines.push(
+    '',
+    '| inclusive time (adapter dist/, web Request/streams, node:http) | ms | % of busy |',
+    '| --- | ---: | ---: |',
+  );
+  for (const c of p.inclusive.slice(0, 25))
+    lines.push(`| \`${c.name.replace(/\|/g, '\\|')}\` | ${c.ms} | ${c.pctOfBusy} |`);
   return lines.join('\n');
 }
 

@@ -46,12 +46,16 @@ const flag = (name) => argv.includes(`--${name}`);
 const option = (name) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 for (const a of argv) {
   if (!/^--(quick|no-build|no-profile|profile-only|help|targets=.+|reps=\d+|warm-pool=\d+|report=.+)$/.test(a)) {
-    console.error(`unknown argument ${a}\nusage: node bench/run.mjs [--quick] [--targets=direct,adapter,supergateway,mcp-proxy,adapter-uncapped,adapter-warm,adapter-2026,http-floor] [--reps=N] [--warm-pool=N] [--no-build] [--no-profile] [--profile-only] [--report=results/<file>.json]`);
+    console.error(
+      `unknown argument ${a}\nusage: node bench/run.mjs [--quick] [--targets=direct,adapter,supergateway,mcp-proxy,adapter-uncapped,adapter-warm,adapter-2026,http-floor] [--reps=N] [--warm-pool=N] [--no-build] [--no-profile] [--profile-only] [--report=results/<file>.json]`,
+    );
     process.exit(2);
   }
 }
 if (flag('help')) {
-  console.log('usage: node bench/run.mjs [--quick] [--targets=direct,adapter,supergateway,mcp-proxy,adapter-uncapped,adapter-warm,adapter-2026,http-floor] [--reps=N] [--warm-pool=N] [--no-build] [--no-profile] [--profile-only] [--report=results/<file>.json]');
+  console.log(
+    'usage: node bench/run.mjs [--quick] [--targets=direct,adapter,supergateway,mcp-proxy,adapter-uncapped,adapter-warm,adapter-2026,http-floor] [--reps=N] [--warm-pool=N] [--no-build] [--no-profile] [--profile-only] [--report=results/<file>.json]',
+  );
   process.exit(0);
 }
 const QUICK = flag('quick');
@@ -68,12 +72,22 @@ const MODE = flag('profile-only') ? (QUICK ? 'quick-profile' : 'profile') : QUIC
 // adapter-2026: the adapter as it ships, with the SDK client pinned to protocol revision
 // 2026-07-28 (no sessions: every call a stateless POST served by a pooled child of the client's
 // key; "setup" is connect = server/discover; concurrent clients of one key share pooled children).
-const ALL_TARGETS = ['direct', 'adapter', 'supergateway', 'mcp-proxy', 'adapter-uncapped', 'adapter-warm', 'adapter-2026', 'http-floor'];
+const ALL_TARGETS = [
+  'direct',
+  'adapter',
+  'supergateway',
+  'mcp-proxy',
+  'adapter-uncapped',
+  'adapter-warm',
+  'adapter-2026',
+  'http-floor',
+];
 const WARM_POOL = Number(option('warm-pool') ?? 2);
 // --profile-only: build, then only the adapter CPU profile of the sequential echo phase.
 const PROFILE_ONLY = flag('profile-only');
 const TARGETS = PROFILE_ONLY ? [] : (option('targets')?.split(',') ?? ALL_TARGETS).map((t) => t.trim());
-for (const t of TARGETS) if (!ALL_TARGETS.includes(t)) throw new Error(`unknown target ${t}; known: ${ALL_TARGETS.join(', ')}`);
+for (const t of TARGETS)
+  if (!ALL_TARGETS.includes(t)) throw new Error(`unknown target ${t}; known: ${ALL_TARGETS.join(', ')}`);
 
 const S = QUICK
   ? {
@@ -131,7 +145,9 @@ const PINS = {
 const pkgDir = (name) => {
   const main = path.join(ROOT, 'node_modules', name);
   const fallback = path.join(BENCH, '.deps', 'node_modules', name);
-  return !fs.existsSync(path.join(main, 'package.json')) && fs.existsSync(path.join(fallback, 'package.json')) ? fallback : main;
+  return !fs.existsSync(path.join(main, 'package.json')) && fs.existsSync(path.join(fallback, 'package.json'))
+    ? fallback
+    : main;
 };
 const pkgVersion = (name) => {
   try {
@@ -148,7 +164,8 @@ const SERVER_ARGS = [SERVER, 'stdio'];
 
 const log = (...a) => console.log(`[${((performance.now() - T0) / 1000).toFixed(1).padStart(6)}s]`, ...a);
 const T0 = performance.now();
-const round = (x, d = 2) => (x === null || x === undefined || Number.isNaN(x) ? null : Math.round(x * 10 ** d) / 10 ** d);
+const round = (x, d = 2) =>
+  x === null || x === undefined || Number.isNaN(x) ? null : Math.round(x * 10 ** d) / 10 ** d;
 function percentile(values, p) {
   if (!values.length) return null;
   const s = [...values].sort((a, b) => a - b);
@@ -174,7 +191,10 @@ async function withTimeout(promise, ms, what) {
     clearTimeout(timer);
   }
 }
-const errText = (e) => String(e?.message ?? e).replace(/\s+/g, ' ').slice(0, 160);
+const errText = (e) =>
+  String(e?.message ?? e)
+    .replace(/\s+/g, ' ')
+    .slice(0, 160);
 function noteError(bucket, e) {
   const k = errText(e);
   bucket[k] = (bucket[k] ?? 0) + 1;
@@ -232,7 +252,14 @@ function processTable() {
   for (const line of out.split('\n')) {
     const m = line.trim().split(/\s+/);
     if (m.length < 3) continue;
-    table.set(Number(m[0]), { pid: Number(m[0]), ppid: Number(m[1]), rssKb: Number(m[2]), state: m[3]?.[0] ?? '?', cpuMs: null, start: null });
+    table.set(Number(m[0]), {
+      pid: Number(m[0]),
+      ppid: Number(m[1]),
+      rssKb: Number(m[2]),
+      state: m[3]?.[0] ?? '?',
+      cpuMs: null,
+      start: null,
+    });
   }
   return table;
 }
@@ -263,7 +290,9 @@ function vmRssKb(pid) {
     }
   }
   try {
-    return Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8', timeout: 5000 }).trim()) || null;
+    return (
+      Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8', timeout: 5000 }).trim()) || null
+    );
   } catch {
     return null;
   }
@@ -413,7 +442,7 @@ process.on('exit', () => {
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(sig, () => {
     log(`${sig}: stopping`);
-    killEverything(sig).finally(() => process.exit(130));
+    void killEverything(sig).finally(() => process.exit(130));
   });
 }
 
@@ -446,12 +475,18 @@ const { Client, StreamableHTTPClientTransport } = await import('@modelcontextpro
 const { StdioClientTransport } = await import('@modelcontextprotocol/client/stdio');
 
 async function openSession(target, { timings } = {}) {
-  const client = new Client({ name: 'mcp-bench', version: '1.0.0' }, target.modern ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {});
+  const client = new Client(
+    { name: 'mcp-bench', version: '1.0.0' },
+    target.modern ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {},
+  );
   // timings: records each HTTP request of the connect (time to response headers).
   const timedFetch = timings
     ? (url, init) => {
         const t0 = performance.now();
-        const what = init?.method === 'POST' ? (/"method":"([^"]+)"/.exec(String(init.body))?.[1] ?? 'POST') : init?.method ?? 'GET';
+        const what =
+          init?.method === 'POST'
+            ? (/"method":"([^"]+)"/.exec(String(init.body))?.[1] ?? 'POST')
+            : (init?.method ?? 'GET');
         const p = fetch(url, init);
         p.then(
           (res) => timings.push({ what, ms: performance.now() - t0, status: res.status }),
@@ -477,7 +512,8 @@ async function openSession(target, { timings } = {}) {
   return { client, transport, ms, pid: target.kind === 'stdio' ? transport.pid : undefined };
 }
 async function closeSession(target, s) {
-  if (target.kind === 'http' && !target.modern) await withTimeout(s.transport.terminateSession(), T.closeMs, 'DELETE').catch(() => {});
+  if (target.kind === 'http' && !target.modern)
+    await withTimeout(s.transport.terminateSession(), T.closeMs, 'DELETE').catch(() => {});
   await withTimeout(s.client.close(), T.closeMs, 'close').catch(() => {});
 }
 const echo = (s) => s.client.callTool(ECHO, { timeout: T.callMs });
@@ -506,7 +542,9 @@ async function waitForWarmPool(target, boundMs = 15_000) {
   const t0 = performance.now();
   while (performance.now() - t0 < boundMs) {
     try {
-      const status = await (await fetch(`http://127.0.0.1:${target.port}/status`, { signal: AbortSignal.timeout(2000) })).json();
+      const status = await (
+        await fetch(`http://127.0.0.1:${target.port}/status`, { signal: AbortSignal.timeout(2000) })
+      ).json();
       if ((status.servers?.everything?.warmChildren ?? 0) >= WARM_POOL) break;
     } catch {}
     await sleep(50);
@@ -623,13 +661,22 @@ async function progressCall(s, args) {
   await sleep(200); // late notifications (after the result) are counted as such
   transport.send = send;
   transport.onmessage = onmessage;
-  return { sent: args.steps, beforeResult: st.before, afterResult: st.after, sdkCallbacks: callbacks, ms: round(ms), error, tokenSeen: st.token !== undefined };
+  return {
+    sent: args.steps,
+    beforeResult: st.before,
+    afterResult: st.after,
+    sdkCallbacks: callbacks,
+    ms: round(ms),
+    error,
+    tokenSeen: st.token !== undefined,
+  };
 }
 
 async function measureProgress(s) {
   const paced = await progressCall(s, { duration: S.paced.duration, steps: S.paced.steps });
   const burst = [];
-  for (let i = 0; i < S.burst.calls; i++) burst.push(await progressCall(s, { duration: S.burst.duration, steps: S.burst.steps }));
+  for (let i = 0; i < S.burst.calls; i++)
+    burst.push(await progressCall(s, { duration: S.burst.duration, steps: S.burst.steps }));
   const sum = (arr, k) => arr.reduce((a, x) => a + x[k], 0);
   return {
     paced: { ...paced, args: S.paced },
@@ -713,8 +760,14 @@ async function measureLevels(target) {
       connectErrors,
       openedNow: fresh.length,
       openAllMs: round(openMs),
-      connectP50: percentile(fresh.map((s) => s.ms), 50),
-      connectP95: percentile(fresh.map((s) => s.ms), 95),
+      connectP50: percentile(
+        fresh.map((s) => s.ms),
+        50,
+      ),
+      connectP95: percentile(
+        fresh.map((s) => s.ms),
+        95,
+      ),
       calls: ok,
       callFailed: failed,
       callErrors,
@@ -730,10 +783,18 @@ async function measureLevels(target) {
       childProcessesPerSession: sessions.length ? (kids.length - target.baselineChildren) / sessions.length : null,
       childRssTotalMb: childRss / 1024,
       // adapter-warm: its waiting children are not sessions' (each about as large as a session's).
-      childRssPerSessionMb: sessions.length ? (target.warmPool && kids.length ? (childRss * Math.max(0, kids.length - target.baselineChildren)) / kids.length : childRss) / 1024 / sessions.length : null,
+      childRssPerSessionMb: sessions.length
+        ? (target.warmPool && kids.length
+            ? (childRss * Math.max(0, kids.length - target.baselineChildren)) / kids.length
+            : childRss) /
+          1024 /
+          sessions.length
+        : null,
     };
     const L = out[n];
-    log(`  ${target.name}: x${n}: ${round(L.callsPerSec, 0)} calls/s, errors ${L.errors} (connect ${L.connectFailed}), open ${L.opened}/${n}, p50 ${round(L.p50, 1)} ms, gw RSS ${round(L.gatewayRssOpenMb, 1)} MB, ${L.childProcesses} children`);
+    log(
+      `  ${target.name}: x${n}: ${round(L.callsPerSec, 0)} calls/s, errors ${L.errors} (connect ${L.connectFailed}), open ${L.opened}/${n}, p50 ${round(L.p50, 1)} ms, gw RSS ${round(L.gatewayRssOpenMb, 1)} MB, ${L.childProcesses} children`,
+    );
   }
   phase = `${target.name} close all`;
   const tClose = performance.now();
@@ -763,7 +824,7 @@ async function startGateway(name, { profileDir } = {}) {
   const logFile = path.join(TMP, `${name}-${port}.log`);
   const fd = fs.openSync(logFile, 'w');
   let args;
-  let url = `http://127.0.0.1:${port}/mcp`;
+  const url = `http://127.0.0.1:${port}/mcp`;
   const env = cleanEnv();
   if (name === 'adapter' || name === 'adapter-uncapped' || name === 'adapter-warm' || name === 'adapter-2026') {
     const config = path.join(TMP, name, 'mcp_config.json');
@@ -774,8 +835,17 @@ async function startGateway(name, { profileDir } = {}) {
       name === 'adapter' || name === 'adapter-2026'
         ? { mcpServers: { everything: { command: process.execPath, args: SERVER_ARGS } } }
         : name === 'adapter-warm'
-          ? { mcpServers: { everything: { command: process.execPath, args: SERVER_ARGS, sessions: { warm_pool: WARM_POOL } } } }
-          : { adapter: { max_sessions: cap }, mcpServers: { everything: { command: process.execPath, args: SERVER_ARGS, sessions: { max_concurrent: cap } } } };
+          ? {
+              mcpServers: {
+                everything: { command: process.execPath, args: SERVER_ARGS, sessions: { warm_pool: WARM_POOL } },
+              },
+            }
+          : {
+              adapter: { max_sessions: cap },
+              mcpServers: {
+                everything: { command: process.execPath, args: SERVER_ARGS, sessions: { max_concurrent: cap } },
+              },
+            };
     fs.writeFileSync(config, JSON.stringify(doc, null, 2));
     const prof = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
     args = [...prof, path.join(adapterSnapshot, 'dist', 'cli', 'main.js'), 'serve', '--config', config];
@@ -784,12 +854,34 @@ async function startGateway(name, { profileDir } = {}) {
     const bin = path.join(pkgDir('supergateway'), 'dist', 'index.js');
     const cmd = [process.execPath, ...SERVER_ARGS].map((a) => `"${a}"`).join(' ');
     // No host option in 4.0.0 (it binds every interface): the preload keeps it on 127.0.0.1.
-    args = ['--import', pathToFileURL(path.join(BENCH, 'loopback-only.mjs')).href, bin, '--stdio', cmd, '--outputTransport', 'streamableHttp', '--stateful', '--port', String(port)];
+    args = [
+      '--import',
+      pathToFileURL(path.join(BENCH, 'loopback-only.mjs')).href,
+      bin,
+      '--stdio',
+      cmd,
+      '--outputTransport',
+      'streamableHttp',
+      '--stateful',
+      '--port',
+      String(port),
+    ];
   } else if (name === 'http-floor') {
     args = [path.join(BENCH, 'http-floor.mjs'), String(port)];
   } else if (name === 'mcp-proxy') {
     const bin = path.join(pkgDir('mcp-proxy'), 'dist', 'bin', 'mcp-proxy.mjs');
-    args = [bin, '--host', '127.0.0.1', '--port', String(port), '--server', 'stream', '--', process.execPath, ...SERVER_ARGS];
+    args = [
+      bin,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--server',
+      'stream',
+      '--',
+      process.execPath,
+      ...SERVER_ARGS,
+    ];
   } else throw new Error(name);
 
   const t0 = performance.now();
@@ -798,12 +890,31 @@ async function startGateway(name, { profileDir } = {}) {
   own(child.pid, name, true);
   let exited = null;
   child.on('exit', (code, signal) => (exited = { code, signal }));
-  const g = { name, kind: 'http', url, port, pid: child.pid, gatewayPid: child.pid, child, logFile, rootPid: () => child.pid, exited: () => exited, warmPool: name === 'adapter-warm' ? WARM_POOL : 0, modern: name === 'adapter-2026' };
+  const g = {
+    name,
+    kind: 'http',
+    url,
+    port,
+    pid: child.pid,
+    gatewayPid: child.pid,
+    child,
+    logFile,
+    rootPid: () => child.pid,
+    exited: () => exited,
+    warmPool: name === 'adapter-warm' ? WARM_POOL : 0,
+    modern: name === 'adapter-2026',
+  };
   running.add(g);
   // Ready: any HTTP answer on the port.
   for (;;) {
-    if (exited) throw new Error(`${name} exited at start (${JSON.stringify(exited)}); log: ${fs.readFileSync(logFile, 'utf8').slice(-1500)}`);
-    if (performance.now() - t0 > T.readyMs) throw new Error(`${name} not listening after ${T.readyMs} ms; log: ${fs.readFileSync(logFile, 'utf8').slice(-1500)}`);
+    if (exited)
+      throw new Error(
+        `${name} exited at start (${JSON.stringify(exited)}); log: ${fs.readFileSync(logFile, 'utf8').slice(-1500)}`,
+      );
+    if (performance.now() - t0 > T.readyMs)
+      throw new Error(
+        `${name} not listening after ${T.readyMs} ms; log: ${fs.readFileSync(logFile, 'utf8').slice(-1500)}`,
+      );
     try {
       await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(1000) });
       break;
@@ -814,7 +925,7 @@ async function startGateway(name, { profileDir } = {}) {
   g.readyMs = performance.now() - t0;
   const listen = listenAddresses(port);
   g.listen = listen;
-  if (listen && listen.some((a) => !a.loopback)) {
+  if (listen?.some((a) => !a.loopback)) {
     await stopGateway(g);
     throw new Error(`${name} listens on a non-loopback address (${JSON.stringify(listen)}); refusing to benchmark it`);
   }
@@ -842,7 +953,10 @@ function listenAddresses(port) {
       if (f.length < 4 || f[3] !== '0A') continue; // LISTEN
       const [addr, p] = f[1].split(':');
       if (p !== hexPort) continue;
-      const loopback = addr === '0100007F' || addr === '00000000000000000000000001000000' || addr === '0000000000000000FFFF00000100007F';
+      const loopback =
+        addr === '0100007F' ||
+        addr === '00000000000000000000000001000000' ||
+        addr === '0000000000000000FFFF00000100007F';
       found.push({ file, addr, loopback });
     }
   }
@@ -949,18 +1063,24 @@ async function runTarget(name, rep) {
     if (name !== 'adapter-uncapped') {
       phase = `${name} setup`;
       r.setup = await measureSetup(target);
-      log(`  ${name}: setup p50 ${round(r.setup.p50)} ms p95 ${round(r.setup.p95)} ms${target.warmPool ? `, initialize POST p50 ${round(r.setup.initializePostP50)} ms (waited ${round(r.setup.warmWaitP50, 0)} ms p50 for the pool before each)` : ''}`);
+      log(
+        `  ${name}: setup p50 ${round(r.setup.p50)} ms p95 ${round(r.setup.p95)} ms${target.warmPool ? `, initialize POST p50 ${round(r.setup.initializePostP50)} ms (waited ${round(r.setup.warmWaitP50, 0)} ms p50 for the pool before each)` : ''}`,
+      );
     }
     if (name !== 'adapter-uncapped' && name !== 'adapter-warm') {
       phase = `${name} sequential`;
       const s = await openSession(target);
       try {
         r.sequential = await measureSequential(target, s);
-        log(`  ${name}: echo p50 ${round(r.sequential.p50, 3)} ms p99 ${round(r.sequential.p99, 3)} ms, ${round(r.sequential.callsPerSec, 0)} calls/s`);
+        log(
+          `  ${name}: echo p50 ${round(r.sequential.p50, 3)} ms p99 ${round(r.sequential.p99, 3)} ms, ${round(r.sequential.callsPerSec, 0)} calls/s`,
+        );
         if (name !== 'http-floor') {
           phase = `${name} progress`;
           r.progress = await measureProgress(s);
-          log(`  ${name}: progress paced ${r.progress.paced.beforeResult}/${r.progress.paced.sent}, burst ${r.progress.burst.beforeResult}/${r.progress.burst.sent}`);
+          log(
+            `  ${name}: progress paced ${r.progress.paced.beforeResult}/${r.progress.paced.sent}, burst ${r.progress.burst.beforeResult}/${r.progress.burst.sent}`,
+          );
         }
       } finally {
         await closeSession(target, s);
@@ -971,7 +1091,9 @@ async function runTarget(name, rep) {
       const lv = await measureLevels(target);
       r.levels = lv.levels;
       r.closeAll = lv.closeAll;
-      log(`  ${name}: closed ${lv.closeAll.sessions} sessions, children gone after ${lv.closeAll.closeAndDrainMs} ms${lv.closeAll.drained ? '' : ' (NOT all gone)'}`);
+      log(
+        `  ${name}: closed ${lv.closeAll.sessions} sessions, children gone after ${lv.closeAll.closeAndDrainMs} ms${lv.closeAll.drained ? '' : ' (NOT all gone)'}`,
+      );
     }
     await sleep(500);
     r.rssIdleAfterMb = target.gatewayPid ? vmRssKb(target.gatewayPid) / 1024 : null;
@@ -986,7 +1108,8 @@ async function runTarget(name, rep) {
   }
   r.wallMs = round(performance.now() - t0, 0);
   r.otherCpuPct = otherCpuPct(cpu0, cpuSnapshot());
-  if (r.otherCpuPct > 15) log(`  ${name}: other processes used ${r.otherCpuPct}% of the machine during this repetition: noisy`);
+  if (r.otherCpuPct > 15)
+    log(`  ${name}: other processes used ${r.otherCpuPct}% of the machine during this repetition: noisy`);
   return r;
 }
 
@@ -1038,7 +1161,16 @@ async function profileAdapter(stamp) {
   fs.copyFileSync(path.join(dir, file), out);
   fs.chmodSync(out, 0o644);
   const summary = summariseProfile(JSON.parse(fs.readFileSync(out, 'utf8')), windowUs);
-  return { file: path.relative(ROOT, out), windowUs, otherCpuPct: otherCpuPct(cpuA, cpuSnapshot()), calls, failed, callsPerSec: elapsedMs ? (calls / elapsedMs) * 1000 : null, gatewayCpuMsPerCall: cpuMs !== undefined && calls ? round(cpuMs / calls, 4) : null, ...summary };
+  return {
+    file: path.relative(ROOT, out),
+    windowUs,
+    otherCpuPct: otherCpuPct(cpuA, cpuSnapshot()),
+    calls,
+    failed,
+    callsPerSec: elapsedMs ? (calls / elapsedMs) * 1000 : null,
+    gatewayCpuMsPerCall: cpuMs !== undefined && calls ? round(cpuMs / calls, 4) : null,
+    ...summary,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1130,23 +1262,35 @@ function medians(reps) {
   for (const k of keys) m[k] = median(flats.map((f) => f[k]));
   return m;
 }
-const fmt = (x, d) => (x === null || x === undefined ? '—' : Number(x).toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: 0 }));
+const fmt = (x, d) =>
+  x === null || x === undefined
+    ? '—'
+    : Number(x).toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: 0 });
 function cell(m, key, d) {
   if (!m) return 'n/a';
-  if (/^lat\d+$/.test(key)) return m[`${key}_p50`] == null ? '—' : `${fmt(m[`${key}_p50`], d)} / ${fmt(m[`${key}_p99`], d)}`;
-  if (/^rss\d+$/.test(key)) return m[`${key}_open`] == null ? '—' : `${fmt(m[`${key}_open`], d)} / ${fmt(m[`${key}_peak`], d)}`;
-  if (/^open\d+$/.test(key)) return m[`${key}_all`] == null ? '—' : `${fmt(m[`${key}_all`], d)}, ${fmt(m[`${key}_p50`], d)}`;
+  if (/^lat\d+$/.test(key))
+    return m[`${key}_p50`] == null ? '—' : `${fmt(m[`${key}_p50`], d)} / ${fmt(m[`${key}_p99`], d)}`;
+  if (/^rss\d+$/.test(key))
+    return m[`${key}_open`] == null ? '—' : `${fmt(m[`${key}_open`], d)} / ${fmt(m[`${key}_peak`], d)}`;
+  if (/^open\d+$/.test(key))
+    return m[`${key}_all`] == null ? '—' : `${fmt(m[`${key}_all`], d)}, ${fmt(m[`${key}_p50`], d)}`;
   return fmt(m[key], d);
 }
 function ratio(a, b, key) {
-  const pick = (m) => (/^(lat|rss|open)\d+$/.test(key) ? m?.[`${key}_${/^lat/.test(key) ? 'p50' : /^rss/.test(key) ? 'open' : 'all'}`] : m?.[key]);
+  const pick = (m) =>
+    /^(lat|rss|open)\d+$/.test(key)
+      ? m?.[`${key}_${/^lat/.test(key) ? 'p50' : /^rss/.test(key) ? 'open' : 'all'}`]
+      : m?.[key];
   const x = pick(a);
   const y = pick(b);
   if (x == null || y == null || y === 0) return '—';
   return `${(x / y).toFixed(2)}×`;
 }
 function delta(a, b, key, d) {
-  const pick = (m) => (/^(lat|rss|open)\d+$/.test(key) ? m?.[`${key}_${/^lat/.test(key) ? 'p50' : /^rss/.test(key) ? 'open' : 'all'}`] : m?.[key]);
+  const pick = (m) =>
+    /^(lat|rss|open)\d+$/.test(key)
+      ? m?.[`${key}_${/^lat/.test(key) ? 'p50' : /^rss/.test(key) ? 'open' : 'all'}`]
+      : m?.[key];
   const x = pick(a);
   const y = pick(b);
   if (x == null || y == null) return '—';
@@ -1172,8 +1316,13 @@ function markdown(report) {
       `adapter-warm = the adapter with \`sessions.warm_pool: ${report.settings.warmPool}\` (children spawned ahead of sessions, never initialized): each setup sample starts with the pool full and its children booted (no CPU use), as a session arriving at a ready pool would; its sequential and progress phases would repeat the adapter's and are not run; its waiting children are left out of "children RSS per session".`,
     );
   }
-  lines.push(`CPU busy just before the start: ${m.busyBeforeStartPct ?? '?'}%. Machine load (1-min loadavg, includes this benchmark): ${report.load.start} at the start, mean ${report.load.mean}, max ${report.load.max} on ${m.cores} cores.`);
-  lines.push(`Run took ${fmt(report.wallSeconds, 0)} s; peak memory in use on the machine ${fmt(report.memory.peakMb, 0)} MB (${fmt(report.memory.peakMb - report.memory.startMb, 0)} MB above the start, during "${report.memory.peakPhase}").`, '');
+  lines.push(
+    `CPU busy just before the start: ${m.busyBeforeStartPct ?? '?'}%. Machine load (1-min loadavg, includes this benchmark): ${report.load.start} at the start, mean ${report.load.mean}, max ${report.load.max} on ${m.cores} cores.`,
+  );
+  lines.push(
+    `Run took ${fmt(report.wallSeconds, 0)} s; peak memory in use on the machine ${fmt(report.memory.peakMb, 0)} MB (${fmt(report.memory.peakMb - report.memory.startMb, 0)} MB above the start, during "${report.memory.peakPhase}").`,
+    '',
+  );
   if (!names.length) {
     lines.pop(); // no table: the profile only
   }
@@ -1191,8 +1340,11 @@ function markdown(report) {
   const has26 = names.includes('adapter-2026');
   if (has26 && hasA) header.push('2026 / adapter');
   if (has26 && names.includes('supergateway')) header.push('2026 / supergateway');
-  if (names.length) lines.push(`| ${header.join(' | ')} |`, `| ${header.map((_, i) => (i < 2 ? '---' : '---:')).join(' | ')} |`);
-  const rows = names.length ? METRICS.flatMap((r) => (r[0] === 'LEVELS' ? levelMetrics(report.settings.levels) : [r])) : [];
+  if (names.length)
+    lines.push(`| ${header.join(' | ')} |`, `| ${header.map((_, i) => (i < 2 ? '---' : '---:')).join(' | ')} |`);
+  const rows = names.length
+    ? METRICS.flatMap((r) => (r[0] === 'LEVELS' ? levelMetrics(report.settings.levels) : [r]))
+    : [];
   for (const [key, label, dir, d] of rows) {
     const row = [label, dir, ...names.map((n) => cell(M[n], key, d))];
     if (hasA && names.includes('supergateway')) row.push(ratio(M.adapter, M.supergateway, key));
@@ -1206,37 +1358,57 @@ function markdown(report) {
     if (has26 && names.includes('supergateway')) row.push(ratio(M['adapter-2026'], M.supergateway, key));
     lines.push(`| ${row.join(' | ')} |`);
   }
-  lines.push('', '↓ lower is better, ↑ higher is better. Ratios and deltas use the first number of a cell. "—" = not applicable or not measured (direct has no gateway process).', '');
+  lines.push(
+    '',
+    '↓ lower is better, ↑ higher is better. Ratios and deltas use the first number of a cell. "—" = not applicable or not measured (direct has no gateway process).',
+    '',
+  );
   if (names.length && report.settings.reps > 1) {
     const top = Math.max(...report.settings.levels);
     lines.push(`## Spread: each repetition (other processes' CPU share in brackets)`, '');
-    lines.push(`| target | echo p50 (ms) | sequential calls/s | gateway CPU per sequential call (ms) | ${top} sessions: calls/s | ${top} sessions: gateway CPU per call (ms) |`, '| --- | --- | --- | --- | --- | --- |');
+    lines.push(
+      `| target | echo p50 (ms) | sequential calls/s | gateway CPU per sequential call (ms) | ${top} sessions: calls/s | ${top} sessions: gateway CPU per call (ms) |`,
+      '| --- | --- | --- | --- | --- | --- |',
+    );
     for (const t of report.targets) {
       const col = (f, d) => t.reps.map((r) => `${fmt(f(r), d)} [${fmt(r.otherCpuPct, 0)}%]`).join(', ');
       lines.push(
         `| ${t.name} | ${col((r) => r.sequential?.p50, 2)} | ${col((r) => r.sequential?.callsPerSec, 0)} | ${col((r) => r.sequential?.gatewayCpuMsPerCall, 2)} | ${col((r) => r.levels?.[top]?.callsPerSec, 0)} | ${col((r) => r.levels?.[top]?.gatewayCpuMsPerCall, 2)} |`,
       );
     }
-    lines.push('', 'Gateway CPU per call (from /proc, the gateway process alone) is the least sensitive to other load on the machine; latency and calls/s are the most.', '');
+    lines.push(
+      '',
+      'Gateway CPU per call (from /proc, the gateway process alone) is the least sensitive to other load on the machine; latency and calls/s are the most.',
+      '',
+    );
   }
   lines.push('## Errors and notes', '');
   for (const t of report.targets) {
     const notes = [];
     for (const r of t.reps) {
       for (const L of Object.values(r.levels ?? {})) {
-        for (const [msg, n] of Object.entries(L.connectErrors)) notes.push(`rep ${r.rep}, ${L.sessions} sessions: ${n}× connect failed: ${msg}`);
-        for (const [msg, n] of Object.entries(L.callErrors)) notes.push(`rep ${r.rep}, ${L.sessions} sessions: ${n}× call failed: ${msg}`);
+        for (const [msg, n] of Object.entries(L.connectErrors))
+          notes.push(`rep ${r.rep}, ${L.sessions} sessions: ${n}× connect failed: ${msg}`);
+        for (const [msg, n] of Object.entries(L.callErrors))
+          notes.push(`rep ${r.rep}, ${L.sessions} sessions: ${n}× call failed: ${msg}`);
         if (L.zombies) notes.push(`rep ${r.rep}, ${L.sessions} sessions: ${L.zombies} zombie child process(es)`);
       }
-      if (r.closeAll && !r.closeAll.drained) notes.push(`rep ${r.rep}: children still alive ${T.drainMs / 1000} s after closing all sessions`);
+      if (r.closeAll && !r.closeAll.drained)
+        notes.push(`rep ${r.rep}: children still alive ${T.drainMs / 1000} s after closing all sessions`);
       for (const [msg, n] of Object.entries(r.setup?.errors ?? {})) notes.push(`rep ${r.rep}, setup: ${n}× ${msg}`);
-      for (const [msg, n] of Object.entries(r.sequential?.errors ?? {})) notes.push(`rep ${r.rep}, sequential: ${n}× ${msg}`);
+      for (const [msg, n] of Object.entries(r.sequential?.errors ?? {}))
+        notes.push(`rep ${r.rep}, sequential: ${n}× ${msg}`);
       if (r.progress?.paced.error) notes.push(`rep ${r.rep}, progress: ${r.progress.paced.error}`);
       for (const e of r.progress?.burst.errors ?? []) notes.push(`rep ${r.rep}, progress burst: ${e}`);
       if (r.error) notes.push(`rep ${r.rep}: FAILED: ${r.error}`);
-      if (r.stop && !r.stop.graceful) notes.push(`rep ${r.rep}: did not exit within ${T.stopMs / 1000} s of SIGTERM (killed)`);
-      if (r.stop?.leftovers) notes.push(`rep ${r.rep}: ${r.stop.leftovers} child process(es) left behind after the gateway exited (killed)`);
-      if (r.log && (r.log.levels.warn || r.log.levels.error)) notes.push(`rep ${r.rep}: log has ${r.log.levels.warn ?? 0} warn and ${r.log.levels.error ?? 0} error lines (of ${r.log.lines})`);
+      if (r.stop && !r.stop.graceful)
+        notes.push(`rep ${r.rep}: did not exit within ${T.stopMs / 1000} s of SIGTERM (killed)`);
+      if (r.stop?.leftovers)
+        notes.push(`rep ${r.rep}: ${r.stop.leftovers} child process(es) left behind after the gateway exited (killed)`);
+      if (r.log && (r.log.levels.warn || r.log.levels.error))
+        notes.push(
+          `rep ${r.rep}: log has ${r.log.levels.warn ?? 0} warn and ${r.log.levels.error ?? 0} error lines (of ${r.log.lines})`,
+        );
     }
     lines.push(`- **${t.name}**: ${notes.length ? '' : 'no errors.'}`);
     const seen = new Map();
@@ -1248,7 +1420,10 @@ function markdown(report) {
     lines.push('', `## Adapter CPU profile (sequential echo, ${p.calls ?? '?'} calls)`, '');
     if (p.error) lines.push(p.error);
     else {
-      lines.push(`\`${p.file}\` (open in Chrome DevTools → Performance, or VS Code). Window: ${p.window === 'whole profile' ? 'the whole process' : 'the sequential echo phase only'}; ${p.busyMs} ms busy, ${p.idleMs} ms idle; ${fmt(p.callsPerSec, 0)} calls/s; other processes ${p.otherCpuPct ?? '?'}% of the machine; adapter CPU ${p.gatewayCpuMsPerCall} ms per call (from /proc). The profiler samples wall time: time the process is preempted inside a system call (a write waking the child or the client on a busy 2-core machine) counts as self time of that call.`, '');
+      lines.push(
+        `\`${p.file}\` (open in Chrome DevTools → Performance, or VS Code). Window: ${p.window === 'whole profile' ? 'the whole process' : 'the sequential echo phase only'}; ${p.busyMs} ms busy, ${p.idleMs} ms idle; ${fmt(p.callsPerSec, 0)} calls/s; other processes ${p.otherCpuPct ?? '?'}% of the machine; adapter CPU ${p.gatewayCpuMsPerCall} ms per call (from /proc). The profiler samples wall time: time the process is preempted inside a system call (a write waking the child or the client on a busy 2-core machine) counts as self time of that call.`,
+        '',
+      );
       lines.push(profileMarkdown(p));
     }
   }
@@ -1299,9 +1474,13 @@ async function main() {
   log(
     `memory: this run needs ~${fmt(needed.mb / 1024, 1)} GB free at its peak (${needed.top} sessions${needed.waiting ? ` + ${needed.waiting} waiting children` : ''} × ~${CHILD_MB_ESTIMATE} MB per server-everything child, + ~600 MB for the gateway and this process); ${fmt(machine.memoryAvailableAtStartMb / 1024, 1)} GB available now`,
   );
-  if (!PROFILE_ONLY && machine.memoryAvailableAtStartMb < needed.mb) log('WARNING: less memory available than the run needs: expect failed connects or the OOM killer at the top level');
-  if (machine.busyBeforeStartPct > 25) log(`WARNING: the machine is ${machine.busyBeforeStartPct}% busy before the start: numbers will be noisy`);
-  log(`mode ${MODE}: targets ${TARGETS.join(', ')}; ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGb} GB, Node ${machine.node}`);
+  if (!PROFILE_ONLY && machine.memoryAvailableAtStartMb < needed.mb)
+    log('WARNING: less memory available than the run needs: expect failed connects or the OOM killer at the top level');
+  if (machine.busyBeforeStartPct > 25)
+    log(`WARNING: the machine is ${machine.busyBeforeStartPct}% busy before the start: numbers will be noisy`);
+  log(
+    `mode ${MODE}: targets ${TARGETS.join(', ')}; ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGb} GB, Node ${machine.node}`,
+  );
 
   // Build the adapter, then run a snapshot of dist/ (others may rebuild dist/ during the run).
   const build = { ok: true };
@@ -1309,7 +1488,11 @@ async function main() {
     if (!flag('no-build')) {
       phase = 'build';
       log('npm run build …');
-      const b = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8', timeout: T.buildMs });
+      const b = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'build'], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: T.buildMs,
+      });
       build.ok = b.status === 0;
       build.status = b.status;
       if (!build.ok) {
@@ -1317,7 +1500,8 @@ async function main() {
         log(`BUILD FAILED (exit ${b.status}); benchmarking the dist/ that tsc emitted anyway:\n${build.output}`);
       }
     } else build.skipped = true;
-    if (!fs.existsSync(path.join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('dist/cli/main.js missing: run npm run build');
+    if (!fs.existsSync(path.join(ROOT, 'dist', 'cli', 'main.js')))
+      throw new Error('dist/cli/main.js missing: run npm run build');
     adapterSnapshot = path.join(BENCH, '.adapter-snapshot', String(process.pid));
     fs.mkdirSync(adapterSnapshot, { recursive: true });
     fs.cpSync(path.join(ROOT, 'dist'), path.join(adapterSnapshot, 'dist'), { recursive: true });
@@ -1362,7 +1546,11 @@ async function main() {
     }
   }
 
-  const targets = TARGETS.map((name) => ({ name, median: medians(results[name].filter((r) => !r.error)), reps: results[name] }));
+  const targets = TARGETS.map((name) => ({
+    name,
+    median: medians(results[name].filter((r) => !r.error)),
+    reps: results[name],
+  }));
   const childRss = median(targets.filter((t) => t.name !== 'mcp-proxy').map((t) => t.median.childRssMb)) ?? 70;
   const isolating = TARGETS.filter((t) => t !== 'mcp-proxy').length;
   const maxN = Math.max(...S.levels);
@@ -1381,7 +1569,11 @@ async function main() {
     settings: { ...S, warmPool: TARGETS.includes('adapter-warm') ? WARM_POOL : undefined, timeouts: T },
     memory: { ...mem, peakMb: round(mem.peakMb, 0), startMb: round(mem.startMb, 0) },
     memoryNote,
-    load: { start: round(load.start), max: round(load.max), mean: round(load.samples.reduce((a, b) => a + b, 0) / Math.max(1, load.samples.length)) },
+    load: {
+      start: round(load.start),
+      max: round(load.max),
+      mean: round(load.samples.reduce((a, b) => a + b, 0) / Math.max(1, load.samples.length)),
+    },
     targets,
     profile,
   };
@@ -1410,7 +1602,7 @@ if (option('report')) {
 
 const deadline = setTimeout(() => {
   log(`global deadline of ${S.deadlineMs / 60000} min reached: stopping`);
-  killEverything('deadline').finally(() => process.exit(3));
+  void killEverything('deadline').finally(() => process.exit(3));
 }, S.deadlineMs);
 deadline.unref();
 

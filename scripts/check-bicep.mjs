@@ -24,7 +24,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const GRAPH_ALIAS = 'microsoftGraphV1';
 const GRAPH_REGISTRY = 'br:mcr.microsoft.com/bicep/extensions/microsoftgraph/v1.0';
 
-const DIAGNOSTIC = /^(?<file>.+?)\((?<line>\d+),(?<column>\d+)\) : (?<level>Error|Warning|Info) (?<code>[^\s:]+): (?<message>.*)$/;
+const DIAGNOSTIC =
+  /^(?<file>.+?)\((?<line>\d+),(?<column>\d+)\) : (?<level>Error|Warning|Info) (?<code>[^\s:]+): (?<message>.*)$/;
 
 /**
  * The diagnostics in Bicep CLI output ("<file>(<line>,<col>) : <Level> <code>: <message>"), with
@@ -43,8 +44,18 @@ export function parseDiagnostics(output, copyDir) {
       continue;
     }
     const { file, level, code, message } = match.groups;
-    const relative = copyDir && path.resolve(file).startsWith(path.resolve(copyDir) + path.sep) ? path.relative(copyDir, file).split(path.sep).join('/') : file;
-    diagnostics.push({ file: `infra/${relative}`, line: Number(match.groups.line), column: Number(match.groups.column), level, code, message });
+    const relative =
+      copyDir && path.resolve(file).startsWith(path.resolve(copyDir) + path.sep)
+        ? path.relative(copyDir, file).split(path.sep).join('/')
+        : file;
+    diagnostics.push({
+      file: `infra/${relative}`,
+      line: Number(match.groups.line),
+      column: Number(match.groups.column),
+      level,
+      code,
+      message,
+    });
   }
   return { diagnostics, other };
 }
@@ -57,26 +68,38 @@ export function formatDiagnostic(d) {
 export function summarize(planLabel, steps) {
   const all = steps.flatMap((step) => step.diagnostics);
   const count = (level) => all.filter((d) => d.level === level).length;
-  const parts = steps.map((step) => `${step.name} ${step.ok && step.diagnostics.length === 0 && step.other.length === 0 ? 'ok' : 'FAILED'}`);
-  const counts = [`${count('Error')} errors`, `${count('Warning')} warnings`, `${count('Info')} infos`].filter((text) => !text.startsWith('0 '));
+  const parts = steps.map(
+    (step) => `${step.name} ${step.ok && step.diagnostics.length === 0 && step.other.length === 0 ? 'ok' : 'FAILED'}`,
+  );
+  const counts = [`${count('Error')} errors`, `${count('Warning')} warnings`, `${count('Info')} infos`].filter(
+    (text) => !text.startsWith('0 '),
+  );
   return `${planLabel}: ${parts.join(', ')}, ${counts.length ? counts.join(', ') : '0 warnings'}`;
 }
 
 /** The bicepconfig.json the check uses: infra/bicepconfig.json with the Graph alias pointed at `extensionFile`. */
 export function checkConfig(userConfigText, extensionFile, graphVersion) {
   // bicepconfig.json allows comments; strip them (outside strings) before JSON.parse.
-  const withoutComments = userConfigText.replace(/("(?:[^"\\]|\\.)*")|\/\/[^\n]*|\/\*[\s\S]*?\*\//g, (all, string) => string ?? '');
+  const withoutComments = userConfigText.replace(
+    /("(?:[^"\\]|\\.)*")|\/\/[^\n]*|\/\*[\s\S]*?\*\//g,
+    (_all, string) => string ?? '',
+  );
   const config = JSON.parse(withoutComments);
   const expected = `${GRAPH_REGISTRY}:${graphVersion}`;
   const actual = config.extensions?.[GRAPH_ALIAS];
   if (actual !== expected) {
-    throw new Error(`infra/bicepconfig.json: extensions.${GRAPH_ALIAS} is ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)} (what azd users resolve; the reference types are version ${graphVersion})`);
+    throw new Error(
+      `infra/bicepconfig.json: extensions.${GRAPH_ALIAS} is ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)} (what azd users resolve; the reference types are version ${graphVersion})`,
+    );
   }
   return { ...config, extensions: { ...config.extensions, [GRAPH_ALIAS]: extensionFile } };
 }
 
 function run(command, args) {
-  const result = spawnSync(command, args, { encoding: 'utf8', env: { ...process.env, DOTNET_CLI_TELEMETRY_OPTOUT: '1' } });
+  const result = spawnSync(command, args, {
+    encoding: 'utf8',
+    env: { ...process.env, DOTNET_CLI_TELEMETRY_OPTOUT: '1' },
+  });
   if (result.error) throw new Error(`${command} ${args.join(' ')}: ${result.error.message}`);
   return result;
 }
@@ -88,9 +111,13 @@ async function main() {
     process.exit(2);
   }
   const graphRoot = path.resolve(referenceDir, 'msgraph-bicep-types', 'v1.0');
-  const graphVersions = existsSync(graphRoot) ? readdirSync(graphRoot).filter((name) => existsSync(path.join(graphRoot, name, 'index.json'))) : [];
+  const graphVersions = existsSync(graphRoot)
+    ? readdirSync(graphRoot).filter((name) => existsSync(path.join(graphRoot, name, 'index.json')))
+    : [];
   if (graphVersions.length !== 1) {
-    console.error(`check-bicep: expected one <version>/index.json under ${graphRoot} (the Microsoft Graph Bicep extension types), found ${graphVersions.length}; pass the folder that holds msgraph-bicep-types/.`);
+    console.error(
+      `check-bicep: expected one <version>/index.json under ${graphRoot} (the Microsoft Graph Bicep extension types), found ${graphVersions.length}; pass the folder that holds msgraph-bicep-types/.`,
+    );
     process.exit(2);
   }
   const graphVersion = graphVersions[0];
@@ -112,13 +139,19 @@ async function main() {
     const extensionFile = path.join(work, `microsoftgraph-v1.0-${graphVersion}.tgz`);
     const publish = run(bicep, ['publish-extension', graphIndex, '--target', extensionFile]);
     if (publish.status !== 0 || !existsSync(extensionFile)) {
-      console.error(`check-bicep: \`bicep publish-extension ${graphIndex}\` failed (exit ${publish.status}):\n${publish.stdout}${publish.stderr}`);
+      console.error(
+        `check-bicep: \`bicep publish-extension ${graphIndex}\` failed (exit ${publish.status}):\n${publish.stdout}${publish.stderr}`,
+      );
       process.exit(1);
     }
     console.log(`check-bicep: Microsoft Graph extension ${graphVersion} packaged from ${graphIndex}`);
     let config;
     try {
-      config = checkConfig(readFileSync(path.join(root, 'infra', 'bicepconfig.json'), 'utf8'), extensionFile, graphVersion);
+      config = checkConfig(
+        readFileSync(path.join(root, 'infra', 'bicepconfig.json'), 'utf8'),
+        extensionFile,
+        graphVersion,
+      );
     } catch (error) {
       console.error(`check-bicep: ${error.message}`);
       process.exit(1);
@@ -170,7 +203,9 @@ async function main() {
     rmSync(work, { recursive: true, force: true });
   }
   if (failed) {
-    console.error('check-bicep: FAILED: fix every diagnostic above (a linter rule is disabled in infra/bicepconfig.json only with its reason, when the finding is wrong for this template).');
+    console.error(
+      'check-bicep: FAILED: fix every diagnostic above (a linter rule is disabled in infra/bicepconfig.json only with its reason, when the finding is wrong for this template).',
+    );
     process.exit(1);
   }
   console.log('check-bicep: every plan builds and lints with no diagnostics');

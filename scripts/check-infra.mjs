@@ -52,7 +52,9 @@ if (!referenceDir || process.argv.length > 3) {
 const reference = path.resolve(referenceDir);
 for (const needed of ['bicep-types/az-index.json.gz', 'azd/azure.yaml.schema.json']) {
   if (!existsSync(path.join(reference, needed))) {
-    console.error(`check-infra: ${path.join(reference, needed)} not found; pass the folder that holds bicep-types/ and azd/.`);
+    console.error(
+      `check-infra: ${path.join(reference, needed)} not found; pass the folder that holds bicep-types/ and azd/.`,
+    );
     process.exit(2);
   }
 }
@@ -76,12 +78,22 @@ parser.setLanguage(requireDev('tree-sitter-bicep'));
 
 function bicepFiles(dir) {
   return readdirSync(dir, { withFileTypes: true })
-    .flatMap((entry) => (entry.isDirectory() ? bicepFiles(path.join(dir, entry.name)) : entry.name.endsWith('.bicep') ? [path.join(dir, entry.name)] : []))
+    .flatMap((entry) =>
+      entry.isDirectory()
+        ? bicepFiles(path.join(dir, entry.name))
+        : entry.name.endsWith('.bicep')
+          ? [path.join(dir, entry.name)]
+          : [],
+    )
     .sort();
 }
 
 // The grammar predates `extension`: rewrite it to the older `import` on the same line.
-const prepare = (text) => text.replace(/^([ \t]*)extension[ \t]+'?([\w.:/-]+)'?[^\r\n]*$/gm, (_l, indent, name) => `${indent}import '${name}@1.0.0'`);
+const prepare = (text) =>
+  text.replace(
+    /^([ \t]*)extension[ \t]+'?([\w.:/-]+)'?[^\r\n]*$/gm,
+    (_l, indent, name) => `${indent}import '${name}@1.0.0'`,
+  );
 
 function parse(file) {
   const text = prepare(readFileSync(file, 'utf8'));
@@ -93,7 +105,7 @@ const at = (file, node) => `${rel(file)}:${node.startPosition.row + 1}:${node.st
 const named = (node) => node.namedChildren.filter((child) => child.type !== 'comment');
 
 function stringValue(node) {
-  if (!node || node.type !== 'string') return undefined;
+  if (node?.type !== 'string') return undefined;
   const parts = node.namedChildren;
   if (parts.some((part) => part.type !== 'string_content' && part.type !== 'escape_sequence')) return undefined;
   return parts.map((part) => part.text).join('');
@@ -130,7 +142,10 @@ const typeFiles = new Map();
 function loadTypes(relativePath) {
   if (!typeFiles.has(relativePath)) {
     const file = path.join(typesDir, relativePath);
-    typeFiles.set(relativePath, existsSync(file) ? { path: relativePath, types: JSON.parse(readFileSync(file, 'utf8')) } : null);
+    typeFiles.set(
+      relativePath,
+      existsSync(file) ? { path: relativePath, types: JSON.parse(readFileSync(file, 'utf8')) } : null,
+    );
   }
   return typeFiles.get(relativePath);
 }
@@ -172,12 +187,21 @@ const enumValues = (type, resolve) => {
 };
 
 function objectShape(type, objectNode, resolve) {
-  if (type?.$type === 'ObjectType') return { properties: type.properties ?? {}, additional: type.additionalProperties, exact: true };
+  if (type?.$type === 'ObjectType')
+    return { properties: type.properties ?? {}, additional: type.additionalProperties, exact: true };
   if (type?.$type === 'DiscriminatedObjectType') {
-    const discriminatorProperty = objectNode.namedChildren.find((p) => p.type === 'object_property' && propertyKey(p) === type.discriminator);
+    const discriminatorProperty = objectNode.namedChildren.find(
+      (p) => p.type === 'object_property' && propertyKey(p) === type.discriminator,
+    );
     const value = discriminatorProperty ? stringValue(propertyValue(discriminatorProperty)) : undefined;
     const element = value !== undefined ? resolve(type.elements[value]) : undefined;
-    if (element) return { properties: { ...type.baseProperties, ...element.properties }, additional: element.additionalProperties, exact: true, variant: value };
+    if (element)
+      return {
+        properties: { ...type.baseProperties, ...element.properties },
+        additional: element.additionalProperties,
+        exact: true,
+        variant: value,
+      };
     const all = Object.values(type.elements).map(resolve).filter(Boolean);
     return { properties: Object.assign({}, type.baseProperties, ...all.map((e) => e.properties)), exact: false };
   }
@@ -193,10 +217,12 @@ function checkValue(ctx, node, typeRef, where) {
       if (objectShape(type, node, ctx.resolve)) checkObject(ctx, node, type, where, false);
       return;
     case 'array':
-      if (type.$type === 'ArrayType') for (const item of named(node)) checkValue(ctx, item, type.itemType, `${where}[]`);
+      if (type.$type === 'ArrayType')
+        for (const item of named(node)) checkValue(ctx, item, type.itemType, `${where}[]`);
       return;
     case 'for_statement':
-      if (type.$type === 'ArrayType') checkValue(ctx, bodyObject(node) ?? named(node).at(-1), type.itemType, `${where}[]`);
+      if (type.$type === 'ArrayType')
+        checkValue(ctx, bodyObject(node) ?? named(node).at(-1), type.itemType, `${where}[]`);
       return;
     case 'ternary_expression':
       checkValue(ctx, node.childForFieldName('consequence'), typeRef, where);
@@ -209,7 +235,10 @@ function checkValue(ctx, node, typeRef, where) {
       const literal = stringValue(node);
       const allowed = enumValues(type, ctx.resolve);
       if (literal !== undefined && allowed && !allowed.some((value) => value.toLowerCase() === literal.toLowerCase())) {
-        problem(at(ctx.file, node), `${where} is '${literal}', not one of ${allowed.map((v) => `'${v}'`).join(', ')} (${ctx.typeName})`);
+        problem(
+          at(ctx.file, node),
+          `${where} is '${literal}', not one of ${allowed.map((v) => `'${v}'`).join(', ')} (${ctx.typeName})`,
+        );
       }
       return;
     }
@@ -224,7 +253,7 @@ function checkObject(ctx, objectNode, type, where, topLevel) {
   for (const property of objectNode.namedChildren.filter((child) => child.type === 'object_property')) {
     const key = propertyKey(property);
     const value = propertyValue(property);
-    const path = where ? `${where}.${key ?? '<computed>'}` : key ?? '<computed>';
+    const path = where ? `${where}.${key ?? '<computed>'}` : (key ?? '<computed>');
     if (key === undefined) {
       if (shape.additional) checkValue(ctx, value, shape.additional, path);
       continue;
@@ -245,8 +274,13 @@ function checkObject(ctx, objectNode, type, where, topLevel) {
         checkValue(ctx, value, shape.additional, path);
         continue;
       }
-      const known = Object.entries(shape.properties).filter(([, d]) => !(d.flags & READ_ONLY)).map(([name]) => name);
-      problem(at(ctx.file, property), `${path} is not a property of ${ctx.typeName}${shape.variant ? ` (${shape.variant})` : ''}; settable: ${known.join(', ')}`);
+      const known = Object.entries(shape.properties)
+        .filter(([, d]) => !(d.flags & READ_ONLY))
+        .map(([name]) => name);
+      problem(
+        at(ctx.file, property),
+        `${path} is not a property of ${ctx.typeName}${shape.variant ? ` (${shape.variant})` : ''}; settable: ${known.join(', ')}`,
+      );
       continue;
     }
     if (definition.flags & READ_ONLY && !(definition.flags & REQUIRED) && !(topLevel && key === 'name')) {
@@ -279,14 +313,15 @@ function checkBicep() {
     const parsed = parse(file);
     const extensions = [...parsed.text.matchAll(/^[ \t]*import '([\w.:/-]+)@1\.0\.0'/gm)].map((m) => m[1]);
     for (const extension of extensions) {
-      if (!aliases.has(extension)) problem(rel(file), `extension ${extension} has no alias in infra/bicepconfig.json "extensions"`);
+      if (!aliases.has(extension))
+        problem(rel(file), `extension ${extension} has no alias in infra/bicepconfig.json "extensions"`);
     }
     for (const declaration of parsed.root.descendantsOfType('resource_declaration')) {
       const parts = named(declaration);
       const typeNode = parts.find((child) => child.type === 'string');
       const typeString = stringValue(typeNode);
       const where = at(file, declaration);
-      if (!typeString || !typeString.includes('@')) {
+      if (!typeString?.includes('@')) {
         problem(where, `resource type ${typeNode?.text ?? '?'} should be a literal 'Type@apiVersion'`);
         continue;
       }
@@ -297,8 +332,13 @@ function checkBicep() {
       entry.uses += 1;
       if (typeString.startsWith('Microsoft.Graph/')) {
         entry.how = 'Microsoft Graph extension type list';
-        if (!GRAPH_TYPES.includes(typeString)) problem(where, `${typeString} is not a Microsoft Graph Bicep extension v1.0 type (${GRAPH_TYPES.join(', ')})`);
-        if (extensions.length === 0) problem(where, `${typeString} needs \`extension microsoftGraphV1\` at the top of ${rel(file)}`);
+        if (!GRAPH_TYPES.includes(typeString))
+          problem(
+            where,
+            `${typeString} is not a Microsoft Graph Bicep extension v1.0 type (${GRAPH_TYPES.join(', ')})`,
+          );
+        if (extensions.length === 0)
+          problem(where, `${typeString} needs \`extension microsoftGraphV1\` at the top of ${rel(file)}`);
         continue;
       }
       if (!typeString.split('@')[0].includes('/')) {
@@ -308,8 +348,16 @@ function checkBicep() {
       const key = indexByLowerKey.get(typeString.toLowerCase());
       if (!key) {
         const [typeName] = typeString.split('@');
-        const versions = Object.keys(index).filter((k) => k.toLowerCase().startsWith(`${typeName.toLowerCase()}@`)).map((k) => k.split('@')[1]).sort();
-        problem(where, versions.length ? `${typeString}: no such API version; known: ${versions.slice(-6).join(', ')}` : `${typeString}: no such resource type`);
+        const versions = Object.keys(index)
+          .filter((k) => k.toLowerCase().startsWith(`${typeName.toLowerCase()}@`))
+          .map((k) => k.split('@')[1])
+          .sort();
+        problem(
+          where,
+          versions.length
+            ? `${typeString}: no such API version; known: ${versions.slice(-6).join(', ')}`
+            : `${typeString}: no such resource type`,
+        );
         continue;
       }
       const found = findResourceType(key);
@@ -328,7 +376,8 @@ function checkBicep() {
       if (existing) {
         for (const property of body.namedChildren.filter((child) => child.type === 'object_property')) {
           const name = propertyKey(property);
-          if (name && !['name', 'parent', 'scope'].includes(name)) problem(at(file, property), `an existing resource takes only name, parent and scope, not ${name}`);
+          if (name && !['name', 'parent', 'scope'].includes(name))
+            problem(at(file, property), `an existing resource takes only name, parent and scope, not ${name}`);
         }
         continue;
       }
@@ -336,9 +385,13 @@ function checkBicep() {
       entry.checked += ctx.checked;
     }
   }
-  console.log(`Bicep: ${files.length} files, ${[...summary.values()].reduce((n, e) => n + e.uses, 0)} resource declarations`);
+  console.log(
+    `Bicep: ${files.length} files, ${[...summary.values()].reduce((n, e) => n + e.uses, 0)} resource declarations`,
+  );
   for (const [typeString, entry] of [...summary.entries()].sort()) {
-    console.log(`  ${typeString} x${entry.uses}: ${entry.how || 'checked'}${entry.checked ? ` (${entry.checked} property names)` : ''}`);
+    console.log(
+      `  ${typeString} x${entry.uses}: ${entry.how || 'checked'}${entry.checked ? ` (${entry.checked} property names)` : ''}`,
+    );
   }
 }
 
@@ -357,7 +410,8 @@ function checkAzureYaml() {
   const lineCounter = new YAML.LineCounter();
   const document = YAML.parseDocument(text, { lineCounter });
   if (document.errors.length > 0) {
-    for (const error of document.errors) problem(`azure.yaml:${error.linePos?.[0]?.line ?? 1}`, error.message.split('\n')[0]);
+    for (const error of document.errors)
+      problem(`azure.yaml:${error.linePos?.[0]?.line ?? 1}`, error.message.split('\n')[0]);
     return;
   }
   const project = document.toJS();
@@ -379,53 +433,94 @@ function checkAzureYaml() {
   for (const extFile of extFiles) {
     const key = `https://raw.githubusercontent.com/Azure/azure-dev/main/${path.relative(extDir, extFile).split(path.sep).join('/')}`;
     const extSchema = JSON.parse(readFileSync(extFile, 'utf8'));
-    if (!ajv.getSchema(key)) ajv.addSchema(extSchema.$id && extSchema.$id !== key ? { ...extSchema, $id: key } : extSchema, extSchema.$id ? undefined : key);
+    if (!ajv.getSchema(key))
+      ajv.addSchema(
+        extSchema.$id && extSchema.$id !== key ? { ...extSchema, $id: key } : extSchema,
+        extSchema.$id ? undefined : key,
+      );
   }
   const validate = ajv.compile(schema);
   if (!validate(project)) {
     for (const error of validate.errors ?? []) {
-      const segments = error.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-      problem(`azure.yaml:${lineOf(segments)}`, `${error.instancePath || '/'} ${error.message}${error.params && Object.keys(error.params).length ? ` ${JSON.stringify(error.params)}` : ''}`);
+      const segments = error.instancePath
+        .split('/')
+        .slice(1)
+        .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+      problem(
+        `azure.yaml:${lineOf(segments)}`,
+        `${error.instancePath || '/'} ${error.message}${error.params && Object.keys(error.params).length ? ` ${JSON.stringify(error.params)}` : ''}`,
+      );
     }
   }
 
   // What the schema leaves open.
   const topLevel = Object.keys(schema.properties ?? {});
-  for (const key of Object.keys(project ?? {})) if (!topLevel.includes(key)) problem(`azure.yaml:${lineOf([key])}`, `unknown top-level key ${key} (known: ${topLevel.join(', ')})`);
+  for (const key of Object.keys(project ?? {}))
+    if (!topLevel.includes(key))
+      problem(`azure.yaml:${lineOf([key])}`, `unknown top-level key ${key} (known: ${topLevel.join(', ')})`);
   const serviceSchema = schema.properties?.services?.additionalProperties?.properties ?? {};
   const hosts = serviceSchema.host?.examples ?? [];
   const languages = serviceSchema.language?.examples ?? [];
-  const bicepText = bicepFiles(infraDir).map((f) => readFileSync(f, 'utf8')).join('\n');
+  const bicepText = bicepFiles(infraDir)
+    .map((f) => readFileSync(f, 'utf8'))
+    .join('\n');
   for (const [name, service] of Object.entries(project?.services ?? {})) {
-    if (!hosts.includes(service?.host)) problem(`azure.yaml:${lineOf(['services', name, 'host'])}`, `services.${name}.host '${service?.host}' is not an azd host (${hosts.join(', ')})`);
-    if (service?.language !== undefined && !languages.includes(service.language)) problem(`azure.yaml:${lineOf(['services', name, 'language'])}`, `services.${name}.language '${service.language}' is not an azd language (${languages.join(', ')})`);
-    if (service?.project && !existsSync(path.join(root, service.project))) problem(`azure.yaml:${lineOf(['services', name, 'project'])}`, `services.${name}.project ${service.project} does not exist`);
+    if (!hosts.includes(service?.host))
+      problem(
+        `azure.yaml:${lineOf(['services', name, 'host'])}`,
+        `services.${name}.host '${service?.host}' is not an azd host (${hosts.join(', ')})`,
+      );
+    if (service?.language !== undefined && !languages.includes(service.language))
+      problem(
+        `azure.yaml:${lineOf(['services', name, 'language'])}`,
+        `services.${name}.language '${service.language}' is not an azd language (${languages.join(', ')})`,
+      );
+    if (service?.project && !existsSync(path.join(root, service.project)))
+      problem(
+        `azure.yaml:${lineOf(['services', name, 'project'])}`,
+        `services.${name}.project ${service.project} does not exist`,
+      );
     const tagged = new RegExp(`'azd-service-name':\\s*'${name}'|serviceName:\\s*'${name}'`).test(bicepText);
-    if (!tagged) problem(`azure.yaml:${lineOf(['services', name])}`, `no resource in infra/ is tagged azd-service-name '${name}'`);
-    console.log(`azure.yaml: service ${name}: host ${service?.host}, language ${service?.language}, tagged in infra/: ${tagged ? 'yes' : 'no'}`);
+    if (!tagged)
+      problem(`azure.yaml:${lineOf(['services', name])}`, `no resource in infra/ is tagged azd-service-name '${name}'`);
+    console.log(
+      `azure.yaml: service ${name}: host ${service?.host}, language ${service?.language}, tagged in infra/: ${tagged ? 'yes' : 'no'}`,
+    );
   }
   const infraPath = project?.infra?.path ?? 'infra';
   const infraModule = project?.infra?.module ?? 'main';
-  if (!existsSync(path.join(root, infraPath, `${infraModule}.bicep`))) problem('azure.yaml', `${infraPath}/${infraModule}.bicep (azd's infra entry point) does not exist`);
+  if (!existsSync(path.join(root, infraPath, `${infraModule}.bicep`)))
+    problem('azure.yaml', `${infraPath}/${infraModule}.bicep (azd's infra entry point) does not exist`);
   const missingScripts = new Set();
   for (const [hookName, hook] of Object.entries(project?.hooks ?? {})) {
     const variants = Array.isArray(hook) ? hook : [hook];
     for (const variant of variants) {
-      for (const [platform, config] of Object.entries({ posix: variant?.posix, windows: variant?.windows, default: variant })) {
+      for (const [platform, config] of Object.entries({
+        posix: variant?.posix,
+        windows: variant?.windows,
+        default: variant,
+      })) {
         const run = config?.run;
         const script = typeof run === 'string' ? /^node\s+(\S+)/.exec(run.trim())?.[1] : undefined;
         if (script && !existsSync(path.join(root, script)) && !missingScripts.has(script)) {
           missingScripts.add(script);
-          problem(`azure.yaml:${lineOf(['hooks', hookName, ...(platform === 'default' ? [] : [platform]), 'run'])}`, `hook ${hookName} runs ${script}, which does not exist`);
+          problem(
+            `azure.yaml:${lineOf(['hooks', hookName, ...(platform === 'default' ? [] : [platform]), 'run'])}`,
+            `hook ${hookName} runs ${script}, which does not exist`,
+          );
         }
       }
     }
   }
-  console.log(`azure.yaml: validated against ${rel(path.join(azdDir, 'azure.yaml.schema.json')).startsWith('..') ? path.join(referenceDir, 'azd/azure.yaml.schema.json') : 'azd/azure.yaml.schema.json'} (${extFiles.length} extension schemas); hooks: ${Object.keys(project?.hooks ?? {}).join(', ') || 'none'}`);
+  console.log(
+    `azure.yaml: validated against ${rel(path.join(azdDir, 'azure.yaml.schema.json')).startsWith('..') ? path.join(referenceDir, 'azd/azure.yaml.schema.json') : 'azd/azure.yaml.schema.json'} (${extFiles.length} extension schemas); hooks: ${Object.keys(project?.hooks ?? {}).join(', ') || 'none'}`,
+  );
 }
 
 function walk(dir) {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? walk(path.join(dir, entry.name)) : [path.join(dir, entry.name)]));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? walk(path.join(dir, entry.name)) : [path.join(dir, entry.name)],
+  );
 }
 
 checkBicep();

@@ -67,7 +67,13 @@ export function renderConfigReference(schema) {
 function collectSections(schema, defs) {
   const sections = [];
   const byKey = new Map();
-  const top = { key: '#', heading: 'Top level (`mcp_config.json`)', node: { ...schema, description: '' }, path: '', alsoAt: [] };
+  const top = {
+    key: '#',
+    heading: 'Top level (`mcp_config.json`)',
+    node: { ...schema, description: '' },
+    path: '',
+    alsoAt: [],
+  };
   sections.push(top);
   byKey.set('#', top);
   const visitValue = (node, at, depth) => {
@@ -82,7 +88,13 @@ function collectSections(schema, defs) {
           if (seen.path !== at && !seen.alsoAt.includes(at)) seen.alsoAt.push(at);
           return;
         }
-        const section = { key: name, heading: `${target.title ?? name}: ${code(at)}`, node: target, path: at, alsoAt: [] };
+        const section = {
+          key: name,
+          heading: `${target.title ?? name}: ${code(at)}`,
+          node: target,
+          path: at,
+          alsoAt: [],
+        };
         sections.push(section);
         byKey.set(name, section);
         visitObject(target, at, depth + 1);
@@ -93,9 +105,11 @@ function collectSections(schema, defs) {
     }
     // A conditional object (like `server`): the main case (`else`) before the exception (`then`).
     for (const branch of ['else', 'then']) visitValue(node[branch], at, depth + 1);
-    for (const branch of [...(node.anyOf ?? []), ...(node.oneOf ?? []), ...(node.allOf ?? [])]) visitValue(branch, at, depth + 1);
+    for (const branch of [...(node.anyOf ?? []), ...(node.oneOf ?? []), ...(node.allOf ?? [])])
+      visitValue(branch, at, depth + 1);
     if (node.properties) visitObject(node, at, depth + 1);
-    if (node.additionalProperties && typeof node.additionalProperties === 'object') visitValue(node.additionalProperties, `${at}.<name>`, depth + 1);
+    if (node.additionalProperties && typeof node.additionalProperties === 'object')
+      visitValue(node.additionalProperties, `${at}.<name>`, depth + 1);
     if (node.items && typeof node.items === 'object') visitValue(node.items, `${at}[]`, depth + 1);
   };
   const visitObject = (node, at, depth) => {
@@ -148,7 +162,8 @@ function typeText(raw, context, nested = false) {
   if (typeof raw.$ref === 'string') {
     const name = defName(raw.$ref);
     const target = defs[name];
-    if (target && anchors.has(name)) return nested ? link(sections.get(name), anchors) : `object (${link(sections.get(name), anchors)})`;
+    if (target && anchors.has(name))
+      return nested ? link(sections.get(name), anchors) : `object (${link(sections.get(name), anchors)})`;
     if (target && (target.if || target.then || target.else)) {
       return [target.else, target.then]
         .filter(Boolean)
@@ -161,14 +176,20 @@ function typeText(raw, context, nested = false) {
   let text;
   if ('const' in raw) text = code(inlineJson(raw.const));
   else if (Array.isArray(raw.enum)) text = raw.enum.map((value) => code(inlineJson(value))).join(' \\| ');
-  else if (raw.anyOf || raw.oneOf) text = (raw.anyOf ?? raw.oneOf).map((branch) => typeText(branch, context, nested)).join(' or ');
+  else if (raw.anyOf || raw.oneOf)
+    text = (raw.anyOf ?? raw.oneOf).map((branch) => typeText(branch, context, nested)).join(' or ');
   else {
     const type = Array.isArray(raw.type) ? raw.type.join(' or ') : raw.type;
     if (type === 'array') {
       const items = raw.items && typeof raw.items === 'object' ? raw.items : {};
       const itemType = typeText(items, context, true);
       text = /^[a-z]+$/.test(itemType) ? `${itemType}[]` : `array of ${itemType}`;
-    } else if (type === 'object' && raw.additionalProperties && typeof raw.additionalProperties === 'object' && !raw.properties) {
+    } else if (
+      type === 'object' &&
+      raw.additionalProperties &&
+      typeof raw.additionalProperties === 'object' &&
+      !raw.properties
+    ) {
       text = `object (${code('<name>')} → ${typeText(raw.additionalProperties, context, true)})`;
     } else {
       text = type ?? 'any';
@@ -253,7 +274,9 @@ function escapeProse(text) {
 
 /** A table cell: no line breaks, and `|` escaped (GFM needs that inside code spans too). */
 function cell(text) {
-  return String(text).replace(/\n/g, ' ').replace(/(?<!\\)\|/g, '\\|');
+  return String(text)
+    .replace(/\n/g, ' ')
+    .replace(/(?<!\\)\|/g, '\\|');
 }
 
 /** GitHub's heading anchor: lower case, punctuation dropped, spaces as `-`. */
@@ -311,7 +334,9 @@ function main(args) {
   const readme = readFileSync(README_PATH, 'utf8');
   const current = extractReference(readme);
   if (current === null) {
-    console.error(`README.md has no ${START_MARKER} ... ${END_MARKER} section to ${args.includes('--write') ? 'fill' : 'check'}.`);
+    console.error(
+      `README.md has no ${START_MARKER} ... ${END_MARKER} section to ${args.includes('--write') ? 'fill' : 'check'}.`,
+    );
     return 2;
   }
   if (args.includes('--write')) {
@@ -327,14 +352,19 @@ function main(args) {
     console.log('README.md: the config reference matches the schema.');
     return 0;
   }
-  console.error(`README.md's config reference is out of date with schemas/mcp_config.schema.json; run \`npm run docs:config\`.\n${diffHint(reference, current)}`);
+  console.error(
+    `README.md's config reference is out of date with schemas/mcp_config.schema.json; run \`npm run docs:config\`.\n${diffHint(reference, current)}`,
+  );
   return 1;
 }
 
 const invokedDirectly = (() => {
   if (!process.argv[1]) return false;
   try {
-    return pathToFileURL(realpathSync(process.argv[1])).href === pathToFileURL(realpathSync(fileURLToPath(import.meta.url))).href;
+    return (
+      pathToFileURL(realpathSync(process.argv[1])).href ===
+      pathToFileURL(realpathSync(fileURLToPath(import.meta.url))).href
+    );
   } catch {
     return false;
   }

@@ -37,12 +37,22 @@ const UCS2LENGTH_INLINE = `function ucs2length(str) {
 export function renderValidator(schema) {
   const { Ajv2020 } = require('ajv/dist/2020.js');
   const standaloneCode = require('ajv/dist/standalone/index.js').default;
-  const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true, verbose: true, code: { source: true, esm: true, lines: true } });
+  const ajv = new Ajv2020({
+    allErrors: true,
+    strict: true,
+    strictRequired: false,
+    allowUnionTypes: true,
+    verbose: true,
+    code: { source: true, esm: true, lines: true },
+  });
   // Marks fields that hold secrets (see secret-fields.ts); an annotation, not a constraint.
   ajv.addKeyword({ keyword: 'x-secret', schemaType: 'boolean' });
   let code = standaloneCode(ajv, ajv.compile(schema));
   code = code.split(UCS2LENGTH).join('ucs2length');
-  if (/\brequire\(/.test(code)) throw new Error(`the generated validator needs a runtime helper this script does not inline: ${/require\([^)]*\)/.exec(code)[0]}`);
+  if (/\brequire\(/.test(code))
+    throw new Error(
+      `the generated validator needs a runtime helper this script does not inline: ${/require\([^)]*\)/.exec(code)[0]}`,
+    );
   code = code.replace(/^"use strict";/, '').replace(/^export default \w+;\n?/m, '');
   return [
     '// @ts-nocheck',
@@ -75,4 +85,5 @@ function main(args) {
   return 0;
 }
 
-if (process.argv[1] && pathToFileURL(realpathSync(process.argv[1])).href === import.meta.url) process.exit(main(process.argv.slice(2)));
+if (process.argv[1] && pathToFileURL(realpathSync(process.argv[1])).href === import.meta.url)
+  process.exit(main(process.argv.slice(2)));

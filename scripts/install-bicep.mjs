@@ -12,7 +12,17 @@
 // Exits non-zero, saying what is missing, when dotnet or the package cannot be had: never skips.
 // (Imported, install() throws an Error with that message instead.)
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,7 +82,9 @@ export function install({ version = BICEP_VERSION, toolsDir = path.join(root, '.
 
   const dotnet = run('dotnet', ['--version']);
   if (dotnet.error || dotnet.status !== 0) {
-    fail(`the .NET SDK (\`dotnet\`) is needed to download the Bicep CLI from NuGet and was not found or does not work: ${dotnet.error?.message ?? dotnet.stderr.trim()}`);
+    fail(
+      `the .NET SDK (\`dotnet\`) is needed to download the Bicep CLI from NuGet and was not found or does not work: ${dotnet.error?.message ?? dotnet.stderr.trim()}`,
+    );
   }
 
   const packageId = `Azure.Bicep.CommandLine.${rid}`;
@@ -95,16 +107,25 @@ export function install({ version = BICEP_VERSION, toolsDir = path.join(root, '.
 </Project>
 `,
     );
-    const restore = run('dotnet', ['restore', path.join(projectDir, 'download.csproj'), '--packages', packagesDir, '--nologo'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const restore = run(
+      'dotnet',
+      ['restore', path.join(projectDir, 'download.csproj'), '--packages', packagesDir, '--nologo'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     if (restore.error || restore.status !== 0) {
-      fail(`\`dotnet restore\` could not download NuGet package ${packageId} ${version} (is nuget.org reachable?):\n${restore.error?.message ?? ''}${restore.stdout}${restore.stderr}`);
+      fail(
+        `\`dotnet restore\` could not download NuGet package ${packageId} ${version} (is nuget.org reachable?):\n${restore.error?.message ?? ''}${restore.stdout}${restore.stderr}`,
+      );
     }
 
     // NuGet lower-cases the id and version of the folder it extracts to.
     const packageDir = path.join(packagesDir, packageId.toLowerCase(), version.toLowerCase());
     if (!existsSync(packageDir)) fail(`NuGet package ${packageId} ${version} was not extracted to ${packageDir}`);
     const found = findFiles(packageDir, exeName).filter((file) => statSync(file).isFile());
-    if (found.length !== 1) fail(`expected one ${exeName} in NuGet package ${packageId} ${version}, found ${found.length}: ${found.join(', ')}`);
+    if (found.length !== 1)
+      fail(
+        `expected one ${exeName} in NuGet package ${packageId} ${version}, found ${found.length}: ${found.join(', ')}`,
+      );
     // The packaged file keeps no execute bit.
     copyFileSync(found[0], executable);
     chmodSync(executable, 0o755);
@@ -114,14 +135,20 @@ export function install({ version = BICEP_VERSION, toolsDir = path.join(root, '.
   const got = installedVersion(executable);
   if (got !== version) {
     const check = run(executable, ['--version']);
-    fail(`${executable} --version reported ${JSON.stringify(got ?? `${check.stdout}${check.stderr}${check.error?.message ?? ''}`)}, expected ${version}`);
+    fail(
+      `${executable} --version reported ${JSON.stringify(got ?? `${check.stdout}${check.stderr}${check.error?.message ?? ''}`)}, expected ${version}`,
+    );
   }
   return executable;
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   if (process.argv.length > 2) {
-    console.error('usage: node scripts/install-bicep.mjs   (installs Bicep CLI ' + BICEP_VERSION + ' into .tools/bicep and prints its path)');
+    console.error(
+      'usage: node scripts/install-bicep.mjs   (installs Bicep CLI ' +
+        BICEP_VERSION +
+        ' into .tools/bicep and prints its path)',
+    );
     process.exit(2);
   }
   try {

@@ -17,7 +17,10 @@ const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf('--runs') + 1]) || 7;
 
 if (args.includes('--rebuild') || !existsSync(path.join(staging, 'package.json'))) {
-  const hook = spawnSync(process.execPath, [path.join(root, 'scripts/hooks/prepackage.mjs')], { cwd: root, stdio: 'inherit' });
+  const hook = spawnSync(process.execPath, [path.join(root, 'scripts/hooks/prepackage.mjs')], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (hook.status !== 0) process.exit(1);
 }
 
@@ -37,7 +40,8 @@ function measure(folder, skip = () => false) {
       totals.bytes += info.size;
       totals.disk += info.blocks * 512;
       // A zip entry: deflated data (Go's default level, as zlib's) + local and central headers + name twice.
-      totals.zip += Math.min(deflateRawSync(readFileSync(full)).length, info.size) + 30 + 46 + 16 + 2 * Buffer.byteLength(rel);
+      totals.zip +=
+        Math.min(deflateRawSync(readFileSync(full)).length, info.size) + 30 + 46 + 16 + 2 * Buffer.byteLength(rel);
     }
   };
   if (existsSync(folder)) walk(folder, '');
@@ -47,17 +51,26 @@ function measure(folder, skip = () => false) {
 const mb = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
 const adapter = measure(staging, (rel) => rel === '.mcp-packages');
 const servers = measure(path.join(staging, '.mcp-packages'));
-console.log(`adapter: ${adapter.files} files, ${mb(adapter.bytes)} (on disk ${mb(adapter.disk)}, zipped ≈ ${mb(adapter.zip)})`);
-console.log(`packaged servers (.mcp-packages/): ${servers.files} files, ${mb(servers.bytes)} (on disk ${mb(servers.disk)}, zipped ≈ ${mb(servers.zip)})`);
+console.log(
+  `adapter: ${adapter.files} files, ${mb(adapter.bytes)} (on disk ${mb(adapter.disk)}, zipped ≈ ${mb(adapter.zip)})`,
+);
+console.log(
+  `packaged servers (.mcp-packages/): ${servers.files} files, ${mb(servers.bytes)} (on disk ${mb(servers.disk)}, zipped ≈ ${mb(servers.zip)})`,
+);
 
 // Load time of the entry from a fresh copy (links followed, as in the zip); outside a Functions
 // worker @azure/functions finds no @azure/functions-core and skips registering (test mode).
 const copy = mkdtempSync(path.join(tmpdir(), 'mcp-package-measure-'));
 cpSync(staging, copy, { recursive: true, dereference: true });
-const code = "const t = performance.now(); await import(process.cwd() + '/dist/functions/index.js'); console.log(JSON.stringify({ importMs: performance.now() - t, sinceStartMs: performance.now() })); process.exit(0);";
+const code =
+  "const t = performance.now(); await import(process.cwd() + '/dist/functions/index.js'); console.log(JSON.stringify({ importMs: performance.now() - t, sinceStartMs: performance.now() })); process.exit(0);";
 const samples = [];
 for (let run = 0; run < runs; run += 1) {
-  const result = spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: copy, env: { PATH: process.env.PATH, HOME: copy }, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', code], {
+    cwd: copy,
+    env: { PATH: process.env.PATH, HOME: copy },
+    encoding: 'utf8',
+  });
   const line = result.stdout.trim().split('\n').pop() ?? '';
   if (result.status !== 0 || !line.startsWith('{')) {
     console.error(`the entry failed to load:\n${result.stdout}\n${result.stderr}`);
@@ -71,5 +84,7 @@ const stats = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
   return `median ${sorted[Math.floor(sorted.length / 2)].toFixed(0)} ms (min ${sorted[0].toFixed(0)}, max ${sorted.at(-1).toFixed(0)}, first ${values[0].toFixed(0)})`;
 };
-console.log(`entry import (dist/functions/index.js), ${runs} runs on Node ${process.versions.node}: ${stats(samples.map((s) => s.importMs))}`);
+console.log(
+  `entry import (dist/functions/index.js), ${runs} runs on Node ${process.versions.node}: ${stats(samples.map((s) => s.importMs))}`,
+);
 console.log(`process start to entry loaded: ${stats(samples.map((s) => s.sinceStartMs))}`);

@@ -11,7 +11,13 @@
 export type { ConfigDocument, StdioServerDocument, AuthDocument, InputDocument } from './config/document.js';
 export type { AdapterConfig, ServerConfig } from './config/model.js';
 export { ConfigError, type ConfigIssue } from './config/errors.js';
-export { configFromDocument, discoverConfigPath, loadConfigFile, parseConfig, type LoadedConfig } from './config/load-config.js';
+export {
+  configFromDocument,
+  discoverConfigPath,
+  loadConfigFile,
+  parseConfig,
+  type LoadedConfig,
+} from './config/load-config.js';
 export { planDeployment, type DeploymentPlan } from './deployment/plan.js';
 export type { FetchHandler } from './http/app.js';
 export { createRuntime, type Runtime, type RuntimeOptions } from './runtime/create-runtime.js';

@@ -29,7 +29,10 @@ export function loadForServing(options: Pick<ServeOptions, 'config' | 'baseDir' 
     missingSettings: 'isolate' as const,
   };
   if (typeof options.config === 'object') {
-    return withNotes(configFromDocument(options.config, path.join(path.resolve(options.baseDir ?? '.'), 'mcp_config.json'), load), warnings);
+    return withNotes(
+      configFromDocument(options.config, path.join(path.resolve(options.baseDir ?? '.'), 'mcp_config.json'), load),
+      warnings,
+    );
   }
   const file = discoverConfigPath({ explicitPath: options.config, env, appRoot: path.resolve(options.baseDir ?? '.') });
   // `.mcp-packages/` sits beside the config (the app root when deployed).
@@ -42,16 +45,33 @@ export function loadForServing(options: Pick<ServeOptions, 'config' | 'baseDir' 
  * memory. Both hosts call this; `deployed` says whether children's Azure credentials come from
  * the app's managed identity (Functions) or DefaultAzureCredential (your az / azd login).
  */
-export async function servingDependencies(loaded: LoadedConfig, env: NodeJS.ProcessEnv, logger: Logger, options: { deployed: boolean }) {
+export async function servingDependencies(
+  loaded: LoadedConfig,
+  env: NodeJS.ProcessEnv,
+  logger: Logger,
+  options: { deployed: boolean },
+) {
   const servers = [...loaded.config.servers.values()];
-  const verifies = servers.some((server) => server.auth.caller.type === 'entra' || server.auth.caller.type === 'oauth2');
+  const verifies = servers.some(
+    (server) => server.auth.caller.type === 'entra' || server.auth.caller.type === 'oauth2',
+  );
   const credentials = servers.some((server) => server.auth.child.type !== 'none' || server.auth.forwardUserToken);
-  const sharesSessions = env.MCP_ADAPTER_SINGLE_INSTANCE !== 'true' && Boolean(env.MCP_ADAPTER_STORE_CONNECTION_STRING || env.MCP_ADAPTER_STORAGE_ACCOUNT);
+  const sharesSessions =
+    env.MCP_ADAPTER_SINGLE_INSTANCE !== 'true' &&
+    Boolean(env.MCP_ADAPTER_STORE_CONNECTION_STRING || env.MCP_ADAPTER_STORAGE_ACCOUNT);
   return {
     verifierFor: verifies ? (await import('./auth/verifier-registry.js')).createVerifierRegistry({ env }) : undefined,
-    childCredentials: credentials ? (await import('./auth/child-credential-provider.js')).createChildCredentialProvider({ env, deployed: options.deployed, logger }) : undefined,
+    childCredentials: credentials
+      ? (await import('./auth/child-credential-provider.js')).createChildCredentialProvider({
+          env,
+          deployed: options.deployed,
+          logger,
+        })
+      : undefined,
     // Several instances (Azure, or local ones behind a proxy with Azurite) share ended sessions and cut streams.
-    store: sharesSessions ? (await import('./azure/table-session-store.js')).TableSessionStore.fromEnvironment(env) : undefined,
+    store: sharesSessions
+      ? (await import('./azure/table-session-store.js')).TableSessionStore.fromEnvironment(env)
+      : undefined,
   };
 }
 
@@ -60,12 +80,17 @@ export function logLoadedConfig(loaded: LoadedConfig, logger: Logger): void {
   const log = logger.child({ component: 'config' });
   for (const warning of loaded.warnings) log.warn(warning.message, { path: warning.path });
   for (const [name, entry] of loaded.config.unavailable) {
-    log.error(`server "${name}" is not served: a setting or secret it needs is missing; its endpoint answers 503 until it is provisioned (azd provision)`, { server: name, missing: entry.missing });
+    log.error(
+      `server "${name}" is not served: a setting or secret it needs is missing; its endpoint answers 503 until it is provisioned (azd provision)`,
+      { server: name, missing: entry.missing },
+    );
   }
 }
 
 function withNotes(loaded: LoadedConfig, notes: string[]): LoadedConfig {
-  return notes.length === 0 ? loaded : { ...loaded, warnings: [...loaded.warnings, ...notes.map((message) => ({ path: '', message }))] };
+  return notes.length === 0
+    ? loaded
+    : { ...loaded, warnings: [...loaded.warnings, ...notes.map((message) => ({ path: '', message }))] };
 }
 
 /**

@@ -27,7 +27,11 @@ if (problems.length > 0) {
 const filter = process.argv.slice(2);
 if (filter.length === 0) {
   console.log('# type-checking src and tests');
-  const typecheck = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.check.json')], { stdio: 'inherit' });
+  const typecheck = spawnSync(
+    process.execPath,
+    [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.check.json')],
+    { stdio: 'inherit' },
+  );
   if (typecheck.status !== 0) {
     console.error('Type errors: fix them first (npm run typecheck).');
     process.exit(1);
@@ -45,7 +49,15 @@ const files = collect(path.join(root, 'tests'))
   .sort();
 // npm puts node_modules/.bin first on PATH, where the optional Node 22 package (for the
 // conformance CLI) links a `node`; the tests run on the Node.js that runs npm, the user's own.
-const nodeForTests = process.env.npm_node_execpath && /node(\.exe)?$/i.test(process.env.npm_node_execpath) ? process.env.npm_node_execpath : process.execPath;
-console.log(`# running ${files.length} test files on Node.js ${spawnSync(nodeForTests, ['--version'], { encoding: 'utf8' }).stdout.trim()}`);
-const result = spawnSync(nodeForTests, ['--expose-gc', '--import', 'tsx', '--test', '--test-concurrency=2', ...files], { stdio: 'inherit', cwd: root });
+const nodeForTests =
+  process.env.npm_node_execpath && /node(\.exe)?$/i.test(process.env.npm_node_execpath)
+    ? process.env.npm_node_execpath
+    : process.execPath;
+console.log(
+  `# running ${files.length} test files on Node.js ${spawnSync(nodeForTests, ['--version'], { encoding: 'utf8' }).stdout.trim()}`,
+);
+const result = spawnSync(nodeForTests, ['--expose-gc', '--import', 'tsx', '--test', '--test-concurrency=2', ...files], {
+  stdio: 'inherit',
+  cwd: root,
+});
 process.exit(result.status ?? 1);

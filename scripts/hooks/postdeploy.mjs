@@ -18,11 +18,18 @@ async function main() {
     functionAppName: process.env.AZURE_FUNCTION_APP_NAME,
     baseUrl: process.env.MCP_BASE_URL ?? process.env.SERVICE_API_ENDPOINT_URL,
   };
-  const missing = Object.entries({ AZURE_SUBSCRIPTION_ID: env.subscriptionId, AZURE_RESOURCE_GROUP: env.resourceGroup, AZURE_FUNCTION_APP_NAME: env.functionAppName, MCP_BASE_URL: env.baseUrl })
+  const missing = Object.entries({
+    AZURE_SUBSCRIPTION_ID: env.subscriptionId,
+    AZURE_RESOURCE_GROUP: env.resourceGroup,
+    AZURE_FUNCTION_APP_NAME: env.functionAppName,
+    MCP_BASE_URL: env.baseUrl,
+  })
     .filter(([, value]) => !value)
     .map(([name]) => name);
   if (missing.length > 0) {
-    warn(`no smoke test: the azd environment lacks ${missing.join(', ')} (outputs of infra/main.bicep; \`azd env refresh\` reads them). Test an endpoint by hand with: npm run smoke -- <endpoint url> --key <function key>`);
+    warn(
+      `no smoke test: the azd environment lacks ${missing.join(', ')} (outputs of infra/main.bicep; \`azd env refresh\` reads them). Test an endpoint by hand with: npm run smoke -- <endpoint url> --key <function key>`,
+    );
     return;
   }
   let plan;
@@ -32,8 +39,12 @@ async function main() {
     warn(`no smoke test: the config cannot be read (${error.message.split('\n')[0]})`);
     return;
   }
-  const { smokeDeployment, fetchFunctionKey, describePostdeploy, smokeCommand } = await import(pathToFileURL(path.join(root, 'dist', 'deployment', 'postdeploy.js')).href).catch((error) => {
-    warn(`no smoke test: the built app is not loadable (${error.message}); run \`npm run build\`, then for each endpoint: ${smokeCommand0(env)}`);
+  const { smokeDeployment, fetchFunctionKey, describePostdeploy, smokeCommand } = await import(
+    pathToFileURL(path.join(root, 'dist', 'deployment', 'postdeploy.js')).href
+  ).catch((error) => {
+    warn(
+      `no smoke test: the built app is not loadable (${error.message}); run \`npm run build\`, then for each endpoint: ${smokeCommand0(env)}`,
+    );
     return {};
   });
   if (!smokeDeployment) return;
@@ -43,9 +54,13 @@ async function main() {
     for (const line of lines) console.log(line);
     for (const warning of warnings) console.warn(warning);
   } catch (error) {
-    warn(`the smoke test could not run (${error.message}). The deployment itself succeeded. Re-run it with:\n${plan.servers.map((s) => `  ${smokeCommand(new URL(s.endpoint, env.baseUrl).href, env, s.authLevel !== 'anonymous')}`).join('\n')}`);
+    warn(
+      `the smoke test could not run (${error.message}). The deployment itself succeeded. Re-run it with:\n${plan.servers.map((s) => `  ${smokeCommand(new URL(s.endpoint, env.baseUrl).href, env, s.authLevel !== 'anonymous')}`).join('\n')}`,
+    );
   }
-  console.log('\nConnect a client: see README "Deploy to Azure" (an endpoint needs its function key in the x-functions-key header, or a token).');
+  console.log(
+    '\nConnect a client: see README "Deploy to Azure" (an endpoint needs its function key in the x-functions-key header, or a token).',
+  );
 }
 
 function smokeCommand0(env) {
@@ -55,6 +70,8 @@ function smokeCommand0(env) {
 try {
   await main();
 } catch (error) {
-  warn(`postdeploy failed (${error?.message ?? error}); the deployment itself succeeded. Test an endpoint with: npm run smoke -- <endpoint url> --key <function key>`);
+  warn(
+    `postdeploy failed (${error?.message ?? error}); the deployment itself succeeded. Test an endpoint with: npm run smoke -- <endpoint url> --key <function key>`,
+  );
 }
 process.exit(0);

@@ -9,7 +9,15 @@
 // Imports only Node built-ins and ./lib/hook-tools.mjs (azd may be building the app meanwhile).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, decodeProvisionedPlan, infrastructureChanges, loadPlan, PlanError, PROVISIONED_PLAN_VAR, provisionedProjection } from './lib/hook-tools.mjs';
+import {
+  ConfigError,
+  decodeProvisionedPlan,
+  infrastructureChanges,
+  loadPlan,
+  PlanError,
+  PROVISIONED_PLAN_VAR,
+  provisionedProjection,
+} from './lib/hook-tools.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const env = process.env;
@@ -40,7 +48,9 @@ let provisioned;
 try {
   provisioned = decodeProvisionedPlan(recorded);
 } catch (error) {
-  console.error(`${error.message}\nRun \`azd provision\` (or \`azd env refresh\`) to record it again; nothing was deployed.`);
+  console.error(
+    `${error.message}\nRun \`azd provision\` (or \`azd env refresh\`) to record it again; nothing was deployed.`,
+  );
   process.exit(1);
 }
 

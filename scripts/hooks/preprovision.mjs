@@ -53,7 +53,9 @@ try {
 for (const warning of loaded.warnings) console.warn(`warning: ${formatIssue(file, warning)}`);
 const planFile = env.MCP_PLAN_OUT ?? path.join(root, 'infra', 'mcp-plan.json');
 writeFileSync(planFile, `${JSON.stringify(plan, null, 2)}\n`);
-console.log(`Deployment plan for ${path.relative(root, file)} written to ${path.relative(root, planFile)}: ${plan.servers.map((s) => s.endpoint).join(', ')}`);
+console.log(
+  `Deployment plan for ${path.relative(root, file)} written to ${path.relative(root, planFile)}: ${plan.servers.map((s) => s.endpoint).join(', ')}`,
+);
 
 // Caller scopes the last provision created that the config no longer requires.
 let retired = [];
@@ -64,20 +66,31 @@ if (env[PROVISIONED_PLAN_VAR]) {
     console.warn(`warning: ${error.message}; no caller scope is retired.`);
   }
 }
-if (retired.length > 0) console.log(`Caller scopes no longer in the config, disabled on the app registration by this provision: ${retired.join(', ')}`);
+if (retired.length > 0)
+  console.log(
+    `Caller scopes no longer in the config, disabled on the app registration by this provision: ${retired.join(', ')}`,
+  );
 
 const canAsk = Boolean(process.stdin.isTTY) && !noPromptMode(env);
 let collected;
 try {
-  collected = await collectAzdValues(neededValues(plan, loaded.document.inputs ?? []), { env, ask: canAsk ? (value) => askOnTerminal(value) : undefined });
+  collected = await collectAzdValues(neededValues(plan, loaded.document.inputs ?? []), {
+    env,
+    ask: canAsk ? (value) => askOnTerminal(value) : undefined,
+  });
 } catch (error) {
   if (!(error instanceof AzdValuesError)) throw error;
   console.error(error.message);
   process.exit(1);
 }
 if (collected.missing.length > 0) {
-  console.error(`These values are needed and not in the azd environment${canAsk ? '' : ' (and nobody can be asked: no terminal, or no-prompt mode)'}:`);
-  for (const value of collected.missing) console.error(`  - ${value.azdEnvName}${value.secret ? ' (secret)' : ''}: ${value.prompt}\n      ${howToSet(value)}`);
+  console.error(
+    `These values are needed and not in the azd environment${canAsk ? '' : ' (and nobody can be asked: no terminal, or no-prompt mode)'}:`,
+  );
+  for (const value of collected.missing)
+    console.error(
+      `  - ${value.azdEnvName}${value.secret ? ' (secret)' : ''}: ${value.prompt}\n      ${howToSet(value)}`,
+    );
   console.error(
     `Set each with the command shown (or run \`azd provision\` in a terminal to be asked), then try again. In CI, the pipeline passes them as ${SETTING_VALUES_VAR} / ${SECRET_VALUES_VAR} (\`azd pipeline config\` copies them from your azd environment).`,
   );
@@ -86,13 +99,26 @@ if (collected.missing.length > 0) {
 
 try {
   // Writes only what changed (see storeInAzdEnv): CI's secrets never land in .azure/<env>/.env.
-  storeInAzdEnv({ ...collected.set, [RETIRED_CALLER_SCOPES_VAR]: JSON.stringify(retired) }, { cwd: root, env, azd: env.MCP_HOOK_AZD });
+  storeInAzdEnv(
+    { ...collected.set, [RETIRED_CALLER_SCOPES_VAR]: JSON.stringify(retired) },
+    { cwd: root, env, azd: env.MCP_HOOK_AZD },
+  );
 } catch (error) {
   if (!(error instanceof AzdValuesError)) throw error;
   console.error(`Could not store the values in the azd environment: ${error.message}`);
   process.exit(1);
 }
-const counts = Object.values(collected.sources).reduce((all, source) => ({ ...all, [source]: (all[source] ?? 0) + 1 }), {});
+const counts = {};
+for (const source of Object.values(collected.sources)) counts[source] = (counts[source] ?? 0) + 1;
 console.log(
-  `Stored ${Object.keys(collected.sources).length} value(s) in the azd environment as ${SETTING_VALUES_VAR} / ${SECRET_VALUES_VAR}${Object.keys(counts).length ? ` (${Object.entries(counts).map(([source, n]) => `${n} from ${source === 'variable' ? 'their own variables' : source === 'combined' ? 'the combined variables' : source === 'answer' ? 'answers' : 'defaults'}`).join(', ')})` : ''}; values not shown.`,
+  `Stored ${Object.keys(collected.sources).length} value(s) in the azd environment as ${SETTING_VALUES_VAR} / ${SECRET_VALUES_VAR}${
+    Object.keys(counts).length
+      ? ` (${Object.entries(counts)
+          .map(
+            ([source, n]) =>
+              `${n} from ${source === 'variable' ? 'their own variables' : source === 'combined' ? 'the combined variables' : source === 'answer' ? 'answers' : 'defaults'}`,
+          )
+          .join(', ')})`
+      : ''
+  }; values not shown.`,
 );

@@ -58,7 +58,14 @@ function fail(message) {
 // ---------------------------------------------------------------------------------------------
 // Cleanup: every process, server and folder this run started
 
-const tracked = { processes: new Map(), servers: new Set(), dirs: new Set(), markers: new Set(), serverNames: new Set(), hooks: [] };
+const tracked = {
+  processes: new Map(),
+  servers: new Set(),
+  dirs: new Set(),
+  markers: new Set(),
+  serverNames: new Set(),
+  hooks: [],
+};
 let cleaning;
 
 export function trackDir(dir) {
@@ -119,7 +126,8 @@ export function cleanup() {
     }
     await sleep(200);
     for (const dir of tracked.dirs) fs.rmSync(dir, { recursive: true, force: true });
-    for (const name of tracked.serverNames) for (const dir of privateDirs(name)) fs.rmSync(path.join(os.tmpdir(), dir), { recursive: true, force: true });
+    for (const name of tracked.serverNames)
+      for (const dir of privateDirs(name)) fs.rmSync(path.join(os.tmpdir(), dir), { recursive: true, force: true });
   })();
   return cleaning;
 }
@@ -177,8 +185,16 @@ export function spawnTracked(command, args, options = {}) {
 
 export function build() {
   const started = Date.now();
-  const result = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, encoding: 'utf8', timeout: 300_000, stdio: ['ignore', 'pipe', 'pipe'] });
-  if (result.status !== 0) throw new Error(`npm run build failed (status ${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`);
+  const result = spawnSync('npm', ['run', 'build', '--silent'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 300_000,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (result.status !== 0)
+    throw new Error(
+      `npm run build failed (status ${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`,
+    );
   return Date.now() - started;
 }
 
@@ -220,12 +236,23 @@ export async function startAzurite() {
   const dir = trackDir(fs.mkdtempSync(path.join(os.tmpdir(), 'soak-azurite-')));
   const child = spawnTracked(
     node,
-    [path.join(ROOT, 'node_modules/azurite/dist/src/table/main.js'), '--tableHost', '127.0.0.1', '--tablePort', String(port), '--inMemoryPersistence', '--silent', '--skipApiVersionCheck', '--disableProductStyleUrl'],
+    [
+      path.join(ROOT, 'node_modules/azurite/dist/src/table/main.js'),
+      '--tableHost',
+      '127.0.0.1',
+      '--tablePort',
+      String(port),
+      '--inMemoryPersistence',
+      '--silent',
+      '--skipApiVersionCheck',
+      '--disableProductStyleUrl',
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir },
   );
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
-  if (!(await waitForPort(port, Date.now() + 30_000))) throw new Error(`Azurite did not listen on 127.0.0.1:${port} in 30 s: ${stderr}`);
+  if (!(await waitForPort(port, Date.now() + 30_000)))
+    throw new Error(`Azurite did not listen on 127.0.0.1:${port} in 30 s: ${stderr}`);
   return {
     pid: child.pid,
     node,
@@ -240,11 +267,15 @@ export async function startAzurite() {
  */
 export async function startAdapterProcess({ configFile, env, logFile, name }) {
   const out = fs.openSync(logFile, 'a');
-  const child = spawnTracked(process.execPath, [CLI, 'serve', '--config', configFile, '--port', '0', '--host', '127.0.0.1'], {
-    cwd: path.dirname(configFile),
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawnTracked(
+    process.execPath,
+    [CLI, 'serve', '--config', configFile, '--port', '0', '--host', '127.0.0.1'],
+    {
+      cwd: path.dirname(configFile),
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let url;
   let early = '';
   const listening = new Promise((resolve) => {
@@ -262,10 +293,21 @@ export async function startAdapterProcess({ configFile, env, logFile, name }) {
   });
   child.stderr.on('end', () => fs.closeSync(out));
   const found = await Promise.race([listening, sleep(30_000).then(() => undefined)]);
-  if (!found) throw new Error(`adapter ${name} did not start in 30 s (exit ${JSON.stringify(child.info)}): ${early.slice(-2000)}`);
+  if (!found)
+    throw new Error(
+      `adapter ${name} did not start in 30 s (exit ${JSON.stringify(child.info)}): ${early.slice(-2000)}`,
+    );
   const healthy = await waitFor(async () => (await fetchStatus(`${url}/health`)) === 200, 10_000);
   if (!healthy) throw new Error(`adapter ${name} never answered /health 200`);
-  return { name, pid: child.pid, url, port: Number(new URL(url).port), child, logFile, stop: (ms = 30_000) => stopProcess(child, ms) };
+  return {
+    name,
+    pid: child.pid,
+    url,
+    port: Number(new URL(url).port),
+    child,
+    logFile,
+    stop: (ms = 30_000) => stopProcess(child, ms),
+  };
 }
 
 async function fetchStatus(url) {
@@ -367,7 +409,7 @@ export function processesWithCmdline(text) {
     const pid = Number(entry);
     if (pid === process.pid) continue;
     const cmdline = readProc(pid, 'cmdline')?.toString('utf8').split('\0').join(' ');
-    if (!cmdline || !cmdline.includes(text)) continue;
+    if (!cmdline?.includes(text)) continue;
     const stat = ppidOf(pid);
     if (!stat || stat.state === 'Z') continue;
     found.push({ pid, ppid: stat.ppid, cmdline });
@@ -467,9 +509,15 @@ export function summariseLog(file, { samples = 5 } = {}) {
     }
     const key = `${record.level ?? '?'}: ${record.msg ?? record.message ?? '?'}`;
     counts[key] = (counts[key] ?? 0) + 1;
-    if ((record.level === 'error' || /request failed|unhandled/i.test(key)) && errorSamples.length < samples) errorSamples.push(record);
+    if ((record.level === 'error' || /request failed|unhandled/i.test(key)) && errorSamples.length < samples)
+      errorSamples.push(record);
   }
-  return { lines, nonJson, counts: Object.fromEntries(Object.entries(counts).sort((a, b) => b[1] - a[1])), errorSamples };
+  return {
+    lines,
+    nonJson,
+    counts: Object.fromEntries(Object.entries(counts).sort((a, b) => b[1] - a[1])),
+    errorSamples,
+  };
 }
 
 export function stamp(date = new Date()) {

@@ -5,11 +5,22 @@
 
 import http from 'node:http';
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
 
 function forwardable(headers) {
   const out = {};
-  for (const [name, value] of Object.entries(headers)) if (!HOP_BY_HOP.has(name.toLowerCase()) && value !== undefined) out[name] = value;
+  for (const [name, value] of Object.entries(headers))
+    if (!HOP_BY_HOP.has(name.toLowerCase()) && value !== undefined) out[name] = value;
   return out;
 }
 
@@ -45,19 +56,40 @@ export async function startRoundRobinProxy(upstreams) {
     const index = counter++ % upstreams.length;
     stats.byUpstream[index]++;
     const target = upstreams[index];
-    const upstreamReq = http.request({ host: target.host, port: target.port, method: req.method, path: req.url, headers: forwardable(req.headers), agent });
+    const upstreamReq = http.request({
+      host: target.host,
+      port: target.port,
+      method: req.method,
+      path: req.url,
+      headers: forwardable(req.headers),
+      agent,
+    });
     let answered = false;
     const sentAt = Date.now();
     upstreamReq.on('response', (up) => {
       answered = true;
       const ms = Date.now() - sentAt;
       if (ms >= stats.slowMs && stats.slow.length < 500) {
-        stats.slow.push({ at: new Date(sentAt).toISOString(), ms, method: req.method, status: up.statusCode, upstream: index, session: String(req.headers['mcp-session-id'] ?? '').slice(-8) || null, lastEventId: req.headers['last-event-id'] ?? null });
+        stats.slow.push({
+          at: new Date(sentAt).toISOString(),
+          ms,
+          method: req.method,
+          status: up.statusCode,
+          upstream: index,
+          session: String(req.headers['mcp-session-id'] ?? '').slice(-8) || null,
+          lastEventId: req.headers['last-event-id'] ?? null,
+        });
       }
       const key = `${req.method} ${up.statusCode}`;
       stats.answers[key] = (stats.answers[key] ?? 0) + 1;
       if (up.statusCode >= 500 && stats.serverErrors.length < 200) {
-        const record = { at: new Date().toISOString(), method: req.method, status: up.statusCode, upstream: index, body: '' };
+        const record = {
+          at: new Date().toISOString(),
+          method: req.method,
+          status: up.statusCode,
+          upstream: index,
+          body: '',
+        };
         stats.serverErrors.push(record);
         up.on('data', (chunk) => {
           if (record.body.length < 500) record.body += chunk.toString('utf8').slice(0, 500 - record.body.length);
@@ -78,11 +110,24 @@ export async function startRoundRobinProxy(upstreams) {
       stats.proxyErrors[code] = (stats.proxyErrors[code] ?? 0) + 1;
       if (stats.proxyErrorSamples.length < 100) {
         const socket = upstreamReq.socket;
-        stats.proxyErrorSamples.push({ at: new Date().toISOString(), code, method: req.method, upstream: index, reusedSocket: upstreamReq.reusedSocket, idleMsBeforeReuse: upstreamReq.reusedSocket && socket?.soakFreeAt ? sentAt - socket.soakFreeAt : null });
+        stats.proxyErrorSamples.push({
+          at: new Date().toISOString(),
+          code,
+          method: req.method,
+          upstream: index,
+          reusedSocket: upstreamReq.reusedSocket,
+          idleMsBeforeReuse: upstreamReq.reusedSocket && socket?.soakFreeAt ? sentAt - socket.soakFreeAt : null,
+        });
       }
       if (!answered && !res.headersSent) {
         res.writeHead(502, { 'content-type': 'application/json', 'x-soak-proxy': 'upstream-error' });
-        res.end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32000, message: `soak proxy: upstream ${index} failed: ${code}` } }));
+        res.end(
+          JSON.stringify({
+            jsonrpc: '2.0',
+            id: null,
+            error: { code: -32000, message: `soak proxy: upstream ${index} failed: ${code}` },
+          }),
+        );
       } else res.destroy();
     });
     res.on('close', () => {

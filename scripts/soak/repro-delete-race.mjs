@@ -14,10 +14,30 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FIXTURE, build, getJson, markedProcesses, parseOptions, runMain, startAdapterProcess, startAzurite, trackDir, trackMarker, onCleanup } from './lib.mjs';
+import {
+  FIXTURE,
+  build,
+  getJson,
+  markedProcesses,
+  parseOptions,
+  runMain,
+  startAdapterProcess,
+  startAzurite,
+  trackDir,
+  trackMarker,
+  onCleanup,
+} from './lib.mjs';
 
-const options = parseOptions(process.argv.slice(2), { noBuild: false, startDelay: 4 }, 'usage: node scripts/soak/repro-delete-race.mjs [--no-build] [--start-delay S]');
-const H = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25' };
+const options = parseOptions(
+  process.argv.slice(2),
+  { noBuild: false, startDelay: 4 },
+  'usage: node scripts/soak/repro-delete-race.mjs [--no-build] [--start-delay S]',
+);
+const H = {
+  'content-type': 'application/json',
+  accept: 'application/json, text/event-stream',
+  'mcp-protocol-version': '2025-11-25',
+};
 
 async function main() {
   if (!options.noBuild) build();
@@ -28,20 +48,40 @@ async function main() {
   onCleanup(() => azurite.stop());
   const config = {
     mcpServers: {
-      slow: { command: '/bin/sh', args: ['-c', `sleep ${options.startDelay}; exec "$0" "$1"`, process.execPath, FIXTURE], env: { MCP_SOAK_MARKER: runId } },
+      slow: {
+        command: '/bin/sh',
+        args: ['-c', `sleep ${options.startDelay}; exec "$0" "$1"`, process.execPath, FIXTURE],
+        env: { MCP_SOAK_MARKER: runId },
+      },
     },
   };
   const configFile = path.join(work, 'mcp_config.json');
   fs.writeFileSync(configFile, JSON.stringify(config));
-  const env = { MCP_ADAPTER_SESSION_KEY: randomBytes(32).toString('base64url'), MCP_ADAPTER_STORE_CONNECTION_STRING: azurite.connectionString, LOG_LEVEL: 'warn' };
-  const [a, b] = await Promise.all(['A', 'B'].map((name) => startAdapterProcess({ configFile, env, logFile: path.join(work, `${name}.log`), name })));
+  const env = {
+    MCP_ADAPTER_SESSION_KEY: randomBytes(32).toString('base64url'),
+    MCP_ADAPTER_STORE_CONNECTION_STRING: azurite.connectionString,
+    LOG_LEVEL: 'warn',
+  };
+  const [a, b] = await Promise.all(
+    ['A', 'B'].map((name) => startAdapterProcess({ configFile, env, logFile: path.join(work, `${name}.log`), name })),
+  );
   onCleanup(async () => {
     await a.stop(5000);
     await b.stop(5000);
   });
   const post = (adapter, body, sessionId) =>
-    fetch(`${adapter.url}/mcp`, { method: 'POST', headers: { ...H, ...(sessionId ? { 'mcp-session-id': sessionId } : {}) }, body: JSON.stringify(body), signal: AbortSignal.timeout(30_000) });
-  const initialize = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'repro', version: '1' } } };
+    fetch(`${adapter.url}/mcp`, {
+      method: 'POST',
+      headers: { ...H, ...(sessionId ? { 'mcp-session-id': sessionId } : {}) },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(30_000),
+    });
+  const initialize = {
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'initialize',
+    params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'repro', version: '1' } },
+  };
 
   // Another session lives on B, so B's ended-session poll runs (it skips while B holds none).
   const other = await post(b, initialize);
@@ -54,7 +94,9 @@ async function main() {
   console.log(`session opened on A (${opened.status})`);
 
   const t0 = Date.now();
-  const onB = post(b, { jsonrpc: '2.0', id: 2, method: 'ping' }, id).then(async (r) => `${r.status} after ${Date.now() - t0} ms`);
+  const onB = post(b, { jsonrpc: '2.0', id: 2, method: 'ping' }, id).then(
+    async (r) => `${r.status} after ${Date.now() - t0} ms`,
+  );
   await sleep(300);
   const deleted = await fetch(`${a.url}/mcp`, { method: 'DELETE', headers: { ...H, 'mcp-session-id': id } });
   console.log(`DELETE on A at +${Date.now() - t0} ms: ${deleted.status}`);
@@ -64,9 +106,15 @@ async function main() {
   await again.text();
   const status = (await getJson(`${b.url}/status`)).body;
   const children = markedProcesses(runId).filter((c) => c.ppid === b.pid).length;
-  console.log(`8 s later, ping on B with the DELETEd id: ${again.status} (expected 404); B /status ${JSON.stringify(status)}; B children ${children}`);
+  console.log(
+    `8 s later, ping on B with the DELETEd id: ${again.status} (expected 404); B /status ${JSON.stringify(status)}; B children ${children}`,
+  );
   const bug = again.status === 200;
-  console.log(bug ? 'BUG REPRODUCED: the DELETEd session is still served by B (and keeps its child until the idle timeout)' : 'not reproduced');
+  console.log(
+    bug
+      ? 'BUG REPRODUCED: the DELETEd session is still served by B (and keeps its child until the idle timeout)'
+      : 'not reproduced',
+  );
   return bug ? 1 : 0;
 }
 

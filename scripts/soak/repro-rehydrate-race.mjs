@@ -18,10 +18,32 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FIXTURE, build, getJson, markedProcesses, onCleanup, parseOptions, privateDirs, runMain, startAdapterProcess, trackDir, trackMarker, trackServerName, waitFor } from './lib.mjs';
+import {
+  FIXTURE,
+  build,
+  getJson,
+  markedProcesses,
+  onCleanup,
+  parseOptions,
+  privateDirs,
+  runMain,
+  startAdapterProcess,
+  trackDir,
+  trackMarker,
+  trackServerName,
+  waitFor,
+} from './lib.mjs';
 
-const options = parseOptions(process.argv.slice(2), { noBuild: false, rounds: 10, burst: 60 }, 'usage: node scripts/soak/repro-rehydrate-race.mjs [--no-build] [--rounds N] [--burst N]');
-const H = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25' };
+const options = parseOptions(
+  process.argv.slice(2),
+  { noBuild: false, rounds: 10, burst: 60 },
+  'usage: node scripts/soak/repro-rehydrate-race.mjs [--no-build] [--rounds N] [--burst N]',
+);
+const H = {
+  'content-type': 'application/json',
+  accept: 'application/json, text/event-stream',
+  'mcp-protocol-version': '2025-11-25',
+};
 
 async function main() {
   if (!options.noBuild) build();
@@ -31,12 +53,38 @@ async function main() {
   trackServerName(serverName);
   const work = trackDir(fs.mkdtempSync(path.join(os.tmpdir(), `repro-rehydrate-${runId}-`)));
   const configFile = path.join(work, 'mcp_config.json');
-  fs.writeFileSync(configFile, JSON.stringify({ mcpServers: { [serverName]: { command: process.execPath, args: [FIXTURE], env: { MCP_SOAK_MARKER: runId }, max_restarts: 1000 } } }));
-  const adapter = await startAdapterProcess({ configFile, env: { MCP_ADAPTER_SINGLE_INSTANCE: 'true', LOG_LEVEL: 'warn' }, logFile: path.join(work, 'adapter.log'), name: 'race' });
+  fs.writeFileSync(
+    configFile,
+    JSON.stringify({
+      mcpServers: {
+        [serverName]: {
+          command: process.execPath,
+          args: [FIXTURE],
+          env: { MCP_SOAK_MARKER: runId },
+          max_restarts: 1000,
+        },
+      },
+    }),
+  );
+  const adapter = await startAdapterProcess({
+    configFile,
+    env: { MCP_ADAPTER_SINGLE_INSTANCE: 'true', LOG_LEVEL: 'warn' },
+    logFile: path.join(work, 'adapter.log'),
+    name: 'race',
+  });
   onCleanup(() => adapter.stop(5000));
   const url = `${adapter.url}/mcp`;
   const children = () => markedProcesses(runId).filter((c) => c.ppid === adapter.pid);
-  const opened = await fetch(url, { method: 'POST', headers: H, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'repro', version: '1' } } }) });
+  const opened = await fetch(url, {
+    method: 'POST',
+    headers: H,
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'repro', version: '1' } },
+    }),
+  });
   const id = opened.headers.get('mcp-session-id');
   await opened.text();
   let orphaned = false;
@@ -48,7 +96,12 @@ async function main() {
     const statuses = await Promise.all(
       Array.from({ length: options.burst }, async (_, i) => {
         await sleep(Math.floor((i * 300) / options.burst));
-        const r = await fetch(url, { method: 'POST', headers: { ...H, 'mcp-session-id': id }, body: JSON.stringify({ jsonrpc: '2.0', id: n++, method: 'ping' }), signal: AbortSignal.timeout(20_000) }).catch((e) => ({ status: e.name }));
+        const r = await fetch(url, {
+          method: 'POST',
+          headers: { ...H, 'mcp-session-id': id },
+          body: JSON.stringify({ jsonrpc: '2.0', id: n++, method: 'ping' }),
+          signal: AbortSignal.timeout(20_000),
+        }).catch((e) => ({ status: e.name }));
         return r.status;
       }),
     );
@@ -56,7 +109,9 @@ async function main() {
     const status = (await getJson(`${adapter.url}/status`)).body;
     const onHost = children().length;
     const counted = status?.servers?.[serverName]?.childrenAlive;
-    console.log(`round ${round}: ${statuses.filter((s) => s === 200).length}/${statuses.length} pings 200; children on the host ${onHost}, by /status ${counted}`);
+    console.log(
+      `round ${round}: ${statuses.filter((s) => s === 200).length}/${statuses.length} pings 200; children on the host ${onHost}, by /status ${counted}`,
+    );
     if (onHost > counted) orphaned = true;
   }
   if (!orphaned) {
@@ -65,7 +120,9 @@ async function main() {
   }
   const deleted = await fetch(url, { method: 'DELETE', headers: { ...H, 'mcp-session-id': id } });
   await sleep(1500);
-  console.log(`DELETE → ${deleted.status}; children left on the host: ${children().length} (expected 0); /status ${JSON.stringify((await getJson(`${adapter.url}/status`)).body)}`);
+  console.log(
+    `DELETE → ${deleted.status}; children left on the host: ${children().length} (expected 0); /status ${JSON.stringify((await getJson(`${adapter.url}/status`)).body)}`,
+  );
   const stop = await adapter.stop(30_000);
   await sleep(500);
   console.log(`adapter stopped (${JSON.stringify(stop)}); private folders left: ${privateDirs(serverName).length}`);

@@ -13,10 +13,31 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FIXTURE, build, getJson, markedProcesses, onCleanup, parseOptions, runMain, startAdapterProcess, startAzurite, trackDir, trackMarker, waitFor } from './lib.mjs';
+import {
+  FIXTURE,
+  build,
+  getJson,
+  markedProcesses,
+  onCleanup,
+  parseOptions,
+  runMain,
+  startAdapterProcess,
+  startAzurite,
+  trackDir,
+  trackMarker,
+  waitFor,
+} from './lib.mjs';
 
-const options = parseOptions(process.argv.slice(2), { noBuild: false, hangSeconds: 15 }, 'usage: node scripts/soak/repro-store-outage.mjs [--no-build] [--hang-seconds S]');
-const H = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25' };
+const options = parseOptions(
+  process.argv.slice(2),
+  { noBuild: false, hangSeconds: 15 },
+  'usage: node scripts/soak/repro-store-outage.mjs [--no-build] [--hang-seconds S]',
+);
+const H = {
+  'content-type': 'application/json',
+  accept: 'application/json, text/event-stream',
+  'mcp-protocol-version': '2025-11-25',
+};
 
 async function main() {
   if (!options.noBuild) build();
@@ -33,10 +54,19 @@ async function main() {
     return azurite.stop();
   });
   const configFile = path.join(work, 'mcp_config.json');
-  fs.writeFileSync(configFile, JSON.stringify({ mcpServers: { fx: { command: process.execPath, args: [FIXTURE], env: { MCP_SOAK_MARKER: runId } } } }));
+  fs.writeFileSync(
+    configFile,
+    JSON.stringify({
+      mcpServers: { fx: { command: process.execPath, args: [FIXTURE], env: { MCP_SOAK_MARKER: runId } } },
+    }),
+  );
   const adapter = await startAdapterProcess({
     configFile,
-    env: { MCP_ADAPTER_SESSION_KEY: randomBytes(32).toString('base64url'), MCP_ADAPTER_STORE_CONNECTION_STRING: azurite.connectionString, LOG_LEVEL: 'warn' },
+    env: {
+      MCP_ADAPTER_SESSION_KEY: randomBytes(32).toString('base64url'),
+      MCP_ADAPTER_STORE_CONNECTION_STRING: azurite.connectionString,
+      LOG_LEVEL: 'warn',
+    },
     logFile: path.join(work, 'adapter.log'),
     name: 'store',
   });
@@ -45,7 +75,12 @@ async function main() {
   const timed = async (method, id, body, timeoutMs) => {
     const t0 = Date.now();
     try {
-      const r = await fetch(url, { method, headers: { ...H, ...(id ? { 'mcp-session-id': id } : {}) }, body: body && JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
+      const r = await fetch(url, {
+        method,
+        headers: { ...H, ...(id ? { 'mcp-session-id': id } : {}) },
+        body: body && JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
       const text = await r.text();
       return `${r.status} after ${Date.now() - t0} ms ${text.slice(0, 120)}`;
     } catch (error) {
@@ -58,7 +93,16 @@ async function main() {
     await waitFor(() => !markedProcesses(runId).some((c) => c.pid === child.pid), 5000, 50);
     await sleep(200);
   };
-  const opened = await fetch(url, { method: 'POST', headers: H, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'repro', version: '1' } } }) });
+  const opened = await fetch(url, {
+    method: 'POST',
+    headers: H,
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'repro', version: '1' } },
+    }),
+  });
   const id = opened.headers.get('mcp-session-id');
   await opened.text();
   console.log(`session opened: ${opened.status}`);

@@ -107,7 +107,14 @@ async function main() {
   const runId = randomBytes(4).toString('hex');
   const serverName = `soak-${runId}`;
   const rng = prng(options.seed);
-  const report = { kind: 'soak', startedAt: new Date(started).toISOString(), runId, options, node: process.version, host: { cpus: os.cpus().length, memoryMb: Math.round(os.totalmem() / 2 ** 20) } };
+  const report = {
+    kind: 'soak',
+    startedAt: new Date(started).toISOString(),
+    runId,
+    options,
+    node: process.version,
+    host: { cpus: os.cpus().length, memoryMb: Math.round(os.totalmem() / 2 ** 20) },
+  };
   log(`soak ${runId}: ${options.sessions} sessions, ${options.calls} calls, seed ${options.seed}`);
 
   if (!options.noBuild) {
@@ -137,7 +144,11 @@ async function main() {
         sessions: { max_concurrent: cap, max_per_principal: cap },
       },
     },
-    adapter: { max_sessions: cap, stream_limit_seconds: options.streamLimit, log_level: options.logLevel || { default: 'warn', session: 'info', process: 'info' } },
+    adapter: {
+      max_sessions: cap,
+      stream_limit_seconds: options.streamLimit,
+      log_level: options.logLevel || { default: 'warn', session: 'info', process: 'info' },
+    },
   };
   const configFile = path.join(work, 'mcp_config.json');
   fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
@@ -149,7 +160,11 @@ async function main() {
     LOG_LEVEL: '',
   };
   log('starting two adapters');
-  const adapters = await Promise.all(['A', 'B'].map((name) => startAdapterProcess({ configFile, env: sharedEnv, logFile: path.join(logDir, `adapter-${name}.log`), name })));
+  const adapters = await Promise.all(
+    ['A', 'B'].map((name) =>
+      startAdapterProcess({ configFile, env: sharedEnv, logFile: path.join(logDir, `adapter-${name}.log`), name }),
+    ),
+  );
   onCleanup(async () => {
     for (const adapter of adapters) await adapter.stop(5000);
   });
@@ -162,7 +177,9 @@ async function main() {
   // ------------------------------------------------------------------------------------------
   // Monitoring: RSS and children per adapter, every second (bounded by the run).
 
-  const peaks = Object.fromEntries(adapters.map((a) => [a.name, { rssKb: 0, children: 0, cpuPercent: 0, healthMs: 0, healthFailures: 0 }]));
+  const peaks = Object.fromEntries(
+    adapters.map((a) => [a.name, { rssKb: 0, children: 0, cpuPercent: 0, healthMs: 0, healthFailures: 0 }]),
+  );
   const loop = { maxLagMs: 0, maxScanMs: 0, maxLoadAvg: 0 };
   const healthProbe = async (a) => {
     const t0 = Date.now();
@@ -198,7 +215,13 @@ async function main() {
       loop.maxScanMs = Math.max(loop.maxScanMs, Date.now() - scanStart);
       const loadAvg = os.loadavg()[0];
       loop.maxLoadAvg = Math.max(loop.maxLoadAvg, loadAvg);
-      const sample = { t: Math.round((now - started) / 1000), done: stats.completed, inFlight: stats.inFlight, lagMs: tick > 1 ? elapsed - 1000 : 0, load1: Math.round(loadAvg * 10) / 10 };
+      const sample = {
+        t: Math.round((now - started) / 1000),
+        done: stats.completed,
+        inFlight: stats.inFlight,
+        lagMs: tick > 1 ? elapsed - 1000 : 0,
+        load1: Math.round(loadAvg * 10) / 10,
+      };
       const health = await Promise.all(adapters.map(healthProbe));
       adapters.forEach((a, i) => {
         const mem = memoryOf(a.pid);
@@ -208,7 +231,13 @@ async function main() {
         if (mem) peaks[a.name].rssKb = Math.max(peaks[a.name].rssKb, mem.rssKb);
         peaks[a.name].children = Math.max(peaks[a.name].children, children[a.name]);
         peaks[a.name].cpuPercent = Math.max(peaks[a.name].cpuPercent, cpuPercent);
-        sample[a.name] = { rssMb: mem ? Math.round(mem.rssKb / 1024) : null, children: children[a.name], cpu: cpuPercent, healthMs: health[i].ms, health: health[i].status };
+        sample[a.name] = {
+          rssMb: mem ? Math.round(mem.rssKb / 1024) : null,
+          children: children[a.name],
+          cpu: cpuPercent,
+          healthMs: health[i].ms,
+          health: health[i].status,
+        };
       });
       if (tick % 5 === 1 || sample.lagMs > 1000) timeline.push(sample);
       await sleep(Math.max(0, 1000 - (Date.now() - now)));
@@ -242,11 +271,20 @@ async function main() {
   log(`connecting ${options.sessions} sessions`);
   const connectStarted = Date.now();
   for (let i = 0; i < options.sessions; i += 10) {
-    const batch = await Promise.all(Array.from({ length: Math.min(10, options.sessions - i) }, (_, k) => connectOne(i + k)));
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(10, options.sessions - i) }, (_, k) => connectOne(i + k)),
+    );
     for (const s of batch) if (s) sessions.push(s);
   }
-  report.connect = { sessions: sessions.length, failed: options.sessions - sessions.length, errors: connectErrors, ms: Date.now() - connectStarted };
-  log(`connected ${sessions.length}/${options.sessions} in ${report.connect.ms} ms; children ${JSON.stringify(childrenByAdapter())}`);
+  report.connect = {
+    sessions: sessions.length,
+    failed: options.sessions - sessions.length,
+    errors: connectErrors,
+    ms: Date.now() - connectStarted,
+  };
+  log(
+    `connected ${sessions.length}/${options.sessions} in ${report.connect.ms} ms; children ${JSON.stringify(childrenByAdapter())}`,
+  );
   onCleanup(async () => {
     await Promise.all(sessions.map((s) => s.client.close().catch(() => {})));
   });
@@ -289,7 +327,12 @@ async function main() {
     while (next < options.calls && Date.now() < loadDeadline) {
       const index = next++;
       const roll = rng.next();
-      const kind = roll < options.progressRatio * options.longProgressRatio ? 'long-progress' : roll < options.progressRatio ? 'progress' : 'echo';
+      const kind =
+        roll < options.progressRatio * options.longProgressRatio
+          ? 'long-progress'
+          : roll < options.progressRatio
+            ? 'progress'
+            : 'echo';
       kinds[index] = kind;
       await logicalCall(session, index, kind, runId, stats);
     }
@@ -301,7 +344,12 @@ async function main() {
     const waitUntil = Date.now() + options.durationLimit * 1000;
     while (stats.completed < options.calls / 3 && Date.now() < waitUntil && next < options.calls) await sleep(100);
     if (stats.completed >= options.calls) return;
-    const fault = { type: options.storeKill ? 'kill' : 'pause', at: new Date().toISOString(), atCall: stats.completed, errorsBefore: stats.failedCalls };
+    const fault = {
+      type: options.storeKill ? 'kill' : 'pause',
+      at: new Date().toISOString(),
+      atCall: stats.completed,
+      errorsBefore: stats.failedCalls,
+    };
     report.storeFault = fault;
     if (options.storeKill) {
       process.kill(azurite.pid, 'SIGKILL');
@@ -315,7 +363,9 @@ async function main() {
     fault.resumedAt = new Date().toISOString();
     fault.callsDuringPause = stats.completed - fault.atCall;
     fault.errorsDuringPause = stats.failedCalls - fault.errorsBefore;
-    log(`store fault: Azurite resumed; ${fault.callsDuringPause} calls completed meanwhile, ${fault.errorsDuringPause} failed`);
+    log(
+      `store fault: Azurite resumed; ${fault.callsDuringPause} calls completed meanwhile, ${fault.errorsDuringPause} failed`,
+    );
   })();
   onCleanup(() => {
     try {
@@ -325,7 +375,13 @@ async function main() {
     }
   });
   log('load running');
-  const progressTimer = setInterval(() => log(`  ${stats.completed}/${options.calls} done, ${stats.inFlight} in flight, kills ${chaos.kills}, errors ${stats.failedCalls}, children ${JSON.stringify(childrenByAdapter())}`), 10_000);
+  const progressTimer = setInterval(
+    () =>
+      log(
+        `  ${stats.completed}/${options.calls} done, ${stats.inFlight} in flight, kills ${chaos.kills}, errors ${stats.failedCalls}, children ${JSON.stringify(childrenByAdapter())}`,
+      ),
+    10_000,
+  );
   await Promise.all(sessions.map(worker));
   clearInterval(progressTimer);
   await storeFault;
@@ -343,9 +399,17 @@ async function main() {
   // chaos killed starts a child before the session counts it again: a difference that is gone
   // a moment later is that, not an orphan. Measured again once after a second; the second counts.
   const sampleOrphans = async () => {
-    report.statusBeforeDelete = Object.fromEntries(await Promise.all(adapters.map(async (a) => [a.name, (await getJson(`${a.url}/status`)).body])));
+    report.statusBeforeDelete = Object.fromEntries(
+      await Promise.all(adapters.map(async (a) => [a.name, (await getJson(`${a.url}/status`)).body])),
+    );
     report.childrenBeforeDelete = childrenByAdapter();
-    report.orphansBeforeDelete = Object.fromEntries(adapters.map((a) => [a.name, report.childrenBeforeDelete[a.name] - (report.statusBeforeDelete[a.name]?.servers?.[serverName]?.childrenAlive ?? 0)]));
+    report.orphansBeforeDelete = Object.fromEntries(
+      adapters.map((a) => [
+        a.name,
+        report.childrenBeforeDelete[a.name] -
+          (report.statusBeforeDelete[a.name]?.servers?.[serverName]?.childrenAlive ?? 0),
+      ]),
+    );
   };
   await sampleOrphans();
   if (Object.values(report.orphansBeforeDelete).some((n) => n > 0)) {
@@ -359,7 +423,10 @@ async function main() {
     await Promise.all(
       sessions.slice(i, i + 20).map(async (s) => {
         try {
-          await Promise.race([s.transport.terminateSession(), sleep(15_000).then(() => Promise.reject(new Error('DELETE timed out after 15 s')))]);
+          await Promise.race([
+            s.transport.terminateSession(),
+            sleep(15_000).then(() => Promise.reject(new Error('DELETE timed out after 15 s'))),
+          ]);
           deleted++;
         } catch (error) {
           count(deleteErrors, normalise(error));
@@ -377,8 +444,12 @@ async function main() {
     childrenAfterWait: childrenByAdapter(),
     allChildrenGone: drainedByDelete,
     msUntilNoChildren: drainedByDelete ? Date.now() - deleteDone : null,
-    status: Object.fromEntries(await Promise.all(adapters.map(async (a) => [a.name, (await getJson(`${a.url}/status`)).body]))),
-    health: Object.fromEntries(await Promise.all(adapters.map(async (a) => [a.name, await getJson(`${a.url}/health`)]))),
+    status: Object.fromEntries(
+      await Promise.all(adapters.map(async (a) => [a.name, (await getJson(`${a.url}/status`)).body])),
+    ),
+    health: Object.fromEntries(
+      await Promise.all(adapters.map(async (a) => [a.name, await getJson(`${a.url}/health`)])),
+    ),
   };
   // A child still there after every DELETE: which session it serves, and that session's history.
   report.afterDelete.leftovers = markedProcesses(runId)
@@ -388,7 +459,13 @@ async function main() {
       const owner = adapters.find((a) => a.pid === c.ppid);
       const started = grepLog(owner.logFile, (r) => r.pid === c.pid, 5);
       const session = started.find((r) => r.session)?.session;
-      const history = session ? adapters.flatMap((a) => grepLog(a.logFile, (r) => r.session === session, 40).map((r) => ({ adapter: a.name, ...r }))).sort((x, y) => String(x.time).localeCompare(String(y.time))) : [];
+      const history = session
+        ? adapters
+            .flatMap((a) =>
+              grepLog(a.logFile, (r) => r.session === session, 40).map((r) => ({ adapter: a.name, ...r })),
+            )
+            .sort((x, y) => String(x.time).localeCompare(String(y.time)))
+        : [];
       return { pid: c.pid, adapter: owner.name, session, history };
     });
   const memory = Object.fromEntries(adapters.map((a) => [a.name, memoryOf(a.pid)]));
@@ -416,7 +493,8 @@ async function main() {
 
   const expected = Math.min(options.calls, next);
   const latencies = stats.latencies.sort((a, b) => a - b);
-  const pct = (p) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] : null);
+  const pct = (p) =>
+    latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] : null;
   const duplicated = [...stats.payloadsSeen.values()].filter((n) => n > 1).length;
   report.results = {
     wallMs: Date.now() - started,
@@ -440,7 +518,19 @@ async function main() {
     latencyMs: { p50: pct(50), p95: pct(95), p99: pct(99), max: latencies.at(-1) ?? null },
     chaos,
     loadGenerator: loop,
-    peakRss: Object.fromEntries(adapters.map((a) => [a.name, { vmHwmMb: memory[a.name] ? Math.round(memory[a.name].hwmKb / 1024) : null, sampledPeakRssMb: Math.round(peaks[a.name].rssKb / 1024), peakChildren: peaks[a.name].children, peakCpuPercent: peaks[a.name].cpuPercent, slowestHealthMs: peaks[a.name].healthMs, healthNot200: peaks[a.name].healthFailures }])),
+    peakRss: Object.fromEntries(
+      adapters.map((a) => [
+        a.name,
+        {
+          vmHwmMb: memory[a.name] ? Math.round(memory[a.name].hwmKb / 1024) : null,
+          sampledPeakRssMb: Math.round(peaks[a.name].rssKb / 1024),
+          peakChildren: peaks[a.name].children,
+          peakCpuPercent: peaks[a.name].cpuPercent,
+          slowestHealthMs: peaks[a.name].healthMs,
+          healthNot200: peaks[a.name].healthFailures,
+        },
+      ]),
+    ),
     proxy: proxy.stats,
     adapterLogs: Object.fromEntries(adapters.map((a) => [a.name, summariseLog(a.logFile)])),
     timeline,
@@ -449,11 +539,16 @@ async function main() {
   report.verdict = verdict(report);
   const base = `soak-${stamp(new Date(started))}`;
   if (!report.verdict.ok || options.keepLogs) {
-    report.savedLogs = adapters.map((a) => saveLog(a.logFile, `${base}-adapter-${a.name}.log`)).filter(Boolean).map((f) => path.relative(ROOT, f));
+    report.savedLogs = adapters
+      .map((a) => saveLog(a.logFile, `${base}-adapter-${a.name}.log`))
+      .filter(Boolean)
+      .map((f) => path.relative(ROOT, f));
   }
   const files = writeResults(base, report, markdown(report));
   log(`results: ${path.relative(ROOT, files.jsonFile)}, ${path.relative(ROOT, files.mdFile)}`);
-  log(`verdict: ${report.verdict.ok ? 'PASS' : 'FAIL'}${report.verdict.problems.length ? `\n  - ${report.verdict.problems.join('\n  - ')}` : ''}`);
+  log(
+    `verdict: ${report.verdict.ok ? 'PASS' : 'FAIL'}${report.verdict.problems.length ? `\n  - ${report.verdict.problems.join('\n  - ')}` : ''}`,
+  );
   return report.verdict.ok ? 0 : 1;
 }
 
@@ -472,7 +567,14 @@ function newStats() {
     byKind: {},
     errors: {},
     retries: { attempted: 0, succeeded: 0, failed: 0 },
-    progress: { callsOk: 0, expected: 0, received: 0, receivedOnWire: 0, receivedInFailedAttempts: 0, callsWithMissing: 0 },
+    progress: {
+      callsOk: 0,
+      expected: 0,
+      received: 0,
+      receivedOnWire: 0,
+      receivedInFailedAttempts: 0,
+      callsWithMissing: 0,
+    },
     transportErrors: {},
     payloadsSeen: new Map(),
     latencies: [],
@@ -483,7 +585,8 @@ function newStats() {
 async function logicalCall(session, index, kind, runId, stats) {
   stats.inFlight++;
   const started = Date.now();
-  const byKind = (stats.byKind[kind] ??= { calls: 0, ok: 0, failed: 0 });
+  stats.byKind[kind] ??= { calls: 0, ok: 0, failed: 0 };
+  const byKind = stats.byKind[kind];
   byKind.calls++;
   const payload = `soak:${runId}:${index}:${randomBytes(3).toString('hex')}`;
   if (kind === 'echo') stats.payloadsSeen.set(payload, 0);
@@ -530,7 +633,10 @@ async function attempt(session, kind, payload, stats) {
   let progressSeen = 0;
   try {
     if (kind === 'echo') {
-      const result = await session.client.callTool({ name: 'echo', arguments: { text: payload } }, { timeout: options.callTimeout * 1000 });
+      const result = await session.client.callTool(
+        { name: 'echo', arguments: { text: payload } },
+        { timeout: options.callTimeout * 1000 },
+      );
       const text = result?.content?.[0]?.text;
       if (result?.isError || text !== payload) {
         stats.wrongPayload++;
@@ -543,7 +649,8 @@ async function attempt(session, kind, payload, stats) {
       { timeout: options.callTimeout * 1000, onprogress: () => void progressSeen++ },
     );
     const text = result?.content?.[0]?.text;
-    if (result?.isError || text !== `done ${spec.steps}`) return { ok: false, category: 'wrong result', detail: JSON.stringify(result).slice(0, 200) };
+    if (result?.isError || text !== `done ${spec.steps}`)
+      return { ok: false, category: 'wrong result', detail: JSON.stringify(result).slice(0, 200) };
     stats.progress.callsOk++;
     stats.progress.expected += spec.steps;
     stats.progress.received += progressSeen;
@@ -559,9 +666,12 @@ async function attempt(session, kind, payload, stats) {
 function classify(error) {
   const message = String(error?.message ?? error);
   const detail = normalise(error);
-  if (/signal SIGKILL|exited during startup|is not running|Session ended \(child_exited\)/.test(message)) return { ok: false, category: 'child killed', detail };
-  if (error?.code === 'REQUEST_TIMEOUT' || /timed? ?out/i.test(message)) return { ok: false, category: 'timeout', detail };
-  if (/\b404\b|Session not found/.test(message) || error?.status === 404) return { ok: false, category: 'session not found', detail };
+  if (/signal SIGKILL|exited during startup|is not running|Session ended \(child_exited\)/.test(message))
+    return { ok: false, category: 'child killed', detail };
+  if (error?.code === 'REQUEST_TIMEOUT' || /timed? ?out/i.test(message))
+    return { ok: false, category: 'timeout', detail };
+  if (/\b404\b|Session not found/.test(message) || error?.status === 404)
+    return { ok: false, category: 'session not found', detail };
   return { ok: false, category: 'other', detail };
 }
 
@@ -609,19 +719,36 @@ function recordingFetch(session) {
     if (typeof init.body === 'string' && init.body.length < 4096) {
       try {
         const body = JSON.parse(init.body);
-        rpc = [body].flat().map((m) => `${m.method ?? 'response'}${m.id !== undefined ? `#${m.id}` : ''}`).join(',');
+        rpc = [body]
+          .flat()
+          .map((m) => `${m.method ?? 'response'}${m.id !== undefined ? `#${m.id}` : ''}`)
+          .join(',');
       } catch {
         rpc = '?';
       }
     }
     const headers = new Headers(init.headers);
-    const entry = { at: new Date(t0).toISOString(), t0, method: init.method ?? 'GET', rpc, lastEventId: headers.get('last-event-id') ?? undefined, status: null, upstream: null, headersMs: null };
+    const entry = {
+      at: new Date(t0).toISOString(),
+      t0,
+      method: init.method ?? 'GET',
+      rpc,
+      lastEventId: headers.get('last-event-id') ?? undefined,
+      status: null,
+      upstream: null,
+      headersMs: null,
+    };
     session.http.push(entry);
     if (session.http.length > 12) session.http.shift();
     try {
       const response = await fetch(url, init);
       entry.status = response.status;
-      entry.upstream = response.headers.get('x-soak-upstream') === '0' ? 'A' : response.headers.get('x-soak-upstream') === '1' ? 'B' : null;
+      entry.upstream =
+        response.headers.get('x-soak-upstream') === '0'
+          ? 'A'
+          : response.headers.get('x-soak-upstream') === '1'
+            ? 'B'
+            : null;
       entry.headersMs = Date.now() - t0;
       entry.type = response.headers.get('content-type')?.split(';')[0];
       return response;
@@ -648,22 +775,40 @@ function verdict(report) {
   const r = report.results;
   const problems = [];
   // A call whose retry was killed too failed for the reason chaos gives: reported, not a problem.
-  const killedTwice = r.errors['error after retry: child killed: [-32000] MCP server "<server>" exited (signal SIGKILL) before answering'] ?? 0;
+  const killedTwice =
+    r.errors[
+      'error after retry: child killed: [-32000] MCP server "<server>" exited (signal SIGKILL) before answering'
+    ] ?? 0;
   const unexplained = r.responses.expected - r.responses.received - killedTwice;
-  if (unexplained > 0) problems.push(`${unexplained} of ${r.responses.expected} calls got no correct answer${killedTwice ? ` (besides ${killedTwice} whose retry was killed too)` : ''}`);
+  if (unexplained > 0)
+    problems.push(
+      `${unexplained} of ${r.responses.expected} calls got no correct answer${killedTwice ? ` (besides ${killedTwice} whose retry was killed too)` : ''}`,
+    );
   const orphans = Object.entries(report.orphansBeforeDelete ?? {}).filter(([, n]) => n > 0);
-  if (orphans.length) problems.push(`children not counted by the adapter's /status before DELETE (orphans): ${orphans.map(([k, v]) => `${k}: ${v}`).join(', ')}`);
+  if (orphans.length)
+    problems.push(
+      `children not counted by the adapter's /status before DELETE (orphans): ${orphans.map(([k, v]) => `${k}: ${v}`).join(', ')}`,
+    );
   if (r.responses.duplicated > 0) problems.push(`${r.responses.duplicated} payloads answered more than once`);
-  if (r.responses.duplicateResponseIds > 0) problems.push(`${r.responses.duplicateResponseIds} duplicate JSON-RPC responses on the wire`);
+  if (r.responses.duplicateResponseIds > 0)
+    problems.push(`${r.responses.duplicateResponseIds} duplicate JSON-RPC responses on the wire`);
   if (r.responses.wrongPayload > 0) problems.push(`${r.responses.wrongPayload} wrong payloads`);
-  if (r.progress.received !== r.progress.expected) problems.push(`progress notifications: ${r.progress.received} of ${r.progress.expected} received`);
-  if (report.afterDrain.childrenAlive > 0) problems.push(`${report.afterDrain.childrenAlive} fixture children alive after the adapters stopped`);
-  if (report.afterDrain.privateDirsLeft > 0) problems.push(`${report.afterDrain.privateDirsLeft} child private folders left in ${os.tmpdir()}`);
-  if (!report.afterDelete.allChildrenGone) problems.push(`children still alive 20 s after every session was DELETEd: ${JSON.stringify(report.afterDelete.childrenAfterWait)}`);
+  if (r.progress.received !== r.progress.expected)
+    problems.push(`progress notifications: ${r.progress.received} of ${r.progress.expected} received`);
+  if (report.afterDrain.childrenAlive > 0)
+    problems.push(`${report.afterDrain.childrenAlive} fixture children alive after the adapters stopped`);
+  if (report.afterDrain.privateDirsLeft > 0)
+    problems.push(`${report.afterDrain.privateDirsLeft} child private folders left in ${os.tmpdir()}`);
+  if (!report.afterDelete.allChildrenGone)
+    problems.push(
+      `children still alive 20 s after every session was DELETEd: ${JSON.stringify(report.afterDelete.childrenAfterWait)}`,
+    );
   if (report.connect.failed > 0) problems.push(`${report.connect.failed} sessions could not connect`);
   const fives = Object.entries(r.proxy.answers).filter(([k]) => / 5\d\d$/.test(k) && !/ 50[234]$/.test(k));
   if (fives.length) problems.push(`unexpected 5xx answers: ${fives.map(([k, v]) => `${k} ×${v}`).join(', ')}`);
-  for (const [name, exit] of Object.entries(report.afterDrain.adapterExit)) if (exit.killed || exit.code !== 0) problems.push(`adapter ${name} did not exit cleanly on SIGTERM: ${JSON.stringify(exit)}`);
+  for (const [name, exit] of Object.entries(report.afterDrain.adapterExit))
+    if (exit.killed || exit.code !== 0)
+      problems.push(`adapter ${name} did not exit cleanly on SIGTERM: ${JSON.stringify(exit)}`);
   return { ok: problems.length === 0, problems };
 }
 
@@ -672,7 +817,13 @@ function markdown(report) {
   const o = report.options;
   const lines = [];
   lines.push(`# Soak run ${report.startedAt}`, '');
-  lines.push(`Two adapter processes (shared \`MCP_ADAPTER_SESSION_KEY\`, ended sessions in Azurite's Table service) behind a round-robin proxy; ` + `\`stream_limit_seconds: ${o.streamLimit}\`; node fixture with \`restart_on_failure: true, max_restarts: 1000\`; ` + `${o.sessions} SDK v2 sessions; ${o.calls} calls (${Math.round(o.progressRatio * 100)}% progress, of which ${Math.round(o.longProgressRatio * 100)}% longer than the stream limit); ` + `chaos: SIGKILL a random fixture child every ${o.chaosMinMs}-${o.chaosMaxMs} ms${o.noChaos ? ' (off)' : ''}. Seed ${o.seed}. Node ${report.node}, ${report.host.cpus} CPUs.`, '');
+  lines.push(
+    `Two adapter processes (shared \`MCP_ADAPTER_SESSION_KEY\`, ended sessions in Azurite's Table service) behind a round-robin proxy; ` +
+      `\`stream_limit_seconds: ${o.streamLimit}\`; node fixture with \`restart_on_failure: true, max_restarts: 1000\`; ` +
+      `${o.sessions} SDK v2 sessions; ${o.calls} calls (${Math.round(o.progressRatio * 100)}% progress, of which ${Math.round(o.longProgressRatio * 100)}% longer than the stream limit); ` +
+      `chaos: SIGKILL a random fixture child every ${o.chaosMinMs}-${o.chaosMaxMs} ms${o.noChaos ? ' (off)' : ''}. Seed ${o.seed}. Node ${report.node}, ${report.host.cpus} CPUs.`,
+    '',
+  );
   if (report.storeFault) lines.push(`Store fault injected: ${JSON.stringify(report.storeFault)}`, '');
   lines.push(`**Verdict: ${report.verdict.ok ? 'PASS' : 'FAIL'}**`, '');
   for (const p of report.verdict.problems) lines.push(`- ${p}`);
@@ -686,59 +837,236 @@ function markdown(report) {
         ['duplicated payloads', r.responses.duplicated],
         ['duplicate response ids on the wire', r.responses.duplicateResponseIds],
         ['wrong payloads', r.responses.wrongPayload],
-        ['retries (child killed) attempted / succeeded / failed', `${r.retries.attempted} / ${r.retries.succeeded} / ${r.retries.failed}`],
-        ['progress notifications expected / received', `${r.progress.expected} / ${r.progress.received} (on the wire: ${r.progress.receivedOnWire}; in failed attempts: ${r.progress.receivedInFailedAttempts})`],
+        [
+          'retries (child killed) attempted / succeeded / failed',
+          `${r.retries.attempted} / ${r.retries.succeeded} / ${r.retries.failed}`,
+        ],
+        [
+          'progress notifications expected / received',
+          `${r.progress.expected} / ${r.progress.received} (on the wire: ${r.progress.receivedOnWire}; in failed attempts: ${r.progress.receivedInFailedAttempts})`,
+        ],
         ['calls / s', r.callsPerSecond],
-        ['latency p50 / p95 / p99 / max (ms)', `${r.latencyMs.p50} / ${r.latencyMs.p95} / ${r.latencyMs.p99} / ${r.latencyMs.max}`],
-        ['children killed (chaos)', `${r.chaos.kills} (${Object.entries(r.chaos.byAdapter).map(([k, v]) => `${k}: ${v}`).join(', ')})`],
+        [
+          'latency p50 / p95 / p99 / max (ms)',
+          `${r.latencyMs.p50} / ${r.latencyMs.p95} / ${r.latencyMs.p99} / ${r.latencyMs.max}`,
+        ],
+        [
+          'children killed (chaos)',
+          `${r.chaos.kills} (${Object.entries(r.chaos.byAdapter)
+            .map(([k, v]) => `${k}: ${v}`)
+            .join(', ')})`,
+        ],
         ['wall time', `${(r.wallMs / 1000).toFixed(1)} s (load ${(r.loadMs / 1000).toFixed(1)} s)`],
       ],
       ['', ''],
     ),
   );
-  lines.push('', '## By kind', '', mdTable(Object.entries(r.byKind).map(([k, v]) => [k, v.calls, v.ok, v.failed]), ['kind', 'calls', 'ok', 'failed']));
-  lines.push('', '## Errors by kind', '', Object.keys(r.errors).length ? mdTable(Object.entries(r.errors).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, v]), ['error', 'count']) : 'none');
-  lines.push('', '## Transport errors (client `onerror`)', '', Object.keys(r.transportErrors).length ? mdTable(Object.entries(r.transportErrors).sort((a, b) => b[1] - a[1]).slice(0, 25).map(([k, v]) => [k, v]), ['error', 'count']) : 'none');
+  lines.push(
+    '',
+    '## By kind',
+    '',
+    mdTable(
+      Object.entries(r.byKind).map(([k, v]) => [k, v.calls, v.ok, v.failed]),
+      ['kind', 'calls', 'ok', 'failed'],
+    ),
+  );
+  lines.push(
+    '',
+    '## Errors by kind',
+    '',
+    Object.keys(r.errors).length
+      ? mdTable(
+          Object.entries(r.errors)
+            .sort((a, b) => b[1] - a[1])
+            .map(([k, v]) => [k, v]),
+          ['error', 'count'],
+        )
+      : 'none',
+  );
+  lines.push(
+    '',
+    '## Transport errors (client `onerror`)',
+    '',
+    Object.keys(r.transportErrors).length
+      ? mdTable(
+          Object.entries(r.transportErrors)
+            .sort((a, b) => b[1] - a[1])
+            .slice(0, 25)
+            .map(([k, v]) => [k, v]),
+          ['error', 'count'],
+        )
+      : 'none',
+  );
   lines.push('', '## Processes and memory', '');
   lines.push(
     mdTable(
-      Object.entries(r.peakRss).map(([name, m]) => [name, m.vmHwmMb, m.sampledPeakRssMb, m.peakChildren, m.peakCpuPercent, `${m.slowestHealthMs} (${m.healthNot200} not 200)`, report.afterDrain.adapterExit[name] ? `${report.afterDrain.adapterExit[name].code ?? report.afterDrain.adapterExit[name].signal} in ${report.afterDrain.adapterExit[name].ms} ms${report.afterDrain.adapterExit[name].killed ? ' (SIGKILLed)' : ''}` : '']),
-      ['adapter', 'peak RSS VmHWM (MB)', 'sampled peak RSS (MB)', 'peak children', 'peak CPU %', 'slowest /health (ms)', 'exit on SIGTERM'],
+      Object.entries(r.peakRss).map(([name, m]) => [
+        name,
+        m.vmHwmMb,
+        m.sampledPeakRssMb,
+        m.peakChildren,
+        m.peakCpuPercent,
+        `${m.slowestHealthMs} (${m.healthNot200} not 200)`,
+        report.afterDrain.adapterExit[name]
+          ? `${report.afterDrain.adapterExit[name].code ?? report.afterDrain.adapterExit[name].signal} in ${report.afterDrain.adapterExit[name].ms} ms${report.afterDrain.adapterExit[name].killed ? ' (SIGKILLed)' : ''}`
+          : '',
+      ]),
+      [
+        'adapter',
+        'peak RSS VmHWM (MB)',
+        'sampled peak RSS (MB)',
+        'peak children',
+        'peak CPU %',
+        'slowest /health (ms)',
+        'exit on SIGTERM',
+      ],
     ),
   );
   lines.push('');
-  lines.push(`- children not counted by /status before DELETE (orphans): ${JSON.stringify(report.orphansBeforeDelete)}${report.orphansFirstSample ? ` (first sample ${JSON.stringify(report.orphansFirstSample)}, measured again 1 s later)` : ''}`);
-  lines.push(`- children before DELETE: ${JSON.stringify(report.childrenBeforeDelete)}; after DELETE of ${report.afterDelete.deleted} sessions: ${JSON.stringify(report.afterDelete.childrenAfterWait)}${report.afterDelete.msUntilNoChildren !== null ? ` (none left ${report.afterDelete.msUntilNoChildren} ms after the last DELETE)` : ''}`);
-  lines.push(`- **children alive after drain: ${report.afterDrain.childrenAlive}** (with the fixture path in their command line: ${report.afterDrain.childrenAliveWithFixturePath}); private folders left: ${report.afterDrain.privateDirsLeft}`);
-  if (Object.keys(report.afterDelete.errors).length) lines.push(`- DELETE errors: ${JSON.stringify(report.afterDelete.errors)}`);
-  if (report.afterDrain.privateDirNames.length) lines.push(`- private folders left: ${report.afterDrain.privateDirNames.join(', ')}`);
-  lines.push(`- load generator (this process, also the proxy): worst event-loop lag ${r.loadGenerator.maxLagMs} ms, slowest /proc scan ${r.loadGenerator.maxScanMs} ms, peak load average ${r.loadGenerator.maxLoadAvg.toFixed(1)}`);
+  lines.push(
+    `- children not counted by /status before DELETE (orphans): ${JSON.stringify(report.orphansBeforeDelete)}${report.orphansFirstSample ? ` (first sample ${JSON.stringify(report.orphansFirstSample)}, measured again 1 s later)` : ''}`,
+  );
+  lines.push(
+    `- children before DELETE: ${JSON.stringify(report.childrenBeforeDelete)}; after DELETE of ${report.afterDelete.deleted} sessions: ${JSON.stringify(report.afterDelete.childrenAfterWait)}${report.afterDelete.msUntilNoChildren !== null ? ` (none left ${report.afterDelete.msUntilNoChildren} ms after the last DELETE)` : ''}`,
+  );
+  lines.push(
+    `- **children alive after drain: ${report.afterDrain.childrenAlive}** (with the fixture path in their command line: ${report.afterDrain.childrenAliveWithFixturePath}); private folders left: ${report.afterDrain.privateDirsLeft}`,
+  );
+  if (Object.keys(report.afterDelete.errors).length)
+    lines.push(`- DELETE errors: ${JSON.stringify(report.afterDelete.errors)}`);
+  if (report.afterDrain.privateDirNames.length)
+    lines.push(`- private folders left: ${report.afterDrain.privateDirNames.join(', ')}`);
+  lines.push(
+    `- load generator (this process, also the proxy): worst event-loop lag ${r.loadGenerator.maxLagMs} ms, slowest /proc scan ${r.loadGenerator.maxScanMs} ms, peak load average ${r.loadGenerator.maxLoadAvg.toFixed(1)}`,
+  );
   for (const left of report.afterDelete.leftovers ?? []) {
-    lines.push(`- child ${left.pid} of adapter ${left.adapter} still alive after DELETE; session …${left.session ?? '?'}; its log:`, '', '```');
-    for (const h of left.history) lines.push(`${h.time} ${h.adapter} ${h.level} ${h.message} ${JSON.stringify(Object.fromEntries(Object.entries(h).filter(([k]) => !['time', 'adapter', 'level', 'message', 'session', 'server', 'component'].includes(k))))}`);
+    lines.push(
+      `- child ${left.pid} of adapter ${left.adapter} still alive after DELETE; session …${left.session ?? '?'}; its log:`,
+      '',
+      '```',
+    );
+    for (const h of left.history)
+      lines.push(
+        `${h.time} ${h.adapter} ${h.level} ${h.message} ${JSON.stringify(Object.fromEntries(Object.entries(h).filter(([k]) => !['time', 'adapter', 'level', 'message', 'session', 'server', 'component'].includes(k))))}`,
+      );
     lines.push('```', '');
   }
-  lines.push('', '## HTTP answers (through the proxy)', '', mdTable(Object.entries(r.proxy.answers).sort().map(([k, v]) => [k, v]), ['method status', 'count']));
-  lines.push('', `Requests per upstream: ${r.proxy.byUpstream.join(' / ')}; proxy errors: ${JSON.stringify(r.proxy.proxyErrors)}; client aborts: ${r.proxy.clientAborts}; upstream aborts: ${r.proxy.upstreamAborts}`);
+  lines.push(
+    '',
+    '## HTTP answers (through the proxy)',
+    '',
+    mdTable(
+      Object.entries(r.proxy.answers)
+        .sort()
+        .map(([k, v]) => [k, v]),
+      ['method status', 'count'],
+    ),
+  );
+  lines.push(
+    '',
+    `Requests per upstream: ${r.proxy.byUpstream.join(' / ')}; proxy errors: ${JSON.stringify(r.proxy.proxyErrors)}; client aborts: ${r.proxy.clientAborts}; upstream aborts: ${r.proxy.upstreamAborts}`,
+  );
   if (r.proxy.proxyErrorSamples.length) {
     const reused = r.proxy.proxyErrorSamples.filter((e) => e.reusedSocket);
-    const idle = reused.map((e) => e.idleMsBeforeReuse).filter((n) => n !== null).sort((a, b) => a - b);
-    lines.push('', `Upstream connection errors: ${r.proxy.proxyErrorSamples.length} sampled, ${reused.length} on a reused keep-alive socket (idle before reuse: min ${idle[0] ?? '-'} ms, median ${idle[Math.floor(idle.length / 2)] ?? '-'} ms, max ${idle.at(-1) ?? '-'} ms); first at ${r.proxy.proxyErrorSamples[0].at}, last at ${r.proxy.proxyErrorSamples.at(-1).at}.`);
+    const idle = reused
+      .map((e) => e.idleMsBeforeReuse)
+      .filter((n) => n !== null)
+      .sort((a, b) => a - b);
+    lines.push(
+      '',
+      `Upstream connection errors: ${r.proxy.proxyErrorSamples.length} sampled, ${reused.length} on a reused keep-alive socket (idle before reuse: min ${idle[0] ?? '-'} ms, median ${idle[Math.floor(idle.length / 2)] ?? '-'} ms, max ${idle.at(-1) ?? '-'} ms); first at ${r.proxy.proxyErrorSamples[0].at}, last at ${r.proxy.proxyErrorSamples.at(-1).at}.`,
+    );
   }
   if (r.proxy.slow.length) {
-    lines.push('', `Requests the upstream took ≥ ${r.proxy.slowMs} ms to answer: ${r.proxy.slow.length} (first 15):`, '', mdTable(r.proxy.slow.slice(0, 15).map((e) => [e.at, e.method, e.upstream === 0 ? 'A' : 'B', e.session ?? '', e.status, e.ms]), ['sent', 'method', 'upstream', 'session', 'status', 'ms']));
+    lines.push(
+      '',
+      `Requests the upstream took ≥ ${r.proxy.slowMs} ms to answer: ${r.proxy.slow.length} (first 15):`,
+      '',
+      mdTable(
+        r.proxy.slow
+          .slice(0, 15)
+          .map((e) => [e.at, e.method, e.upstream === 0 ? 'A' : 'B', e.session ?? '', e.status, e.ms]),
+        ['sent', 'method', 'upstream', 'session', 'status', 'ms'],
+      ),
+    );
   }
   if (r.proxy.serverErrors.length) {
-    lines.push('', '5xx samples:', '', mdTable(r.proxy.serverErrors.slice(0, 10).map((e) => [e.method, e.status, e.upstream, e.body.slice(0, 160)]), ['method', 'status', 'upstream', 'body']));
+    lines.push(
+      '',
+      '5xx samples:',
+      '',
+      mdTable(
+        r.proxy.serverErrors.slice(0, 10).map((e) => [e.method, e.status, e.upstream, e.body.slice(0, 160)]),
+        ['method', 'status', 'upstream', 'body'],
+      ),
+    );
   }
   lines.push('', '## Adapter logs (level: message → count)', '');
   for (const [name, summary] of Object.entries(r.adapterLogs)) {
-    lines.push(`### ${name} (${summary.lines} lines)`, '', mdTable(Object.entries(summary.counts).slice(0, 20).map(([k, v]) => [k, v]), ['message', 'count']), '');
+    lines.push(
+      `### ${name} (${summary.lines} lines)`,
+      '',
+      mdTable(
+        Object.entries(summary.counts)
+          .slice(0, 20)
+          .map(([k, v]) => [k, v]),
+        ['message', 'count'],
+      ),
+      '',
+    );
   }
   if (report.failures.length) {
-    lines.push('## Failed calls (first 20)', '', mdTable(report.failures.slice(0, 20).map((f) => [f.index, f.kind, f.at, `${f.session} (…${f.sessionId})`, f.category, f.detail, f.ms, (f.http ?? []).map((e) => `${e.method} ${e.rpc ?? ''}${e.lastEventId ? ` LEI=${e.lastEventId}` : ''} → ${e.upstream ?? '?'} ${e.status ?? e.error} ${e.headersMs} ms`).join('; ')]), ['call', 'kind', 'started', 'session', 'category', 'detail', 'ms', 'HTTP exchanges of the attempt(s)']), '');
+    lines.push(
+      '## Failed calls (first 20)',
+      '',
+      mdTable(
+        report.failures
+          .slice(0, 20)
+          .map((f) => [
+            f.index,
+            f.kind,
+            f.at,
+            `${f.session} (…${f.sessionId})`,
+            f.category,
+            f.detail,
+            f.ms,
+            (f.http ?? [])
+              .map(
+                (e) =>
+                  `${e.method} ${e.rpc ?? ''}${e.lastEventId ? ` LEI=${e.lastEventId}` : ''} → ${e.upstream ?? '?'} ${e.status ?? e.error} ${e.headersMs} ms`,
+              )
+              .join('; '),
+          ]),
+        ['call', 'kind', 'started', 'session', 'category', 'detail', 'ms', 'HTTP exchanges of the attempt(s)'],
+      ),
+      '',
+    );
   }
-  lines.push('## Timeline (every 5 s, and every second the load generator lagged > 1 s)', '', mdTable(r.timeline.map((s) => [s.t, s.done, s.inFlight, s.lagMs, s.load1, ...Object.keys(r.peakRss).map((n) => `${s[n]?.rssMb} MB / ${s[n]?.children} / ${s[n]?.cpu}% / ${s[n]?.healthMs} ms`)]), ['t (s)', 'done', 'in flight', 'generator lag (ms)', 'load avg', ...Object.keys(r.peakRss).map((n) => `${n} RSS / children / CPU / health`)]), '');
+  lines.push(
+    '## Timeline (every 5 s, and every second the load generator lagged > 1 s)',
+    '',
+    mdTable(
+      r.timeline.map((s) => [
+        s.t,
+        s.done,
+        s.inFlight,
+        s.lagMs,
+        s.load1,
+        ...Object.keys(r.peakRss).map(
+          (n) => `${s[n]?.rssMb} MB / ${s[n]?.children} / ${s[n]?.cpu}% / ${s[n]?.healthMs} ms`,
+        ),
+      ]),
+      [
+        't (s)',
+        'done',
+        'in flight',
+        'generator lag (ms)',
+        'load avg',
+        ...Object.keys(r.peakRss).map((n) => `${n} RSS / children / CPU / health`),
+      ],
+    ),
+    '',
+  );
   if (report.savedLogs?.length) lines.push(`Adapter logs: ${report.savedLogs.join(', ')}`, '');
   return `${lines.join('\n')}\n`;
 }

@@ -2,7 +2,12 @@ import type { ServerConfig } from '../config/model.js';
 import type { Logger } from '../observability/logger.js';
 import { hashTag } from '../observability/telemetry.js';
 import { ANONYMOUS } from './principal.js';
-import { authenticationRequired, authenticationUnavailable, headerTooLarge, insufficientScope } from './bearer-challenge.js';
+import {
+  authenticationRequired,
+  authenticationUnavailable,
+  headerTooLarge,
+  insufficientScope,
+} from './bearer-challenge.js';
 import type { TokenVerifier, VerifiedCaller } from './types.js';
 
 /** Longest Authorization header accepted; real tokens (Entra's included) are far shorter. */
@@ -26,9 +31,14 @@ export interface AuthenticateOptions {
  * Function-key and open endpoints have one principal, "anonymous" (the Functions host checks
  * the key before the request gets here).
  */
-export async function authenticate(request: Request, server: ServerConfig, options: AuthenticateOptions): Promise<AuthOutcome> {
+export async function authenticate(
+  request: Request,
+  server: ServerConfig,
+  options: AuthenticateOptions,
+): Promise<AuthOutcome> {
   const { caller: callerAuth } = server.auth;
-  if (callerAuth.type === 'function_key' || callerAuth.type === 'none' || !options.verifier) return { ok: true, principal: ANONYMOUS };
+  if (callerAuth.type === 'function_key' || callerAuth.type === 'none' || !options.verifier)
+    return { ok: true, principal: ANONYMOUS };
   const required = callerAuth.requiredScopes;
   const header = request.headers.get('authorization');
   if (header !== null && header.length > MAX_AUTHORIZATION_BYTES) {
@@ -51,7 +61,11 @@ export async function authenticate(request: Request, server: ServerConfig, optio
   }
   const missing = required.filter((scope) => !result.caller.scopes.includes(scope));
   if (missing.length > 0) {
-    options.logger.info('token lacks required scopes', { server: server.name, principal: hashTag(result.caller.principal), missing });
+    options.logger.info('token lacks required scopes', {
+      server: server.name,
+      principal: hashTag(result.caller.principal),
+      missing,
+    });
     return { ok: false, response: insufficientScope(options.metadataUrl, required, missing) };
   }
   return { ok: true, principal: result.caller.principal, caller: result.caller };

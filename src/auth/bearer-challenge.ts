@@ -28,16 +28,29 @@ export function authenticationRequired(metadataUrl: string, scopes: string[], in
     scope: scopes.join(' ') || undefined,
     resource_metadata: metadataUrl,
   });
-  return new Response(body('authentication_required', invalid ? `Invalid bearer token: ${invalid}` : 'Missing or invalid Authorization header'), {
-    status: 401,
-    headers: { ...json, 'www-authenticate': header },
-  });
+  return new Response(
+    body(
+      'authentication_required',
+      invalid ? `Invalid bearer token: ${invalid}` : 'Missing or invalid Authorization header',
+    ),
+    {
+      status: 401,
+      headers: { ...json, 'www-authenticate': header },
+    },
+  );
 }
 
 export function insufficientScope(metadataUrl: string, required: string[], missing: string[]): Response {
   return new Response(body('insufficient_scopes', `Token missing required scopes: ${missing.join(' ')}`), {
     status: 403,
-    headers: { ...json, 'www-authenticate': challenge({ error: 'insufficient_scope', scope: required.join(' '), resource_metadata: metadataUrl }) },
+    headers: {
+      ...json,
+      'www-authenticate': challenge({
+        error: 'insufficient_scope',
+        scope: required.join(' '),
+        resource_metadata: metadataUrl,
+      }),
+    },
   });
 }
 
@@ -49,5 +62,8 @@ export function authenticationUnavailable(message: string, retryAfterSeconds: nu
 }
 
 export function headerTooLarge(): Response {
-  return new Response(body('header_too_large', 'The Authorization header is too large'), { status: 431, headers: json });
+  return new Response(body('header_too_large', 'The Authorization header is too large'), {
+    status: 431,
+    headers: json,
+  });
 }

@@ -54,13 +54,19 @@ export function createChildCredentialProvider(settings: ChildCredentialSettings)
     return source;
   };
 
-  const oboFactory = (server: ServerConfig, child: Extract<ServerConfig['auth']['child'], { type: 'on_behalf_of' }>, caller: VerifiedCaller) => {
+  const oboFactory = (
+    server: ServerConfig,
+    child: Extract<ServerConfig['auth']['child'], { type: 'on_behalf_of' }>,
+    caller: VerifiedCaller,
+  ) => {
     let factory = oboFactories.get(server.name);
     if (!factory) {
       const clientId = child.clientId ?? env.MCP_ADAPTER_OBO_CLIENT_ID;
       const tenantId = child.tenantId ?? env.MCP_ADAPTER_TENANT_ID ?? caller.tenantId;
       if (!clientId || !tenantId) {
-        throw new Error(`MCP server "${server.name}" uses On-Behalf-Of but its app registration is not known: set auth.azure_client_id and azure_tenant_id, or the MCP_ADAPTER_OBO_CLIENT_ID and MCP_ADAPTER_TENANT_ID settings`);
+        throw new Error(
+          `MCP server "${server.name}" uses On-Behalf-Of but its app registration is not known: set auth.azure_client_id and azure_tenant_id, or the MCP_ADAPTER_OBO_CLIENT_ID and MCP_ADAPTER_TENANT_ID settings`,
+        );
       }
       factory = createOboTokenSourceFactory({
         tenantId,
@@ -85,15 +91,25 @@ export function createChildCredentialProvider(settings: ChildCredentialSettings)
     let updateCaller: ((next: VerifiedCaller) => void) | undefined;
 
     if (child.type === 'managed_identity') {
-      const endpoint = await startIdentityEndpoint({ source: managedIdentitySource(server, child.scopes), allowedScopes: child.scopes, logger: settings.logger });
+      const endpoint = await startIdentityEndpoint({
+        source: managedIdentitySource(server, child.scopes),
+        allowedScopes: child.scopes,
+        logger: settings.logger,
+      });
       Object.assign(extra, endpoint.env);
       closers.push(() => endpoint.close());
     } else if (child.type === 'on_behalf_of') {
-      if (!caller) throw new Error(`MCP server "${server.name}" uses On-Behalf-Of but the caller presented no Entra token`);
+      if (!caller)
+        throw new Error(`MCP server "${server.name}" uses On-Behalf-Of but the caller presented no Entra token`);
       const source = oboFactory(server, child, caller)(caller.token, caller.principal);
       updateCaller = (next) => source.updateCallerToken(next.token);
       const clientId = child.clientId ?? env.MCP_ADAPTER_OBO_CLIENT_ID;
-      const endpoint = await startIdentityEndpoint({ source, allowedScopes: child.scopes, clientId: forwardUserToken ? clientId : undefined, logger: settings.logger });
+      const endpoint = await startIdentityEndpoint({
+        source,
+        allowedScopes: child.scopes,
+        clientId: forwardUserToken ? clientId : undefined,
+        logger: settings.logger,
+      });
       Object.assign(extra, endpoint.env);
       closers.push(() => endpoint.close());
       if (forwardUserToken) {
@@ -105,7 +121,8 @@ export function createChildCredentialProvider(settings: ChildCredentialSettings)
         });
       }
     } else if (child.type === 'user_token' || (forwardUserToken && server.auth.caller.type === 'oauth2')) {
-      if (!caller) throw new Error(`MCP server "${server.name}" forwards the user's token but the caller presented none`);
+      if (!caller)
+        throw new Error(`MCP server "${server.name}" forwards the user's token but the caller presented none`);
       const userClaim = server.auth.caller.type === 'oauth2' ? server.auth.caller.userClaim : 'sub';
       Object.assign(extra, {
         OAUTH_ACCESS_TOKEN: caller.token,

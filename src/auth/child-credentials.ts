@@ -10,10 +10,16 @@ export interface ChildCredentials {
 }
 
 /** Prepares a session's child credentials from the server's auth settings and the verified caller. */
-export type ChildCredentialProvider = (server: ServerConfig, caller: VerifiedCaller | undefined) => Promise<ChildCredentials>;
+export type ChildCredentialProvider = (
+  server: ServerConfig,
+  caller: VerifiedCaller | undefined,
+) => Promise<ChildCredentials>;
 
 /** For hosts and tests without Azure credentials: children get nothing, and methods that need more are refused. */
 export const noChildCredentials: ChildCredentialProvider = async (server) => {
-  if (server.auth.child.type !== 'none') throw new Error(`MCP server "${server.name}" needs ${server.auth.child.type} credentials, which this host cannot provide`);
+  if (server.auth.child.type !== 'none')
+    throw new Error(
+      `MCP server "${server.name}" needs ${server.auth.child.type} credentials, which this host cannot provide`,
+    );
   return { env: {}, close: async () => {} };
 };

@@ -1,6 +1,12 @@
 import type { ServerConfig } from '../config/model.js';
 import type { TokenVerifier } from './types.js';
-import { createEntraVerifier, createIntrospectionVerifier, createJwtVerifier, DEFAULT_ENTRA_AUTHORITY_HOST, type OidcMetadataCache } from './verify/index.js';
+import {
+  createEntraVerifier,
+  createIntrospectionVerifier,
+  createJwtVerifier,
+  DEFAULT_ENTRA_AUTHORITY_HOST,
+  type OidcMetadataCache,
+} from './verify/index.js';
 
 export interface VerifierSettings {
   /** The adapter's environment: MCP_ADAPTER_TENANT_ID, MCP_ADAPTER_OBO_CLIENT_ID, MCP_ADAPTER_OBO_IDENTIFIER_URI, MCP_ADAPTER_AUTHORITY_HOST. */
@@ -12,7 +18,9 @@ export interface VerifierSettings {
  * One verifier per server and resource URL (the default audience of OAuth2 tokens), made on
  * first use and kept: their JWKS and metadata caches live as long as the process.
  */
-export function createVerifierRegistry(settings: VerifierSettings): (server: ServerConfig, resource: string) => TokenVerifier | undefined {
+export function createVerifierRegistry(
+  settings: VerifierSettings,
+): (server: ServerConfig, resource: string) => TokenVerifier | undefined {
   const verifiers = new Map<string, TokenVerifier>();
   const env = settings.env;
   return (server, resource) => {
@@ -22,11 +30,25 @@ export function createVerifierRegistry(settings: VerifierSettings): (server: Ser
     let verifier = verifiers.get(key);
     if (verifier) return verifier;
     if (caller.type === 'entra') {
-      const tenants = caller.allowedTenants.length > 0 ? caller.allowedTenants : [env.MCP_ADAPTER_TENANT_ID].filter((t): t is string => Boolean(t));
-      if (tenants.length === 0) throw new Error(`MCP server "${server.name}" takes Entra callers but no tenant is known: set auth.allowed_tenants (or azure_tenant_id), or the MCP_ADAPTER_TENANT_ID setting`);
+      const tenants =
+        caller.allowedTenants.length > 0
+          ? caller.allowedTenants
+          : [env.MCP_ADAPTER_TENANT_ID].filter((t): t is string => Boolean(t));
+      if (tenants.length === 0)
+        throw new Error(
+          `MCP server "${server.name}" takes Entra callers but no tenant is known: set auth.allowed_tenants (or azure_tenant_id), or the MCP_ADAPTER_TENANT_ID setting`,
+        );
       // Entra v2 tokens carry the client id as `aud`, v1 tokens the identifier URI.
-      const audiences = [caller.audience, caller.clientId, env.MCP_ADAPTER_OBO_CLIENT_ID, env.MCP_ADAPTER_OBO_IDENTIFIER_URI].filter((a): a is string => Boolean(a));
-      if (audiences.length === 0) throw new Error(`MCP server "${server.name}" takes Entra callers but no audience is known: set auth.oauth2_audience or azure_client_id, or the MCP_ADAPTER_OBO_CLIENT_ID setting`);
+      const audiences = [
+        caller.audience,
+        caller.clientId,
+        env.MCP_ADAPTER_OBO_CLIENT_ID,
+        env.MCP_ADAPTER_OBO_IDENTIFIER_URI,
+      ].filter((a): a is string => Boolean(a));
+      if (audiences.length === 0)
+        throw new Error(
+          `MCP server "${server.name}" takes Entra callers but no audience is known: set auth.oauth2_audience or azure_client_id, or the MCP_ADAPTER_OBO_CLIENT_ID setting`,
+        );
       verifier = createEntraVerifier({
         allowedTenants: tenants,
         audiences: [...new Set(audiences)],

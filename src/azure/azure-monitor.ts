@@ -3,7 +3,12 @@ import { useAzureMonitor } from '@azure/monitor-opentelemetry';
 import { logs, SeverityNumber } from '@opentelemetry/api-logs';
 import type { LogSink } from '../observability/logger.js';
 
-const severity: Record<string, SeverityNumber> = { debug: SeverityNumber.DEBUG, info: SeverityNumber.INFO, warn: SeverityNumber.WARN, error: SeverityNumber.ERROR };
+const severity: Record<string, SeverityNumber> = {
+  debug: SeverityNumber.DEBUG,
+  info: SeverityNumber.INFO,
+  warn: SeverityNumber.WARN,
+  error: SeverityNumber.ERROR,
+};
 
 /**
  * Sends the adapter's spans, counters and logs (child stderr among them) to Application
@@ -15,17 +20,30 @@ export function enableAzureMonitor(env: NodeJS.ProcessEnv): LogSink | undefined 
   if (!connectionString) return undefined;
   const clientId = env.MCP_ADAPTER_IDENTITY_CLIENT_ID;
   useAzureMonitor({
-    azureMonitorExporterOptions: { connectionString, credential: clientId ? new ManagedIdentityCredential({ clientId }) : undefined },
+    azureMonitorExporterOptions: {
+      connectionString,
+      credential: clientId ? new ManagedIdentityCredential({ clientId }) : undefined,
+    },
     enableLiveMetrics: false,
   });
   const otelLogger = logs.getLogger('mcp-stdio-adapter');
   return (record) => {
-    const { level, message, time: _time, ...attributes } = record as { level: string; message: string; time: string } & Record<string, unknown>;
+    const {
+      level,
+      message,
+      time: _time,
+      ...attributes
+    } = record as { level: string; message: string; time: string } & Record<string, unknown>;
     otelLogger.emit({
       severityNumber: severity[level] ?? SeverityNumber.INFO,
       severityText: level,
       body: message,
-      attributes: Object.fromEntries(Object.entries(attributes).map(([key, value]) => [key, typeof value === 'object' ? JSON.stringify(value) : (value as string | number | boolean)])),
+      attributes: Object.fromEntries(
+        Object.entries(attributes).map(([key, value]) => [
+          key,
+          typeof value === 'object' ? JSON.stringify(value) : (value as string | number | boolean),
+        ]),
+      ),
     });
   };
 }

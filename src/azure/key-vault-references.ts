@@ -9,7 +9,10 @@ const UNRESOLVED = /^@Microsoft\.KeyVault\(/i;
  * `except` names settings the caller handles itself (those the config reads: their servers are
  * made unavailable instead).
  */
-export function assertKeyVaultReferencesResolved(env: NodeJS.ProcessEnv, options: { source?: string; except?: ReadonlySet<string> } = {}): void {
+export function assertKeyVaultReferencesResolved(
+  env: NodeJS.ProcessEnv,
+  options: { source?: string; except?: ReadonlySet<string> } = {},
+): void {
   const source = options.source ?? 'app settings';
   const unresolved = Object.entries(env)
     .filter(([name, value]) => value !== undefined && UNRESOLVED.test(value) && !options.except?.has(name))

@@ -29,11 +29,21 @@ export class TableSessionStore implements SharedSessionStore {
   static fromEnvironment(env: NodeJS.ProcessEnv, credential?: TokenCredential): TableSessionStore | undefined {
     if (env.MCP_ADAPTER_SINGLE_INSTANCE === 'true') return undefined;
     if (env.MCP_ADAPTER_STORE_CONNECTION_STRING) {
-      return new TableSessionStore(TableClient.fromConnectionString(env.MCP_ADAPTER_STORE_CONNECTION_STRING, TABLE, { allowInsecureConnection: true }));
+      return new TableSessionStore(
+        TableClient.fromConnectionString(env.MCP_ADAPTER_STORE_CONNECTION_STRING, TABLE, {
+          allowInsecureConnection: true,
+        }),
+      );
     }
     if (env.MCP_ADAPTER_STORAGE_ACCOUNT) {
-      const identity = credential ?? new ManagedIdentityCredential(env.MCP_ADAPTER_IDENTITY_CLIENT_ID ? { clientId: env.MCP_ADAPTER_IDENTITY_CLIENT_ID } : {});
-      return new TableSessionStore(new TableClient(`https://${env.MCP_ADAPTER_STORAGE_ACCOUNT}.table.core.windows.net`, TABLE, identity));
+      const identity =
+        credential ??
+        new ManagedIdentityCredential(
+          env.MCP_ADAPTER_IDENTITY_CLIENT_ID ? { clientId: env.MCP_ADAPTER_IDENTITY_CLIENT_ID } : {},
+        );
+      return new TableSessionStore(
+        new TableClient(`https://${env.MCP_ADAPTER_STORAGE_ACCOUNT}.table.core.windows.net`, TABLE, identity),
+      );
     }
     return undefined;
   }
@@ -51,13 +61,21 @@ export class TableSessionStore implements SharedSessionStore {
 
   async markEnded(sessionId: string, expiresAt: number): Promise<void> {
     await this.ensureTable();
-    await this.client.upsertEntity({ partitionKey: ENDED, rowKey: sessionKey(sessionId), expiresAt, endedAt: Date.now() }, 'Replace');
+    await this.client.upsertEntity(
+      { partitionKey: ENDED, rowKey: sessionKey(sessionId), expiresAt, endedAt: Date.now() },
+      'Replace',
+    );
   }
 
   async endedSince(sinceMs: number): Promise<string[]> {
     await this.ensureTable();
     const keys: string[] = [];
-    const rows = this.client.listEntities<{ endedAt: number }>({ queryOptions: { filter: odata`PartitionKey eq ${ENDED} and endedAt ge ${sinceMs}`, select: ['RowKey', 'endedAt'] } });
+    const rows = this.client.listEntities<{ endedAt: number }>({
+      queryOptions: {
+        filter: odata`PartitionKey eq ${ENDED} and endedAt ge ${sinceMs}`,
+        select: ['RowKey', 'endedAt'],
+      },
+    });
     for await (const row of rows) keys.push(row.rowKey!);
     return keys;
   }
@@ -67,9 +85,13 @@ export class TableSessionStore implements SharedSessionStore {
     const partitionKey = `events.${streamKey}`;
     for (const event of events) {
       const parts: Record<string, string> = {};
-      for (let i = 0; i * PART < event.text.length && i < MAX_PARTS; i += 1) parts[`t${i}`] = event.text.slice(i * PART, (i + 1) * PART);
+      for (let i = 0; i * PART < event.text.length && i < MAX_PARTS; i += 1)
+        parts[`t${i}`] = event.text.slice(i * PART, (i + 1) * PART);
       if (event.text.length > PART * MAX_PARTS) continue; // too large to relay; the resumer misses it (logged by the caller's bounds)
-      await this.client.upsertEntity({ partitionKey, rowKey: String(event.seq).padStart(12, '0'), ...parts }, 'Replace');
+      await this.client.upsertEntity(
+        { partitionKey, rowKey: String(event.seq).padStart(12, '0'), ...parts },
+        'Replace',
+      );
     }
     if (finished) await this.client.upsertEntity({ partitionKey, rowKey: 'finished' }, 'Replace');
   }
@@ -79,7 +101,11 @@ export class TableSessionStore implements SharedSessionStore {
     const partitionKey = `events.${streamKey}`;
     const events: StoredEvent[] = [];
     let finished = false;
-    const rows = this.client.listEntities<Record<string, string>>({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey} and RowKey gt ${String(afterSeq).padStart(12, '0')}` } });
+    const rows = this.client.listEntities<Record<string, string>>({
+      queryOptions: {
+        filter: odata`PartitionKey eq ${partitionKey} and RowKey gt ${String(afterSeq).padStart(12, '0')}`,
+      },
+    });
     for await (const row of rows) {
       if (row.rowKey === 'finished') {
         finished = true;
@@ -94,14 +120,20 @@ export class TableSessionStore implements SharedSessionStore {
 
   async postAnswer(sessionId: string, message: unknown): Promise<void> {
     await this.ensureTable();
-    await this.client.createEntity({ partitionKey: `answers.${sessionKey(sessionId)}`, rowKey: `${Date.now()}-${randomBytes(4).toString('hex')}`, m: JSON.stringify(message) });
+    await this.client.createEntity({
+      partitionKey: `answers.${sessionKey(sessionId)}`,
+      rowKey: `${Date.now()}-${randomBytes(4).toString('hex')}`,
+      m: JSON.stringify(message),
+    });
   }
 
   async takeAnswers(sessionId: string): Promise<unknown[]> {
     await this.ensureTable();
     const partitionKey = `answers.${sessionKey(sessionId)}`;
     const answers: unknown[] = [];
-    for await (const row of this.client.listEntities<{ m: string }>({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey}` } })) {
+    for await (const row of this.client.listEntities<{ m: string }>({
+      queryOptions: { filter: odata`PartitionKey eq ${partitionKey}` },
+    })) {
       answers.push(JSON.parse(row.m));
       await this.client.deleteEntity(partitionKey, row.rowKey!).catch(() => {});
     }

@@ -58,12 +58,16 @@ export class ChildLedger {
     const maxServer = server.sessions.maxConcurrent;
     while (this.count({ server: server.name }) >= maxServer) {
       if (!this.evict({ server: server.name })) {
-        throw new CapacityError(`MCP server "${server.name}" is at its limit of ${maxServer} concurrent ${noun}`, retryAfter);
+        throw new CapacityError(
+          `MCP server "${server.name}" is at its limit of ${maxServer} concurrent ${noun}`,
+          retryAfter,
+        );
       }
     }
     const maxInstance = this.config.adapter.maxSessions;
     while (this.count() >= maxInstance) {
-      if (!this.evict({})) throw new CapacityError(`This instance is at its limit of ${maxInstance} ${noun}`, retryAfter);
+      if (!this.evict({}))
+        throw new CapacityError(`This instance is at its limit of ${maxInstance} ${noun}`, retryAfter);
     }
     // Function-key and open endpoints cannot tell callers apart: the per-server cap is their limit.
     if (principal !== ANONYMOUS) {

@@ -10,11 +10,24 @@ import { ChildStartError } from './errors.js';
  * `startup_timeout_seconds` (with a framing hint: a child that reads only Content-Length never
  * sees a newline-delimited request). Anything the child says before its answer is dropped.
  */
-export function initializeChild(child: StdioChild, server: ServerConfig, request: JsonRpcRequest, logger: Logger): Promise<JsonRpcResponse> {
+export function initializeChild(
+  child: StdioChild,
+  server: ServerConfig,
+  request: JsonRpcRequest,
+  logger: Logger,
+): Promise<JsonRpcResponse> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      const hint = server.framing === 'auto' ? ' If it expects Content-Length framing on stdin, set "framing": "content-length".' : '';
-      reject(new ChildStartError(`MCP server "${server.name}" did not answer initialize within ${server.startupTimeoutMs / 1000} s.${hint}`, 'timeout'));
+      const hint =
+        server.framing === 'auto'
+          ? ' If it expects Content-Length framing on stdin, set "framing": "content-length".'
+          : '';
+      reject(
+        new ChildStartError(
+          `MCP server "${server.name}" did not answer initialize within ${server.startupTimeoutMs / 1000} s.${hint}`,
+          'timeout',
+        ),
+      );
     }, server.startupTimeoutMs);
     child.onMessage = (message) => {
       if (isResponse(message) && message.id === request.id) {
@@ -27,7 +40,12 @@ export function initializeChild(child: StdioChild, server: ServerConfig, request
     void child.exited.then((info) => {
       clearTimeout(timer);
       const detail = info.signal ? `signal ${info.signal}` : `exit code ${info.code}`;
-      reject(new ChildStartError(`MCP server "${server.name}" exited during startup (${detail}); its stderr is in the adapter log`, 'exited'));
+      reject(
+        new ChildStartError(
+          `MCP server "${server.name}" exited during startup (${detail}); its stderr is in the adapter log`,
+          'exited',
+        ),
+      );
     });
     child.send(request);
   });

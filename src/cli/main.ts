@@ -45,7 +45,11 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'plan') {
-    const { positionals, values } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean' }, out: { type: 'string' } } });
+    const { positionals, values } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: { json: { type: 'boolean' }, out: { type: 'string' } },
+    });
     atMostOne(positionals);
     const file = discoverConfigPath({ explicitPath: positionals[0], env: process.env, appRoot: process.cwd() });
     const plan = planDeployment(loadConfigFile(file));
@@ -55,13 +59,19 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'serve') {
-    const { values } = parseArgs({ args: rest, options: { config: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } } });
-    if (values.port !== undefined && !/^\d{1,5}$/.test(values.port)) throw new UsageError(`--port must be a port number, got "${values.port}"`);
+    const { values } = parseArgs({
+      args: rest,
+      options: { config: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } },
+    });
+    if (values.port !== undefined && !/^\d{1,5}$/.test(values.port))
+      throw new UsageError(`--port must be a port number, got "${values.port}"`);
     const port = values.port === undefined ? undefined : Number(values.port);
     if (port !== undefined && port > 65535) throw new UsageError(`--port must be a port number, got "${values.port}"`);
     const running = await serve({ config: values.config, port, host: values.host });
     const names = [...running.loaded.config.servers.keys()];
-    process.stderr.write(`\nMCP adapter listening on ${running.url}/mcp  (servers: ${names.map((n) => `/mcp/${n}`).join(', ')})\n\n`);
+    process.stderr.write(
+      `\nMCP adapter listening on ${running.url}/mcp  (servers: ${names.map((n) => `/mcp/${n}`).join(', ')})\n\n`,
+    );
     let stopping = false;
     const stop = () => {
       if (stopping) return;
@@ -79,7 +89,12 @@ async function main(argv: string[]): Promise<number> {
     const { positionals, values } = parseArgs({
       args: rest,
       allowPositionals: true,
-      options: { key: { type: 'string' }, token: { type: 'string' }, tool: { type: 'string' }, args: { type: 'string' } },
+      options: {
+        key: { type: 'string' },
+        token: { type: 'string' },
+        tool: { type: 'string' },
+        args: { type: 'string' },
+      },
     });
     if (positionals.length !== 1) throw new UsageError('smoke needs exactly one endpoint URL');
     let endpoint: URL;
@@ -115,7 +130,8 @@ class UsageError extends AdapterError {
 }
 
 function atMostOne(positionals: string[]): void {
-  if (positionals.length > 1) throw new UsageError(`one config file at most, got ${positionals.length}: ${positionals.join(' ')}`);
+  if (positionals.length > 1)
+    throw new UsageError(`one config file at most, got ${positionals.length}: ${positionals.join(' ')}`);
 }
 
 main(process.argv.slice(2)).then(

@@ -24,7 +24,15 @@ export interface StdioServerDocument {
   auth_level?: 'anonymous' | 'function' | 'admin';
   allowed_origins?: string[];
   max_child_memory_mb?: number;
-  sessions?: { max_concurrent?: number; idle_timeout_seconds?: number; max_lifetime_seconds?: number; max_per_principal?: number; reclaim_after_seconds?: number; input_wait_seconds?: number; warm_pool?: number };
+  sessions?: {
+    max_concurrent?: number;
+    idle_timeout_seconds?: number;
+    max_lifetime_seconds?: number;
+    max_per_principal?: number;
+    reclaim_after_seconds?: number;
+    input_wait_seconds?: number;
+    warm_pool?: number;
+  };
   auth?: AuthDocument;
 }
 

@@ -25,6 +25,8 @@ export class ConfigError extends AdapterError {
     readonly file: string,
     readonly issues: ConfigIssue[],
   ) {
-    super(`Invalid MCP config ${file}:\n${issues.map((issue) => `  - ${formatIssue(file, issue)}`).join('\n')}`, { code: 'config_invalid' });
+    super(`Invalid MCP config ${file}:\n${issues.map((issue) => `  - ${formatIssue(file, issue)}`).join('\n')}`, {
+      code: 'config_invalid',
+    });
   }
 }

@@ -23,7 +23,11 @@ export const WELL_KNOWN_CONFIG_FILES = ['mcp_config.json', 'mcp_config.jsonc', '
  * Finds the config file: an explicit path first, then `MCP_CONFIG_PATH`, then the well-known
  * files in `appRoot`. Throws a ConfigError naming everything it tried.
  */
-export function discoverConfigPath(options: { explicitPath?: string; env?: NodeJS.ProcessEnv; appRoot: string }): string {
+export function discoverConfigPath(options: {
+  explicitPath?: string;
+  env?: NodeJS.ProcessEnv;
+  appRoot: string;
+}): string {
   const candidate = options.explicitPath ?? options.env?.MCP_CONFIG_PATH;
   if (candidate) {
     const resolved = path.resolve(options.appRoot, candidate);
@@ -35,7 +39,10 @@ export function discoverConfigPath(options: { explicitPath?: string; env?: NodeJ
     if (existsSync(resolved)) return resolved;
   }
   throw new ConfigError(options.appRoot, [
-    { path: '', message: `no config file found; looked for ${WELL_KNOWN_CONFIG_FILES.join(', ')} (set MCP_CONFIG_PATH to use another)` },
+    {
+      path: '',
+      message: `no config file found; looked for ${WELL_KNOWN_CONFIG_FILES.join(', ')} (set MCP_CONFIG_PATH to use another)`,
+    },
   ]);
 }
 
@@ -88,7 +95,13 @@ export function parseConfig(text: string, sourcePath: string, options: LoadOptio
   if (syntaxErrors.length > 0) {
     // Only the first: later syntax errors are nearly always echoes of it.
     const first = syntaxErrors[0]!;
-    throw new ConfigError(sourcePath, [{ path: '', message: `invalid JSON: ${describeSyntaxError(printParseErrorCode(first.error))}`, position: locator.position(first.offset) }]);
+    throw new ConfigError(sourcePath, [
+      {
+        path: '',
+        message: `invalid JSON: ${describeSyntaxError(printParseErrorCode(first.error))}`,
+        position: locator.position(first.offset),
+      },
+    ]);
   }
   return buildConfig(document, sourcePath, options, locator);
 }
@@ -101,24 +114,43 @@ export function configFromDocument(document: unknown, sourcePath: string, option
   return buildConfig(document, path.resolve(sourcePath), options);
 }
 
-function buildConfig(document: unknown, sourcePath: string, options: LoadOptions, locator?: SourceLocator): LoadedConfig {
-  const locate = (issues: ConfigIssue[]) => issues.map((issue) => ({ ...issue, position: issue.position ?? locator?.locate(issue.path) }));
+function buildConfig(
+  document: unknown,
+  sourcePath: string,
+  options: LoadOptions,
+  locator?: SourceLocator,
+): LoadedConfig {
+  const locate = (issues: ConfigIssue[]) =>
+    issues.map((issue) => ({ ...issue, position: issue.position ?? locator?.locate(issue.path) }));
   const schemaIssues = validateAgainstSchema(document);
   if (schemaIssues.length > 0) throw new ConfigError(sourcePath, locate(schemaIssues));
   const written = document as ConfigDocument;
   const baseDir = path.dirname(sourcePath);
   const { uses, issues: variableIssues } = collectVariables(written);
   const { document: withEnvFiles, issues: envFileIssues } = mergeEnvFiles(written, baseDir);
-  let effective = options.packagesRoot ? withPackages(withEnvFiles, options.packagesRoot, options.onWarning ?? (() => {})) : withEnvFiles;
+  let effective = options.packagesRoot
+    ? withPackages(withEnvFiles, options.packagesRoot, options.onWarning ?? (() => {}))
+    : withEnvFiles;
   const resolveIssues: ConfigIssue[] = [];
   if (options.resolveFrom) {
-    const resolved = resolveVariables(effective, { env: options.resolveFrom, dotenv: readDotenv(baseDir), inputs: written.inputs ?? [], workspaceFolder: baseDir });
+    const resolved = resolveVariables(effective, {
+      env: options.resolveFrom,
+      dotenv: readDotenv(baseDir),
+      inputs: written.inputs ?? [],
+      workspaceFolder: baseDir,
+    });
     effective = resolved.document;
     resolveIssues.push(...resolved.issues);
   }
   const { config, issues, warnings } = normalise(effective, sourcePath, options.hostEnv ?? {});
-  const isolated = options.missingSettings === 'isolate' ? isolateServers(config, resolveIssues) : new Set<ConfigIssue>();
-  const allIssues = [...variableIssues, ...envFileIssues, ...resolveIssues.filter((issue) => !isolated.has(issue)), ...issues];
+  const isolated =
+    options.missingSettings === 'isolate' ? isolateServers(config, resolveIssues) : new Set<ConfigIssue>();
+  const allIssues = [
+    ...variableIssues,
+    ...envFileIssues,
+    ...resolveIssues.filter((issue) => !isolated.has(issue)),
+    ...issues,
+  ];
   if (allIssues.length > 0) throw new ConfigError(sourcePath, locate(allIssues));
   return { config, document: written, variables: uses, warnings: locate([...warnings, ...secretWarnings(written)]) };
 }
@@ -149,7 +181,10 @@ function withPackages(document: ConfigDocument, appRoot: string, warn: (message:
   const key = document.mcpServers ? 'mcpServers' : 'servers';
   const servers = document[key];
   if (!servers) return document;
-  const stdio = Object.fromEntries(Object.entries(servers).filter(([, server]) => isStdioServer(server))) as Record<string, StdioServerDocument>;
+  const stdio = Object.fromEntries(Object.entries(servers).filter(([, server]) => isStdioServer(server))) as Record<
+    string,
+    StdioServerDocument
+  >;
   return { ...document, [key]: { ...servers, ...applyPackageManifest(stdio, appRoot, warn) } };
 }
 
@@ -157,7 +192,8 @@ function withPackages(document: ConfigDocument, appRoot: string, warn: (message:
 function mergeEnvFiles(document: ConfigDocument, baseDir: string): { document: ConfigDocument; issues: ConfigIssue[] } {
   const key = document.mcpServers ? 'mcpServers' : 'servers';
   const servers = document[key];
-  if (!servers || !Object.values(servers).some((server) => isStdioServer(server) && server.envFile)) return { document, issues: [] };
+  if (!servers || !Object.values(servers).some((server) => isStdioServer(server) && server.envFile))
+    return { document, issues: [] };
   const issues: ConfigIssue[] = [];
   const merged = Object.fromEntries(
     Object.entries(servers).map(([name, server]) => {
@@ -166,7 +202,10 @@ function mergeEnvFiles(document: ConfigDocument, baseDir: string): { document: C
       try {
         return [name, { ...server, env: { ...parseDotenv(readFileSync(file)), ...server.env } }];
       } catch (error) {
-        issues.push({ path: `/${key}/${name}/envFile`, message: `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` });
+        issues.push({
+          path: `/${key}/${name}/envFile`,
+          message: `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        });
         return [name, server];
       }
     }),

@@ -29,7 +29,14 @@ export interface SessionLimits {
 export type CallerAuth =
   | { type: 'function_key' }
   | { type: 'none' }
-  | { type: 'entra'; tenantId?: string; allowedTenants: string[]; audience?: string; clientId?: string; requiredScopes: string[] }
+  | {
+      type: 'entra';
+      tenantId?: string;
+      allowedTenants: string[];
+      audience?: string;
+      clientId?: string;
+      requiredScopes: string[];
+    }
   | {
       type: 'oauth2';
       issuer?: string;

@@ -3,7 +3,15 @@ import path from 'node:path';
 import { isStdioServer, type AuthDocument, type ConfigDocument, type StdioServerDocument } from './document.js';
 import type { ConfigIssue } from './errors.js';
 import { inputSettingName } from './variables.js';
-import type { AdapterConfig, AuthLevel, CallerAuth, ChildCredentials, ServerAuth, ServerConfig, SkippedServer } from './model.js';
+import type {
+  AdapterConfig,
+  AuthLevel,
+  CallerAuth,
+  ChildCredentials,
+  ServerAuth,
+  ServerConfig,
+  SkippedServer,
+} from './model.js';
 
 const seconds = (value: number) => Math.round(value * 1000);
 
@@ -34,26 +42,43 @@ export interface NormaliseResult {
  * the rules a JSON Schema cannot express. `hostEnv` supplies the predecessor's instance-wide
  * MAX_CONCURRENT_SESSIONS and SESSION_TIMEOUT_SECONDS settings.
  */
-export function normalise(document: ConfigDocument, sourcePath: string, hostEnv: NodeJS.ProcessEnv = {}): NormaliseResult {
+export function normalise(
+  document: ConfigDocument,
+  sourcePath: string,
+  hostEnv: NodeJS.ProcessEnv = {},
+): NormaliseResult {
   const issues: ConfigIssue[] = [];
   const warnings: ConfigIssue[] = [];
   const baseDir = path.dirname(sourcePath);
   const key = document.mcpServers ? 'mcpServers' : 'servers';
   if (document.mcpServers && document.servers) {
-    issues.push({ path: '/servers', message: 'use either "mcpServers" (Claude Desktop / Cursor) or "servers" (VS Code), not both' });
+    issues.push({
+      path: '/servers',
+      message: 'use either "mcpServers" (Claude Desktop / Cursor) or "servers" (VS Code), not both',
+    });
   }
   if (!document.mcpServers && !document.servers) {
-    issues.push({ path: '', message: 'missing "mcpServers" (or VS Code\'s "servers"): list at least one STDIO MCP server' });
+    issues.push({
+      path: '',
+      message: 'missing "mcpServers" (or VS Code\'s "servers"): list at least one STDIO MCP server',
+    });
   }
   const instanceIdle = positiveNumber(hostEnv.SESSION_TIMEOUT_SECONDS);
   const inputSettings = new Map<string, string>();
   for (const [index, input] of (document.inputs ?? []).entries()) {
     const setting = inputSettingName(input.id);
     const clash = inputSettings.get(setting);
-    if (clash !== undefined) issues.push({ path: `/inputs/${index}/id`, message: `inputs "${clash}" and "${input.id}" would share the setting ${setting}; rename one` });
+    if (clash !== undefined)
+      issues.push({
+        path: `/inputs/${index}/id`,
+        message: `inputs "${clash}" and "${input.id}" would share the setting ${setting}; rename one`,
+      });
     inputSettings.set(setting, input.id);
     if (input.type === 'pickString' && !(input.options && input.options.length > 0)) {
-      issues.push({ path: `/inputs/${index}`, message: `the pickString input "${input.id}" needs "options" to pick from` });
+      issues.push({
+        path: `/inputs/${index}`,
+        message: `the pickString input "${input.id}" needs "options" to pick from`,
+      });
     }
   }
   const servers = new Map<string, ServerConfig>();
@@ -62,18 +87,31 @@ export function normalise(document: ConfigDocument, sourcePath: string, hostEnv:
     const at = `/${key}/${name}`;
     if (!isStdioServer(entry)) {
       const type = entry.type ?? 'http';
-      skipped.push({ name, type, reason: `a remote ${type} server is already reachable over HTTP; there is nothing to adapt` });
-      warnings.push({ path: at, message: `skipped: "${name}" is a remote ${type} server, not a STDIO one; the adapter serves only STDIO servers` });
+      skipped.push({
+        name,
+        type,
+        reason: `a remote ${type} server is already reachable over HTTP; there is nothing to adapt`,
+      });
+      warnings.push({
+        path: at,
+        message: `skipped: "${name}" is a remote ${type} server, not a STDIO one; the adapter serves only STDIO servers`,
+      });
       continue;
     }
     servers.set(name, normaliseServer(name, entry, at, baseDir, instanceIdle, issues, warnings));
   }
   if (servers.size === 0 && issues.length === 0) {
-    issues.push({ path: `/${key}`, message: `no STDIO server to serve${skipped.length ? ` (${skipped.length} remote server(s) skipped)` : ''}` });
+    issues.push({
+      path: `/${key}`,
+      message: `no STDIO server to serve${skipped.length ? ` (${skipped.length} remote server(s) skipped)` : ''}`,
+    });
   }
   const defaults = [...servers.values()].filter((server) => server.isDefault);
   for (const server of defaults.slice(1)) {
-    issues.push({ path: `/${key}/${server.name}/default`, message: `only one server may be the default; "${defaults[0]!.name}" already is` });
+    issues.push({
+      path: `/${key}/${server.name}/default`,
+      message: `only one server may be the default; "${defaults[0]!.name}" already is`,
+    });
   }
 
   const adapter = document.adapter ?? {};
@@ -120,9 +158,15 @@ function normaliseServer(
   warnings: ConfigIssue[],
 ): ServerConfig {
   const env = server.env ?? {};
-  for (const [alias, main] of [['working_dir', 'cwd'], ['timeout_seconds', 'request_timeout_seconds']] as const) {
+  for (const [alias, main] of [
+    ['working_dir', 'cwd'],
+    ['timeout_seconds', 'request_timeout_seconds'],
+  ] as const) {
     if (server[alias] !== undefined && server[main] !== undefined) {
-      issues.push({ path: `${at}/${alias}`, message: `"${alias}" is another name for "${main}"; give only one of them` });
+      issues.push({
+        path: `${at}/${alias}`,
+        message: `"${alias}" is another name for "${main}"; give only one of them`,
+      });
     }
   }
   // The predecessor read these two from the server's env block; they still set its limits.
@@ -130,7 +174,10 @@ function normaliseServer(
   const legacyIdle = legacySetting(env, 'SESSION_TIMEOUT_SECONDS', `${at}/env`, issues);
   const auth = normaliseAuth(server.auth ?? {}, `${at}/auth`, issues, warnings);
   const authLevel: AuthLevel = server.auth_level ?? (auth.caller.type === 'function_key' ? 'function' : 'anonymous');
-  if (auth.child.type !== 'none' && (auth.caller.type === 'none' || (auth.caller.type === 'function_key' && authLevel === 'anonymous'))) {
+  if (
+    auth.child.type !== 'none' &&
+    (auth.caller.type === 'none' || (auth.caller.type === 'function_key' && authLevel === 'anonymous'))
+  ) {
     issues.push({
       path: server.auth_level ? `${at}/auth_level` : `${at}/auth`,
       message: `the endpoint would be anonymous while its child holds a credential (${auth.child.type}); use auth_level "function" or a caller that verifies tokens`,
@@ -152,7 +199,9 @@ function normaliseServer(
     cwd: path.resolve(baseDir, server.cwd ?? server.working_dir ?? '.'),
     framing: server.framing ?? 'auto',
     startupTimeoutMs: seconds(server.startup_timeout_seconds ?? DEFAULTS.startupTimeoutSeconds),
-    requestTimeoutMs: seconds(server.request_timeout_seconds ?? server.timeout_seconds ?? DEFAULTS.requestTimeoutSeconds),
+    requestTimeoutMs: seconds(
+      server.request_timeout_seconds ?? server.timeout_seconds ?? DEFAULTS.requestTimeoutSeconds,
+    ),
     restartOnFailure: server.restart_on_failure ?? true,
     maxRestarts: server.max_restarts ?? DEFAULTS.maxRestarts,
     isDefault: server.default ?? false,
@@ -162,7 +211,9 @@ function normaliseServer(
     sessions: {
       // No limit of its own by default: the instance's limit (sized from memory) applies.
       maxConcurrent: server.sessions?.max_concurrent ?? legacyMax ?? Number.POSITIVE_INFINITY,
-      idleTimeoutMs: seconds(server.sessions?.idle_timeout_seconds ?? legacyIdle ?? instanceIdle ?? DEFAULTS.idleTimeoutSeconds),
+      idleTimeoutMs: seconds(
+        server.sessions?.idle_timeout_seconds ?? legacyIdle ?? instanceIdle ?? DEFAULTS.idleTimeoutSeconds,
+      ),
       maxLifetimeMs: seconds(server.sessions?.max_lifetime_seconds ?? DEFAULTS.maxLifetimeSeconds),
       maxPerPrincipal: server.sessions?.max_per_principal ?? DEFAULTS.maxPerPrincipal,
       reclaimAfterMs: seconds(server.sessions?.reclaim_after_seconds ?? DEFAULTS.reclaimAfterSeconds),
@@ -178,16 +229,38 @@ function normaliseAuth(auth: AuthDocument, at: string, issues: ConfigIssue[], wa
   const method = auth.method ?? 'none';
   const scopes = auth.azure_scopes ?? [];
   const requiredScopes = auth.caller?.required_scopes ?? auth.oauth2_required_scopes ?? [];
-  const callerType = auth.caller?.type ?? ({ none: 'function_key', azure_default: 'function_key', azure_obo: 'entra', oauth2_bearer: 'oauth2' } as const)[method];
+  const callerType =
+    auth.caller?.type ??
+    ({ none: 'function_key', azure_default: 'function_key', azure_obo: 'entra', oauth2_bearer: 'oauth2' } as const)[
+      method
+    ];
   const childType =
     auth.child?.type ??
-    ({ none: 'none', azure_default: 'managed_identity', azure_obo: 'on_behalf_of', oauth2_bearer: auth.forward_user_token ? 'user_token' : 'none' } as const)[method];
+    (
+      {
+        none: 'none',
+        azure_default: 'managed_identity',
+        azure_obo: 'on_behalf_of',
+        oauth2_bearer: auth.forward_user_token ? 'user_token' : 'none',
+      } as const
+    )[method];
   const childScopes = auth.child?.scopes ?? scopes;
 
   let caller: CallerAuth;
   if (callerType === 'entra') {
-    const allowedTenants = auth.allowed_tenants?.length ? auth.allowed_tenants : auth.azure_tenant_id ? [auth.azure_tenant_id] : [];
-    caller = { type: 'entra', tenantId: auth.azure_tenant_id || undefined, allowedTenants, audience: auth.oauth2_audience, clientId: auth.azure_client_id || undefined, requiredScopes };
+    const allowedTenants = auth.allowed_tenants?.length
+      ? auth.allowed_tenants
+      : auth.azure_tenant_id
+        ? [auth.azure_tenant_id]
+        : [];
+    caller = {
+      type: 'entra',
+      tenantId: auth.azure_tenant_id || undefined,
+      allowedTenants,
+      audience: auth.oauth2_audience,
+      clientId: auth.azure_client_id || undefined,
+      requiredScopes,
+    };
   } else if (callerType === 'oauth2') {
     caller = {
       type: 'oauth2',
@@ -206,7 +279,10 @@ function normaliseAuth(auth: AuthDocument, at: string, issues: ConfigIssue[], wa
       // The predecessor's GitHub example names only the issuer: verify the way GitHub allows.
       caller.userinfoEndpoint = known.userinfo;
       if (!auth.oauth2_user_claim) caller.userClaim = known.userClaim;
-      warnings.push({ path: `${at}/oauth2_issuer`, message: `${caller.issuer} issues opaque tokens: they are verified through ${known.userinfo} (set "oauth2_userinfo_endpoint" to say so explicitly)` });
+      warnings.push({
+        path: `${at}/oauth2_issuer`,
+        message: `${caller.issuer} issues opaque tokens: they are verified through ${known.userinfo} (set "oauth2_userinfo_endpoint" to say so explicitly)`,
+      });
     }
     issues.push(...oauth2Issues(caller, at));
   } else caller = { type: callerType };
@@ -214,18 +290,38 @@ function normaliseAuth(auth: AuthDocument, at: string, issues: ConfigIssue[], wa
   let child: ChildCredentials;
   if (childType === 'managed_identity') child = { type: 'managed_identity', scopes: childScopes };
   else if (childType === 'on_behalf_of') {
-    child = { type: 'on_behalf_of', scopes: childScopes, clientId: auth.azure_client_id || undefined, clientSecret: auth.azure_client_secret || undefined, tenantId: auth.azure_tenant_id || undefined };
-    if (caller.type !== 'entra') issues.push({ path: at, message: 'On-Behalf-Of needs an Entra caller token to exchange: the caller must be "entra"' });
+    child = {
+      type: 'on_behalf_of',
+      scopes: childScopes,
+      clientId: auth.azure_client_id || undefined,
+      clientSecret: auth.azure_client_secret || undefined,
+      tenantId: auth.azure_tenant_id || undefined,
+    };
+    if (caller.type !== 'entra')
+      issues.push({
+        path: at,
+        message: 'On-Behalf-Of needs an Entra caller token to exchange: the caller must be "entra"',
+      });
   } else child = { type: childType };
   if ((child.type === 'managed_identity' || child.type === 'on_behalf_of') && child.scopes.length === 0) {
-    warnings.push({ path: at, message: `no "azure_scopes": the child may request tokens for any scope its ${child.type === 'on_behalf_of' ? 'On-Behalf-Of exchange' : 'identity'} allows; list the scopes it needs` });
+    warnings.push({
+      path: at,
+      message: `no "azure_scopes": the child may request tokens for any scope its ${child.type === 'on_behalf_of' ? 'On-Behalf-Of exchange' : 'identity'} allows; list the scopes it needs`,
+    });
   }
   const forwardUserToken = auth.forward_user_token ?? false;
   if (forwardUserToken) {
     if (caller.type === 'function_key' || caller.type === 'none') {
-      warnings.push({ path: `${at}/forward_user_token`, message: 'forward_user_token has no effect: callers of this endpoint present no user token' });
+      warnings.push({
+        path: `${at}/forward_user_token`,
+        message: 'forward_user_token has no effect: callers of this endpoint present no user token',
+      });
     } else {
-      warnings.push({ path: `${at}/forward_user_token`, message: 'forward_user_token passes the caller\'s own token to the child (token passthrough, which the MCP spec forbids); prefer On-Behalf-Of' });
+      warnings.push({
+        path: `${at}/forward_user_token`,
+        message:
+          "forward_user_token passes the caller's own token to the child (token passthrough, which the MCP spec forbids); prefer On-Behalf-Of",
+      });
     }
   }
   return { method, caller, child, forwardUserToken };
@@ -239,11 +335,12 @@ function normaliseAuth(auth: AuthDocument, at: string, issues: ConfigIssue[], wa
 function callerDependentChild(auth: ServerAuth): string | undefined {
   const descriptions = {
     managed_identity: 'a token endpoint of its own (azure_default)',
-    on_behalf_of: "On-Behalf-Of tokens for the caller (azure_obo)",
+    on_behalf_of: 'On-Behalf-Of tokens for the caller (azure_obo)',
     user_token: "the caller's token (forward_user_token)",
   } as const;
   if (auth.child.type !== 'none') return descriptions[auth.child.type];
-  if (auth.forwardUserToken && (auth.caller.type === 'oauth2' || auth.caller.type === 'entra')) return "the caller's token (forward_user_token)";
+  if (auth.forwardUserToken && (auth.caller.type === 'oauth2' || auth.caller.type === 'entra'))
+    return "the caller's token (forward_user_token)";
   return undefined;
 }
 
@@ -258,13 +355,24 @@ function oauth2Issues(caller: Extract<CallerAuth, { type: 'oauth2' }>, at: strin
   const issues: ConfigIssue[] = [];
   const opaque = caller.introspectionEndpoint !== undefined || caller.userinfoEndpoint !== undefined;
   if (!caller.issuer && !caller.jwksUri && !opaque) {
-    issues.push({ path: at, message: 'oauth2 callers need "oauth2_issuer" (OIDC discovery), "oauth2_jwks_uri", "oauth2_introspection_endpoint" or "oauth2_userinfo_endpoint", so that their tokens can be verified' });
+    issues.push({
+      path: at,
+      message:
+        'oauth2 callers need "oauth2_issuer" (OIDC discovery), "oauth2_jwks_uri", "oauth2_introspection_endpoint" or "oauth2_userinfo_endpoint", so that their tokens can be verified',
+    });
   }
   if (caller.introspectionEndpoint && caller.userinfoEndpoint) {
-    issues.push({ path: `${at}/oauth2_userinfo_endpoint`, message: 'give either "oauth2_introspection_endpoint" or "oauth2_userinfo_endpoint", not both' });
+    issues.push({
+      path: `${at}/oauth2_userinfo_endpoint`,
+      message: 'give either "oauth2_introspection_endpoint" or "oauth2_userinfo_endpoint", not both',
+    });
   }
   if (caller.introspectionEndpoint && !(caller.clientId && caller.clientSecret)) {
-    issues.push({ path: `${at}/oauth2_introspection_endpoint`, message: 'token introspection needs "oauth2_client_id" and "oauth2_client_secret" (RFC 7662 callers authenticate)' });
+    issues.push({
+      path: `${at}/oauth2_introspection_endpoint`,
+      message:
+        'token introspection needs "oauth2_client_id" and "oauth2_client_secret" (RFC 7662 callers authenticate)',
+    });
   }
   return issues;
 }
@@ -274,7 +382,7 @@ function oauth2Issues(caller: Extract<CallerAuth, { type: 'oauth2' }>, at: strin
  * as half this machine's memory holds, between 10 and 200.
  */
 function localSessionCap(childMemoryMb: number): number {
-  return Math.max(10, Math.min(200, Math.floor((totalmem() / 1024 / 1024 / 2) / childMemoryMb)));
+  return Math.max(10, Math.min(200, Math.floor(totalmem() / 1024 / 1024 / 2 / childMemoryMb)));
 }
 
 function positiveNumber(value: string | undefined): number | undefined {
@@ -283,10 +391,16 @@ function positiveNumber(value: string | undefined): number | undefined {
   return Number.isFinite(number) && number > 0 ? number : undefined;
 }
 
-function legacySetting(env: Record<string, string>, name: string, at: string, issues: ConfigIssue[]): number | undefined {
+function legacySetting(
+  env: Record<string, string>,
+  name: string,
+  at: string,
+  issues: ConfigIssue[],
+): number | undefined {
   const value = env[name];
   if (value === undefined || /\$\{/.test(value)) return undefined;
   const number = positiveNumber(value);
-  if (number === undefined) issues.push({ path: `${at}/${name}`, message: `${name} must be a positive number (got ${JSON.stringify(value)})` });
+  if (number === undefined)
+    issues.push({ path: `${at}/${name}`, message: `${name} must be a positive number (got ${JSON.stringify(value)})` });
   return number;
 }

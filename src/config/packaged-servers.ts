@@ -29,7 +29,11 @@ export interface PackageManifest {
  * At start-up, maps servers onto what the hook packaged. An entry whose command line no longer
  * matches the config (edited after packaging) is ignored with a warning.
  */
-export function applyPackageManifest(servers: Record<string, StdioServerDocument>, appRoot: string, warn: (message: string) => void): Record<string, StdioServerDocument> {
+export function applyPackageManifest(
+  servers: Record<string, StdioServerDocument>,
+  appRoot: string,
+  warn: (message: string) => void,
+): Record<string, StdioServerDocument> {
   const file = path.join(appRoot, PACKAGES_DIR, MANIFEST_FILE);
   if (!existsSync(file)) return servers;
   const manifest = JSON.parse(readFileSync(file, 'utf8')) as PackageManifest;
@@ -39,7 +43,9 @@ export function applyPackageManifest(servers: Record<string, StdioServerDocument
     if (!server) continue;
     const original = [server.command, ...(server.args ?? [])].join(' ');
     if (original !== packaged.original) {
-      warn(`${name}: the config changed since packaging ("${packaged.original}" → "${original}"); running the command as configured`);
+      warn(
+        `${name}: the config changed since packaging ("${packaged.original}" → "${original}"); running the command as configured`,
+      );
       continue;
     }
     // Paths in the manifest are relative to the app root; the child's cwd may be elsewhere.

@@ -25,21 +25,33 @@ function describe(error: ErrorObject): ConfigIssue {
   switch (error.keyword) {
     case 'additionalProperties': {
       const name = String(p.additionalProperty);
-      const known = Object.keys((error.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {});
+      const known = Object.keys(
+        (error.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {},
+      );
       const guess = closest(name, known);
-      const hint = guess ? `; did you mean "${guess}"?` : known.length > 0 ? ` (expected one of: ${known.join(', ')})` : '';
+      const hint = guess
+        ? `; did you mean "${guess}"?`
+        : known.length > 0
+          ? ` (expected one of: ${known.join(', ')})`
+          : '';
       return { path: `${path}/${name}`, message: `unknown property "${name}"${hint}` };
     }
     case 'required':
       return { path, message: `missing required property "${String(p.missingProperty)}"` };
     case 'enum':
-      return { path, message: `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
+      return {
+        path,
+        message: `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
+      };
     case 'const':
       return { path, message: `must be ${JSON.stringify(p.allowedValue)}` };
     case 'type':
       return { path, message: typeMessage(path, String(p.type), error.data) };
     case 'propertyNames':
-      return { path: `${path}/${String(p.propertyName)}`, message: `invalid name "${String(p.propertyName)}": ${nameRule(error)}` };
+      return {
+        path: `${path}/${String(p.propertyName)}`,
+        message: `invalid name "${String(p.propertyName)}": ${nameRule(error)}`,
+      };
     case 'pattern':
       return { path, message: `must match ${String(p.pattern)}` };
     case 'anyOf':
@@ -57,20 +69,29 @@ function typeMessage(path: string, expected: string, actual: unknown): string {
   if (/\/env\/[^/]+$/.test(path) && expected === 'string') {
     return `environment values must be strings: write ${JSON.stringify(String(actual))} in quotes (got ${got})`;
   }
-  if (/\/args\/\d+$/.test(path) && expected === 'string') return `arguments must be strings: write ${JSON.stringify(String(actual))} in quotes (got ${got})`;
+  if (/\/args\/\d+$/.test(path) && expected === 'string')
+    return `arguments must be strings: write ${JSON.stringify(String(actual))} in quotes (got ${got})`;
   return `must be ${expected === 'object' ? 'an object' : expected === 'array' ? 'an array' : `a ${expected}`} (got ${got})`;
 }
 
 function nameRule(error: ErrorObject): string {
-  const description = (error.parentSchema as { propertyNames?: { description?: string; $ref?: string } } | undefined)?.propertyNames?.description;
-  return description ?? "server names appear in URLs: letters, digits, '_', '.', '-', at most 64 characters, starting with a letter or digit";
+  const description = (error.parentSchema as { propertyNames?: { description?: string; $ref?: string } } | undefined)
+    ?.propertyNames?.description;
+  return (
+    description ??
+    "server names appear in URLs: letters, digits, '_', '.', '-', at most 64 characters, starting with a letter or digit"
+  );
 }
 
 function dedupe(issues: ConfigIssue[]): ConfigIssue[] {
   const seen = new Set<string>();
   // A propertyNames failure also reports the nested `pattern` error on the parent; keep the clearer one.
   return issues.filter((issue) => {
-    if (issue.message.startsWith('must match') && issues.some((other) => other.path.startsWith(`${issue.path}/`) && other.message.startsWith('invalid name'))) return false;
+    if (
+      issue.message.startsWith('must match') &&
+      issues.some((other) => other.path.startsWith(`${issue.path}/`) && other.message.startsWith('invalid name'))
+    )
+      return false;
     const full = `${issue.path}\u0000${issue.message}`;
     if (seen.has(full)) return false;
     seen.add(full);

@@ -71,7 +71,10 @@ export function collectVariables(document: ConfigDocument): { uses: VariableUse[
         continue;
       }
       if (!NAME.test(name)) {
-        issues.push({ path, message: `malformed variable ${text}: a name has letters, digits and '_' and does not start with a digit` });
+        issues.push({
+          path,
+          message: `malformed variable ${text}: a name has letters, digits and '_' and does not start with a digit`,
+        });
         continue;
       }
       uses.push({ kind, name, text, path, secret: kind === 'secret' });
@@ -114,14 +117,20 @@ export function resolveVariables<T>(document: T, sources: VariableSources): { do
         where = `set ${setting} in the environment or .env (when deployed: in the azd environment)`;
       } else {
         found = lookup(name);
-        where = prefix === 'secret' ? `set ${name} in the environment or .env (when deployed: Key Vault, through the app setting ${name})` : `set ${name} in the environment or .env (when deployed: the app setting ${name})`;
+        where =
+          prefix === 'secret'
+            ? `set ${name} in the environment or .env (when deployed: Key Vault, through the app setting ${name})`
+            : `set ${name} in the environment or .env (when deployed: the app setting ${name})`;
       }
       if (found === undefined) {
         issues.push({ path, message: `unresolved variable ${text}: ${where}` });
         return text;
       }
       if (UNRESOLVED_KEY_VAULT.test(found)) {
-        issues.push({ path, message: `${text} is still a Key Vault reference: the app could not resolve it (check that the secret exists and that the app's identity has the "Key Vault Secrets User" role)` });
+        issues.push({
+          path,
+          message: `${text} is still a Key Vault reference: the app could not resolve it (check that the secret exists and that the app's identity has the "Key Vault Secrets User" role)`,
+        });
         return text;
       }
       return found;
@@ -130,19 +139,30 @@ export function resolveVariables<T>(document: T, sources: VariableSources): { do
   return { document: resolved, issues };
 }
 
-function walkStrings(value: unknown, segments: Array<string | number>, visit: (value: string, segments: Array<string | number>) => void): void {
+function walkStrings(
+  value: unknown,
+  segments: Array<string | number>,
+  visit: (value: string, segments: Array<string | number>) => void,
+): void {
   if (typeof value === 'string') visit(value, segments);
-  else if (Array.isArray(value)) value.forEach((item, index) => walkStrings(item, [...segments, index], visit));
-  else if (value !== null && typeof value === 'object') {
+  else if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) walkStrings(item, [...segments, index], visit);
+  } else if (value !== null && typeof value === 'object') {
     for (const [key, item] of Object.entries(value)) walkStrings(item, [...segments, key], visit);
   }
 }
 
-function mapStrings<T>(value: T, segments: Array<string | number>, map: (value: string, segments: Array<string | number>) => string): T {
+function mapStrings<T>(
+  value: T,
+  segments: Array<string | number>,
+  map: (value: string, segments: Array<string | number>) => string,
+): T {
   if (typeof value === 'string') return map(value, segments) as T;
   if (Array.isArray(value)) return value.map((item, index) => mapStrings(item, [...segments, index], map)) as T;
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, mapStrings(item, [...segments, key], map)])) as T;
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, mapStrings(item, [...segments, key], map)]),
+    ) as T;
   }
   return value;
 }

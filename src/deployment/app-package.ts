@@ -1,5 +1,16 @@
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { isStdioServer, type ConfigDocument, type StdioServerDocument } from '../config/document.js';
 import { discoverConfigPath, loadConfigFile, WELL_KNOWN_CONFIG_FILES } from '../config/load-config.js';
@@ -22,7 +33,17 @@ const SECRET_FILES = new Set(['.env', 'local.settings.json']);
 /** Never copied from a folder the config references. */
 const NEVER_COPIED = new Set([...SECRET_FILES, '.git', '.azure', '__pycache__']);
 /** Folders of the project whose content the package gets otherwise (or never). */
-const PROJECT_FOLDERS = new Set(['node_modules', 'dist', PACKAGES_DIR, 'src', 'tests', 'infra', 'scripts', '.git', '.azure']);
+const PROJECT_FOLDERS = new Set([
+  'node_modules',
+  'dist',
+  PACKAGES_DIR,
+  'src',
+  'tests',
+  'infra',
+  'scripts',
+  '.git',
+  '.azure',
+]);
 
 export interface AssembleOptions {
   /** The project: package.json, package-lock.json, host.json, a built `dist/`, the config. */
@@ -52,7 +73,8 @@ export interface AssembledPackage {
 /** The package.json the runtime reads: the Functions host reads `main`, Node reads `type`. */
 export function runtimePackageJson(manifest: Record<string, unknown>): Record<string, unknown> {
   const kept: Record<string, unknown> = {};
-  for (const key of ['name', 'version', 'type', 'main', 'dependencies']) if (manifest[key] !== undefined) kept[key] = manifest[key];
+  for (const key of ['name', 'version', 'type', 'main', 'dependencies'])
+    if (manifest[key] !== undefined) kept[key] = manifest[key];
   return kept;
 }
 
@@ -76,11 +98,16 @@ export function assembleAppPackage(options: AssembleOptions): AssembledPackage {
   mkdirSync(outDir, { recursive: true });
 
   // 1. Production dependencies, from the lock file.
-  if (!existsSync(path.join(appRoot, 'package-lock.json'))) throw new Error('package-lock.json is missing: the deployment installs exactly what it locks (run `npm install` once)');
+  if (!existsSync(path.join(appRoot, 'package-lock.json')))
+    throw new Error(
+      'package-lock.json is missing: the deployment installs exactly what it locks (run `npm install` once)',
+    );
   const started = Date.now();
   const { pruned, cached } = installProductionDependencies(appRoot, outDir, run, env);
   const installMs = Date.now() - started;
-  log(`production dependencies ${cached ? 'copied from the cache of this lock file' : 'installed'} in ${(installMs / 1000).toFixed(1)} s`);
+  log(
+    `production dependencies ${cached ? 'copied from the cache of this lock file' : 'installed'} in ${(installMs / 1000).toFixed(1)} s`,
+  );
   writeFileSync(path.join(outDir, 'package.json'), `${JSON.stringify(runtimePackageJson(entry), null, 2)}\n`);
 
   // 2. The Functions host's files and the compiled app.
@@ -88,13 +115,22 @@ export function assembleAppPackage(options: AssembleOptions): AssembledPackage {
   cpSync(path.join(appRoot, 'host.json'), path.join(outDir, 'host.json'));
   const stale = copyCompiledApp(appRoot, outDir);
   for (const file of copyFilesTheAppLoads(appRoot, outDir)) log(`the app loads ${file}: packaged`);
-  if (stale.length > 0) log(`left out ${stale.length} file(s) in dist/ with no source in src/ (stale build output): ${stale.slice(0, 5).join(', ')}${stale.length > 5 ? ', …' : ''}`);
+  if (stale.length > 0)
+    log(
+      `left out ${stale.length} file(s) in dist/ with no source in src/ (stale build output): ${stale.slice(0, 5).join(', ')}${stale.length > 5 ? ', …' : ''}`,
+    );
 
   // 3. The config the runtime will discover, and what it references.
   const configPath = discoverConfigPath({ env, appRoot });
   const configFile = relativeInside(appRoot, configPath);
-  if (!configFile) throw new Error(`the config ${configPath} is outside the project; the deployed app can only read files in its package`);
-  if (!WELL_KNOWN_CONFIG_FILES.includes(configFile)) log(`note: the config is ${configFile}: set the app setting MCP_CONFIG_PATH=${configFile} so the deployed app finds it`);
+  if (!configFile)
+    throw new Error(
+      `the config ${configPath} is outside the project; the deployed app can only read files in its package`,
+    );
+  if (!WELL_KNOWN_CONFIG_FILES.includes(configFile))
+    log(
+      `note: the config is ${configFile}: set the app setting MCP_CONFIG_PATH=${configFile} so the deployed app finds it`,
+    );
   const { document } = loadConfigFile(configPath);
   mkdirSync(path.dirname(path.join(outDir, configFile)), { recursive: true });
   cpSync(configPath, path.join(outDir, configFile));
@@ -113,7 +149,16 @@ export function assembleAppPackage(options: AssembleOptions): AssembledPackage {
   return { outDir, configFile, referenced, manifest, pruned, installMs };
 }
 
-const INSTALL_ARGS = ['ci', '--omit=dev', '--omit=optional', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'];
+const INSTALL_ARGS = [
+  'ci',
+  '--omit=dev',
+  '--omit=optional',
+  '--ignore-scripts',
+  '--prefer-offline',
+  '--no-audit',
+  '--no-fund',
+  '--loglevel=error',
+];
 /** Bump when what `pruneNodeModules` removes changes: cached trees were pruned the old way. */
 const PRUNE_VERSION = 1;
 
@@ -123,15 +168,31 @@ const PRUNE_VERSION = 1;
  * before (key: the lock file, the install flags and the pruning rules), so a redeploy that did
  * not change dependencies skips the install. `MCP_PACKAGE_CACHE=off` always installs.
  */
-function installProductionDependencies(appRoot: string, outDir: string, run: ToolRunner, env: NodeJS.ProcessEnv): { pruned: { files: number; bytes: number }; cached: boolean } {
+function installProductionDependencies(
+  appRoot: string,
+  outDir: string,
+  run: ToolRunner,
+  env: NodeJS.ProcessEnv,
+): { pruned: { files: number; bytes: number }; cached: boolean } {
   const lock = readFileSync(path.join(appRoot, 'package-lock.json'));
-  const key = createHash('sha256').update(lock).update(JSON.stringify(INSTALL_ARGS)).update(String(PRUNE_VERSION)).digest('hex').slice(0, 32);
+  const key = createHash('sha256')
+    .update(lock)
+    .update(JSON.stringify(INSTALL_ARGS))
+    .update(String(PRUNE_VERSION))
+    .digest('hex')
+    .slice(0, 32);
   const cacheRoot = path.join(appRoot, 'node_modules', '.cache', 'mcp-app-package');
   const cached = path.join(cacheRoot, key);
   const useCache = env.MCP_PACKAGE_CACHE !== 'off' && existsSync(path.join(appRoot, 'node_modules'));
   if (useCache && existsSync(path.join(cached, 'node_modules'))) {
-    cpSync(path.join(cached, 'node_modules'), path.join(outDir, 'node_modules'), { recursive: true, verbatimSymlinks: true });
-    return { pruned: JSON.parse(readFileSync(path.join(cached, 'pruned.json'), 'utf8')) as { files: number; bytes: number }, cached: true };
+    cpSync(path.join(cached, 'node_modules'), path.join(outDir, 'node_modules'), {
+      recursive: true,
+      verbatimSymlinks: true,
+    });
+    return {
+      pruned: JSON.parse(readFileSync(path.join(cached, 'pruned.json'), 'utf8')) as { files: number; bytes: number },
+      cached: true,
+    };
   }
   // `npm ci` refuses a package.json that does not match the lock, so it installs against the
   // project's own package.json; the runtime copy is written afterwards. --omit=optional leaves out
@@ -148,7 +209,10 @@ function installProductionDependencies(appRoot: string, outDir: string, run: Too
     const temporary = `${cached}.${process.pid}.tmp`;
     try {
       mkdirSync(temporary, { recursive: true });
-      cpSync(path.join(outDir, 'node_modules'), path.join(temporary, 'node_modules'), { recursive: true, verbatimSymlinks: true });
+      cpSync(path.join(outDir, 'node_modules'), path.join(temporary, 'node_modules'), {
+        recursive: true,
+        verbatimSymlinks: true,
+      });
       writeFileSync(path.join(temporary, 'pruned.json'), JSON.stringify(pruned));
       renameSync(temporary, cached);
     } catch {
@@ -164,9 +228,11 @@ function readPackageJson(appRoot: string): Record<string, unknown> {
 
 function assertSafeOutDir(appRoot: string, outDir: string): void {
   const relative = path.relative(outDir, appRoot);
-  if (relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative))) throw new Error(`refusing to use ${outDir} as the staging folder: it holds the project`);
+  if (relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative)))
+    throw new Error(`refusing to use ${outDir} as the staging folder: it holds the project`);
   const inside = relativeInside(appRoot, outDir);
-  if (inside && PROJECT_FOLDERS.has(inside.split('/')[0]!)) throw new Error(`refusing to use ${outDir} as the staging folder: it is a project folder`);
+  if (inside && PROJECT_FOLDERS.has(inside.split('/')[0]!))
+    throw new Error(`refusing to use ${outDir} as the staging folder: it is a project folder`);
 }
 
 /** `child` relative to `root` with forward slashes, or undefined when it is not inside. */
@@ -257,9 +323,19 @@ export function pruneUnreachableModuleFormats(nodeModules: string): { files: num
       const value = manifest[field];
       if (typeof value !== 'string') continue;
       const formatDir = path.dirname(path.resolve(dir, value));
-      if (!within(dir, formatDir) || formatDir === dir || within(formatDir, mainDir) || within(mainDir, formatDir) || !existsSync(formatDir)) continue;
+      if (
+        !within(dir, formatDir) ||
+        formatDir === dir ||
+        within(formatDir, mainDir) ||
+        within(mainDir, formatDir) ||
+        !existsSync(formatDir)
+      )
+        continue;
       if (candidates.some((candidate) => candidate.dir === formatDir)) continue;
-      candidates.push({ dir: formatDir, specifier: `${name}/${path.relative(dir, formatDir).split(path.sep).join('/')}` });
+      candidates.push({
+        dir: formatDir,
+        specifier: `${name}/${path.relative(dir, formatDir).split(path.sep).join('/')}`,
+      });
     }
   }
   if (candidates.length === 0) return result;
@@ -354,8 +430,10 @@ function copyFilesTheAppLoads(appRoot: string, outDir: string): string[] {
         const target = path.resolve(path.dirname(inApp), match[1]!);
         const relative = relativeInside(appRoot, target);
         if (!relative || relative.startsWith('dist/') || copied.has(relative)) continue;
-        if (!existsSync(target) || !statSync(target).isFile()) throw new Error(`${path.relative(outDir, full)} loads ${match[1]}, which does not exist in the project`);
-        if (SECRET_FILES.has(path.basename(target))) throw new Error(`${path.relative(outDir, full)} loads ${relative}, which holds local secrets`);
+        if (!existsSync(target) || !statSync(target).isFile())
+          throw new Error(`${path.relative(outDir, full)} loads ${match[1]}, which does not exist in the project`);
+        if (SECRET_FILES.has(path.basename(target)))
+          throw new Error(`${path.relative(outDir, full)} loads ${relative}, which holds local secrets`);
         mkdirSync(path.dirname(path.join(outDir, relative)), { recursive: true });
         cpSync(target, path.join(outDir, relative));
         copied.add(relative);
@@ -370,7 +448,9 @@ function sourcesFor(compiled: string): string[] {
   const match = /^(.*)\.(js|mjs|cjs)$/.exec(compiled);
   if (!match) return [compiled];
   const base = match[1]!;
-  const ts = { js: ['.ts', '.tsx', '.js', '.jsx'], mjs: ['.mts', '.mjs'], cjs: ['.cts', '.cjs'] }[match[2] as 'js' | 'mjs' | 'cjs'];
+  const ts = { js: ['.ts', '.tsx', '.js', '.jsx'], mjs: ['.mts', '.mjs'], cjs: ['.cts', '.cjs'] }[
+    match[2] as 'js' | 'mjs' | 'cjs'
+  ];
   return ts.map((extension) => `${base}${extension}`);
 }
 
@@ -406,22 +486,36 @@ function copyReferencedFiles(document: ConfigDocument, appRoot: string, configDi
       const file = path.resolve(configDir, stdio.envFile);
       const relative = relativeInside(appRoot, file);
       if (SECRET_FILES.has(path.basename(file))) {
-        throw new Error(`${name}: envFile "${stdio.envFile}" holds local secrets and is never deployed; put its variables in "env" (secrets as \${secret:NAME}, which deploy as Key Vault references)`);
+        throw new Error(
+          `${name}: envFile "${stdio.envFile}" holds local secrets and is never deployed; put its variables in "env" (secrets as \${secret:NAME}, which deploy as Key Vault references)`,
+        );
       }
-      if (!relative) throw new Error(`${name}: envFile "${stdio.envFile}" is outside the project, so the deployed app cannot read it`);
+      if (!relative)
+        throw new Error(
+          `${name}: envFile "${stdio.envFile}" is outside the project, so the deployed app cannot read it`,
+        );
       if (!existsSync(file)) throw new Error(`${name}: envFile "${stdio.envFile}" does not exist`);
       mkdirSync(path.dirname(path.join(outDir, relative)), { recursive: true });
       copy(relative);
     }
-    const cwd = path.resolve(configDir, (stdio.cwd ?? stdio.working_dir ?? '.').replaceAll('${workspaceFolder}', configDir));
+    const cwd = path.resolve(
+      configDir,
+      (stdio.cwd ?? stdio.working_dir ?? '.').replaceAll('${workspaceFolder}', configDir),
+    );
     const candidates = [stdio.command, ...(stdio.args ?? [])]
       .map((value) => value.replaceAll('${workspaceFolder}', configDir))
-      .filter((value) => !value.startsWith('-') && !value.includes('${') && (value.includes('/') || value.includes('\\') || existsSync(path.resolve(cwd, value))));
+      .filter(
+        (value) =>
+          !value.startsWith('-') &&
+          !value.includes('${') &&
+          (value.includes('/') || value.includes('\\') || existsSync(path.resolve(cwd, value))),
+      );
     for (const candidate of candidates) {
       const absolute = path.resolve(cwd, candidate);
       const relative = relativeInside(appRoot, absolute);
       if (!relative || !existsSync(absolute)) continue;
-      if (SECRET_FILES.has(path.basename(absolute))) throw new Error(`${name}: "${candidate}" holds local secrets and is never deployed`);
+      if (SECRET_FILES.has(path.basename(absolute)))
+        throw new Error(`${name}: "${candidate}" holds local secrets and is never deployed`);
       const top = relative.split('/')[0]!;
       if (top === 'node_modules' || top === 'dist' || top === PACKAGES_DIR) {
         if (top !== PACKAGES_DIR && !existsSync(path.join(outDir, relative))) {
@@ -441,7 +535,9 @@ function copyReferencedFiles(document: ConfigDocument, appRoot: string, configDi
     }
     const cwdRelative = relativeInside(appRoot, cwd);
     if (cwdRelative && !existsSync(path.join(outDir, cwdRelative))) {
-      throw new Error(`${name}: its working folder "${stdio.cwd ?? stdio.working_dir}" would not be in the deployment package (reference a file in it, e.g. the server's entry)`);
+      throw new Error(
+        `${name}: its working folder "${stdio.cwd ?? stdio.working_dir}" would not be in the deployment package (reference a file in it, e.g. the server's entry)`,
+      );
     }
   }
   return [...copied].sort();

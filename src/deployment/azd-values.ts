@@ -32,16 +32,20 @@ export class AzdValuesError extends AdapterError {
 
 /** Every azd environment value the plan's settings and secrets come from, with how to ask for it. */
 export function neededValues(plan: DeploymentPlan, inputs: InputDocument[]): NeededValue[] {
-  const byInputSetting = new Map(inputs.map((input) => [`MCP_INPUT_${input.id.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`, input]));
+  const byInputSetting = new Map(
+    inputs.map((input) => [`MCP_INPUT_${input.id.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`, input]),
+  );
   const describe = (name: string, usedAt: string[]) => {
     const input = byInputSetting.get(name);
     return { prompt: input?.description ?? `${name} (used at ${usedAt.join(', ')})`, default: input?.default };
   };
   const values: NeededValue[] = [];
   for (const setting of plan.appSettings) {
-    if (setting.source === 'azd_env') values.push({ azdEnvName: setting.azdEnvName, secret: false, ...describe(setting.name, setting.usedAt) });
+    if (setting.source === 'azd_env')
+      values.push({ azdEnvName: setting.azdEnvName, secret: false, ...describe(setting.name, setting.usedAt) });
   }
-  for (const secret of plan.secrets) values.push({ azdEnvName: secret.azdEnvName, secret: true, ...describe(secret.appSetting, secret.usedAt) });
+  for (const secret of plan.secrets)
+    values.push({ azdEnvName: secret.azdEnvName, secret: true, ...describe(secret.appSetting, secret.usedAt) });
   return values;
 }
 
@@ -78,8 +82,10 @@ export async function collectAzdValues(needed: NeededValue[], options: CollectOp
   for (const value of needed) {
     const own = value.secret ? combined.secrets : combined.settings;
     let found: string | undefined;
-    if (options.env[value.azdEnvName] !== undefined) [found, sources[value.azdEnvName]] = [options.env[value.azdEnvName], 'variable'];
-    else if (Object.hasOwn(own, value.azdEnvName)) [found, sources[value.azdEnvName]] = [own[value.azdEnvName], 'combined'];
+    if (options.env[value.azdEnvName] !== undefined)
+      [found, sources[value.azdEnvName]] = [options.env[value.azdEnvName], 'variable'];
+    else if (Object.hasOwn(own, value.azdEnvName))
+      [found, sources[value.azdEnvName]] = [own[value.azdEnvName], 'combined'];
     else if (options.ask) {
       found = await options.ask(value);
       sources[value.azdEnvName] = found === undefined ? 'default' : 'answer';
@@ -94,7 +100,11 @@ export async function collectAzdValues(needed: NeededValue[], options: CollectOp
   }
   // Base64: azd pastes string parameter values into the parameters JSON as raw text, where a `"`
   // would break it. The Bicep decodes them.
-  return { set: { [SETTING_VALUES_VAR]: encodeValues(settings), [SECRET_VALUES_VAR]: encodeValues(secrets) }, missing, sources };
+  return {
+    set: { [SETTING_VALUES_VAR]: encodeValues(settings), [SECRET_VALUES_VAR]: encodeValues(secrets) },
+    missing,
+    sources,
+  };
 }
 
 /** How to set a missing value, for the error message (never with the value itself). */
@@ -120,8 +130,15 @@ function decodeCombined(name: string, text: string | undefined): Record<string, 
   } catch {
     value = undefined;
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.values(value).every((v) => typeof v === 'string')) {
-    throw new AzdValuesError(`${name} is not what the preprovision hook writes (base64 of a JSON object of strings keyed by variable name); fix or remove it: azd env unset ${name}`);
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    Array.isArray(value) ||
+    !Object.values(value).every((v) => typeof v === 'string')
+  ) {
+    throw new AzdValuesError(
+      `${name} is not what the preprovision hook writes (base64 of a JSON object of strings keyed by variable name); fix or remove it: azd env unset ${name}`,
+    );
   }
   return value as Record<string, string>;
 }
@@ -141,7 +158,9 @@ function decodeCombined(name: string, text: string | undefined): Record<string, 
 export function dotenvLine(name: string, value: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(name)) throw new AzdValuesError(`${name} is not a name azd's .env can hold`);
   if (/[\\"]$/.test(value)) {
-    throw new AzdValuesError(`the value of ${name} ends with ${value.endsWith('"') ? 'a double quote' : 'a backslash'}, which azd's .env file (godotenv) cannot hold; change the value`);
+    throw new AzdValuesError(
+      `the value of ${name} ends with ${value.endsWith('"') ? 'a double quote' : 'a backslash'}, which azd's .env file (godotenv) cannot hold; change the value`,
+    );
   }
   const escaped = value.replace(/[\\\n\r"!$`]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : `\\${c}`));
   return `${name}="${escaped}"`;
@@ -183,8 +202,10 @@ export function storeInAzdEnv(values: Record<string, string>, options: StoreOpti
       env,
       stdio: ['ignore', 'inherit', 'inherit'],
     });
-    if (result.error) throw new AzdValuesError(`could not run azd (${result.error.message}); is the Azure Developer CLI on PATH?`);
-    if (result.status !== 0) throw new AzdValuesError(`\`azd env set --file\` failed (exit code ${result.status ?? result.signal})`);
+    if (result.error)
+      throw new AzdValuesError(`could not run azd (${result.error.message}); is the Azure Developer CLI on PATH?`);
+    if (result.status !== 0)
+      throw new AzdValuesError(`\`azd env set --file\` failed (exit code ${result.status ?? result.signal})`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -205,8 +226,19 @@ function parseBool(value: string | undefined): boolean | undefined {
 /** azd's CI detection (cli/azd/internal/tracing/resource/ci.go), which turns on its no-prompt mode. */
 export function runningOnCI(env: NodeJS.ProcessEnv): boolean {
   const boolVars = ['TF_BUILD', 'GITHUB_ACTIONS', 'APPVEYOR', 'TRAVIS', 'CIRCLECI', 'GITLAB_CI'];
-  const setVars = ['CODEBUILD_BUILD_ID', 'JENKINS_URL', 'TEAMCITY_VERSION', 'JB_SPACE_API_URL', 'bamboo.buildKey', 'BITBUCKET_BUILD_NUMBER', 'CI', 'BUILD_ID'];
-  return boolVars.some((name) => env[name]?.toLowerCase() === 'true') || setVars.some((name) => env[name] !== undefined);
+  const setVars = [
+    'CODEBUILD_BUILD_ID',
+    'JENKINS_URL',
+    'TEAMCITY_VERSION',
+    'JB_SPACE_API_URL',
+    'bamboo.buildKey',
+    'BITBUCKET_BUILD_NUMBER',
+    'CI',
+    'BUILD_ID',
+  ];
+  return (
+    boolVars.some((name) => env[name]?.toLowerCase() === 'true') || setVars.some((name) => env[name] !== undefined)
+  );
 }
 
 /**
@@ -237,7 +269,9 @@ export function ancestorCommandLines(depth = 5): string[][] {
  * `false` turns off the CI default) and azd's CI detection.
  */
 export function noPromptMode(env: NodeJS.ProcessEnv, ancestors: string[][] = ancestorCommandLines()): boolean {
-  const flag = ancestors.some((argv) => argv.some((arg) => /^--(no-prompt|non-interactive)(=(1|t|true|TRUE|True))?$/.test(arg)));
+  const flag = ancestors.some((argv) =>
+    argv.some((arg) => /^--(no-prompt|non-interactive)(=(1|t|true|TRUE|True))?$/.test(arg)),
+  );
   if (flag || parseBool(env.AZD_NO_PROMPT) === true) return true;
   const explicit = parseBool(env.AZD_NON_INTERACTIVE);
   if (explicit !== undefined) return explicit;
@@ -245,7 +279,11 @@ export function noPromptMode(env: NodeJS.ProcessEnv, ancestors: string[][] = anc
 }
 
 /** Asks on the terminal; a secret's answer is not echoed. An empty answer is `undefined`. */
-export async function askOnTerminal(value: NeededValue, input: NodeJS.ReadableStream = process.stdin, output: NodeJS.WritableStream = process.stdout): Promise<string | undefined> {
+export async function askOnTerminal(
+  value: NeededValue,
+  input: NodeJS.ReadableStream = process.stdin,
+  output: NodeJS.WritableStream = process.stdout,
+): Promise<string | undefined> {
   let muted = false;
   const sink = new Writable({
     write(chunk, encoding, callback) {
@@ -255,7 +293,9 @@ export async function askOnTerminal(value: NeededValue, input: NodeJS.ReadableSt
   });
   const rl = createInterface({ input, output: sink, terminal: true });
   try {
-    output.write(`${value.secret ? '[secret, not shown] ' : ''}${value.azdEnvName}: ${value.prompt}${value.default !== undefined && !value.secret ? ` [${value.default}]` : ''}: `);
+    output.write(
+      `${value.secret ? '[secret, not shown] ' : ''}${value.azdEnvName}: ${value.prompt}${value.default !== undefined && !value.secret ? ` [${value.default}]` : ''}: `,
+    );
     muted = value.secret;
     const answer = await rl.question('');
     return answer === '' ? undefined : answer;

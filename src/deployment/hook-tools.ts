@@ -43,7 +43,10 @@ export {
 } from './provisioned-plan.js';
 
 /** The config the app will serve (MCP_CONFIG_PATH or the well-known files in the app root) and its plan. */
-export function loadPlan(appRoot: string, env: NodeJS.ProcessEnv): { file: string; loaded: LoadedConfig; plan: DeploymentPlan } {
+export function loadPlan(
+  appRoot: string,
+  env: NodeJS.ProcessEnv,
+): { file: string; loaded: LoadedConfig; plan: DeploymentPlan } {
   const file = discoverConfigPath({ env, appRoot });
   const loaded = loadConfigFile(file);
   return { file, loaded, plan: planDeployment(loaded) };

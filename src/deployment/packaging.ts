@@ -36,10 +36,19 @@ export function packagingPlan(document: ConfigDocument): { items: PackagingPlanI
     if (base === 'npx') {
       const index = args.findIndex((arg) => !NPX_FLAGS_WITHOUT_VALUE.has(arg));
       if (index === -1 || args[index]!.startsWith('-')) {
-        notes.push(`${name}: "${original}" uses npx options this packaging does not understand; it will run npx at cold start`);
+        notes.push(
+          `${name}: "${original}" uses npx options this packaging does not understand; it will run npx at cold start`,
+        );
         continue;
       }
-      items.push({ server: name, kind: 'npm', spec: args[index]!, executable: '', rest: args.slice(index + 1), original });
+      items.push({
+        server: name,
+        kind: 'npm',
+        spec: args[index]!,
+        executable: '',
+        rest: args.slice(index + 1),
+        original,
+      });
     } else if (base === 'uvx') {
       let index = 0;
       let spec: string | undefined;
@@ -49,34 +58,57 @@ export function packagingPlan(document: ConfigDocument): { items: PackagingPlanI
       }
       const executable = args[index];
       if (!executable || executable.startsWith('-')) {
-        notes.push(`${name}: "${original}" uses uvx options this packaging does not understand; it would need uv at cold start, which the Functions image lacks`);
+        notes.push(
+          `${name}: "${original}" uses uvx options this packaging does not understand; it would need uv at cold start, which the Functions image lacks`,
+        );
         continue;
       }
-      items.push({ server: name, kind: 'python', spec: spec ?? executable, executable: executable.replace(/[@=<>~!].*$/, ''), rest: args.slice(index + 1), original });
+      items.push({
+        server: name,
+        kind: 'python',
+        spec: spec ?? executable,
+        executable: executable.replace(/[@=<>~!].*$/, ''),
+        rest: args.slice(index + 1),
+        original,
+      });
     }
   }
   return { items, notes };
 }
 
-export interface ToolRunner {
-  /** Runs a tool; returns its stdout or throws with its stderr. */
-  (command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): string;
-}
+/** Runs a tool; returns its stdout or throws with its stderr. */
+export type ToolRunner = (command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }) => string;
 
 export const runTool: ToolRunner = (command, args, options) => {
-  const result = spawnSync(command, args, { cwd: options.cwd, env: options.env ?? process.env, encoding: 'utf8', shell: process.platform === 'win32' });
-  if (result.error) throw new Error(`${command} could not start: ${result.error.message}${command === 'uv' ? ' (install uv: https://docs.astral.sh/uv/)' : ''}`);
+  const result = spawnSync(command, args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    encoding: 'utf8',
+    shell: process.platform === 'win32',
+  });
+  if (result.error)
+    throw new Error(
+      `${command} could not start: ${result.error.message}${command === 'uv' ? ' (install uv: https://docs.astral.sh/uv/)' : ''}`,
+    );
   if (result.status !== 0) throw new Error(`\`${command} ${args.join(' ')}\` failed:\n${result.stderr}`);
   return result.stdout;
 };
 
 /** npm `name@1.2.3` → [name, version]; unpinned specs resolve to the registry's latest, recorded in the manifest. */
-function npmNameAndVersion(spec: string, run: ToolRunner, appRoot: string): { name: string; version: string; pinned: boolean } {
+function npmNameAndVersion(
+  spec: string,
+  run: ToolRunner,
+  appRoot: string,
+): { name: string; version: string; pinned: boolean } {
   const at = spec.lastIndexOf('@');
   const name = at > 0 ? spec.slice(0, at) : spec;
   const wanted = at > 0 ? spec.slice(at + 1) : '';
   if (/^\d+\.\d+\.\d+/.test(wanted)) return { name, version: wanted, pinned: true };
-  const version = run('npm', ['view', `${name}${wanted ? `@${wanted}` : ''}`, 'version'], { cwd: appRoot }).trim().split('\n').pop()!.replace(/^.*'(.+)'$/, '$1');
+  const version = run('npm', ['view', `${name}${wanted ? `@${wanted}` : ''}`, 'version'], { cwd: appRoot })
+    .trim()
+    .split('\n')
+    .pop()!
+    .replace(/^.*'(.+)'$/, '$1');
   return { name, version, pinned: false };
 }
 
@@ -103,35 +135,86 @@ export function buildPackages(
   if (npmItems.length > 0) {
     const npmDir = path.join(dir, 'npm');
     mkdirSync(npmDir, { recursive: true });
-    if (!existsSync(path.join(npmDir, 'package.json'))) writeFileSync(path.join(npmDir, 'package.json'), '{"private": true}\n');
+    if (!existsSync(path.join(npmDir, 'package.json')))
+      writeFileSync(path.join(npmDir, 'package.json'), '{"private": true}\n');
     const resolved = npmItems.map((item) => ({ item, ...npmNameAndVersion(item.spec, run, appRoot) }));
-    for (const entry of resolved.filter((r) => !r.pinned)) log(`warning: ${entry.item.server}: "${entry.item.spec}" is not pinned; packaged ${entry.name}@${entry.version} (pin it in the config for reproducible deploys)`);
-    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--omit=dev', '--save-exact', ...resolved.map((r) => `${r.name}@${r.version}`)], { cwd: npmDir });
+    for (const entry of resolved.filter((r) => !r.pinned))
+      log(
+        `warning: ${entry.item.server}: "${entry.item.spec}" is not pinned; packaged ${entry.name}@${entry.version} (pin it in the config for reproducible deploys)`,
+      );
+    run(
+      'npm',
+      [
+        'install',
+        '--no-audit',
+        '--no-fund',
+        '--prefer-offline',
+        '--omit=dev',
+        '--save-exact',
+        ...resolved.map((r) => `${r.name}@${r.version}`),
+      ],
+      { cwd: npmDir },
+    );
     for (const { item, name, version } of resolved) {
-      const packageJson = JSON.parse(readFileSync(path.join(npmDir, 'node_modules', name, 'package.json'), 'utf8')) as { bin?: string | Record<string, string> };
-      const bins = typeof packageJson.bin === 'string' ? { [name.split('/').pop()!]: packageJson.bin } : packageJson.bin ?? {};
+      const packageJson = JSON.parse(readFileSync(path.join(npmDir, 'node_modules', name, 'package.json'), 'utf8')) as {
+        bin?: string | Record<string, string>;
+      };
+      const bins =
+        typeof packageJson.bin === 'string' ? { [name.split('/').pop()!]: packageJson.bin } : (packageJson.bin ?? {});
       const binNames = Object.keys(bins);
       const chosen = binNames.length === 1 ? binNames[0]! : binNames.find((bin) => bin === name.split('/').pop());
-      if (!chosen) throw new Error(`${item.server}: ${name} has ${binNames.length ? `several executables (${binNames.join(', ')})` : 'no executable'}; run it with "command": "node" and the script path instead`);
+      if (!chosen)
+        throw new Error(
+          `${item.server}: ${name} has ${binNames.length ? `several executables (${binNames.join(', ')})` : 'no executable'}; run it with "command": "node" and the script path instead`,
+        );
       const script = path.posix.join(PACKAGES_DIR, 'npm', 'node_modules', name, bins[chosen]!.replace(/\\/g, '/'));
-      manifest.servers[item.server] = { original: item.original, command: 'node', args: [script, ...item.rest], package: `${name}@${version}`, kind: 'npm' };
+      manifest.servers[item.server] = {
+        original: item.original,
+        command: 'node',
+        args: [script, ...item.rest],
+        package: `${name}@${version}`,
+        kind: 'npm',
+      };
       log(`${item.server}: ${name}@${version} → node ${script}`);
     }
   }
   const pythonItems = items.filter((item) => item.kind === 'python');
   if (pythonItems.length > 0) {
     if (process.platform !== 'linux' || process.arch !== 'x64') {
-      throw new Error(`Python servers (${pythonItems.map((i) => i.server).join(', ')}) are packaged for Linux x64, the Functions image: run \`azd deploy\` from Linux x64 (WSL, a Linux machine or the GitHub workflow)`);
+      throw new Error(
+        `Python servers (${pythonItems.map((i) => i.server).join(', ')}) are packaged for Linux x64, the Functions image: run \`azd deploy\` from Linux x64 (WSL, a Linux machine or the GitHub workflow)`,
+      );
     }
     const interpreters = path.join(dir, 'python', 'interpreters');
     const env = { ...process.env, UV_PYTHON_INSTALL_DIR: interpreters, UV_PYTHON_PREFERENCE: 'only-managed' };
     for (const item of pythonItems) {
       const venv = path.join(dir, 'python', item.server);
       run('uv', ['venv', '--relocatable', '--python', '3.12', '--clear', venv], { cwd: appRoot, env });
-      run('uv', ['pip', 'install', '--python', path.join(venv, 'bin', 'python'), '--python-platform', 'x86_64-manylinux_2_28', item.spec], { cwd: appRoot, env });
+      run(
+        'uv',
+        [
+          'pip',
+          'install',
+          '--python',
+          path.join(venv, 'bin', 'python'),
+          '--python-platform',
+          'x86_64-manylinux_2_28',
+          item.spec,
+        ],
+        { cwd: appRoot, env },
+      );
       const executable = path.posix.join(PACKAGES_DIR, 'python', item.server, 'bin', item.executable);
-      if (!existsSync(path.join(outRoot, executable))) throw new Error(`${item.server}: ${item.spec} installed no "${item.executable}" executable; use "uvx --from <package> <executable>"`);
-      manifest.servers[item.server] = { original: item.original, command: executable, args: item.rest, package: item.spec, kind: 'python' };
+      if (!existsSync(path.join(outRoot, executable)))
+        throw new Error(
+          `${item.server}: ${item.spec} installed no "${item.executable}" executable; use "uvx --from <package> <executable>"`,
+        );
+      manifest.servers[item.server] = {
+        original: item.original,
+        command: executable,
+        args: item.rest,
+        package: item.spec,
+        kind: 'python',
+      };
       log(`${item.server}: ${item.spec} → ${executable}`);
     }
   }

@@ -83,8 +83,14 @@ export interface PlannedScale {
 }
 
 export class PlanError extends AdapterError {
-  constructor(readonly file: string, readonly issues: ConfigIssue[]) {
-    super(`Cannot plan a deployment of ${file}:\n${issues.map((issue) => `  - ${formatIssue(file, issue)}`).join('\n')}`, { code: 'plan_invalid' });
+  constructor(
+    readonly file: string,
+    readonly issues: ConfigIssue[],
+  ) {
+    super(
+      `Cannot plan a deployment of ${file}:\n${issues.map((issue) => `  - ${formatIssue(file, issue)}`).join('\n')}`,
+      { code: 'plan_invalid' },
+    );
   }
 }
 
@@ -95,7 +101,8 @@ const KEY_VAULT_SECRETS_USER = '4633458b-17de-408a-b874-0445c86b69e6';
 const RESERVED_SETTING =
   /^(WEBSITE_|FUNCTIONS_|AzureWebJobs|APPSETTING_|SCM_|AZURE_FUNCTIONS_|APPLICATIONINSIGHTS_|MCP_ADAPTER_|(PATH|HOME|LOG_LEVEL|MCP_CONFIG_PATH|MAX_CONCURRENT_SESSIONS|SESSION_TIMEOUT_SECONDS)$)/i;
 /** Settings Azure SDK credentials in the adapter's own process would pick up. */
-const CREDENTIAL_SETTING = /^AZURE_(CLIENT_ID|CLIENT_SECRET|TENANT_ID|CLIENT_CERTIFICATE_PATH|USERNAME|PASSWORD|FEDERATED_TOKEN_FILE)$/;
+const CREDENTIAL_SETTING =
+  /^AZURE_(CLIENT_ID|CLIENT_SECRET|TENANT_ID|CLIENT_CERTIFICATE_PATH|USERNAME|PASSWORD|FEDERATED_TOKEN_FILE)$/;
 
 /**
  * Key Vault secret names allow only letters, digits and `-`: `_` and any other character
@@ -123,22 +130,33 @@ export function planDeployment(loaded: LoadedConfig): DeploymentPlan {
     if (use.kind === 'workspaceFolder') continue;
     const setting = use.kind === 'input' ? inputSettingName(use.name) : use.name;
     if (RESERVED_SETTING.test(setting)) {
-      issues.push({ path: use.path, message: `${use.text} would set the app setting ${setting}, which the platform or the adapter owns; choose another name` });
+      issues.push({
+        path: use.path,
+        message: `${use.text} would set the app setting ${setting}, which the platform or the adapter owns; choose another name`,
+      });
       continue;
     }
     if (CREDENTIAL_SETTING.test(setting) && !settings.has(setting)) {
-      planWarnings.push(`${use.path}: ${use.text} becomes the app setting ${setting}, which Azure SDK credentials read in the app's own process; prefer a name of your own (e.g. OBO_${setting.slice(6)})`);
+      planWarnings.push(
+        `${use.path}: ${use.text} becomes the app setting ${setting}, which Azure SDK credentials read in the app's own process; prefer a name of your own (e.g. OBO_${setting.slice(6)})`,
+      );
     }
     const existing = settings.get(setting);
     if (use.secret) {
       if (existing && existing.source !== 'key_vault') {
-        issues.push({ path: use.path, message: `${setting} is used both as a secret and as a plain setting; use one kind` });
+        issues.push({
+          path: use.path,
+          message: `${setting} is used both as a secret and as a plain setting; use one kind`,
+        });
         continue;
       }
       const secretName = keyVaultSecretName(use);
       const clash = secretNames.get(secretName.toLowerCase());
       if (clash && clash !== setting) {
-        issues.push({ path: use.path, message: `${use.text} maps to the Key Vault secret "${secretName}", which ${clash} already maps to (Key Vault names are case-insensitive and have no '_'); rename one` });
+        issues.push({
+          path: use.path,
+          message: `${use.text} maps to the Key Vault secret "${secretName}", which ${clash} already maps to (Key Vault names are case-insensitive and have no '_'); rename one`,
+        });
         continue;
       }
       secretNames.set(secretName.toLowerCase(), setting);
@@ -149,7 +167,10 @@ export function planDeployment(loaded: LoadedConfig): DeploymentPlan {
       else secrets.set(secretName, { secretName, appSetting: setting, azdEnvName: setting, usedAt: [use.path] });
     } else {
       if (existing && existing.source === 'key_vault') {
-        issues.push({ path: use.path, message: `${setting} is used both as a secret and as a plain setting; use one kind` });
+        issues.push({
+          path: use.path,
+          message: `${setting} is used both as a secret and as a plain setting; use one kind`,
+        });
         continue;
       }
       if (existing && existing.source === 'azd_env') existing.usedAt.push(use.path);
@@ -159,11 +180,23 @@ export function planDeployment(loaded: LoadedConfig): DeploymentPlan {
   if (issues.length > 0) throw new PlanError(config.sourcePath, issues);
 
   const deployment = config.deployment;
-  const perInstance = document.adapter?.max_sessions ?? sessionsPerInstance(deployment.instanceMemoryMb, deployment.childMemoryMb);
+  const perInstance =
+    document.adapter?.max_sessions ?? sessionsPerInstance(deployment.instanceMemoryMb, deployment.childMemoryMb);
   const fixed: PlannedSetting[] = [
-    { name: 'MCP_ADAPTER_MAX_SESSIONS', source: 'fixed', value: String(perInstance), reason: 'per-instance session cap, equal to the HTTP concurrency the platform scales out at' },
+    {
+      name: 'MCP_ADAPTER_MAX_SESSIONS',
+      source: 'fixed',
+      value: String(perInstance),
+      reason: 'per-instance session cap, equal to the HTTP concurrency the platform scales out at',
+    },
   ];
-  if (deployment.singleInstance) fixed.push({ name: 'MCP_ADAPTER_SINGLE_INSTANCE', source: 'fixed', value: 'true', reason: 'deployment.single_instance: one instance, no shared session store' });
+  if (deployment.singleInstance)
+    fixed.push({
+      name: 'MCP_ADAPTER_SINGLE_INSTANCE',
+      source: 'fixed',
+      value: 'true',
+      reason: 'deployment.single_instance: one instance, no shared session store',
+    });
 
   const servers = [...config.servers.values()];
   const managedIdentityServers = servers.filter((server) => server.auth.child.type === 'managed_identity');
@@ -173,14 +206,22 @@ export function planDeployment(loaded: LoadedConfig): DeploymentPlan {
   const entraCallers = servers.filter((server) => server.auth.caller.type === 'entra');
   let entra: PlannedEntra | null = null;
   if (entraCallers.length > 0 || oboServers.length > 0) {
-    const usesSecret = oboServers.some((server) => server.auth.child.type === 'on_behalf_of' && server.auth.child.clientSecret !== undefined);
-    const configuredApp = oboServers.some((server) => server.auth.child.type === 'on_behalf_of' && server.auth.child.clientId !== undefined);
+    const usesSecret = oboServers.some(
+      (server) => server.auth.child.type === 'on_behalf_of' && server.auth.child.clientSecret !== undefined,
+    );
+    const configuredApp = oboServers.some(
+      (server) => server.auth.child.type === 'on_behalf_of' && server.auth.child.clientId !== undefined,
+    );
     entra = {
       servers: [...new Set([...entraCallers, ...oboServers].map((server) => server.name))],
       oboServers: oboServers.map((server) => server.name),
       appRegistration: configuredApp ? 'configured' : 'create',
-      oboScopes: union(oboServers.map((server) => (server.auth.child.type === 'on_behalf_of' ? server.auth.child.scopes : []))),
-      requiredCallerScopes: union(entraCallers.map((server) => (server.auth.caller.type === 'entra' ? server.auth.caller.requiredScopes : []))),
+      oboScopes: union(
+        oboServers.map((server) => (server.auth.child.type === 'on_behalf_of' ? server.auth.child.scopes : [])),
+      ),
+      requiredCallerScopes: union(
+        entraCallers.map((server) => (server.auth.caller.type === 'entra' ? server.auth.caller.requiredScopes : [])),
+      ),
       credential: usesSecret ? 'client_secret' : 'federated_credential',
     };
   }
@@ -202,11 +243,22 @@ export function planDeployment(loaded: LoadedConfig): DeploymentPlan {
     secrets: [...secrets.values()].sort((a, b) => compare(a.secretName, b.secretName)),
     roleAssignments:
       secrets.size > 0
-        ? [{ role: 'Key Vault Secrets User', roleDefinitionId: KEY_VAULT_SECRETS_USER, scope: 'keyVault', reason: 'the app resolves Key Vault references to the config\'s secrets' }]
+        ? [
+            {
+              role: 'Key Vault Secrets User',
+              roleDefinitionId: KEY_VAULT_SECRETS_USER,
+              scope: 'keyVault',
+              reason: "the app resolves Key Vault references to the config's secrets",
+            },
+          ]
         : [],
     identity: {
       childUsesManagedIdentity: managedIdentityServers.length > 0,
-      managedIdentityScopes: union(managedIdentityServers.map((server) => (server.auth.child.type === 'managed_identity' ? server.auth.child.scopes : []))),
+      managedIdentityScopes: union(
+        managedIdentityServers.map((server) =>
+          server.auth.child.type === 'managed_identity' ? server.auth.child.scopes : [],
+        ),
+      ),
     },
     entra,
     scale: {

@@ -54,7 +54,12 @@ export async function fetchFunctionKey(
       if (!key) throw new Error('the function app has no default function key yet');
       return key;
     },
-    { retries: retry.retries ?? 6, minTimeout: retry.minTimeout ?? 2000, factor: retry.factor ?? 2, maxTimeout: 30_000 },
+    {
+      retries: retry.retries ?? 6,
+      minTimeout: retry.minTimeout ?? 2000,
+      factor: retry.factor ?? 2,
+      maxTimeout: 30_000,
+    },
   );
 }
 
@@ -64,14 +69,22 @@ export async function fetchFunctionKey(
  * tokens are listed with the command to test them by hand. A key that cannot be had fails the
  * key-protected endpoints' reports (with the reason), never the whole run.
  */
-export async function smokeDeployment(plan: Pick<DeploymentPlan, 'servers'>, env: PostdeployEnvironment, getKey: () => Promise<string>, options: { retries?: number; minTimeout?: number } = {}): Promise<PostdeployResult> {
+export async function smokeDeployment(
+  plan: Pick<DeploymentPlan, 'servers'>,
+  env: PostdeployEnvironment,
+  getKey: () => Promise<string>,
+  options: { retries?: number; minTimeout?: number } = {},
+): Promise<PostdeployResult> {
   const reports: SmokeReport[] = [];
   const skipped: PostdeployResult['skipped'] = [];
   let key: Promise<string> | undefined;
   for (const server of plan.servers) {
     const endpoint = new URL(server.endpoint, env.baseUrl);
     if (server.caller !== 'function_key' && server.caller !== 'none') {
-      skipped.push({ endpoint: endpoint.href, reason: `callers need a ${server.caller} token: npm run smoke -- ${endpoint.href} --token <token>` });
+      skipped.push({
+        endpoint: endpoint.href,
+        reason: `callers need a ${server.caller} token: npm run smoke -- ${endpoint.href} --token <token>`,
+      });
       continue;
     }
     let functionKey: string | undefined;
@@ -80,7 +93,12 @@ export async function smokeDeployment(plan: Pick<DeploymentPlan, 'servers'>, env
       try {
         functionKey = await key;
       } catch (error) {
-        reports.push({ endpoint: endpoint.href, ok: false, error: `could not get the function key: ${(error as Error).message}`, durationMs: 0 });
+        reports.push({
+          endpoint: endpoint.href,
+          ok: false,
+          error: `could not get the function key: ${(error as Error).message}`,
+          durationMs: 0,
+        });
         continue;
       }
     }
@@ -91,7 +109,10 @@ export async function smokeDeployment(plan: Pick<DeploymentPlan, 'servers'>, env
         return attempt;
       },
       { retries: options.retries ?? 4, minTimeout: options.minTimeout ?? 2000, factor: 2 },
-    ).catch((error: { report?: SmokeReport; message: string }) => error.report ?? { endpoint: endpoint.href, ok: false, error: error.message, durationMs: 0 });
+    ).catch(
+      (error: { report?: SmokeReport; message: string }) =>
+        error.report ?? { endpoint: endpoint.href, ok: false, error: error.message, durationMs: 0 },
+    );
     reports.push(report);
   }
   return { reports, skipped };
@@ -109,12 +130,18 @@ export function smokeCommand(endpoint: string, env: Partial<PostdeployEnvironmen
  * reason and the command to re-run it. A deploy that worked stays a success: the smoke test only
  * reports.
  */
-export function describePostdeploy(plan: Pick<DeploymentPlan, 'servers'>, env: PostdeployEnvironment, result: PostdeployResult): { lines: string[]; warnings: string[] } {
+export function describePostdeploy(
+  plan: Pick<DeploymentPlan, 'servers'>,
+  env: PostdeployEnvironment,
+  result: PostdeployResult,
+): { lines: string[]; warnings: string[] } {
   const lines: string[] = [];
   const warnings: string[] = [];
   for (const report of result.reports) {
     if (report.ok) {
-      lines.push(`ok   ${report.endpoint}  ${report.server ?? ''} tools: ${report.tools?.length ?? 0}${report.called ? `, called ${report.called.tool}` : ''} (${report.durationMs} ms)`);
+      lines.push(
+        `ok   ${report.endpoint}  ${report.server ?? ''} tools: ${report.tools?.length ?? 0}${report.called ? `, called ${report.called.tool}` : ''} (${report.durationMs} ms)`,
+      );
       continue;
     }
     const server = plan.servers.find((s) => new URL(s.endpoint, env.baseUrl).href === report.endpoint);

@@ -11,7 +11,10 @@ import type { DeploymentPlan, PlannedSetting } from './plan.js';
  *
  * Pure and free of dependencies (Buffer is Node's): the hooks bundle it and the runtime logs it.
  */
-export type ProvisionedPlan = Pick<DeploymentPlan, 'planVersion' | 'appSettings' | 'secrets' | 'roleAssignments' | 'identity' | 'entra' | 'scale'>;
+export type ProvisionedPlan = Pick<
+  DeploymentPlan,
+  'planVersion' | 'appSettings' | 'secrets' | 'roleAssignments' | 'identity' | 'entra' | 'scale'
+>;
 
 /** azd environment variable (a Bicep output) holding the provisioned plan. */
 export const PROVISIONED_PLAN_VAR = 'MCP_PROVISIONED_PLAN';
@@ -52,7 +55,9 @@ export class ProvisionedPlanError extends AdapterError {
 export function decodeProvisionedPlan(text: string): ProvisionedPlan {
   const trimmed = text.trim();
   const fail = (why: string): never => {
-    throw new ProvisionedPlanError(`${PROVISIONED_PLAN_VAR} is not a provisioned plan (base64 of the JSON infra/main.bicep outputs): ${why}`);
+    throw new ProvisionedPlanError(
+      `${PROVISIONED_PLAN_VAR} is not a provisioned plan (base64 of the JSON infra/main.bicep outputs): ${why}`,
+    );
   };
   if (trimmed === '') fail('it is empty');
   let json = trimmed;
@@ -70,7 +75,8 @@ export function decodeProvisionedPlan(text: string): ProvisionedPlan {
   if (!isObject(value)) return fail('its JSON is not an object');
   if (typeof value.planVersion !== 'number') fail('planVersion is missing');
   for (const key of ['appSettings', 'secrets', 'roleAssignments'] as const) {
-    if (!Array.isArray(value[key]) || !(value[key] as unknown[]).every(isObject)) fail(`${key} is not a list of objects`);
+    if (!Array.isArray(value[key]) || !(value[key] as unknown[]).every(isObject))
+      fail(`${key} is not a list of objects`);
   }
   for (const key of ['identity', 'scale'] as const) if (!isObject(value[key])) fail(`${key} is not an object`);
   if (value.entra !== null && !isObject(value.entra)) fail('entra is neither null nor an object');
@@ -86,20 +92,32 @@ export function infrastructureChanges(provisioned: ProvisionedPlan, current: Pro
   const changes = new Set<string>();
   const add = (line: string) => changes.add(line);
 
-  if (provisioned.planVersion !== current.planVersion) add(`plan format planVersion ${provisioned.planVersion} → ${current.planVersion}`);
+  if (provisioned.planVersion !== current.planVersion)
+    add(`plan format planVersion ${provisioned.planVersion} → ${current.planVersion}`);
 
   // App settings, by name.
   const before = byKey(provisioned.appSettings, (s) => s.name);
   const after = byKey(current.appSettings, (s) => s.name);
   for (const [name, setting] of after) {
     const old = before.get(name);
-    if (!old) add(setting.source === 'key_vault' ? newSecret(name, setting.secretName) : `new app setting ${name} (${describeSource(setting)}) is not provisioned`);
+    if (!old)
+      add(
+        setting.source === 'key_vault'
+          ? newSecret(name, setting.secretName)
+          : `new app setting ${name} (${describeSource(setting)}) is not provisioned`,
+      );
     else if (old.source === 'fixed' && setting.source === 'fixed') {
       if (old.value !== setting.value) add(`app setting ${name} ${old.value} → ${setting.value}`);
-    } else if (old.source !== setting.source || !same(old, setting)) add(`app setting ${name} now comes from ${describeSource(setting)} instead of ${describeSource(old)}`);
+    } else if (old.source !== setting.source || !same(old, setting))
+      add(`app setting ${name} now comes from ${describeSource(setting)} instead of ${describeSource(old)}`);
   }
   for (const [name, old] of before) {
-    if (!after.has(name)) add(old.source === 'key_vault' ? removedSecret(name, old.secretName) : `app setting ${name} (${describeSource(old)}) was removed`);
+    if (!after.has(name))
+      add(
+        old.source === 'key_vault'
+          ? removedSecret(name, old.secretName)
+          : `app setting ${name} (${describeSource(old)}) was removed`,
+      );
   }
 
   // Key Vault secrets, by secret name.
@@ -109,9 +127,12 @@ export function infrastructureChanges(provisioned: ProvisionedPlan, current: Pro
     const old = secretsBefore.get(name);
     if (!old) add(newSecret(secret.appSetting, name));
     else {
-      if (old.appSetting !== secret.appSetting) add(`Key Vault secret ${name} now feeds app setting ${secret.appSetting} instead of ${old.appSetting}`);
-      if (old.azdEnvName !== secret.azdEnvName) add(`Key Vault secret ${name} now takes its value from ${secret.azdEnvName} instead of ${old.azdEnvName}`);
-      if (old.appSetting === secret.appSetting && old.azdEnvName === secret.azdEnvName && !same(old, secret)) add(`Key Vault secret ${name} changed`);
+      if (old.appSetting !== secret.appSetting)
+        add(`Key Vault secret ${name} now feeds app setting ${secret.appSetting} instead of ${old.appSetting}`);
+      if (old.azdEnvName !== secret.azdEnvName)
+        add(`Key Vault secret ${name} now takes its value from ${secret.azdEnvName} instead of ${old.azdEnvName}`);
+      if (old.appSetting === secret.appSetting && old.azdEnvName === secret.azdEnvName && !same(old, secret))
+        add(`Key Vault secret ${name} changed`);
     }
   }
   for (const [name, old] of secretsBefore) if (!secretsAfter.has(name)) add(removedSecret(old.appSetting, name));
@@ -124,14 +145,30 @@ export function infrastructureChanges(provisioned: ProvisionedPlan, current: Pro
     if (!rolesBefore.has(key)) add(`new role assignment ${role.role} on the ${role.scope} is not provisioned`);
     else if (!same(rolesBefore.get(key), role)) add(`role assignment ${role.role} on the ${role.scope} changed`);
   }
-  for (const [key, role] of rolesBefore) if (!rolesAfter.has(key)) add(`role assignment ${role.role} on the ${role.scope} was removed`);
+  for (const [key, role] of rolesBefore)
+    if (!rolesAfter.has(key)) add(`role assignment ${role.role} on the ${role.scope} was removed`);
 
   // Identity.
   if (Boolean(provisioned.identity.childUsesManagedIdentity) !== Boolean(current.identity.childUsesManagedIdentity)) {
-    add(current.identity.childUsesManagedIdentity ? 'a server now uses the managed identity (identity.childUsesManagedIdentity false → true)' : 'no server uses the managed identity any more (identity.childUsesManagedIdentity true → false)');
+    add(
+      current.identity.childUsesManagedIdentity
+        ? 'a server now uses the managed identity (identity.childUsesManagedIdentity false → true)'
+        : 'no server uses the managed identity any more (identity.childUsesManagedIdentity true → false)',
+    );
   }
-  setChanges(provisioned.identity.managedIdentityScopes, current.identity.managedIdentityScopes, 'managed identity scope', add);
-  otherFields('identity', provisioned.identity, current.identity, ['childUsesManagedIdentity', 'managedIdentityScopes'], add);
+  setChanges(
+    provisioned.identity.managedIdentityScopes,
+    current.identity.managedIdentityScopes,
+    'managed identity scope',
+    add,
+  );
+  otherFields(
+    'identity',
+    provisioned.identity,
+    current.identity,
+    ['childUsesManagedIdentity', 'managedIdentityScopes'],
+    add,
+  );
 
   // Entra app registration.
   const [e0, e1] = [provisioned.entra, current.entra];
@@ -140,11 +177,18 @@ export function infrastructureChanges(provisioned: ProvisionedPlan, current: Pro
   else if (e0 && e1) {
     setChanges(e0.servers, e1.servers, 'Entra server', add);
     setChanges(e0.oboServers, e1.oboServers, 'On-Behalf-Of server', add);
-    if (e0.appRegistration !== e1.appRegistration) add(`entra.appRegistration ${e0.appRegistration} → ${e1.appRegistration}`);
+    if (e0.appRegistration !== e1.appRegistration)
+      add(`entra.appRegistration ${e0.appRegistration} → ${e1.appRegistration}`);
     setChanges(e0.oboScopes, e1.oboScopes, 'On-Behalf-Of scope', add);
     setChanges(e0.requiredCallerScopes, e1.requiredCallerScopes, 'Entra caller scope', add);
     if (e0.credential !== e1.credential) add(`entra.credential ${e0.credential} → ${e1.credential}`);
-    otherFields('entra', e0, e1, ['servers', 'oboServers', 'appRegistration', 'oboScopes', 'requiredCallerScopes', 'credential'], add);
+    otherFields(
+      'entra',
+      e0,
+      e1,
+      ['servers', 'oboServers', 'appRegistration', 'oboScopes', 'requiredCallerScopes', 'credential'],
+      add,
+    );
   }
 
   // Scale: every field.
@@ -179,7 +223,12 @@ function describeSource(setting: PlannedSetting): string {
   }
 }
 
-function setChanges(before: readonly string[] | undefined, after: readonly string[] | undefined, what: string, add: (line: string) => void): void {
+function setChanges(
+  before: readonly string[] | undefined,
+  after: readonly string[] | undefined,
+  what: string,
+  add: (line: string) => void,
+): void {
   const b = new Set(before ?? []);
   const a = new Set(after ?? []);
   for (const item of [...a].sort()) if (!b.has(item)) add(`${what} ${item} was added`);
@@ -187,7 +236,13 @@ function setChanges(before: readonly string[] | undefined, after: readonly strin
 }
 
 /** Fields of an object not handled above: each difference as `prefix.field old → new`. */
-function otherFields(prefix: string, before: object, after: object, handled: string[], add: (line: string) => void): void {
+function otherFields(
+  prefix: string,
+  before: object,
+  after: object,
+  handled: string[],
+  add: (line: string) => void,
+): void {
   const b = before as Record<string, unknown>;
   const a = after as Record<string, unknown>;
   for (const key of [...new Set([...Object.keys(b), ...Object.keys(a)])].sort()) {
@@ -198,7 +253,9 @@ function otherFields(prefix: string, before: object, after: object, handled: str
 
 function show(value: unknown): string {
   if (value === undefined) return '(none)';
-  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value);
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+    ? String(value)
+    : JSON.stringify(value);
 }
 
 function byKey<T>(items: readonly T[] | undefined, key: (item: T) => string): Map<string, T> {

@@ -38,10 +38,22 @@ export async function smokeTest(options: SmokeOptions): Promise<SmokeReport> {
     report.server = client.getServerVersion()?.name;
     const { tools } = await client.listTools();
     report.tools = tools.map((tool) => tool.name);
-    const chosen = options.tool ?? tools.find((tool) => ((tool.inputSchema as { required?: string[] }).required ?? []).length === 0)?.name;
+    const chosen =
+      options.tool ??
+      tools.find((tool) => ((tool.inputSchema as { required?: string[] }).required ?? []).length === 0)?.name;
     if (chosen) {
-      const result = (await client.callTool({ name: chosen, arguments: options.toolArguments ?? {} })) as { isError?: boolean; content?: Array<{ type: string; text?: string }> };
-      report.called = { tool: chosen, isError: result.isError === true, text: (result.content ?? []).map((c) => c.text ?? `[${c.type}]`).join(' ').slice(0, 200) };
+      const result = (await client.callTool({ name: chosen, arguments: options.toolArguments ?? {} })) as {
+        isError?: boolean;
+        content?: Array<{ type: string; text?: string }>;
+      };
+      report.called = {
+        tool: chosen,
+        isError: result.isError === true,
+        text: (result.content ?? [])
+          .map((c) => c.text ?? `[${c.type}]`)
+          .join(' ')
+          .slice(0, 200),
+      };
     }
     report.ok = report.called ? !report.called.isError : true;
   } catch (error) {

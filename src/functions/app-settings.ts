@@ -12,22 +12,86 @@ export interface AppSettingSpec {
 }
 
 export const RUNTIME_APP_SETTINGS: AppSettingSpec[] = [
-  { name: 'MCP_ADAPTER_MAX_SESSIONS', setBy: 'bicep', purpose: 'per-instance session cap (from the plan: instance memory / child memory), equal to the HTTP per-instance concurrency' },
-  { name: 'MCP_ADAPTER_IDENTITY_CLIENT_ID', setBy: 'bicep', purpose: "client id of the app's user-assigned managed identity (the adapter's own Azure access)" },
-  { name: 'MCP_ADAPTER_SESSION_KEY', setBy: 'bicep', purpose: 'key material for tamper-proof session state (a Key Vault reference; created once per azd environment)' },
-  { name: 'MCP_ADAPTER_STORAGE_ACCOUNT', setBy: 'bicep', purpose: "name of the deployment's storage account, for the shared session store" },
+  {
+    name: 'MCP_ADAPTER_MAX_SESSIONS',
+    setBy: 'bicep',
+    purpose:
+      'per-instance session cap (from the plan: instance memory / child memory), equal to the HTTP per-instance concurrency',
+  },
+  {
+    name: 'MCP_ADAPTER_IDENTITY_CLIENT_ID',
+    setBy: 'bicep',
+    purpose: "client id of the app's user-assigned managed identity (the adapter's own Azure access)",
+  },
+  {
+    name: 'MCP_ADAPTER_SESSION_KEY',
+    setBy: 'bicep',
+    purpose: 'key material for tamper-proof session state (a Key Vault reference; created once per azd environment)',
+  },
+  {
+    name: 'MCP_ADAPTER_STORAGE_ACCOUNT',
+    setBy: 'bicep',
+    purpose: "name of the deployment's storage account, for the shared session store",
+  },
   { name: 'MCP_ADAPTER_TENANT_ID', setBy: 'bicep', purpose: 'tenant of the deployment (Entra token validation)' },
-  { name: 'MCP_ADAPTER_PROVISIONED_PLAN', setBy: 'bicep', purpose: 'what was provisioned from the plan: base64 of the JSON of its planVersion, appSettings, secrets, roleAssignments, identity, entra and scale (the same value as the azd output MCP_PROVISIONED_PLAN)' },
-  { name: 'MCP_ADAPTER_OBO_CLIENT_ID', setBy: 'optional', purpose: 'client id of the Entra app registration for On-Behalf-Of (set only when a server uses azure_obo)' },
-  { name: 'MCP_ADAPTER_OBO_IDENTIFIER_URI', setBy: 'optional', purpose: 'identifier URI (api://...) of that app registration: an accepted audience, and the prefix of the scopes in protected resource metadata' },
-  { name: 'MCP_ADAPTER_AUTHORITY_HOST', setBy: 'optional', purpose: 'Entra authority host (default https://login.microsoftonline.com; sovereign clouds and tests set another)' },
-  { name: 'MCP_ADAPTER_DISABLE_INSTANCE_DISCOVERY', setBy: 'optional', purpose: '`true` skips Entra instance discovery (for authority hosts Entra does not know, such as a test fake)' },
+  {
+    name: 'MCP_ADAPTER_PROVISIONED_PLAN',
+    setBy: 'bicep',
+    purpose:
+      'what was provisioned from the plan: base64 of the JSON of its planVersion, appSettings, secrets, roleAssignments, identity, entra and scale (the same value as the azd output MCP_PROVISIONED_PLAN)',
+  },
+  {
+    name: 'MCP_ADAPTER_OBO_CLIENT_ID',
+    setBy: 'optional',
+    purpose: 'client id of the Entra app registration for On-Behalf-Of (set only when a server uses azure_obo)',
+  },
+  {
+    name: 'MCP_ADAPTER_OBO_IDENTIFIER_URI',
+    setBy: 'optional',
+    purpose:
+      'identifier URI (api://...) of that app registration: an accepted audience, and the prefix of the scopes in protected resource metadata',
+  },
+  {
+    name: 'MCP_ADAPTER_AUTHORITY_HOST',
+    setBy: 'optional',
+    purpose: 'Entra authority host (default https://login.microsoftonline.com; sovereign clouds and tests set another)',
+  },
+  {
+    name: 'MCP_ADAPTER_DISABLE_INSTANCE_DISCOVERY',
+    setBy: 'optional',
+    purpose: '`true` skips Entra instance discovery (for authority hosts Entra does not know, such as a test fake)',
+  },
   { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', setBy: 'bicep', purpose: 'telemetry destination' },
-  { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', setBy: 'bicep', purpose: 'Entra authentication for telemetry (Authorization=AAD;ClientId=<identity>)' },
-  { name: 'WEBSITE_HOSTNAME', setBy: 'platform', purpose: "the site's default host name, allowed in Host/Origin checks" },
-  { name: 'MCP_ADAPTER_SESSION_KEY_PREVIOUS', setBy: 'optional', purpose: 'the key (or comma-separated keys) sessions were sealed with before a rotation; still accepted' },
-  { name: 'MCP_ADAPTER_SINGLE_INSTANCE', setBy: 'optional', purpose: '`true` when the deployment is pinned to one instance: no shared session store' },
-  { name: 'MCP_ADAPTER_STORE_CONNECTION_STRING', setBy: 'optional', purpose: 'a storage connection string for the shared session store instead of the managed identity (local runs with Azurite)' },
-  { name: 'MCP_CONFIG_PATH', setBy: 'optional', purpose: 'config file to serve (default: mcp_config.json in the app root)' },
+  {
+    name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+    setBy: 'bicep',
+    purpose: 'Entra authentication for telemetry (Authorization=AAD;ClientId=<identity>)',
+  },
+  {
+    name: 'WEBSITE_HOSTNAME',
+    setBy: 'platform',
+    purpose: "the site's default host name, allowed in Host/Origin checks",
+  },
+  {
+    name: 'MCP_ADAPTER_SESSION_KEY_PREVIOUS',
+    setBy: 'optional',
+    purpose: 'the key (or comma-separated keys) sessions were sealed with before a rotation; still accepted',
+  },
+  {
+    name: 'MCP_ADAPTER_SINGLE_INSTANCE',
+    setBy: 'optional',
+    purpose: '`true` when the deployment is pinned to one instance: no shared session store',
+  },
+  {
+    name: 'MCP_ADAPTER_STORE_CONNECTION_STRING',
+    setBy: 'optional',
+    purpose:
+      'a storage connection string for the shared session store instead of the managed identity (local runs with Azurite)',
+  },
+  {
+    name: 'MCP_CONFIG_PATH',
+    setBy: 'optional',
+    purpose: 'config file to serve (default: mcp_config.json in the app root)',
+  },
   { name: 'LOG_LEVEL', setBy: 'optional', purpose: "overrides the config's default log level" },
 ];

@@ -11,7 +11,11 @@ export interface BridgeOptions {
  * `app.setup({ enableHttpStream: true })` the request body is a web `ReadableStream` and a
  * response body may be one too, so SSE goes out chunk by chunk, never buffered.
  */
-export async function serveFunctionsRequest(handler: FetchHandler, request: HttpRequest, options: BridgeOptions): Promise<HttpResponseInit> {
+export async function serveFunctionsRequest(
+  handler: FetchHandler,
+  request: HttpRequest,
+  options: BridgeOptions,
+): Promise<HttpResponseInit> {
   const hasBody = request.method !== 'GET' && request.method !== 'HEAD' && request.body !== null;
   const init: RequestInit & { duplex?: 'half' } = { method: request.method, headers: request.headers };
   if (hasBody) {
@@ -20,8 +24,14 @@ export async function serveFunctionsRequest(handler: FetchHandler, request: Http
   }
   const response = await handler(new Request(appUrl(request.url, options.routePrefix), init));
   const headers: Record<string, string> = {};
-  response.headers.forEach((value, name) => (headers[name] = value));
-  return { status: response.status, headers, body: (response.body ?? undefined) as unknown as HttpResponseInit['body'] };
+  response.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
+  return {
+    status: response.status,
+    headers,
+    body: (response.body ?? undefined) as unknown as HttpResponseInit['body'],
+  };
 }
 
 /**

@@ -21,14 +21,22 @@ assertKeyVaultReferencesResolved(process.env, { except: settingsReadBy(loaded.va
 const levels = { ...loaded.config.adapter.logLevels };
 if (process.env.LOG_LEVEL) levels.default = parseLogLevel(process.env.LOG_LEVEL);
 // Application Insights only where it is configured (always on Azure): its SDK is most of a cold start.
-const sink = process.env.APPLICATIONINSIGHTS_CONNECTION_STRING ? (await import('../azure/azure-monitor.js')).enableAzureMonitor(process.env) : undefined;
+const sink = process.env.APPLICATIONINSIGHTS_CONNECTION_STRING
+  ? (await import('../azure/azure-monitor.js')).enableAzureMonitor(process.env)
+  : undefined;
 const logger = createLogger({ levels, sink });
 logLoadedConfig(loaded, logger);
 const provisioning = provisioningChanges(loaded, process.env);
 if (provisioning?.length) {
-  logger.child({ component: 'config' }).warn('this config needs infrastructure the last provision did not create; run `azd provision` (or `azd up`)', { changes: provisioning });
+  logger
+    .child({ component: 'config' })
+    .warn('this config needs infrastructure the last provision did not create; run `azd provision` (or `azd up`)', {
+      changes: provisioning,
+    });
 }
-const { verifierFor, childCredentials, store } = await servingDependencies(loaded, process.env, logger, { deployed: true });
+const { verifierFor, childCredentials, store } = await servingDependencies(loaded, process.env, logger, {
+  deployed: true,
+});
 const runtime = createRuntime(loaded.config, {
   logger,
   hostEnv: process.env,
@@ -41,7 +49,12 @@ const runtime = createRuntime(loaded.config, {
   // Azure's front end ends a response after 230 s: end SSE responses first; clients resume.
   defaultStreamLimitMs: 180_000,
 });
-registerFunctions(functions.app, { config: loaded.config, fetch: runtime.fetch, drain: () => runtime.drain(), routePrefix: readRoutePrefix(process.cwd()) });
+registerFunctions(functions.app, {
+  config: loaded.config,
+  fetch: runtime.fetch,
+  drain: () => runtime.drain(),
+  routePrefix: readRoutePrefix(process.cwd()),
+});
 
 function siteHostNames(env: NodeJS.ProcessEnv): string[] {
   return [env.WEBSITE_HOSTNAME].filter((name): name is string => Boolean(name));

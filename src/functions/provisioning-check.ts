@@ -1,6 +1,11 @@
 import type { LoadedConfig } from '../config/load-config.js';
 import { planDeployment } from '../deployment/plan.js';
-import { decodeProvisionedPlan, infrastructureChanges, PROVISIONED_PLAN_SETTING, provisionedProjection } from '../deployment/provisioned-plan.js';
+import {
+  decodeProvisionedPlan,
+  infrastructureChanges,
+  PROVISIONED_PLAN_SETTING,
+  provisionedProjection,
+} from '../deployment/provisioned-plan.js';
 
 /**
  * Compares what the deployed config needs from the infrastructure with what the last provision
@@ -14,7 +19,10 @@ export function provisioningChanges(loaded: LoadedConfig, env: NodeJS.ProcessEnv
   if (!recorded) return undefined;
   try {
     // The plan of every configured server: an unavailable one still needs its settings.
-    const servers = new Map([...loaded.config.servers, ...[...loaded.config.unavailable].map(([name, entry]) => [name, entry.server] as const)]);
+    const servers = new Map([
+      ...loaded.config.servers,
+      ...[...loaded.config.unavailable].map(([name, entry]) => [name, entry.server] as const),
+    ]);
     const current = planDeployment({ ...loaded, config: { ...loaded.config, servers } });
     return infrastructureChanges(decodeProvisionedPlan(recorded), provisionedProjection(current));
   } catch (error) {

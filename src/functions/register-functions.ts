@@ -28,7 +28,8 @@ export function registerFunctions(
   options: { config: AdapterConfig; fetch: FetchHandler; drain: () => Promise<void>; routePrefix: string },
 ): RegisteredRoute[] {
   app.setup({ enableHttpStream: true });
-  const handler: HttpHandler = (request) => serveFunctionsRequest(options.fetch, request, { routePrefix: options.routePrefix });
+  const handler: HttpHandler = (request) =>
+    serveFunctionsRequest(options.fetch, request, { routePrefix: options.routePrefix });
   const routes = functionRoutes(options.config);
   for (const route of routes) {
     app.http(route.name, { route: route.route, methods: route.methods, authLevel: route.authLevel, handler });

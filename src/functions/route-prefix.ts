@@ -14,7 +14,9 @@ export const DEFAULT_ROUTE_PREFIX = 'api';
 export function readRoutePrefix(appRoot: string): string {
   const file = path.join(appRoot, 'host.json');
   if (!existsSync(file)) return DEFAULT_ROUTE_PREFIX;
-  const hostJson = parseJsonc(readFileSync(file, 'utf8')) as { extensions?: { http?: { routePrefix?: unknown } } } | undefined;
+  const hostJson = parseJsonc(readFileSync(file, 'utf8')) as
+    | { extensions?: { http?: { routePrefix?: unknown } } }
+    | undefined;
   const prefix = hostJson?.extensions?.http?.routePrefix;
   return typeof prefix === 'string' ? prefix.replace(/^\/+|\/+$/g, '') : DEFAULT_ROUTE_PREFIX;
 }

@@ -7,7 +7,15 @@ import type { SessionManager } from '../session/session-manager.js';
 import type { ModernEndpoint } from '../modern/modern-endpoint.js';
 import { plainErrorResponse, rpcErrorResponse } from '../web/http-errors.js';
 import { handleMcpRequest } from './mcp-endpoint.js';
-import { configuredServers, defaultServerConfig, METADATA_PREFIX, routeTable, safeDecode, targetOf, type Route } from './routes.js';
+import {
+  configuredServers,
+  defaultServerConfig,
+  METADATA_PREFIX,
+  routeTable,
+  safeDecode,
+  targetOf,
+  type Route,
+} from './routes.js';
 import { checkHost, checkOrigin, type OriginPolicy } from './origin-guard.js';
 
 export interface AppOptions {
@@ -55,17 +63,30 @@ export function createApp(options: AppOptions): FetchHandler {
   const siteHosts = options.siteHostNames ?? [];
   const policy: OriginPolicy = {
     boundToLoopback: options.boundToLoopback,
-    allowedOrigins: [...config.adapter.allowedOrigins, ...(publicUrl ? [publicUrl.origin] : []), ...siteHosts.map((name) => `https://${name}`)],
+    allowedOrigins: [
+      ...config.adapter.allowedOrigins,
+      ...(publicUrl ? [publicUrl.origin] : []),
+      ...siteHosts.map((name) => `https://${name}`),
+    ],
     allowedHosts: [...config.adapter.allowedHosts, ...(publicUrl ? [publicUrl.host] : []), ...siteHosts],
   };
   // A server's own allowed origins add to the adapter-wide ones, for its endpoint only.
   const policyFor = (server: ServerConfig): OriginPolicy =>
-    server.allowedOrigins.length === 0 ? policy : { ...policy, allowedOrigins: [...policy.allowedOrigins, ...server.allowedOrigins] };
-  const endpointContext = { sessions, modern: options.modern, maxBodyBytes: config.adapter.maxBodyBytes, logger, streamLimitMs: config.adapter.streamLimitMs ?? options.defaultStreamLimitMs ?? 0 };
+    server.allowedOrigins.length === 0
+      ? policy
+      : { ...policy, allowedOrigins: [...policy.allowedOrigins, ...server.allowedOrigins] };
+  const endpointContext = {
+    sessions,
+    modern: options.modern,
+    maxBodyBytes: config.adapter.maxBodyBytes,
+    logger,
+    streamLimitMs: config.adapter.streamLimitMs ?? options.defaultStreamLimitMs ?? 0,
+  };
   const authLogger = options.logger.child({ component: 'auth' });
   const verifierFor = options.verifierFor ?? (() => undefined);
   /** The deployment's base URL as clients see it: `public_base_url`, else the (validated) request origin. */
-  const baseUrl = (url: URL, host: string) => (publicUrl ? publicUrl.href.replace(/\/+$/, '') : `${url.protocol}//${host}`);
+  const baseUrl = (url: URL, host: string) =>
+    publicUrl ? publicUrl.href.replace(/\/+$/, '') : `${url.protocol}//${host}`;
   const endpointPath = (server: ServerConfig) => `/mcp/${server.name}`;
   const table = routeTable(config);
 
@@ -84,7 +105,10 @@ export function createApp(options: AppOptions): FetchHandler {
     if (request.method === 'OPTIONS') {
       // Tools name their own Mcp-Param-* headers, so a preflight gets back the headers it asks for.
       const asked = request.headers.get('access-control-request-headers');
-      return new Response(null, { status: 204, headers: asked && origin ? { ...cors, 'access-control-allow-headers': asked } : cors });
+      return new Response(null, {
+        status: 204,
+        headers: asked && origin ? { ...cors, 'access-control-allow-headers': asked } : cors,
+      });
     }
 
     let response: Response;
@@ -92,7 +116,10 @@ export function createApp(options: AppOptions): FetchHandler {
       const unavailable = target?.kind === 'mcp' && !server ? config.unavailable.get(target.server!) : undefined;
       if (unavailable) {
         // What is missing is named in /status and the log, which are as protected as the servers.
-        response = rpcErrorResponse(503, `Service Unavailable: MCP server "${unavailable.server.name}" is not served by this deployment because a setting or secret it needs is missing; /status and the log name it (run \`azd provision\` after adding settings or secrets to the config)`);
+        response = rpcErrorResponse(
+          503,
+          `Service Unavailable: MCP server "${unavailable.server.name}" is not served by this deployment because a setting or secret it needs is missing; /status and the log name it (run \`azd provision\` after adding settings or secrets to the config)`,
+        );
       } else if (server) {
         const base = baseUrl(url, host);
         const resource = `${base}${endpointPath(server)}`;
@@ -102,7 +129,9 @@ export function createApp(options: AppOptions): FetchHandler {
           verifier: verifierFor(server, resource),
           logger: authLogger,
         });
-        response = outcome.ok ? await handleMcpRequest(request, server, endpointContext, outcome.principal, outcome.caller) : outcome.response;
+        response = outcome.ok
+          ? await handleMcpRequest(request, server, endpointContext, outcome.principal, outcome.caller)
+          : outcome.response;
       } else {
         response = await route(target, path, url, host);
       }
@@ -116,12 +145,22 @@ export function createApp(options: AppOptions): FetchHandler {
 
   async function route(target: Route | undefined, path: string, url: URL, host: string): Promise<Response> {
     if (target?.kind === 'health') return health();
-    if (target?.kind === 'status') return Response.json({ servers: sessions.stats(), sessions: sessions.size, stateless: options.modern.stats(), ...unavailableStatus() });
+    if (target?.kind === 'status')
+      return Response.json({
+        servers: sessions.stats(),
+        sessions: sessions.size,
+        stateless: options.modern.stats(),
+        ...unavailableStatus(),
+      });
     // No server verifies tokens when the table has no metadata route: every such path is a 404 from protectedResourceMetadata.
-    if (path === METADATA_PREFIX || path.startsWith(`${METADATA_PREFIX}/`)) return protectedResourceMetadata(path.slice(METADATA_PREFIX.length), url, host);
+    if (path === METADATA_PREFIX || path.startsWith(`${METADATA_PREFIX}/`))
+      return protectedResourceMetadata(path.slice(METADATA_PREFIX.length), url, host);
     if (path === '/mcp' || path === '/api/mcp') {
       const endpoints = configuredServers(config).map((server) => `/mcp/${server.name}`);
-      return rpcErrorResponse(404, `Not Found: several servers are configured and none is the default; use one of ${endpoints.join(', ')}`);
+      return rpcErrorResponse(
+        404,
+        `Not Found: several servers are configured and none is the default; use one of ${endpoints.join(', ')}`,
+      );
     }
     const match = /^\/mcp\/([^/]+)$/.exec(path);
     if (match) return rpcErrorResponse(404, `Not Found: no MCP server named "${safeDecode(match[1]!)}"`);
@@ -160,14 +199,24 @@ export function createApp(options: AppOptions): FetchHandler {
     const alive = stats.reduce((sum, entry) => sum + entry.childrenAlive, 0);
     const unavailable = [...config.unavailable.keys()];
     const status = alive === live && unavailable.length === 0 ? 'ok' : 'degraded';
-    const body = { status, sessions: live, childrenAlive: alive, ...(unavailable.length > 0 ? { unavailableServers: unavailable } : {}) };
+    const body = {
+      status,
+      sessions: live,
+      childrenAlive: alive,
+      ...(unavailable.length > 0 ? { unavailableServers: unavailable } : {}),
+    };
     return Response.json(body, { status: status === 'ok' ? 200 : 503 });
   }
 
   function unavailableStatus(): { unavailable?: Record<string, { missing: string[] }>; notProvisioned?: string[] } {
     const notProvisioned = options.provisioningChanges?.length ? { notProvisioned: options.provisioningChanges } : {};
     if (config.unavailable.size === 0) return notProvisioned;
-    return { unavailable: Object.fromEntries([...config.unavailable].map(([name, entry]) => [name, { missing: entry.missing }])), ...notProvisioned };
+    return {
+      unavailable: Object.fromEntries(
+        [...config.unavailable].map(([name, entry]) => [name, { missing: entry.missing }]),
+      ),
+      ...notProvisioned,
+    };
   }
 }
 
@@ -181,7 +230,10 @@ export function assertServable(config: AdapterConfig, verifierFor?: AppOptions['
     const { caller, method } = server.auth;
     if (caller.type !== 'entra' && caller.type !== 'oauth2') continue;
     if (!verifierFor) {
-      issues.push({ path: `/mcpServers/${server.name}/auth`, message: `auth method "${method}" needs token verification, which this host was not given; it would be served without it, so it is refused` });
+      issues.push({
+        path: `/mcpServers/${server.name}/auth`,
+        message: `auth method "${method}" needs token verification, which this host was not given; it would be served without it, so it is refused`,
+      });
       continue;
     }
     // Build the verifier now, so that a setting it cannot work with stops start-up, not a request.
@@ -205,7 +257,8 @@ function corsHeaders(origin: string): Record<string, string> {
   return {
     'access-control-allow-origin': origin,
     'access-control-allow-methods': 'GET, POST, DELETE, OPTIONS',
-    'access-control-allow-headers': 'content-type, accept, authorization, mcp-session-id, mcp-protocol-version, last-event-id, mcp-method, mcp-name',
+    'access-control-allow-headers':
+      'content-type, accept, authorization, mcp-session-id, mcp-protocol-version, last-event-id, mcp-method, mcp-name',
     'access-control-expose-headers': 'mcp-session-id, www-authenticate',
     vary: 'origin',
   };

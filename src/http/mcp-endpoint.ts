@@ -32,7 +32,8 @@ export interface McpEndpointContext {
 const SESSION_HEADER = 'mcp-session-id';
 
 /** Unknown, ended, malformed, another server's or another principal's session: all look the same. */
-const sessionNotFound = () => rpcErrorResponse(404, 'Session not found: it ended or never existed; start a new session with initialize');
+const sessionNotFound = () =>
+  rpcErrorResponse(404, 'Session not found: it ended or never existed; start a new session with initialize');
 
 /**
  * The spec requires clients to list both media types explicitly; wildcards are not taken as
@@ -60,8 +61,16 @@ export async function handleMcpRequest(
   if (request.method === 'POST') return handlePost(request, server, context, version, principal, caller);
   if (version !== null && !ACCEPTED_PROTOCOL_VERSIONS.includes(version)) {
     // A 2026-07-28 client has no GET stream and no session to DELETE.
-    if ((request.method === 'GET' || request.method === 'DELETE') && isModernVersionString(version) && !request.headers.has(SESSION_HEADER)) {
-      return rpcErrorResponse(405, `Method ${request.method} not allowed for protocol revision ${version}: every message is a POST`, { headers: { allow: 'POST' } });
+    if (
+      (request.method === 'GET' || request.method === 'DELETE') &&
+      isModernVersionString(version) &&
+      !request.headers.has(SESSION_HEADER)
+    ) {
+      return rpcErrorResponse(
+        405,
+        `Method ${request.method} not allowed for protocol revision ${version}: every message is a POST`,
+        { headers: { allow: 'POST' } },
+      );
     }
     return unsupportedVersion(version);
   }
@@ -71,12 +80,17 @@ export async function handleMcpRequest(
     case 'DELETE':
       return handleDelete(request, server, context, principal);
     default:
-      return rpcErrorResponse(405, `Method ${request.method} not allowed; use POST, GET or DELETE`, { headers: { allow: 'POST, GET, DELETE' } });
+      return rpcErrorResponse(405, `Method ${request.method} not allowed; use POST, GET or DELETE`, {
+        headers: { allow: 'POST, GET, DELETE' },
+      });
   }
 }
 
 function unsupportedVersion(version: string): Response {
-  return rpcErrorResponse(400, `Bad Request: unsupported MCP-Protocol-Version "${version}" (supported: ${[...MODERN_PROTOCOL_VERSIONS, ...ACCEPTED_PROTOCOL_VERSIONS].join(', ')})`);
+  return rpcErrorResponse(
+    400,
+    `Bad Request: unsupported MCP-Protocol-Version "${version}" (supported: ${[...MODERN_PROTOCOL_VERSIONS, ...ACCEPTED_PROTOCOL_VERSIONS].join(', ')})`,
+  );
 }
 
 /**
@@ -94,10 +108,18 @@ function isModernPost(request: Request, version: string | null, messages: JsonRp
 
 type SessionLookup = { session: Session } | { error: Response };
 
-async function lookupSession(request: Request, server: ServerConfig, context: McpEndpointContext, principal: Principal, caller?: VerifiedCaller): Promise<SessionLookup> {
+async function lookupSession(
+  request: Request,
+  server: ServerConfig,
+  context: McpEndpointContext,
+  principal: Principal,
+  caller?: VerifiedCaller,
+): Promise<SessionLookup> {
   const id = request.headers.get(SESSION_HEADER);
   if (id === null || id === '') {
-    return { error: rpcErrorResponse(400, 'Bad Request: Mcp-Session-Id header is required (send initialize first to get one)') };
+    return {
+      error: rpcErrorResponse(400, 'Bad Request: Mcp-Session-Id header is required (send initialize first to get one)'),
+    };
   }
   let session: Session | undefined;
   try {
@@ -118,7 +140,10 @@ async function handlePost(
   caller: VerifiedCaller | undefined,
 ): Promise<Response> {
   if (!(accepts(request, 'application/json') && accepts(request, 'text/event-stream'))) {
-    return rpcErrorResponse(406, 'Not Acceptable: the Accept header must list both application/json and text/event-stream');
+    return rpcErrorResponse(
+      406,
+      'Not Acceptable: the Accept header must list both application/json and text/event-stream',
+    );
   }
   const contentType = request.headers.get('content-type') ?? '';
   if (contentType.split(';')[0]!.trim().toLowerCase() !== 'application/json') {
@@ -136,16 +161,31 @@ async function handlePost(
   if (!parsed.ok) return rpcErrorResponse(400, parsed.message, { code: parsed.code });
   const { messages, isBatch } = parsed;
   if (isModernPost(request, versionHeader, messages, isBatch)) {
-    if (isBatch) return rpcErrorResponse(400, 'Invalid Request: JSON-RPC batches are not part of protocol revision 2026-07-28; send one message per POST', { code: ErrorCode.InvalidRequest });
+    if (isBatch)
+      return rpcErrorResponse(
+        400,
+        'Invalid Request: JSON-RPC batches are not part of protocol revision 2026-07-28; send one message per POST',
+        { code: ErrorCode.InvalidRequest },
+      );
     return context.modern.handle(request, server, messages[0]!, principal, caller, context.streamLimitMs);
   }
-  if (versionHeader !== null && !ACCEPTED_PROTOCOL_VERSIONS.includes(versionHeader)) return unsupportedVersion(versionHeader);
+  if (versionHeader !== null && !ACCEPTED_PROTOCOL_VERSIONS.includes(versionHeader))
+    return unsupportedVersion(versionHeader);
 
-  const initialize = messages.find((message) => isRequest(message) && message.method === 'initialize') as JsonRpcRequest | undefined;
+  const initialize = messages.find((message) => isRequest(message) && message.method === 'initialize') as
+    | JsonRpcRequest
+    | undefined;
   if (initialize) {
-    if (messages.length > 1) return rpcErrorResponse(400, 'Invalid Request: initialize must be sent on its own, not in a batch', { code: ErrorCode.InvalidRequest });
+    if (messages.length > 1)
+      return rpcErrorResponse(400, 'Invalid Request: initialize must be sent on its own, not in a batch', {
+        code: ErrorCode.InvalidRequest,
+      });
     if (request.headers.has(SESSION_HEADER)) {
-      return rpcErrorResponse(400, 'Invalid Request: initialize must not carry Mcp-Session-Id; the server assigns the session id', { code: ErrorCode.InvalidRequest, id: initialize.id });
+      return rpcErrorResponse(
+        400,
+        'Invalid Request: initialize must not carry Mcp-Session-Id; the server assigns the session id',
+        { code: ErrorCode.InvalidRequest, id: initialize.id },
+      );
     }
     return startSession(server, initialize, context, isBatch, principal, caller);
   }
@@ -167,7 +207,11 @@ async function handlePost(
   const { session } = lookup;
   if (caller) session.onCaller?.(caller);
   if (isBatch && !allowsBatches(versionHeader ?? session.protocolVersion)) {
-    return rpcErrorResponse(400, `Invalid Request: JSON-RPC batches are not allowed in protocol version ${versionHeader ?? session.protocolVersion} (removed in 2025-06-18)`, { code: ErrorCode.InvalidRequest });
+    return rpcErrorResponse(
+      400,
+      `Invalid Request: JSON-RPC batches are not allowed in protocol version ${versionHeader ?? session.protocolVersion} (removed in 2025-06-18)`,
+      { code: ErrorCode.InvalidRequest },
+    );
   }
   const requests = messages.filter(isRequest);
   const headers = { [SESSION_HEADER]: session.id };
@@ -175,7 +219,14 @@ async function handlePost(
     session.forward(messages);
     return new Response(null, { status: 202, headers });
   }
-  const responder = new PostResponder(requests, isBatch, headers, () => session.createStream(), context.streamLimitMs, request.signal);
+  const responder = new PostResponder(
+    requests,
+    isBatch,
+    headers,
+    () => session.createStream(),
+    context.streamLimitMs,
+    request.signal,
+  );
   session.forward(messages, responder);
   return responder.response;
 }
@@ -198,17 +249,35 @@ async function startSession(
 }
 
 /** A child that could not be started (new session or brought back): 503 at a cap, 502/504 otherwise. */
-function startFailure(error: unknown, server: ServerConfig, context: McpEndpointContext, id: JsonRpcRequest['id'] | null): Response {
+function startFailure(
+  error: unknown,
+  server: ServerConfig,
+  context: McpEndpointContext,
+  id: JsonRpcRequest['id'] | null,
+): Response {
   const answer = describeForHttp(error);
   if (!answer) throw error;
-  if (error instanceof ChildStartError) context.logger.error('MCP server failed to start', { server: server.name, kind: error.kind, error: error.message });
-  return rpcErrorResponse(answer.status, answer.message, { id, code: RPC_CODE[(error as AdapterError).code], headers: answer.headers });
+  if (error instanceof ChildStartError)
+    context.logger.error('MCP server failed to start', { server: server.name, kind: error.kind, error: error.message });
+  return rpcErrorResponse(answer.status, answer.message, {
+    id,
+    code: RPC_CODE[(error as AdapterError).code],
+    headers: answer.headers,
+  });
 }
 
 /** JSON-RPC error codes of the refusals a client can act on; others use the transport's default. */
-const RPC_CODE: Record<string, number> = { server_start_failed: ErrorCode.InternalError, session_id_too_large: ErrorCode.InvalidRequest };
+const RPC_CODE: Record<string, number> = {
+  server_start_failed: ErrorCode.InternalError,
+  session_id_too_large: ErrorCode.InvalidRequest,
+};
 
-async function handleGet(request: Request, server: ServerConfig, context: McpEndpointContext, principal: Principal): Promise<Response> {
+async function handleGet(
+  request: Request,
+  server: ServerConfig,
+  context: McpEndpointContext,
+  principal: Principal,
+): Promise<Response> {
   if (!accepts(request, 'text/event-stream')) {
     return rpcErrorResponse(406, 'Not Acceptable: the Accept header must list text/event-stream');
   }
@@ -232,7 +301,11 @@ async function handleGet(request: Request, server: ServerConfig, context: McpEnd
   if (lastEventId !== null) {
     // Resumption: the client's connection to one of this session's streams was cut.
     stream = resume ? session.resumableStream(resume.streamId) : undefined;
-    if (!stream || !resume) return rpcErrorResponse(404, `Not Found: no event stream of this session has event "${lastEventId}" (it ended, or its events are gone); start a new request`);
+    if (!stream || !resume)
+      return rpcErrorResponse(
+        404,
+        `Not Found: no event stream of this session has event "${lastEventId}" (it ended, or its events are gone); start a new request`,
+      );
     after = resume.seq;
   } else {
     stream = session.standaloneStream();
@@ -240,7 +313,10 @@ async function handleGet(request: Request, server: ServerConfig, context: McpEnd
   }
   const sse = new SseStream(context.streamLimitMs);
   if (!stream.connect(sse, after)) {
-    return rpcErrorResponse(404, `Not Found: the events after "${lastEventId}" were dropped (the stream outgrew its buffer); start a new request`);
+    return rpcErrorResponse(
+      404,
+      `Not Found: the events after "${lastEventId}" were dropped (the stream outgrew its buffer); start a new request`,
+    );
   }
   request.signal?.addEventListener('abort', () => sse.close());
   return new Response(sse.body, { status: 200, headers: { ...SSE_HEADERS, [SESSION_HEADER]: session.id } });
@@ -250,14 +326,27 @@ async function handleGet(request: Request, server: ServerConfig, context: McpEnd
  * Replays a stream cut on another instance from the shared store: the events after the client's
  * Last-Event-ID, then new ones as they arrive, until the stream finishes or this response's limit.
  */
-function relayedStream(sessionId: string, resume: { streamId: string; seq: number }, context: McpEndpointContext): Response {
+function relayedStream(
+  sessionId: string,
+  resume: { streamId: string; seq: number },
+  context: McpEndpointContext,
+): Response {
   const sse = new SseStream(context.streamLimitMs);
   const deadline = Date.now() + (context.streamLimitMs || 10 * 60_000);
-  void relayStoredEvents(sse, (after) => context.sessions.readRelayedEvents(sessionId, resume.streamId, after), { after: resume.seq, pollMs: 150, deadline });
+  void relayStoredEvents(sse, (after) => context.sessions.readRelayedEvents(sessionId, resume.streamId, after), {
+    after: resume.seq,
+    pollMs: 150,
+    deadline,
+  });
   return new Response(sse.body, { status: 200, headers: { ...SSE_HEADERS, [SESSION_HEADER]: sessionId } });
 }
 
-async function handleDelete(request: Request, server: ServerConfig, context: McpEndpointContext, principal: Principal): Promise<Response> {
+async function handleDelete(
+  request: Request,
+  server: ServerConfig,
+  context: McpEndpointContext,
+  principal: Principal,
+): Promise<Response> {
   const id = request.headers.get(SESSION_HEADER);
   if (id === null || id === '') return rpcErrorResponse(400, 'Bad Request: Mcp-Session-Id header is required');
   // Ending a session never starts a child for it, wherever its child runs.

@@ -26,7 +26,8 @@ export function checkHost(host: string | null, policy: OriginPolicy): string | u
   const name = hostName(host);
   if (policy.boundToLoopback && LOOPBACK_NAMES.has(name)) return undefined;
   const lower = host.trim().toLowerCase();
-  if (policy.allowedHosts.some((allowed) => allowed.toLowerCase() === lower || allowed.toLowerCase() === name)) return undefined;
+  if (policy.allowedHosts.some((allowed) => allowed.toLowerCase() === lower || allowed.toLowerCase() === name))
+    return undefined;
   // Listening beyond loopback with no list configured: Host cannot be judged; Origin still is.
   if (!policy.boundToLoopback && policy.allowedHosts.length === 0) return undefined;
   return `Host "${host}" is not allowed (add it to adapter.allowed_hosts)`;
@@ -44,9 +45,15 @@ export function checkOrigin(origin: string | null, host: string | null, policy: 
   }
   const name = url.hostname.toLowerCase();
   if (policy.boundToLoopback && LOOPBACK_NAMES.has(name)) return undefined;
-  if (policy.allowedOrigins.some((allowed) => allowed.replace(/\/$/, '').toLowerCase() === url.origin.toLowerCase())) return undefined;
+  if (policy.allowedOrigins.some((allowed) => allowed.replace(/\/$/, '').toLowerCase() === url.origin.toLowerCase()))
+    return undefined;
   // Same origin as a Host that passed its own check.
-  if (host && url.host.toLowerCase() === host.trim().toLowerCase() && policy.allowedHosts.length > 0 && checkHost(host, policy) === undefined) {
+  if (
+    host &&
+    url.host.toLowerCase() === host.trim().toLowerCase() &&
+    policy.allowedHosts.length > 0 &&
+    checkHost(host, policy) === undefined
+  ) {
     return undefined;
   }
   return `Origin "${origin}" is not allowed (add it to adapter.allowed_origins)`;

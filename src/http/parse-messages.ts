@@ -25,9 +25,12 @@ export function isJsonRpcMessage(value: unknown): value is JsonRpcMessage {
     return m.params === undefined || (m.params !== null && typeof m.params === 'object' && !Array.isArray(m.params));
   }
   if (!keys.every((key) => RESPONSE_KEYS.has(key)) || !validId) return false;
-  if ('result' in m) return !('error' in m) && m.result !== null && typeof m.result === 'object' && !Array.isArray(m.result);
+  if ('result' in m)
+    return !('error' in m) && m.result !== null && typeof m.result === 'object' && !Array.isArray(m.result);
   const error = m.error as Record<string, unknown> | undefined;
-  return error !== null && typeof error === 'object' && Number.isInteger(error.code) && typeof error.message === 'string';
+  return (
+    error !== null && typeof error === 'object' && Number.isInteger(error.code) && typeof error.message === 'string'
+  );
 }
 
 /** Deeper JSON than this is refused: re-serialising it for the child would overflow the stack. */
@@ -52,7 +55,12 @@ function tooDeep(text: string): boolean {
 
 /** Parses a POST body into JSON-RPC messages. */
 export function parseMessages(text: string): ParsedBody {
-  if (tooDeep(text)) return { ok: false, code: ErrorCode.InvalidRequest, message: `Invalid Request: JSON nested deeper than ${MAX_DEPTH} levels` };
+  if (tooDeep(text))
+    return {
+      ok: false,
+      code: ErrorCode.InvalidRequest,
+      message: `Invalid Request: JSON nested deeper than ${MAX_DEPTH} levels`,
+    };
   let document: unknown;
   try {
     document = JSON.parse(text);
@@ -65,7 +73,11 @@ export function parseMessages(text: string): ParsedBody {
   for (const [index, item] of items.entries()) {
     if (!isJsonRpcMessage(item)) {
       const where = isBatch ? ` (batch item ${index})` : '';
-      return { ok: false, code: ErrorCode.InvalidRequest, message: `Invalid Request${where}: not a JSON-RPC 2.0 request, notification or response` };
+      return {
+        ok: false,
+        code: ErrorCode.InvalidRequest,
+        message: `Invalid Request${where}: not a JSON-RPC 2.0 request, notification or response`,
+      };
     }
   }
   return { ok: true, messages: items as JsonRpcMessage[], isBatch };

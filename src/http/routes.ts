@@ -48,18 +48,51 @@ export function routeTable(config: AdapterConfig): Route[] {
   const routes: Route[] = [];
   const servers = configuredServers(config);
   for (const server of servers) {
-    routes.push({ name: `mcp-${server.name.replace(/[^A-Za-z0-9_-]/g, '_')}`, route: `mcp/${server.name}`, kind: 'mcp', server: server.name, authLevel: server.authLevel, methods: MCP_METHODS });
+    routes.push({
+      name: `mcp-${server.name.replace(/[^A-Za-z0-9_-]/g, '_')}`,
+      route: `mcp/${server.name}`,
+      kind: 'mcp',
+      server: server.name,
+      authLevel: server.authLevel,
+      methods: MCP_METHODS,
+    });
   }
   const fallback = defaultServerConfig(config);
   if (fallback) {
-    routes.push({ name: 'mcp-default', route: 'mcp', kind: 'mcp', server: fallback.name, authLevel: fallback.authLevel, methods: MCP_METHODS });
-    routes.push({ name: 'mcp-default-legacy', route: 'api/mcp', kind: 'mcp', server: fallback.name, authLevel: fallback.authLevel, methods: MCP_METHODS });
+    routes.push({
+      name: 'mcp-default',
+      route: 'mcp',
+      kind: 'mcp',
+      server: fallback.name,
+      authLevel: fallback.authLevel,
+      methods: MCP_METHODS,
+    });
+    routes.push({
+      name: 'mcp-default-legacy',
+      route: 'api/mcp',
+      kind: 'mcp',
+      server: fallback.name,
+      authLevel: fallback.authLevel,
+      methods: MCP_METHODS,
+    });
   }
   routes.push({ name: 'health', route: 'health', kind: 'health', authLevel: 'anonymous', methods: ['GET'] });
   if (servers.some((server) => server.auth.caller.type === 'entra' || server.auth.caller.type === 'oauth2')) {
-    routes.push({ name: 'protected-resource-metadata', route: `${METADATA_PREFIX.slice(1)}/{*resource}`, kind: 'metadata', authLevel: 'anonymous', methods: ['GET'] });
+    routes.push({
+      name: 'protected-resource-metadata',
+      route: `${METADATA_PREFIX.slice(1)}/{*resource}`,
+      kind: 'metadata',
+      authLevel: 'anonymous',
+      methods: ['GET'],
+    });
   }
-  routes.push({ name: 'status', route: 'status', kind: 'status', authLevel: strictest(servers.map((server) => server.authLevel)), methods: ['GET'] });
+  routes.push({
+    name: 'status',
+    route: 'status',
+    kind: 'status',
+    authLevel: strictest(servers.map((server) => server.authLevel)),
+    methods: ['GET'],
+  });
   return routes;
 }
 

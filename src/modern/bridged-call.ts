@@ -1,5 +1,18 @@
-import { ErrorCode, isJsonObject, type JsonRpcId, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../protocol/jsonrpc.js';
-import { INPUT_REQUEST_CAPABILITY, INPUT_REQUIRED_METHODS, LOG_LEVELS, ModernErrorCode, type LogLevel } from '../protocol/modern.js';
+import {
+  ErrorCode,
+  isJsonObject,
+  type JsonRpcId,
+  type JsonRpcNotification,
+  type JsonRpcRequest,
+  type JsonRpcResponse,
+} from '../protocol/jsonrpc.js';
+import {
+  INPUT_REQUEST_CAPABILITY,
+  INPUT_REQUIRED_METHODS,
+  LOG_LEVELS,
+  ModernErrorCode,
+  type LogLevel,
+} from '../protocol/modern.js';
 import type { Outcome, ResponseSink as Exchange } from './exchange.js';
 import { invalidInputResponse, missingCapabilities } from './input-requests.js';
 import type { PooledChild } from './pooled-child.js';
@@ -89,15 +102,32 @@ export class BridgedCall {
       return undefined;
     }
     if (inputResponses !== undefined && !isJsonObject(inputResponses)) {
-      return { error: { code: ErrorCode.InvalidParams, message: 'Invalid params: inputResponses must be an object keyed by the input request keys' } };
+      return {
+        error: {
+          code: ErrorCode.InvalidParams,
+          message: 'Invalid params: inputResponses must be an object keyed by the input request keys',
+        },
+      };
     }
     const answers = (inputResponses ?? {}) as Record<string, unknown>;
     const notObject = Object.entries(answers).find(([, answer]) => !isJsonObject(answer));
-    if (notObject) return { error: { code: ErrorCode.InvalidParams, message: `Invalid params: inputResponses["${notObject[0]}"] must be an object (the answer to that input request)` } };
+    if (notObject)
+      return {
+        error: {
+          code: ErrorCode.InvalidParams,
+          message: `Invalid params: inputResponses["${notObject[0]}"] must be an object (the answer to that input request)`,
+        },
+      };
     for (const input of this.pending.values()) {
       if (!(input.key in answers)) continue;
       const problem = invalidInputResponse(input.method, answers[input.key]);
-      if (problem) return { error: { code: ErrorCode.InvalidParams, message: `Invalid params: inputResponses["${input.key}"] answers ${input.method}, but ${problem}` } };
+      if (problem)
+        return {
+          error: {
+            code: ErrorCode.InvalidParams,
+            message: `Invalid params: inputResponses["${input.key}"] answers ${input.method}, but ${problem}`,
+          },
+        };
     }
     return this.continueWith(exchange, answers);
   }
@@ -124,9 +154,16 @@ export class BridgedCall {
     clearTimeout(this.settle);
     clearTimeout(this.timeout);
     const { child } = this.options;
-    for (const input of this.pending.values()) child.answer(input.childId, { error: { code: ErrorCode.InternalError, message: `The client did not answer: ${reason}` } });
+    for (const input of this.pending.values())
+      child.answer(input.childId, {
+        error: { code: ErrorCode.InternalError, message: `The client did not answer: ${reason}` },
+      });
     this.pending.clear();
-    child.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: this.childRequestId, reason } });
+    child.send({
+      jsonrpc: '2.0',
+      method: 'notifications/cancelled',
+      params: { requestId: this.childRequestId, reason },
+    });
     // A child that answers the cancelled request promptly is in a known state and can be reused.
     this.timeout = setTimeout(() => this.end(false), this.options.cancelGraceMs);
   }
@@ -138,7 +175,10 @@ export class BridgedCall {
     });
     clearTimeout(this.timeout);
     this.timeout = setTimeout(() => {
-      this.fail({ code: ErrorCode.InternalError, message: `Request timed out: MCP server "${this.options.child.server.name}" did not answer ${this.method} within ${this.options.requestTimeoutMs / 1000} s` });
+      this.fail({
+        code: ErrorCode.InternalError,
+        message: `Request timed out: MCP server "${this.options.child.server.name}" did not answer ${this.method} within ${this.options.requestTimeoutMs / 1000} s`,
+      });
     }, this.options.requestTimeoutMs);
   }
 
@@ -151,8 +191,16 @@ export class BridgedCall {
     if (this.state !== 'running' && this.state !== 'awaiting_input') return;
     const { child, policy } = this.options;
     const outcome: Outcome = message.error
-      ? { error: child.identity.era === 'modern' ? message.error : modernError(message.error, this.options.request.params) }
-      : { result: child.identity.era === 'modern' ? (message.result as Record<string, unknown>) : completeResult(this.method, message.result, child.identity, policy) };
+      ? {
+          error:
+            child.identity.era === 'modern' ? message.error : modernError(message.error, this.options.request.params),
+        }
+      : {
+          result:
+            child.identity.era === 'modern'
+              ? (message.result as Record<string, unknown>)
+              : completeResult(this.method, message.result, child.identity, policy),
+        };
     if (this.exchange) this.exchange.finish(outcome);
     else this.parked = outcome;
     this.end(true);
@@ -179,11 +227,18 @@ export class BridgedCall {
     const { child } = this.options;
     const capability = INPUT_REQUEST_CAPABILITY[message.method];
     if (!capability || this.state === 'cancelling' || this.state === 'done') {
-      child.answer(message.id, { error: { code: ErrorCode.MethodNotFound, message: `The client cannot be sent ${message.method}` } });
+      child.answer(message.id, {
+        error: { code: ErrorCode.MethodNotFound, message: `The client cannot be sent ${message.method}` },
+      });
       return;
     }
     if (!INPUT_REQUIRED_METHODS.has(this.method) || this.options.child.identity.era === 'modern') {
-      child.answer(message.id, { error: { code: ErrorCode.MethodNotFound, message: `A 2026-07-28 client can only be asked for input during tools/call, prompts/get or resources/read, not ${this.method}` } });
+      child.answer(message.id, {
+        error: {
+          code: ErrorCode.MethodNotFound,
+          message: `A 2026-07-28 client can only be asked for input during tools/call, prompts/get or resources/read, not ${this.method}`,
+        },
+      });
       return;
     }
     const missing = missingCapabilities(message, this.options.capabilities);
@@ -199,8 +254,13 @@ export class BridgedCall {
       delete this.available[key];
       const problem = invalidInputResponse(message.method, answer);
       if (problem) {
-        child.answer(message.id, { error: { code: ErrorCode.InvalidParams, message: `The client's answer was malformed: ${problem}` } });
-        this.fail({ code: ErrorCode.InvalidParams, message: `Invalid params: inputResponses["${key}"] answers ${message.method}, but ${problem}` });
+        child.answer(message.id, {
+          error: { code: ErrorCode.InvalidParams, message: `The client's answer was malformed: ${problem}` },
+        });
+        this.fail({
+          code: ErrorCode.InvalidParams,
+          message: `Invalid params: inputResponses["${key}"] answers ${message.method}, but ${problem}`,
+        });
         return;
       }
       child.answer(message.id, { result: answer });
@@ -244,13 +304,28 @@ export class BridgedCall {
     const { child } = this.options;
     if (this.pending.size === 0 && this.refused.length > 0) {
       const { missing } = this.refused[0]!;
-      for (const { request } of this.refused.splice(0)) child.answer(request.id, { error: { code: ErrorCode.InvalidRequest, message: `The client did not declare the ${Object.keys(missing)[0]} capability` } });
-      this.fail({ code: ModernErrorCode.MissingRequiredClientCapability, message: `The MCP server needs the client capability "${describe(missing)}" for this request, and the request did not declare it`, data: { requiredCapabilities: missing } });
+      for (const { request } of this.refused.splice(0))
+        child.answer(request.id, {
+          error: {
+            code: ErrorCode.InvalidRequest,
+            message: `The client did not declare the ${Object.keys(missing)[0]} capability`,
+          },
+        });
+      this.fail({
+        code: ModernErrorCode.MissingRequiredClientCapability,
+        message: `The MCP server needs the client capability "${describe(missing)}" for this request, and the request did not declare it`,
+        data: { requiredCapabilities: missing },
+      });
       return;
     }
     // The child may go on without what the client cannot give (its own choice); the rest is asked for.
     for (const { request, missing } of this.refused.splice(0)) {
-      child.answer(request.id, { error: { code: ErrorCode.InvalidRequest, message: `The client did not declare the ${describe(missing)} capability` } });
+      child.answer(request.id, {
+        error: {
+          code: ErrorCode.InvalidRequest,
+          message: `The client did not declare the ${describe(missing)} capability`,
+        },
+      });
     }
     if (this.pending.size === 0) return;
     const exchange = this.exchange;
@@ -262,7 +337,12 @@ export class BridgedCall {
       inputRequests[input.key] = { method: input.method, ...(input.params && { params: input.params }) };
     }
     const requestState = await this.options.onInputRequired(this);
-    const result = completeResult(this.method, { resultType: 'input_required', inputRequests, requestState }, child.identity, this.options.policy);
+    const result = completeResult(
+      this.method,
+      { resultType: 'input_required', inputRequests, requestState },
+      child.identity,
+      this.options.policy,
+    );
     exchange?.finish({ result });
   }
 
@@ -278,14 +358,26 @@ export class BridgedCall {
     // Progress shows the child is working; the timeout restarts, as the spec allows.
     if (!this.exchange) return;
     clearTimeout(this.timeout);
-    this.timeout = setTimeout(() => this.fail({ code: ErrorCode.InternalError, message: `Request timed out: no progress from MCP server "${this.options.child.server.name}" for ${this.options.requestTimeoutMs / 1000} s` }), this.options.requestTimeoutMs);
+    this.timeout = setTimeout(
+      () =>
+        this.fail({
+          code: ErrorCode.InternalError,
+          message: `Request timed out: no progress from MCP server "${this.options.child.server.name}" for ${this.options.requestTimeoutMs / 1000} s`,
+        }),
+      this.options.requestTimeoutMs,
+    );
   }
 
   private onChildExit(): void {
     if (this.state === 'done') return;
     const { child } = this.options;
     const tail = child.stderrTail.slice(-3).join(' | ');
-    this.exchange?.finish({ error: { code: ErrorCode.InternalError, message: `MCP server "${child.server.name}" exited while handling ${this.method}${tail ? ` (stderr: ${tail})` : ''}` } });
+    this.exchange?.finish({
+      error: {
+        code: ErrorCode.InternalError,
+        message: `MCP server "${child.server.name}" exited while handling ${this.method}${tail ? ` (stderr: ${tail})` : ''}`,
+      },
+    });
     this.exchange = undefined;
     this.end(false);
   }
@@ -311,9 +403,10 @@ export function legacyParams(params: Record<string, unknown> | undefined): Recor
   if (!params) return params;
   const { inputResponses: _responses, requestState: _state, _meta, ...rest } = params;
   if (_meta && typeof _meta === 'object') {
-    const kept = Object.fromEntries(Object.entries(_meta as Record<string, unknown>).filter(([key]) => !key.startsWith('io.modelcontextprotocol/')));
+    const kept = Object.fromEntries(
+      Object.entries(_meta as Record<string, unknown>).filter(([key]) => !key.startsWith('io.modelcontextprotocol/')),
+    );
     if (Object.keys(kept).length > 0) rest._meta = kept;
   }
   return rest;
 }
-

@@ -13,7 +13,10 @@ import { PooledChild, type ChildIdentity } from './pooled-child.js';
 import type { ChildLease, ChildLedger } from '../children/child-ledger.js';
 
 /** Starts one child process of a server with the credentials its auth method gives the caller. */
-export type StartChild = (server: ServerConfig, caller: VerifiedCaller | undefined) => Promise<{ child: StdioChild; credentials: ChildCredentials }>;
+export type StartChild = (
+  server: ServerConfig,
+  caller: VerifiedCaller | undefined,
+) => Promise<{ child: StdioChild; credentials: ChildCredentials }>;
 
 export interface ChildPoolOptions {
   config: AdapterConfig;
@@ -100,7 +103,11 @@ export class ChildPool {
     options.ledger.addEvictor((scope) => {
       const victim = [...this.idle.values()]
         .flat()
-        .filter((child) => (scope.server === undefined || child.server.name === scope.server) && (scope.principal === undefined || child.principal === scope.principal))
+        .filter(
+          (child) =>
+            (scope.server === undefined || child.server.name === scope.server) &&
+            (scope.principal === undefined || child.principal === scope.principal),
+        )
         .sort((a, b) => a.lastUsedAt - b.lastUsedAt)[0];
       if (!victim) return false;
       void this.discard(victim);
@@ -119,7 +126,13 @@ export class ChildPool {
    * children being started for the key). At a cap, a request with busy children of its key waits
    * for one of them (up to `capWaitMs`); with none, it is refused (503).
    */
-  acquire(server: ServerConfig, principal: Principal, caller: VerifiedCaller | undefined, capabilities: Record<string, unknown>, signal?: AbortSignal): Promise<PooledChild> {
+  acquire(
+    server: ServerConfig,
+    principal: Principal,
+    caller: VerifiedCaller | undefined,
+    capabilities: Record<string, unknown>,
+    signal?: AbortSignal,
+  ): Promise<PooledChild> {
     const key = ChildPool.keyOf(server, principal, capabilities);
     const ready = this.takeIdle(key);
     if (ready) {
@@ -131,7 +144,9 @@ export class ChildPool {
       const queue = this.waiting.get(key) ?? [];
       queue.push(waiter);
       this.waiting.set(key, queue);
-      signal?.addEventListener('abort', () => this.dropWaiter(key, waiter, new Error('the client went away')), { once: true });
+      signal?.addEventListener('abort', () => this.dropWaiter(key, waiter, new Error('the client went away')), {
+        once: true,
+      });
       const hasChildren = [...this.all].some((child) => child.key === key) || this.startingByKey.has(key);
       if (!hasChildren) {
         waiter.impatient = true;
@@ -214,7 +229,13 @@ export class ChildPool {
   }
 
   /** Starts a child for the key if the requests waiting for it outnumber the children being started. */
-  private startFor(key: string, server: ServerConfig, principal: Principal, caller: VerifiedCaller | undefined, capabilities: Record<string, unknown>): void {
+  private startFor(
+    key: string,
+    server: ServerConfig,
+    principal: Principal,
+    caller: VerifiedCaller | undefined,
+    capabilities: Record<string, unknown>,
+  ): void {
     const waiting = this.waiting.get(key)?.filter((waiter) => waiter.impatient).length ?? 0;
     const starting = this.startingByKey.get(key) ?? 0;
     if (waiting <= starting) return;
@@ -308,7 +329,9 @@ export class ChildPool {
 
   async drain(): Promise<void> {
     this.draining = true;
-    for (const [key, queue] of [...this.waiting]) for (const waiter of [...queue]) this.dropWaiter(key, waiter, new CapacityError('The adapter is shutting down', 5));
+    for (const [key, queue] of [...this.waiting])
+      for (const waiter of [...queue])
+        this.dropWaiter(key, waiter, new CapacityError('The adapter is shutting down', 5));
     await Promise.all([...this.all].map((child) => this.discard(child)));
   }
 
@@ -320,7 +343,14 @@ export class ChildPool {
     return lease;
   }
 
-  private async start(key: string, server: ServerConfig, principal: Principal, caller: VerifiedCaller | undefined, capabilities: Record<string, unknown>, lease: ChildLease): Promise<PooledChild> {
+  private async start(
+    key: string,
+    server: ServerConfig,
+    principal: Principal,
+    caller: VerifiedCaller | undefined,
+    capabilities: Record<string, unknown>,
+    lease: ChildLease,
+  ): Promise<PooledChild> {
     let started = await this.options.startChild(server, caller);
     const logger = this.logger.child({ server: server.name });
     try {
@@ -340,7 +370,16 @@ export class ChildPool {
         }
       }
       identity ??= await this.initialize(started.child, server, capabilities);
-      const child = new PooledChild(key, server, principal, capabilities, started.child, started.credentials, logger, identity);
+      const child = new PooledChild(
+        key,
+        server,
+        principal,
+        capabilities,
+        started.child,
+        started.credentials,
+        logger,
+        identity,
+      );
       child.onBroadcast = this.options.onBroadcast;
       this.all.add(child);
       this.leases.set(child, lease);
@@ -363,13 +402,23 @@ export class ChildPool {
    * The stdio binding's era probe: `server/discover` first; a result naming a revision we serve
    * means a modern child, anything else (an error, silence) a legacy one.
    */
-  private probe(child: StdioChild, server: ServerConfig, capabilities: Record<string, unknown>): Promise<ChildIdentity | undefined | 'exited'> {
+  private probe(
+    child: StdioChild,
+    server: ServerConfig,
+    capabilities: Record<string, unknown>,
+  ): Promise<ChildIdentity | undefined | 'exited'> {
     const id = 'mcp-adapter-discover';
     const request = {
       jsonrpc: '2.0',
       id,
       method: 'server/discover',
-      params: { _meta: { [META.protocolVersion]: LATEST_MODERN_VERSION, [META.clientCapabilities]: capabilities, [META.clientInfo]: ADAPTER_CLIENT_INFO } },
+      params: {
+        _meta: {
+          [META.protocolVersion]: LATEST_MODERN_VERSION,
+          [META.clientCapabilities]: capabilities,
+          [META.clientInfo]: ADAPTER_CLIENT_INFO,
+        },
+      },
     };
     const timeoutMs = Math.min(this.options.probeTimeoutMs ?? 3000, server.startupTimeoutMs);
     return new Promise((resolve) => {
@@ -381,7 +430,15 @@ export class ChildPool {
       child.onMessage = (message) => {
         if (!isResponse(message) || message.id !== id) return;
         clearTimeout(timer);
-        const result = message.result as { supportedVersions?: unknown; capabilities?: Record<string, unknown>; instructions?: string; _meta?: Record<string, unknown>; serverInfo?: ChildIdentity['serverInfo'] } | undefined;
+        const result = message.result as
+          | {
+              supportedVersions?: unknown;
+              capabilities?: Record<string, unknown>;
+              instructions?: string;
+              _meta?: Record<string, unknown>;
+              serverInfo?: ChildIdentity['serverInfo'];
+            }
+          | undefined;
         const versions = Array.isArray(result?.supportedVersions) ? (result.supportedVersions as string[]) : [];
         const served = versions.find((version) => MODERN_PROTOCOL_VERSIONS.includes(version));
         if (!result || !served) return resolve(undefined);
@@ -398,11 +455,28 @@ export class ChildPool {
   }
 
   /** The legacy handshake, on the clients' behalf, with the key's capability profile. */
-  private async initialize(child: StdioChild, server: ServerConfig, capabilities: Record<string, unknown>): Promise<ChildIdentity> {
-    const request = { jsonrpc: '2.0' as const, id: 'mcp-adapter-initialize', method: 'initialize', params: { protocolVersion: LEGACY_VERSION, capabilities, clientInfo: ADAPTER_CLIENT_INFO } };
+  private async initialize(
+    child: StdioChild,
+    server: ServerConfig,
+    capabilities: Record<string, unknown>,
+  ): Promise<ChildIdentity> {
+    const request = {
+      jsonrpc: '2.0' as const,
+      id: 'mcp-adapter-initialize',
+      method: 'initialize',
+      params: { protocolVersion: LEGACY_VERSION, capabilities, clientInfo: ADAPTER_CLIENT_INFO },
+    };
     const response = await initializeChild(child, server, request, this.logger);
-    if (response.error) throw new ChildStartError(`MCP server "${server.name}" refused initialize: ${response.error.message}`, 'exited');
-    const result = response.result as { protocolVersion?: string; capabilities?: Record<string, unknown>; serverInfo?: ChildIdentity['serverInfo']; instructions?: string } | undefined;
+    if (response.error)
+      throw new ChildStartError(`MCP server "${server.name}" refused initialize: ${response.error.message}`, 'exited');
+    const result = response.result as
+      | {
+          protocolVersion?: string;
+          capabilities?: Record<string, unknown>;
+          serverInfo?: ChildIdentity['serverInfo'];
+          instructions?: string;
+        }
+      | undefined;
     child.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
     return {
       era: 'legacy',

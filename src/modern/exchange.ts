@@ -2,7 +2,9 @@ import { ErrorCode, type JsonRpcId, type JsonRpcMessage } from '../protocol/json
 import { ModernErrorCode } from '../protocol/modern.js';
 import { SSE_HEADERS, SseStream } from '../web/sse-stream.js';
 
-export type Outcome = { result: Record<string, unknown> } | { error: { code: number; message: string; data?: unknown } };
+export type Outcome =
+  | { result: Record<string, unknown> }
+  | { error: { code: number; message: string; data?: unknown } };
 
 /**
  * The HTTP status a modern error is answered with when the response is still JSON: the
@@ -10,7 +12,12 @@ export type Outcome = { result: Record<string, unknown> } | { error: { code: num
  */
 export function statusFor(code: number): number {
   if (code === ErrorCode.MethodNotFound) return 404;
-  if (code === ModernErrorCode.HeaderMismatch || code === ModernErrorCode.MissingRequiredClientCapability || code === ModernErrorCode.UnsupportedProtocolVersion) return 400;
+  if (
+    code === ModernErrorCode.HeaderMismatch ||
+    code === ModernErrorCode.MissingRequiredClientCapability ||
+    code === ModernErrorCode.UnsupportedProtocolVersion
+  )
+    return 400;
   return 200;
 }
 
@@ -36,7 +43,7 @@ export class Exchange implements ResponseSink {
 
   constructor(
     readonly id: JsonRpcId,
-    private readonly signal: AbortSignal | undefined,
+    signal: AbortSignal | undefined,
     private readonly streamLimitMs: number,
     private readonly extraHeaders: Record<string, string> = {},
     /** Runs once when the request ends: answered (the outcome) or cancelled by the client. */
@@ -75,7 +82,12 @@ export class Exchange implements ResponseSink {
       this.sse.close();
     } else {
       const code = 'error' in outcome ? outcome.error.code : 0;
-      this.resolve(Response.json(message, { status: status ?? ('error' in outcome ? statusFor(code) : 200), headers: this.extraHeaders }));
+      this.resolve(
+        Response.json(message, {
+          status: status ?? ('error' in outcome ? statusFor(code) : 200),
+          headers: this.extraHeaders,
+        }),
+      );
     }
   }
 

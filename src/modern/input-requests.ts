@@ -13,7 +13,8 @@ export function missingCapabilities(request: JsonRpcRequest, declared: Capabilit
       const sampling = declared.sampling;
       if (!isObject(sampling)) return { sampling: {} };
       if (params.tools !== undefined && !isObject(sampling.tools)) return { sampling: { tools: {} } };
-      if (params.includeContext !== undefined && params.includeContext !== 'none' && !isObject(sampling.context)) return { sampling: { context: {} } };
+      if (params.includeContext !== undefined && params.includeContext !== 'none' && !isObject(sampling.context))
+        return { sampling: { context: {} } };
       return undefined;
     }
     case 'elicitation/create': {
@@ -21,7 +22,8 @@ export function missingCapabilities(request: JsonRpcRequest, declared: Capabilit
       if (!isObject(elicitation)) return { elicitation: params.mode === 'url' ? { url: {} } : {} };
       // An empty elicitation capability means form mode (the 2025-11-25 rule, kept since).
       if (params.mode === 'url' && !isObject(elicitation.url)) return { elicitation: { url: {} } };
-      if (params.mode !== 'url' && Object.keys(elicitation).length > 0 && !isObject(elicitation.form)) return { elicitation: { form: {} } };
+      if (params.mode !== 'url' && Object.keys(elicitation).length > 0 && !isObject(elicitation.form))
+        return { elicitation: { form: {} } };
       return undefined;
     }
     case 'roots/list':
@@ -36,8 +38,10 @@ export function invalidInputResponse(method: string, value: unknown): string | u
   if (!isObject(value)) return 'it must be an object';
   switch (method) {
     case 'elicitation/create':
-      if (!['accept', 'decline', 'cancel'].includes(value.action as string)) return 'an ElicitResult needs "action": "accept", "decline" or "cancel"';
-      if (value.content !== undefined && !isObject(value.content)) return 'an ElicitResult\'s "content" must be an object';
+      if (!['accept', 'decline', 'cancel'].includes(value.action as string))
+        return 'an ElicitResult needs "action": "accept", "decline" or "cancel"';
+      if (value.content !== undefined && !isObject(value.content))
+        return 'an ElicitResult\'s "content" must be an object';
       return undefined;
     case 'sampling/createMessage':
       if (value.role !== 'assistant' && value.role !== 'user') return 'a CreateMessageResult needs "role"';
@@ -45,7 +49,8 @@ export function invalidInputResponse(method: string, value: unknown): string | u
       if (typeof value.model !== 'string') return 'a CreateMessageResult needs "model"';
       return undefined;
     case 'roots/list':
-      if (!Array.isArray(value.roots) || !value.roots.every((root) => isObject(root) && typeof root.uri === 'string')) return 'a ListRootsResult needs "roots", an array of { uri }';
+      if (!Array.isArray(value.roots) || !value.roots.every((root) => isObject(root) && typeof root.uri === 'string'))
+        return 'a ListRootsResult needs "roots", an array of { uri }';
       return undefined;
     default:
       return undefined;

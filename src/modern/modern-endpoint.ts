@@ -4,7 +4,15 @@ import type { AdapterConfig, ServerConfig } from '../config/model.js';
 import type { Logger } from '../observability/logger.js';
 import { hashTag, telemetry } from '../observability/telemetry.js';
 import { describeForHttp, rpcErrorResponse } from '../web/http-errors.js';
-import { ErrorCode, isJsonObject, isNotification, isRequest, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from '../protocol/jsonrpc.js';
+import {
+  ErrorCode,
+  isJsonObject,
+  isNotification,
+  isRequest,
+  type JsonRpcId,
+  type JsonRpcMessage,
+  type JsonRpcRequest,
+} from '../protocol/jsonrpc.js';
 import { INPUT_REQUIRED_METHODS, MODERN_PROTOCOL_VERSIONS, REMOVED_METHODS } from '../protocol/modern.js';
 import { ChildStartError } from '../children/errors.js';
 import type { Principal } from '../auth/principal.js';
@@ -80,7 +88,10 @@ export class ModernEndpoint {
   constructor(private readonly options: ModernEndpointOptions) {
     this.logger = options.logger.child({ component: 'stateless' });
     const store = options.store;
-    this.relay = store?.postAnswer && store.takeAnswers && store.appendEvents && store.readEvents ? (store as RelayStore) : undefined;
+    this.relay =
+      store?.postAnswer && store.takeAnswers && store.appendEvents && store.readEvents
+        ? (store as RelayStore)
+        : undefined;
     this.pool = new ChildPool({
       config: options.config,
       logger: options.logger,
@@ -96,24 +107,43 @@ export class ModernEndpoint {
   }
 
   /** One POST of a modern client: a single request (or notification), never a batch. */
-  async handle(request: Request, server: ServerConfig, message: JsonRpcMessage, principal: Principal, caller: VerifiedCaller | undefined, streamLimitMs: number): Promise<Response> {
+  async handle(
+    request: Request,
+    server: ServerConfig,
+    message: JsonRpcMessage,
+    principal: Principal,
+    caller: VerifiedCaller | undefined,
+    streamLimitMs: number,
+  ): Promise<Response> {
     if (isNotification(message)) return new Response(null, { status: 202 });
     if (!isRequest(message)) {
-      return refusalResponse(null, { status: 400, code: ErrorCode.InvalidRequest, message: 'Invalid Request: a 2026-07-28 client sends requests and notifications only, never responses' });
+      return refusalResponse(null, {
+        status: 400,
+        code: ErrorCode.InvalidRequest,
+        message: 'Invalid Request: a 2026-07-28 client sends requests and notifications only, never responses',
+      });
     }
     const { id, method } = message;
     if (REMOVED_METHODS.has(method)) {
-      return refusalResponse(id, { status: 404, code: ErrorCode.MethodNotFound, message: `Method not found: ${method} is not part of protocol revision 2026-07-28` });
+      return refusalResponse(id, {
+        status: 404,
+        code: ErrorCode.MethodNotFound,
+        message: `Method not found: ${method} is not part of protocol revision 2026-07-28`,
+      });
     }
     const checked = checkRequestMeta(request.headers, method, message.params);
     if ('refusal' in checked) return refusalResponse(id, checked.refusal);
     const { meta } = checked;
-    const span = telemetry.requestStarted(server.name, method, { principalHash: hashTag(principal), protocolVersion: meta.protocolVersion });
+    const span = telemetry.requestStarted(server.name, method, {
+      principalHash: hashTag(principal),
+      protocolVersion: meta.protocolVersion,
+    });
     let ended = false;
     const end = (outcome?: Outcome | 'cancelled') => {
       if (ended) return;
       ended = true;
-      if (outcome === 'cancelled') telemetry.requestEnded(span, { code: ErrorCode.InternalError, message: 'cancelled by the client' });
+      if (outcome === 'cancelled')
+        telemetry.requestEnded(span, { code: ErrorCode.InternalError, message: 'cancelled by the client' });
       else telemetry.requestEnded(span, outcome && 'error' in outcome ? outcome.error : undefined);
     };
     let exchanged = false;
@@ -122,16 +152,37 @@ export class ModernEndpoint {
       return new Exchange(id, request.signal, streamLimitMs, {}, end);
     };
     try {
-      const response = await this.dispatch(request, server, message, meta, principal, caller, streamLimitMs, newExchange);
+      const response = await this.dispatch(
+        request,
+        server,
+        message,
+        meta,
+        principal,
+        caller,
+        streamLimitMs,
+        newExchange,
+      );
       // Answers that did not go through an exchange (discover, listen, refusals, relays) end here.
-      if (!exchanged) end(response.status >= 400 ? { error: { code: response.status, message: `HTTP ${response.status}` } } : undefined);
+      if (!exchanged)
+        end(
+          response.status >= 400 ? { error: { code: response.status, message: `HTTP ${response.status}` } } : undefined,
+        );
       return response;
     } catch (error) {
       end({ error: { code: ErrorCode.InternalError, message: (error as Error).message } });
       const answer = describeForHttp(error);
       if (!answer) throw error;
-      if (error instanceof ChildStartError) this.logger.error('MCP server failed to start', { server: server.name, kind: error.kind, error: error.message });
-      return refusalResponse(id, { status: answer.status, code: ErrorCode.InternalError, message: answer.message }, answer.headers);
+      if (error instanceof ChildStartError)
+        this.logger.error('MCP server failed to start', {
+          server: server.name,
+          kind: error.kind,
+          error: error.message,
+        });
+      return refusalResponse(
+        id,
+        { status: answer.status, code: ErrorCode.InternalError, message: answer.message },
+        answer.headers,
+      );
     }
   }
 
@@ -149,23 +200,52 @@ export class ModernEndpoint {
     const params = message.params ?? {};
     if (method === 'server/discover') return this.discover(server, id, meta, principal, caller);
     if (method === 'subscriptions/listen') {
-      return this.hub.listen({ server, id, params, meta, principal, caller, signal: request.signal, streamLimitMs, policy: this.policyFor(server) });
+      return this.hub.listen({
+        server,
+        id,
+        params,
+        meta,
+        principal,
+        caller,
+        signal: request.signal,
+        streamLimitMs,
+        policy: this.policyFor(server),
+      });
     }
     // A child that speaks 2026-07-28 keeps its own requestState: its retries go to it as they are.
-    if (typeof params.requestState === 'string' && INPUT_REQUIRED_METHODS.has(method) && this.pool.eraOf(server) !== 'modern') {
+    if (
+      typeof params.requestState === 'string' &&
+      INPUT_REQUIRED_METHODS.has(method) &&
+      this.pool.eraOf(server) !== 'modern'
+    ) {
       const opened = await this.openState(server, message, digest(principal));
-      if (!('refusal' in opened)) return this.continueCall(request, message, opened.claims, principal, streamLimitMs, newExchange);
+      if (!('refusal' in opened))
+        return this.continueCall(request, message, opened.claims, principal, streamLimitMs, newExchange);
       // Not ours: refused, unless the server's children turn out to speak 2026-07-28 (then it is theirs).
-      if ((await this.eraOf(server, principal, caller, meta)) === 'legacy') return rpcErrorResponse(200, opened.refusal.error.message, { code: opened.refusal.error.code, id });
+      if ((await this.eraOf(server, principal, caller, meta)) === 'legacy')
+        return rpcErrorResponse(200, opened.refusal.error.message, { code: opened.refusal.error.code, id });
     }
     const initialResponses = params.inputResponses;
-    if (initialResponses !== undefined && !isAnswerMap(initialResponses) && (await this.eraOf(server, principal, caller, meta)) === 'legacy') {
-      return refusalResponse(id, { status: 400, code: ErrorCode.InvalidParams, message: 'Invalid params: inputResponses must be an object whose values are the answers (objects) to input requests' });
+    if (
+      initialResponses !== undefined &&
+      !isAnswerMap(initialResponses) &&
+      (await this.eraOf(server, principal, caller, meta)) === 'legacy'
+    ) {
+      return refusalResponse(id, {
+        status: 400,
+        code: ErrorCode.InvalidParams,
+        message:
+          'Invalid params: inputResponses must be an object whose values are the answers (objects) to input requests',
+      });
     }
     const child = await this.pool.acquire(server, principal, caller, meta.clientCapabilities, request.signal);
     try {
       if (method === 'tools/call' && child.identity.era === 'legacy') {
-        const problem = checkParamHeaders(request.headers, params, await this.schemas.toolFor(child, String(params.name)));
+        const problem = checkParamHeaders(
+          request.headers,
+          params,
+          await this.schemas.toolFor(child, String(params.name)),
+        );
         if (problem) {
           this.pool.release(child);
           return refusalResponse(id, problem);
@@ -188,10 +268,22 @@ export class ModernEndpoint {
   }
 
   /** A retry with a valid state of ours: resumed here, or relayed to the instance holding the call. */
-  private continueCall(request: Request, message: JsonRpcRequest, claims: ContinuationClaims, principal: Principal, streamLimitMs: number, newExchange: () => Exchange): Promise<Response> | Response {
+  private continueCall(
+    request: Request,
+    message: JsonRpcRequest,
+    claims: ContinuationClaims,
+    principal: Principal,
+    streamLimitMs: number,
+    newExchange: () => Exchange,
+  ): Promise<Response> | Response {
     if (!this.continuations.has(claims.c) && this.relay && claims.i !== this.instanceId && !this.spent.has(claims.c)) {
       // Another instance holds the call: the retry goes to it through the store.
-      return relayRetry(this.relay, claims.c, { request: message, principal: digest(principal) }, { signal: request.signal, takeWithinMs: 10_000, pollMs: 150, streamLimitMs });
+      return relayRetry(
+        this.relay,
+        claims.c,
+        { request: message, principal: digest(principal) },
+        { signal: request.signal, takeWithinMs: 10_000, pollMs: 150, streamLimitMs },
+      );
     }
     const exchange = newExchange();
     const refusal = this.resumeLocal(exchange, claims, message.params ?? {});
@@ -200,7 +292,12 @@ export class ModernEndpoint {
   }
 
   /** The era of the server's children, starting one to find out if none ran yet. */
-  private async eraOf(server: ServerConfig, principal: Principal, caller: VerifiedCaller | undefined, meta: RequestMeta): Promise<'legacy' | 'modern'> {
+  private async eraOf(
+    server: ServerConfig,
+    principal: Principal,
+    caller: VerifiedCaller | undefined,
+    meta: RequestMeta,
+  ): Promise<'legacy' | 'modern'> {
     const known = this.pool.eraOf(server);
     if (known) return known;
     const child = await this.pool.acquire(server, principal, caller, meta.clientCapabilities);
@@ -256,12 +353,25 @@ export class ModernEndpoint {
           for (const retry of retries as RelayedRetry[]) {
             const sink = new StoreSink(relay, retry.stream, retry.request.id, this.logger);
             const server = this.options.config.servers.get(this.continuations.get(continuationId)?.claims.s ?? '');
-            const opened = server ? await this.openState(server, retry.request, retry.principal) : { refusal: { error: { code: ErrorCode.InvalidParams, message: 'Invalid params: requestState was already used, or its request ended (expired or cancelled); send the request again without it' } } };
-            const refusal = 'refusal' in opened ? opened.refusal : this.resumeLocal(sink, opened.claims, retry.request.params ?? {});
+            const opened = server
+              ? await this.openState(server, retry.request, retry.principal)
+              : {
+                  refusal: {
+                    error: {
+                      code: ErrorCode.InvalidParams,
+                      message:
+                        'Invalid params: requestState was already used, or its request ended (expired or cancelled); send the request again without it',
+                    },
+                  },
+                };
+            const refusal =
+              'refusal' in opened ? opened.refusal : this.resumeLocal(sink, opened.claims, retry.request.params ?? {});
             if (refusal) sink.finish(refusal);
           }
         })
-        .catch((error: unknown) => this.logger.warn('could not read relayed retries from the shared store', { error: String(error) }))
+        .catch((error: unknown) =>
+          this.logger.warn('could not read relayed retries from the shared store', { error: String(error) }),
+        )
         .finally(() => (busy = false));
     }, this.options.relayPollMs ?? 250);
     poll.unref();
@@ -284,27 +394,58 @@ export class ModernEndpoint {
    * A retry's `requestState`: it must open under our key, and name this server, this principal
    * and this request, unexpired. (Whether it was used already is up to the instance holding the call.)
    */
-  private async openState(server: ServerConfig, message: JsonRpcRequest, principalDigest: string): Promise<{ claims: ContinuationClaims } | { refusal: { error: { code: number; message: string } } }> {
-    const invalid = (why: string) => ({ refusal: { error: { code: ErrorCode.InvalidParams, message: `Invalid params: requestState ${why}; send the request again without it` } } });
-    const claims = await this.options.tokens.openPayload<ContinuationClaims>(REQUEST_STATE_PURPOSE, message.params?.requestState as string);
-    if (!claims || typeof claims.c !== 'string') return invalid('is not one this server issued (altered, or from another deployment)');
-    if (claims.s !== server.name || claims.p !== principalDigest) return invalid('was issued to another server or user');
-    if (claims.d !== requestDigest(message)) return invalid('belongs to a different request (method or params changed)');
+  private async openState(
+    server: ServerConfig,
+    message: JsonRpcRequest,
+    principalDigest: string,
+  ): Promise<{ claims: ContinuationClaims } | { refusal: { error: { code: number; message: string } } }> {
+    const invalid = (why: string) => ({
+      refusal: {
+        error: {
+          code: ErrorCode.InvalidParams,
+          message: `Invalid params: requestState ${why}; send the request again without it`,
+        },
+      },
+    });
+    const claims = await this.options.tokens.openPayload<ContinuationClaims>(
+      REQUEST_STATE_PURPOSE,
+      message.params?.requestState as string,
+    );
+    if (!claims || typeof claims.c !== 'string')
+      return invalid('is not one this server issued (altered, or from another deployment)');
+    if (claims.s !== server.name || claims.p !== principalDigest)
+      return invalid('was issued to another server or user');
+    if (claims.d !== requestDigest(message))
+      return invalid('belongs to a different request (method or params changed)');
     if (claims.e <= Date.now()) return invalid('has expired');
     return { claims };
   }
 
   /** Consumes the continuation (single use) and resumes its call; a malformed retry leaves it usable. */
-  private resumeLocal(sink: ResponseSink, claims: ContinuationClaims, params: Record<string, unknown>): Outcome | undefined {
+  private resumeLocal(
+    sink: ResponseSink,
+    claims: ContinuationClaims,
+    params: Record<string, unknown>,
+  ): Outcome | undefined {
     const continuation = this.takeContinuation(claims.c);
-    if (!continuation) return { error: { code: ErrorCode.InvalidParams, message: 'Invalid params: requestState was already used, or its request ended (expired or cancelled); send the request again without it' } };
+    if (!continuation)
+      return {
+        error: {
+          code: ErrorCode.InvalidParams,
+          message:
+            'Invalid params: requestState was already used, or its request ended (expired or cancelled); send the request again without it',
+        },
+      };
     const refusal = continuation.call.resume(sink, params.inputResponses);
     if (refusal) {
       // Nothing was given to the child: the same state may be retried with valid answers.
       this.spent.delete(claims.c);
-      continuation.timer = setTimeout(() => {
-        if (this.takeContinuation(claims.c)) continuation.call.cancel('the client did not retry in time');
-      }, Math.max(0, claims.e - Date.now()));
+      continuation.timer = setTimeout(
+        () => {
+          if (this.takeContinuation(claims.c)) continuation.call.cancel('the client did not retry in time');
+        },
+        Math.max(0, claims.e - Date.now()),
+      );
       continuation.timer.unref();
       if (this.relay) continuation.relayPoll = this.pollRelayedRetries(claims.c, this.relay);
       this.continuations.set(claims.c, continuation);
@@ -312,7 +453,13 @@ export class ModernEndpoint {
     return refusal;
   }
 
-  private async discover(server: ServerConfig, id: JsonRpcId, meta: RequestMeta, principal: Principal, caller: VerifiedCaller | undefined): Promise<Response> {
+  private async discover(
+    server: ServerConfig,
+    id: JsonRpcId,
+    meta: RequestMeta,
+    principal: Principal,
+    caller: VerifiedCaller | undefined,
+  ): Promise<Response> {
     let identity = this.pool.identityOf(server);
     if (!identity) {
       // The first request to a server starts a child to learn what it declares; it stays ready for the next.
@@ -353,7 +500,8 @@ export class ModernEndpoint {
   }
 
   async drain(): Promise<void> {
-    for (const id of [...this.continuations.keys()]) this.takeContinuation(id)?.call.cancel('the adapter is shutting down');
+    for (const id of [...this.continuations.keys()])
+      this.takeContinuation(id)?.call.cancel('the adapter is shutting down');
     this.hub.closeAll();
     await this.pool.drain();
   }
@@ -372,4 +520,3 @@ function requestDigest(message: JsonRpcRequest): string {
   const { _meta, inputResponses, requestState, ...rest } = message.params ?? {};
   return digest(`${message.method}\u0000${canonicalJson(rest)}`);
 }
-

@@ -11,7 +11,8 @@ export function headerAnnotations(inputSchema: unknown, path: string[] = []): { 
   const found: { path: string[]; name: string }[] = [];
   for (const [property, schema] of Object.entries(inputSchema.properties)) {
     if (!isObject(schema)) continue;
-    if (typeof schema['x-mcp-header'] === 'string') found.push({ path: [...path, property], name: schema['x-mcp-header'] });
+    if (typeof schema['x-mcp-header'] === 'string')
+      found.push({ path: [...path, property], name: schema['x-mcp-header'] });
     found.push(...headerAnnotations(schema, [...path, property]));
   }
   return found;
@@ -22,7 +23,11 @@ export function headerAnnotations(inputSchema: unknown, path: string[] = []): { 
  * the body must be mirrored in its header (decoded, numbers compared as numbers); a header
  * whose value is malformed is refused. Undefined when the request passes.
  */
-export function checkParamHeaders(headers: Headers, params: Record<string, unknown>, inputSchema: Schema | undefined): ModernRefusal | undefined {
+export function checkParamHeaders(
+  headers: Headers,
+  params: Record<string, unknown>,
+  inputSchema: Schema | undefined,
+): ModernRefusal | undefined {
   if (!inputSchema) return undefined;
   const args = isObject(params.arguments) ? params.arguments : {};
   for (const { path, name } of headerAnnotations(inputSchema)) {
@@ -31,12 +36,17 @@ export function checkParamHeaders(headers: Headers, params: Record<string, unkno
     const header = headers.get(`mcp-param-${name}`);
     if (header === null) {
       if (value === undefined || value === null) continue;
-      return mismatch(`the Mcp-Param-${name} header is required: the tool mirrors argument "${path.join('.')}" into it`);
+      return mismatch(
+        `the Mcp-Param-${name} header is required: the tool mirrors argument "${path.join('.')}" into it`,
+      );
     }
     const decoded = decodeHeaderValue(header);
-    if (decoded === undefined) return mismatch(`the Mcp-Param-${name} header is malformed (invalid characters or base64)`);
-    if (value === undefined || value === null) return mismatch(`the Mcp-Param-${name} header is set but argument "${path.join('.')}" is absent`);
-    if (!sameValue(decoded, value)) return mismatch(`Mcp-Param-${name} header value does not match argument "${path.join('.')}"`);
+    if (decoded === undefined)
+      return mismatch(`the Mcp-Param-${name} header is malformed (invalid characters or base64)`);
+    if (value === undefined || value === null)
+      return mismatch(`the Mcp-Param-${name} header is set but argument "${path.join('.')}" is absent`);
+    if (!sameValue(decoded, value))
+      return mismatch(`Mcp-Param-${name} header value does not match argument "${path.join('.')}"`);
   }
   return undefined;
 }
@@ -72,9 +82,16 @@ export class ToolSchemas {
     const tools = new Map<string, Schema>();
     let cursor: string | undefined;
     for (let page = 0; page < 50; page += 1) {
-      const response = await child.request('tools/list', cursor ? { cursor } : undefined, child.server.requestTimeoutMs);
-      const result = response.result as { tools?: { name?: unknown; inputSchema?: unknown }[]; nextCursor?: unknown } | undefined;
-      for (const tool of result?.tools ?? []) if (typeof tool.name === 'string' && isObject(tool.inputSchema)) tools.set(tool.name, tool.inputSchema);
+      const response = await child.request(
+        'tools/list',
+        cursor ? { cursor } : undefined,
+        child.server.requestTimeoutMs,
+      );
+      const result = response.result as
+        | { tools?: { name?: unknown; inputSchema?: unknown }[]; nextCursor?: unknown }
+        | undefined;
+      for (const tool of result?.tools ?? [])
+        if (typeof tool.name === 'string' && isObject(tool.inputSchema)) tools.set(tool.name, tool.inputSchema);
       if (typeof result?.nextCursor !== 'string' || result.nextCursor === '') break;
       cursor = result.nextCursor;
     }

@@ -1,7 +1,17 @@
 import type { ServerConfig } from '../config/model.js';
 import type { Logger } from '../observability/logger.js';
 import type { StdioChild } from '../process/stdio-child.js';
-import { ErrorCode, idKey, isNotification, isRequest, isResponse, type JsonRpcId, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../protocol/jsonrpc.js';
+import {
+  ErrorCode,
+  idKey,
+  isNotification,
+  isRequest,
+  isResponse,
+  type JsonRpcId,
+  type JsonRpcNotification,
+  type JsonRpcRequest,
+  type JsonRpcResponse,
+} from '../protocol/jsonrpc.js';
 import type { ChildCredentials } from '../auth/child-credentials.js';
 import type { Principal } from '../auth/principal.js';
 
@@ -61,7 +71,12 @@ export class PooledChild {
     process.onMessage = (message) => this.receive(message);
     void process.exited.then(() => {
       this.alive = false;
-      for (const resolve of this.internal.values()) resolve({ jsonrpc: '2.0', id: null, error: { code: ErrorCode.InternalError, message: `MCP server "${server.name}" exited` } });
+      for (const resolve of this.internal.values())
+        resolve({
+          jsonrpc: '2.0',
+          id: null,
+          error: { code: ErrorCode.InternalError, message: `MCP server "${server.name}" exited` },
+        });
       this.internal.clear();
       this.handler?.onExit();
     });
@@ -87,7 +102,14 @@ export class PooledChild {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.internal.delete(idKey(id));
-        resolve({ jsonrpc: '2.0', id, error: { code: ErrorCode.InternalError, message: `MCP server "${this.server.name}" did not answer ${method} within ${timeoutMs / 1000} s` } });
+        resolve({
+          jsonrpc: '2.0',
+          id,
+          error: {
+            code: ErrorCode.InternalError,
+            message: `MCP server "${this.server.name}" did not answer ${method} within ${timeoutMs / 1000} s`,
+          },
+        });
       }, timeoutMs);
       this.internal.set(idKey(id), (message) => {
         clearTimeout(timer);
@@ -96,12 +118,19 @@ export class PooledChild {
       if (!this.send({ jsonrpc: '2.0', id, method, ...(params && { params }) })) {
         clearTimeout(timer);
         this.internal.delete(idKey(id));
-        resolve({ jsonrpc: '2.0', id, error: { code: ErrorCode.InternalError, message: `MCP server "${this.server.name}" is not running` } });
+        resolve({
+          jsonrpc: '2.0',
+          id,
+          error: { code: ErrorCode.InternalError, message: `MCP server "${this.server.name}" is not running` },
+        });
       }
     });
   }
 
-  answer(id: JsonRpcId, outcome: { result: unknown } | { error: { code: number; message: string; data?: unknown } }): void {
+  answer(
+    id: JsonRpcId,
+    outcome: { result: unknown } | { error: { code: number; message: string; data?: unknown } },
+  ): void {
     this.send({ jsonrpc: '2.0', id, ...outcome });
   }
 
@@ -132,11 +161,17 @@ export class PooledChild {
       } else if (this.handler) {
         this.handler.onServerRequest(message);
       } else {
-        this.answer(message.id, { error: { code: ErrorCode.MethodNotFound, message: `No client request is in progress to relay ${message.method} to` } });
+        this.answer(message.id, {
+          error: {
+            code: ErrorCode.MethodNotFound,
+            message: `No client request is in progress to relay ${message.method} to`,
+          },
+        });
       }
     } else if (isNotification(message)) {
       // A modern child's change notifications belong to its own subscriptions/listen request.
-      if (BROADCAST_NOTIFICATIONS.has(message.method) && !(this.identity.era === 'modern' && this.handler)) this.onBroadcast(this, message);
+      if (BROADCAST_NOTIFICATIONS.has(message.method) && !(this.identity.era === 'modern' && this.handler))
+        this.onBroadcast(this, message);
       else if (this.handler) this.handler.onNotification(message);
     }
   }

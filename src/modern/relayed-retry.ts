@@ -11,7 +11,9 @@ import { statusFor, type Outcome, type ResponseSink } from './exchange.js';
  * (polling while it holds the call) resumes the call with a sink that appends the call's
  * messages to a stream in the store, and the receiving instance relays that stream to its client.
  */
-export type RelayStore = Required<Pick<SharedSessionStore, 'postAnswer' | 'takeAnswers' | 'appendEvents' | 'readEvents'>>;
+export type RelayStore = Required<
+  Pick<SharedSessionStore, 'postAnswer' | 'takeAnswers' | 'appendEvents' | 'readEvents'>
+>;
 
 export interface RelayedRetry {
   request: JsonRpcRequest;
@@ -58,7 +60,9 @@ export class StoreSink implements ResponseSink {
     const event = { seq: ++this.seq, text: sseEvent(message) };
     this.chain = this.chain
       .then(() => this.store.appendEvents(this.stream, [event], finished))
-      .catch((error: unknown) => this.logger.warn('could not relay a message through the shared store', { error: String(error) }));
+      .catch((error: unknown) =>
+        this.logger.warn('could not relay a message through the shared store', { error: String(error) }),
+      );
   }
 }
 
@@ -81,7 +85,15 @@ export async function relayRetry(
     if (options.signal?.aborted) return new Response(null, { status: 499 });
     if (Date.now() > deadline) {
       return Response.json(
-        { jsonrpc: '2.0', id, error: { code: ErrorCode.InternalError, message: 'The instance holding this request did not take its retry (it may have stopped); send the request again without requestState' } },
+        {
+          jsonrpc: '2.0',
+          id,
+          error: {
+            code: ErrorCode.InternalError,
+            message:
+              'The instance holding this request did not take its retry (it may have stopped); send the request again without requestState',
+          },
+        },
         { status: 502 },
       );
     }
@@ -93,11 +105,19 @@ export async function relayRetry(
     const text = first.events[0]!.text;
     const json = text.slice(text.indexOf('data: ') + 'data: '.length).trim();
     const message = JSON.parse(json) as { error?: { code: number } };
-    return new Response(json, { status: message.error ? statusFor(message.error.code) : 200, headers: { 'content-type': 'application/json' } });
+    return new Response(json, {
+      status: message.error ? statusFor(message.error.code) : 200,
+      headers: { 'content-type': 'application/json' },
+    });
   }
   const sse = new SseStream(options.streamLimitMs);
   options.signal?.addEventListener('abort', () => sse.close(), { once: true });
-  void relayStoredEvents(sse, (after) => store.readEvents(stream, after), { after: 0, pollMs: options.pollMs, deadline: Date.now() + (options.streamLimitMs || 10 * 60_000), first });
+  void relayStoredEvents(sse, (after) => store.readEvents(stream, after), {
+    after: 0,
+    pollMs: options.pollMs,
+    deadline: Date.now() + (options.streamLimitMs || 10 * 60_000),
+    first,
+  });
   return new Response(sse.body, { status: 200, headers: SSE_HEADERS });
 }
 

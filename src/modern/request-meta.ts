@@ -1,6 +1,13 @@
 import { rpcErrorResponse } from '../web/http-errors.js';
 import { ErrorCode, isJsonObject as isObject, type JsonRpcId } from '../protocol/jsonrpc.js';
-import { LOG_LEVELS, META, MODERN_PROTOCOL_VERSIONS, ModernErrorCode, NAMED_METHODS, type LogLevel } from '../protocol/modern.js';
+import {
+  LOG_LEVELS,
+  META,
+  MODERN_PROTOCOL_VERSIONS,
+  ModernErrorCode,
+  NAMED_METHODS,
+  type LogLevel,
+} from '../protocol/modern.js';
 
 /** What a modern request declares about itself in `params._meta`. */
 export interface RequestMeta {
@@ -23,24 +30,46 @@ export interface ModernRefusal {
  * makes each refusal say the most specific thing: missing metadata (-32602), header and body
  * disagreeing (-32020), then a version this adapter does not serve (-32022).
  */
-export function checkRequestMeta(headers: Headers, method: string, params: Record<string, unknown> | undefined): { meta: RequestMeta } | { refusal: ModernRefusal } {
+export function checkRequestMeta(
+  headers: Headers,
+  method: string,
+  params: Record<string, unknown> | undefined,
+): { meta: RequestMeta } | { refusal: ModernRefusal } {
   const meta = params?._meta;
-  if (!isObject(meta)) return invalidParams(`Invalid params: a ${LATEST} request must carry params._meta with "${META.protocolVersion}" and "${META.clientCapabilities}"`);
+  if (!isObject(meta))
+    return invalidParams(
+      `Invalid params: a ${LATEST} request must carry params._meta with "${META.protocolVersion}" and "${META.clientCapabilities}"`,
+    );
   const version = meta[META.protocolVersion];
-  if (typeof version !== 'string' || version === '') return invalidParams(`Invalid params: params._meta lacks "${META.protocolVersion}"`);
+  if (typeof version !== 'string' || version === '')
+    return invalidParams(`Invalid params: params._meta lacks "${META.protocolVersion}"`);
   const capabilities = meta[META.clientCapabilities];
-  if (!isObject(capabilities)) return invalidParams(`Invalid params: params._meta lacks "${META.clientCapabilities}" (an object; {} when the client declares none)`);
+  if (!isObject(capabilities))
+    return invalidParams(
+      `Invalid params: params._meta lacks "${META.clientCapabilities}" (an object; {} when the client declares none)`,
+    );
 
   const headerVersion = headers.get('mcp-protocol-version');
   if (headerVersion === null) return mismatch('the MCP-Protocol-Version header is required');
-  if (headerVersion !== version) return mismatch(`MCP-Protocol-Version header "${headerVersion}" does not match the body's ${META.protocolVersion} "${version}"`);
+  if (headerVersion !== version)
+    return mismatch(
+      `MCP-Protocol-Version header "${headerVersion}" does not match the body's ${META.protocolVersion} "${version}"`,
+    );
   if (!MODERN_PROTOCOL_VERSIONS.includes(version)) {
-    return { refusal: { status: 400, code: ModernErrorCode.UnsupportedProtocolVersion, message: `Unsupported protocol version "${version}"`, data: { supported: [...MODERN_PROTOCOL_VERSIONS], requested: version } } };
+    return {
+      refusal: {
+        status: 400,
+        code: ModernErrorCode.UnsupportedProtocolVersion,
+        message: `Unsupported protocol version "${version}"`,
+        data: { supported: [...MODERN_PROTOCOL_VERSIONS], requested: version },
+      },
+    };
   }
 
   const methodHeader = headers.get('mcp-method');
   if (methodHeader === null) return mismatch('the Mcp-Method header is required');
-  if (methodHeader !== method) return mismatch(`Mcp-Method header "${methodHeader}" does not match the body's method "${method}"`);
+  if (methodHeader !== method)
+    return mismatch(`Mcp-Method header "${methodHeader}" does not match the body's method "${method}"`);
   const nameField = NAMED_METHODS[method];
   if (nameField) {
     const bodyName = params?.[nameField];
@@ -48,7 +77,10 @@ export function checkRequestMeta(headers: Headers, method: string, params: Recor
     if (header === null) return mismatch(`the Mcp-Name header is required for ${method}`);
     const decoded = decodeHeaderValue(header);
     if (decoded === undefined) return mismatch('the Mcp-Name header is malformed (invalid characters or base64)');
-    if (decoded !== bodyName) return mismatch(`Mcp-Name header value "${printable(decoded)}" does not match the body's ${nameField} "${printable(String(bodyName))}"`);
+    if (decoded !== bodyName)
+      return mismatch(
+        `Mcp-Name header value "${printable(decoded)}" does not match the body's ${nameField} "${printable(String(bodyName))}"`,
+      );
   }
 
   const logLevel = meta[META.logLevel];
@@ -83,7 +115,9 @@ export function decodeHeaderValue(value: string): string | undefined {
   const bytes = Buffer.from(encoded[1]!, 'base64');
   const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
   // Round-trip check: Node's base64 decoder skips junk silently.
-  return Buffer.from(text, 'utf8').toString('base64').replace(/=+$/, '') === encoded[1]!.replace(/=+$/, '') ? text : undefined;
+  return Buffer.from(text, 'utf8').toString('base64').replace(/=+$/, '') === encoded[1]!.replace(/=+$/, '')
+    ? text
+    : undefined;
 }
 
 function printable(value: string): string {
@@ -99,6 +133,10 @@ function mismatch(detail: string): { refusal: ModernRefusal } {
 }
 
 /** A JSON response carrying a refusal. */
-export function refusalResponse(id: JsonRpcId | null, refusal: ModernRefusal, headers?: Record<string, string>): Response {
+export function refusalResponse(
+  id: JsonRpcId | null,
+  refusal: ModernRefusal,
+  headers?: Record<string, string>,
+): Response {
   return rpcErrorResponse(refusal.status, refusal.message, { code: refusal.code, id, data: refusal.data, headers });
 }

@@ -43,7 +43,6 @@ const LIST_CHANGED: Record<string, keyof NotificationFilter> = {
   'notifications/resources/list_changed': 'resourcesListChanged',
 };
 
-
 export interface ListenRequest {
   server: ServerConfig;
   id: JsonRpcId;
@@ -80,7 +79,8 @@ export class SubscriptionHub {
   async listen(request: ListenRequest): Promise<Response> {
     const { server, id, params, meta, principal, caller } = request;
     const asked = parseFilter(params.notifications);
-    if (typeof asked === 'string') return refusalResponse(id, { status: 400, code: ErrorCode.InvalidParams, message: `Invalid params: ${asked}` });
+    if (typeof asked === 'string')
+      return refusalResponse(id, { status: 400, code: ErrorCode.InvalidParams, message: `Invalid params: ${asked}` });
 
     if (this.pool.eraOf(server) === 'modern') return this.listenThroughChild(request);
     let identity = this.pool.identityOf(server);
@@ -89,14 +89,20 @@ export class SubscriptionHub {
     if (!identity || wantsResources) {
       const child = await this.pool.acquire(server, principal, caller, meta.clientCapabilities);
       identity = child.identity;
-      if (wantsResources && isObject(identity.capabilities.resources) && identity.capabilities.resources.subscribe && identity.era === 'legacy') {
+      if (
+        wantsResources &&
+        isObject(identity.capabilities.resources) &&
+        identity.capabilities.resources.subscribe &&
+        identity.era === 'legacy'
+      ) {
         subscriber = this.subscriberFor(child);
       } else {
         this.pool.release(child);
       }
     }
     const capabilities = identity.capabilities;
-    const declares = (name: string, flag: string) => isObject(capabilities[name]) && Boolean((capabilities[name] as Record<string, unknown>)[flag]);
+    const declares = (name: string, flag: string) =>
+      isObject(capabilities[name]) && Boolean((capabilities[name] as Record<string, unknown>)[flag]);
     const honoured: NotificationFilter = {};
     if (asked.toolsListChanged && declares('tools', 'listChanged')) honoured.toolsListChanged = true;
     if (asked.promptsListChanged && declares('prompts', 'listChanged')) honoured.promptsListChanged = true;
@@ -107,14 +113,28 @@ export class SubscriptionHub {
       honoured.resourceSubscriptions = uris;
     }
 
-    const listener: Listener = { id, server: server.name, principal, filter: honoured, sse: undefined as unknown as SseStream, ...(subscriber && { subscriber }) };
+    const listener: Listener = {
+      id,
+      server: server.name,
+      principal,
+      filter: honoured,
+      sse: undefined as unknown as SseStream,
+      ...(subscriber && { subscriber }),
+    };
     listener.sse = new SseStream(0, () => this.remove(listener));
     this.listeners.add(listener);
     request.signal?.addEventListener('abort', () => listener.sse.close(), { once: true });
-    listener.sse.send({ jsonrpc: '2.0', method: 'notifications/subscriptions/acknowledged', params: { _meta: { [META.subscriptionId]: id }, notifications: honoured } });
+    listener.sse.send({
+      jsonrpc: '2.0',
+      method: 'notifications/subscriptions/acknowledged',
+      params: { _meta: { [META.subscriptionId]: id }, notifications: honoured },
+    });
     if (request.streamLimitMs > 0) {
       // End gracefully before a front end cuts the stream: the completion result tells the client to listen again.
-      listener.limit = setTimeout(() => this.end(listener, request.policy, identity), Math.max(1000, request.streamLimitMs - 1000));
+      listener.limit = setTimeout(
+        () => this.end(listener, request.policy, identity),
+        Math.max(1000, request.streamLimitMs - 1000),
+      );
       listener.limit.unref();
     }
     return new Response(listener.sse.body, { status: 200, headers: SSE_HEADERS });
@@ -130,7 +150,8 @@ export class SubscriptionHub {
     const childId = child.newId();
     const retag = (message: { params?: Record<string, unknown>; result?: unknown }) => {
       const body = (message.params ?? message.result) as Record<string, unknown> | undefined;
-      if (body && isObject(body._meta) && META.subscriptionId in body._meta) body._meta = { ...body._meta, [META.subscriptionId]: id };
+      if (body && isObject(body._meta) && META.subscriptionId in body._meta)
+        body._meta = { ...body._meta, [META.subscriptionId]: id };
       return message;
     };
     let released = false;
@@ -138,7 +159,11 @@ export class SubscriptionHub {
       if (released) return;
       released = true;
       // The stdio binding's cancellation of a subscription; a child that stays silent is stopped.
-      child.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: childId, reason: 'the client closed the stream' } });
+      child.send({
+        jsonrpc: '2.0',
+        method: 'notifications/cancelled',
+        params: { requestId: childId, reason: 'the client closed the stream' },
+      });
       child.handler = undefined;
       void this.pool.discard(child);
     });
@@ -149,7 +174,10 @@ export class SubscriptionHub {
         sse.send({ ...(retag(message) as object), id } as never);
         sse.close();
       },
-      onServerRequest: (message) => child.answer(message.id, { error: { code: ErrorCode.MethodNotFound, message: 'Not on a subscription stream' } }),
+      onServerRequest: (message) =>
+        child.answer(message.id, {
+          error: { code: ErrorCode.MethodNotFound, message: 'Not on a subscription stream' },
+        }),
       onExit: () => sse.close(),
     };
     request.signal?.addEventListener('abort', () => sse.close(), { once: true });
@@ -163,14 +191,23 @@ export class SubscriptionHub {
       if (listener.server !== child.server.name || listener.principal !== child.principal) continue;
       if (message.method === 'notifications/resources/updated') {
         const uri = message.params?.uri;
-        if (listener.subscriber?.child !== child || typeof uri !== 'string' || !listener.filter.resourceSubscriptions?.includes(uri)) continue;
+        if (
+          listener.subscriber?.child !== child ||
+          typeof uri !== 'string' ||
+          !listener.filter.resourceSubscriptions?.includes(uri)
+        )
+          continue;
       } else {
         const field = LIST_CHANGED[message.method];
         if (!field || !listener.filter[field]) continue;
       }
       const params = message.params ?? {};
       const meta = isObject(params._meta) ? params._meta : {};
-      listener.sse.send({ jsonrpc: '2.0', method: message.method, params: { ...params, _meta: { ...meta, [META.subscriptionId]: listener.id } } });
+      listener.sse.send({
+        jsonrpc: '2.0',
+        method: message.method,
+        params: { ...params, _meta: { ...meta, [META.subscriptionId]: listener.id } },
+      });
     }
   }
 
@@ -188,7 +225,7 @@ export class SubscriptionHub {
 
   private subscriberFor(child: PooledChild): Subscriber {
     const existing = this.subscribers.get(child.key);
-    if (existing && existing.child.alive) {
+    if (existing?.child.alive) {
       // One subscription child per key is enough; the one just started goes back to the pool.
       this.pool.release(child);
       existing.streams += 1;
@@ -202,9 +239,16 @@ export class SubscriptionHub {
   private async subscribe(subscriber: Subscriber, uri: string): Promise<boolean> {
     const count = subscriber.refs.get(uri) ?? 0;
     if (count === 0) {
-      const response = await subscriber.child.request('resources/subscribe', { uri }, subscriber.child.server.requestTimeoutMs);
+      const response = await subscriber.child.request(
+        'resources/subscribe',
+        { uri },
+        subscriber.child.server.requestTimeoutMs,
+      );
       if (response.error) {
-        this.logger.info('resource subscription refused by the MCP server', { server: subscriber.child.server.name, error: response.error.message });
+        this.logger.info('resource subscription refused by the MCP server', {
+          server: subscriber.child.server.name,
+          error: response.error.message,
+        });
         return false;
       }
     }
@@ -246,7 +290,11 @@ function parseFilter(value: unknown): NotificationFilter | string {
     filter[field] = value[field] as boolean;
   }
   if (value.resourceSubscriptions !== undefined) {
-    if (!Array.isArray(value.resourceSubscriptions) || !value.resourceSubscriptions.every((uri) => typeof uri === 'string')) return 'notifications.resourceSubscriptions must be an array of URIs';
+    if (
+      !Array.isArray(value.resourceSubscriptions) ||
+      !value.resourceSubscriptions.every((uri) => typeof uri === 'string')
+    )
+      return 'notifications.resourceSubscriptions must be an array of URIs';
     filter.resourceSubscriptions = value.resourceSubscriptions as string[];
   }
   return filter;

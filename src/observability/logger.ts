@@ -38,7 +38,10 @@ export interface LoggerOptions {
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const levels: Partial<Record<string, LogLevel>> & { default: LogLevel } = { ...options.levels, default: options.level ?? options.levels?.default ?? 'info' };
+  const levels: Partial<Record<string, LogLevel>> & { default: LogLevel } = {
+    ...options.levels,
+    default: options.level ?? options.levels?.default ?? 'info',
+  };
   const sink = options.sink ?? stderrSink;
   const base = options.fields ?? {};
   const component = typeof base.component === 'string' ? base.component : undefined;

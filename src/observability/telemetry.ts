@@ -17,10 +17,14 @@ function createInstruments() {
   return {
     sessionsStarted: meter.createCounter('mcp.sessions.started', { description: 'MCP sessions started' }),
     sessionsEnded: meter.createCounter('mcp.sessions.ended', { description: 'MCP sessions ended, by reason' }),
-    sessionsActive: meter.createUpDownCounter('mcp.sessions.active', { description: 'MCP sessions with a child on this instance' }),
+    sessionsActive: meter.createUpDownCounter('mcp.sessions.active', {
+      description: 'MCP sessions with a child on this instance',
+    }),
     childrenStarted: meter.createCounter('mcp.children.started', { description: 'child processes started' }),
     childrenExited: meter.createCounter('mcp.children.exited', { description: 'child processes that exited, by how' }),
-    childrenRestarted: meter.createCounter('mcp.children.restarts', { description: 'child processes started again for a live session' }),
+    childrenRestarted: meter.createCounter('mcp.children.restarts', {
+      description: 'child processes started again for a live session',
+    }),
   };
 }
 const instrumentsByProvider = new WeakMap<object, ReturnType<typeof createInstruments>>();

@@ -7,7 +7,19 @@
 
 /** Host variables a child may inherit. Windows needs a few more to start anything at all. */
 const BASELINE_POSIX = ['PATH', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TERM'];
-const BASELINE_WINDOWS = ['PATH', 'Path', 'PATHEXT', 'SystemRoot', 'SYSTEMROOT', 'windir', 'COMSPEC', 'SystemDrive', 'PROCESSOR_ARCHITECTURE', 'NUMBER_OF_PROCESSORS', 'OS'];
+const BASELINE_WINDOWS = [
+  'PATH',
+  'Path',
+  'PATHEXT',
+  'SystemRoot',
+  'SYSTEMROOT',
+  'windir',
+  'COMSPEC',
+  'SystemDrive',
+  'PROCESSOR_ARCHITECTURE',
+  'NUMBER_OF_PROCESSORS',
+  'OS',
+];
 
 export interface PrivateDirectories {
   home: string;

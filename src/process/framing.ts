@@ -114,13 +114,18 @@ const PREVIEW_BYTES = 500;
 /** One framed message's bytes → a message, or garbage with a short preview (never the whole text: logs keep it). */
 function parseBytes(bytes: Buffer): DecodedItem | null {
   let start = 0;
-  while (start < bytes.length && (bytes[start] === 0x20 || bytes[start] === 0x09 || bytes[start] === 0x0d || bytes[start] === 0x0a)) start += 1;
+  while (
+    start < bytes.length &&
+    (bytes[start] === 0x20 || bytes[start] === 0x09 || bytes[start] === 0x0d || bytes[start] === 0x0a)
+  )
+    start += 1;
   if (start === bytes.length) return null;
   // Only text that starts like a JSON object is worth parsing.
   if (bytes[start] === 0x7b) {
     try {
       const message: unknown = JSON.parse(bytes.toString('utf8'));
-      if (message !== null && typeof message === 'object' && (message as { jsonrpc?: unknown }).jsonrpc === '2.0') return { kind: 'message', message };
+      if (message !== null && typeof message === 'object' && (message as { jsonrpc?: unknown }).jsonrpc === '2.0')
+        return { kind: 'message', message };
     } catch {
       // not JSON: reported as garbage below
     }

@@ -4,8 +4,13 @@ import { AdapterError } from '../errors/adapter-error.js';
 
 /** The command could not be found; `message` names it and says how to fix it. */
 export class CommandNotFoundError extends AdapterError {
-  constructor(readonly command: string, searched: string) {
-    super(`Command "${command}" was not found (searched ${searched}).${hintFor(command)}`, { code: 'command_not_found' });
+  constructor(
+    readonly command: string,
+    searched: string,
+  ) {
+    super(`Command "${command}" was not found (searched ${searched}).${hintFor(command)}`, {
+      code: 'command_not_found',
+    });
   }
 }
 

@@ -72,7 +72,8 @@ export class StdioChild {
       });
     });
     process.stdout!.on('data', (chunk: Buffer) => this.receive(chunk));
-    if (server.maxChildMemoryMb !== undefined && process.pid !== undefined) this.watchMemory(server.maxChildMemoryMb, options.memoryCheckMs ?? 2000);
+    if (server.maxChildMemoryMb !== undefined && process.pid !== undefined)
+      this.watchMemory(server.maxChildMemoryMb, options.memoryCheckMs ?? 2000);
     process.stdin!.on('error', (error) => logger.debug('child stdin closed', { error: error.message }));
     createInterface({ input: process.stderr!, crlfDelay: Infinity }).on('line', (line) => {
       this.stderrTail.push(line);
@@ -103,7 +104,9 @@ export class StdioChild {
       });
       await new Promise<void>((resolve, reject) => {
         child.once('spawn', resolve);
-        child.once('error', (error) => reject(new SpawnError(`Cannot start "${server.command}": ${error.message}`, { cause: error })));
+        child.once('error', (error) =>
+          reject(new SpawnError(`Cannot start "${server.command}": ${error.message}`, { cause: error })),
+        );
       });
       child.on('error', (error) => options.logger.warn('child process error', { error: error.message }));
       const started = new StdioChild(child, privateDir, options);

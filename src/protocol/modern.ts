@@ -38,7 +38,11 @@ export const REMOVED_METHODS: ReadonlySet<string> = new Set([
 export const INPUT_REQUIRED_METHODS: ReadonlySet<string> = new Set(['tools/call', 'prompts/get', 'resources/read']);
 
 /** Requests whose `Mcp-Name` header mirrors `params.name` or `params.uri`. */
-export const NAMED_METHODS: Readonly<Record<string, 'name' | 'uri'>> = { 'tools/call': 'name', 'prompts/get': 'name', 'resources/read': 'uri' };
+export const NAMED_METHODS: Readonly<Record<string, 'name' | 'uri'>> = {
+  'tools/call': 'name',
+  'prompts/get': 'name',
+  'resources/read': 'uri',
+};
 
 /** Results that must carry `ttlMs` and `cacheScope` (`server/utilities/caching`). */
 export const CACHEABLE_METHODS: ReadonlySet<string> = new Set([

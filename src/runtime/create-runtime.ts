@@ -8,7 +8,11 @@ import { SessionManager } from '../session/session-manager.js';
 import { SessionTokens } from '../state/session-token.js';
 import type { SharedSessionStore } from '../state/shared-store.js';
 
-export interface RuntimeOptions extends Pick<AppOptions, 'boundToLoopback' | 'siteHostNames' | 'verifierFor' | 'defaultStreamLimitMs' | 'provisioningChanges'> {
+export interface RuntimeOptions
+  extends Pick<
+    AppOptions,
+    'boundToLoopback' | 'siteHostNames' | 'verifierFor' | 'defaultStreamLimitMs' | 'provisioningChanges'
+  > {
   logger: Logger;
   /** The environment children take their baseline from, and the session key is read from (default: this process's). */
   hostEnv?: NodeJS.ProcessEnv;

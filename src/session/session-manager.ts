@@ -4,7 +4,7 @@ import type { Logger } from '../observability/logger.js';
 import { telemetry } from '../observability/telemetry.js';
 import { CommandNotFoundError } from '../process/resolve-command.js';
 import { SpawnError, StdioChild } from '../process/stdio-child.js';
-import { type JsonRpcRequest, type JsonRpcResponse } from '../protocol/jsonrpc.js';
+import type { JsonRpcRequest, JsonRpcResponse } from '../protocol/jsonrpc.js';
 import { noChildCredentials, type ChildCredentialProvider, type ChildCredentials } from '../auth/child-credentials.js';
 import { CapacityError, ChildStartError } from '../children/errors.js';
 import { Session, type EndReason, type SessionSharing } from './session.js';
@@ -167,7 +167,9 @@ export class SessionManager {
             if (ended.has(sessionKey(session.id))) void session.end('ended_elsewhere');
           }
         })
-        .catch((error: unknown) => this.logger.warn('could not read ended sessions from the shared store', { error: String(error) }))
+        .catch((error: unknown) =>
+          this.logger.warn('could not read ended sessions from the shared store', { error: String(error) }),
+        )
         .finally(() => (running = false));
     }, intervalMs);
     this.endedPoll.unref();
@@ -198,7 +200,13 @@ export class SessionManager {
         return { response };
       }
       if (this.draining) throw new CapacityError('The adapter is shutting down', 5);
-      const claims: SessionClaims = { server: server.name, principal, initialize: initialize.params ?? {}, issuedAt: now, expiresAt: now + server.sessions.maxLifetimeMs };
+      const claims: SessionClaims = {
+        server: server.name,
+        principal,
+        initialize: initialize.params ?? {},
+        issuedAt: now,
+        expiresAt: now + server.sessions.maxLifetimeMs,
+      };
       const id = await this.tokens.seal(claims);
       const session = this.attach(id, server, claims, started, response, now, lease);
       attached = true;
@@ -219,9 +227,15 @@ export class SessionManager {
    * on this instance (child re-spawned, `initialize` replayed). Undefined for an unknown, forged,
    * expired, ended, other-server or other-principal id: all answered 404 alike.
    */
-  async find(id: string, server: ServerConfig, principal: Principal, caller?: VerifiedCaller): Promise<Session | undefined> {
+  async find(
+    id: string,
+    server: ServerConfig,
+    principal: Principal,
+    caller?: VerifiedCaller,
+  ): Promise<Session | undefined> {
     const session = this.live.get(id);
-    if (session && !session.isEnded) return session.server.name === server.name && session.principal === principal ? session : undefined;
+    if (session && !session.isEnded)
+      return session.server.name === server.name && session.principal === principal ? session : undefined;
     if (this.tombstones.has(id)) return undefined;
     const claims = await this.tokens.open(id);
     if (!claims || claims.server !== server.name || claims.principal !== principal) return undefined;
@@ -273,7 +287,10 @@ export class SessionManager {
     clearTimeout(this.refillTimer);
     for (const dormant of this.dormant.values()) clearTimeout(dormant.idleEnd);
     this.dormant.clear();
-    await Promise.all([...[...this.pools.values()].map((pool) => pool.stop()), ...[...this.live.values()].map((session) => session.end('shutdown'))]);
+    await Promise.all([
+      ...[...this.pools.values()].map((pool) => pool.stop()),
+      ...[...this.live.values()].map((session) => session.end('shutdown')),
+    ]);
   }
 
   /** Per server: live sessions, their children alive, and (servers with a warm pool) children waiting for a session. */
@@ -281,7 +298,9 @@ export class SessionManager {
     const stats: Record<string, ServerStats> = {};
     for (const name of this.config.servers.keys()) {
       const pool = this.pools.get(name);
-      stats[name] = pool ? { sessions: 0, childrenAlive: 0, warmChildren: pool.waiting } : { sessions: 0, childrenAlive: 0 };
+      stats[name] = pool
+        ? { sessions: 0, childrenAlive: 0, warmChildren: pool.waiting }
+        : { sessions: 0, childrenAlive: 0 };
     }
     for (const session of this.live.values()) {
       const entry = stats[session.server.name]!;
@@ -297,13 +316,17 @@ export class SessionManager {
 
   /** Whether instances share cut streams and clients' answers through the store. */
   get sharesStreams(): boolean {
-    return Boolean(this.store?.appendEvents && this.store.readEvents && this.store.postAnswer && this.store.takeAnswers);
+    return Boolean(
+      this.store?.appendEvents && this.store.readEvents && this.store.postAnswer && this.store.takeAnswers,
+    );
   }
 
   /** The live session on this instance, without bringing one back. */
   peek(id: string, server: ServerConfig, principal: Principal): Session | undefined {
     const session = this.live.get(id);
-    return session && !session.isEnded && session.server.name === server.name && session.principal === principal ? session : undefined;
+    return session && !session.isEnded && session.server.name === server.name && session.principal === principal
+      ? session
+      : undefined;
   }
 
   /** Whether the id is a valid, unended session of this server and principal (no child is started). */
@@ -332,7 +355,11 @@ export class SessionManager {
   }
 
   /** Events of a stream cut on another instance, for a client resuming here. */
-  readRelayedEvents(id: string, streamId: string, afterSeq: number): Promise<{ events: Array<{ seq: number; text: string }>; finished: boolean }> {
+  readRelayedEvents(
+    id: string,
+    streamId: string,
+    afterSeq: number,
+  ): Promise<{ events: Array<{ seq: number; text: string }>; finished: boolean }> {
     return this.store!.readEvents!(streamKey(id, streamId), afterSeq);
   }
 
@@ -348,7 +375,9 @@ export class SessionManager {
       relay: (streamId, events, finished) => {
         writes = writes
           .then(() => store.appendEvents!(streamKey(id, streamId), events, finished))
-          .catch((error: unknown) => this.logger.warn('could not relay stream events to the shared store', { error: String(error) }));
+          .catch((error: unknown) =>
+            this.logger.warn('could not relay stream events to the shared store', { error: String(error) }),
+          );
       },
       takeAnswers: () => store.takeAnswers!(id),
     };
@@ -364,7 +393,12 @@ export class SessionManager {
     return this.dormant.size;
   }
 
-  private async rehydrate(id: string, server: ServerConfig, claims: SessionClaims, caller: VerifiedCaller | undefined): Promise<Session | undefined> {
+  private async rehydrate(
+    id: string,
+    server: ServerConfig,
+    claims: SessionClaims,
+    caller: VerifiedCaller | undefined,
+  ): Promise<Session | undefined> {
     if (await this.isEndedInStore(id)) {
       this.tombstones.add(id, claims.expiresAt);
       return undefined;
@@ -384,7 +418,11 @@ export class SessionManager {
       started = await this.startChild(server, caller, logger);
       const replay: JsonRpcRequest = { jsonrpc: '2.0', id: REPLAY_ID, method: 'initialize', params: claims.initialize };
       const response = await initializeChild(started.child, server, replay, this.logger);
-      if (response.error) throw new ChildStartError(`MCP server "${server.name}" refused the replayed initialize: ${response.error.message}`, 'exited');
+      if (response.error)
+        throw new ChildStartError(
+          `MCP server "${server.name}" refused the replayed initialize: ${response.error.message}`,
+          'exited',
+        );
       started.child.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
       // Ended (here or, as far as this instance knows, elsewhere) or shutting down meanwhile: no child for it.
       if (this.draining || this.tombstones.has(id)) {
@@ -403,7 +441,10 @@ export class SessionManager {
           if (ended) await session.end('ended_elsewhere');
         });
       }
-      logger.info('session brought back', { pid: started.child.pid, after: dormant ? (dormant.restarts.length ? 'crash' : 'reclaim') : 'another instance' });
+      logger.info('session brought back', {
+        pid: started.child.pid,
+        after: dormant ? (dormant.restarts.length ? 'crash' : 'reclaim') : 'another instance',
+      });
       return session;
     } catch (error) {
       if (started) await this.stopChild(started);
@@ -450,7 +491,11 @@ export class SessionManager {
     this.live.set(id, session);
     this.leases.set(session, lease);
     telemetry.sessionLive(server.name, 1);
-    logger.info('session started', { pid: started.child.pid, protocolVersion: version, ...(started.warm ? { warm: true } : {}) });
+    logger.info('session started', {
+      pid: started.child.pid,
+      protocolVersion: version,
+      ...(started.warm ? { warm: true } : {}),
+    });
     return session;
   }
 
@@ -470,7 +515,10 @@ export class SessionManager {
       const left = server.sessions.idleTimeoutMs - idleFor;
       if (left > 0) {
         this.sleep(session.id, claims, session.lastActivityAt, restarts, left);
-        this.logger.info('idle child reclaimed; the session lives on', { server: server.name, session: session.id.slice(-8) });
+        this.logger.info('idle child reclaimed; the session lives on', {
+          server: server.name,
+          session: session.id.slice(-8),
+        });
         return;
       }
     }
@@ -478,20 +526,43 @@ export class SessionManager {
       const recent = restarts.filter((at) => at > now - RESTART_WINDOW_MS);
       if (server.restartOnFailure && recent.length < server.maxRestarts) {
         telemetry.childRestarted(server.name);
-        this.sleep(session.id, claims, session.lastActivityAt, [...recent, now], server.sessions.idleTimeoutMs - (now - session.lastActivityAt));
-        this.logger.warn('child crashed; the next request starts a new one', { server: server.name, restartsInWindow: recent.length + 1, maxRestarts: server.maxRestarts });
+        this.sleep(
+          session.id,
+          claims,
+          session.lastActivityAt,
+          [...recent, now],
+          server.sessions.idleTimeoutMs - (now - session.lastActivityAt),
+        );
+        this.logger.warn('child crashed; the next request starts a new one', {
+          server: server.name,
+          restartsInWindow: recent.length + 1,
+          maxRestarts: server.maxRestarts,
+        });
         return;
       }
-      this.logger.warn('child crashed too often; the session ends', { server: server.name, restartsInWindow: recent.length, maxRestarts: server.maxRestarts });
+      this.logger.warn('child crashed too often; the session ends', {
+        server: server.name,
+        restartsInWindow: recent.length,
+        maxRestarts: server.maxRestarts,
+      });
     }
     this.terminate(session.id, claims, reason, reason !== 'ended_elsewhere');
   }
 
-  private sleep(id: string, claims: SessionClaims, lastActivityAt: number, restarts: number[], idleLeftMs: number): void {
-    const idleEnd = setTimeout(() => {
-      this.dormant.delete(id);
-      this.terminate(id, claims, 'idle');
-    }, Math.max(0, Math.min(idleLeftMs, claims.expiresAt - Date.now())));
+  private sleep(
+    id: string,
+    claims: SessionClaims,
+    lastActivityAt: number,
+    restarts: number[],
+    idleLeftMs: number,
+  ): void {
+    const idleEnd = setTimeout(
+      () => {
+        this.dormant.delete(id);
+        this.terminate(id, claims, 'idle');
+      },
+      Math.max(0, Math.min(idleLeftMs, claims.expiresAt - Date.now())),
+    );
     idleEnd.unref();
     this.dormant.set(id, { claims, lastActivityAt, restarts, idleEnd });
   }
@@ -503,7 +574,9 @@ export class SessionManager {
     if (!record || !this.store) return;
     const writing = this.store
       .markEnded(id, claims.expiresAt)
-      .catch((error: unknown) => this.logger.error('could not record the end of a session in the shared store', { error: String(error) }))
+      .catch((error: unknown) =>
+        this.logger.error('could not record the end of a session in the shared store', { error: String(error) }),
+      )
       .finally(() => this.recording.delete(id));
     this.recording.set(id, writing);
   }
@@ -515,7 +588,11 @@ export class SessionManager {
   }
 
   /** A child for a session: a waiting one from the server's warm pool, else a new one. */
-  private async startChild(server: ServerConfig, caller: VerifiedCaller | undefined, logger: Logger): Promise<StartedChild> {
+  private async startChild(
+    server: ServerConfig,
+    caller: VerifiedCaller | undefined,
+    logger: Logger,
+  ): Promise<StartedChild> {
     const warm = this.pools.get(server.name)?.take();
     if (warm) {
       // Whoever took it (a session, or a 2026-07-28 request's pool), another one waits in its place.
@@ -532,7 +609,8 @@ export class SessionManager {
       return { child, credentials };
     } catch (error) {
       await credentials.close();
-      if (error instanceof CommandNotFoundError) throw new ChildStartError(error.message, 'not_found', { cause: error });
+      if (error instanceof CommandNotFoundError)
+        throw new ChildStartError(error.message, 'not_found', { cause: error });
       if (error instanceof SpawnError) throw new ChildStartError(error.message, 'spawn_failed', { cause: error });
       throw error;
     }

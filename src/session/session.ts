@@ -91,7 +91,10 @@ export class Session {
     /** Frees what the session holds besides its child (its token endpoint). */
     private readonly releaseResources: () => Promise<void> = async () => {},
     /** When the child counts as idle (then the manager reclaims it or ends the session), and when the session must end. */
-    timing: { idleAfterMs: number; lifetimeMs: number } = { idleAfterMs: server.sessions.idleTimeoutMs, lifetimeMs: server.sessions.maxLifetimeMs },
+    timing: { idleAfterMs: number; lifetimeMs: number } = {
+      idleAfterMs: server.sessions.idleTimeoutMs,
+      lifetimeMs: server.sessions.maxLifetimeMs,
+    },
   ) {
     this.protocolVersion = protocolVersion;
     this.auditLogger = logger.child({ component: 'audit' });
@@ -128,13 +131,23 @@ export class Session {
       if (isResponse(message)) this.awaitingClient.delete(idKey(message.id));
       if (isRequest(message) && this.inFlight.has(idKey(message.id))) {
         // Ids must be unique among a session's open requests; the first keeps its answer.
-        stream!.send(errorResponse(message.id, ErrorCode.InvalidRequest, `Invalid Request: a request with id ${JSON.stringify(message.id)} is already in flight in this session`));
+        stream!.send(
+          errorResponse(
+            message.id,
+            ErrorCode.InvalidRequest,
+            `Invalid Request: a request with id ${JSON.stringify(message.id)} is already in flight in this session`,
+          ),
+        );
         continue;
       }
       if (isRequest(message)) this.track(message, stream!);
-      else if (isNotification(message) && message.method === 'notifications/cancelled') this.cancelledByClient(message.params);
+      else if (isNotification(message) && message.method === 'notifications/cancelled')
+        this.cancelledByClient(message.params);
       if (!this.child.send(message) && isRequest(message)) {
-        this.answer(idKey(message.id), errorResponse(message.id, ErrorCode.ConnectionClosed, `MCP server "${this.server.name}" is not running`));
+        this.answer(
+          idKey(message.id),
+          errorResponse(message.id, ErrorCode.ConnectionClosed, `MCP server "${this.server.name}" is not running`),
+        );
       }
     }
   }
@@ -180,7 +193,16 @@ export class Session {
     if (!this.standalone) {
       const stream = this.createStream();
       this.standalone = stream;
-      this.getStream = { get open() { return stream.connected; }, send: (message) => (stream.append(message), true), close: () => stream.discard() };
+      this.getStream = {
+        get open() {
+          return stream.connected;
+        },
+        send: (message) => {
+          stream.append(message);
+          return true;
+        },
+        close: () => stream.discard(),
+      };
     }
     return this.standalone;
   }
@@ -216,7 +238,8 @@ export class Session {
       startedAt: Date.now(),
       timer: setTimeout(() => this.timedOut(key), this.server.requestTimeoutMs),
       span: telemetry.requestStarted(this.server.name, request.method, this.telemetryTags),
-      tool: request.method === 'tools/call' && typeof request.params?.name === 'string' ? request.params.name : undefined,
+      tool:
+        request.method === 'tools/call' && typeof request.params?.name === 'string' ? request.params.name : undefined,
     };
     entry.timer.unref();
     this.inFlight.set(key, entry);
@@ -228,8 +251,19 @@ export class Session {
     if (!request) return;
     const seconds = this.server.requestTimeoutMs / 1000;
     this.logger.warn('request timed out', { method: request.method, timeoutSeconds: seconds });
-    this.answer(key, errorResponse(request.id, ErrorCode.RequestTimeout, `Request timed out after ${seconds} s: MCP server "${this.server.name}" did not answer "${request.method}"`));
-    this.child.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: request.id, reason: `Timed out after ${seconds} s` } });
+    this.answer(
+      key,
+      errorResponse(
+        request.id,
+        ErrorCode.RequestTimeout,
+        `Request timed out after ${seconds} s: MCP server "${this.server.name}" did not answer "${request.method}"`,
+      ),
+    );
+    this.child.send({
+      jsonrpc: '2.0',
+      method: 'notifications/cancelled',
+      params: { requestId: request.id, reason: `Timed out after ${seconds} s` },
+    });
   }
 
   private cancelledByClient(params: Record<string, unknown> | undefined): void {
@@ -248,13 +282,27 @@ export class Session {
     if (!request) return;
     const error = (message as { error?: { code: number; message: string } }).error;
     telemetry.requestEnded(request.span, error);
-    if (request.tool !== undefined) this.audit(request, error ? `error ${error.code}` : (message as { result?: { isError?: boolean } }).result?.isError ? 'tool_error' : 'ok');
+    if (request.tool !== undefined)
+      this.audit(
+        request,
+        error
+          ? `error ${error.code}`
+          : (message as { result?: { isError?: boolean } }).result?.isError
+            ? 'tool_error'
+            : 'ok',
+      );
     this.deliver(request.stream, message, 'response');
   }
 
   /** One line per tool call: who, which server and tool, how it ended, how long. Never arguments or tokens. */
   private audit(request: InFlightRequest, outcome: string): void {
-    this.auditLogger.info('tool call', { principal: this.principal, server: this.server.name, tool: request.tool, outcome, durationMs: Date.now() - request.startedAt });
+    this.auditLogger.info('tool call', {
+      principal: this.principal,
+      server: this.server.name,
+      tool: request.tool,
+      outcome,
+      durationMs: Date.now() - request.startedAt,
+    });
   }
 
   private finish(key: string): InFlightRequest | undefined {
@@ -269,7 +317,10 @@ export class Session {
   private fromChild(message: unknown): void {
     if (isResponse(message)) {
       if (this.inFlight.has(idKey(message.id))) this.answer(idKey(message.id), message);
-      else this.logger.warn('dropped a response to no pending request (late, cancelled or unknown id)', { id: message.id });
+      else
+        this.logger.warn('dropped a response to no pending request (late, cancelled or unknown id)', {
+          id: message.id,
+        });
       return;
     }
     if (isNotification(message)) {
@@ -293,7 +344,13 @@ export class Session {
       this.awaitingClient.add(idKey(message.id));
       this.pollAnswers();
       if (!this.deliverSomewhere(message, message.method)) {
-        this.child.send(errorResponse(message.id, ErrorCode.InternalError, 'No client stream is open to carry this request; the client must keep a GET stream or a request open'));
+        this.child.send(
+          errorResponse(
+            message.id,
+            ErrorCode.InternalError,
+            'No client stream is open to carry this request; the client must keep a GET stream or a request open',
+          ),
+        );
       }
       return;
     }
@@ -303,7 +360,13 @@ export class Session {
   private deliverSomewhere(message: JsonRpcMessage, what: string): boolean {
     const open = [...this.inFlight.values()].filter((request) => request.stream.open);
     const target =
-      open.length === 1 ? open[0]!.stream : this.getStream?.open ? this.getStream : open.length > 0 ? open.at(-1)!.stream : undefined;
+      open.length === 1
+        ? open[0]!.stream
+        : this.getStream?.open
+          ? this.getStream
+          : open.length > 0
+            ? open.at(-1)!.stream
+            : undefined;
     if (!target) {
       if (isNotification(message)) {
         // Kept for the GET stream the client has not opened yet (servers often announce
@@ -363,11 +426,20 @@ export class Session {
 
   private childExited(info: ExitInfo): void {
     if (this.ended) return;
-    this.logger.warn('child exited', { exitCode: info.code, signal: info.signal, stderrTail: this.child.stderrTail.slice(-5) });
+    this.logger.warn('child exited', {
+      exitCode: info.code,
+      signal: info.signal,
+      stderrTail: this.child.stderrTail.slice(-5),
+    });
     const detail = info.signal ? `signal ${info.signal}` : `exit code ${info.code}`;
-    const why = this.child.stoppedBecause ? `was stopped: ${this.child.stoppedBecause}` : `exited (${detail}) before answering`;
+    const why = this.child.stoppedBecause
+      ? `was stopped: ${this.child.stoppedBecause}`
+      : `exited (${detail}) before answering`;
     for (const request of [...this.inFlight.values()]) {
-      this.answer(request.key, errorResponse(request.id, ErrorCode.ConnectionClosed, `MCP server "${this.server.name}" ${why}`));
+      this.answer(
+        request.key,
+        errorResponse(request.id, ErrorCode.ConnectionClosed, `MCP server "${this.server.name}" ${why}`),
+      );
     }
     void this.end('child_exited');
   }

@@ -103,7 +103,10 @@ export class WarmPool {
           this.discard(child);
           return;
         }
-        const entry: WarmChild = { child, recycle: setTimeout(() => this.recycle(entry), this.options.server.sessions.idleTimeoutMs) };
+        const entry: WarmChild = {
+          child,
+          recycle: setTimeout(() => this.recycle(entry), this.options.server.sessions.idleTimeoutMs),
+        };
         entry.recycle.unref();
         this.ready.push(entry);
         this.options.logger.info('warm child ready', { pid: child.pid, waiting: this.ready.length });

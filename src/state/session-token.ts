@@ -36,7 +36,11 @@ function sealingKey(material: string): SealingKey {
 
 /** The initialize params kept in the id: enough to replay `initialize`, capped in size. */
 function replayableParams(params: Record<string, unknown>): Record<string, unknown> {
-  const { protocolVersion, capabilities, clientInfo } = params as { protocolVersion?: unknown; capabilities?: unknown; clientInfo?: unknown };
+  const { protocolVersion, capabilities, clientInfo } = params as {
+    protocolVersion?: unknown;
+    capabilities?: unknown;
+    clientInfo?: unknown;
+  };
   return { protocolVersion, capabilities, clientInfo };
 }
 
@@ -66,18 +70,27 @@ export class SessionTokens {
 
   constructor(currentKey: string, previousKeys: string[] = []) {
     this.current = sealingKey(currentKey);
-    this.accepted = new Map([this.current, ...previousKeys.filter(Boolean).map(sealingKey)].map((key) => [key.kid, key]));
+    this.accepted = new Map(
+      [this.current, ...previousKeys.filter(Boolean).map(sealingKey)].map((key) => [key.kid, key]),
+    );
   }
 
   /** Keys from MCP_ADAPTER_SESSION_KEY (and _PREVIOUS); without them, a key for this process only. */
   static fromEnvironment(env: NodeJS.ProcessEnv): SessionTokens {
     const current = env.MCP_ADAPTER_SESSION_KEY || randomBytes(32).toString('base64url');
-    return new SessionTokens(current, (env.MCP_ADAPTER_SESSION_KEY_PREVIOUS ?? '').split(',').map((key) => key.trim()));
+    return new SessionTokens(
+      current,
+      (env.MCP_ADAPTER_SESSION_KEY_PREVIOUS ?? '').split(',').map((key) => key.trim()),
+    );
   }
 
   async seal(claims: SessionClaims): Promise<string> {
     // A random nonce in the payload keeps two sessions of one user with the same params apart.
-    const payload = { ...claims, initialize: replayableParams(claims.initialize), n: randomBytes(9).toString('base64url') };
+    const payload = {
+      ...claims,
+      initialize: replayableParams(claims.initialize),
+      n: randomBytes(9).toString('base64url'),
+    };
     let id = this.encrypt(payload);
     if (id.length > MAX_SESSION_ID_LENGTH) {
       // Experimental capabilities are the usual bulk; the rest is small.
@@ -85,7 +98,10 @@ export class SessionTokens {
       delete capabilities.experimental;
       id = this.encrypt({ ...payload, initialize: { ...payload.initialize, capabilities } });
     }
-    if (id.length > MAX_SESSION_ID_LENGTH) throw new SessionIdTooLargeError(`the initialize parameters are too large to carry in a session id (${id.length} > ${MAX_SESSION_ID_LENGTH} characters)`);
+    if (id.length > MAX_SESSION_ID_LENGTH)
+      throw new SessionIdTooLargeError(
+        `the initialize parameters are too large to carry in a session id (${id.length} > ${MAX_SESSION_ID_LENGTH} characters)`,
+      );
     return id;
   }
 
@@ -95,7 +111,12 @@ export class SessionTokens {
     if (!plaintext) return undefined;
     try {
       const claims = JSON.parse(plaintext.toString('utf8')) as SessionClaims;
-      if (typeof claims.server !== 'string' || typeof claims.principal !== 'string' || typeof claims.expiresAt !== 'number') return undefined;
+      if (
+        typeof claims.server !== 'string' ||
+        typeof claims.principal !== 'string' ||
+        typeof claims.expiresAt !== 'number'
+      )
+        return undefined;
       if (claims.expiresAt <= now) return undefined;
       return claims;
     } catch {
@@ -129,12 +150,31 @@ export class SessionTokens {
     if (!SESSION_ID_PATTERN.test(token)) return undefined;
     // One token, one spelling: base64url has variants (unused low bits of the last character)
     // that decode alike; only the canonical one is accepted.
-    if (!token.split('.').every((part) => Buffer.from(part, 'base64url').toString('base64url') === part)) return undefined;
+    if (!token.split('.').every((part) => Buffer.from(part, 'base64url').toString('base64url') === part))
+      return undefined;
     try {
-      const [protectedHeader, encryptedKey, iv, ciphertext, tag] = token.split('.') as [string, string, string, string, string];
-      const header = JSON.parse(Buffer.from(protectedHeader, 'base64url').toString('utf8')) as { kid?: string; alg?: string; enc?: string; typ?: string };
+      const [protectedHeader, encryptedKey, iv, ciphertext, tag] = token.split('.') as [
+        string,
+        string,
+        string,
+        string,
+        string,
+      ];
+      const header = JSON.parse(Buffer.from(protectedHeader, 'base64url').toString('utf8')) as {
+        kid?: string;
+        alg?: string;
+        enc?: string;
+        typ?: string;
+      };
       const key = typeof header.kid === 'string' ? this.accepted.get(header.kid) : undefined;
-      if (!key || header.alg !== 'dir' || header.enc !== 'A256GCM' || header.typ !== purpose || !Object.keys(header).every((name) => HEADER_MEMBERS.has(name))) return undefined;
+      if (
+        !key ||
+        header.alg !== 'dir' ||
+        header.enc !== 'A256GCM' ||
+        header.typ !== purpose ||
+        !Object.keys(header).every((name) => HEADER_MEMBERS.has(name))
+      )
+        return undefined;
       const ivBytes = Buffer.from(iv, 'base64url');
       const tagBytes = Buffer.from(tag, 'base64url');
       if (encryptedKey !== '' || ivBytes.length !== 12 || tagBytes.length !== 16) return undefined;
@@ -149,7 +189,9 @@ export class SessionTokens {
   }
 
   private encrypt(payload: unknown, purpose?: string): string {
-    const protectedHeader = Buffer.from(JSON.stringify({ alg: 'dir', enc: 'A256GCM', kid: this.current.kid, ...(purpose && { typ: purpose }) })).toString('base64url');
+    const protectedHeader = Buffer.from(
+      JSON.stringify({ alg: 'dir', enc: 'A256GCM', kid: this.current.kid, ...(purpose && { typ: purpose }) }),
+    ).toString('base64url');
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.current.key, iv, { authTagLength: 16 });
     cipher.setAAD(Buffer.from(protectedHeader, 'ascii'));

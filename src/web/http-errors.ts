@@ -10,10 +10,13 @@ export function rpcErrorResponse(
   message: string,
   options: { code?: number; id?: JsonRpcId | null; data?: unknown; headers?: Record<string, string> } = {},
 ): Response {
-  return Response.json(errorResponse(options.id ?? null, options.code ?? ErrorCode.ConnectionClosed, message, options.data), {
-    status,
-    headers: options.headers,
-  });
+  return Response.json(
+    errorResponse(options.id ?? null, options.code ?? ErrorCode.ConnectionClosed, message, options.data),
+    {
+      status,
+      headers: options.headers,
+    },
+  );
 }
 
 const REASON: Record<number, string> = { 400: 'Bad Request', 413: 'Payload Too Large', 503: 'Service Unavailable' };
@@ -43,6 +46,11 @@ export function describeForHttp(error: unknown): HttpAnswer | undefined {
 }
 
 /** A plain JSON error for the adapter's non-MCP endpoints, in the predecessor's shape. */
-export function plainErrorResponse(status: number, code: string, message: string, headers?: Record<string, string>): Response {
+export function plainErrorResponse(
+  status: number,
+  code: string,
+  message: string,
+  headers?: Record<string, string>,
+): Response {
   return Response.json({ error: { code, message } }, { status, headers });
 }

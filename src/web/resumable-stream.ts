@@ -102,7 +102,8 @@ export class ResumableStream {
     if (this.sink && this.sink !== sink) this.sink.close();
     this.sink = sink;
     if (afterSeq !== undefined && afterSeq < this.droppedBefore) return false;
-    if (this.options.priming && afterSeq === undefined) sink.write(`id: ${this.id}.0\nretry: ${this.options.retryMs}\ndata: \n\n`);
+    if (this.options.priming && afterSeq === undefined)
+      sink.write(`id: ${this.id}.0\nretry: ${this.options.retryMs}\ndata: \n\n`);
     for (const event of this.log) if (afterSeq === undefined || event.seq > afterSeq) sink.write(event.text);
     if (this.finished) {
       sink.close();
@@ -120,7 +121,10 @@ export class ResumableStream {
     // The response is over: nothing of it (its body stream, its request) needs to stay reachable.
     this.sink = undefined;
     if (!connected || this.relaying) this.relayEvents([], true);
-    const timer = setTimeout(() => this.options.onDiscard(), connected ? this.options.keepDeliveredMs : this.options.keepFinishedMs);
+    const timer = setTimeout(
+      () => this.options.onDiscard(),
+      connected ? this.options.keepDeliveredMs : this.options.keepFinishedMs,
+    );
     timer.unref();
   }
 

@@ -29,7 +29,10 @@ export class SseStream implements EventSink {
    * @param limitMs closes the response after this long (0: never), before a proxy or Azure's
    *   230-second front end cuts it; a client resumes with Last-Event-ID.
    */
-  constructor(limitMs = 0, private readonly onClose: () => void = () => {}) {
+  constructor(
+    limitMs = 0,
+    private readonly onClose: () => void = () => {},
+  ) {
     this.body = new ReadableStream<Uint8Array>(
       {
         start: (controller) => {
@@ -103,7 +106,11 @@ type ReadStored = (afterSeq: number) => Promise<{ events: StoredEvent[]; finishe
  * Relays a stream another instance writes into the shared store: its events (SSE text) after
  * `after`, then new ones as they arrive, until it is finished, the client leaves or `deadline`.
  */
-export async function relayStoredEvents(sse: SseStream, read: ReadStored, options: { after: number; pollMs: number; deadline: number; first?: Awaited<ReturnType<ReadStored>> }): Promise<void> {
+export async function relayStoredEvents(
+  sse: SseStream,
+  read: ReadStored,
+  options: { after: number; pollMs: number; deadline: number; first?: Awaited<ReturnType<ReadStored>> },
+): Promise<void> {
   let after = options.after;
   let batch = options.first;
   while (sse.open && Date.now() < options.deadline) {

@@ -4,7 +4,20 @@ import { after, before, describe, test } from 'node:test';
 import { SignJWT, exportSPKI } from 'jose';
 import { initializeBody, MCP_HEADERS, nodeFixtureServer, startAdapter, type TestAdapter } from '../helpers/adapter.js';
 import { callToolRaw, messagesOf, post, toolCall } from '../helpers/raw-http.js';
-import { APP_ID_URI, CLIENT_ID, makeKey, nowSeconds, rawJwt, signToken, startEntraAuthority, startOidcIssuer, startTokenEndpoints, type EntraAuthority, type OidcIssuer, type TokenEndpoints } from './helpers/issuers.js';
+import {
+  APP_ID_URI,
+  CLIENT_ID,
+  makeKey,
+  nowSeconds,
+  rawJwt,
+  signToken,
+  startEntraAuthority,
+  startOidcIssuer,
+  startTokenEndpoints,
+  type EntraAuthority,
+  type OidcIssuer,
+  type TokenEndpoints,
+} from './helpers/issuers.js';
 
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const OTHER_TENANT = '00000000-1111-2222-3333-444444444444';
@@ -30,13 +43,46 @@ describe('authentication over HTTP', () => {
     adapter = await startAdapter(
       {
         mcpServers: {
-          oauth: nodeFixtureServer([], { auth: { method: 'oauth2_bearer', oauth2_issuer: issuer.issuer, oauth2_audience: 'api://mcp-test', oauth2_required_scopes: ['mcp.call'] } }),
-          entra: nodeFixtureServer([], { auth: { caller: { type: 'entra', required_scopes: ['mcp.access'] }, allowed_tenants: [TENANT], oauth2_audience: APP_ID_URI, azure_client_id: CLIENT_ID } }),
-          forward: nodeFixtureServer([], { auth: { method: 'oauth2_bearer', oauth2_issuer: issuer.issuer, oauth2_audience: 'api://mcp-test', forward_user_token: true } }),
-          github: nodeFixtureServer([], { auth: { method: 'oauth2_bearer', oauth2_issuer: 'https://github.com', oauth2_userinfo_endpoint: endpoints.userinfoEndpoint, oauth2_user_claim: 'id' } }),
+          oauth: nodeFixtureServer([], {
+            auth: {
+              method: 'oauth2_bearer',
+              oauth2_issuer: issuer.issuer,
+              oauth2_audience: 'api://mcp-test',
+              oauth2_required_scopes: ['mcp.call'],
+            },
+          }),
+          entra: nodeFixtureServer([], {
+            auth: {
+              caller: { type: 'entra', required_scopes: ['mcp.access'] },
+              allowed_tenants: [TENANT],
+              oauth2_audience: APP_ID_URI,
+              azure_client_id: CLIENT_ID,
+            },
+          }),
+          forward: nodeFixtureServer([], {
+            auth: {
+              method: 'oauth2_bearer',
+              oauth2_issuer: issuer.issuer,
+              oauth2_audience: 'api://mcp-test',
+              forward_user_token: true,
+            },
+          }),
+          github: nodeFixtureServer([], {
+            auth: {
+              method: 'oauth2_bearer',
+              oauth2_issuer: 'https://github.com',
+              oauth2_userinfo_endpoint: endpoints.userinfoEndpoint,
+              oauth2_user_claim: 'id',
+            },
+          }),
           open: nodeFixtureServer([], { sessions: { max_per_principal: 1 } }),
-          down: nodeFixtureServer([], { auth: { method: 'oauth2_bearer', oauth2_issuer: downIssuer.issuer, oauth2_audience: 'api://mcp-test' } }),
-          capped: nodeFixtureServer([], { auth: { method: 'oauth2_bearer', oauth2_issuer: issuer.issuer, oauth2_audience: 'api://mcp-test' }, sessions: { max_per_principal: 1 } }),
+          down: nodeFixtureServer([], {
+            auth: { method: 'oauth2_bearer', oauth2_issuer: downIssuer.issuer, oauth2_audience: 'api://mcp-test' },
+          }),
+          capped: nodeFixtureServer([], {
+            auth: { method: 'oauth2_bearer', oauth2_issuer: issuer.issuer, oauth2_audience: 'api://mcp-test' },
+            sessions: { max_per_principal: 1 },
+          }),
         },
       },
       { authEnv: { MCP_ADAPTER_AUTHORITY_HOST: entra.authorityHost } },
@@ -55,7 +101,13 @@ describe('authentication over HTTP', () => {
     return post(adapter.endpoint(server), initializeBody(), bearer(token));
   }
 
-  async function expectChallenge(response: Response, status: number, code: string, header: RegExp, message?: RegExp): Promise<void> {
+  async function expectChallenge(
+    response: Response,
+    status: number,
+    code: string,
+    header: RegExp,
+    message?: RegExp,
+  ): Promise<void> {
     const text = await response.text();
     assert.equal(response.status, status, text);
     const body = JSON.parse(text) as { error: { code: string; message: string } };
@@ -68,29 +120,47 @@ describe('authentication over HTTP', () => {
     const response = await initialize('oauth', await goodToken());
     assert.equal(response.status, 200);
     const session = response.headers.get('mcp-session-id')!;
-    const echo = await post(adapter.endpoint('oauth'), toolCall(2, 'echo', { text: 'hi' }), { ...bearer(await goodToken()), 'mcp-session-id': session });
-    assert.equal(((await messagesOf(echo))[0] as { result: { content: Array<{ text: string }> } }).result.content[0]!.text, 'hi');
-    const userB = await post(adapter.endpoint('oauth'), toolCall(3, 'echo', { text: 'hi' }), { ...bearer(await goodToken({ sub: 'user-2' })), 'mcp-session-id': session });
+    const echo = await post(adapter.endpoint('oauth'), toolCall(2, 'echo', { text: 'hi' }), {
+      ...bearer(await goodToken()),
+      'mcp-session-id': session,
+    });
+    assert.equal(
+      ((await messagesOf(echo))[0] as { result: { content: Array<{ text: string }> } }).result.content[0]!.text,
+      'hi',
+    );
+    const userB = await post(adapter.endpoint('oauth'), toolCall(3, 'echo', { text: 'hi' }), {
+      ...bearer(await goodToken({ sub: 'user-2' })),
+      'mcp-session-id': session,
+    });
     assert.equal(userB.status, 404, "user B's valid token on user A's session looks like an unknown session");
     const audit = adapter.logs.find((log) => log.component === 'audit' && log.tool === 'echo');
-    assert.deepEqual({ ...audit, time: undefined, durationMs: typeof audit?.durationMs }, {
-      time: undefined,
-      level: 'info',
-      message: 'tool call',
-      component: 'audit',
-      server: 'oauth',
-      session: session.slice(-8),
-      principal: `${issuer.issuer}|user-1`,
-      tool: 'echo',
-      outcome: 'ok',
-      durationMs: 'number',
-    });
+    assert.deepEqual(
+      { ...audit, time: undefined, durationMs: typeof audit?.durationMs },
+      {
+        time: undefined,
+        level: 'info',
+        message: 'tool call',
+        component: 'audit',
+        server: 'oauth',
+        session: session.slice(-8),
+        principal: `${issuer.issuer}|user-1`,
+        tool: 'echo',
+        outcome: 'ok',
+        durationMs: 'number',
+      },
+    );
   });
 
   test('no token: 401 with the resource metadata and the scope in WWW-Authenticate', async () => {
     const response = await post(adapter.endpoint('oauth'), initializeBody());
     const metadata = `${adapter.url}/.well-known/oauth-protected-resource/mcp/oauth`;
-    await expectChallenge(response, 401, 'authentication_required', new RegExp(`^Bearer scope="mcp.call", resource_metadata="${metadata}"$`), /Missing or invalid Authorization header/);
+    await expectChallenge(
+      response,
+      401,
+      'authentication_required',
+      new RegExp(`^Bearer scope="mcp.call", resource_metadata="${metadata}"$`),
+      /Missing or invalid Authorization header/,
+    );
   });
 
   test('the attack matrix: each refused with its reason, as invalid_token', async () => {
@@ -99,10 +169,20 @@ describe('authentication over HTTP', () => {
     const unknownKid = await makeKey('RS256', 'never-published');
     const cases: Array<[string, string, RegExp]> = [
       ['malformed', 'not-a-jwt', /malformed|not a JWT/i],
-      ['alg none', rawJwt({ alg: 'none', typ: 'JWT' }, { iss: issuer.issuer, aud: 'api://mcp-test', sub: 'x', exp: nowSeconds() + 600, scope: 'mcp.call' }), /algorithm/i],
+      [
+        'alg none',
+        rawJwt(
+          { alg: 'none', typ: 'JWT' },
+          { iss: issuer.issuer, aud: 'api://mcp-test', sub: 'x', exp: nowSeconds() + 600, scope: 'mcp.call' },
+        ),
+        /algorithm/i,
+      ],
       [
         'HS256 signed with the public key',
-        await new SignJWT({ iss: issuer.issuer, aud: 'api://mcp-test', sub: 'x', scope: 'mcp.call' }).setProtectedHeader({ alg: 'HS256', kid: issuer.key.kid }).setExpirationTime('10m').sign(new TextEncoder().encode(publicPem)),
+        await new SignJWT({ iss: issuer.issuer, aud: 'api://mcp-test', sub: 'x', scope: 'mcp.call' })
+          .setProtectedHeader({ alg: 'HS256', kid: issuer.key.kid })
+          .setExpirationTime('10m')
+          .sign(new TextEncoder().encode(publicPem)),
         /algorithm/i,
       ],
       ['unknown kid', await goodTokenWith(unknownKid), /signing key/i],
@@ -114,27 +194,53 @@ describe('authentication over HTTP', () => {
     ];
     for (const [name, token, reason] of cases) {
       const response = await initialize('oauth', token);
-      await expectChallenge(response, 401, 'authentication_required', /^Bearer error="invalid_token", error_description="[^"]+", scope="mcp.call", resource_metadata=/, reason);
+      await expectChallenge(
+        response,
+        401,
+        'authentication_required',
+        /^Bearer error="invalid_token", error_description="[^"]+", scope="mcp.call", resource_metadata=/,
+        reason,
+      );
       assert.ok(true, name);
     }
     const logged = JSON.stringify(adapter.logs);
-    for (const [, token] of cases) if (token.length > 20) assert.equal(logged.includes(token), false, 'tokens never reach the log');
+    for (const [, token] of cases)
+      if (token.length > 20) assert.equal(logged.includes(token), false, 'tokens never reach the log');
 
     async function goodTokenWith(key: Awaited<ReturnType<typeof makeKey>>) {
-      return signToken({ iss: issuer.issuer, aud: 'api://mcp-test', sub: 'user-1', scope: 'mcp.call', iat: nowSeconds(), exp: nowSeconds() + 600 }, { key });
+      return signToken(
+        {
+          iss: issuer.issuer,
+          aud: 'api://mcp-test',
+          sub: 'user-1',
+          scope: 'mcp.call',
+          iat: nowSeconds(),
+          exp: nowSeconds() + 600,
+        },
+        { key },
+      );
     }
   });
 
   test('a missing scope: 403 insufficient_scope naming it', async () => {
     const response = await initialize('oauth', await issuer.token({ scope: 'other' }));
-    await expectChallenge(response, 403, 'insufficient_scopes', /^Bearer error="insufficient_scope", scope="mcp.call", resource_metadata=/, /^Token missing required scopes: mcp.call$/);
+    await expectChallenge(
+      response,
+      403,
+      'insufficient_scopes',
+      /^Bearer error="insufficient_scope", scope="mcp.call", resource_metadata=/,
+      /^Token missing required scopes: mcp.call$/,
+    );
   });
 
   test('Entra: v1 and v2 tokens of an allowed tenant pass and are the same principal; another tenant is refused', async () => {
     const v2 = await initialize('entra', await entra.token(TENANT, 2));
     assert.equal(v2.status, 200, await v2.clone().text());
     const session = v2.headers.get('mcp-session-id')!;
-    const withV1 = await post(adapter.endpoint('entra'), toolCall(2, 'echo', { text: 'v1' }), { ...bearer(await entra.token(TENANT, 1)), 'mcp-session-id': session });
+    const withV1 = await post(adapter.endpoint('entra'), toolCall(2, 'echo', { text: 'v1' }), {
+      ...bearer(await entra.token(TENANT, 1)),
+      'mcp-session-id': session,
+    });
     assert.equal(withV1.status, 200, 'a v1 token of the same user reaches the same session');
     const otherTenant = await initialize('entra', await entra.token(OTHER_TENANT, 2));
     await expectChallenge(otherTenant, 401, 'authentication_required', /error="invalid_token"/, /tenant/i);
@@ -143,7 +249,10 @@ describe('authentication over HTTP', () => {
   });
 
   test('opaque tokens are verified at the userinfo endpoint; an unknown one is refused', async () => {
-    endpoints.userinfo.set('gho_valid', { body: { id: 4242, login: 'ada' }, headers: { 'x-oauth-scopes': 'repo, read:user' } });
+    endpoints.userinfo.set('gho_valid', {
+      body: { id: 4242, login: 'ada' },
+      headers: { 'x-oauth-scopes': 'repo, read:user' },
+    });
     const ok = await initialize('github', 'gho_valid');
     assert.equal(ok.status, 200, await ok.clone().text());
     await expectChallenge(await initialize('github', 'gho_unknown'), 401, 'authentication_required', /invalid_token/);
@@ -160,10 +269,14 @@ describe('authentication over HTTP', () => {
 
   test('a 100 KB Authorization header: 431', async () => {
     const status = await new Promise<number>((resolve, reject) => {
-      const req = httpRequest(adapter.endpoint('oauth'), { method: 'POST', headers: { ...MCP_HEADERS, authorization: `Bearer ${'a'.repeat(100 * 1024)}` } }, (res) => {
-        res.resume();
-        resolve(res.statusCode!);
-      });
+      const req = httpRequest(
+        adapter.endpoint('oauth'),
+        { method: 'POST', headers: { ...MCP_HEADERS, authorization: `Bearer ${'a'.repeat(100 * 1024)}` } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        },
+      );
       req.on('error', reject);
       req.end(initializeBody());
     });
@@ -179,7 +292,9 @@ describe('authentication over HTTP', () => {
       bearer_methods_supported: ['header'],
       resource_name: 'MCP server oauth',
     });
-    const entraMetadata = (await (await fetch(`${adapter.url}/.well-known/oauth-protected-resource/mcp/entra`)).json()) as { authorization_servers: string[]; scopes_supported: string[] };
+    const entraMetadata = (await (
+      await fetch(`${adapter.url}/.well-known/oauth-protected-resource/mcp/entra`)
+    ).json()) as { authorization_servers: string[]; scopes_supported: string[] };
     assert.deepEqual(entraMetadata.authorization_servers, [`${entra.authorityHost}/${TENANT}/v2.0`]);
     assert.deepEqual(entraMetadata.scopes_supported, [`${APP_ID_URI}/mcp.access`]);
     assert.equal((await fetch(`${adapter.url}/.well-known/oauth-protected-resource/mcp/open`)).status, 404);
@@ -195,11 +310,34 @@ describe('authentication over HTTP', () => {
 
   test('what the child receives: nothing by default; with forward_user_token the predecessor OAUTH_* contract', async () => {
     const plain = await initialize('oauth', await goodToken());
-    const plainReport = JSON.parse(await callToolRaw(adapter.endpoint('oauth'), plain.headers.get('mcp-session-id')!, 'env_report', {}, bearer(await goodToken()))) as Record<string, string>;
-    for (const name of ['OAUTH_ACCESS_TOKEN', 'OAUTH_USER_ID', 'AZURE_USER_ASSERTION', 'IDENTITY_ENDPOINT', 'MCP_ADAPTER_AUTHORITY_HOST']) assert.equal(plainReport[name], undefined, name);
+    const plainReport = JSON.parse(
+      await callToolRaw(
+        adapter.endpoint('oauth'),
+        plain.headers.get('mcp-session-id')!,
+        'env_report',
+        {},
+        bearer(await goodToken()),
+      ),
+    ) as Record<string, string>;
+    for (const name of [
+      'OAUTH_ACCESS_TOKEN',
+      'OAUTH_USER_ID',
+      'AZURE_USER_ASSERTION',
+      'IDENTITY_ENDPOINT',
+      'MCP_ADAPTER_AUTHORITY_HOST',
+    ])
+      assert.equal(plainReport[name], undefined, name);
     const token = await goodToken({ sub: 'forwarded-user' });
     const forwarded = await initialize('forward', token);
-    const report = JSON.parse(await callToolRaw(adapter.endpoint('forward'), forwarded.headers.get('mcp-session-id')!, 'env_report', {}, bearer(token))) as Record<string, string>;
+    const report = JSON.parse(
+      await callToolRaw(
+        adapter.endpoint('forward'),
+        forwarded.headers.get('mcp-session-id')!,
+        'env_report',
+        {},
+        bearer(token),
+      ),
+    ) as Record<string, string>;
     const { createHash } = await import('node:crypto');
     const hash = (value: string) => createHash('sha256').update(value).digest('hex').slice(0, 16);
     assert.equal(report.OAUTH_ACCESS_TOKEN, hash(token));

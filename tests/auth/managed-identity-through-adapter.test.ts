@@ -21,7 +21,13 @@ before(async () => {
   // The platform gives the host (this process) its identity endpoint; ManagedIdentityCredential reads it here.
   Object.assign(process.env, msi.env);
   adapter = await startAdapter(
-    { mcpServers: { arm: nodeFixtureServer([], { auth: { method: 'azure_default', azure_scopes: ['https://management.azure.com/.default'] } }) } },
+    {
+      mcpServers: {
+        arm: nodeFixtureServer([], {
+          auth: { method: 'azure_default', azure_scopes: ['https://management.azure.com/.default'] },
+        }),
+      },
+    },
     { authEnv: { MCP_ADAPTER_IDENTITY_CLIENT_ID: 'app-identity-client-id' } },
   );
 });
@@ -34,12 +40,20 @@ after(async () => {
 test("the child gets the app's managed-identity tokens for its scopes only, through its own endpoint", async () => {
   const endpoint = adapter.endpoint('arm');
   const session = await openRawSession(endpoint);
-  const fetched = JSON.parse(await callToolRaw(endpoint, session, 'fetch_identity_token', { resource: 'https://management.azure.com' })) as { tokenHash: string; resource: string };
+  const fetched = JSON.parse(
+    await callToolRaw(endpoint, session, 'fetch_identity_token', { resource: 'https://management.azure.com' }),
+  ) as { tokenHash: string; resource: string };
   assert.equal(fetched.tokenHash, hash(msi.issued.at(-1)!), "the token is the managed identity's");
   assert.equal(msi.requests.at(-1)!.clientId, 'app-identity-client-id', 'the user-assigned identity was asked');
-  const refused = await callToolRaw(endpoint, session, 'fetch_identity_token', { resource: 'https://graph.microsoft.com' });
+  const refused = await callToolRaw(endpoint, session, 'fetch_identity_token', {
+    resource: 'https://graph.microsoft.com',
+  });
   assert.match(refused, /^status 403: .*not allowed/);
   const env = JSON.parse(await callToolRaw(endpoint, session, 'env_report')) as Record<string, string>;
   assert.notEqual(env.IDENTITY_ENDPOINT, hash(msi.env.IDENTITY_ENDPOINT), "the child's endpoint is its own");
-  assert.notEqual(env.IDENTITY_HEADER, hash(msi.env.IDENTITY_HEADER), "the host's identity secret never reaches the child");
+  assert.notEqual(
+    env.IDENTITY_HEADER,
+    hash(msi.env.IDENTITY_HEADER),
+    "the host's identity secret never reaches the child",
+  );
 });

@@ -25,7 +25,13 @@ before(async () => {
   ca = createTestCertificateAuthority();
   fakeEntra = await startFakeEntra({ cert: ca.serverCertPem, key: ca.serverKeyPem });
   authority = await startEntraAuthority();
-  const auth = { method: 'azure_obo', azure_client_id: CLIENT_ID, azure_tenant_id: TENANT, azure_client_secret: '${secret:OBO_CLIENT_SECRET}', azure_scopes: ['https://graph.microsoft.com/.default'] };
+  const auth = {
+    method: 'azure_obo',
+    azure_client_id: CLIENT_ID,
+    azure_tenant_id: TENANT,
+    azure_client_secret: '${secret:OBO_CLIENT_SECRET}',
+    azure_scopes: ['https://graph.microsoft.com/.default'],
+  };
   adapter = await startAdapter(
     {
       mcpServers: {
@@ -34,9 +40,19 @@ before(async () => {
       },
     },
     {
-      hostEnv: { ...process.env, OBO_CLIENT_SECRET: 'the-app-secret', AZURE_CLIENT_SECRET: 'host-secret', IDENTITY_ENDPOINT: 'http://169.254.0.1/host-identity', IDENTITY_HEADER: 'host-header' },
+      hostEnv: {
+        ...process.env,
+        OBO_CLIENT_SECRET: 'the-app-secret',
+        AZURE_CLIENT_SECRET: 'host-secret',
+        IDENTITY_ENDPOINT: 'http://169.254.0.1/host-identity',
+        IDENTITY_HEADER: 'host-header',
+      },
       authEnv: { MCP_ADAPTER_AUTHORITY_HOST: authority.authorityHost },
-      oboOverrides: { authorityHost: fakeEntra.authorityHost, disableInstanceDiscovery: true, http: { tlsOptions: { ca: ca.caPem }, retryOptions: { maxRetries: 0 } } },
+      oboOverrides: {
+        authorityHost: fakeEntra.authorityHost,
+        disableInstanceDiscovery: true,
+        http: { tlsOptions: { ca: ca.caPem }, retryOptions: { maxRetries: 0 } },
+      },
     },
   );
 });
@@ -58,7 +74,15 @@ test('the child gets On-Behalf-Of tokens for its user from its loopback endpoint
   const callerToken = await authority.token(TENANT, 2, { scp: 'mcp.access', oid: 'oid-grace' });
   const session = await openSession('obo', callerToken);
   const headers = { authorization: `Bearer ${callerToken}` };
-  const fetched = JSON.parse(await callToolRaw(adapter.endpoint('obo'), session, 'fetch_identity_token', { resource: 'https://graph.microsoft.com' }, headers)) as { tokenHash: string; expires_on: string };
+  const fetched = JSON.parse(
+    await callToolRaw(
+      adapter.endpoint('obo'),
+      session,
+      'fetch_identity_token',
+      { resource: 'https://graph.microsoft.com' },
+      headers,
+    ),
+  ) as { tokenHash: string; expires_on: string };
   assert.match(fetched.tokenHash, /^[0-9a-f]{16}$/);
   assert.ok(Number(fetched.expires_on) > Date.now() / 1000);
   const exchange = fakeEntra.tokenRequests.at(-1)!;
@@ -68,14 +92,32 @@ test('the child gets On-Behalf-Of tokens for its user from its loopback endpoint
   assert.equal(exchange.form.client_secret, 'the-app-secret');
   assert.match(exchange.form.scope ?? '', /https:\/\/graph\.microsoft\.com\/\.default/);
 
-  const refused = await callToolRaw(adapter.endpoint('obo'), session, 'fetch_identity_token', { resource: 'https://vault.azure.net' }, headers).catch((error: Error) => error.message);
+  const refused = await callToolRaw(
+    adapter.endpoint('obo'),
+    session,
+    'fetch_identity_token',
+    { resource: 'https://vault.azure.net' },
+    headers,
+  ).catch((error: Error) => error.message);
   assert.match(refused, /status 403.*not allowed/);
 
-  const env = JSON.parse(await callToolRaw(adapter.endpoint('obo'), session, 'env_report', {}, headers)) as Record<string, string>;
+  const env = JSON.parse(await callToolRaw(adapter.endpoint('obo'), session, 'env_report', {}, headers)) as Record<
+    string,
+    string
+  >;
   assert.ok(env.IDENTITY_ENDPOINT && env.IDENTITY_HEADER, 'the per-session endpoint is in the environment');
-  assert.notEqual(env.IDENTITY_ENDPOINT, hash('http://169.254.0.1/host-identity'), "not the host's own identity endpoint");
-  for (const name of ['AZURE_CLIENT_SECRET', 'OBO_CLIENT_SECRET', 'AZURE_USER_ASSERTION', 'AZURE_USE_OBO']) assert.equal(env[name], undefined, `${name} must not reach the child`);
-  assert.equal(Object.values(env).includes(hash('the-app-secret')), false, 'the client secret reaches the child under no name');
+  assert.notEqual(
+    env.IDENTITY_ENDPOINT,
+    hash('http://169.254.0.1/host-identity'),
+    "not the host's own identity endpoint",
+  );
+  for (const name of ['AZURE_CLIENT_SECRET', 'OBO_CLIENT_SECRET', 'AZURE_USER_ASSERTION', 'AZURE_USE_OBO'])
+    assert.equal(env[name], undefined, `${name} must not reach the child`);
+  assert.equal(
+    Object.values(env).includes(hash('the-app-secret')),
+    false,
+    'the client secret reaches the child under no name',
+  );
   assert.equal(Object.values(env).includes(hash(callerToken)), false, "the caller's token is not passed through");
   assert.equal(JSON.stringify(adapter.logs).includes(callerToken), false, 'tokens never reach the log');
 });
@@ -83,7 +125,15 @@ test('the child gets On-Behalf-Of tokens for its user from its loopback endpoint
 test('forward_user_token opts in to the predecessor contract: AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_USER_ASSERTION, AZURE_USE_OBO', async () => {
   const callerToken = await authority.token(TENANT, 2, { oid: 'oid-linus' });
   const session = await openSession('forwarding', callerToken);
-  const env = JSON.parse(await callToolRaw(adapter.endpoint('forwarding'), session, 'env_report', {}, { authorization: `Bearer ${callerToken}` })) as Record<string, string>;
+  const env = JSON.parse(
+    await callToolRaw(
+      adapter.endpoint('forwarding'),
+      session,
+      'env_report',
+      {},
+      { authorization: `Bearer ${callerToken}` },
+    ),
+  ) as Record<string, string>;
   assert.equal(env.AZURE_CLIENT_ID, hash(CLIENT_ID));
   assert.equal(env.AZURE_TENANT_ID, hash(TENANT));
   assert.equal(env.AZURE_USER_ASSERTION, hash(callerToken));
@@ -92,16 +142,29 @@ test('forward_user_token opts in to the predecessor contract: AZURE_CLIENT_ID, A
 });
 
 test('a consent failure reaches the client as a clear tool error, not a hang', async () => {
-  fakeEntra.respondWith(() => ({ status: 400, body: { error: 'invalid_grant', error_description: 'AADSTS65001: The user or administrator has not consented to use the application.', error_codes: [65001], suberror: 'consent_required' } }));
+  fakeEntra.respondWith(() => ({
+    status: 400,
+    body: {
+      error: 'invalid_grant',
+      error_description: 'AADSTS65001: The user or administrator has not consented to use the application.',
+      error_codes: [65001],
+      suberror: 'consent_required',
+    },
+  }));
   try {
     const callerToken = await authority.token(TENANT, 2, { scp: 'mcp.access', oid: 'oid-new-user' });
     const session = await openSession('obo', callerToken);
-    const response = await post(adapter.endpoint('obo'), toolCall(5, 'fetch_identity_token', { resource: 'https://graph.microsoft.com' }), { authorization: `Bearer ${callerToken}`, 'mcp-session-id': session });
-    const [message] = (await messagesOf(response)) as Array<{ result: { isError: boolean; content: Array<{ text: string }> } }>;
+    const response = await post(
+      adapter.endpoint('obo'),
+      toolCall(5, 'fetch_identity_token', { resource: 'https://graph.microsoft.com' }),
+      { authorization: `Bearer ${callerToken}`, 'mcp-session-id': session },
+    );
+    const [message] = (await messagesOf(response)) as Array<{
+      result: { isError: boolean; content: Array<{ text: string }> };
+    }>;
     assert.equal(message!.result.isError, true);
     assert.match(message!.result.content[0]!.text, /status 403.*consent/i);
   } finally {
     fakeEntra.respondWith(undefined);
   }
 });
-

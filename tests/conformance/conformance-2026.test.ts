@@ -57,10 +57,16 @@ const SCENARIOS_2026 = [
  * `--spec-version` leaves out the extension scenarios (tasks-*, skills). Zero failures allowed;
  * warnings are printed for the record.
  */
-test('MCP conformance suite: all 2026-07-28 server scenarios pass through the adapter', { timeout: 600_000 }, async () => {
+test('MCP conformance suite: all 2026-07-28 server scenarios pass through the adapter', {
+  timeout: 600_000,
+}, async () => {
   // Pre-spawned children: scenarios with a capability profile no earlier request used must not wait for a cold start (600 ms budgets).
   const { checks, output } = await runConformanceSuite('2026-07-28', { warm_pool: 2 });
   const scenarios = new Set(checks.map((check) => check.scenario));
   // Every scenario ran and reported at least one check (a scenario with no checks.json would hide here).
-  assert.deepEqual(SCENARIOS_2026.filter((name) => !scenarios.has(name)), [], `scenarios that did not report: ${output}`);
+  assert.deepEqual(
+    SCENARIOS_2026.filter((name) => !scenarios.has(name)),
+    [],
+    `scenarios that did not report: ${output}`,
+  );
 });

@@ -10,7 +10,9 @@ import { runConformanceSuite } from '../helpers/conformance.js';
  * The 2026-07-28 (stateless) scenarios are in conformance-2026.test.ts. Without `--spec-version`,
  * conformance 0.2.x would run every scenario at its own revision, 2026-07-28 and extensions included.
  */
-test('MCP conformance suite: all 2025-11-25 server scenarios pass through the adapter', { timeout: 600_000 }, async () => {
+test('MCP conformance suite: all 2025-11-25 server scenarios pass through the adapter', {
+  timeout: 600_000,
+}, async () => {
   const { checks } = await runConformanceSuite('2025-11-25');
   const scenarios = new Set(checks.map((check) => check.scenario));
   assert.ok(scenarios.size >= 30, `expected the whole suite, ran ${scenarios.size} scenarios`);

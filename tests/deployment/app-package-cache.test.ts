@@ -9,14 +9,29 @@ import type { ToolRunner } from '../../src/deployment/packaging.js';
 /** A small project with a built app; `npm ci` is played by `run`, which writes a dependency. */
 function project(): string {
   const root = mkdtempSync(path.join(tmpdir(), 'mcp-package-cache-'));
-  writeFileSync(path.join(root, 'package.json'), JSON.stringify({ name: 'p', version: '1.0.0', type: 'module', main: 'dist/functions/index.js', dependencies: { dep: '1.0.0' } }));
-  writeFileSync(path.join(root, 'package-lock.json'), JSON.stringify({ lockfileVersion: 3, packages: { 'node_modules/dep': { version: '1.0.0' } } }));
+  writeFileSync(
+    path.join(root, 'package.json'),
+    JSON.stringify({
+      name: 'p',
+      version: '1.0.0',
+      type: 'module',
+      main: 'dist/functions/index.js',
+      dependencies: { dep: '1.0.0' },
+    }),
+  );
+  writeFileSync(
+    path.join(root, 'package-lock.json'),
+    JSON.stringify({ lockfileVersion: 3, packages: { 'node_modules/dep': { version: '1.0.0' } } }),
+  );
   writeFileSync(path.join(root, 'host.json'), '{"version": "2.0"}');
   mkdirSync(path.join(root, 'src/functions'), { recursive: true });
   writeFileSync(path.join(root, 'src/functions/index.ts'), 'export {};');
   mkdirSync(path.join(root, 'dist/functions'), { recursive: true });
   writeFileSync(path.join(root, 'dist/functions/index.js'), 'export {};');
-  writeFileSync(path.join(root, 'mcp_config.json'), JSON.stringify({ mcpServers: { s: { command: 'node', args: ['--version'] } } }));
+  writeFileSync(
+    path.join(root, 'mcp_config.json'),
+    JSON.stringify({ mcpServers: { s: { command: 'node', args: ['--version'] } } }),
+  );
   mkdirSync(path.join(root, 'node_modules'));
   return root;
 }
@@ -24,7 +39,9 @@ function project(): string {
 function tree(dir: string, prefix = ''): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const relative = `${prefix}${entry.name}`;
-    return entry.isDirectory() ? tree(path.join(dir, entry.name), `${relative}/`) : [`${relative} ${readFileSync(path.join(dir, entry.name), 'utf8').length}`];
+    return entry.isDirectory()
+      ? tree(path.join(dir, entry.name), `${relative}/`)
+      : [`${relative} ${readFileSync(path.join(dir, entry.name), 'utf8').length}`];
   });
 }
 
@@ -39,8 +56,20 @@ test('a redeploy with the same lock file copies the pruned production dependenci
     return '';
   };
   const lines: string[] = [];
-  const first = assembleAppPackage({ appRoot: root, outDir: path.join(root, 'out1'), run, env: {}, log: (line) => lines.push(line) });
-  const second = assembleAppPackage({ appRoot: root, outDir: path.join(root, 'out2'), run, env: {}, log: (line) => lines.push(line) });
+  const first = assembleAppPackage({
+    appRoot: root,
+    outDir: path.join(root, 'out1'),
+    run,
+    env: {},
+    log: (line) => lines.push(line),
+  });
+  const second = assembleAppPackage({
+    appRoot: root,
+    outDir: path.join(root, 'out2'),
+    run,
+    env: {},
+    log: (line) => lines.push(line),
+  });
   assert.deepEqual(installs, ['npm ci'], 'installed once');
   assert.deepEqual(tree(path.join(root, 'out2')), tree(path.join(root, 'out1')), 'the same package either way');
   assert.deepEqual(second.pruned, first.pruned);
@@ -48,7 +77,10 @@ test('a redeploy with the same lock file copies the pruned production dependenci
   assert.ok(lines.some((line) => /copied from the cache of this lock file/.test(line)));
 
   // Another lock file, or the cache turned off: installed again.
-  writeFileSync(path.join(root, 'package-lock.json'), JSON.stringify({ lockfileVersion: 3, packages: { 'node_modules/dep': { version: '1.0.1' } } }));
+  writeFileSync(
+    path.join(root, 'package-lock.json'),
+    JSON.stringify({ lockfileVersion: 3, packages: { 'node_modules/dep': { version: '1.0.1' } } }),
+  );
   assembleAppPackage({ appRoot: root, outDir: path.join(root, 'out3'), run, env: {} });
   assembleAppPackage({ appRoot: root, outDir: path.join(root, 'out4'), run, env: { MCP_PACKAGE_CACHE: 'off' } });
   assert.deepEqual(installs, ['npm ci', 'npm ci', 'npm ci']);

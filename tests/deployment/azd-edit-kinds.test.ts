@@ -2,7 +2,17 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { assertNothingRunning, azdEnvValues, checkoutRoot, cleanEnv, copyProject, recordedDeployments, removeProject, runAzd, type AzdRun } from '../helpers/azd/project-copy.js';
+import {
+  assertNothingRunning,
+  azdEnvValues,
+  checkoutRoot,
+  cleanEnv,
+  copyProject,
+  recordedDeployments,
+  removeProject,
+  runAzd,
+  type AzdRun,
+} from '../helpers/azd/project-copy.js';
 import { decodeProvisionedPlan } from '../../src/deployment/provisioned-plan.js';
 
 /**
@@ -45,7 +55,8 @@ let project = '';
 let env: NodeJS.ProcessEnv = {};
 const configFile = () => path.join(project, 'mcp_config.json');
 const siteRecord = () => path.join(project, '.azure/dev/.standin-site/api.json');
-const deployedConfig = () => JSON.parse(readFileSync(path.join(project, '.azure/dev/.standin-site/api/mcp_config.json'), 'utf8')) as Config;
+const deployedConfig = () =>
+  JSON.parse(readFileSync(path.join(project, '.azure/dev/.standin-site/api/mcp_config.json'), 'utf8')) as Config;
 const deployments = (): Deployment[] => recordedDeployments<Deployment>(project);
 const dotenv = () => azdEnvValues(project);
 
@@ -57,15 +68,23 @@ function writeConfig(edit: (config: Config) => void = () => {}): void {
 
 const azd = (...args: string[]): Promise<AzdRun> => runAzd(project, args, env);
 
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('edit kinds after a provisioned `azd up` (stand-in azd)', () => {
   before(async () => {
     project = copyProject();
     projects.push(project);
-    env = cleanEnv({ AZURE_ENV_NAME: 'dev', AZURE_LOCATION: 'westeurope', AZURE_SUBSCRIPTION_ID: SUB, AZD_CONFIG_DIR: path.join(path.dirname(project), 'azd-config') });
+    env = cleanEnv({
+      AZURE_ENV_NAME: 'dev',
+      AZURE_LOCATION: 'westeurope',
+      AZURE_SUBSCRIPTION_ID: SUB,
+      AZD_CONFIG_DIR: path.join(path.dirname(project), 'azd-config'),
+    });
     mkdirSync(path.join(project, 'servers'), { recursive: true });
-    cpSync(path.join(checkoutRoot, 'tests/fixtures/servers/node-fixture.mjs'), path.join(project, 'servers/node-fixture.mjs'));
+    cpSync(
+      path.join(checkoutRoot, 'tests/fixtures/servers/node-fixture.mjs'),
+      path.join(project, 'servers/node-fixture.mjs'),
+    );
     writeConfig();
     const up = await azd('up', '--no-prompt');
     assert.equal(up.code, 0, up.output);
@@ -103,8 +122,13 @@ describe('edit kinds after a provisioned `azd up` (stand-in azd)', () => {
       const run = await azd('deploy', '--no-prompt');
       assert.equal(run.code, 1, `${edit}:\n${run.output}`);
       assert.match(run.output, /mcp_config\.json needs infrastructure that is not provisioned:/, edit);
-      for (const line of says) assert.match(run.output, new RegExp(`  - ${escape(line)}`), `${edit}:\n${run.output}`);
-      assert.match(run.output, /Run `azd provision` \(or `azd up`\) to update the infrastructure, then deploy; nothing was deployed\./, edit);
+      for (const line of says)
+        assert.match(run.output, new RegExp(`  - ${escapeRegExp(line)}`), `${edit}:\n${run.output}`);
+      assert.match(
+        run.output,
+        /Run `azd provision` \(or `azd up`\) to update the infrastructure, then deploy; nothing was deployed\./,
+        edit,
+      );
       assert.match(run.stderr, /ERROR: failed running pre hooks: 'predeploy' hook failed with exit code: '1'/, edit);
       assert.doesNotMatch(run.output, /prepackage Hook Output|Deploying service/, `${edit}: stopped before packaging`);
       assert.equal(deployedAt(), lastDeploy, `${edit}: nothing was deployed`);
@@ -138,13 +162,16 @@ describe('edit kinds after a provisioned `azd up` (stand-in azd)', () => {
     // Deploying first is refused: the app registration still has the scope enabled.
     const early = await azd('deploy', '--no-prompt');
     assert.equal(early.code, 1, early.output);
-    assert.match(early.output, /  - Entra caller scope Tools\.Read was removed/);
+    assert.match(early.output, / {2}- Entra caller scope Tools\.Read was removed/);
     assert.match(early.output, /Run `azd provision`/);
 
     const before = deployments().length;
     const retire = await azd('provision', '--no-prompt');
     assert.equal(retire.code, 0, retire.output);
-    assert.match(retire.output, /Caller scopes no longer in the config, disabled on the app registration by this provision: Tools\.Read/);
+    assert.match(
+      retire.output,
+      /Caller scopes no longer in the config, disabled on the app registration by this provision: Tools\.Read/,
+    );
     assert.match(retire.output, /SUCCESS: Your application was provisioned in Azure\./);
     assert.equal(deployments().length, before + 1, 'a deployment was made');
     assert.deepEqual(deployments().at(-1)!.parameters.retiredCallerScopes, ['Tools.Read']);
@@ -157,7 +184,9 @@ describe('edit kinds after a provisioned `azd up` (stand-in azd)', () => {
     assert.equal(deployments().length, before + 2, 'a deployment was made (the parameters changed)');
     assert.deepEqual(deployments().at(-1)!.parameters.retiredCallerScopes, []);
     assert.equal(dotenv().MCP_RETIRED_CALLER_SCOPES, '[]');
-    assert.deepEqual(decodeProvisionedPlan(dotenv().MCP_PROVISIONED_PLAN!).entra?.requiredCallerScopes, ['user_impersonation']);
+    assert.deepEqual(decodeProvisionedPlan(dotenv().MCP_PROVISIONED_PLAN!).entra?.requiredCallerScopes, [
+      'user_impersonation',
+    ]);
     assertNothingRunning(project);
 
     const deploy = await azd('deploy', '--no-prompt');

@@ -6,7 +6,16 @@ import YAML from 'yaml';
 import { OUTPUT_NAMES, readOutputs } from '../helpers/azd/bicep-model.js';
 import { azdMarshalDotenv, godotenvParse } from '../helpers/azd/dotenv.js';
 import { envsubst } from '../helpers/azd/envsubst.js';
-import { assertNothingRunning, azdEnvValues as dotenv, checkoutRoot, cleanEnv, copyProject, recordedDeployments as deployments, removeProject, runAzd } from '../helpers/azd/project-copy.js';
+import {
+  assertNothingRunning,
+  azdEnvValues as dotenv,
+  checkoutRoot,
+  cleanEnv,
+  copyProject,
+  recordedDeployments as deployments,
+  removeProject,
+  runAzd,
+} from '../helpers/azd/project-copy.js';
 import { decodeValues, encodeValues } from '../../src/deployment/azd-values.js';
 
 /**
@@ -25,7 +34,13 @@ function fresh(): string {
 }
 
 function baseEnv(project: string, extra: Record<string, string> = {}) {
-  return cleanEnv({ AZURE_ENV_NAME: 'dev', AZURE_LOCATION: 'westeurope', AZURE_SUBSCRIPTION_ID: SUB, AZD_CONFIG_DIR: path.join(path.dirname(project), 'azd-config'), ...extra });
+  return cleanEnv({
+    AZURE_ENV_NAME: 'dev',
+    AZURE_LOCATION: 'westeurope',
+    AZURE_SUBSCRIPTION_ID: SUB,
+    AZD_CONFIG_DIR: path.join(path.dirname(project), 'azd-config'),
+    ...extra,
+  });
 }
 
 describe('azd stand-in: its model of the template', () => {
@@ -44,9 +59,18 @@ describe('azd stand-in: its model of the template', () => {
   });
 
   test('envsubst: ${VAR=default} takes the default when VAR is unset or empty (drone/envsubst toDefault)', () => {
-    assert.equal(envsubst('${X=[]}', () => ''), '[]');
-    assert.equal(envsubst('${X=[]}', () => '["a"]'), '["a"]');
-    assert.equal(envsubst('${X}', () => ''), '');
+    assert.equal(
+      envsubst('${X=[]}', () => ''),
+      '[]',
+    );
+    assert.equal(
+      envsubst('${X=[]}', () => '["a"]'),
+      '["a"]',
+    );
+    assert.equal(
+      envsubst('${X}', () => ''),
+      '',
+    );
   });
 });
 
@@ -60,9 +84,26 @@ describe('azd paths (stand-in azd)', () => {
     const [d1] = deployments(project);
     assert.equal(d1!.provisioningState, 'Succeeded');
     const values = dotenv(project);
-    for (const key of ['AZURE_RESOURCE_GROUP', 'AZURE_FUNCTION_APP_NAME', 'SERVICE_API_NAME', 'SERVICE_API_ENDPOINT_URL', 'MCP_BASE_URL', 'MCP_DEFAULT_ENDPOINT', 'MCP_PROVISIONED_PLAN']) assert.ok(values[key], `${key} in .env`);
+    for (const key of [
+      'AZURE_RESOURCE_GROUP',
+      'AZURE_FUNCTION_APP_NAME',
+      'SERVICE_API_NAME',
+      'SERVICE_API_ENDPOINT_URL',
+      'MCP_BASE_URL',
+      'MCP_DEFAULT_ENDPOINT',
+      'MCP_PROVISIONED_PLAN',
+    ])
+      assert.ok(values[key], `${key} in .env`);
     const provisioned = JSON.parse(Buffer.from(values.MCP_PROVISIONED_PLAN!, 'base64').toString('utf8'));
-    assert.deepEqual(Object.keys(provisioned), ['planVersion', 'appSettings', 'secrets', 'roleAssignments', 'identity', 'entra', 'scale']);
+    assert.deepEqual(Object.keys(provisioned), [
+      'planVersion',
+      'appSettings',
+      'secrets',
+      'roleAssignments',
+      'identity',
+      'entra',
+      'scale',
+    ]);
     assert.ok(existsSync(path.join(project, '.azure/dev/.standin-site/api/host.json')), 'the package was uploaded');
     assertNothingRunning(project);
 
@@ -86,7 +127,10 @@ describe('azd paths (stand-in azd)', () => {
     const deploy = await runAzd(project, ['deploy', '--no-prompt'], env);
     assert.equal(deploy.code, 0, deploy.output);
     assert.match(deploy.output, /prepackage/);
-    assert.ok(existsSync(path.join(project, '.azure/dev/.standin-site/api/mcp_config.json')), 'the config is in the package');
+    assert.ok(
+      existsSync(path.join(project, '.azure/dev/.standin-site/api/mcp_config.json')),
+      'the config is in the package',
+    );
     assert.ok(existsSync(path.join(project, '.azure/dev/.standin-site/api/.mcp-packages')) || true);
     assertNothingRunning(project);
   });
@@ -118,8 +162,13 @@ describe('azd paths (stand-in azd)', () => {
 
   test('5. the GitHub workflow: fresh .azure/, each azd step run with the job env plus its own step env (the MCP_* values and secrets only where the workflow gives them)', async () => {
     const workflow = YAML.parse(readFileSync(path.join(checkoutRoot, '.github/workflows/azure-dev.yml'), 'utf8'));
-    const job = workflow.jobs.deploy as { env?: Record<string, string>; steps: { name?: string; run?: string; env?: Record<string, string> }[] };
-    const steps = job.steps.filter((s) => typeof s.run === 'string' && s.run.trim().startsWith('azd ') && !s.run.trim().startsWith('azd auth'));
+    const job = workflow.jobs.deploy as {
+      env?: Record<string, string>;
+      steps: { name?: string; run?: string; env?: Record<string, string> }[];
+    };
+    const steps = job.steps.filter(
+      (s) => typeof s.run === 'string' && s.run.trim().startsWith('azd ') && !s.run.trim().startsWith('azd auth'),
+    );
     const runs = steps.map((s) => s.run!.trim());
     assert.ok(runs.includes('azd provision --no-prompt') && runs.includes('azd deploy --no-prompt'), runs.join('\n'));
     assert.ok(runs.indexOf('azd provision --no-prompt') < runs.indexOf('azd deploy --no-prompt'), runs.join('\n'));
@@ -128,7 +177,11 @@ describe('azd paths (stand-in azd)', () => {
     const project = fresh();
     const configFile = path.join(project, 'mcp_config.json');
     const config = JSON.parse(readFileSync(configFile, 'utf8'));
-    config.mcpServers['sequential-thinking'].env = { ...config.mcpServers['sequential-thinking'].env, API_URL: '${env:API_URL}', API_TOKEN: '${secret:API_TOKEN}' };
+    config.mcpServers['sequential-thinking'].env = {
+      ...config.mcpServers['sequential-thinking'].env,
+      API_URL: '${env:API_URL}',
+      API_TOKEN: '${secret:API_TOKEN}',
+    };
     writeFileSync(configFile, JSON.stringify(config, null, 2));
 
     // What `azd pipeline config` stores in the repository (azure.yaml `pipeline:` plus azd's own
@@ -137,28 +190,53 @@ describe('azd paths (stand-in azd)', () => {
     const settings = encodeValues({ API_URL: 'https://api.contoso.example/' });
     const secrets = encodeValues({ API_TOKEN: 'ci-api-token-secret' });
     const repository: Record<'vars' | 'secrets', Record<string, string>> = {
-      vars: { AZURE_CLIENT_ID: 'client', AZURE_TENANT_ID: 'tenant', AZURE_SUBSCRIPTION_ID: SUB, AZURE_ENV_NAME: 'ci', AZURE_LOCATION: 'westeurope', MCP_SETTING_VALUES: settings },
+      vars: {
+        AZURE_CLIENT_ID: 'client',
+        AZURE_TENANT_ID: 'tenant',
+        AZURE_SUBSCRIPTION_ID: SUB,
+        AZURE_ENV_NAME: 'ci',
+        AZURE_LOCATION: 'westeurope',
+        MCP_SETTING_VALUES: settings,
+      },
       secrets: { MCP_SECRET_VALUES: secrets, MCP_ADAPTER_SESSION_KEY: sessionKey },
     };
     const expression = (text: string): string =>
-      text.replace(/\$\{\{\s*(vars|secrets)\.([A-Za-z0-9_]+)\s*\}\}/g, (_, kind: 'vars' | 'secrets', name: string) => repository[kind][name] ?? '');
-    const evaluate = (block: Record<string, string> | undefined) => Object.fromEntries(Object.entries(block ?? {}).map(([k, v]) => [k, expression(String(v))]));
+      text.replace(
+        /\$\{\{\s*(vars|secrets)\.([A-Za-z0-9_]+)\s*\}\}/g,
+        (_, kind: 'vars' | 'secrets', name: string) => repository[kind][name] ?? '',
+      );
+    const evaluate = (block: Record<string, string> | undefined) =>
+      Object.fromEntries(Object.entries(block ?? {}).map(([k, v]) => [k, expression(String(v))]));
     // The runner's environment of a step: its defaults, the job's env, then the step's own env.
-    const stepEnv = (step: { env?: Record<string, string> }) => ({ GITHUB_ACTIONS: 'true', CI: 'true', ...evaluate(job.env), ...evaluate(step.env) });
+    const stepEnv = (step: { env?: Record<string, string> }) => ({
+      GITHUB_ACTIONS: 'true',
+      CI: 'true',
+      ...evaluate(job.env),
+      ...evaluate(step.env),
+    });
 
     // The values azure.yaml sends to the pipeline reach exactly the steps whose own env names them,
     // never through the job env.
-    const yaml = YAML.parse(readFileSync(path.join(checkoutRoot, 'azure.yaml'), 'utf8')) as { pipeline: { variables: string[]; secrets: string[] } };
+    const yaml = YAML.parse(readFileSync(path.join(checkoutRoot, 'azure.yaml'), 'utf8')) as {
+      pipeline: { variables: string[]; secrets: string[] };
+    };
     const pipelineValues = [...yaml.pipeline.variables, ...yaml.pipeline.secrets];
-    for (const name of pipelineValues) assert.ok(!(name in (job.env ?? {})), `${name} is in the deploy job's env: every step gets it`);
+    for (const name of pipelineValues)
+      assert.ok(!(name in (job.env ?? {})), `${name} is in the deploy job's env: every step gets it`);
     for (const step of steps) {
       const given = pipelineValues.filter((name) => name in stepEnv(step));
-      assert.deepEqual(given, pipelineValues.filter((name) => name in (step.env ?? {})), step.run);
+      assert.deepEqual(
+        given,
+        pipelineValues.filter((name) => name in (step.env ?? {})),
+        step.run,
+      );
     }
     const provisionStep = steps.find((s) => s.run!.trim() === 'azd provision --no-prompt')!;
-    for (const name of ['MCP_SETTING_VALUES', 'MCP_SECRET_VALUES', 'MCP_ADAPTER_SESSION_KEY']) assert.ok(name in stepEnv(provisionStep), `the provision step gets ${name}`);
+    for (const name of ['MCP_SETTING_VALUES', 'MCP_SECRET_VALUES', 'MCP_ADAPTER_SESSION_KEY'])
+      assert.ok(name in stepEnv(provisionStep), `the provision step gets ${name}`);
     for (const step of steps.filter((s) => s !== provisionStep)) {
-      for (const name of ['MCP_SECRET_VALUES', 'MCP_ADAPTER_SESSION_KEY']) assert.ok(!(name in stepEnv(step)), `${step.run} gets ${name}`);
+      for (const name of ['MCP_SECRET_VALUES', 'MCP_ADAPTER_SESSION_KEY'])
+        assert.ok(!(name in stepEnv(step)), `${step.run} gets ${name}`);
     }
 
     for (const step of steps) {
@@ -171,11 +249,15 @@ describe('azd paths (stand-in azd)', () => {
     assert.equal(succeeded[0]!.parameters.sessionKey, sessionKey);
     assert.deepEqual(decodeValues(String(succeeded[0]!.parameters.mcpSettingValues)), decodeValues(settings));
     assert.deepEqual(decodeValues(String(succeeded[0]!.parameters.mcpSecretValues)), decodeValues(secrets));
-    assert.ok(existsSync(path.join(project, '.azure/ci/.standin-site/api/mcp_config.json')), 'the deploy step deployed the app');
+    assert.ok(
+      existsSync(path.join(project, '.azure/ci/.standin-site/api/mcp_config.json')),
+      'the deploy step deployed the app',
+    );
     // The secrets the provision step was given never land in the runner's .azure/<env>/.env,
     // from where `azd deploy` would hand them to every hook and build step.
     const stored = dotenv(project, 'ci');
-    for (const name of ['MCP_SECRET_VALUES', 'MCP_SETTING_VALUES', 'MCP_ADAPTER_SESSION_KEY']) assert.equal(stored[name], undefined, `${name} in .azure/ci/.env`);
+    for (const name of ['MCP_SECRET_VALUES', 'MCP_SETTING_VALUES', 'MCP_ADAPTER_SESSION_KEY'])
+      assert.equal(stored[name], undefined, `${name} in .azure/ci/.env`);
     assertNothingRunning(project);
   });
 });

@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { assertNothingRunning, cleanEnv, copyProject, recordedDeployments, removeProject, runAzd } from '../helpers/azd/project-copy.js';
+import {
+  assertNothingRunning,
+  cleanEnv,
+  copyProject,
+  recordedDeployments,
+  removeProject,
+  runAzd,
+} from '../helpers/azd/project-copy.js';
 
 /**
  * Edit and redeploy (issue 12 item 5) with the stand-in azd: after a provisioned `up`, an edit
@@ -15,7 +22,12 @@ after(() => projects.forEach(removeProject));
 function setup() {
   const project = copyProject();
   projects.push(project);
-  const env = cleanEnv({ AZURE_ENV_NAME: 'dev', AZURE_LOCATION: 'westeurope', AZURE_SUBSCRIPTION_ID: '00000000-0000-0000-0000-000000000001', AZD_CONFIG_DIR: path.join(path.dirname(project), 'azd-config') });
+  const env = cleanEnv({
+    AZURE_ENV_NAME: 'dev',
+    AZURE_LOCATION: 'westeurope',
+    AZURE_SUBSCRIPTION_ID: '00000000-0000-0000-0000-000000000001',
+    AZD_CONFIG_DIR: path.join(path.dirname(project), 'azd-config'),
+  });
   return { project, env };
 }
 
@@ -26,7 +38,8 @@ function editConfig(project: string, edit: (config: { mcpServers: Record<string,
   writeFileSync(file, JSON.stringify(config, null, 2));
 }
 
-const deployments = (project: string) => recordedDeployments<{ parameters: Record<string, unknown>; plan: { secrets: unknown[] } }>(project);
+const deployments = (project: string) =>
+  recordedDeployments<{ parameters: Record<string, unknown>; plan: { secrets: unknown[] } }>(project);
 
 describe('edit and redeploy (stand-in azd)', () => {
   test('a new secret stops `azd deploy` naming the change and `azd provision`; after `azd provision` the deploy passes; an args-only edit deploys as is', async () => {

@@ -19,7 +19,12 @@ const builtins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]
 /** Module specifiers a file imports: static imports/exports, dynamic import() and require() of literals. */
 function specifiers(text: string): string[] {
   const found = new Set<string>();
-  for (const pattern of [/^\s*(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]/gm, /^\s*import\s*['"]([^'"]+)['"]/gm, /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g, /\b(?:__)?require\(\s*['"]([^'"]+)['"]\s*\)/g]) {
+  for (const pattern of [
+    /^\s*(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]/gm,
+    /^\s*import\s*['"]([^'"]+)['"]/gm,
+    /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g,
+    /\b(?:__)?require\(\s*['"]([^'"]+)['"]\s*\)/g,
+  ]) {
     for (const match of text.matchAll(pattern)) found.add(match[1]!);
   }
   return [...found];
@@ -27,7 +32,10 @@ function specifiers(text: string): string[] {
 
 test('the committed hook bundle is what src/deployment/hook-tools.ts bundles to (npm run hooks:bundle)', async () => {
   const committed = readFileSync(bundler.BUNDLE_PATH, 'utf8').replace(/\r\n/g, '\n');
-  assert.ok(committed === (await bundler.renderBundle()), 'scripts/hooks/lib/hook-tools.mjs is out of date: run npm run hooks:bundle');
+  assert.ok(
+    committed === (await bundler.renderBundle()),
+    'scripts/hooks/lib/hook-tools.mjs is out of date: run npm run hooks:bundle',
+  );
 });
 
 test('the bundle needs nothing but Node built-ins', () => {
@@ -37,7 +45,8 @@ test('the bundle needs nothing but Node built-ins', () => {
 });
 
 test('preprovision and predeploy import only Node built-ins and the bundle; postdeploy loads dist/ only when run', () => {
-  const code = (hook: string) => readFileSync(path.join(repoRoot, 'scripts/hooks', `${hook}.mjs`), 'utf8').replace(/^\s*\/\/.*$/gm, '');
+  const code = (hook: string) =>
+    readFileSync(path.join(repoRoot, 'scripts/hooks', `${hook}.mjs`), 'utf8').replace(/^\s*\/\/.*$/gm, '');
   for (const hook of ['preprovision', 'predeploy', 'postdeploy']) {
     const text = code(hook);
     const outside = specifiers(text).filter((name) => !builtins.has(name) && name !== './lib/hook-tools.mjs');
@@ -55,6 +64,9 @@ test('the bundle works from a folder without node_modules/ or dist/', async () =
   const samples = path.join(repoRoot, 'tests/fixtures/configs/samples');
   const { plan } = tools.loadPlan(dir, { MCP_CONFIG_PATH: path.join(samples, 'none.json') });
   assert.deepEqual(plan, JSON.parse(readFileSync(path.join(samples, 'none.plan.json'), 'utf8')));
-  assert.deepEqual(tools.infrastructureChanges(tools.decodeProvisionedPlan(tools.encodeProvisionedPlan(plan)), plan), []);
+  assert.deepEqual(
+    tools.infrastructureChanges(tools.decodeProvisionedPlan(tools.encodeProvisionedPlan(plan)), plan),
+    [],
+  );
   assert.throws(() => tools.loadPlan(dir, { MCP_CONFIG_PATH: path.join(samples, 'missing.json') }), tools.ConfigError);
 });

@@ -32,7 +32,9 @@ function infrastructureSettings(plan: DeploymentPlan): Record<string, string> {
     MCP_ADAPTER_PROVISIONED_PLAN: encodeProvisionedPlan(plan),
     // No storage account here: one instance, no shared session store.
     MCP_ADAPTER_SINGLE_INSTANCE: 'true',
-    ...(plan.entra ? { MCP_ADAPTER_OBO_CLIENT_ID: randomUUID(), MCP_ADAPTER_OBO_IDENTIFIER_URI: `api://mcp-test-${randomUUID()}` } : {}),
+    ...(plan.entra
+      ? { MCP_ADAPTER_OBO_CLIENT_ID: randomUUID(), MCP_ADAPTER_OBO_IDENTIFIER_URI: `api://mcp-test-${randomUUID()}` }
+      : {}),
   };
 }
 
@@ -66,22 +68,40 @@ describe('the deployment package, started by the Functions host stand-in', () =>
   test('the bundled config: the real client lists and calls its tool with the function key and ends its session; no key, 401', async () => {
     const loaded = loadConfigFile(path.join(built.appRoot, 'mcp_config.json'));
     const plan = planDeployment(loaded);
-    const host = await startFunctionsHost({ appDir: built.appRoot, env: { ...planSettings(plan), ...infrastructureSettings(plan) } });
+    const host = await startFunctionsHost({
+      appDir: built.appRoot,
+      env: { ...planSettings(plan), ...infrastructureSettings(plan) },
+    });
     hosts.push(host);
     assert.deepEqual(
       host.functions.map((fn) => `${fn.name} ${fn.route} ${fn.authLevel}`),
-      ['mcp-sequential-thinking mcp/sequential-thinking function', 'mcp-default mcp function', 'mcp-default-legacy api/mcp function', 'health health anonymous', 'status status function'],
+      [
+        'mcp-sequential-thinking mcp/sequential-thinking function',
+        'mcp-default mcp function',
+        'mcp-default-legacy api/mcp function',
+        'health health anonymous',
+        'status status function',
+      ],
     );
     const endpoint = new URL(`mcp/sequential-thinking?code=${host.functionKey}`, host.url);
     const client = await connectClient('v2', endpoint);
     assert.deepEqual(await client.listTools(), ['sequentialthinking']);
-    const result = await client.callTool('sequentialthinking', { thought: 'Check the package.', nextThoughtNeeded: false, thoughtNumber: 1, totalThoughts: 1 });
+    const result = await client.callTool('sequentialthinking', {
+      thought: 'Check the package.',
+      nextThoughtNeeded: false,
+      thoughtNumber: 1,
+      totalThoughts: 1,
+    });
     assert.equal(result.isError ?? false, false, textOf(result));
     assert.equal((JSON.parse(textOf(result)) as { thoughtNumber: number }).thoughtNumber, 1);
     // DELETE through the host ends the session and its child.
     await client.terminate();
     await client.close();
-    const refused = await fetch(new URL('mcp/sequential-thinking', host.url), { method: 'POST', headers: MCP_HEADERS, body: initializeBody() });
+    const refused = await fetch(new URL('mcp/sequential-thinking', host.url), {
+      method: 'POST',
+      headers: MCP_HEADERS,
+      body: initializeBody(),
+    });
     assert.equal(refused.status, 401);
     await refused.text();
     const health = await fetch(new URL('health', host.url));
@@ -90,32 +110,63 @@ describe('the deployment package, started by the Functions host stand-in', () =>
 
   test('a config deployed without provisioning what it added: the new server is refused alone, /status names what is missing and what was not provisioned', async () => {
     const appDir = sampleApp('none');
-    const document = JSON.parse(readFileSync(path.join(appDir, 'mcp_config.json'), 'utf8')) as { mcpServers: Record<string, unknown> };
+    const document = JSON.parse(readFileSync(path.join(appDir, 'mcp_config.json'), 'utf8')) as {
+      mcpServers: Record<string, unknown>;
+    };
     // What was provisioned: the same config before `code-search` was added.
     const before = { ...document, mcpServers: { time: document.mcpServers.time } };
     writeFileSync(path.join(appDir, 'provisioned.json'), JSON.stringify(before));
     const provisioned = planDeployment(loadConfigFile(path.join(appDir, 'provisioned.json')));
     rmSync(path.join(appDir, 'provisioned.json'));
-    const host = await startFunctionsHost({ appDir, env: { ...planSettings(provisioned), ...infrastructureSettings(provisioned) } });
+    const host = await startFunctionsHost({
+      appDir,
+      env: { ...planSettings(provisioned), ...infrastructureSettings(provisioned) },
+    });
     hosts.push(host);
 
     const client = await connectClient('v2', new URL(`mcp/time?code=${host.functionKey}`, host.url));
     assert.ok((await client.listTools()).includes('echo'));
     await client.terminate();
     await client.close();
-    const refused = await fetch(new URL(`mcp/code-search?code=${host.functionKey}`, host.url), { method: 'POST', headers: MCP_HEADERS, body: initializeBody() });
+    const refused = await fetch(new URL(`mcp/code-search?code=${host.functionKey}`, host.url), {
+      method: 'POST',
+      headers: MCP_HEADERS,
+      body: initializeBody(),
+    });
     assert.equal(refused.status, 503);
-    assert.match(((await refused.json()) as { error: { message: string } }).error.message, /"code-search" is not served by this deployment/);
+    assert.match(
+      ((await refused.json()) as { error: { message: string } }).error.message,
+      /"code-search" is not served by this deployment/,
+    );
 
-    const status = (await (await fetch(new URL(`status?code=${host.functionKey}`, host.url))).json()) as { unavailable: Record<string, { missing: string[] }>; notProvisioned: string[] };
+    const status = (await (await fetch(new URL(`status?code=${host.functionKey}`, host.url))).json()) as {
+      unavailable: Record<string, { missing: string[] }>;
+      notProvisioned: string[];
+    };
     const missing = status.unavailable['code-search']!.missing.join('\n');
-    for (const name of ['SEARCH_ENDPOINT', 'GITHUB_TOKEN', 'MCP_INPUT_SEARCH_API_KEY']) assert.match(missing, new RegExp(name));
-    assert.ok(status.notProvisioned.some((line) => /GITHUB_TOKEN/.test(line) && /not provisioned/.test(line)), status.notProvisioned.join('\n'));
+    for (const name of ['SEARCH_ENDPOINT', 'GITHUB_TOKEN', 'MCP_INPUT_SEARCH_API_KEY'])
+      assert.match(missing, new RegExp(name));
+    assert.ok(
+      status.notProvisioned.some((line) => /GITHUB_TOKEN/.test(line) && /not provisioned/.test(line)),
+      status.notProvisioned.join('\n'),
+    );
     // Anonymous: which server, never why.
     const health = await fetch(new URL('health', host.url));
     assert.equal(health.status, 503);
-    assert.deepEqual(await health.json(), { status: 'degraded', sessions: 0, childrenAlive: 0, unavailableServers: ['code-search'] });
-    assert.ok(host.logs.some((line) => line.includes('server \\"code-search\\" is not served') || line.includes('server "code-search" is not served')), 'the start-up log names it');
+    assert.deepEqual(await health.json(), {
+      status: 'degraded',
+      sessions: 0,
+      childrenAlive: 0,
+      unavailableServers: ['code-search'],
+    });
+    assert.ok(
+      host.logs.some(
+        (line) =>
+          line.includes('server \\"code-search\\" is not served') ||
+          line.includes('server "code-search" is not served'),
+      ),
+      'the start-up log names it',
+    );
   });
 
   /** A copy of the built package serving a sample config, its servers swapped for the Node fixture. */
@@ -127,7 +178,10 @@ describe('the deployment package, started by the Functions host stand-in', () =>
     cpSync(built.appRoot, appDir, { recursive: true });
     mkdirSync(path.join(appDir, 'servers'), { recursive: true });
     cpSync(nodeFixture, path.join(appDir, 'servers', 'node-fixture.mjs'));
-    const document = parseJsonc(readFileSync(path.join(samplesDir, `${sample}.json`), 'utf8')) as Record<string, Record<string, Record<string, unknown>>>;
+    const document = parseJsonc(readFileSync(path.join(samplesDir, `${sample}.json`), 'utf8')) as Record<
+      string,
+      Record<string, Record<string, unknown>>
+    >;
     delete (document as Record<string, unknown>).$schema;
     for (const server of Object.values(document.mcpServers ?? document.servers!)) {
       if (server.command === undefined) continue; // a remote server: reported and skipped
@@ -141,7 +195,10 @@ describe('the deployment package, started by the Functions host stand-in', () =>
   for (const sample of SAMPLES) {
     test(`sample ${sample}: every endpoint of the plan answers as its auth says, with exactly the settings the plan provisions`, async () => {
       const appDir = sampleApp(sample);
-      const document = JSON.parse(readFileSync(path.join(appDir, 'mcp_config.json'), 'utf8')) as Record<string, Record<string, Record<string, unknown>>>;
+      const document = JSON.parse(readFileSync(path.join(appDir, 'mcp_config.json'), 'utf8')) as Record<
+        string,
+        Record<string, Record<string, unknown>>
+      >;
       const serversKey = document.mcpServers ? 'mcpServers' : 'servers';
       const loaded = loadConfigFile(path.join(appDir, 'mcp_config.json'));
       const plan = planDeployment(loaded);
@@ -149,9 +206,21 @@ describe('the deployment package, started by the Functions host stand-in', () =>
       const host = await startFunctionsHost({ appDir, env: { ...settings, ...infrastructureSettings(plan) } });
       hosts.push(host);
 
-      const status = (await (await fetch(new URL(`status?code=${host.functionKey}`, host.url))).json()) as { unavailable?: unknown; notProvisioned?: unknown; servers: Record<string, unknown> };
-      assert.equal(status.unavailable, undefined, `the plan's settings leave no server unavailable: ${JSON.stringify(status.unavailable)}`);
-      assert.equal(status.notProvisioned, undefined, `the recorded plan is the config's: ${JSON.stringify(status.notProvisioned)}`);
+      const status = (await (await fetch(new URL(`status?code=${host.functionKey}`, host.url))).json()) as {
+        unavailable?: unknown;
+        notProvisioned?: unknown;
+        servers: Record<string, unknown>;
+      };
+      assert.equal(
+        status.unavailable,
+        undefined,
+        `the plan's settings leave no server unavailable: ${JSON.stringify(status.unavailable)}`,
+      );
+      assert.equal(
+        status.notProvisioned,
+        undefined,
+        `the recorded plan is the config's: ${JSON.stringify(status.notProvisioned)}`,
+      );
       assert.deepEqual(Object.keys(status.servers).sort(), plan.servers.map((server) => server.name).sort());
 
       for (const server of plan.servers) {
@@ -165,16 +234,24 @@ describe('the deployment package, started by the Functions host stand-in', () =>
           childPids.push((JSON.parse(textOf(await client.callTool('whoami'))) as { pid: number }).pid);
           const envOfServer = (document[serversKey]![server.name]!.env ?? {}) as Record<string, string>;
           for (const [name, written] of Object.entries(envOfServer)) {
-            const expected = written.replace(/\$\{(?:(env|secret|input):)?([^}]+)\}/g, (text, kind: string | undefined, variable: string) => {
-              if (variable === 'workspaceFolder') return appDir;
-              const setting = kind === 'input' ? `MCP_INPUT_${variable.toUpperCase().replace(/[^A-Z0-9]/g, '_')}` : variable;
-              return settings[setting] ?? loaded.document.inputs?.find((input) => input.id === variable)?.default ?? text;
-            });
+            const expected = written.replace(
+              /\$\{(?:(env|secret|input):)?([^}]+)\}/g,
+              (text, kind: string | undefined, variable: string) => {
+                if (variable === 'workspaceFolder') return appDir;
+                const setting =
+                  kind === 'input' ? `MCP_INPUT_${variable.toUpperCase().replace(/[^A-Z0-9]/g, '_')}` : variable;
+                return (
+                  settings[setting] ?? loaded.document.inputs?.find((input) => input.id === variable)?.default ?? text
+                );
+              },
+            );
             assert.equal(report[name], sha(expected), `${server.name}: ${name}`);
           }
           // A streamed (SSE) answer through the worker's HTTP proxy: progress before the result.
           const progress: number[] = [];
-          const done = await client.callTool('progress', { steps: 3, delayMs: 50 }, (update) => progress.push(update.progress));
+          const done = await client.callTool('progress', { steps: 3, delayMs: 50 }, (update) =>
+            progress.push(update.progress),
+          );
           assert.equal(textOf(done), 'done 3');
           assert.deepEqual(progress, [1, 2, 3]);
           await client.close();
@@ -186,7 +263,9 @@ describe('the deployment package, started by the Functions host stand-in', () =>
           const metadataUrl = /resource_metadata="([^"]+)"/.exec(header)?.[1];
           assert.ok(metadataUrl, header);
           // The metadata is anonymous; fetched from this host (a public_base_url names another).
-          const metadata = await fetch(new URL(new URL(metadataUrl).pathname.replace(/^\/mcp-tools/, '').slice(1), host.url));
+          const metadata = await fetch(
+            new URL(new URL(metadataUrl).pathname.replace(/^\/mcp-tools/, '').slice(1), host.url),
+          );
           assert.equal(metadata.status, 200);
           const body = (await metadata.json()) as { resource: string; scopes_supported: string[] };
           assert.ok(body.resource.endsWith(server.endpoint), body.resource);

@@ -4,7 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import type { AccessToken, TokenCredential } from '@azure/identity';
-import { describePostdeploy, fetchFunctionKey, smokeCommand, smokeDeployment } from '../../src/deployment/postdeploy.js';
+import {
+  describePostdeploy,
+  fetchFunctionKey,
+  smokeCommand,
+  smokeDeployment,
+} from '../../src/deployment/postdeploy.js';
 import type { DeploymentPlan } from '../../src/deployment/plan.js';
 import { nodeFixtureServer, repoRoot, startAdapter } from '../helpers/adapter.js';
 
@@ -15,8 +20,24 @@ test('postdeploy smoke-tests key-protected endpoints and lists token-protected o
   try {
     const plan = {
       servers: [
-        { name: 'fixture', endpoint: '/mcp/fixture', default: false, authLevel: 'function', authMethod: 'none', caller: 'function_key', child: 'none' },
-        { name: 'other', endpoint: '/mcp/other', default: false, authLevel: 'anonymous', authMethod: 'azure_obo', caller: 'entra', child: 'on_behalf_of' },
+        {
+          name: 'fixture',
+          endpoint: '/mcp/fixture',
+          default: false,
+          authLevel: 'function',
+          authMethod: 'none',
+          caller: 'function_key',
+          child: 'none',
+        },
+        {
+          name: 'other',
+          endpoint: '/mcp/other',
+          default: false,
+          authLevel: 'anonymous',
+          authMethod: 'azure_obo',
+          caller: 'entra',
+          child: 'on_behalf_of',
+        },
       ],
     } as unknown as DeploymentPlan;
     let keyRequests = 0;
@@ -28,7 +49,10 @@ test('postdeploy smoke-tests key-protected endpoints and lists token-protected o
     assert.equal(result.reports.length, 1);
     assert.equal(result.reports[0]!.ok, true, result.reports[0]!.error);
     assert.equal(result.reports[0]!.server, 'node-fixture');
-    assert.deepEqual(result.skipped.map((s) => s.endpoint), [`${adapter.url}/mcp/other`]);
+    assert.deepEqual(
+      result.skipped.map((s) => s.endpoint),
+      [`${adapter.url}/mcp/other`],
+    );
     assert.match(result.skipped[0]!.reason, /--token <token>/);
   } finally {
     await adapter.close();
@@ -43,11 +67,19 @@ test('the function key comes from Azure Resource Manager (a loopback stand-in he
     res.end(JSON.stringify({ masterKey: 'master', functionKeys: { default: 'the-default-key' } }));
   });
   await new Promise<void>((resolve) => arm.listen(0, '127.0.0.1', resolve));
-  const credential: TokenCredential = { getToken: async (): Promise<AccessToken> => ({ token: 'arm-token', expiresOnTimestamp: Date.now() + 60_000 }) };
+  const credential: TokenCredential = {
+    getToken: async (): Promise<AccessToken> => ({ token: 'arm-token', expiresOnTimestamp: Date.now() + 60_000 }),
+  };
   try {
     const key = await fetchFunctionKey(env, credential, `http://127.0.0.1:${(arm.address() as AddressInfo).port}`);
     assert.equal(key, 'the-default-key');
-    assert.deepEqual(seen, [{ method: 'POST', url: '/subscriptions/sub-1/resourceGroups/rg-test/providers/Microsoft.Web/sites/func-test/host/default/listkeys?api-version=2024-04-01', authorization: 'Bearer arm-token' }]);
+    assert.deepEqual(seen, [
+      {
+        method: 'POST',
+        url: '/subscriptions/sub-1/resourceGroups/rg-test/providers/Microsoft.Web/sites/func-test/host/default/listkeys?api-version=2024-04-01',
+        authorization: 'Bearer arm-token',
+      },
+    ]);
   } finally {
     arm.close();
   }
@@ -63,14 +95,25 @@ async function fakeArm(answers: Array<{ status: number; body?: unknown }>) {
     res.end(JSON.stringify(answer.body ?? { error: { code: 'NotFound' } }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests, close: () => new Promise((resolve) => server.close(resolve)) };
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
 }
 
-const credential: TokenCredential = { getToken: async (): Promise<AccessToken> => ({ token: 'arm-token', expiresOnTimestamp: Date.now() + 60_000 }) };
+const credential: TokenCredential = {
+  getToken: async (): Promise<AccessToken> => ({ token: 'arm-token', expiresOnTimestamp: Date.now() + 60_000 }),
+};
 const fast = { retries: 4, minTimeout: 5, factor: 1 };
 
 test('a just-started app: listkeys answers 404, then 409, then the key', async () => {
-  const arm = await fakeArm([{ status: 404 }, { status: 409 }, { status: 200, body: { functionKeys: {} } }, { status: 200, body: { functionKeys: { default: 'late-key' } } }]);
+  const arm = await fakeArm([
+    { status: 404 },
+    { status: 409 },
+    { status: 200, body: { functionKeys: {} } },
+    { status: 200, body: { functionKeys: { default: 'late-key' } } },
+  ]);
   try {
     assert.equal(await fetchFunctionKey(env, credential, arm.endpoint, fast), 'late-key');
     assert.equal(arm.requests.length, 4);
@@ -82,7 +125,10 @@ test('a just-started app: listkeys answers 404, then 409, then the key', async (
 test('an app that never lists a default key: the fetch gives up after its retries, with the reason', async () => {
   const arm = await fakeArm([{ status: 200, body: { masterKey: 'm', functionKeys: {} } }]);
   try {
-    await assert.rejects(fetchFunctionKey(env, credential, arm.endpoint, fast), /the function app has no default function key yet/);
+    await assert.rejects(
+      fetchFunctionKey(env, credential, arm.endpoint, fast),
+      /the function app has no default function key yet/,
+    );
     assert.equal(arm.requests.length, 5);
   } finally {
     await arm.close();
@@ -102,8 +148,24 @@ test('a refusal (403) is not retried', async () => {
 test('no key: the key-protected endpoints fail with the reason, and the warning gives the command to re-run them', async () => {
   const plan = {
     servers: [
-      { name: 'time', endpoint: '/mcp/time', default: true, authLevel: 'function', authMethod: 'none', caller: 'function_key', child: 'none' },
-      { name: 'docs', endpoint: '/mcp/docs', default: false, authLevel: 'function', authMethod: 'none', caller: 'function_key', child: 'none' },
+      {
+        name: 'time',
+        endpoint: '/mcp/time',
+        default: true,
+        authLevel: 'function',
+        authMethod: 'none',
+        caller: 'function_key',
+        child: 'none',
+      },
+      {
+        name: 'docs',
+        endpoint: '/mcp/docs',
+        default: false,
+        authLevel: 'function',
+        authMethod: 'none',
+        caller: 'function_key',
+        child: 'none',
+      },
     ],
   } as unknown as DeploymentPlan;
   const deployed = { ...env, baseUrl: 'https://func-test.azurewebsites.net' };
@@ -113,10 +175,21 @@ test('no key: the key-protected endpoints fail with the reason, and the warning 
     throw new Error('listing the function keys failed: HTTP 404');
   });
   assert.equal(keyRequests, 1, 'one key fetch (with its own retries) for all endpoints');
-  assert.deepEqual(result.reports.map((r) => [r.endpoint, r.ok, r.error]), [
-    ['https://func-test.azurewebsites.net/mcp/time', false, 'could not get the function key: listing the function keys failed: HTTP 404'],
-    ['https://func-test.azurewebsites.net/mcp/docs', false, 'could not get the function key: listing the function keys failed: HTTP 404'],
-  ]);
+  assert.deepEqual(
+    result.reports.map((r) => [r.endpoint, r.ok, r.error]),
+    [
+      [
+        'https://func-test.azurewebsites.net/mcp/time',
+        false,
+        'could not get the function key: listing the function keys failed: HTTP 404',
+      ],
+      [
+        'https://func-test.azurewebsites.net/mcp/docs',
+        false,
+        'could not get the function key: listing the function keys failed: HTTP 404',
+      ],
+    ],
+  );
   const { lines, warnings } = describePostdeploy(plan, deployed, result);
   assert.equal(lines.length, 2);
   assert.equal(warnings.length, 2);
@@ -129,8 +202,15 @@ test('no key: the key-protected endpoints fail with the reason, and the warning 
 });
 
 test('the postdeploy hook never fails a deploy: without the outputs it warns and exits 0', () => {
-  const result = spawnSync(process.execPath, ['scripts/hooks/postdeploy.mjs'], { cwd: repoRoot, env: { PATH: process.env.PATH }, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, ['scripts/hooks/postdeploy.mjs'], {
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH },
+    encoding: 'utf8',
+  });
   assert.equal(result.status, 0, result.stderr);
-  assert.match(result.stderr, /^warning: no smoke test: the azd environment lacks AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP, AZURE_FUNCTION_APP_NAME, MCP_BASE_URL/);
+  assert.match(
+    result.stderr,
+    /^warning: no smoke test: the azd environment lacks AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP, AZURE_FUNCTION_APP_NAME, MCP_BASE_URL/,
+  );
   assert.match(result.stderr, /npm run smoke -- <endpoint url> --key <function key>/);
 });

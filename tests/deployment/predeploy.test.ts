@@ -9,15 +9,24 @@ import { encodeProvisionedPlan } from '../../src/deployment/provisioned-plan.js'
 import { repoRoot } from '../helpers/adapter.js';
 
 const samples = path.join(repoRoot, 'tests/fixtures/configs/samples');
-const golden = (name: string) => JSON.parse(readFileSync(path.join(samples, `${name}.plan.json`), 'utf8')) as DeploymentPlan;
-const sample = (name: string) => JSON.parse(readFileSync(path.join(samples, `${name}.json`), 'utf8')) as Record<string, any>;
+const golden = (name: string) =>
+  JSON.parse(readFileSync(path.join(samples, `${name}.plan.json`), 'utf8')) as DeploymentPlan;
+const sample = (name: string) =>
+  JSON.parse(readFileSync(path.join(samples, `${name}.json`), 'utf8')) as Record<string, any>;
 
 /** The hook from a project without node_modules/ or dist/, the config edited as a user would. */
-function runPredeploy(config: unknown, env: Record<string, string>): { code: number | null; stdout: string; stderr: string } {
+function runPredeploy(
+  config: unknown,
+  env: Record<string, string>,
+): { code: number | null; stdout: string; stderr: string } {
   const project = mkdtempSync(path.join(tmpdir(), 'predeploy-project-'));
   mkdirSync(path.join(project, 'scripts/hooks/lib'), { recursive: true });
-  for (const file of ['scripts/hooks/predeploy.mjs', 'scripts/hooks/lib/hook-tools.mjs']) copyFileSync(path.join(repoRoot, file), path.join(project, file));
-  writeFileSync(path.join(project, 'mcp_config.json'), JSON.stringify({ ...(config as object), $schema: undefined }, null, 2));
+  for (const file of ['scripts/hooks/predeploy.mjs', 'scripts/hooks/lib/hook-tools.mjs'])
+    copyFileSync(path.join(repoRoot, file), path.join(project, file));
+  writeFileSync(
+    path.join(project, 'mcp_config.json'),
+    JSON.stringify({ ...(config as object), $schema: undefined }, null, 2),
+  );
   const result = spawnSync(process.execPath, [path.join(project, 'scripts/hooks/predeploy.mjs')], {
     cwd: project,
     env: { PATH: process.env.PATH, AZURE_ENV_NAME: 'test-env', ...env },
@@ -64,14 +73,22 @@ describe('predeploy hook (the redeploy rule)', () => {
     ]) {
       assert.ok(lines.includes(`  - ${change}`), `${change}\n${run.stderr}`);
     }
-    assert.match(run.stderr, /Run `azd provision` \(or `azd up`\) to update the infrastructure, then deploy; nothing was deployed\./);
+    assert.match(
+      run.stderr,
+      /Run `azd provision` \(or `azd up`\) to update the infrastructure, then deploy; nothing was deployed\./,
+    );
     assert.equal(run.stdout, '');
   });
 
   test('a removed Entra caller scope is a change', () => {
     const config = sample('azure_obo');
     const plan = golden('azure_obo');
-    const run = runPredeploy(config, { MCP_PROVISIONED_PLAN: encodeProvisionedPlan({ ...plan, entra: { ...plan.entra!, requiredCallerScopes: [...plan.entra!.requiredCallerScopes, 'mcp.read'] } }) });
+    const run = runPredeploy(config, {
+      MCP_PROVISIONED_PLAN: encodeProvisionedPlan({
+        ...plan,
+        entra: { ...plan.entra!, requiredCallerScopes: [...plan.entra!.requiredCallerScopes, 'mcp.read'] },
+      }),
+    });
     assert.equal(run.code, 1);
     assert.match(run.stderr, /^ {2}- Entra caller scope mcp\.read was removed$/m);
   });

@@ -11,7 +11,8 @@ import { repoRoot } from '../helpers/adapter.js';
 import { installAzdRecorder, type RecordedCall } from '../helpers/azd-env-recorder.mjs';
 
 const samples = path.join(repoRoot, 'tests/fixtures/configs/samples');
-const golden = (name: string) => JSON.parse(readFileSync(path.join(samples, `${name}.plan.json`), 'utf8')) as DeploymentPlan;
+const golden = (name: string) =>
+  JSON.parse(readFileSync(path.join(samples, `${name}.plan.json`), 'utf8')) as DeploymentPlan;
 
 /**
  * A project as azd may present it to `preprovision` on a fresh clone: the hooks and the committed
@@ -21,7 +22,8 @@ function bareProject(): string {
   const project = mkdtempSync(path.join(tmpdir(), 'preprovision-project-'));
   mkdirSync(path.join(project, 'scripts/hooks/lib'), { recursive: true });
   mkdirSync(path.join(project, 'infra'));
-  for (const file of ['scripts/hooks/preprovision.mjs', 'scripts/hooks/lib/hook-tools.mjs']) copyFileSync(path.join(repoRoot, file), path.join(project, file));
+  for (const file of ['scripts/hooks/preprovision.mjs', 'scripts/hooks/lib/hook-tools.mjs'])
+    copyFileSync(path.join(repoRoot, file), path.join(project, file));
   return project;
 }
 
@@ -42,7 +44,15 @@ function runHook(env: Record<string, string>): Promise<HookRun> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [path.join(project, 'scripts/hooks/preprovision.mjs')], {
       cwd: project,
-      env: { PATH: `${recorder.bin}${path.delimiter}${process.env.PATH}`, ...recorder.env, AZURE_ENV_NAME: 'test-env', AZURE_LOCATION: 'westeurope', AZURE_SUBSCRIPTION_ID: '00000000-0000-0000-0000-000000000000', CI: 'true', ...env },
+      env: {
+        PATH: `${recorder.bin}${path.delimiter}${process.env.PATH}`,
+        ...recorder.env,
+        AZURE_ENV_NAME: 'test-env',
+        AZURE_LOCATION: 'westeurope',
+        AZURE_SUBSCRIPTION_ID: '00000000-0000-0000-0000-000000000000',
+        CI: 'true',
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -50,7 +60,14 @@ function runHook(env: Record<string, string>): Promise<HookRun> {
     child.stdout.on('data', (chunk) => (stdout += chunk));
     child.stderr.on('data', (chunk) => (stderr += chunk));
     child.on('close', (code) =>
-      resolve({ code, stdout, stderr, calls: recorder.calls(), stored: recorder.values(), plan: existsSync(planOut) ? (JSON.parse(readFileSync(planOut, 'utf8')) as DeploymentPlan) : undefined }),
+      resolve({
+        code,
+        stdout,
+        stderr,
+        calls: recorder.calls(),
+        stored: recorder.values(),
+        plan: existsSync(planOut) ? (JSON.parse(readFileSync(planOut, 'utf8')) as DeploymentPlan) : undefined,
+      }),
     );
   });
 }
@@ -58,7 +75,9 @@ function runHook(env: Record<string, string>): Promise<HookRun> {
 function valuesFor(plan: DeploymentPlan): { settings: Record<string, string>; secrets: Record<string, string> } {
   const settings: Record<string, string> = {};
   const secrets: Record<string, string> = {};
-  for (const setting of plan.appSettings) if (setting.source === 'azd_env') settings[setting.azdEnvName] = `value of ${setting.azdEnvName} with "quotes" $X # and more`;
+  for (const setting of plan.appSettings)
+    if (setting.source === 'azd_env')
+      settings[setting.azdEnvName] = `value of ${setting.azdEnvName} with "quotes" $X # and more`;
   for (const secret of plan.secrets) secrets[secret.azdEnvName] = `secret-${secret.azdEnvName}-$HOME-"q"`;
   return { settings, secrets };
 }
@@ -73,11 +92,20 @@ describe('preprovision hook', () => {
       assert.deepEqual(run.plan, plan);
       assert.equal(run.calls.length, 1);
       assert.deepEqual(run.calls[0]!.args.slice(0, 3), ['env', 'set', '--file']);
-      assert.deepEqual(Object.keys(run.stored).sort(), ['MCP_RETIRED_CALLER_SCOPES', 'MCP_SECRET_VALUES', 'MCP_SETTING_VALUES']);
+      assert.deepEqual(Object.keys(run.stored).sort(), [
+        'MCP_RETIRED_CALLER_SCOPES',
+        'MCP_SECRET_VALUES',
+        'MCP_SETTING_VALUES',
+      ]);
       assert.deepEqual(decodeValues(run.stored.MCP_SETTING_VALUES!), settings);
       assert.deepEqual(decodeValues(run.stored.MCP_SECRET_VALUES!), secrets);
       assert.equal(run.stored.MCP_RETIRED_CALLER_SCOPES, '[]');
-      for (const value of Object.values(secrets)) assert.equal(`${run.stdout}${run.stderr}${JSON.stringify(run.calls[0]!.args)}`.includes(value), false, 'secret values are never printed nor passed as arguments');
+      for (const value of Object.values(secrets))
+        assert.equal(
+          `${run.stdout}${run.stderr}${JSON.stringify(run.calls[0]!.args)}`.includes(value),
+          false,
+          'secret values are never printed nor passed as arguments',
+        );
     });
   }
 
@@ -93,8 +121,14 @@ describe('preprovision hook', () => {
     assert.equal(run.code, 0, run.stderr);
     // The settings are what the environment holds already: not written again; the secrets changed.
     assert.equal(run.stored.MCP_SETTING_VALUES, undefined);
-    assert.deepEqual(decodeValues(run.stored.MCP_SECRET_VALUES!), { ...secrets, GITHUB_TOKEN: 'from-its-own-variable' });
-    assert.match(run.stdout, /Stored 5 value\(s\) in the azd environment as MCP_SETTING_VALUES \/ MCP_SECRET_VALUES \(4 from the combined variables, 1 from their own variables\); values not shown/);
+    assert.deepEqual(decodeValues(run.stored.MCP_SECRET_VALUES!), {
+      ...secrets,
+      GITHUB_TOKEN: 'from-its-own-variable',
+    });
+    assert.match(
+      run.stdout,
+      /Stored 5 value\(s\) in the azd environment as MCP_SETTING_VALUES \/ MCP_SECRET_VALUES \(4 from the combined variables, 1 from their own variables\); values not shown/,
+    );
   });
 
   test('values the environment already holds as they are (CI passes them to the provision step) are not written into the azd environment', async () => {
@@ -112,10 +146,15 @@ describe('preprovision hook', () => {
     assert.deepEqual(run.stored, {});
   });
 
-  test('the session key is not the hook\'s: an existing one stays, none is generated', async () => {
+  test("the session key is not the hook's: an existing one stays, none is generated", async () => {
     const { settings, secrets } = valuesFor(golden('none'));
     for (const extra of [{}, { MCP_ADAPTER_SESSION_KEY: 'existing-key' }] as Array<Record<string, string>>) {
-      const run = await runHook({ MCP_CONFIG_PATH: path.join(samples, 'none.json'), ...settings, ...secrets, ...extra });
+      const run = await runHook({
+        MCP_CONFIG_PATH: path.join(samples, 'none.json'),
+        ...settings,
+        ...secrets,
+        ...extra,
+      });
       assert.equal(run.code, 0, run.stderr);
       assert.equal('MCP_ADAPTER_SESSION_KEY' in run.stored, false);
     }
@@ -125,12 +164,20 @@ describe('preprovision hook', () => {
     const provisioned = golden('azure_obo');
     provisioned.entra!.requiredCallerScopes = [...provisioned.entra!.requiredCallerScopes, 'mcp.read', 'mcp.write'];
     const { settings } = valuesFor(golden('azure_obo'));
-    const run = await runHook({ MCP_CONFIG_PATH: path.join(samples, 'azure_obo.json'), ...settings, MCP_PROVISIONED_PLAN: encodeProvisionedPlan(provisioned) });
+    const run = await runHook({
+      MCP_CONFIG_PATH: path.join(samples, 'azure_obo.json'),
+      ...settings,
+      MCP_PROVISIONED_PLAN: encodeProvisionedPlan(provisioned),
+    });
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(JSON.parse(run.stored.MCP_RETIRED_CALLER_SCOPES!), ['mcp.read', 'mcp.write']);
     assert.match(run.stdout, /disabled on the app registration by this provision: mcp\.read, mcp\.write/);
 
-    const garbage = await runHook({ MCP_CONFIG_PATH: path.join(samples, 'azure_obo.json'), ...settings, MCP_PROVISIONED_PLAN: 'garbage!' });
+    const garbage = await runHook({
+      MCP_CONFIG_PATH: path.join(samples, 'azure_obo.json'),
+      ...settings,
+      MCP_PROVISIONED_PLAN: 'garbage!',
+    });
     assert.equal(garbage.code, 0, garbage.stderr);
     assert.match(garbage.stderr, /warning: MCP_PROVISIONED_PLAN is not a provisioned plan.*no caller scope is retired/);
     assert.equal(garbage.stored.MCP_RETIRED_CALLER_SCOPES, '[]');
@@ -161,7 +208,12 @@ describe('preprovision hook', () => {
 
   test('a failing `azd env set` stops it', async () => {
     const { settings, secrets } = valuesFor(golden('none'));
-    const failed = await runHook({ MCP_CONFIG_PATH: path.join(samples, 'none.json'), ...settings, ...secrets, AZD_RECORDER_FAIL: '1' });
+    const failed = await runHook({
+      MCP_CONFIG_PATH: path.join(samples, 'none.json'),
+      ...settings,
+      ...secrets,
+      AZD_RECORDER_FAIL: '1',
+    });
     assert.equal(failed.code, 1);
     assert.match(failed.stderr, /Could not store the values in the azd environment: `azd env set --file` failed/);
   });

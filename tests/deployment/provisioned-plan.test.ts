@@ -15,19 +15,36 @@ import {
 import { repoRoot } from '../helpers/adapter.js';
 
 const samples = path.join(repoRoot, 'tests/fixtures/configs/samples');
-const golden = (name: string) => JSON.parse(readFileSync(path.join(samples, `${name}.plan.json`), 'utf8')) as DeploymentPlan;
+const golden = (name: string) =>
+  JSON.parse(readFileSync(path.join(samples, `${name}.plan.json`), 'utf8')) as DeploymentPlan;
 const clone = <T>(value: T): T => structuredClone(value);
 
 /** What Bicep's string() may make of the projection: keys in another order, no trailing newline. */
 function bicepString(value: unknown): string {
   const reorder = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(reorder) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reorder(x)])) : v;
+    Array.isArray(v)
+      ? v.map(reorder)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.entries(v)
+              .reverse()
+              .map(([k, x]) => [k, reorder(x)]),
+          )
+        : v;
   return JSON.stringify(reorder(value));
 }
 
 test('the projection holds exactly the fields the Bicep records', () => {
   const plan = golden('none');
-  assert.deepEqual(Object.keys(provisionedProjection(plan)).sort(), ['appSettings', 'entra', 'identity', 'planVersion', 'roleAssignments', 'scale', 'secrets']);
+  assert.deepEqual(Object.keys(provisionedProjection(plan)).sort(), [
+    'appSettings',
+    'entra',
+    'identity',
+    'planVersion',
+    'roleAssignments',
+    'scale',
+    'secrets',
+  ]);
   assert.deepEqual(decodeProvisionedPlan(encodeProvisionedPlan(plan)), provisionedProjection(plan));
 });
 
@@ -38,7 +55,11 @@ test('a plan as Bicep outputs it (base64, keys reordered, no newline) decodes an
     const decoded = decodeProvisionedPlan(fromBicep);
     assert.deepEqual(infrastructureChanges(decoded, provisionedProjection(plan)), [], name);
     // The JSON itself is accepted too (it cannot be mistaken for base64).
-    assert.deepEqual(infrastructureChanges(decodeProvisionedPlan(bicepString(provisionedProjection(plan))), plan), [], name);
+    assert.deepEqual(
+      infrastructureChanges(decodeProvisionedPlan(bicepString(provisionedProjection(plan))), plan),
+      [],
+      name,
+    );
   }
 });
 
@@ -49,11 +70,28 @@ test('garbage is refused with a clear error', () => {
     [Buffer.from('hello').toString('base64'), /not JSON/],
     [Buffer.from('[1,2]').toString('base64'), /not an object/],
     [Buffer.from('{"appSettings":[]}').toString('base64'), /planVersion is missing/],
-    [Buffer.from('{"planVersion":1,"appSettings":{},"secrets":[],"roleAssignments":[],"identity":{},"scale":{},"entra":null}').toString('base64'), /appSettings is not a list/],
-    [Buffer.from('{"planVersion":1,"appSettings":[],"secrets":[],"roleAssignments":[],"identity":{},"scale":{},"entra":"x"}').toString('base64'), /entra is neither null nor an object/],
+    [
+      Buffer.from(
+        '{"planVersion":1,"appSettings":{},"secrets":[],"roleAssignments":[],"identity":{},"scale":{},"entra":null}',
+      ).toString('base64'),
+      /appSettings is not a list/,
+    ],
+    [
+      Buffer.from(
+        '{"planVersion":1,"appSettings":[],"secrets":[],"roleAssignments":[],"identity":{},"scale":{},"entra":"x"}',
+      ).toString('base64'),
+      /entra is neither null nor an object/,
+    ],
   ];
   for (const [text, message] of cases) {
-    assert.throws(() => decodeProvisionedPlan(text), (error: unknown) => error instanceof ProvisionedPlanError && /^MCP_PROVISIONED_PLAN is not a provisioned plan/.test(error.message) && message.test(error.message), text);
+    assert.throws(
+      () => decodeProvisionedPlan(text),
+      (error: unknown) =>
+        error instanceof ProvisionedPlanError &&
+        /^MCP_PROVISIONED_PLAN is not a provisioned plan/.test(error.message) &&
+        message.test(error.message),
+      text,
+    );
   }
 });
 
@@ -102,7 +140,9 @@ test('each kind of change is named in plain words', () => {
   );
   // A new plain setting, a removed one, one that became a secret.
   assert.deepEqual(
-    changes((plan) => plan.appSettings.push({ name: 'REGION', source: 'azd_env', azdEnvName: 'REGION', usedAt: ['/x'] })),
+    changes((plan) =>
+      plan.appSettings.push({ name: 'REGION', source: 'azd_env', azdEnvName: 'REGION', usedAt: ['/x'] }),
+    ),
     ['new app setting REGION (azd environment variable REGION) is not provisioned'],
   );
   assert.deepEqual(
@@ -111,8 +151,17 @@ test('each kind of change is named in plain words', () => {
   );
   assert.deepEqual(
     changes((plan) => {
-      plan.appSettings = plan.appSettings.map((s) => (s.name === 'SEARCH_ENDPOINT' ? { name: s.name, source: 'key_vault', secretName: 'SEARCH-ENDPOINT', usedAt: ['/x'] } : s));
-      plan.secrets.push({ secretName: 'SEARCH-ENDPOINT', appSetting: 'SEARCH_ENDPOINT', azdEnvName: 'SEARCH_ENDPOINT', usedAt: ['/x'] });
+      plan.appSettings = plan.appSettings.map((s) =>
+        s.name === 'SEARCH_ENDPOINT'
+          ? { name: s.name, source: 'key_vault', secretName: 'SEARCH-ENDPOINT', usedAt: ['/x'] }
+          : s,
+      );
+      plan.secrets.push({
+        secretName: 'SEARCH-ENDPOINT',
+        appSetting: 'SEARCH_ENDPOINT',
+        azdEnvName: 'SEARCH_ENDPOINT',
+        usedAt: ['/x'],
+      });
     }),
     [
       'app setting SEARCH_ENDPOINT now comes from Key Vault secret SEARCH-ENDPOINT instead of azd environment variable SEARCH_ENDPOINT',
@@ -125,21 +174,31 @@ test('each kind of change is named in plain words', () => {
       const fixed = plan.appSettings.find((s) => s.name === 'MCP_ADAPTER_MAX_SESSIONS')!;
       if (fixed.source === 'fixed') fixed.value = '3';
     }),
-    [`app setting MCP_ADAPTER_MAX_SESSIONS ${(base.appSettings.find((s) => s.name === 'MCP_ADAPTER_MAX_SESSIONS') as { value: string }).value} → 3`],
+    [
+      `app setting MCP_ADAPTER_MAX_SESSIONS ${(base.appSettings.find((s) => s.name === 'MCP_ADAPTER_MAX_SESSIONS') as { value: string }).value} → 3`,
+    ],
   );
   assert.deepEqual(
-    changes((plan) => plan.appSettings.push({ name: 'MCP_ADAPTER_SINGLE_INSTANCE', source: 'fixed', value: 'true', reason: 'r' })),
+    changes((plan) =>
+      plan.appSettings.push({ name: 'MCP_ADAPTER_SINGLE_INSTANCE', source: 'fixed', value: 'true', reason: 'r' }),
+    ),
     ['new app setting MCP_ADAPTER_SINGLE_INSTANCE (fixed value true) is not provisioned'],
   );
   // Role assignments.
-  assert.deepEqual(changes((plan) => (plan.roleAssignments = [])), ['role assignment Key Vault Secrets User on the keyVault was removed']);
+  assert.deepEqual(
+    changes((plan) => (plan.roleAssignments = [])),
+    ['role assignment Key Vault Secrets User on the keyVault was removed'],
+  );
   // Identity.
   assert.deepEqual(
     changes((plan) => {
       plan.identity.childUsesManagedIdentity = true;
       plan.identity.managedIdentityScopes = ['https://storage.azure.com/.default'];
     }),
-    ['a server now uses the managed identity (identity.childUsesManagedIdentity false → true)', 'managed identity scope https://storage.azure.com/.default was added'],
+    [
+      'a server now uses the managed identity (identity.childUsesManagedIdentity false → true)',
+      'managed identity scope https://storage.azure.com/.default was added',
+    ],
   );
   // Scale.
   assert.deepEqual(
@@ -154,8 +213,14 @@ test('each kind of change is named in plain words', () => {
 test('Entra changes: the app registration, its servers, scopes and credential', () => {
   const obo = golden('azure_obo');
   const none = golden('none');
-  assert.deepEqual(infrastructureChanges(provisionedProjection(none), provisionedProjection({ ...none, entra: obo.entra })), ['Entra app registration for fabric-rti, mail is not provisioned']);
-  assert.deepEqual(infrastructureChanges(provisionedProjection({ ...none, entra: obo.entra }), provisionedProjection(none)), ['Entra app registration is provisioned but no server uses it any more']);
+  assert.deepEqual(
+    infrastructureChanges(provisionedProjection(none), provisionedProjection({ ...none, entra: obo.entra })),
+    ['Entra app registration for fabric-rti, mail is not provisioned'],
+  );
+  assert.deepEqual(
+    infrastructureChanges(provisionedProjection({ ...none, entra: obo.entra }), provisionedProjection(none)),
+    ['Entra app registration is provisioned but no server uses it any more'],
+  );
 
   const after = clone(obo);
   after.entra!.requiredCallerScopes = ['user_impersonation', 'mcp.read'];
@@ -185,7 +250,10 @@ test('retired caller scopes: provisioned, no longer required', () => {
   const after = clone(obo);
   after.entra!.requiredCallerScopes = ['user_impersonation', 'mcp.write'];
   assert.deepEqual(retiredCallerScopes(provisionedProjection(obo), after), ['Mail.Tools']);
-  assert.deepEqual(retiredCallerScopes(provisionedProjection(obo), { ...after, entra: null }), ['Mail.Tools', 'user_impersonation']);
+  assert.deepEqual(retiredCallerScopes(provisionedProjection(obo), { ...after, entra: null }), [
+    'Mail.Tools',
+    'user_impersonation',
+  ]);
   assert.deepEqual(retiredCallerScopes(undefined, after), []);
   assert.deepEqual(retiredCallerScopes(provisionedProjection(golden('none')), after), []);
 });

@@ -29,9 +29,17 @@ const workflows = readdirSync(workflowDir)
   .filter((file) => /\.ya?ml$/.test(file))
   .map((file) => ({ file, text: readFileSync(path.join(workflowDir, file), 'utf8') }));
 const azureDev = parse(readFileSync(path.join(workflowDir, 'azure-dev.yml'), 'utf8')) as Workflow;
-const project = parse(readFileSync(path.join(repoRoot, 'azure.yaml'), 'utf8')) as { pipeline: { variables?: string[]; secrets?: string[] } };
+const project = parse(readFileSync(path.join(repoRoot, 'azure.yaml'), 'utf8')) as {
+  pipeline: { variables?: string[]; secrets?: string[] };
+};
 /** What `azd pipeline config` sets for GitHub itself (cli/azd/pkg/pipeline/github_provider.go setPipelineVariables). */
-const AZD_OWN_VARIABLES = ['AZURE_ENV_NAME', 'AZURE_LOCATION', 'AZURE_SUBSCRIPTION_ID', 'AZURE_TENANT_ID', 'AZURE_CLIENT_ID'];
+const AZD_OWN_VARIABLES = [
+  'AZURE_ENV_NAME',
+  'AZURE_LOCATION',
+  'AZURE_SUBSCRIPTION_ID',
+  'AZURE_TENANT_ID',
+  'AZURE_CLIENT_ID',
+];
 
 const stepIndex = (job: Job, pattern: RegExp) => job.steps.findIndex((step) => pattern.test(step.run ?? ''));
 
@@ -49,9 +57,21 @@ test('tests run on every push and pull request; deploy needs them and runs only 
 
 test('deploy: npm ci, azd login, refresh, provision and deploy without prompts, in that order', () => {
   const deploy = azureDev.jobs.deploy!;
-  const order = [/^npm ci$/, /azd auth login/, /^azd env refresh --no-prompt$/, /^azd provision --no-prompt$/, /^azd deploy --no-prompt$/].map((pattern) => stepIndex(deploy, pattern));
-  assert.ok(order.every((index) => index >= 0), JSON.stringify(order));
-  assert.deepEqual([...order].sort((a, b) => a - b), order);
+  const order = [
+    /^npm ci$/,
+    /azd auth login/,
+    /^azd env refresh --no-prompt$/,
+    /^azd provision --no-prompt$/,
+    /^azd deploy --no-prompt$/,
+  ].map((pattern) => stepIndex(deploy, pattern));
+  assert.ok(
+    order.every((index) => index >= 0),
+    JSON.stringify(order),
+  );
+  assert.deepEqual(
+    [...order].sort((a, b) => a - b),
+    order,
+  );
 });
 
 test('azd is pinned to a release', () => {
@@ -68,7 +88,12 @@ test('secrets are only on azd steps, never on a workflow or job env (npm install
       assert.doesNotMatch(JSON.stringify(job.env ?? {}), /secrets\./, `${file}: job ${name} env`);
       for (const step of job.steps) {
         const usesSecrets = /secrets\./.test(JSON.stringify({ env: step.env, with: step.with }));
-        if (usesSecrets) assert.match(step.run ?? '', /^azd (provision|up|env refresh|deploy)\b/, `${file}: ${name}/${step.name} gets a secret`);
+        if (usesSecrets)
+          assert.match(
+            step.run ?? '',
+            /^azd (provision|up|env refresh|deploy)\b/,
+            `${file}: ${name}/${step.name} gets a secret`,
+          );
       }
     }
   }
@@ -83,9 +108,22 @@ test('every variable and secret the workflows read is one azd pipeline config se
     for (const match of text.matchAll(/\$\{\{\s*vars\.([A-Za-z0-9_]+)\s*\}\}/g)) readVariables.add(match[1]!);
     for (const match of text.matchAll(/\$\{\{\s*secrets\.([A-Za-z0-9_]+)\s*\}\}/g)) readSecrets.add(match[1]!);
   }
-  for (const name of readVariables) assert.ok(listedVariables.has(name) || AZD_OWN_VARIABLES.includes(name), `vars.${name} is not under pipeline.variables in azure.yaml`);
-  for (const name of readSecrets) assert.ok(listedSecrets.has(name), `secrets.${name} is not under pipeline.secrets in azure.yaml`);
-  assert.deepEqual([...listedVariables].filter((name) => !readVariables.has(name)), [], 'listed variables nothing reads');
-  assert.deepEqual([...listedSecrets].filter((name) => !readSecrets.has(name)), [], 'listed secrets nothing reads');
+  for (const name of readVariables)
+    assert.ok(
+      listedVariables.has(name) || AZD_OWN_VARIABLES.includes(name),
+      `vars.${name} is not under pipeline.variables in azure.yaml`,
+    );
+  for (const name of readSecrets)
+    assert.ok(listedSecrets.has(name), `secrets.${name} is not under pipeline.secrets in azure.yaml`);
+  assert.deepEqual(
+    [...listedVariables].filter((name) => !readVariables.has(name)),
+    [],
+    'listed variables nothing reads',
+  );
+  assert.deepEqual(
+    [...listedSecrets].filter((name) => !readSecrets.has(name)),
+    [],
+    'listed secrets nothing reads',
+  );
   assert.ok(readSecrets.has('MCP_SECRET_VALUES') && readSecrets.has('MCP_ADAPTER_SESSION_KEY'));
 });

@@ -4,10 +4,23 @@ import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { eventually, initializeBody, isAlive, MCP_HEADERS, nodeFixtureServer, openRawSession, repoRoot } from '../helpers/adapter.js';
+import {
+  eventually,
+  initializeBody,
+  isAlive,
+  MCP_HEADERS,
+  nodeFixtureServer,
+  openRawSession,
+  repoRoot,
+} from '../helpers/adapter.js';
 import { connectClient, textOf, type TestClient } from '../helpers/clients.js';
 import { createAppFolder } from '../helpers/functions-host/app-folder.js';
-import { PROXY_ACTIVITY_TIMEOUT_MS, startFunctionsHost, type FunctionsHost, type Invocation } from '../helpers/functions-host/host.js';
+import {
+  PROXY_ACTIVITY_TIMEOUT_MS,
+  startFunctionsHost,
+  type FunctionsHost,
+  type Invocation,
+} from '../helpers/functions-host/host.js';
 import { toolCall } from '../helpers/raw-http.js';
 
 /**
@@ -56,16 +69,43 @@ describe('Functions host stand-in: the app served as on Azure', () => {
 
   test('the worker loads the entry point and reports the functions, routes, methods and auth levels the app registers, with HTTP streaming on', () => {
     const byName = new Map(host.functions.map((fn) => [fn.name, fn]));
-    assert.deepEqual([...byName.keys()].sort(), ['health', 'mcp-default', 'mcp-default-legacy', 'mcp-fixture', 'mcp-open', 'status']);
-    assert.deepEqual({ ...byName.get('mcp-fixture'), bindings: undefined, functionId: undefined }, { name: 'mcp-fixture', functionId: undefined, route: 'mcp/fixture', methods: ['GET', 'POST', 'DELETE', 'OPTIONS'], authLevel: 'function', triggerType: 'httpTrigger', bindings: undefined });
+    assert.deepEqual([...byName.keys()].sort(), [
+      'health',
+      'mcp-default',
+      'mcp-default-legacy',
+      'mcp-fixture',
+      'mcp-open',
+      'status',
+    ]);
+    assert.deepEqual(
+      { ...byName.get('mcp-fixture'), bindings: undefined, functionId: undefined },
+      {
+        name: 'mcp-fixture',
+        functionId: undefined,
+        route: 'mcp/fixture',
+        methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+        authLevel: 'function',
+        triggerType: 'httpTrigger',
+        bindings: undefined,
+      },
+    );
     assert.equal(byName.get('mcp-open')!.authLevel, 'anonymous');
     assert.equal(byName.get('health')!.authLevel, 'anonymous');
     assert.deepEqual(byName.get('health')!.methods, ['GET']);
     // The return binding is the HTTP output the library adds (app.http → output.http).
-    assert.ok(byName.get('health')!.bindings.some((binding) => binding.name === '$return' && binding.type === 'http' && binding.direction === 'out'));
+    assert.ok(
+      byName
+        .get('health')!
+        .bindings.some(
+          (binding) => binding.name === '$return' && binding.type === 'http' && binding.direction === 'out',
+        ),
+    );
     // app.setup({ enableHttpStream: true }) → the library's proxy, advertised as the HttpUri capability.
     assert.match(host.httpUri ?? '', /^http:\/\/localhost:\d+\/$/);
-    assert.ok(host.logs.some((line) => line.includes('Loaded entry point file "dist/functions/index.js"')), host.logs.join('\n'));
+    assert.ok(
+      host.logs.some((line) => line.includes('Loaded entry point file "dist/functions/index.js"')),
+      host.logs.join('\n'),
+    );
   });
 
   test('the MCP SDK client initializes, lists tools and calls a tool through the host with the function key', async () => {
@@ -78,7 +118,10 @@ describe('Functions host stand-in: the app served as on Azure', () => {
     assert.ok(calls.length >= 3, `initialize, initialized, tools/list, tools/call were invocations (${calls.length})`);
     for (const call of calls) {
       // The client's GET stream is still open: its invocation has not completed yet.
-      assert.ok(call.result?.status === 'success' || (call.result === undefined && call.request!.method === 'GET'), JSON.stringify(call.result));
+      assert.ok(
+        call.result?.status === 'success' || (call.result === undefined && call.request!.method === 'GET'),
+        JSON.stringify(call.result),
+      );
       // The library builds the URL from the X-Forwarded-Proto/-Host the host's proxy sets (it throws
       // without them), and the path and query of the forwarded request.
       assert.equal(call.request!.url, endpoint('fixture').href);
@@ -91,7 +134,9 @@ describe('Functions host stand-in: the app served as on Azure', () => {
     }
     // The host's binding data from a JSON body reaches the library as request params (a quirk of
     // the real host the app must tolerate): top-level scalar members, as strings.
-    assert.ok(calls.some((call) => call.request!.params.method === 'tools/call' && call.request!.params.jsonrpc === '2.0'));
+    assert.ok(
+      calls.some((call) => call.request!.params.method === 'tools/call' && call.request!.params.jsonrpc === '2.0'),
+    );
   });
 
   test('every response comes back through the library proxy, tagged with its invocation id', async () => {
@@ -122,7 +167,10 @@ describe('Functions host stand-in: the app served as on Azure', () => {
     const response = await fetch(endpoint('fixture'), {
       method: 'POST',
       headers: { ...MCP_HEADERS, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' },
-      body: JSON.stringify({ ...toolCall(7, 'progress', { steps: 3, delayMs: 300 }), params: { name: 'progress', arguments: { steps: 3, delayMs: 300 }, _meta: { progressToken: 'p' } } }),
+      body: JSON.stringify({
+        ...toolCall(7, 'progress', { steps: 3, delayMs: 300 }),
+        params: { name: 'progress', arguments: { steps: 3, delayMs: 300 }, _meta: { progressToken: 'p' } },
+      }),
     });
     assert.equal(response.status, 200);
     assert.match(response.headers.get('content-type') ?? '', /^text\/event-stream/);
@@ -135,35 +183,64 @@ describe('Functions host stand-in: the app served as on Azure', () => {
       if (ended) break;
       arrivals.push({ at: Date.now() - t0, text: decoder.decode(value, { stream: true }) });
     }
-    const progressAt = arrivals.filter((chunk) => chunk.text.includes('notifications/progress')).map((chunk) => chunk.at);
+    const progressAt = arrivals
+      .filter((chunk) => chunk.text.includes('notifications/progress'))
+      .map((chunk) => chunk.at);
     const resultAt = arrivals.find((chunk) => chunk.text.includes('"id":7'))!.at;
     assert.ok(progressAt.length >= 2, `progress events came in separate chunks: ${JSON.stringify(arrivals)}`);
-    assert.ok(resultAt - progressAt[0]! >= 400, `the result came later than the first progress: ${JSON.stringify(arrivals)}`);
+    assert.ok(
+      resultAt - progressAt[0]! >= 400,
+      `the result came later than the first progress: ${JSON.stringify(arrivals)}`,
+    );
   });
 
   test('a function-level endpoint is 401 without a key and with a wrong key, before the app is invoked', async () => {
     const count = host.invocations.length;
-    for (const url of [endpoint('fixture', null), endpoint('fixture', 'not-the-key'), endpoint('fixture', host.functionKey.slice(0, -1))]) {
+    for (const url of [
+      endpoint('fixture', null),
+      endpoint('fixture', 'not-the-key'),
+      endpoint('fixture', host.functionKey.slice(0, -1)),
+    ]) {
       const response = await fetch(url, { method: 'POST', headers: MCP_HEADERS, body: initializeBody() });
       assert.equal(response.status, 401, url.href);
       assert.equal(await response.text(), '');
     }
-    const wrongHeader = await fetch(endpoint('fixture', null), { method: 'POST', headers: { ...MCP_HEADERS, 'x-functions-key': 'wrong' }, body: initializeBody() });
+    const wrongHeader = await fetch(endpoint('fixture', null), {
+      method: 'POST',
+      headers: { ...MCP_HEADERS, 'x-functions-key': 'wrong' },
+      body: initializeBody(),
+    });
     assert.equal(wrongHeader.status, 401);
     await wrongHeader.text();
     // The header wins over the query (host: AuthenticationLevelHandler.cs).
-    const headerFirst = await fetch(endpoint('fixture', host.functionKey), { method: 'POST', headers: { ...MCP_HEADERS, 'x-functions-key': 'wrong' }, body: initializeBody() });
+    const headerFirst = await fetch(endpoint('fixture', host.functionKey), {
+      method: 'POST',
+      headers: { ...MCP_HEADERS, 'x-functions-key': 'wrong' },
+      body: initializeBody(),
+    });
     assert.equal(headerFirst.status, 401);
     await headerFirst.text();
     assert.equal(host.invocations.length, count, 'the worker was never asked');
 
-    const byHeader = await fetch(endpoint('fixture', null), { method: 'POST', headers: { ...MCP_HEADERS, 'x-functions-key': host.functionKey }, body: initializeBody() });
+    const byHeader = await fetch(endpoint('fixture', null), {
+      method: 'POST',
+      headers: { ...MCP_HEADERS, 'x-functions-key': host.functionKey },
+      body: initializeBody(),
+    });
     assert.equal(byHeader.status, 200);
     await byHeader.text();
-    const byMaster = await fetch(endpoint('fixture', host.masterKey), { method: 'POST', headers: MCP_HEADERS, body: initializeBody() });
+    const byMaster = await fetch(endpoint('fixture', host.masterKey), {
+      method: 'POST',
+      headers: MCP_HEADERS,
+      body: initializeBody(),
+    });
     assert.equal(byMaster.status, 200, 'the master key is admin, which passes every level');
     await byMaster.text();
-    const anonymous = await fetch(endpoint('open', null), { method: 'POST', headers: MCP_HEADERS, body: initializeBody() });
+    const anonymous = await fetch(endpoint('open', null), {
+      method: 'POST',
+      headers: MCP_HEADERS,
+      body: initializeBody(),
+    });
     assert.equal(anonymous.status, 200, 'an anonymous server needs no key');
     await anonymous.text();
   });
@@ -179,7 +256,12 @@ describe('Functions host stand-in: the app served as on Azure', () => {
 
   test('unknown routes and methods a function does not take are 404 from the host, before the app', async () => {
     const count = host.invocations.length;
-    for (const [method, path] of [['GET', 'nope'], ['PUT', 'health'], ['GET', 'mcp/fixture/extra'], ['GET', 'api/health']] as const) {
+    for (const [method, path] of [
+      ['GET', 'nope'],
+      ['PUT', 'health'],
+      ['GET', 'mcp/fixture/extra'],
+      ['GET', 'api/health'],
+    ] as const) {
       const response = await fetch(new URL(`${path}?code=${host.functionKey}`, host.url), { method });
       assert.equal(response.status, 404, `${method} /${path}`);
       assert.equal(await response.text(), '');
@@ -200,20 +282,35 @@ describe('Functions host stand-in: the app served as on Azure', () => {
     const sessionId = client.sessionId!;
     await client.terminate();
     await client.close();
-    assert.ok(await eventually(() => invocationsOf(host, 'mcp-fixture').some((call) => call.request?.method === 'DELETE' && call.result?.status === 'success')), 'the DELETE reached the app as an invocation');
+    assert.ok(
+      await eventually(() =>
+        invocationsOf(host, 'mcp-fixture').some(
+          (call) => call.request?.method === 'DELETE' && call.result?.status === 'success',
+        ),
+      ),
+      'the DELETE reached the app as an invocation',
+    );
     assert.ok(await eventually(() => !isAlive(pid), 10_000), `child ${pid} stopped`);
-    const after = await fetch(endpoint('fixture'), { method: 'POST', headers: { ...MCP_HEADERS, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' }, body: JSON.stringify(toolCall(2, 'echo', { text: 'x' })) });
+    const after = await fetch(endpoint('fixture'), {
+      method: 'POST',
+      headers: { ...MCP_HEADERS, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' },
+      body: JSON.stringify(toolCall(2, 'echo', { text: 'x' })),
+    });
     assert.equal(after.status, 404);
     await after.text();
   });
 
   test('close() runs the appTerminate hook, the worker exits on workerTerminate, and no worker or child process is left', async () => {
-    for (const client of clients) childPids.push((JSON.parse(textOf(await client.callTool('whoami'))) as { pid: number }).pid);
+    for (const client of clients)
+      childPids.push((JSON.parse(textOf(await client.callTool('whoami'))) as { pid: number }).pid);
     assert.ok(childPids.length >= 2 && childPids.every(isAlive));
     assert.ok(isAlive(host.workerPid));
     await host.close();
     assert.equal(await host.workerEnded, 'exit', 'the worker exited within the grace period, not killed');
-    assert.ok(host.logs.some((line) => line.includes('Executing 1 "appTerminate" hooks')), host.logs.join('\n'));
+    assert.ok(
+      host.logs.some((line) => line.includes('Executing 1 "appTerminate" hooks')),
+      host.logs.join('\n'),
+    );
     assert.ok(!isAlive(host.workerPid), `worker ${host.workerPid} is gone`);
     for (const pid of childPids) assert.ok(!isAlive(pid), `child ${pid} is gone`);
     clients.length = 0;
@@ -230,7 +327,7 @@ describe('Functions host stand-in: host.json routePrefix "api" and the activity 
     await host?.close();
   });
 
-  test('the routes move under /api: /health is the host\'s 404, /api/health invokes the function', async () => {
+  test("the routes move under /api: /health is the host's 404, /api/health invokes the function", async () => {
     assert.equal(host.routePrefix, 'api');
     const count = host.invocations.length;
     const root = await fetch(new URL('health', host.url));
@@ -243,9 +340,16 @@ describe('Functions host stand-in: host.json routePrefix "api" and the activity 
     assert.equal(prefixed.headers.get('x-ms-invocation-id'), invocation.invocationId);
     assert.equal(invocation.request!.url, new URL('api/health', host.url).href);
     // The predecessor's route `api/mcp` is registered as is, so the prefix doubles it.
-    const legacy = await fetch(new URL(`api/api/mcp?code=${host.functionKey}`, host.url), { method: 'POST', headers: MCP_HEADERS, body: initializeBody() });
+    const legacy = await fetch(new URL(`api/api/mcp?code=${host.functionKey}`, host.url), {
+      method: 'POST',
+      headers: MCP_HEADERS,
+      body: initializeBody(),
+    });
     await legacy.text();
-    assert.equal(legacy.headers.get('x-ms-invocation-id'), invocationsOf(host, 'mcp-default-legacy').at(-1)!.invocationId);
+    assert.equal(
+      legacy.headers.get('x-ms-invocation-id'),
+      invocationsOf(host, 'mcp-default-legacy').at(-1)!.invocationId,
+    );
   });
 
   test('the app answers under the route prefix (the Functions entry strips it before routing)', async () => {
@@ -254,7 +358,11 @@ describe('Functions host stand-in: host.json routePrefix "api" and the activity 
     const client = await connectClient('v2', new URL(`api/mcp/fixture?code=${host.functionKey}`, host.url));
     assert.ok((await client.listTools()).includes('echo'));
     await client.close();
-    const unknown = await fetch(new URL(`api/mcp/nope?code=${host.functionKey}`, host.url), { method: 'POST', headers: MCP_HEADERS, body: initializeBody() });
+    const unknown = await fetch(new URL(`api/mcp/nope?code=${host.functionKey}`, host.url), {
+      method: 'POST',
+      headers: MCP_HEADERS,
+      body: initializeBody(),
+    });
     // The host has no route for it: its own empty 404, the app is not invoked.
     assert.equal(unknown.status, 404);
     await unknown.text();
@@ -266,8 +374,18 @@ describe('Functions host stand-in: host.json routePrefix "api" and the activity 
     const url = new URL(`api/mcp?code=${host.functionKey}`, host.url);
     const sessionId = await openRawSession(url);
     const started = Date.now();
-    const outcome = await fetch(url, { method: 'POST', headers: { ...MCP_HEADERS, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' }, body: JSON.stringify(toolCall(5, 'hang')) })
-      .then(async (response) => ({ status: response.status, body: await response.text().then((text) => `complete: ${text}`, (error: Error) => `cut: ${error.message}`) }))
+    const outcome = await fetch(url, {
+      method: 'POST',
+      headers: { ...MCP_HEADERS, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' },
+      body: JSON.stringify(toolCall(5, 'hang')),
+    })
+      .then(async (response) => ({
+        status: response.status,
+        body: await response.text().then(
+          (text) => `complete: ${text}`,
+          (error: Error) => `cut: ${error.message}`,
+        ),
+      }))
       .catch((error: Error) => ({ status: 0, body: `failed: ${error.message}` }));
     const elapsed = Date.now() - started;
     assert.ok(elapsed >= 1400 && elapsed < 6000, `cut after the 1.5 s idle limit (${elapsed} ms)`);
@@ -298,10 +416,17 @@ functions.app.http('echo', { route: 'echo/{name}', methods: ['POST'], authLevel:
 
   test('the request (route params, body) goes in the invocation and the response comes back in its return value', async () => {
     assert.equal(host.httpUri, undefined);
-    const response = await fetch(new URL(`api/echo/ada?code=${host.functionKey}&x=1`, host.url), { method: 'POST', body: 'hello' });
+    const response = await fetch(new URL(`api/echo/ada?code=${host.functionKey}&x=1`, host.url), {
+      method: 'POST',
+      body: 'hello',
+    });
     assert.equal(response.status, 201);
     assert.equal(response.headers.get('x-echo'), 'yes');
     assert.equal(response.headers.get('x-ms-invocation-id'), null, 'no proxy in between');
-    assert.deepEqual(await response.json(), { url: new URL(`api/echo/ada?code=${host.functionKey}&x=1`, host.url).href, params: { name: 'ada' }, body: 'hello' });
+    assert.deepEqual(await response.json(), {
+      url: new URL(`api/echo/ada?code=${host.functionKey}&x=1`, host.url).href,
+      params: { name: 'ada' },
+      body: 'hello',
+    });
   });
 });

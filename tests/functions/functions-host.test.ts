@@ -54,7 +54,10 @@ describe('Azure Functions host', () => {
     await terminate();
   });
 
-  function call(name: string, init: { method: string; path?: string; headers?: Record<string, string>; body?: unknown }): Promise<HttpResponseInit> {
+  function call(
+    name: string,
+    init: { method: string; path?: string; headers?: Record<string, string>; body?: unknown },
+  ): Promise<HttpResponseInit> {
     const options = registered.get(name)!;
     const request = new HttpRequest({
       method: init.method,
@@ -72,7 +75,20 @@ describe('Azure Functions host', () => {
   }
 
   async function initialize(name: string): Promise<string> {
-    const response = await call(name, { method: 'POST', headers: mcpHeaders, body: { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'functions-test', version: '1' } } } });
+    const response = await call(name, {
+      method: 'POST',
+      headers: mcpHeaders,
+      body: {
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: {
+          protocolVersion: '2025-11-25',
+          capabilities: {},
+          clientInfo: { name: 'functions-test', version: '1' },
+        },
+      },
+    });
     const text = await bodyText(response);
     assert.equal(response.status, 200, text);
     assert.equal(JSON.parse(text).result.serverInfo.name, 'node-fixture');
@@ -96,7 +112,11 @@ describe('Azure Functions host', () => {
 
   test('initialize, a tool call and DELETE through the Functions handler; the predecessor /api/mcp route works', async () => {
     const id = await initialize('mcp-default-legacy');
-    const call1 = await call('mcp-default-legacy', { method: 'POST', headers: { ...mcpHeaders, 'mcp-session-id': id }, body: { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'whoami', arguments: {} } } });
+    const call1 = await call('mcp-default-legacy', {
+      method: 'POST',
+      headers: { ...mcpHeaders, 'mcp-session-id': id },
+      body: { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'whoami', arguments: {} } },
+    });
     assert.equal(call1.status, 200);
     const { pid } = JSON.parse(JSON.parse(await bodyText(call1)).result.content[0].text) as { pid: number };
     assert.equal(isAlive(pid), true);
@@ -110,7 +130,12 @@ describe('Azure Functions host', () => {
     const response = await call('mcp-fixture', {
       method: 'POST',
       headers: { ...mcpHeaders, 'mcp-session-id': id },
-      body: { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'progress', arguments: { steps: 3, delayMs: 100 }, _meta: { progressToken: 'p1' } } },
+      body: {
+        jsonrpc: '2.0',
+        id: 3,
+        method: 'tools/call',
+        params: { name: 'progress', arguments: { steps: 3, delayMs: 100 }, _meta: { progressToken: 'p1' } },
+      },
     });
     assert.equal((response.headers as Record<string, string>)['content-type'], 'text/event-stream');
     const reader = (response.body as ReadableStream<Uint8Array>).getReader();
@@ -120,20 +145,48 @@ describe('Azure Functions host', () => {
       if (done) break;
       chunks.push(new TextDecoder().decode(value));
     }
-    const kinds = chunks.map((chunk) => (chunk.includes('notifications/progress') ? 'progress' : chunk.includes('"result"') ? 'result' : /^id: \S+\.0\nretry: \d+\n/.test(chunk) ? 'priming' : 'other'));
-    assert.deepEqual(kinds, ['priming', 'progress', 'progress', 'progress', 'result'], 'a priming event first (2025-11-25), then each event its own chunk, the result last');
+    const kinds = chunks.map((chunk) =>
+      chunk.includes('notifications/progress')
+        ? 'progress'
+        : chunk.includes('"result"')
+          ? 'result'
+          : /^id: \S+\.0\nretry: \d+\n/.test(chunk)
+            ? 'priming'
+            : 'other',
+    );
+    assert.deepEqual(
+      kinds,
+      ['priming', 'progress', 'progress', 'progress', 'result'],
+      'a priming event first (2025-11-25), then each event its own chunk, the result last',
+    );
   });
 
   test('Host and Origin default to the site host names', async () => {
-    const foreignHost = await registered.get('mcp-open')!.handler(
-      new HttpRequest({ method: 'POST', url: `https://${SITE}/mcp/open`, headers: { ...mcpHeaders, host: 'evil.example' }, body: { string: '{}' } }),
+    const foreignHost = (await registered.get('mcp-open')!.handler(
+      new HttpRequest({
+        method: 'POST',
+        url: `https://${SITE}/mcp/open`,
+        headers: { ...mcpHeaders, host: 'evil.example' },
+        body: { string: '{}' },
+      }),
       new InvocationContext(),
-    ) as HttpResponseInit;
+    )) as HttpResponseInit;
     assert.equal(foreignHost.status, 403);
-    const foreignOrigin = await call('mcp-open', { method: 'POST', headers: { ...mcpHeaders, origin: 'https://evil.example' }, body: {} });
+    const foreignOrigin = await call('mcp-open', {
+      method: 'POST',
+      headers: { ...mcpHeaders, origin: 'https://evil.example' },
+      body: {},
+    });
     assert.equal(foreignOrigin.status, 403);
-    assert.match(JSON.parse(await bodyText(foreignOrigin)).error.message, /Origin "https:\/\/evil.example" is not allowed/);
-    const sameSite = await call('mcp-open', { method: 'POST', headers: { ...mcpHeaders, origin: `https://${SITE}` }, body: { jsonrpc: '2.0', id: 1, method: 'ping' } });
+    assert.match(
+      JSON.parse(await bodyText(foreignOrigin)).error.message,
+      /Origin "https:\/\/evil.example" is not allowed/,
+    );
+    const sameSite = await call('mcp-open', {
+      method: 'POST',
+      headers: { ...mcpHeaders, origin: `https://${SITE}` },
+      body: { jsonrpc: '2.0', id: 1, method: 'ping' },
+    });
     assert.equal(sameSite.status, 400, 'past the Origin check: a ping without a session is a 400');
     const health = await call('health', { method: 'GET' });
     assert.equal(health.status, 200);
@@ -142,7 +195,11 @@ describe('Azure Functions host', () => {
 
   test('the terminate hook drains every session', async () => {
     const id = await initialize('mcp-open');
-    const response = await call('mcp-open', { method: 'POST', headers: { ...mcpHeaders, 'mcp-session-id': id }, body: { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'whoami', arguments: {} } } });
+    const response = await call('mcp-open', {
+      method: 'POST',
+      headers: { ...mcpHeaders, 'mcp-session-id': id },
+      body: { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'whoami', arguments: {} } },
+    });
     const { pid } = JSON.parse(JSON.parse(await bodyText(response)).result.content[0].text) as { pid: number };
     await terminate();
     assert.equal(isAlive(pid), false);

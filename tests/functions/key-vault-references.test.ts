@@ -8,7 +8,8 @@ test('start-up refuses app settings that are still literal Key Vault references,
   assert.throws(
     () =>
       assertKeyVaultReferencesResolved({
-        MCP_ADAPTER_SESSION_KEY: '@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/mcp-adapter-session-key/)',
+        MCP_ADAPTER_SESSION_KEY:
+          '@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/mcp-adapter-session-key/)',
         GITHUB_TOKEN: '@microsoft.keyvault(VaultName=kv;SecretName=GITHUB-TOKEN)',
         PLAIN: 'x',
       }),
@@ -16,6 +17,8 @@ test('start-up refuses app settings that are still literal Key Vault references,
       error instanceof ConfigError &&
       error.issues.length === 2 &&
       /app setting GITHUB_TOKEN is still a Key Vault reference/.test(error.issues[0]!.message) &&
-      /app setting MCP_ADAPTER_SESSION_KEY is still a Key Vault reference.*Key Vault Secrets User/.test(error.issues[1]!.message),
+      /app setting MCP_ADAPTER_SESSION_KEY is still a Key Vault reference.*Key Vault Secrets User/.test(
+        error.issues[1]!.message,
+      ),
   );
 });

@@ -13,14 +13,23 @@ function appRootWith(hostJson: string | undefined): string {
 }
 
 test("the route prefix is host.json's, `api` when host.json names none (as the Functions host does)", () => {
-  assert.equal(readRoutePrefix(appRootWith('{ "version": "2.0", "extensions": { "http": { "routePrefix": "" } } }')), '');
-  assert.equal(readRoutePrefix(appRootWith('{ "version": "2.0", "extensions": { "http": { "routePrefix": "/tools/" } } }')), 'tools');
+  assert.equal(
+    readRoutePrefix(appRootWith('{ "version": "2.0", "extensions": { "http": { "routePrefix": "" } } }')),
+    '',
+  );
+  assert.equal(
+    readRoutePrefix(appRootWith('{ "version": "2.0", "extensions": { "http": { "routePrefix": "/tools/" } } }')),
+    'tools',
+  );
   assert.equal(readRoutePrefix(appRootWith('{ "version": "2.0" }')), 'api');
   assert.equal(readRoutePrefix(appRootWith(undefined)), 'api');
 });
 
 test('the app sees its own path, without the route prefix and without the function key', () => {
-  assert.equal(appUrl('https://site.example/api/mcp/time?code=SECRET-KEY&x=1', 'api').href, 'https://site.example/mcp/time?x=1');
+  assert.equal(
+    appUrl('https://site.example/api/mcp/time?code=SECRET-KEY&x=1', 'api').href,
+    'https://site.example/mcp/time?x=1',
+  );
   assert.equal(appUrl('https://site.example/api/api/mcp', 'api').pathname, '/api/mcp');
   assert.equal(appUrl('https://site.example/api', 'api').pathname, '/');
   // Only a whole leading segment is the prefix.

@@ -45,10 +45,24 @@ export async function startAdapter(configDocument: unknown, options: StartAdapte
   const auth = options.authEnv
     ? {
         verifierFor: createVerifierRegistry({ env: options.authEnv }),
-        childCredentials: createChildCredentialProvider({ env: options.authEnv, deployed: true, logger, oboOverrides: options.oboOverrides }),
+        childCredentials: createChildCredentialProvider({
+          env: options.authEnv,
+          deployed: true,
+          logger,
+          oboOverrides: options.oboOverrides,
+        }),
       }
     : {};
-  const running = await startNodeHost({ config, logger, port: 0, host: '127.0.0.1', hostEnv: options.hostEnv, store: options.store, storePollMs: options.storePollMs, ...auth });
+  const running = await startNodeHost({
+    config,
+    logger,
+    port: 0,
+    host: '127.0.0.1',
+    hostEnv: options.hostEnv,
+    store: options.store,
+    storePollMs: options.storePollMs,
+    ...auth,
+  });
   return {
     ...running,
     logs,
@@ -87,12 +101,21 @@ export async function eventually(check: () => boolean | Promise<boolean>, ms = 5
 export const MCP_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 
 export function initializeBody(id: number | string = 1, protocolVersion = '2025-11-25'): string {
-  return JSON.stringify({ jsonrpc: '2.0', id, method: 'initialize', params: { protocolVersion, capabilities: {}, clientInfo: { name: 'raw-test', version: '1.0.0' } } });
+  return JSON.stringify({
+    jsonrpc: '2.0',
+    id,
+    method: 'initialize',
+    params: { protocolVersion, capabilities: {}, clientInfo: { name: 'raw-test', version: '1.0.0' } },
+  });
 }
 
 /** Opens a session with raw HTTP and returns its id. */
 export async function openRawSession(endpoint: URL, protocolVersion = '2025-11-25'): Promise<string> {
-  const response = await fetch(endpoint, { method: 'POST', headers: MCP_HEADERS, body: initializeBody(1, protocolVersion) });
+  const response = await fetch(endpoint, {
+    method: 'POST',
+    headers: MCP_HEADERS,
+    body: initializeBody(1, protocolVersion),
+  });
   if (response.status !== 200) throw new Error(`initialize failed: ${response.status} ${await response.text()}`);
   await response.text();
   const id = response.headers.get('mcp-session-id');

@@ -15,14 +15,24 @@ const self = fileURLToPath(import.meta.url);
 export function installAzdRecorder() {
   const bin = mkdtempSync(path.join(tmpdir(), 'azd-recorder-'));
   const azd = path.join(bin, 'azd');
-  writeFileSync(azd, `#!${process.execPath}\nimport(${JSON.stringify(pathToFileURL(self).href)}).then((m) => m.main(process.argv.slice(2)));\n`);
+  writeFileSync(
+    azd,
+    `#!${process.execPath}\nimport(${JSON.stringify(pathToFileURL(self).href)}).then((m) => m.main(process.argv.slice(2)));\n`,
+  );
   chmodSync(azd, 0o755);
   writeFileSync(path.join(bin, 'azd.cmd'), `@"${process.execPath}" "${self}" %*\r\n`);
   return {
     bin,
     env: { AZD_RECORDER_DIR: bin },
-    calls: () => (existsSync(path.join(bin, 'calls.jsonl')) ? readFileSync(path.join(bin, 'calls.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line)) : []),
-    values: () => (existsSync(path.join(bin, 'values.json')) ? JSON.parse(readFileSync(path.join(bin, 'values.json'), 'utf8')) : {}),
+    calls: () =>
+      existsSync(path.join(bin, 'calls.jsonl'))
+        ? readFileSync(path.join(bin, 'calls.jsonl'), 'utf8')
+            .trim()
+            .split('\n')
+            .map((line) => JSON.parse(line))
+        : [],
+    values: () =>
+      existsSync(path.join(bin, 'values.json')) ? JSON.parse(readFileSync(path.join(bin, 'values.json'), 'utf8')) : {},
   };
 }
 
@@ -63,7 +73,8 @@ export function main(args) {
 // ---------------------------------------------------------------------------------------------
 
 /** Go's isSpace in parser.go: a space, but not a line break. */
-const isSpace = (c) => c === '\t' || c === '\v' || c === '\f' || c === '\r' || c === ' ' || c === '\u0085' || c === '\u00A0';
+const isSpace = (c) =>
+  c === '\t' || c === '\v' || c === '\f' || c === '\r' || c === ' ' || c === '\u0085' || c === '\u00A0';
 /** Go's unicode.IsSpace. */
 const isUnicodeSpace = (c) => /^[\t\n\v\f\r \u0085\u00A0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]$/u.test(c);
 const trimLeft = (s, f) => {

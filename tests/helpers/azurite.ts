@@ -49,7 +49,17 @@ export async function startAzurite(): Promise<Azurite> {
   const location = mkdtempSync(path.join(tmpdir(), 'azurite-'));
   const child: ChildProcess = spawn(
     node,
-    [path.join(repoRoot, 'node_modules/azurite/dist/src/table/main.js'), '--tableHost', '127.0.0.1', '--tablePort', String(port), '--inMemoryPersistence', '--silent', '--skipApiVersionCheck', '--disableProductStyleUrl'],
+    [
+      path.join(repoRoot, 'node_modules/azurite/dist/src/table/main.js'),
+      '--tableHost',
+      '127.0.0.1',
+      '--tablePort',
+      String(port),
+      '--inMemoryPersistence',
+      '--silent',
+      '--skipApiVersionCheck',
+      '--disableProductStyleUrl',
+    ],
     // In memory; the working folder only catches anything it might still write.
     { stdio: ['ignore', 'ignore', 'pipe'], cwd: location },
   );

@@ -10,7 +10,11 @@ import { CreateMessageRequestSchema, ElicitRequestSchema } from '@modelcontextpr
 export interface TestClient {
   readonly sdk: 'v1' | 'v2';
   readonly sessionId: string | undefined;
-  callTool(name: string, args?: Record<string, unknown>, onProgress?: (progress: { progress: number; total?: number }) => void): Promise<{ content: Array<{ type: string; text?: string }>; isError?: boolean }>;
+  callTool(
+    name: string,
+    args?: Record<string, unknown>,
+    onProgress?: (progress: { progress: number; total?: number }) => void,
+  ): Promise<{ content: Array<{ type: string; text?: string }>; isError?: boolean }>;
   listTools(): Promise<string[]>;
   terminate(): Promise<void>;
   close(): Promise<void>;
@@ -26,8 +30,15 @@ export interface ClientOptions {
 export async function connectClient(sdk: 'v1' | 'v2', url: URL, options: ClientOptions = {}): Promise<TestClient> {
   const info = { name: `test-client-${sdk}`, version: '1.0.0' };
   const capabilities = { sampling: {}, elicitation: {} };
-  const sampling = async () => ({ role: 'assistant' as const, model: 'test-model', content: { type: 'text' as const, text: options.samplingText ?? 'sampled text' } });
-  const elicit = async () => ({ action: 'accept' as const, content: (options.elicitContent ?? { name: 'Ada' }) as Record<string, string> });
+  const sampling = async () => ({
+    role: 'assistant' as const,
+    model: 'test-model',
+    content: { type: 'text' as const, text: options.samplingText ?? 'sampled text' },
+  });
+  const elicit = async () => ({
+    action: 'accept' as const,
+    content: (options.elicitContent ?? { name: 'Ada' }) as Record<string, string>,
+  });
   if (sdk === 'v2') {
     const client = new ClientV2(info, { capabilities });
     client.setRequestHandler('sampling/createMessage', sampling);
@@ -50,7 +61,11 @@ interface GenericClient {
   close(): Promise<void>;
 }
 
-function wrap(sdk: 'v1' | 'v2', client: GenericClient, transport: { sessionId?: string; terminateSession(): Promise<void> }): TestClient {
+function wrap(
+  sdk: 'v1' | 'v2',
+  client: GenericClient,
+  transport: { sessionId?: string; terminateSession(): Promise<void> },
+): TestClient {
   return {
     sdk,
     get sessionId() {
@@ -58,7 +73,10 @@ function wrap(sdk: 'v1' | 'v2', client: GenericClient, transport: { sessionId?: 
     },
     async callTool(name, args = {}, onProgress) {
       const options = onProgress ? { onprogress: onProgress } : undefined;
-      const result = sdk === 'v2' ? await client.callTool({ name, arguments: args }, options) : await client.callTool({ name, arguments: args }, undefined, options);
+      const result =
+        sdk === 'v2'
+          ? await client.callTool({ name, arguments: args }, options)
+          : await client.callTool({ name, arguments: args }, undefined, options);
       return result as Awaited<ReturnType<TestClient['callTool']>>;
     },
     async listTools() {

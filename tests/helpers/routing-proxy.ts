@@ -11,7 +11,10 @@ export interface ProxiedRequest {
  * A load balancer on loopback with no session affinity, as Azure's front end: each request goes
  * to the upstream `route` picks (round-robin by default), bodies streamed back unbuffered.
  */
-export async function startRoutingProxy(upstreams: string[], route?: (request: ProxiedRequest, index: number) => number) {
+export async function startRoutingProxy(
+  upstreams: string[],
+  route?: (request: ProxiedRequest, index: number) => number,
+) {
   let count = 0;
   const served: number[] = [];
   const server = createServer((req, res) => {
@@ -23,10 +26,14 @@ export async function startRoutingProxy(upstreams: string[], route?: (request: P
       count += 1;
       served.push(pick);
       const target = new URL(req.url!, upstreams[pick]);
-      const upstream = httpRequest(target, { method: req.method, headers: { ...req.headers, host: target.host } }, (answer) => {
-        res.writeHead(answer.statusCode!, answer.headers);
-        answer.pipe(res);
-      });
+      const upstream = httpRequest(
+        target,
+        { method: req.method, headers: { ...req.headers, host: target.host } },
+        (answer) => {
+          res.writeHead(answer.statusCode!, answer.headers);
+          answer.pipe(res);
+        },
+      );
       upstream.on('error', () => {
         if (!res.headersSent) res.writeHead(502);
         res.end();
@@ -39,9 +46,10 @@ export async function startRoutingProxy(upstreams: string[], route?: (request: P
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     served,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -18,7 +18,10 @@ const JSON_AND_SSE = 'application/json, text/event-stream';
 async function json(response: Response): Promise<Record<string, unknown>> {
   const text = await response.text();
   if ((response.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
-    const data = text.split('\n').filter((line) => line.startsWith('data:')).map((line) => line.slice(5).trim());
+    const data = text
+      .split('\n')
+      .filter((line) => line.startsWith('data:'))
+      .map((line) => line.slice(5).trim());
     return JSON.parse(data.at(-1)!) as Record<string, unknown>;
   }
   return JSON.parse(text) as Record<string, unknown>;
@@ -29,7 +32,10 @@ describe('the app in-process: both eras through one fetch handler', () => {
   before(() => {
     const dir = mkdtempSync(path.join(tmpdir(), 'mcp-in-process-'));
     const file = path.join(dir, 'mcp_config.json');
-    writeFileSync(file, JSON.stringify({ mcpServers: { fixture: nodeFixtureServer([], { sessions: { max_concurrent: 2 } }) } }));
+    writeFileSync(
+      file,
+      JSON.stringify({ mcpServers: { fixture: nodeFixtureServer([], { sessions: { max_concurrent: 2 } }) } }),
+    );
     const { config } = loadConfigFile(file, { resolveFrom: process.env });
     runtime = createRuntime(config, { logger: createLogger({ level: 'silent' }), boundToLoopback: true });
   });
@@ -42,20 +48,51 @@ describe('the app in-process: both eras through one fetch handler', () => {
       new Request(BASE, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: JSON_AND_SSE },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'in-process', version: '1' } } }),
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'initialize',
+          params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'in-process', version: '1' } },
+        }),
       }),
     );
     assert.equal(opened.status, 200);
     const sessionId = opened.headers.get('mcp-session-id')!;
     assert.match(sessionId, /^[\x21-\x7e]+$/);
     assert.equal(((await json(opened)).result as { protocolVersion: string }).protocolVersion, '2025-11-25');
-    const headers = { 'content-type': 'application/json', accept: JSON_AND_SSE, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' };
-    const called = await runtime.fetch(new Request(BASE, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'whoami', arguments: {} } }) }));
-    const pid = (JSON.parse(((await json(called)).result as { content: Array<{ text: string }> }).content[0]!.text) as { pid: number }).pid;
+    const headers = {
+      'content-type': 'application/json',
+      accept: JSON_AND_SSE,
+      'mcp-session-id': sessionId,
+      'mcp-protocol-version': '2025-11-25',
+    };
+    const called = await runtime.fetch(
+      new Request(BASE, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 2,
+          method: 'tools/call',
+          params: { name: 'whoami', arguments: {} },
+        }),
+      }),
+    );
+    const pid = (
+      JSON.parse(((await json(called)).result as { content: Array<{ text: string }> }).content[0]!.text) as {
+        pid: number;
+      }
+    ).pid;
     assert.ok(isAlive(pid));
     const ended = await runtime.fetch(new Request(BASE, { method: 'DELETE', headers }));
     assert.equal(ended.status, 200);
-    const gone = await runtime.fetch(new Request(BASE, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/list' }) }));
+    const gone = await runtime.fetch(
+      new Request(BASE, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/list' }),
+      }),
+    );
     assert.equal(gone.status, 404);
     await gone.text();
   });
@@ -64,12 +101,25 @@ describe('the app in-process: both eras through one fetch handler', () => {
     const response = await runtime.fetch(
       new Request(BASE, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: JSON_AND_SSE, 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'echo' },
+        headers: {
+          'content-type': 'application/json',
+          accept: JSON_AND_SSE,
+          'mcp-protocol-version': '2026-07-28',
+          'mcp-method': 'tools/call',
+          'mcp-name': 'echo',
+        },
         body: JSON.stringify({
           jsonrpc: '2.0',
           id: 'a',
           method: 'tools/call',
-          params: { name: 'echo', arguments: { text: 'in-process' }, _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} } },
+          params: {
+            name: 'echo',
+            arguments: { text: 'in-process' },
+            _meta: {
+              'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+              'io.modelcontextprotocol/clientCapabilities': {},
+            },
+          },
         }),
       }),
     );

@@ -8,12 +8,25 @@ import { test } from 'node:test';
 import { loadConfigFile } from '../../src/config/load-config.js';
 import { planDeployment, type DeploymentPlan } from '../../src/deployment/plan.js';
 import { RUNTIME_APP_SETTINGS } from '../../src/functions/app-settings.js';
-import { bicepFiles, declarations, descendants, infraDir, parseFile, propertyKey, repoRoot, type SyntaxNode } from './bicep.js';
+import {
+  bicepFiles,
+  declarations,
+  descendants,
+  infraDir,
+  parseFile,
+  propertyKey,
+  repoRoot,
+  type SyntaxNode,
+} from './bicep.js';
 
 /** The module that declares the site's `appsettings` config resource. */
 function appSettingsModule() {
   const files = bicepFiles().filter((file) => /'Microsoft\.Web\/sites\/config@[^']+'/.test(readFileSync(file, 'utf8')));
-  assert.equal(files.length, 1, `expected one Bicep file with the Microsoft.Web/sites/config resource, found ${files.length}`);
+  assert.equal(
+    files.length,
+    1,
+    `expected one Bicep file with the Microsoft.Web/sites/config resource, found ${files.length}`,
+  );
   return parseFile(files[0]!);
 }
 
@@ -22,7 +35,8 @@ function settingNamesInBicep(): Set<string> {
   const parsed = appSettingsModule();
   const names = new Set<string>();
   for (const variable of declarations(parsed).filter((d) => d.kind === 'var' && d.value)) {
-    const objects: SyntaxNode[] = variable.value!.type === 'object' ? [variable.value!] : descendants(variable.value!, 'object');
+    const objects: SyntaxNode[] =
+      variable.value!.type === 'object' ? [variable.value!] : descendants(variable.value!, 'object');
     for (const object of objects) {
       for (const property of object.namedChildren.filter((child) => child.type === 'object_property')) {
         const key = propertyKey(property);
@@ -35,27 +49,55 @@ function settingNamesInBicep(): Set<string> {
 
 test("every setBy 'bicep' runtime setting is an app setting in the Bicep", () => {
   const names = settingNamesInBicep();
-  const missing = RUNTIME_APP_SETTINGS.filter((setting) => setting.setBy === 'bicep' && !names.has(setting.name)).map((setting) => setting.name);
+  const missing = RUNTIME_APP_SETTINGS.filter((setting) => setting.setBy === 'bicep' && !names.has(setting.name)).map(
+    (setting) => setting.name,
+  );
   assert.deepEqual(missing, [], `${appSettingsModule().relative} should set ${missing.join(', ')}`);
 });
 
 test('the host reaches storage and Application Insights with the managed identity', () => {
   const names = settingNamesInBicep();
-  for (const name of ['AzureWebJobsStorage__accountName', 'AzureWebJobsStorage__credential', 'AzureWebJobsStorage__clientId']) assert.ok(names.has(name), `${name} missing`);
+  for (const name of [
+    'AzureWebJobsStorage__accountName',
+    'AzureWebJobsStorage__credential',
+    'AzureWebJobsStorage__clientId',
+  ])
+    assert.ok(names.has(name), `${name} missing`);
   const text = appSettingsModule().text;
   assert.match(text, /AzureWebJobsStorage__credential: 'managedidentity'/);
   assert.match(text, /APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD;ClientId=\$\{identityClientId\}'/);
   assert.match(text, /keyVaultReferenceIdentity: identityId/);
   assert.match(text, /'azd-service-name': serviceName/);
-  const rejectedOnFlex = ['FUNCTIONS_WORKER_RUNTIME', 'FUNCTIONS_EXTENSION_VERSION', 'WEBSITE_RUN_FROM_PACKAGE', 'WEBSITE_NODE_DEFAULT_VERSION', 'WEBSITE_CONTENTSHARE', 'WEBSITE_CONTENTAZUREFILECONNECTIONSTRING'];
-  assert.deepEqual(rejectedOnFlex.filter((name) => names.has(name)), [], 'Flex Consumption rejects these app settings');
-  assert.match(readFileSync(path.join(infraDir, 'main.bicep'), 'utf8'), /serviceName: 'api'/, "main.bicep should pass serviceName 'api' (the service key in azure.yaml)");
+  const rejectedOnFlex = [
+    'FUNCTIONS_WORKER_RUNTIME',
+    'FUNCTIONS_EXTENSION_VERSION',
+    'WEBSITE_RUN_FROM_PACKAGE',
+    'WEBSITE_NODE_DEFAULT_VERSION',
+    'WEBSITE_CONTENTSHARE',
+    'WEBSITE_CONTENTAZUREFILECONNECTIONSTRING',
+  ];
+  assert.deepEqual(
+    rejectedOnFlex.filter((name) => names.has(name)),
+    [],
+    'Flex Consumption rejects these app settings',
+  );
+  assert.match(
+    readFileSync(path.join(infraDir, 'main.bicep'), 'utf8'),
+    /serviceName: 'api'/,
+    "main.bicep should pass serviceName 'api' (the service key in azure.yaml)",
+  );
 });
 
 test('infra/mcp-plan.json is the plan of the bundled mcp_config.json', () => {
   const committed: unknown = JSON.parse(readFileSync(path.join(infraDir, 'mcp-plan.json'), 'utf8'));
-  const expected: unknown = JSON.parse(JSON.stringify(planDeployment(loadConfigFile(path.join(repoRoot, 'mcp_config.json')))));
-  assert.deepEqual(committed, expected, 'infra/mcp-plan.json is stale: run `npm run build && node dist/cli/main.js plan --json > infra/mcp-plan.json`');
+  const expected: unknown = JSON.parse(
+    JSON.stringify(planDeployment(loadConfigFile(path.join(repoRoot, 'mcp_config.json')))),
+  );
+  assert.deepEqual(
+    committed,
+    expected,
+    'infra/mcp-plan.json is stale: run `npm run build && node dist/cli/main.js plan --json > infra/mcp-plan.json`',
+  );
 });
 
 // The plan fields the Bicep reads, by the expression it reads them with. Each expression must be
@@ -65,37 +107,135 @@ const CONTRACT: { file: string; expression: string; check: (plan: DeploymentPlan
   { file: 'main.bicep', expression: 'plan.appSettings', check: (plan) => [Array.isArray(plan.appSettings)] },
   { file: 'main.bicep', expression: 'plan.secrets', check: (plan) => [Array.isArray(plan.secrets)] },
   { file: 'main.bicep', expression: 'plan.roleAssignments', check: (plan) => [Array.isArray(plan.roleAssignments)] },
-  { file: 'main.bicep', expression: 'plan.servers', check: (plan) => [Array.isArray(plan.servers) && plan.servers.length > 0] },
+  {
+    file: 'main.bicep',
+    expression: 'plan.servers',
+    check: (plan) => [Array.isArray(plan.servers) && plan.servers.length > 0],
+  },
   { file: 'main.bicep', expression: 'plan.scale', check: (plan) => [typeof plan.scale === 'object'] },
-  { file: 'main.bicep', expression: 'plan.entra != null', check: (plan) => [plan.entra === null || typeof plan.entra === 'object'] },
-  { file: 'main.bicep', expression: "planEntra.credential == 'federated_credential'", check: (plan) => [plan.entra === null || ['federated_credential', 'client_secret'].includes(plan.entra.credential)] },
-  { file: 'app/function-app.bicep', expression: 'scale.instanceMemoryMb', check: (plan) => [Number.isInteger(plan.scale.instanceMemoryMb)] },
-  { file: 'app/function-app.bicep', expression: 'scale.maximumInstanceCount', check: (plan) => [Number.isInteger(plan.scale.maximumInstanceCount)] },
-  { file: 'app/function-app.bicep', expression: 'scale.alwaysReadyInstances', check: (plan) => [Number.isInteger(plan.scale.alwaysReadyInstances)] },
-  { file: 'app/function-app.bicep', expression: 'scale.httpPerInstanceConcurrency', check: (plan) => [Number.isInteger(plan.scale.httpPerInstanceConcurrency)] },
-  { file: 'app/function-app.bicep', expression: 'scale.sessionsPerInstance', check: (plan) => [Number.isInteger(plan.scale.sessionsPerInstance)] },
-  { file: 'app/function-app.bicep', expression: 'setting.name', check: (plan) => plan.appSettings.map((s) => typeof s.name === 'string') },
-  { file: 'app/function-app.bicep', expression: "setting.source == 'fixed'", check: (plan) => plan.appSettings.map((s) => ['fixed', 'azd_env', 'key_vault'].includes(s.source)) },
+  {
+    file: 'main.bicep',
+    expression: 'plan.entra != null',
+    check: (plan) => [plan.entra === null || typeof plan.entra === 'object'],
+  },
+  {
+    file: 'main.bicep',
+    expression: "planEntra.credential == 'federated_credential'",
+    check: (plan) => [plan.entra === null || ['federated_credential', 'client_secret'].includes(plan.entra.credential)],
+  },
+  {
+    file: 'app/function-app.bicep',
+    expression: 'scale.instanceMemoryMb',
+    check: (plan) => [Number.isInteger(plan.scale.instanceMemoryMb)],
+  },
+  {
+    file: 'app/function-app.bicep',
+    expression: 'scale.maximumInstanceCount',
+    check: (plan) => [Number.isInteger(plan.scale.maximumInstanceCount)],
+  },
+  {
+    file: 'app/function-app.bicep',
+    expression: 'scale.alwaysReadyInstances',
+    check: (plan) => [Number.isInteger(plan.scale.alwaysReadyInstances)],
+  },
+  {
+    file: 'app/function-app.bicep',
+    expression: 'scale.httpPerInstanceConcurrency',
+    check: (plan) => [Number.isInteger(plan.scale.httpPerInstanceConcurrency)],
+  },
+  {
+    file: 'app/function-app.bicep',
+    expression: 'scale.sessionsPerInstance',
+    check: (plan) => [Number.isInteger(plan.scale.sessionsPerInstance)],
+  },
+  {
+    file: 'app/function-app.bicep',
+    expression: 'setting.name',
+    check: (plan) => plan.appSettings.map((s) => typeof s.name === 'string'),
+  },
+  {
+    file: 'app/function-app.bicep',
+    expression: "setting.source == 'fixed'",
+    check: (plan) => plan.appSettings.map((s) => ['fixed', 'azd_env', 'key_vault'].includes(s.source)),
+  },
   { file: 'app/function-app.bicep', expression: "setting.source == 'azd_env'", check: () => [] },
   { file: 'app/function-app.bicep', expression: "setting.source == 'key_vault'", check: () => [] },
-  { file: 'app/function-app.bicep', expression: 'setting.value', check: (plan) => plan.appSettings.filter((s) => s.source === 'fixed').map((s) => s.source === 'fixed' && typeof s.value === 'string') },
-  { file: 'app/function-app.bicep', expression: 'setting.azdEnvName', check: (plan) => plan.appSettings.filter((s) => s.source === 'azd_env').map((s) => s.source === 'azd_env' && typeof s.azdEnvName === 'string') },
-  { file: 'app/function-app.bicep', expression: 'setting.secretName', check: (plan) => plan.appSettings.filter((s) => s.source === 'key_vault').map((s) => s.source === 'key_vault' && plan.secrets.some((secret) => secret.secretName === s.secretName)) },
-  { file: 'app/function-app.bicep', expression: 'server.endpoint', check: (plan) => plan.servers.map((s) => typeof s.endpoint === 'string' && s.endpoint.startsWith('/')) },
-  { file: 'app/function-app.bicep', expression: 'server.default', check: (plan) => plan.servers.map((s) => typeof s.default === 'boolean') },
-  { file: 'app/keyvault.bicep', expression: 'secret.secretName', check: (plan) => plan.secrets.map((s) => /^[0-9A-Za-z-]{1,127}$/.test(s.secretName)) },
-  { file: 'app/keyvault.bicep', expression: 'secret.azdEnvName', check: (plan) => plan.secrets.map((s) => typeof s.azdEnvName === 'string') },
-  { file: 'app/rbac.bicep', expression: "r.scope == 'keyVault'", check: (plan) => plan.roleAssignments.map((r) => r.scope === 'keyVault') },
-  { file: 'app/rbac.bicep', expression: 'role.roleDefinitionId', check: (plan) => plan.roleAssignments.map((r) => /^[0-9a-f-]{36}$/.test(r.roleDefinitionId)) },
-  { file: 'app/rbac.bicep', expression: 'role.reason', check: (plan) => plan.roleAssignments.map((r) => typeof r.reason === 'string') },
-  { file: 'app/entra.bicep', expression: 'entra.requiredCallerScopes', check: (plan) => [plan.entra === null || Array.isArray(plan.entra.requiredCallerScopes)] },
+  {
+    file: 'app/function-app.bicep',
+    expression: 'setting.value',
+    check: (plan) =>
+      plan.appSettings
+        .filter((s) => s.source === 'fixed')
+        .map((s) => s.source === 'fixed' && typeof s.value === 'string'),
+  },
+  {
+    file: 'app/function-app.bicep',
+    expression: 'setting.azdEnvName',
+    check: (plan) =>
+      plan.appSettings
+        .filter((s) => s.source === 'azd_env')
+        .map((s) => s.source === 'azd_env' && typeof s.azdEnvName === 'string'),
+  },
+  {
+    file: 'app/function-app.bicep',
+    expression: 'setting.secretName',
+    check: (plan) =>
+      plan.appSettings
+        .filter((s) => s.source === 'key_vault')
+        .map((s) => s.source === 'key_vault' && plan.secrets.some((secret) => secret.secretName === s.secretName)),
+  },
+  {
+    file: 'app/function-app.bicep',
+    expression: 'server.endpoint',
+    check: (plan) => plan.servers.map((s) => typeof s.endpoint === 'string' && s.endpoint.startsWith('/')),
+  },
+  {
+    file: 'app/function-app.bicep',
+    expression: 'server.default',
+    check: (plan) => plan.servers.map((s) => typeof s.default === 'boolean'),
+  },
+  {
+    file: 'app/keyvault.bicep',
+    expression: 'secret.secretName',
+    check: (plan) => plan.secrets.map((s) => /^[0-9A-Za-z-]{1,127}$/.test(s.secretName)),
+  },
+  {
+    file: 'app/keyvault.bicep',
+    expression: 'secret.azdEnvName',
+    check: (plan) => plan.secrets.map((s) => typeof s.azdEnvName === 'string'),
+  },
+  {
+    file: 'app/rbac.bicep',
+    expression: "r.scope == 'keyVault'",
+    check: (plan) => plan.roleAssignments.map((r) => r.scope === 'keyVault'),
+  },
+  {
+    file: 'app/rbac.bicep',
+    expression: 'role.roleDefinitionId',
+    check: (plan) => plan.roleAssignments.map((r) => /^[0-9a-f-]{36}$/.test(r.roleDefinitionId)),
+  },
+  {
+    file: 'app/rbac.bicep',
+    expression: 'role.reason',
+    check: (plan) => plan.roleAssignments.map((r) => typeof r.reason === 'string'),
+  },
+  {
+    file: 'app/entra.bicep',
+    expression: 'entra.requiredCallerScopes',
+    check: (plan) => [plan.entra === null || Array.isArray(plan.entra.requiredCallerScopes)],
+  },
 ];
 
 function sampleConfigs(): string[] {
-  const dirs = [path.join(repoRoot, 'tests/fixtures/configs/samples'), path.join(repoRoot, 'tests/fixtures/configs/predecessor')];
+  const dirs = [
+    path.join(repoRoot, 'tests/fixtures/configs/samples'),
+    path.join(repoRoot, 'tests/fixtures/configs/predecessor'),
+  ];
   const files = dirs.flatMap((dir) => {
     try {
-      return readdirSync(dir).filter((name) => name.endsWith('.json') && !name.endsWith('.plan.json')).map((name) => path.join(dir, name));
+      return readdirSync(dir)
+        .filter((name) => name.endsWith('.json') && !name.endsWith('.plan.json'))
+        .map((name) => path.join(dir, name));
     } catch {
       return [];
     }
@@ -116,14 +256,21 @@ function plansOfSamples(): { file: string; plan: DeploymentPlan }[] {
 test('the Bicep reads the plan by fields every sample plan has', () => {
   const plans = plansOfSamples();
   assert.ok(plans.length > 0);
-  assert.ok(plans.some(({ plan }) => plan.entra !== null), 'expected a sample config with an OBO server');
-  assert.ok(plans.some(({ plan }) => plan.secrets.length > 0), 'expected a sample config with secrets');
+  assert.ok(
+    plans.some(({ plan }) => plan.entra !== null),
+    'expected a sample config with an OBO server',
+  );
+  assert.ok(
+    plans.some(({ plan }) => plan.secrets.length > 0),
+    'expected a sample config with secrets',
+  );
   const problems: string[] = [];
   for (const { file, expression, check } of CONTRACT) {
     const text = readFileSync(path.join(infraDir, file), 'utf8');
     if (!text.includes(expression)) problems.push(`infra/${file} should read the plan as ${expression}`);
     for (const { file: config, plan } of plans) {
-      if (check(plan).some((ok) => ok !== true)) problems.push(`${config}: the plan does not fit infra/${file}'s ${expression}`);
+      if (check(plan).some((ok) => ok !== true))
+        problems.push(`${config}: the plan does not fit infra/${file}'s ${expression}`);
     }
   }
   assert.deepEqual(problems, []);
@@ -143,8 +290,14 @@ test('Key Vault holds every planned secret and the session key; the app referenc
   const keyVault = readFileSync(path.join(infraDir, 'app/keyvault.bicep'), 'utf8');
   assert.match(keyVault, /enableRbacAuthorization: true/);
   assert.match(keyVault, /\[for secret in secrets:/);
-  assert.match(readFileSync(path.join(infraDir, 'main.bicep'), 'utf8'), /sessionKeySecretName = 'mcp-adapter-session-key'/);
+  assert.match(
+    readFileSync(path.join(infraDir, 'main.bicep'), 'utf8'),
+    /sessionKeySecretName = 'mcp-adapter-session-key'/,
+  );
   const app = appSettingsModule().text;
   assert.match(app, /'@Microsoft\.KeyVault\(SecretUri=\$\{keyVaultUri\}secrets\/\$\{setting\.secretName\}\)'/);
-  assert.match(app, /MCP_ADAPTER_SESSION_KEY: '@Microsoft\.KeyVault\(SecretUri=\$\{keyVaultUri\}secrets\/\$\{sessionKeySecretName\}\)'/);
+  assert.match(
+    app,
+    /MCP_ADAPTER_SESSION_KEY: '@Microsoft\.KeyVault\(SecretUri=\$\{keyVaultUri\}secrets\/\$\{sessionKeySecretName\}\)'/,
+  );
 });

@@ -16,14 +16,17 @@ test('every infra/**/*.bicep file parses without errors', () => {
 });
 
 test('the syntax check does catch broken Bicep', () => {
-  const broken = parseBicep("param name string\nresource r 'Microsoft.Web/sites@2024-11-01' = {\n  name: name\n  properties: {\n    httpsOnly: \n}\n");
+  const broken = parseBicep(
+    "param name string\nresource r 'Microsoft.Web/sites@2024-11-01' = {\n  name: name\n  properties: {\n    httpsOnly: \n}\n",
+  );
   const problems = syntaxProblems({ relative: 'broken.bicep', root: broken.rootNode });
   assert.ok(problems.length > 0, 'a truncated object should produce an ERROR or MISSING node');
   assert.match(problems[0]!, /^broken\.bicep:\d+:\d+: /);
 });
 
 test('extension statements are rewritten in place, keeping line numbers', () => {
-  const source = "extension microsoftGraphV1\n\nparam x string\n  extension 'br:mcr.microsoft.com/bicep/extensions/microsoftgraph/v1.0:1.0.0' as graph\n";
+  const source =
+    "extension microsoftGraphV1\n\nparam x string\n  extension 'br:mcr.microsoft.com/bicep/extensions/microsoftgraph/v1.0:1.0.0' as graph\n";
   const prepared = prepareSource(source);
   assert.equal(prepared.split('\n').length, source.split('\n').length);
   assert.match(prepared, /^import 'microsoftGraphV1@1\.0\.0'$/m);

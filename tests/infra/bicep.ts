@@ -28,7 +28,10 @@ export function bicepFiles(dir = infraDir): string[] {
  * older `import '<name>@1.0.0'` form it knows, on the same line, so positions stay right.
  */
 export function prepareSource(text: string): string {
-  return text.replace(/^([ \t]*)extension[ \t]+'?([\w.:/-]+)'?[^\r\n]*$/gm, (_line, indent: string, name: string) => `${indent}import '${name}@1.0.0'`);
+  return text.replace(
+    /^([ \t]*)extension[ \t]+'?([\w.:/-]+)'?[^\r\n]*$/gm,
+    (_line, indent: string, name: string) => `${indent}import '${name}@1.0.0'`,
+  );
 }
 
 let parser: Parser | undefined;
@@ -58,7 +61,12 @@ export function parseFile(file: string): ParsedFile {
   let parsed = cache.get(file);
   if (!parsed) {
     const text = readFileSync(file, 'utf8');
-    parsed = { file, relative: path.relative(repoRoot, file).split(path.sep).join('/'), text, root: parseBicep(text).rootNode };
+    parsed = {
+      file,
+      relative: path.relative(repoRoot, file).split(path.sep).join('/'),
+      text,
+      root: parseBicep(text).rootNode,
+    };
     cache.set(file, parsed);
   }
   return parsed;
@@ -71,7 +79,9 @@ export function syntaxProblems(parsed: Pick<ParsedFile, 'relative' | 'root'>): s
     if (node.isMissing || node.type === 'ERROR') {
       const where = `${parsed.relative}:${node.startPosition.row + 1}:${node.startPosition.column + 1}`;
       const snippet = node.text.split('\n')[0]!.slice(0, 60);
-      problems.push(node.isMissing ? `${where}: missing ${node.type}` : `${where}: syntax error at ${JSON.stringify(snippet)}`);
+      problems.push(
+        node.isMissing ? `${where}: missing ${node.type}` : `${where}: syntax error at ${JSON.stringify(snippet)}`,
+      );
       if (node.type === 'ERROR') return;
     }
     for (const child of node.children) visit(child);
@@ -82,7 +92,7 @@ export function syntaxProblems(parsed: Pick<ParsedFile, 'relative' | 'root'>): s
 
 /** The text of a plain string literal (no interpolation), or undefined. */
 export function stringValue(node: SyntaxNode | null | undefined): string | undefined {
-  if (!node || node.type !== 'string') return undefined;
+  if (node?.type !== 'string') return undefined;
   const parts = node.namedChildren;
   if (parts.some((part) => part.type !== 'string_content' && part.type !== 'escape_sequence')) return undefined;
   return parts.map((part) => part.text).join('');
@@ -139,7 +149,10 @@ export function declarations(parsed: Pick<ParsedFile, 'root'>): Declaration[] {
       const named = node.namedChildren.filter((child) => child.type !== 'comment');
       const name = named.find((child) => child.type === 'identifier')?.text ?? '';
       const hasAssignment = node.children.some((child) => child.type === '=');
-      const target = kind === 'resource' || kind === 'module' ? stringValue(named.find((child) => child.type === 'string')) : undefined;
+      const target =
+        kind === 'resource' || kind === 'module'
+          ? stringValue(named.find((child) => child.type === 'string'))
+          : undefined;
       result.push({
         kind,
         name,

@@ -33,8 +33,13 @@ async function memoryOf(work: () => Promise<void>): Promise<{ peak: number; held
  * (non-JSON lines, one line without an end, or notifications to a client that does not read)
  * leaves the adapter's memory bounded, and the session degrades rather than the process.
  */
-test('a 100 MB stdout flood leaves the adapter memory bounded, and other sessions unaffected', { timeout: 300_000 }, async () => {
-  const adapter = await startAdapter({ mcpServers: { fixture: nodeFixtureServer([], { request_timeout_seconds: 120 }) }, adapter: { log_level: 'error' } });
+test('a 100 MB stdout flood leaves the adapter memory bounded, and other sessions unaffected', {
+  timeout: 300_000,
+}, async () => {
+  const adapter = await startAdapter({
+    mcpServers: { fixture: nodeFixtureServer([], { request_timeout_seconds: 120 }) },
+    adapter: { log_level: 'error' },
+  });
   try {
     const endpoint = adapter.endpoint('fixture');
     const flooding = await openRawSession(endpoint);
@@ -44,13 +49,28 @@ test('a 100 MB stdout flood leaves the adapter memory bounded, and other session
       assert.equal(await callToolRaw(endpoint, flooding, 'flood', { mb: 100, kind: 'garbage' }), `flooded ${100 * MB}`);
     });
     const unterminated = await memoryOf(async () => {
-      assert.equal(await callToolRaw(endpoint, flooding, 'flood', { mb: 100, kind: 'unterminated' }), `flooded ${100 * MB}`);
+      assert.equal(
+        await callToolRaw(endpoint, flooding, 'flood', { mb: 100, kind: 'unterminated' }),
+        `flooded ${100 * MB}`,
+      );
     });
-    assert.ok(adapter.logs.some((log) => String(log.line ?? '').includes('without a message boundary, discarded')), 'the oversized line is reported');
+    assert.ok(
+      adapter.logs.some((log) => String(log.line ?? '').includes('without a message boundary, discarded')),
+      'the oversized line is reported',
+    );
 
     // Notifications for a client that never reads its response: its connection is cut, the stream's log stays bounded.
     const unread = await memoryOf(async () => {
-      const response = await post(endpoint, { jsonrpc: '2.0', id: 'flood', method: 'tools/call', params: { name: 'flood', arguments: { mb: 100, kind: 'notifications' }, _meta: { progressToken: 'f' } } }, { 'mcp-session-id': flooding });
+      const response = await post(
+        endpoint,
+        {
+          jsonrpc: '2.0',
+          id: 'flood',
+          method: 'tools/call',
+          params: { name: 'flood', arguments: { mb: 100, kind: 'notifications' }, _meta: { progressToken: 'f' } },
+        },
+        { 'mcp-session-id': flooding },
+      );
       assert.equal(response.status, 200);
       // The child finishes flooding while the body stays unread; a call on another session still works meanwhile.
       assert.equal(await callToolRaw(endpoint, healthy, 'echo', { text: 'still here' }), 'still here');
@@ -62,7 +82,10 @@ test('a 100 MB stdout flood leaves the adapter memory bounded, and other session
       assert.ok(held < 40 * MB, `${kind}: the adapter still holds ${Math.round(held / MB)} MB after a 100 MB flood`);
       assert.ok(peak < 250 * MB, `${kind}: the adapter's RSS peaked ${Math.round(peak / MB)} MB above its start`);
     }
-    assert.equal(await callToolRaw(endpoint, flooding, 'echo', { text: 'the flooding session still works' }), 'the flooding session still works');
+    assert.equal(
+      await callToolRaw(endpoint, flooding, 'echo', { text: 'the flooding session still works' }),
+      'the flooding session still works',
+    );
   } finally {
     await adapter.close();
   }

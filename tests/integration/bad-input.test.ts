@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { MCP_HEADERS, initializeBody, nodeFixtureServer, openRawSession, startAdapter, type TestAdapter } from '../helpers/adapter.js';
+import {
+  MCP_HEADERS,
+  initializeBody,
+  nodeFixtureServer,
+  openRawSession,
+  startAdapter,
+  type TestAdapter,
+} from '../helpers/adapter.js';
 import { callToolRaw, messagesOf, post, toolCall } from '../helpers/raw-http.js';
 import { SessionTokens } from '../../src/state/session-token.js';
 
@@ -60,52 +67,109 @@ describe('bad input', () => {
 
   test('a JSON-RPC batch to a 2025-06-18 or later session: 400', async () => {
     const batch = [toolCall(1, 'echo', { text: 'a' }), toolCall(2, 'echo', { text: 'b' })];
-    await assertError(await post(fixture, batch, session()), 400, /batches are not allowed in protocol version 2025-11-25/, -32600);
-    await assertError(await post(fixture, batch, { 'mcp-session-id': healthy, 'mcp-protocol-version': '2025-06-18' }), 400, /batches are not allowed in protocol version 2025-06-18/);
+    await assertError(
+      await post(fixture, batch, session()),
+      400,
+      /batches are not allowed in protocol version 2025-11-25/,
+      -32600,
+    );
+    await assertError(
+      await post(fixture, batch, { 'mcp-session-id': healthy, 'mcp-protocol-version': '2025-06-18' }),
+      400,
+      /batches are not allowed in protocol version 2025-06-18/,
+    );
   });
 
   test('a JSON-RPC batch to a 2025-03-26 session is split and answered', async () => {
     const legacy = adapter.endpoint('legacy');
     const id = await openRawSession(legacy, '2025-03-26');
-    const response = await post(legacy, [toolCall(1, 'echo', { text: 'a' }), toolCall(2, 'echo', { text: 'b' }), { jsonrpc: '2.0', method: 'notifications/initialized' }], {
-      'mcp-session-id': id,
-      'mcp-protocol-version': '2025-03-26',
-    });
+    const response = await post(
+      legacy,
+      [
+        toolCall(1, 'echo', { text: 'a' }),
+        toolCall(2, 'echo', { text: 'b' }),
+        { jsonrpc: '2.0', method: 'notifications/initialized' },
+      ],
+      {
+        'mcp-session-id': id,
+        'mcp-protocol-version': '2025-03-26',
+      },
+    );
     assert.equal(response.status, 200);
-    const messages = (await messagesOf(response)) as Array<{ id: number; result: { content: Array<{ text: string }> } }>;
-    assert.deepEqual(messages.map((m) => [m.id, m.result.content[0]!.text]).sort(), [[1, 'a'], [2, 'b']]);
+    const messages = (await messagesOf(response)) as Array<{
+      id: number;
+      result: { content: Array<{ text: string }> };
+    }>;
+    assert.deepEqual(messages.map((m) => [m.id, m.result.content[0]!.text]).sort(), [
+      [1, 'a'],
+      [2, 'b'],
+    ]);
   });
 
   test('wrong Content-Type: 415', async () => {
-    await assertError(await post(fixture, toolCall(1, 'echo', { text: 'x' }), { ...session(), 'content-type': 'text/plain' }), 415, /Content-Type must be application\/json/);
+    await assertError(
+      await post(fixture, toolCall(1, 'echo', { text: 'x' }), { ...session(), 'content-type': 'text/plain' }),
+      415,
+      /Content-Type must be application\/json/,
+    );
   });
 
   test('missing Accept: 406', async () => {
-    const response = await fetch(fixture, { method: 'POST', headers: { 'content-type': 'application/json', ...session() }, body: JSON.stringify(toolCall(1, 'echo', { text: 'x' })) });
+    const response = await fetch(fixture, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...session() },
+      body: JSON.stringify(toolCall(1, 'echo', { text: 'x' })),
+    });
     await assertError(response, 406, /Accept header must list both application\/json and text\/event-stream/);
   });
 
   test('GET without text/event-stream in Accept: 406', async () => {
-    await assertError(await fetch(fixture, { headers: { accept: 'application/json', ...session() } }), 406, /text\/event-stream/);
+    await assertError(
+      await fetch(fixture, { headers: { accept: 'application/json', ...session() } }),
+      406,
+      /text\/event-stream/,
+    );
   });
 
   test('an oversized body: 413', async () => {
-    await assertError(await post(fixture, toolCall(1, 'echo', { text: 'x'.repeat(4096) }), session()), 413, /exceeds the limit of 2048 bytes/);
+    await assertError(
+      await post(fixture, toolCall(1, 'echo', { text: 'x'.repeat(4096) }), session()),
+      413,
+      /exceeds the limit of 2048 bytes/,
+    );
   });
 
   test('unsupported MCP-Protocol-Version: 400', async () => {
-    await assertError(await post(fixture, toolCall(1, 'echo', { text: 'x' }), { ...session(), 'mcp-protocol-version': '1999-01-01' }), 400, /unsupported MCP-Protocol-Version "1999-01-01"/);
+    await assertError(
+      await post(fixture, toolCall(1, 'echo', { text: 'x' }), { ...session(), 'mcp-protocol-version': '1999-01-01' }),
+      400,
+      /unsupported MCP-Protocol-Version "1999-01-01"/,
+    );
   });
 
   test('a missing session id: 400', async () => {
-    await assertError(await post(fixture, toolCall(1, 'echo', { text: 'x' })), 400, /Mcp-Session-Id header is required/);
+    await assertError(
+      await post(fixture, toolCall(1, 'echo', { text: 'x' })),
+      400,
+      /Mcp-Session-Id header is required/,
+    );
   });
 
   test('unknown, malformed and other-server session ids: 404', async () => {
     // Well formed and sealed, but with another deployment's key.
-    const foreign = await new SessionTokens('another-deployment').seal({ server: 'fixture', principal: 'anonymous', initialize: {}, issuedAt: Date.now(), expiresAt: Date.now() + 60_000 });
+    const foreign = await new SessionTokens('another-deployment').seal({
+      server: 'fixture',
+      principal: 'anonymous',
+      initialize: {},
+      issuedAt: Date.now(),
+      expiresAt: Date.now() + 60_000,
+    });
     for (const id of [foreign, 'A'.repeat(32), 'not a valid id!', '../../etc/passwd', `${healthy.slice(0, -2)}xx`]) {
-      await assertError(await post(fixture, toolCall(1, 'echo', { text: 'x' }), { 'mcp-session-id': id }), 404, /Session not found/);
+      await assertError(
+        await post(fixture, toolCall(1, 'echo', { text: 'x' }), { 'mcp-session-id': id }),
+        404,
+        /Session not found/,
+      );
     }
     const otherServer = adapter.endpoint('other');
     await assertError(await post(otherServer, toolCall(1, 'echo', { text: 'x' }), session()), 404, /Session not found/);
@@ -134,9 +198,14 @@ describe('bad input', () => {
   test('a second request with an id already in flight is refused; the first keeps its answer', async () => {
     const first = post(fixture, toolCall('same', 'progress', { steps: 2, delayMs: 100 }), session());
     await new Promise((resolve) => setTimeout(resolve, 50));
-    const [second] = (await messagesOf(await post(fixture, toolCall('same', 'echo', { text: 'x' }), session()))) as Array<{ error: { message: string } }>;
+    const [second] = (await messagesOf(
+      await post(fixture, toolCall('same', 'echo', { text: 'x' }), session()),
+    )) as Array<{ error: { message: string } }>;
     assert.match(second!.error.message, /a request with id "same" is already in flight/);
-    const answers = (await messagesOf(await first)) as Array<{ id?: string; result?: { content: Array<{ text: string }> } }>;
+    const answers = (await messagesOf(await first)) as Array<{
+      id?: string;
+      result?: { content: Array<{ text: string }> };
+    }>;
     assert.equal(answers.find((m) => m.id === 'same')!.result!.content[0]!.text, 'done 2');
   });
 
@@ -149,25 +218,41 @@ describe('bad input', () => {
     const variant = `${last.slice(0, -1)}${alphabet[index ^ 1]}`;
     assert.deepEqual(Buffer.from(variant, 'base64url'), Buffer.from(last, 'base64url'));
     const mutated = [...parts.slice(0, 4), variant].join('.');
-    await assertError(await post(fixture, toolCall(1, 'echo', { text: 'x' }), { 'mcp-session-id': mutated }), 404, /Session not found/);
+    await assertError(
+      await post(fixture, toolCall(1, 'echo', { text: 'x' }), { 'mcp-session-id': mutated }),
+      404,
+      /Session not found/,
+    );
   });
 
   test('a client may not choose its session id on initialize: 400', async () => {
-    await assertError(await post(fixture, initializeBody(), { 'mcp-session-id': 'A'.repeat(32) }), 400, /must not carry Mcp-Session-Id/);
+    await assertError(
+      await post(fixture, initializeBody(), { 'mcp-session-id': 'A'.repeat(32) }),
+      400,
+      /must not carry Mcp-Session-Id/,
+    );
   });
 
   test('a hostile Origin: 403', async () => {
-    await assertError(await post(fixture, toolCall(1, 'echo', { text: 'x' }), { ...session(), origin: 'https://evil.example' }), 403, /Origin "https:\/\/evil.example" is not allowed/);
+    await assertError(
+      await post(fixture, toolCall(1, 'echo', { text: 'x' }), { ...session(), origin: 'https://evil.example' }),
+      403,
+      /Origin "https:\/\/evil.example" is not allowed/,
+    );
   });
 
   test('a hostile Host (DNS rebinding): 403', async () => {
     const { request } = await import('node:http');
     const status = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = request(fixture, { method: 'POST', headers: { ...MCP_HEADERS, ...session(), host: 'evil.example:7071' } }, (res) => {
-        let body = '';
-        res.on('data', (chunk) => (body += chunk));
-        res.on('end', () => resolve({ status: res.statusCode!, body }));
-      });
+      const req = request(
+        fixture,
+        { method: 'POST', headers: { ...MCP_HEADERS, ...session(), host: 'evil.example:7071' } },
+        (res) => {
+          let body = '';
+          res.on('data', (chunk) => (body += chunk));
+          res.on('end', () => resolve({ status: res.statusCode!, body }));
+        },
+      );
       req.on('error', reject);
       req.end(JSON.stringify(toolCall(1, 'echo', { text: 'x' })));
     });
@@ -177,8 +262,15 @@ describe('bad input', () => {
   });
 
   test('a child that exits at start: 502 naming the exit code', async () => {
-    await assertError(await post(adapter.endpoint('exits-at-start'), initializeBody()), 502, /exited during startup \(exit code 3\)/);
-    assert.ok(adapter.logs.some((log) => log.line === 'fatal: config missing'), 'the child stderr is logged');
+    await assertError(
+      await post(adapter.endpoint('exits-at-start'), initializeBody()),
+      502,
+      /exited during startup \(exit code 3\)/,
+    );
+    assert.ok(
+      adapter.logs.some((log) => log.line === 'fatal: config missing'),
+      'the child stderr is logged',
+    );
   });
 
   test('a child that writes garbage to stdout still works; the garbage is logged and skipped', async () => {
@@ -190,7 +282,11 @@ describe('bad input', () => {
   });
 
   test('a child that never answers initialize: 504 after the startup timeout', async () => {
-    await assertError(await post(adapter.endpoint('never-answers'), initializeBody()), 504, /did not answer initialize within 0.5 s/);
+    await assertError(
+      await post(adapter.endpoint('never-answers'), initializeBody()),
+      504,
+      /did not answer initialize within 0.5 s/,
+    );
   });
 
   test('a request the child never answers: JSON-RPC error after the request timeout, and notifications/cancelled to the child', async () => {
@@ -203,8 +299,16 @@ describe('bad input', () => {
   });
 
   test('a command that does not exist: 502 naming the command', async () => {
-    await assertError(await post(adapter.endpoint('missing'), initializeBody()), 502, /Command "no-such-mcp-server-binary" was not found/);
-    await assertError(await post(adapter.endpoint('missing-uvx'), initializeBody()), 502, /Command "uvx" was not found.*Install uv/);
+    await assertError(
+      await post(adapter.endpoint('missing'), initializeBody()),
+      502,
+      /Command "no-such-mcp-server-binary" was not found/,
+    );
+    await assertError(
+      await post(adapter.endpoint('missing-uvx'), initializeBody()),
+      502,
+      /Command "uvx" was not found.*Install uv/,
+    );
   });
 
   test('a child that crashes mid-call: JSON-RPC error naming the exit; without restarts the session is gone', async () => {
@@ -213,7 +317,11 @@ describe('bad input', () => {
     const response = await post(crashing, toolCall(5, 'exit', { code: 7 }), { 'mcp-session-id': id });
     const [message] = (await messagesOf(response)) as Array<{ error: { message: string } }>;
     assert.match(message!.error.message, /exited \(exit code 7\) before answering/);
-    await assertError(await post(crashing, toolCall(6, 'echo', { text: 'x' }), { 'mcp-session-id': id }), 404, /Session not found/);
+    await assertError(
+      await post(crashing, toolCall(6, 'echo', { text: 'x' }), { 'mcp-session-id': id }),
+      404,
+      /Session not found/,
+    );
   });
 
   test('/mcp with several servers and no default: 404 naming the endpoints', async () => {

@@ -15,7 +15,12 @@ test('the bundled mcp_config.json serves a safe server on /mcp, with no network 
     const tools = await client.listTools();
     // Forks deploy this unchanged: nothing that reads files, fetches URLs or reveals the environment.
     assert.deepEqual(tools, ['sequentialthinking']);
-    const result = await client.callTool('sequentialthinking', { thought: 'Plan the test', thoughtNumber: 1, totalThoughts: 1, nextThoughtNeeded: false });
+    const result = await client.callTool('sequentialthinking', {
+      thought: 'Plan the test',
+      thoughtNumber: 1,
+      totalThoughts: 1,
+      nextThoughtNeeded: false,
+    });
     assert.equal(JSON.parse(textOf(result)).thoughtNumber, 1);
     await client.close();
   } finally {

@@ -11,13 +11,27 @@ import { messagesOf } from '../helpers/raw-http.js';
  */
 
 const MODERN = '2026-07-28';
-const meta = (capabilities: Record<string, unknown> = {}) => ({ 'io.modelcontextprotocol/protocolVersion': MODERN, 'io.modelcontextprotocol/clientCapabilities': capabilities });
+const meta = (capabilities: Record<string, unknown> = {}) => ({
+  'io.modelcontextprotocol/protocolVersion': MODERN,
+  'io.modelcontextprotocol/clientCapabilities': capabilities,
+});
 
-function modernCall(url: URL, name: string, args: Record<string, unknown>, id: number, capabilities: Record<string, unknown> = {}) {
+function modernCall(
+  url: URL,
+  name: string,
+  args: Record<string, unknown>,
+  id: number,
+  capabilities: Record<string, unknown> = {},
+) {
   return fetch(url, {
     method: 'POST',
     headers: { ...MCP_HEADERS, 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/call', 'mcp-name': name },
-    body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args, _meta: meta(capabilities) } }),
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id,
+      method: 'tools/call',
+      params: { name, arguments: args, _meta: meta(capabilities) },
+    }),
   });
 }
 
@@ -78,13 +92,19 @@ describe('caps are shared by both protocol eras', () => {
     assert.equal(opened.status, 200, await opened.clone().text());
     await opened.text();
     const sessionId = opened.headers.get('mcp-session-id')!;
-    await until(async () => (await status(adapter)).stateless.children === 0, 'the idle pooled child to give way to the session');
+    await until(
+      async () => (await status(adapter)).stateless.children === 0,
+      'the idle pooled child to give way to the session',
+    );
     const refused = await modernCall(url, 'echo', { text: 'x' }, 2);
     assert.equal(refused.status, 503);
     assert.match(JSON.stringify(await messagesOf(refused)), /limit of 1/);
     const now = await status(adapter);
     assert.equal(now.servers.one!.childrenAlive + now.stateless.children, 1, JSON.stringify(now));
-    await fetch(url, { method: 'DELETE', headers: { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' } });
+    await fetch(url, {
+      method: 'DELETE',
+      headers: { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' },
+    });
     await until(async () => (await status(adapter)).servers.one!.sessions === 0, 'the session to end');
   });
 
@@ -119,15 +139,28 @@ describe('caps are shared by both protocol eras', () => {
       }
     })();
     const requests = [
-      ...Array.from({ length: 3 }, () => initialize(url).then(async (response) => ({ kind: 'session', status: response.status, text: await response.text() }))),
-      ...Array.from({ length: 3 }, (_, i) => modernCall(url, 'slow_pid', { ms: 300 }, 10 + i, i === 0 ? {} : { roots: { listChanged: i === 2 } }).then(async (response) => ({ kind: 'call', status: response.status, text: await response.text() }))),
+      ...Array.from({ length: 3 }, () =>
+        initialize(url).then(async (response) => ({
+          kind: 'session',
+          status: response.status,
+          text: await response.text(),
+        })),
+      ),
+      ...Array.from({ length: 3 }, (_, i) =>
+        modernCall(url, 'slow_pid', { ms: 300 }, 10 + i, i === 0 ? {} : { roots: { listChanged: i === 2 } }).then(
+          async (response) => ({ kind: 'call', status: response.status, text: await response.text() }),
+        ),
+      ),
     ];
     const outcomes = await Promise.all(requests);
     sampling = false;
     await sampler;
     assert.ok(peak <= 2, `at most 2 children of "two" at once, saw ${peak}`);
-    for (const outcome of outcomes) assert.ok(outcome.status === 200 || outcome.status === 503, JSON.stringify(outcome));
-    assert.ok(outcomes.some((outcome) => outcome.status === 503), 'some requests found the cap full');
+    for (const outcome of outcomes)
+      assert.ok(outcome.status === 200 || outcome.status === 503, JSON.stringify(outcome));
+    assert.ok(
+      outcomes.some((outcome) => outcome.status === 503),
+      'some requests found the cap full',
+    );
   });
 });
-

@@ -28,14 +28,22 @@ function cleanEnv(): NodeJS.ProcessEnv {
 /** Runs the CLI as `npm run validate/plan` would (TypeScript through tsx), in the repository root unless told. */
 function cli(args: string[], options: { cwd?: string } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], { cwd: options.cwd ?? repoRoot, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], {
+      cwd: options.cwd ?? repoRoot,
+      env: cleanEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`CLI ${args.join(' ')} did not exit within 120 s (a hang, not a slow machine)\nstdout: ${stdout}\nstderr: ${stderr}`));
+      reject(
+        new Error(
+          `CLI ${args.join(' ')} did not exit within 120 s (a hang, not a slow machine)\nstdout: ${stdout}\nstderr: ${stderr}`,
+        ),
+      );
     }, 120_000);
     child.on('error', (error) => {
       clearTimeout(timer);
@@ -75,7 +83,10 @@ describe('cli validate', () => {
       const run = runs[i]!;
       assert.equal(run.code, 0, show(run));
       const lines = run.stdout.split('\n');
-      assert.equal(lines[0], `${path.relative(repoRoot, sample(name))} is valid: ${expected[name]!.length} server(s): ${expected[name]!.join(', ')}`);
+      assert.equal(
+        lines[0],
+        `${path.relative(repoRoot, sample(name))} is valid: ${expected[name]!.length} server(s): ${expected[name]!.join(', ')}`,
+      );
       assert.equal(run.stderr, '');
     });
     // The VS Code sample's remote server is reported, as a warning.
@@ -128,7 +139,10 @@ describe('cli validate', () => {
     writeFileSync(file, '{\n  "mcpServers": {\n    "a": { "command": "x" },\n  }\n  "adapter": {}\n}\n');
     const run = await cli(['validate', file]);
     assert.equal(run.code, 1, show(run));
-    assert.equal(run.stderr, `Invalid MCP config ${file}:\n  - ${file}:5:3 at /: invalid JSON: expected ',' between entries\n`);
+    assert.equal(
+      run.stderr,
+      `Invalid MCP config ${file}:\n  - ${file}:5:3 at /: invalid JSON: expected ',' between entries\n`,
+    );
   });
 
   test("prints the warnings of the predecessor's MySQL example, and still exits 0", async () => {
@@ -151,9 +165,22 @@ describe('cli plan', () => {
     assert.equal(run.stderr, '');
     const lines = run.stdout.split('\n');
     const sections = lines.filter((line) => /^\S/.test(line));
-    assert.deepEqual(sections, ['Servers', 'App settings', 'Key Vault secrets', 'Role assignments', 'Identity', 'Entra (On-Behalf-Of)', 'Scale (Flex Consumption)']);
-    const row = (...cells: string[]) => new RegExp(`^  ${cells.map((cell) => cell.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\\s+')}$`);
-    const has = (pattern: RegExp) => assert.ok(lines.some((line) => pattern.test(line)), `a line matching ${pattern}\n${run.stdout}`);
+    assert.deepEqual(sections, [
+      'Servers',
+      'App settings',
+      'Key Vault secrets',
+      'Role assignments',
+      'Identity',
+      'Entra (On-Behalf-Of)',
+      'Scale (Flex Consumption)',
+    ]);
+    const row = (...cells: string[]) =>
+      new RegExp(`^  ${cells.map((cell) => cell.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\\s+')}$`);
+    const has = (pattern: RegExp) =>
+      assert.ok(
+        lines.some((line) => pattern.test(line)),
+        `a line matching ${pattern}\n${run.stdout}`,
+      );
     has(row('name', 'endpoint', 'auth level', 'method', 'caller', 'child'));
     has(row('time (default)', '/mcp/time', 'function', 'none', 'function_key', 'none'));
     has(row('code-search', '/mcp/code-search', 'function', 'none', 'function_key', 'none'));
@@ -164,29 +191,47 @@ describe('cli plan', () => {
     has(row('secret', 'app setting', 'value from'));
     has(row('input-search-api-key', 'MCP_INPUT_SEARCH_API_KEY', 'azd env MCP_INPUT_SEARCH_API_KEY'));
     has(row('Key Vault Secrets User', 'keyVault', "the app resolves Key Vault references to the config's secrets"));
-    has(/^  child uses the managed identity: no$/);
-    has(/^  not used$/);
-    has(/^  instance memory 4096 MB, up to 10 instances, 1 always ready$/);
-    has(/^  25 sessions per instance \(child ~150 MB\); HTTP concurrency per instance 25$/);
+    has(/^ {2}child uses the managed identity: no$/);
+    has(/^ {2}not used$/);
+    has(/^ {2}instance memory 4096 MB, up to 10 instances, 1 always ready$/);
+    has(/^ {2}25 sessions per instance \(child ~150 MB\); HTTP concurrency per instance 25$/);
   });
 
   test('the readable form shows skipped servers, Entra, identity and warnings when there are some', async () => {
-    const [vscode, mi] = await Promise.all([cli(['plan', sample('vscode-mcp')]), cli(['plan', sample('azure_default')])]);
+    const [vscode, mi] = await Promise.all([
+      cli(['plan', sample('vscode-mcp')]),
+      cli(['plan', sample('azure_default')]),
+    ]);
     for (const run of [vscode, mi]) assert.equal(run.code, 0, show(run));
-    assert.match(vscode.stdout, /\nSkipped\n {2}name\s+type\s+why\n.*\n {2}github\s+http\s+a remote http server is already reachable over HTTP; there is nothing to adapt\n/);
-    assert.match(vscode.stdout, /\nWarnings\n {2}- \/servers\/github: skipped: "github" is a remote http server, not a STDIO one; the adapter serves only STDIO servers\n$/);
-    assert.match(mi.stdout, /\n {2}child uses the managed identity: yes \(scopes: https:\/\/api\.loganalytics\.io\/\.default, https:\/\/management\.azure\.com\/\.default, https:\/\/storage\.azure\.com\/\.default\)\n/);
+    assert.match(
+      vscode.stdout,
+      /\nSkipped\n {2}name\s+type\s+why\n.*\n {2}github\s+http\s+a remote http server is already reachable over HTTP; there is nothing to adapt\n/,
+    );
+    assert.match(
+      vscode.stdout,
+      /\nWarnings\n {2}- \/servers\/github: skipped: "github" is a remote http server, not a STDIO one; the adapter serves only STDIO servers\n$/,
+    );
+    assert.match(
+      mi.stdout,
+      /\n {2}child uses the managed identity: yes \(scopes: https:\/\/api\.loganalytics\.io\/\.default, https:\/\/management\.azure\.com\/\.default, https:\/\/storage\.azure\.com\/\.default\)\n/,
+    );
     assert.match(mi.stdout, /\nEntra \(On-Behalf-Of\)\n {2}not used\n/);
   });
 
   test('plan --json prints exactly the golden plan of every sample, and --out writes the same', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'mcp-cli-plan-'));
-    const runs = await Promise.all(SAMPLE_NAMES.map((name) => cli(['plan', sample(name), '--json', '--out', path.join(dir, `${name}.json`)])));
+    const runs = await Promise.all(
+      SAMPLE_NAMES.map((name) => cli(['plan', sample(name), '--json', '--out', path.join(dir, `${name}.json`)])),
+    );
     SAMPLE_NAMES.forEach((name, i) => {
       const run = runs[i]!;
       assert.equal(run.code, 0, show(run));
       assert.equal(run.stdout, golden(name), `${name}: plan --json matches ${name}.plan.json byte for byte`);
-      assert.equal(readFileSync(path.join(dir, `${name}.json`), 'utf8'), golden(name), `${name}: --out writes the same`);
+      assert.equal(
+        readFileSync(path.join(dir, `${name}.json`), 'utf8'),
+        golden(name),
+        `${name}: --out writes the same`,
+      );
       assert.equal(run.stderr, '');
     });
   });
@@ -212,7 +257,18 @@ describe('cli plan', () => {
   test('a config that cannot be deployed: exit 1 with every plan error', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'mcp-cli-plan-'));
     const file = path.join(dir, 'mcp_config.json');
-    writeFileSync(file, JSON.stringify({ mcpServers: { a: { command: 'x', env: { A: '${secret:api_key}', B: '${secret:API_KEY}', C: '${env:WEBSITE_SITE_NAME}' } } } }, null, 2));
+    writeFileSync(
+      file,
+      JSON.stringify(
+        {
+          mcpServers: {
+            a: { command: 'x', env: { A: '${secret:api_key}', B: '${secret:API_KEY}', C: '${env:WEBSITE_SITE_NAME}' } },
+          },
+        },
+        null,
+        2,
+      ),
+    );
     const plan = await cli(['plan', file, '--json', '--out', path.join(dir, 'plan.json')]);
     assert.equal(plan.code, 1, show(plan));
     assert.equal(plan.stdout, '');
@@ -228,12 +284,20 @@ describe('cli plan', () => {
 
 describe('cli usage', () => {
   test('an unknown command, an unknown option or a bad --port exit 2 with the usage', async () => {
-    const runs = await Promise.all([cli(['frobnicate']), cli(['serve', '--port', 'abc']), cli(['serve', '--port', '70000']), cli(['validate', '--bogus'])]);
+    const runs = await Promise.all([
+      cli(['frobnicate']),
+      cli(['serve', '--port', 'abc']),
+      cli(['serve', '--port', '70000']),
+      cli(['validate', '--bogus']),
+    ]);
     const [unknown, badPort, bigPort, unknownOption] = runs;
     for (const run of runs) {
       assert.equal(run.code, 2, show(run));
       assert.equal(run.stdout, '');
-      assert.match(run.stderr, /\n\nUsage: mcp-stdio-adapter <command> \[options\]\n\nCommands:\n {2}validate \[file\]/);
+      assert.match(
+        run.stderr,
+        /\n\nUsage: mcp-stdio-adapter <command> \[options\]\n\nCommands:\n {2}validate \[file\]/,
+      );
       assert.match(run.stderr, /\n {2}plan \[file\] \[--json\] \[--out file\]\n/);
       assert.match(run.stderr, /\n {2}serve \[--config file\] \[--port n\] \[--host h\]\n/);
     }

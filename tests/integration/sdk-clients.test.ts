@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { connectClient, textOf, type TestClient } from '../helpers/clients.js';
-import { eventually, isAlive, nodeFixtureServer, pythonFixtureServer, startAdapter, type TestAdapter } from '../helpers/adapter.js';
+import {
+  eventually,
+  isAlive,
+  nodeFixtureServer,
+  pythonFixtureServer,
+  startAdapter,
+  type TestAdapter,
+} from '../helpers/adapter.js';
 
 /**
  * End to end: the MCP SDK's Streamable HTTP client (v2, and v1 which deployed clients still
@@ -32,7 +39,10 @@ for (const sdk of ['v2', 'v1'] as const) {
       });
 
       test('two concurrent sessions get their own child processes and tool calls work', async () => {
-        const [a, b] = await Promise.all([connectClient(sdk, adapter.endpoint('fixture')), connectClient(sdk, adapter.endpoint('fixture'))]);
+        const [a, b] = await Promise.all([
+          connectClient(sdk, adapter.endpoint('fixture')),
+          connectClient(sdk, adapter.endpoint('fixture')),
+        ]);
         try {
           assert.notEqual(a.sessionId, b.sessionId);
           const [pidA, pidB] = await Promise.all([pidOf(a), pidOf(b)]);
@@ -49,7 +59,9 @@ for (const sdk of ['v2', 'v1'] as const) {
         const client = await connectClient(sdk, adapter.endpoint('fixture'));
         try {
           const events: string[] = [];
-          const result = await client.callTool('progress', { steps: 3, delayMs: 10 }, (progress) => events.push(`progress ${progress.progress}/${progress.total}`));
+          const result = await client.callTool('progress', { steps: 3, delayMs: 10 }, (progress) =>
+            events.push(`progress ${progress.progress}/${progress.total}`),
+          );
           events.push(textOf(result));
           assert.deepEqual(events, ['progress 1/3', 'progress 2/3', 'progress 3/3', 'done 3']);
         } finally {
@@ -58,10 +70,16 @@ for (const sdk of ['v2', 'v1'] as const) {
       });
 
       test('sampling and elicitation requests from the child reach the client and its answers reach the child', async () => {
-        const client = await connectClient(sdk, adapter.endpoint('fixture'), { samplingText: `from ${sdk}`, elicitContent: { name: 'Grace' } });
+        const client = await connectClient(sdk, adapter.endpoint('fixture'), {
+          samplingText: `from ${sdk}`,
+          elicitContent: { name: 'Grace' },
+        });
         try {
           assert.equal(textOf(await client.callTool('sample', { prompt: 'hi' })), `sampled: from ${sdk}`);
-          assert.equal(textOf(await client.callTool('elicit', { message: 'who?' })), 'elicited: accept {"name":"Grace"}');
+          assert.equal(
+            textOf(await client.callTool('elicit', { message: 'who?' })),
+            'elicited: accept {"name":"Grace"}',
+          );
         } finally {
           await client.close();
         }
@@ -82,7 +100,9 @@ for (const sdk of ['v2', 'v1'] as const) {
 
 describe('idle sessions', () => {
   test('the idle timeout reaps the session and its child, even with a GET stream open', async () => {
-    const adapter = await startAdapter({ mcpServers: { fixture: nodeFixtureServer([], { sessions: { idle_timeout_seconds: 0.5 } }) } });
+    const adapter = await startAdapter({
+      mcpServers: { fixture: nodeFixtureServer([], { sessions: { idle_timeout_seconds: 0.5 } }) },
+    });
     try {
       const client = await connectClient('v2', adapter.endpoint('fixture'));
       const pid = JSON.parse(textOf(await client.callTool('whoami'))).pid as number;

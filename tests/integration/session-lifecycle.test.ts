@@ -4,7 +4,15 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { eventually, initializeBody, isAlive, nodeFixtureServer, openRawSession, repoRoot, startAdapter } from '../helpers/adapter.js';
+import {
+  eventually,
+  initializeBody,
+  isAlive,
+  nodeFixtureServer,
+  openRawSession,
+  repoRoot,
+  startAdapter,
+} from '../helpers/adapter.js';
 import { callToolRaw, messagesOf, post } from '../helpers/raw-http.js';
 
 interface WhoAmI {
@@ -87,27 +95,62 @@ describe('session lifecycle', () => {
       const refused = await post(adapter.endpoint('capped'), initializeBody());
       assert.equal(refused.status, 503);
       assert.equal(refused.headers.get('retry-after'), '10');
-      assert.match(((await refused.json()) as { error: { message: string } }).error.message, /"capped" is at its limit of 1 concurrent sessions/);
+      assert.match(
+        ((await refused.json()) as { error: { message: string } }).error.message,
+        /"capped" is at its limit of 1 concurrent sessions/,
+      );
       await openRawSession(adapter.endpoint('other'));
       const full = await post(adapter.endpoint('other'), initializeBody());
       assert.equal(full.status, 503);
-      assert.match(((await full.json()) as { error: { message: string } }).error.message, /instance is at its limit of 2 sessions/);
+      assert.match(
+        ((await full.json()) as { error: { message: string } }).error.message,
+        /instance is at its limit of 2 sessions/,
+      );
     } finally {
       await adapter.close();
     }
   });
 
   test('a child gets only the baseline environment plus its config, its own process group, HOME and TMPDIR, removed with the session', async () => {
-    const hostEnv = { ...process.env, AZURE_CLIENT_SECRET: 'host-secret', AzureWebJobsStorage: 'UseDevelopmentStorage=true', IDENTITY_ENDPOINT: 'http://169.254.1.1' };
-    const adapter = await startAdapter({ mcpServers: { fixture: nodeFixtureServer([], { env: { CONFIGURED: 'yes' } }) } }, { hostEnv });
+    const hostEnv = {
+      ...process.env,
+      AZURE_CLIENT_SECRET: 'host-secret',
+      AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+      IDENTITY_ENDPOINT: 'http://169.254.1.1',
+    };
+    const adapter = await startAdapter(
+      { mcpServers: { fixture: nodeFixtureServer([], { env: { CONFIGURED: 'yes' } }) } },
+      { hostEnv },
+    );
     try {
       const endpoint = adapter.endpoint('fixture');
       const [a, b] = await Promise.all([openRawSession(endpoint), openRawSession(endpoint)]);
       const [one, two] = await Promise.all([whoami(endpoint, a), whoami(endpoint, b)]);
       assert.equal(one.env.CONFIGURED, 'yes');
-      for (const leaked of ['AZURE_CLIENT_SECRET', 'AzureWebJobsStorage', 'IDENTITY_ENDPOINT']) assert.equal(one.env[leaked], undefined, `${leaked} leaked`);
-      const allowed = new Set(['PATH', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TERM', 'HOME', 'TMPDIR', 'TMP', 'TEMP', 'XDG_CACHE_HOME', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'npm_config_cache', 'UV_CACHE_DIR', 'CONFIGURED']);
-      assert.deepEqual(one.envKeys.filter((key) => !allowed.has(key)), []);
+      for (const leaked of ['AZURE_CLIENT_SECRET', 'AzureWebJobsStorage', 'IDENTITY_ENDPOINT'])
+        assert.equal(one.env[leaked], undefined, `${leaked} leaked`);
+      const allowed = new Set([
+        'PATH',
+        'LANG',
+        'LC_ALL',
+        'LC_CTYPE',
+        'TZ',
+        'TERM',
+        'HOME',
+        'TMPDIR',
+        'TMP',
+        'TEMP',
+        'XDG_CACHE_HOME',
+        'XDG_CONFIG_HOME',
+        'XDG_DATA_HOME',
+        'npm_config_cache',
+        'UV_CACHE_DIR',
+        'CONFIGURED',
+      ]);
+      assert.deepEqual(
+        one.envKeys.filter((key) => !allowed.has(key)),
+        [],
+      );
       assert.equal(one.pgid, one.pid, 'the child leads its own process group');
       assert.notEqual(one.home, two.home);
       assert.notEqual(one.tmpdir, two.tmpdir);
@@ -122,9 +165,10 @@ describe('session lifecycle', () => {
   });
 
   test('a child that ignores stdin EOF and SIGTERM is killed, with its process group', async () => {
-    const adapter = await startAdapter(
-      { mcpServers: { stubborn: nodeFixtureServer([], { env: { FIXTURE_IGNORE_SIGTERM: '1' } }) }, adapter: { shutdown_grace_seconds: 0.2 } },
-    );
+    const adapter = await startAdapter({
+      mcpServers: { stubborn: nodeFixtureServer([], { env: { FIXTURE_IGNORE_SIGTERM: '1' } }) },
+      adapter: { shutdown_grace_seconds: 0.2 },
+    });
     try {
       const endpoint = adapter.endpoint('stubborn');
       const session = await openRawSession(endpoint);
@@ -166,12 +210,35 @@ describe('message routing', () => {
       const endpoint = adapter.endpoint('fixture');
       const session = await openRawSession(endpoint);
       const stream = await openGetStream(endpoint, session);
-      const logResponse = await post(endpoint, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'log', arguments: { text: 'hello log' } } }, { 'mcp-session-id': session });
-      assert.match(logResponse.headers.get('content-type') ?? '', /^text\/event-stream/, 'a notification before the result needs SSE');
-      const messages = (await messagesOf(logResponse)) as Array<{ method?: string; id?: number; params?: { data?: string } }>;
-      assert.deepEqual(messages.map((m) => m.method ?? `response ${m.id}`), ['notifications/message', 'response 1']);
-      const listChanged = await post(endpoint, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'notify_list_changed', arguments: {} } }, { 'mcp-session-id': session });
-      assert.match(listChanged.headers.get('content-type') ?? '', /^application\/json/, 'nothing but the response on the POST stream');
+      const logResponse = await post(
+        endpoint,
+        { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'log', arguments: { text: 'hello log' } } },
+        { 'mcp-session-id': session },
+      );
+      assert.match(
+        logResponse.headers.get('content-type') ?? '',
+        /^text\/event-stream/,
+        'a notification before the result needs SSE',
+      );
+      const messages = (await messagesOf(logResponse)) as Array<{
+        method?: string;
+        id?: number;
+        params?: { data?: string };
+      }>;
+      assert.deepEqual(
+        messages.map((m) => m.method ?? `response ${m.id}`),
+        ['notifications/message', 'response 1'],
+      );
+      const listChanged = await post(
+        endpoint,
+        { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'notify_list_changed', arguments: {} } },
+        { 'mcp-session-id': session },
+      );
+      assert.match(
+        listChanged.headers.get('content-type') ?? '',
+        /^application\/json/,
+        'nothing but the response on the POST stream',
+      );
       assert.equal(((await listChanged.json()) as { id: number }).id, 2);
       assert.equal(await eventually(() => stream.text().includes('notifications/tools/list_changed')), true);
       assert.equal(stream.text().includes('notifications/message'), false, 'nothing is sent twice');
@@ -186,7 +253,11 @@ describe('message routing', () => {
     try {
       const endpoint = adapter.endpoint('fixture');
       const session = await openRawSession(endpoint);
-      const response = await post(endpoint, { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 'never-sent' } }, { 'mcp-session-id': session });
+      const response = await post(
+        endpoint,
+        { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 'never-sent' } },
+        { 'mcp-session-id': session },
+      );
       assert.equal(response.status, 202);
       assert.deepEqual(JSON.parse(await callToolRaw(endpoint, session, 'cancellations')), ['never-sent']);
     } finally {

@@ -5,7 +5,8 @@ import { eventually, isAlive, nodeFixtureServer, openRawSession, startAdapter } 
 import { callToolRaw, messagesOf, post, toolCall } from '../helpers/raw-http.js';
 import { SessionTokens } from '../../src/state/session-token.js';
 
-const pidOf = async (endpoint: URL, session: string) => (JSON.parse(await callToolRaw(endpoint, session, 'whoami')) as { pid: number }).pid;
+const pidOf = async (endpoint: URL, session: string) =>
+  (JSON.parse(await callToolRaw(endpoint, session, 'whoami')) as { pid: number }).pid;
 
 describe('sessions that outlive their child', () => {
   test('a child killed mid-call: the call gets an error at once; the next call works with a new child', async () => {
@@ -45,7 +46,11 @@ describe('sessions that outlive their child', () => {
   });
 
   test('an idle child is reclaimed to free memory; its session still answers, with a new child', async () => {
-    const adapter = await startAdapter({ mcpServers: { fixture: nodeFixtureServer([], { sessions: { reclaim_after_seconds: 0.3, idle_timeout_seconds: 60 } }) } });
+    const adapter = await startAdapter({
+      mcpServers: {
+        fixture: nodeFixtureServer([], { sessions: { reclaim_after_seconds: 0.3, idle_timeout_seconds: 60 } }),
+      },
+    });
     try {
       const endpoint = adapter.endpoint('fixture');
       const session = await openRawSession(endpoint);
@@ -70,16 +75,37 @@ describe('sessions that outlive their child', () => {
       const onA = await pidOf(a.endpoint('fixture'), session);
       const onB = await pidOf(b.endpoint('fixture'), session);
       assert.notEqual(onA, onB);
-      const clientInfo = JSON.parse(await callToolRaw(b.endpoint('fixture'), session, 'client_info')) as { clientInfo: { name: string }; protocolVersion: string };
-      assert.deepEqual([clientInfo.clientInfo.name, clientInfo.protocolVersion], ['raw-test', '2025-11-25'], "the client's own initialize was replayed");
-      const other = await startAdapter(config, { hostEnv: { ...process.env, MCP_ADAPTER_SESSION_KEY: 'another-deployment' } });
+      const clientInfo = JSON.parse(await callToolRaw(b.endpoint('fixture'), session, 'client_info')) as {
+        clientInfo: { name: string };
+        protocolVersion: string;
+      };
+      assert.deepEqual(
+        [clientInfo.clientInfo.name, clientInfo.protocolVersion],
+        ['raw-test', '2025-11-25'],
+        "the client's own initialize was replayed",
+      );
+      const other = await startAdapter(config, {
+        hostEnv: { ...process.env, MCP_ADAPTER_SESSION_KEY: 'another-deployment' },
+      });
       try {
-        assert.equal((await post(other.endpoint('fixture'), toolCall(1, 'echo', { text: 'x' }), { 'mcp-session-id': session })).status, 404, "another deployment's instance cannot open it");
+        assert.equal(
+          (await post(other.endpoint('fixture'), toolCall(1, 'echo', { text: 'x' }), { 'mcp-session-id': session }))
+            .status,
+          404,
+          "another deployment's instance cannot open it",
+        );
       } finally {
         await other.close();
       }
-      assert.equal((await fetch(a.endpoint('fixture'), { method: 'DELETE', headers: { 'mcp-session-id': session } })).status, 200);
-      assert.equal((await post(a.endpoint('fixture'), toolCall(2, 'echo', { text: 'x' }), { 'mcp-session-id': session })).status, 404, 'ended on the instance that ended it');
+      assert.equal(
+        (await fetch(a.endpoint('fixture'), { method: 'DELETE', headers: { 'mcp-session-id': session } })).status,
+        200,
+      );
+      assert.equal(
+        (await post(a.endpoint('fixture'), toolCall(2, 'echo', { text: 'x' }), { 'mcp-session-id': session })).status,
+        404,
+        'ended on the instance that ended it',
+      );
     } finally {
       await Promise.all([a.close(), b.close()]);
     }
@@ -88,13 +114,20 @@ describe('sessions that outlive their child', () => {
 
 describe('memory watchdog', () => {
   test('a child that grows past max_child_memory_mb is stopped; its call says why; the session goes on', async () => {
-    const adapter = await startAdapter({ mcpServers: { fixture: nodeFixtureServer([], { max_child_memory_mb: 128 }) } });
+    const adapter = await startAdapter({
+      mcpServers: { fixture: nodeFixtureServer([], { max_child_memory_mb: 128 }) },
+    });
     try {
       const endpoint = adapter.endpoint('fixture');
       const session = await openRawSession(endpoint);
       const first = await pidOf(endpoint, session);
-      const [error] = (await messagesOf(await post(endpoint, toolCall('big', 'allocate', { mb: 300 }), { 'mcp-session-id': session }))) as Array<{ error: { message: string } }>;
-      assert.match(error!.error.message, /^MCP server "fixture" was stopped: its memory \(\d+ MB\) passed max_child_memory_mb \(128 MB\)$/);
+      const [error] = (await messagesOf(
+        await post(endpoint, toolCall('big', 'allocate', { mb: 300 }), { 'mcp-session-id': session }),
+      )) as Array<{ error: { message: string } }>;
+      assert.match(
+        error!.error.message,
+        /^MCP server "fixture" was stopped: its memory \(\d+ MB\) passed max_child_memory_mb \(128 MB\)$/,
+      );
       assert.notEqual(await pidOf(endpoint, session), first);
     } finally {
       await adapter.close();
@@ -103,7 +136,13 @@ describe('memory watchdog', () => {
 });
 
 describe('sealed session ids', () => {
-  const claims = { server: 'fixture', principal: 'anonymous', initialize: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'c', version: '1' } }, issuedAt: Date.now(), expiresAt: Date.now() + 60_000 };
+  const claims = {
+    server: 'fixture',
+    principal: 'anonymous',
+    initialize: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'c', version: '1' } },
+    issuedAt: Date.now(),
+    expiresAt: Date.now() + 60_000,
+  };
 
   test('open what was sealed; refuse forged, altered, truncated, re-encrypted, expired and other-deployment ids', async () => {
     const tokens = new SessionTokens('current-key');
@@ -112,10 +151,18 @@ describe('sealed session ids', () => {
     assert.deepEqual((await tokens.open(id))?.principal, 'anonymous');
     const parts = id.split('.');
     const flip = (text: string) => `${text.slice(0, -2)}${text.at(-2) === 'A' ? 'B' : 'A'}${text.at(-1)}`;
-    assert.equal(await tokens.open(parts.map((p, i) => (i === 3 ? flip(p) : p)).join('.')), undefined, 'altered ciphertext');
+    assert.equal(
+      await tokens.open(parts.map((p, i) => (i === 3 ? flip(p) : p)).join('.')),
+      undefined,
+      'altered ciphertext',
+    );
     assert.equal(await tokens.open(parts.map((p, i) => (i === 4 ? flip(p) : p)).join('.')), undefined, 'altered tag');
     assert.equal(await tokens.open(id.slice(0, -5)), undefined, 'truncated');
-    assert.equal(await tokens.open(await new SessionTokens('attacker-key').seal(claims)), undefined, 'sealed with another key');
+    assert.equal(
+      await tokens.open(await new SessionTokens('attacker-key').seal(claims)),
+      undefined,
+      'sealed with another key',
+    );
     assert.equal(await tokens.open(await tokens.seal({ ...claims, expiresAt: Date.now() - 1 })), undefined, 'expired');
     assert.equal(await tokens.open('eyJhbGciOiJub25lIn0.e30..e30.'), undefined, 'forged header');
   });
@@ -127,14 +174,21 @@ describe('sealed session ids', () => {
     const kid = createHash('sha256').update(key).digest('base64url').slice(0, 8);
     const tokens = new SessionTokens(material);
     const ours = await tokens.seal(claims);
-    const { plaintext, protectedHeader } = await compactDecrypt(ours, key, { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] });
+    const { plaintext, protectedHeader } = await compactDecrypt(ours, key, {
+      keyManagementAlgorithms: ['dir'],
+      contentEncryptionAlgorithms: ['A256GCM'],
+    });
     assert.deepEqual(protectedHeader, { alg: 'dir', enc: 'A256GCM', kid });
     assert.equal((JSON.parse(new TextDecoder().decode(plaintext)) as { server: string }).server, 'fixture');
     // As sealed by earlier versions (jose): still served after an upgrade with the same key.
-    const theirs = await new CompactEncrypt(new TextEncoder().encode(JSON.stringify({ ...claims, n: 'x' }))).setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid }).encrypt(key);
+    const theirs = await new CompactEncrypt(new TextEncoder().encode(JSON.stringify({ ...claims, n: 'x' })))
+      .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid })
+      .encrypt(key);
     assert.equal((await tokens.open(theirs))?.server, 'fixture');
     // The protected header is authenticated, and nothing but alg, enc and kid is accepted in it.
-    const withExtra = await new CompactEncrypt(new TextEncoder().encode(JSON.stringify(claims))).setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid, cty: 'x' }).encrypt(key);
+    const withExtra = await new CompactEncrypt(new TextEncoder().encode(JSON.stringify(claims)))
+      .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid, cty: 'x' })
+      .encrypt(key);
     assert.equal(await tokens.open(withExtra), undefined, 'unknown header member');
     const [, ...rest] = ours.split('.');
     const swapped = Buffer.from(JSON.stringify({ enc: 'A256GCM', alg: 'dir', kid })).toString('base64url');

@@ -21,22 +21,46 @@ after(async () => {
 });
 
 test('DELETE on one instance makes the session 404 on both, whether the other holds it or not', async () => {
-  const hostEnv = { ...process.env, MCP_ADAPTER_SESSION_KEY: 'deployment-key', MCP_ADAPTER_STORE_CONNECTION_STRING: azurite.connectionString };
+  const hostEnv = {
+    ...process.env,
+    MCP_ADAPTER_SESSION_KEY: 'deployment-key',
+    MCP_ADAPTER_STORE_CONNECTION_STRING: azurite.connectionString,
+  };
   const store = () => TableSessionStore.fromEnvironment(hostEnv)!;
   const config = { mcpServers: { fixture: nodeFixtureServer() } };
-  const [a, b] = await Promise.all([startAdapter(config, { hostEnv, store: store(), storePollMs: 200 }), startAdapter(config, { hostEnv, store: store(), storePollMs: 200 })]);
+  const [a, b] = await Promise.all([
+    startAdapter(config, { hostEnv, store: store(), storePollMs: 200 }),
+    startAdapter(config, { hostEnv, store: store(), storePollMs: 200 }),
+  ]);
   try {
     // Held by both (B brought it back), then deleted on A: B ends its copy within a poll.
     const shared = await openRawSession(a.endpoint('fixture'));
     assert.equal(await callToolRaw(b.endpoint('fixture'), shared, 'echo', { text: 'on b' }), 'on b');
-    assert.equal((await fetch(a.endpoint('fixture'), { method: 'DELETE', headers: { 'mcp-session-id': shared } })).status, 200);
-    assert.equal(await eventually(async () => (await post(b.endpoint('fixture'), toolCall(1, 'echo', { text: 'x' }), { 'mcp-session-id': shared })).status === 404, 5000), true);
+    assert.equal(
+      (await fetch(a.endpoint('fixture'), { method: 'DELETE', headers: { 'mcp-session-id': shared } })).status,
+      200,
+    );
+    assert.equal(
+      await eventually(
+        async () =>
+          (await post(b.endpoint('fixture'), toolCall(1, 'echo', { text: 'x' }), { 'mcp-session-id': shared }))
+            .status === 404,
+        5000,
+      ),
+      true,
+    );
     assert.equal(b.sessions.size, 0, "B's child for the ended session is gone");
 
     // Held by A only, deleted on A: B never brings it back.
     const onlyA = await openRawSession(a.endpoint('fixture'));
-    assert.equal((await fetch(a.endpoint('fixture'), { method: 'DELETE', headers: { 'mcp-session-id': onlyA } })).status, 200);
-    assert.equal((await post(b.endpoint('fixture'), toolCall(2, 'echo', { text: 'x' }), { 'mcp-session-id': onlyA })).status, 404);
+    assert.equal(
+      (await fetch(a.endpoint('fixture'), { method: 'DELETE', headers: { 'mcp-session-id': onlyA } })).status,
+      200,
+    );
+    assert.equal(
+      (await post(b.endpoint('fixture'), toolCall(2, 'echo', { text: 'x' }), { 'mcp-session-id': onlyA })).status,
+      404,
+    );
   } finally {
     await Promise.all([a.close(), b.close()]);
   }

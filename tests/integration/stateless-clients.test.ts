@@ -11,7 +11,10 @@ const MODERN = '2026-07-28';
 type Capabilities = Record<string, unknown>;
 
 /** A 2026-07-28 client of the SDK (pinned, so a fallback to sessions would fail the test). */
-async function modernClient(url: URL, options: { capabilities?: Capabilities; token?: string; onPost?: (body: string) => void } = {}) {
+async function modernClient(
+  url: URL,
+  options: { capabilities?: Capabilities; token?: string; onPost?: (body: string) => void } = {},
+) {
   const calls = { sampling: 0, elicitation: 0 };
   const client = new Client({ name: 'modern-test-client', version: '1.0.0' }, {
     capabilities: options.capabilities ?? { sampling: {}, elicitation: {} },
@@ -37,28 +40,54 @@ async function modernClient(url: URL, options: { capabilities?: Capabilities; to
 }
 
 function meta(capabilities: Capabilities = {}, extra: Record<string, unknown> = {}) {
-  return { 'io.modelcontextprotocol/protocolVersion': MODERN, 'io.modelcontextprotocol/clientCapabilities': capabilities, ...extra };
+  return {
+    'io.modelcontextprotocol/protocolVersion': MODERN,
+    'io.modelcontextprotocol/clientCapabilities': capabilities,
+    ...extra,
+  };
 }
 
 /** One raw 2026-07-28 POST with the headers the revision requires. */
-function modernPost(url: URL, method: string, params: Record<string, unknown>, id: number | string = 1, headers: Record<string, string> = {}) {
+function modernPost(
+  url: URL,
+  method: string,
+  params: Record<string, unknown>,
+  id: number | string = 1,
+  headers: Record<string, string> = {},
+) {
   const name = (params.name ?? params.uri) as string | undefined;
   return fetch(url, {
     method: 'POST',
-    headers: { ...MCP_HEADERS, 'mcp-protocol-version': MODERN, 'mcp-method': method, ...(name && { 'mcp-name': name }), ...headers },
+    headers: {
+      ...MCP_HEADERS,
+      'mcp-protocol-version': MODERN,
+      'mcp-method': method,
+      ...(name && { 'mcp-name': name }),
+      ...headers,
+    },
     body: JSON.stringify({ jsonrpc: '2.0', id, method, params }),
   });
 }
 
-async function answerOf(response: Response): Promise<{ result?: Record<string, unknown>; error?: { code: number; message: string; data?: unknown } }> {
-  const messages = (await messagesOf(response)) as Array<{ id?: unknown; result?: Record<string, unknown>; error?: { code: number; message: string } }>;
+async function answerOf(
+  response: Response,
+): Promise<{ result?: Record<string, unknown>; error?: { code: number; message: string; data?: unknown } }> {
+  const messages = (await messagesOf(response)) as Array<{
+    id?: unknown;
+    result?: Record<string, unknown>;
+    error?: { code: number; message: string };
+  }>;
   const answer = messages.find((message) => message.result !== undefined || message.error !== undefined);
   assert.ok(answer, `no answer in ${JSON.stringify(messages)}`);
   return answer;
 }
 
 async function stateless(adapter: TestAdapter) {
-  return ((await (await fetch(new URL('/status', adapter.url))).json()) as { stateless: { children: number; busy: number; awaitingInput: number; listeners: number } }).stateless;
+  return (
+    (await (await fetch(new URL('/status', adapter.url))).json()) as {
+      stateless: { children: number; busy: number; awaitingInput: number; listeners: number };
+    }
+  ).stateless;
 }
 
 async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
@@ -76,10 +105,16 @@ async function listen(url: URL, notifications: Record<string, unknown>, id: stri
     method: 'POST',
     signal: controller.signal,
     headers: { ...MCP_HEADERS, 'mcp-protocol-version': MODERN, 'mcp-method': 'subscriptions/listen' },
-    body: JSON.stringify({ jsonrpc: '2.0', id, method: 'subscriptions/listen', params: { notifications, _meta: meta() } }),
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id,
+      method: 'subscriptions/listen',
+      params: { notifications, _meta: meta() },
+    }),
   });
   const events: Array<{ method?: string; params?: Record<string, unknown> }> = [];
-  if (response.headers.get('content-type') !== 'text/event-stream') return { status: response.status, events, close: async () => {} };
+  if (response.headers.get('content-type') !== 'text/event-stream')
+    return { status: response.status, events, close: async () => {} };
   const reader = response.body!.getReader();
   let buffer = '';
   const pump = (async () => {
@@ -87,15 +122,26 @@ async function listen(url: URL, notifications: Record<string, unknown>, id: stri
       const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
       if (done) return;
       buffer += new TextDecoder().decode(value);
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const data = buffer.slice(0, end).split('\n').filter((line) => line.startsWith('data:')).map((line) => line.slice(5).trim()).join('');
+      for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+        const data = buffer
+          .slice(0, end)
+          .split('\n')
+          .filter((line) => line.startsWith('data:'))
+          .map((line) => line.slice(5).trim())
+          .join('');
         buffer = buffer.slice(end + 2);
         if (data) events.push(JSON.parse(data));
       }
     }
   })();
-  return { status: response.status, events, close: async () => (controller.abort(), await pump) };
+  return {
+    status: response.status,
+    events,
+    close: async () => {
+      controller.abort();
+      await pump;
+    },
+  };
 }
 
 describe('2026-07-28 clients', () => {
@@ -104,16 +150,21 @@ describe('2026-07-28 clients', () => {
 
   before(async () => {
     issuer = await startOidcIssuer({ audience: 'api://mcp-test' });
-    adapter = await startAdapter({
-      mcpServers: {
-        fixture: nodeFixtureServer(),
-        impatient: nodeFixtureServer([], { sessions: { input_wait_seconds: 1 } }),
-        capped: nodeFixtureServer([], { sessions: { max_concurrent: 1, reclaim_after_seconds: 0.5 } }),
-        modern: { command: process.execPath, args: [path.join(fixtureServers, 'modern-fixture.mjs')] },
-        missing: { command: 'no-such-mcp-server-command' },
-        guarded: nodeFixtureServer([], { auth: { method: 'oauth2_bearer', oauth2_issuer: issuer.issuer, oauth2_audience: 'api://mcp-test' } }),
+    adapter = await startAdapter(
+      {
+        mcpServers: {
+          fixture: nodeFixtureServer(),
+          impatient: nodeFixtureServer([], { sessions: { input_wait_seconds: 1 } }),
+          capped: nodeFixtureServer([], { sessions: { max_concurrent: 1, reclaim_after_seconds: 0.5 } }),
+          modern: { command: process.execPath, args: [path.join(fixtureServers, 'modern-fixture.mjs')] },
+          missing: { command: 'no-such-mcp-server-command' },
+          guarded: nodeFixtureServer([], {
+            auth: { method: 'oauth2_bearer', oauth2_issuer: issuer.issuer, oauth2_audience: 'api://mcp-test' },
+          }),
+        },
       },
-    }, { authEnv: {} });
+      { authEnv: {} },
+    );
   });
 
   after(async () => {
@@ -138,8 +189,12 @@ describe('2026-07-28 clients', () => {
 
   test('a tool whose child asks for elicitation, then sampling, completes through two input rounds', async () => {
     const retries: string[] = [];
-    const { client, calls } = await modernClient(adapter.endpoint('fixture'), { onPost: (body) => body.includes('requestState') && retries.push(body) });
-    const result = (await client.callTool({ name: 'elicit_then_sample', arguments: {} })) as { content: Array<{ text: string }> };
+    const { client, calls } = await modernClient(adapter.endpoint('fixture'), {
+      onPost: (body) => body.includes('requestState') && retries.push(body),
+    });
+    const result = (await client.callTool({ name: 'elicit_then_sample', arguments: {} })) as {
+      content: Array<{ text: string }>;
+    };
     assert.match(textOf(result as never), /^topic otters; sampled: a sampled answer; pid \d+$/);
     assert.deepEqual(calls, { sampling: 1, elicitation: 1 });
     assert.equal(retries.length, 2, 'one retry per input round');
@@ -150,8 +205,12 @@ describe('2026-07-28 clients', () => {
 
   test('concurrent calls of one principal get separate children; a later call reuses one', async () => {
     // A capability profile no other test uses: children of their own.
-    const { client } = await modernClient(adapter.endpoint('fixture'), { capabilities: { sampling: {}, elicitation: {}, roots: {} } });
-    const pids = await Promise.all([0, 1].map(async () => textOf((await client.callTool({ name: 'slow_pid', arguments: { ms: 400 } })) as never)));
+    const { client } = await modernClient(adapter.endpoint('fixture'), {
+      capabilities: { sampling: {}, elicitation: {}, roots: {} },
+    });
+    const pids = await Promise.all(
+      [0, 1].map(async () => textOf((await client.callTool({ name: 'slow_pid', arguments: { ms: 400 } })) as never)),
+    );
     assert.notEqual(pids[0], pids[1], 'each concurrent call had a child of its own');
     const later = textOf((await client.callTool({ name: 'slow_pid', arguments: { ms: 0 } })) as never);
     assert.ok(pids.includes(later), `a pooled child served the later call (${later} in ${pids.join(', ')})`);
@@ -170,13 +229,21 @@ describe('2026-07-28 clients', () => {
     const alicePid = await pidOf(alice);
     assert.notEqual(await pidOf(bob), alicePid);
     assert.equal(await pidOf(alice), alicePid);
-    const anonymous = await modernPost(adapter.endpoint('guarded'), 'tools/call', { name: 'echo', arguments: { text: 'x' }, _meta: meta() });
+    const anonymous = await modernPost(adapter.endpoint('guarded'), 'tools/call', {
+      name: 'echo',
+      arguments: { text: 'x' },
+      _meta: meta(),
+    });
     assert.equal(anonymous.status, 401);
     assert.match(anonymous.headers.get('www-authenticate') ?? '', /^Bearer /);
   });
 
   test('input the request did not declare a capability for is refused with -32021, and the child is told', async () => {
-    const response = await modernPost(adapter.endpoint('fixture'), 'tools/call', { name: 'sample', arguments: { prompt: 'hi' }, _meta: meta({ elicitation: {} }) });
+    const response = await modernPost(adapter.endpoint('fixture'), 'tools/call', {
+      name: 'sample',
+      arguments: { prompt: 'hi' },
+      _meta: meta({ elicitation: {} }),
+    });
     assert.equal(response.status, 400);
     const { error } = await answerOf(response);
     assert.equal(error?.code, -32021);
@@ -190,8 +257,11 @@ describe('2026-07-28 clients', () => {
     const first = await answerOf(await modernPost(url, 'tools/call', params, 1));
     assert.equal(first.result?.resultType, 'input_required');
     const requestState = first.result?.requestState as string;
-    const [key] = Object.keys(first.result?.inputRequests as object);
-    assert.deepEqual((first.result?.inputRequests as Record<string, { method: string }>)[key!]!.method, 'elicitation/create');
+    const [key] = Object.keys(first.result!.inputRequests as object);
+    assert.deepEqual(
+      (first.result!.inputRequests as Record<string, { method: string }>)[key!]!.method,
+      'elicitation/create',
+    );
     const inputResponses = { [key!]: { action: 'accept', content: { name: 'Grace' } } };
 
     const tampered = `${requestState.slice(0, -4)}${requestState.slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'}`;
@@ -200,13 +270,15 @@ describe('2026-07-28 clients', () => {
       [`${requestState}-TAMPERED`, params.arguments, /not one this server issued/],
       [requestState, { message: 'Someone else?' }, /different request/],
     ] as const) {
-      const refused = await answerOf(await modernPost(url, 'tools/call', { ...params, arguments: args, inputResponses, requestState: state }, 2));
+      const refused = await answerOf(
+        await modernPost(url, 'tools/call', { ...params, arguments: args, inputResponses, requestState: state }, 2),
+      );
       assert.equal(refused.error?.code, -32602);
       assert.match(refused.error!.message, why);
     }
     const done = await answerOf(await modernPost(url, 'tools/call', { ...params, inputResponses, requestState }, 3));
     assert.equal(done.result?.resultType, 'complete');
-    assert.equal((done.result?.content as Array<{ text: string }>)[0]!.text, 'elicited: accept {"name":"Grace"}');
+    assert.equal((done.result!.content as Array<{ text: string }>)[0]!.text, 'elicited: accept {"name":"Grace"}');
     const replay = await answerOf(await modernPost(url, 'tools/call', { ...params, inputResponses, requestState }, 4));
     assert.equal(replay.error?.code, -32602);
     assert.match(replay.error!.message, /already used/);
@@ -217,17 +289,37 @@ describe('2026-07-28 clients', () => {
     const params = { name: 'elicit', arguments: { message: 'Who?' }, _meta: meta({ elicitation: {} }) };
     const first = await answerOf(await modernPost(url, 'tools/call', params));
     const requestState = first.result?.requestState as string;
-    const [key] = Object.keys(first.result?.inputRequests as object);
-    const bad = await answerOf(await modernPost(url, 'tools/call', { ...params, inputResponses: { [key!]: { action: 'maybe' } }, requestState }, 2));
+    const [key] = Object.keys(first.result!.inputRequests as object);
+    const bad = await answerOf(
+      await modernPost(
+        url,
+        'tools/call',
+        { ...params, inputResponses: { [key!]: { action: 'maybe' } }, requestState },
+        2,
+      ),
+    );
     assert.equal(bad.error?.code, -32602);
     assert.match(bad.error!.message, /"action": "accept", "decline" or "cancel"/);
-    const good = await answerOf(await modernPost(url, 'tools/call', { ...params, inputResponses: { [key!]: { action: 'decline' } }, requestState }, 3));
-    assert.equal((good.result?.content as Array<{ text: string }>)[0]!.text, 'elicited: decline null');
+    const good = await answerOf(
+      await modernPost(
+        url,
+        'tools/call',
+        { ...params, inputResponses: { [key!]: { action: 'decline' } }, requestState },
+        3,
+      ),
+    );
+    assert.equal((good.result!.content as Array<{ text: string }>)[0]!.text, 'elicited: decline null');
   });
 
   test('a client that never retries leaves no child pinned after input_wait_seconds, and the child is told to cancel', async () => {
     const url = adapter.endpoint('impatient');
-    const first = await answerOf(await modernPost(url, 'tools/call', { name: 'elicit', arguments: { message: 'Anyone?' }, _meta: meta({ elicitation: {} }) }));
+    const first = await answerOf(
+      await modernPost(url, 'tools/call', {
+        name: 'elicit',
+        arguments: { message: 'Anyone?' },
+        _meta: meta({ elicitation: {} }),
+      }),
+    );
     assert.equal(first.result?.resultType, 'input_required');
     assert.equal((await stateless(adapter)).awaitingInput, 1);
     await until(async () => {
@@ -235,20 +327,51 @@ describe('2026-07-28 clients', () => {
       return now.awaitingInput === 0 && now.busy === 0;
     }, 'the continuation to expire and its child to be freed');
     // The same key's child (freed, not stopped: it answered the cancelled request) saw the cancellation.
-    const report = await answerOf(await modernPost(url, 'tools/call', { name: 'cancellations', arguments: {}, _meta: meta({ elicitation: {} }) }));
-    assert.match((report.result?.content as Array<{ text: string }>)[0]!.text, /mcp-adapter-\d+/);
-    const late = await answerOf(await modernPost(url, 'tools/call', { name: 'elicit', arguments: { message: 'Anyone?' }, inputResponses: { 'elicitation-1': { action: 'cancel' } }, requestState: first.result?.requestState, _meta: meta({ elicitation: {} }) }));
+    const report = await answerOf(
+      await modernPost(url, 'tools/call', { name: 'cancellations', arguments: {}, _meta: meta({ elicitation: {} }) }),
+    );
+    assert.match((report.result!.content as Array<{ text: string }>)[0]!.text, /mcp-adapter-\d+/);
+    const late = await answerOf(
+      await modernPost(url, 'tools/call', {
+        name: 'elicit',
+        arguments: { message: 'Anyone?' },
+        inputResponses: { 'elicitation-1': { action: 'cancel' } },
+        requestState: first.result?.requestState,
+        _meta: meta({ elicitation: {} }),
+      }),
+    );
     assert.match(late.error?.message ?? '', /has expired|already used, or its request ended/);
   });
 
   test('log messages only for a request that asked for a level, and at or above it', async () => {
     const url = adapter.endpoint('fixture');
-    const silent = (await messagesOf(await modernPost(url, 'tools/call', { name: 'log', arguments: { text: 'quiet' }, _meta: meta() }))) as Array<{ method?: string }>;
+    const silent = (await messagesOf(
+      await modernPost(url, 'tools/call', { name: 'log', arguments: { text: 'quiet' }, _meta: meta() }),
+    )) as Array<{ method?: string }>;
     assert.ok(!silent.some((message) => message.method === 'notifications/message'), JSON.stringify(silent));
-    const verbose = (await messagesOf(await modernPost(url, 'tools/call', { name: 'log', arguments: { text: 'loud' }, _meta: meta({}, { 'io.modelcontextprotocol/logLevel': 'info' }) }))) as Array<{ method?: string; params?: { data?: unknown } }>;
-    assert.equal(verbose.filter((message) => message.method === 'notifications/message').length, 1, JSON.stringify(verbose));
-    const above = (await messagesOf(await modernPost(url, 'tools/call', { name: 'log', arguments: { text: 'filtered' }, _meta: meta({}, { 'io.modelcontextprotocol/logLevel': 'error' }) }))) as Array<{ method?: string }>;
-    assert.ok(!above.some((message) => message.method === 'notifications/message'), 'an info message is below the error level asked for');
+    const verbose = (await messagesOf(
+      await modernPost(url, 'tools/call', {
+        name: 'log',
+        arguments: { text: 'loud' },
+        _meta: meta({}, { 'io.modelcontextprotocol/logLevel': 'info' }),
+      }),
+    )) as Array<{ method?: string; params?: { data?: unknown } }>;
+    assert.equal(
+      verbose.filter((message) => message.method === 'notifications/message').length,
+      1,
+      JSON.stringify(verbose),
+    );
+    const above = (await messagesOf(
+      await modernPost(url, 'tools/call', {
+        name: 'log',
+        arguments: { text: 'filtered' },
+        _meta: meta({}, { 'io.modelcontextprotocol/logLevel': 'error' }),
+      }),
+    )) as Array<{ method?: string }>;
+    assert.ok(
+      !above.some((message) => message.method === 'notifications/message'),
+      'an info message is below the error level asked for',
+    );
   });
 
   test('subscriptions/listen: acknowledged first, change notifications tagged and filtered, released when the stream closes', async () => {
@@ -256,16 +379,27 @@ describe('2026-07-28 clients', () => {
     const tools = await listen(url, { toolsListChanged: true, promptsListChanged: true }, 'tools-listener');
     const prompts = await listen(url, { promptsListChanged: true }, 'prompts-listener');
     await until(async () => tools.events.length === 1 && prompts.events.length === 1, 'both acknowledgements');
-    assert.deepEqual(tools.events[0], {
-      jsonrpc: '2.0',
-      method: 'notifications/subscriptions/acknowledged',
-      params: { _meta: { 'io.modelcontextprotocol/subscriptionId': 'tools-listener' }, notifications: { toolsListChanged: true } },
-    }, 'the fixture declares tools.listChanged only, so prompts are not honoured');
+    assert.deepEqual(
+      tools.events[0],
+      {
+        jsonrpc: '2.0',
+        method: 'notifications/subscriptions/acknowledged',
+        params: {
+          _meta: { 'io.modelcontextprotocol/subscriptionId': 'tools-listener' },
+          notifications: { toolsListChanged: true },
+        },
+      },
+      'the fixture declares tools.listChanged only, so prompts are not honoured',
+    );
     assert.equal((await stateless(adapter)).listeners, 2);
 
     await answerOf(await modernPost(url, 'tools/call', { name: 'notify_list_changed', arguments: {}, _meta: meta() }));
     await until(async () => tools.events.length === 2, 'the list change on the tools stream');
-    assert.deepEqual(tools.events[1], { jsonrpc: '2.0', method: 'notifications/tools/list_changed', params: { _meta: { 'io.modelcontextprotocol/subscriptionId': 'tools-listener' } } });
+    assert.deepEqual(tools.events[1], {
+      jsonrpc: '2.0',
+      method: 'notifications/tools/list_changed',
+      params: { _meta: { 'io.modelcontextprotocol/subscriptionId': 'tools-listener' } },
+    });
     await new Promise((resolve) => setTimeout(resolve, 200));
     assert.equal(prompts.events.length, 1, 'the prompts-only stream got no tools notification');
     await tools.close();
@@ -277,24 +411,56 @@ describe('2026-07-28 clients', () => {
     const url = adapter.endpoint('capped');
     const slow = modernPost(url, 'tools/call', { name: 'slow_pid', arguments: { ms: 600 }, _meta: meta() }, 1);
     await until(async () => (await stateless(adapter)).busy === 1, 'the first call to hold the only child');
-    const refused = await modernPost(url, 'tools/call', { name: 'slow_pid', arguments: { ms: 0 }, _meta: meta({ roots: {} }) }, 2);
+    const refused = await modernPost(
+      url,
+      'tools/call',
+      { name: 'slow_pid', arguments: { ms: 0 }, _meta: meta({ roots: {} }) },
+      2,
+    );
     assert.equal(refused.status, 503, 'another key cannot have a child: the only one is busy');
     assert.ok(Number(refused.headers.get('retry-after')) > 0);
     assert.match((await answerOf(refused)).error!.message, /limit of 1 concurrent children/);
-    const queued = await answerOf(await modernPost(url, 'tools/call', { name: 'slow_pid', arguments: { ms: 0 }, _meta: meta() }, 3));
+    const queued = await answerOf(
+      await modernPost(url, 'tools/call', { name: 'slow_pid', arguments: { ms: 0 }, _meta: meta() }, 3),
+    );
     const first = await answerOf(await slow);
-    assert.equal((queued.result?.content as Array<{ text: string }>)[0]!.text, (first.result?.content as Array<{ text: string }>)[0]!.text, 'the same key waited for the busy child and got it');
+    assert.equal(
+      (queued.result!.content as Array<{ text: string }>)[0]!.text,
+      (first.result!.content as Array<{ text: string }>)[0]!.text,
+      'the same key waited for the busy child and got it',
+    );
     // With the child idle, another key's request evicts it to make room.
-    assert.equal((await answerOf(await modernPost(url, 'tools/call', { name: 'echo', arguments: { text: 'x' }, _meta: meta({ roots: {} }) }, 4))).result?.resultType, 'complete');
-    await until(async () => adapter.modern.pool.countFor('capped') === 0, 'idle children to be reclaimed after reclaim_after_seconds');
+    assert.equal(
+      (
+        await answerOf(
+          await modernPost(
+            url,
+            'tools/call',
+            { name: 'echo', arguments: { text: 'x' }, _meta: meta({ roots: {} }) },
+            4,
+          ),
+        )
+      ).result?.resultType,
+      'complete',
+    );
+    await until(
+      async () => adapter.modern.pool.countFor('capped') === 0,
+      'idle children to be reclaimed after reclaim_after_seconds',
+    );
   });
 
   test('a child that speaks 2026-07-28 itself is detected and gets requests as they are, its own input rounds and subscriptions included', async () => {
     const { client, calls } = await modernClient(adapter.endpoint('modern'));
     assert.deepEqual(client.getServerVersion(), { name: 'modern-fixture', version: '2.0.0' });
-    assert.equal(textOf((await client.callTool({ name: 'echo', arguments: { text: 'as is' } })) as never), 'modern: as is');
-    assert.match(textOf((await client.callTool({ name: 'confirm', arguments: {} })) as never), /^confirmed: \{"topic":"otters","name":"Ada"\} by pid \d+$/);
-    assert.equal(calls.elicitation, 1, 'the child\'s own input_required reached the client');
+    assert.equal(
+      textOf((await client.callTool({ name: 'echo', arguments: { text: 'as is' } })) as never),
+      'modern: as is',
+    );
+    assert.match(
+      textOf((await client.callTool({ name: 'confirm', arguments: {} })) as never),
+      /^confirmed: \{"topic":"otters","name":"Ada"\} by pid \d+$/,
+    );
+    assert.equal(calls.elicitation, 1, "the child's own input_required reached the client");
     assert.equal(adapter.modern.pool.eraOf({ name: 'modern' } as never), 'modern');
 
     const controller = new AbortController();
@@ -302,14 +468,28 @@ describe('2026-07-28 clients', () => {
       method: 'POST',
       signal: controller.signal,
       headers: { ...MCP_HEADERS, 'mcp-protocol-version': MODERN, 'mcp-method': 'subscriptions/listen' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 'client-sub', method: 'subscriptions/listen', params: { notifications: { toolsListChanged: true }, _meta: meta() } }),
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 'client-sub',
+        method: 'subscriptions/listen',
+        params: { notifications: { toolsListChanged: true }, _meta: meta() },
+      }),
     });
     const reader = listen.body!.getReader();
     let text = '';
     while (!text.includes('\n\n')) text += new TextDecoder().decode((await reader.read()).value);
-    const ack = JSON.parse(text.split('\n').find((line) => line.startsWith('data:'))!.slice(5));
+    const ack = JSON.parse(
+      text
+        .split('\n')
+        .find((line) => line.startsWith('data:'))!
+        .slice(5),
+    );
     assert.equal(ack.method, 'notifications/subscriptions/acknowledged');
-    assert.equal(ack.params._meta['io.modelcontextprotocol/subscriptionId'], 'client-sub', 'the child\'s subscription id is replaced by the client\'s');
+    assert.equal(
+      ack.params._meta['io.modelcontextprotocol/subscriptionId'],
+      'client-sub',
+      "the child's subscription id is replaced by the client's",
+    );
     controller.abort();
     await client.close();
   });
@@ -320,10 +500,19 @@ describe('2026-07-28 clients', () => {
     assert.match((await answerOf(missing)).error!.message, /no-such-mcp-server-command/);
 
     const url = adapter.endpoint('fixture');
-    const crashed = await answerOf(await modernPost(url, 'tools/call', { name: 'exit', arguments: { code: 3 }, _meta: meta() }));
+    const crashed = await answerOf(
+      await modernPost(url, 'tools/call', { name: 'exit', arguments: { code: 3 }, _meta: meta() }),
+    );
     assert.equal(crashed.error?.code, -32603);
     assert.match(crashed.error!.message, /exited while handling tools\/call/);
-    assert.equal((await answerOf(await modernPost(url, 'tools/call', { name: 'echo', arguments: { text: 'still here' }, _meta: meta() }))).result?.resultType, 'complete');
+    assert.equal(
+      (
+        await answerOf(
+          await modernPost(url, 'tools/call', { name: 'echo', arguments: { text: 'still here' }, _meta: meta() }),
+        )
+      ).result?.resultType,
+      'complete',
+    );
   });
 
   test('resource subscriptions are counted per URI onto one child: a stream keeps getting updates after another on the same URI closes', async () => {
@@ -332,13 +521,23 @@ describe('2026-07-28 clients', () => {
     const second = await listen(url, { resourceSubscriptions: ['fixture://hello'] }, 'second');
     await until(async () => first.events.length >= 3 && second.events.length >= 3, 'updates on both streams');
     assert.deepEqual(first.events[0]!.params?.notifications, { resourceSubscriptions: ['fixture://hello'] });
-    assert.deepEqual(second.events[2], { jsonrpc: '2.0', method: 'notifications/resources/updated', params: { uri: 'fixture://hello', _meta: { 'io.modelcontextprotocol/subscriptionId': 'second' } } });
+    assert.deepEqual(second.events[2], {
+      jsonrpc: '2.0',
+      method: 'notifications/resources/updated',
+      params: { uri: 'fixture://hello', _meta: { 'io.modelcontextprotocol/subscriptionId': 'second' } },
+    });
     assert.equal((await stateless(adapter)).busy, 1, 'one child holds the subscriptions of both streams');
     await first.close();
     const seen = second.events.length;
-    await until(async () => second.events.length >= seen + 3, 'updates after the other stream closed (the subscription was kept)');
+    await until(
+      async () => second.events.length >= seen + 3,
+      'updates after the other stream closed (the subscription was kept)',
+    );
     await second.close();
-    await until(async () => (await stateless(adapter)).busy === 0, 'the subscription child to be released when the last stream closed');
+    await until(
+      async () => (await stateless(adapter)).busy === 0,
+      'the subscription child to be released when the last stream closed',
+    );
     const refused = await listen(url, { resourceSubscriptions: 'fixture://hello' }, 'bad');
     assert.equal(refused.status, 400);
   });
@@ -350,20 +549,35 @@ describe('2026-07-28 clients', () => {
       method: 'POST',
       signal: controller.signal,
       headers: { ...MCP_HEADERS, 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/call', 'mcp-name': 'progress' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'progress', arguments: { steps: 100, delayMs: 100 }, _meta: meta({}, { progressToken: 'cancel-me' }) } }),
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: {
+          name: 'progress',
+          arguments: { steps: 100, delayMs: 100 },
+          _meta: meta({}, { progressToken: 'cancel-me' }),
+        },
+      }),
     });
     assert.equal(response.headers.get('content-type'), 'text/event-stream');
     const reader = response.body!.getReader();
     assert.match(new TextDecoder().decode((await reader.read()).value), /notifications\/progress/);
     const before = adapter.modern.pool.countFor('fixture');
     controller.abort();
-    await until(async () => (await stateless(adapter)).busy === 0 && adapter.modern.pool.countFor('fixture') === before - 1, 'the cancelled call\'s child to be stopped');
+    await until(
+      async () => (await stateless(adapter)).busy === 0 && adapter.modern.pool.countFor('fixture') === before - 1,
+      "the cancelled call's child to be stopped",
+    );
   });
 
   test('the 2026-07-28 wire rules: 405 for GET and DELETE, 404 for removed methods, 400 for bad metadata', async () => {
     const url = adapter.endpoint('fixture');
     for (const method of ['GET', 'DELETE']) {
-      const response = await fetch(url, { method, headers: { accept: 'text/event-stream', 'mcp-protocol-version': MODERN } });
+      const response = await fetch(url, {
+        method,
+        headers: { accept: 'text/event-stream', 'mcp-protocol-version': MODERN },
+      });
       assert.equal(response.status, 405, method);
       assert.equal(response.headers.get('allow'), 'POST');
     }
@@ -373,10 +587,18 @@ describe('2026-07-28 clients', () => {
     const noMeta = await modernPost(url, 'tools/list', {}, 8);
     assert.equal(noMeta.status, 400);
     assert.equal((await answerOf(noMeta)).error?.code, -32602);
-    const mismatch = await modernPost(url, 'tools/call', { name: 'echo', arguments: { text: 'x' }, _meta: meta() }, 9, { 'mcp-name': 'whoami' });
+    const mismatch = await modernPost(url, 'tools/call', { name: 'echo', arguments: { text: 'x' }, _meta: meta() }, 9, {
+      'mcp-name': 'whoami',
+    });
     assert.equal(mismatch.status, 400);
     assert.equal((await answerOf(mismatch)).error?.code, -32020);
-    const future = await modernPost(url, 'tools/list', { _meta: { ...meta(), 'io.modelcontextprotocol/protocolVersion': '2099-01-01' } }, 10, { 'mcp-protocol-version': '2099-01-01' });
+    const future = await modernPost(
+      url,
+      'tools/list',
+      { _meta: { ...meta(), 'io.modelcontextprotocol/protocolVersion': '2099-01-01' } },
+      10,
+      { 'mcp-protocol-version': '2099-01-01' },
+    );
     assert.equal(future.status, 400);
     assert.deepEqual((await answerOf(future)).error?.data, { supported: [MODERN], requested: '2099-01-01' });
     const list = await answerOf(await modernPost(url, 'tools/list', { _meta: meta() }, 11));

@@ -11,14 +11,32 @@ test('2026-07-28 requests: a span per request, ended when its answer is sent, wi
   trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }));
   const adapter = await startAdapter({ mcpServers: { fixture: nodeFixtureServer() } });
   try {
-    const meta = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {}, progressToken: 'p1' };
+    const meta = {
+      'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+      'io.modelcontextprotocol/clientCapabilities': {},
+      progressToken: 'p1',
+    };
     const response = await fetch(adapter.endpoint('fixture'), {
       method: 'POST',
-      headers: { ...MCP_HEADERS, 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'progress' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'progress', arguments: { steps: 3, delayMs: 100 }, _meta: meta } }),
+      headers: {
+        ...MCP_HEADERS,
+        'mcp-protocol-version': '2026-07-28',
+        'mcp-method': 'tools/call',
+        'mcp-name': 'progress',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'progress', arguments: { steps: 3, delayMs: 100 }, _meta: meta },
+      }),
     });
     assert.equal(response.headers.get('content-type'), 'text/event-stream');
-    assert.equal(spans.getFinishedSpans().filter((span) => span.name === 'mcp tools/call').length, 0, 'the span is still open while the call streams');
+    assert.equal(
+      spans.getFinishedSpans().filter((span) => span.name === 'mcp tools/call').length,
+      0,
+      'the span is still open while the call streams',
+    );
     await response.text();
   } finally {
     await adapter.close();

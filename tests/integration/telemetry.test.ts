@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { metrics, trace } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import {
+  AggregationTemporality,
+  InMemoryMetricExporter,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+} from '@opentelemetry/sdk-metrics';
 import { hashTag } from '../../src/observability/telemetry.js';
 import { connectClient } from '../helpers/clients.js';
 import { nodeFixtureServer, startAdapter } from '../helpers/adapter.js';
@@ -33,7 +38,9 @@ test('a span per JSON-RPC request with server, method and hashed session and pri
   assert.equal(call.attributes['mcp.session.hash'], hashTag(sessionId!));
   assert.equal(call.attributes['enduser.pseudo.id'], hashTag('anonymous'));
   assert.ok(finished.some((span) => span.name === 'mcp tools/list' || span.name === 'mcp tools/call'));
-  const everything = JSON.stringify(finished.map((span) => ({ name: span.name, attributes: span.attributes, events: span.events })));
+  const everything = JSON.stringify(
+    finished.map((span) => ({ name: span.name, attributes: span.attributes, events: span.events })),
+  );
   assert.equal(everything.includes('argument-that-must-not-be-recorded'), false);
   assert.equal(everything.includes(sessionId!), false, 'the session id itself is never recorded');
 
@@ -42,7 +49,10 @@ test('a span per JSON-RPC request with server, method and hashed session and pri
   for (const resource of metricExporter.getMetrics()) {
     for (const scope of resource.scopeMetrics) {
       for (const metric of scope.metrics) {
-        points.set(metric.descriptor.name, metric.dataPoints.reduce((sum, point) => sum + (point.value as number), 0));
+        points.set(
+          metric.descriptor.name,
+          metric.dataPoints.reduce((sum, point) => sum + (point.value as number), 0),
+        );
       }
     }
   }

@@ -23,7 +23,10 @@ function configFile(document: unknown): string {
 const document = {
   mcpServers: {
     open: nodeFixtureServer(),
-    needs: nodeFixtureServer(['--label', '${env:NEEDS_LABEL}'], { env: { API_TOKEN: '${secret:NEEDS_TOKEN}' }, default: true }),
+    needs: nodeFixtureServer(['--label', '${env:NEEDS_LABEL}'], {
+      env: { API_TOKEN: '${secret:NEEDS_TOKEN}' },
+      default: true,
+    }),
   },
 };
 const SECRET_VALUE = 'this-secret-value-must-never-appear';
@@ -43,30 +46,49 @@ describe('a server whose settings or secrets are missing is refused alone', () =
 
       const health = await fetch(new URL('/health', running.url));
       assert.equal(health.status, 503);
-      assert.deepEqual(await health.json(), { status: 'degraded', sessions: 0, childrenAlive: 0, unavailableServers: ['needs'] });
+      assert.deepEqual(await health.json(), {
+        status: 'degraded',
+        sessions: 0,
+        childrenAlive: 0,
+        unavailableServers: ['needs'],
+      });
 
       const client = await connectClient('v2', new URL('/mcp/open', running.url));
       assert.ok((await client.listTools()).includes('echo'));
       await client.close();
 
       for (const endpoint of ['/mcp/needs', '/mcp']) {
-        const refused = await fetch(new URL(endpoint, running.url), { method: 'POST', headers: MCP_HEADERS, body: initializeBody() });
+        const refused = await fetch(new URL(endpoint, running.url), {
+          method: 'POST',
+          headers: MCP_HEADERS,
+          body: initializeBody(),
+        });
         assert.equal(refused.status, 503, endpoint);
         const body = (await refused.json()) as { error: { message: string } };
-        assert.match(body.error.message, /MCP server "needs" is not served by this deployment because a setting or secret it needs is missing/);
+        assert.match(
+          body.error.message,
+          /MCP server "needs" is not served by this deployment because a setting or secret it needs is missing/,
+        );
         // The missing names are for /status and the log, not for whoever calls the endpoint.
         assert.doesNotMatch(body.error.message, /NEEDS_TOKEN/);
       }
 
-      const status = (await (await fetch(new URL('/status', running.url))).json()) as { unavailable: Record<string, { missing: string[] }>; servers: Record<string, unknown> };
+      const status = (await (await fetch(new URL('/status', running.url))).json()) as {
+        unavailable: Record<string, { missing: string[] }>;
+        servers: Record<string, unknown>;
+      };
       assert.deepEqual(Object.keys(status.servers), ['open']);
       assert.deepEqual(status.unavailable, {
         needs: {
-          missing: ['/mcpServers/needs/env/API_TOKEN: unresolved variable ${secret:NEEDS_TOKEN}: set NEEDS_TOKEN in the environment or .env (when deployed: Key Vault, through the app setting NEEDS_TOKEN)'],
+          missing: [
+            '/mcpServers/needs/env/API_TOKEN: unresolved variable ${secret:NEEDS_TOKEN}: set NEEDS_TOKEN in the environment or .env (when deployed: Key Vault, through the app setting NEEDS_TOKEN)',
+          ],
         },
       });
 
-      const line = logs.find((log) => log.level === 'error' && String(log.message).startsWith('server "needs" is not served'));
+      const line = logs.find(
+        (log) => log.level === 'error' && String(log.message).startsWith('server "needs" is not served'),
+      );
       assert.ok(line, 'the start-up log names the unavailable server');
       assert.match(JSON.stringify(line.missing), /NEEDS_TOKEN/);
     } finally {
@@ -75,16 +97,30 @@ describe('a server whose settings or secrets are missing is refused alone', () =
   });
 
   test('a Key Vault reference the platform could not resolve makes only the servers reading it unavailable; any other one stops start-up', () => {
-    const env = { PATH: process.env.PATH, NEEDS_LABEL: 'x', NEEDS_TOKEN: '@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/needs-token)' };
+    const env = {
+      PATH: process.env.PATH,
+      NEEDS_LABEL: 'x',
+      NEEDS_TOKEN: '@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/needs-token)',
+    };
     const loaded = loadForServing({ config: configFile(document), env });
     assert.deepEqual([...loaded.config.unavailable.keys()], ['needs']);
-    assert.match(loaded.config.unavailable.get('needs')!.missing[0]!, /\$\{secret:NEEDS_TOKEN\} is still a Key Vault reference/);
+    assert.match(
+      loaded.config.unavailable.get('needs')!.missing[0]!,
+      /\$\{secret:NEEDS_TOKEN\} is still a Key Vault reference/,
+    );
     // The Functions entry checks the remaining references with the config's own settings excepted.
     const except = new Set(['NEEDS_TOKEN', 'NEEDS_LABEL']);
     assert.doesNotThrow(() => assertKeyVaultReferencesResolved(env, { except }));
     assert.throws(
-      () => assertKeyVaultReferencesResolved({ ...env, MCP_ADAPTER_SESSION_KEY: '@Microsoft.KeyVault(SecretUri=https://kv/secrets/k)' }, { except }),
-      (error: unknown) => error instanceof ConfigError && error.issues.length === 1 && /MCP_ADAPTER_SESSION_KEY is still a Key Vault reference/.test(error.issues[0]!.message),
+      () =>
+        assertKeyVaultReferencesResolved(
+          { ...env, MCP_ADAPTER_SESSION_KEY: '@Microsoft.KeyVault(SecretUri=https://kv/secrets/k)' },
+          { except },
+        ),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.issues.length === 1 &&
+        /MCP_ADAPTER_SESSION_KEY is still a Key Vault reference/.test(error.issues[0]!.message),
     );
   });
 
@@ -104,7 +140,14 @@ describe('a server whose settings or secrets are missing is refused alone', () =
   });
 
   test('an unresolved adapter-wide setting still stops start-up: there is no server to blame it on', () => {
-    assert.throws(() => loadForServing({ config: configFile({ ...document, adapter: { allowed_hosts: ['${env:NO_SUCH_HOST}'] } }), env: { PATH: process.env.PATH } }), /at \/adapter\/allowed_hosts\/0: unresolved variable \$\{env:NO_SUCH_HOST\}/);
+    assert.throws(
+      () =>
+        loadForServing({
+          config: configFile({ ...document, adapter: { allowed_hosts: ['${env:NO_SUCH_HOST}'] } }),
+          env: { PATH: process.env.PATH },
+        }),
+      /at \/adapter\/allowed_hosts\/0: unresolved variable \$\{env:NO_SUCH_HOST\}/,
+    );
   });
 
   test('a value is never echoed: neither in /status nor in the log', async () => {

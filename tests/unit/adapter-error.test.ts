@@ -36,22 +36,32 @@ test('every error the adapter raises is an AdapterError with a stable code and i
   }
 });
 
-test('one place turns an error into its HTTP answer; errors without a status are the adapter\'s own faults', () => {
+test("one place turns an error into its HTTP answer; errors without a status are the adapter's own faults", () => {
   assert.deepEqual(describeForHttp(new CapacityError('MCP server "x" is at its limit of 1 concurrent sessions', 10)), {
     status: 503,
     message: 'Service Unavailable: MCP server "x" is at its limit of 1 concurrent sessions; retry later',
     headers: { 'retry-after': '10' },
   });
   assert.equal(describeForHttp(new ChildStartError('no answer', 'timeout'))?.status, 504);
-  assert.deepEqual(describeForHttp(new ChildStartError('exited (code 1)', 'exited')), { status: 502, message: 'exited (code 1)', headers: {} });
-  assert.deepEqual(describeForHttp(new BodyTooLargeError(2048)), { status: 413, message: 'Payload Too Large: Request body exceeds the limit of 2048 bytes', headers: {} });
+  assert.deepEqual(describeForHttp(new ChildStartError('exited (code 1)', 'exited')), {
+    status: 502,
+    message: 'exited (code 1)',
+    headers: {},
+  });
+  assert.deepEqual(describeForHttp(new BodyTooLargeError(2048)), {
+    status: 413,
+    message: 'Payload Too Large: Request body exceeds the limit of 2048 bytes',
+    headers: {},
+  });
   assert.equal(describeForHttp(new SessionIdTooLargeError('too large'))?.message, 'Bad Request: too large');
   assert.equal(describeForHttp(new ConfigError('f', [])), undefined);
   assert.equal(describeForHttp(new Error('a bug')), undefined);
 });
 
 test('re-wrapping keeps the cause', () => {
-  const spawn = new SpawnError('Cannot start "x": EACCES', { cause: Object.assign(new Error('spawn EACCES'), { code: 'EACCES' }) });
+  const spawn = new SpawnError('Cannot start "x": EACCES', {
+    cause: Object.assign(new Error('spawn EACCES'), { code: 'EACCES' }),
+  });
   const start = new ChildStartError(spawn.message, 'spawn_failed', { cause: spawn });
   assert.equal(start.cause, spawn);
   assert.equal((spawn.cause as NodeJS.ErrnoException).code, 'EACCES');

@@ -14,7 +14,11 @@ test('sessions and pooled children count against one server cap, whichever comes
   const ledger = new ChildLedger(config(10));
   const one = server('one', 1);
   const pooled = ledger.lease(one, ANONYMOUS, 'pooled');
-  assert.throws(() => ledger.lease(one, ANONYMOUS, 'session'), (error: unknown) => error instanceof CapacityError && /"one" is at its limit of 1 concurrent sessions/.test(error.message));
+  assert.throws(
+    () => ledger.lease(one, ANONYMOUS, 'session'),
+    (error: unknown) =>
+      error instanceof CapacityError && /"one" is at its limit of 1 concurrent sessions/.test(error.message),
+  );
   pooled.release();
   const session = ledger.lease(one, ANONYMOUS, 'session');
   assert.throws(() => ledger.lease(one, ANONYMOUS, 'pooled'), /limit of 1 concurrent children/);

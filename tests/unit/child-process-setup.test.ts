@@ -7,7 +7,14 @@ import { buildChildEnvironment } from '../../src/process/child-environment.js';
 import { CommandNotFoundError, resolveCommand } from '../../src/process/resolve-command.js';
 
 describe('child environment', () => {
-  const host = { PATH: '/usr/bin', LANG: 'C.UTF-8', AZURE_CLIENT_SECRET: 's3cret', AzureWebJobsStorage: 'conn', HOME: '/root', SystemRoot: 'C:\\Windows' };
+  const host = {
+    PATH: '/usr/bin',
+    LANG: 'C.UTF-8',
+    AZURE_CLIENT_SECRET: 's3cret',
+    AzureWebJobsStorage: 'conn',
+    HOME: '/root',
+    SystemRoot: 'C:\\Windows',
+  };
   const dirs = { home: '/tmp/s/home', tmp: '/tmp/s/tmp' };
 
   test('baseline plus private folders plus config; nothing else of the host', () => {

@@ -31,7 +31,8 @@ const NO_DEFAULT: Record<string, string> = {
   '#/$defs/stdioServer/properties/max_child_memory_mb': 'no limit unless given',
   '#/$defs/sessionLimits/properties/max_concurrent': 'the instance limit applies unless given',
   '#/$defs/adapter/properties/stream_limit_seconds': 'the host decides: 180 s on Azure Functions, none with npm start',
-  '#/$defs/adapter/properties/log_level/anyOf/1/properties/*': 'a component without its own level uses the `default` one',
+  '#/$defs/adapter/properties/log_level/anyOf/1/properties/*':
+    'a component without its own level uses the `default` one',
 };
 
 interface SchemaProperty {
@@ -42,7 +43,8 @@ interface SchemaProperty {
   required: boolean;
 }
 
-const isObject = (value: unknown): value is SchemaNode => value !== null && typeof value === 'object' && !Array.isArray(value);
+const isObject = (value: unknown): value is SchemaNode =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
 const escapePointer = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
 
 function resolve(node: SchemaNode): SchemaNode {
@@ -64,18 +66,22 @@ function schemaProperties(root: SchemaNode): SchemaProperty[] {
     if (isObject(node.properties)) {
       for (const [name, child] of Object.entries(node.properties)) {
         const at = `${pointer}/properties/${escapePointer(name)}`;
-        if (!(pointer === '#' && name === '$schema') && isObject(child)) found.push({ pointer: at, name, node: resolve(child), required: required.has(name) });
+        if (!(pointer === '#' && name === '$schema') && isObject(child))
+          found.push({ pointer: at, name, node: resolve(child), required: required.has(name) });
         visit(child, at);
       }
     }
     for (const key of ['additionalProperties', 'items', 'then', 'else']) visit(node[key], `${pointer}/${key}`);
     for (const key of ['anyOf', 'oneOf', 'allOf', 'prefixItems']) {
       const branches = node[key];
-      if (Array.isArray(branches)) branches.forEach((branch, index) => visit(branch, `${pointer}/${key}/${index}`));
+      if (Array.isArray(branches)) {
+        for (const [index, branch] of branches.entries()) visit(branch, `${pointer}/${key}/${index}`);
+      }
     }
     for (const key of ['$defs', 'patternProperties', 'dependentSchemas']) {
       const children = node[key];
-      if (isObject(children)) for (const [name, child] of Object.entries(children)) visit(child, `${pointer}/${key}/${escapePointer(name)}`);
+      if (isObject(children))
+        for (const [name, child] of Object.entries(children)) visit(child, `${pointer}/${key}/${escapePointer(name)}`);
     }
   };
   visit(root, '#');
@@ -84,11 +90,14 @@ function schemaProperties(root: SchemaNode): SchemaProperty[] {
 
 function allowListEntry(pointer: string): string | undefined {
   return Object.keys(NO_DEFAULT).find((entry) =>
-    entry.endsWith('/*') ? pointer.startsWith(entry.slice(0, -1)) && !pointer.slice(entry.length - 1).includes('/') : entry === pointer,
+    entry.endsWith('/*')
+      ? pointer.startsWith(entry.slice(0, -1)) && !pointer.slice(entry.length - 1).includes('/')
+      : entry === pointer,
   );
 }
 
-const isScalar = (node: SchemaNode) => ['boolean', 'number', 'integer'].includes(node.type as string) || Array.isArray(node.enum) || 'const' in node;
+const isScalar = (node: SchemaNode) =>
+  ['boolean', 'number', 'integer'].includes(node.type as string) || Array.isArray(node.enum) || 'const' in node;
 
 describe('config reference (README.md ⇄ schemas/mcp_config.schema.json)', () => {
   before(async () => {
@@ -99,7 +108,11 @@ describe('config reference (README.md ⇄ schemas/mcp_config.schema.json)', () =
   test("README.md's config reference is the one rendered from the schema", () => {
     const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
     const current = generator.extractReference(readme);
-    assert.notEqual(current, null, 'README.md lacks the <!-- config-reference:start --> ... <!-- config-reference:end --> markers');
+    assert.notEqual(
+      current,
+      null,
+      'README.md lacks the <!-- config-reference:start --> ... <!-- config-reference:end --> markers',
+    );
     const rendered = generator.renderConfigReference(schema);
     if (current === rendered) return;
     const want = rendered.split('\n');
@@ -133,13 +146,18 @@ describe('config reference (README.md ⇄ schemas/mcp_config.schema.json)', () =
       if (!isScalar(node) || 'default' in node || required) continue;
       const entry = allowListEntry(pointer);
       if (!entry) {
-        problems.push(`${pointer}: no default (add one, or add it to NO_DEFAULT with the reason, which its description must give)`);
+        problems.push(
+          `${pointer}: no default (add one, or add it to NO_DEFAULT with the reason, which its description must give)`,
+        );
         continue;
       }
       used.add(entry);
-      if (!/\b(default|alias)\b/i.test(String(node.description ?? ''))) problems.push(`${pointer}: its description does not say what applies without a value (${NO_DEFAULT[entry]})`);
+      if (!/\b(default|alias)\b/i.test(String(node.description ?? '')))
+        problems.push(`${pointer}: its description does not say what applies without a value (${NO_DEFAULT[entry]})`);
     }
-    for (const entry of Object.keys(NO_DEFAULT)) if (!used.has(entry)) problems.push(`${entry}: listed in NO_DEFAULT but matches no property without a default; remove it`);
+    for (const entry of Object.keys(NO_DEFAULT))
+      if (!used.has(entry))
+        problems.push(`${entry}: listed in NO_DEFAULT but matches no property without a default; remove it`);
     assert.deepEqual(problems, [], `defaults:\n  ${problems.join('\n  ')}`);
   });
 
@@ -148,18 +166,45 @@ describe('config reference (README.md ⇄ schemas/mcp_config.schema.json)', () =
     const defs = (schema.$defs ?? {}) as Record<string, SchemaNode>;
     for (const [name, def] of Object.entries(defs)) {
       if (!isObject(def.properties)) continue;
-      assert.ok(reference.includes(`### ${String(def.title)}: `), `no section for $defs/${name} ("${String(def.title)}")`);
+      assert.ok(
+        reference.includes(`### ${String(def.title)}: `),
+        `no section for $defs/${name} ("${String(def.title)}")`,
+      );
     }
     for (const { pointer, name } of schemaProperties(schema)) {
-      assert.ok(reference.includes(`.${name}\``) || reference.includes(`\`${name}\``), `${pointer} is not in the reference`);
+      assert.ok(
+        reference.includes(`.${name}\``) || reference.includes(`\`${name}\``),
+        `${pointer} is not in the reference`,
+      );
     }
     assert.equal(generator.renderConfigReference(schema), reference, 'rendering is not deterministic');
   });
 
   test('the markers are replaced in place, keeping the line endings', () => {
-    const readme = ['# Title', '', '<!-- config-reference:start -->', 'stale', '<!-- config-reference:end -->', '', '## Next', ''].join('\r\n');
+    const readme = [
+      '# Title',
+      '',
+      '<!-- config-reference:start -->',
+      'stale',
+      '<!-- config-reference:end -->',
+      '',
+      '## Next',
+      '',
+    ].join('\r\n');
     const updated = generator.replaceReference(readme, '\nfresh\n');
-    assert.equal(updated, ['# Title', '', '<!-- config-reference:start -->', 'fresh', '<!-- config-reference:end -->', '', '## Next', ''].join('\r\n'));
+    assert.equal(
+      updated,
+      [
+        '# Title',
+        '',
+        '<!-- config-reference:start -->',
+        'fresh',
+        '<!-- config-reference:end -->',
+        '',
+        '## Next',
+        '',
+      ].join('\r\n'),
+    );
     assert.equal(generator.extractReference(updated), '\nfresh\n');
     assert.equal(generator.extractReference('no markers'), null);
   });

@@ -31,10 +31,18 @@ describe('STDIO framing', () => {
   });
 
   test('non-JSON lines are reported as garbage and skipped, in both framings', () => {
-    const ndjson = new StdioDecoder('ndjson').push(Buffer.from(`Starting server...\n{"not":"jsonrpc"}\n${JSON.stringify(message)}\n`));
-    assert.deepEqual(ndjson.map((item) => item.kind), ['garbage', 'garbage', 'message']);
+    const ndjson = new StdioDecoder('ndjson').push(
+      Buffer.from(`Starting server...\n{"not":"jsonrpc"}\n${JSON.stringify(message)}\n`),
+    );
+    assert.deepEqual(
+      ndjson.map((item) => item.kind),
+      ['garbage', 'garbage', 'message'],
+    );
     const lsp = new StdioDecoder('content-length').push(Buffer.from(`a log line\n${framed(JSON.stringify(message))}`));
-    assert.deepEqual(lsp.map((item) => item.kind), ['garbage', 'message']);
+    assert.deepEqual(
+      lsp.map((item) => item.kind),
+      ['garbage', 'message'],
+    );
   });
 
   test('encoding: one line per message, or a Content-Length header with the byte length', () => {
@@ -54,7 +62,9 @@ describe('STDIO framing', () => {
     const chunk = Buffer.alloc(64 * 1024, 0x41); // 'A', no newline
     const flooded = [];
     for (let i = 0; i < 260; i += 1) flooded.push(...decoder.push(chunk)); // 16.25 MB
-    assert.deepEqual(flooded, [{ kind: 'garbage', text: `<${257 * 64 * 1024} bytes without a message boundary, discarded>` }]);
+    assert.deepEqual(flooded, [
+      { kind: 'garbage', text: `<${257 * 64 * 1024} bytes without a message boundary, discarded>` },
+    ]);
     // The rest of the flooded line ends with the next newline (garbage, reported), then messages flow again.
     const after = decoder.push(Buffer.from(`AAAA\n${JSON.stringify({ jsonrpc: '2.0', method: 'ok' })}\n`));
     assert.equal(after.length, 2);

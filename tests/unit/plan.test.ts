@@ -5,7 +5,13 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { loadConfigFile, parseConfig, type LoadedConfig } from '../../src/config/load-config.js';
 import { inputSettingName } from '../../src/config/variables.js';
-import { keyVaultSecretName, planDeployment, PlanError, sessionsPerInstance, type DeploymentPlan } from '../../src/deployment/plan.js';
+import {
+  keyVaultSecretName,
+  planDeployment,
+  PlanError,
+  sessionsPerInstance,
+  type DeploymentPlan,
+} from '../../src/deployment/plan.js';
 import { repoRoot } from '../helpers/adapter.js';
 
 const SAMPLES = path.join(repoRoot, 'tests/fixtures/configs/samples');
@@ -31,16 +37,27 @@ function planIssues(document: unknown): string[] {
     assert.equal(error.code, 'plan_invalid');
     assert.equal(error.file, FILE);
     assert.match(error.message, /^Cannot plan a deployment of \/project\/mcp_config.json:\n/);
-    for (const issue of error.issues) assert.ok(error.message.includes(`at ${issue.path}: ${issue.message}`), 'the message lists every issue');
+    for (const issue of error.issues)
+      assert.ok(error.message.includes(`at ${issue.path}: ${issue.message}`), 'the message lists every issue');
     return error.issues.map((issue) => `${issue.path}: ${issue.message}`);
   }
   assert.fail('expected a PlanError');
 }
 
 const warningsOf = (loaded: LoadedConfig) => loaded.warnings.map((w) => `${w.path}: ${w.message}`);
-const serverRows = (plan: DeploymentPlan) => plan.servers.map((s) => `${s.name}${s.default ? ' (default)' : ''} ${s.endpoint} ${s.authLevel} ${s.authMethod} ${s.caller} ${s.child}`);
+const serverRows = (plan: DeploymentPlan) =>
+  plan.servers.map(
+    (s) =>
+      `${s.name}${s.default ? ' (default)' : ''} ${s.endpoint} ${s.authLevel} ${s.authMethod} ${s.caller} ${s.child}`,
+  );
 const settingRows = (plan: DeploymentPlan) =>
-  plan.appSettings.map((s) => (s.source === 'fixed' ? `${s.name} fixed ${s.value}` : s.source === 'azd_env' ? `${s.name} azd_env ${s.azdEnvName}` : `${s.name} key_vault ${s.secretName}`));
+  plan.appSettings.map((s) =>
+    s.source === 'fixed'
+      ? `${s.name} fixed ${s.value}`
+      : s.source === 'azd_env'
+        ? `${s.name} azd_env ${s.azdEnvName}`
+        : `${s.name} key_vault ${s.secretName}`,
+  );
 
 describe('deployment plan: golden files of the samples', () => {
   test('every sample has a golden plan, and nothing else is in the folder', () => {
@@ -64,16 +81,32 @@ describe('deployment plan: golden files of the samples', () => {
 
   test('the samples cover every auth method, both config shapes and every instance size', () => {
     const plans = SAMPLE_NAMES.map((name) => planDeployment(loadConfigFile(sampleFile(name))));
-    assert.deepEqual([...new Set(plans.flatMap((plan) => plan.servers.map((s) => s.authMethod)))].sort(), ['azure_default', 'azure_obo', 'none', 'oauth2_bearer']);
+    assert.deepEqual([...new Set(plans.flatMap((plan) => plan.servers.map((s) => s.authMethod)))].sort(), [
+      'azure_default',
+      'azure_obo',
+      'none',
+      'oauth2_bearer',
+    ]);
     assert.deepEqual([...new Set(plans.map((plan) => plan.scale.instanceMemoryMb))].sort(), [2048, 4096, 512]);
     assert.equal(loadConfigFile(sampleFile('vscode-mcp')).document.servers !== undefined, true);
-    assert.deepEqual(plans.map((plan) => plan.skippedServers.length), [0, 0, 0, 0, 1]);
+    assert.deepEqual(
+      plans.map((plan) => plan.skippedServers.length),
+      [0, 0, 0, 0, 1],
+    );
   });
 });
 
 describe('deployment plan: the predecessor README examples validate and plan unchanged', () => {
-  const PASSTHROUGH = "forward_user_token passes the caller's own token to the child (token passthrough, which the MCP spec forbids); prefer On-Behalf-Of";
-  const expectations: Array<{ file: string; servers: string[]; settings: string[]; warnings: string[]; planWarnings?: string[]; check?: (loaded: LoadedConfig, plan: DeploymentPlan) => void }> = [
+  const PASSTHROUGH =
+    "forward_user_token passes the caller's own token to the child (token passthrough, which the MCP spec forbids); prefer On-Behalf-Of";
+  const expectations: Array<{
+    file: string;
+    servers: string[];
+    settings: string[];
+    warnings: string[];
+    planWarnings?: string[];
+    check?: (loaded: LoadedConfig, plan: DeploymentPlan) => void;
+  }> = [
     {
       file: 'multi-tenancy',
       servers: ['shared-mcp-server (default) /mcp/shared-mcp-server function none function_key none'],
@@ -86,7 +119,11 @@ describe('deployment plan: the predecessor README examples validate and plan unc
         assert.equal(server.requestTimeoutMs, 30_000, 'timeout_seconds is the request timeout');
         assert.equal(server.restartOnFailure, true);
         assert.equal(server.maxRestarts, 3);
-        assert.deepEqual(server.env, { MAX_CONCURRENT_SESSIONS: '10', SESSION_TIMEOUT_SECONDS: '3600' }, 'and the child still gets them');
+        assert.deepEqual(
+          server.env,
+          { MAX_CONCURRENT_SESSIONS: '10', SESSION_TIMEOUT_SECONDS: '3600' },
+          'and the child still gets them',
+        );
       },
     },
     {
@@ -101,7 +138,10 @@ describe('deployment plan: the predecessor README examples validate and plan unc
       settings: ['MCP_ADAPTER_MAX_SESSIONS fixed 22'],
       warnings: [],
       check: (_loaded, plan) => {
-        assert.deepEqual(plan.identity, { childUsesManagedIdentity: true, managedIdentityScopes: ['https://management.azure.com/.default'] });
+        assert.deepEqual(plan.identity, {
+          childUsesManagedIdentity: true,
+          managedIdentityScopes: ['https://management.azure.com/.default'],
+        });
         assert.equal(plan.entra, null);
       },
     },
@@ -109,7 +149,11 @@ describe('deployment plan: the predecessor README examples validate and plan unc
       file: 'auth-azure-obo',
       servers: ['fabric-rti-mcp (default) /mcp/fabric-rti-mcp anonymous azure_obo entra on_behalf_of'],
       // `${AZURE_CLIENT_SECRET}` is a plain variable: a plain app setting (warned about), not a Key Vault secret.
-      settings: ['MCP_ADAPTER_MAX_SESSIONS fixed 22', 'AZURE_CLIENT_ID azd_env AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET azd_env AZURE_CLIENT_SECRET'],
+      settings: [
+        'MCP_ADAPTER_MAX_SESSIONS fixed 22',
+        'AZURE_CLIENT_ID azd_env AZURE_CLIENT_ID',
+        'AZURE_CLIENT_SECRET azd_env AZURE_CLIENT_SECRET',
+      ],
       warnings: [
         `/mcpServers/fabric-rti-mcp/auth/forward_user_token: ${PASSTHROUGH}`,
         '/mcpServers/fabric-rti-mcp/auth/azure_client_secret: this field holds a secret but is a plain variable, which becomes a plain app setting; use "${secret:NAME}"',
@@ -171,8 +215,15 @@ describe('deployment plan: the predecessor README examples validate and plan unc
       file: 'mysql',
       servers: ['mysql (default) /mcp/mysql function none function_key none'],
       settings: ['MCP_ADAPTER_MAX_SESSIONS fixed 22'],
-      warnings: ['/mcpServers/mysql/env/MYSQL_PASSWORD: "MYSQL_PASSWORD" looks like a secret written as a literal value; use "${secret:MYSQL_PASSWORD}" and keep the value in Key Vault / .env'],
-      check: (_loaded, plan) => assert.equal(JSON.stringify(plan).includes('your_password'), false, 'the literal is warned about, never repeated'),
+      warnings: [
+        '/mcpServers/mysql/env/MYSQL_PASSWORD: "MYSQL_PASSWORD" looks like a secret written as a literal value; use "${secret:MYSQL_PASSWORD}" and keep the value in Key Vault / .env',
+      ],
+      check: (_loaded, plan) =>
+        assert.equal(
+          JSON.stringify(plan).includes('your_password'),
+          false,
+          'the literal is warned about, never repeated',
+        ),
     },
     {
       file: 'fabric-rti',
@@ -195,7 +246,11 @@ describe('deployment plan: the predecessor README examples validate and plan unc
       assert.deepEqual(serverRows(plan), expected.servers);
       assert.deepEqual(settingRows(plan), expected.settings);
       assert.deepEqual(plan.skippedServers, []);
-      assert.deepEqual(plan.warnings, [...expected.warnings, ...(expected.planWarnings ?? [])], 'the plan repeats the config warnings and adds its own');
+      assert.deepEqual(
+        plan.warnings,
+        [...expected.warnings, ...(expected.planWarnings ?? [])],
+        'the plan repeats the config warnings and adds its own',
+      );
       expected.check?.(loaded, plan);
     });
   }
@@ -210,51 +265,105 @@ describe('deployment plan: rules', () => {
 
     const plan = planOf({
       inputs: [{ id: 'db.password', password: true }],
-      mcpServers: { a: { command: 'x', env: { K: '${secret:API_KEY}', P: '${input:db.password}', K2: 'prefix-${secret:API_KEY}' } } },
+      mcpServers: {
+        a: { command: 'x', env: { K: '${secret:API_KEY}', P: '${input:db.password}', K2: 'prefix-${secret:API_KEY}' } },
+      },
     });
     assert.deepEqual(plan.secrets, [
-      { secretName: 'API-KEY', appSetting: 'API_KEY', azdEnvName: 'API_KEY', usedAt: ['/mcpServers/a/env/K', '/mcpServers/a/env/K2'] },
-      { secretName: 'input-db-password', appSetting: 'MCP_INPUT_DB_PASSWORD', azdEnvName: 'MCP_INPUT_DB_PASSWORD', usedAt: ['/mcpServers/a/env/P'] },
+      {
+        secretName: 'API-KEY',
+        appSetting: 'API_KEY',
+        azdEnvName: 'API_KEY',
+        usedAt: ['/mcpServers/a/env/K', '/mcpServers/a/env/K2'],
+      },
+      {
+        secretName: 'input-db-password',
+        appSetting: 'MCP_INPUT_DB_PASSWORD',
+        azdEnvName: 'MCP_INPUT_DB_PASSWORD',
+        usedAt: ['/mcpServers/a/env/P'],
+      },
     ]);
-    assert.deepEqual(settingRows(plan), ['MCP_ADAPTER_MAX_SESSIONS fixed 22', 'API_KEY key_vault API-KEY', 'MCP_INPUT_DB_PASSWORD key_vault input-db-password']);
-    assert.deepEqual(plan.roleAssignments.map((r) => `${r.role} ${r.roleDefinitionId} ${r.scope}`), ['Key Vault Secrets User 4633458b-17de-408a-b874-0445c86b69e6 keyVault']);
+    assert.deepEqual(settingRows(plan), [
+      'MCP_ADAPTER_MAX_SESSIONS fixed 22',
+      'API_KEY key_vault API-KEY',
+      'MCP_INPUT_DB_PASSWORD key_vault input-db-password',
+    ]);
+    assert.deepEqual(
+      plan.roleAssignments.map((r) => `${r.role} ${r.roleDefinitionId} ${r.scope}`),
+      ['Key Vault Secrets User 4633458b-17de-408a-b874-0445c86b69e6 keyVault'],
+    );
   });
 
   test('two names that map to the same Key Vault secret are refused, naming both', () => {
-    assert.deepEqual(planIssues({ mcpServers: { a: { command: 'x', env: { LOWER: '${secret:api_key}', UPPER: '${secret:API_KEY}' } } } }), [
-      `/mcpServers/a/env/UPPER: \${secret:API_KEY} maps to the Key Vault secret "API-KEY", which api_key already maps to (Key Vault names are case-insensitive and have no '_'); rename one`,
-    ]);
+    assert.deepEqual(
+      planIssues({
+        mcpServers: { a: { command: 'x', env: { LOWER: '${secret:api_key}', UPPER: '${secret:API_KEY}' } } },
+      }),
+      [
+        `/mcpServers/a/env/UPPER: \${secret:API_KEY} maps to the Key Vault secret "API-KEY", which api_key already maps to (Key Vault names are case-insensitive and have no '_'); rename one`,
+      ],
+    );
     // A secret and a password input can collide too: `input_token` and input "token" both become `input-token`.
-    const issues = planIssues({ inputs: [{ id: 'token', password: true }], mcpServers: { a: { command: 'x', env: { A: '${input:token}', B: '${secret:input_token}' } } } });
+    const issues = planIssues({
+      inputs: [{ id: 'token', password: true }],
+      mcpServers: { a: { command: 'x', env: { A: '${input:token}', B: '${secret:input_token}' } } },
+    });
     assert.equal(issues.length, 1);
-    assert.match(issues[0]!, /^\/mcpServers\/a\/env\/B: \$\{secret:input_token\} maps to the Key Vault secret "input-token", which MCP_INPUT_TOKEN already maps to/);
+    assert.match(
+      issues[0]!,
+      /^\/mcpServers\/a\/env\/B: \$\{secret:input_token\} maps to the Key Vault secret "input-token", which MCP_INPUT_TOKEN already maps to/,
+    );
   });
 
   test('a variable may not take the name of an app setting the platform or the adapter owns', () => {
     assert.deepEqual(planIssues({ mcpServers: { a: { command: 'x', env: { SITE: '${env:WEBSITE_SITE_NAME}' } } } }), [
       '/mcpServers/a/env/SITE: ${env:WEBSITE_SITE_NAME} would set the app setting WEBSITE_SITE_NAME, which the platform or the adapter owns; choose another name',
     ]);
-    for (const name of ['FUNCTIONS_WORKER_RUNTIME', 'AzureWebJobsStorage', 'APPLICATIONINSIGHTS_CONNECTION_STRING', 'MCP_ADAPTER_MAX_SESSIONS', 'SCM_DO_BUILD_DURING_DEPLOYMENT', 'PATH', 'HOME', 'path']) {
+    for (const name of [
+      'FUNCTIONS_WORKER_RUNTIME',
+      'AzureWebJobsStorage',
+      'APPLICATIONINSIGHTS_CONNECTION_STRING',
+      'MCP_ADAPTER_MAX_SESSIONS',
+      'SCM_DO_BUILD_DURING_DEPLOYMENT',
+      'PATH',
+      'HOME',
+      'path',
+    ]) {
       for (const variable of [`\${${name}}`, `\${secret:${name}}`]) {
         const issues = planIssues({ mcpServers: { a: { command: 'x', env: { V: variable } } } });
-        assert.deepEqual(issues, [`/mcpServers/a/env/V: ${variable} would set the app setting ${name}, which the platform or the adapter owns; choose another name`]);
+        assert.deepEqual(issues, [
+          `/mcpServers/a/env/V: ${variable} would set the app setting ${name}, which the platform or the adapter owns; choose another name`,
+        ]);
       }
     }
     // Names that merely contain a reserved word are fine.
-    assert.deepEqual(settingRows(planOf({ mcpServers: { a: { command: 'x', env: { V: '${MY_PATH}', W: '${HOMEPAGE_URL}' } } } })).slice(1), ['HOMEPAGE_URL azd_env HOMEPAGE_URL', 'MY_PATH azd_env MY_PATH']);
+    assert.deepEqual(
+      settingRows(
+        planOf({ mcpServers: { a: { command: 'x', env: { V: '${MY_PATH}', W: '${HOMEPAGE_URL}' } } } }),
+      ).slice(1),
+      ['HOMEPAGE_URL azd_env HOMEPAGE_URL', 'MY_PATH azd_env MY_PATH'],
+    );
   });
 
   test('the same name used as a secret and as a plain setting is refused, whichever comes first', () => {
-    assert.deepEqual(planIssues({ mcpServers: { a: { command: 'x', env: { S: '${secret:API_KEY}', P: '${API_KEY}' } } } }), [
-      '/mcpServers/a/env/P: API_KEY is used both as a secret and as a plain setting; use one kind',
-    ]);
-    assert.deepEqual(planIssues({ mcpServers: { a: { command: 'x', args: ['--key', '${env:API_KEY}'], env: { S: '${secret:API_KEY}' } } } }), [
-      '/mcpServers/a/env/S: API_KEY is used both as a secret and as a plain setting; use one kind',
-    ]);
+    assert.deepEqual(
+      planIssues({ mcpServers: { a: { command: 'x', env: { S: '${secret:API_KEY}', P: '${API_KEY}' } } } }),
+      ['/mcpServers/a/env/P: API_KEY is used both as a secret and as a plain setting; use one kind'],
+    );
+    assert.deepEqual(
+      planIssues({
+        mcpServers: { a: { command: 'x', args: ['--key', '${env:API_KEY}'], env: { S: '${secret:API_KEY}' } } },
+      }),
+      ['/mcpServers/a/env/S: API_KEY is used both as a secret and as a plain setting; use one kind'],
+    );
     // A password input is a secret under its MCP_INPUT_ name.
-    assert.deepEqual(planIssues({ inputs: [{ id: 'token', password: true }], mcpServers: { a: { command: 'x', env: { A: '${input:token}', B: '${env:MCP_INPUT_TOKEN}' } } } }), [
-      '/mcpServers/a/env/B: MCP_INPUT_TOKEN is used both as a secret and as a plain setting; use one kind',
-    ]);
+    assert.deepEqual(
+      planIssues({
+        inputs: [{ id: 'token', password: true }],
+        mcpServers: { a: { command: 'x', env: { A: '${input:token}', B: '${env:MCP_INPUT_TOKEN}' } } },
+      }),
+      ['/mcpServers/a/env/B: MCP_INPUT_TOKEN is used both as a secret and as a plain setting; use one kind'],
+    );
   });
 
   test('every plan error is reported at once', () => {
@@ -270,8 +379,20 @@ describe('deployment plan: rules', () => {
   });
 
   test('a variable used several times is one setting, listing every use; ${workspaceFolder} is no setting', () => {
-    const plan = planOf({ mcpServers: { a: { command: '${TOOL}', args: ['${workspaceFolder}/x', '${env:TOOL}'] }, b: { command: 'x', env: { T: '${TOOL}' } } } });
-    assert.deepEqual(plan.appSettings.slice(1), [{ name: 'TOOL', source: 'azd_env', azdEnvName: 'TOOL', usedAt: ['/mcpServers/a/command', '/mcpServers/a/args/1', '/mcpServers/b/env/T'] }]);
+    const plan = planOf({
+      mcpServers: {
+        a: { command: '${TOOL}', args: ['${workspaceFolder}/x', '${env:TOOL}'] },
+        b: { command: 'x', env: { T: '${TOOL}' } },
+      },
+    });
+    assert.deepEqual(plan.appSettings.slice(1), [
+      {
+        name: 'TOOL',
+        source: 'azd_env',
+        azdEnvName: 'TOOL',
+        usedAt: ['/mcpServers/a/command', '/mcpServers/a/args/1', '/mcpServers/b/env/T'],
+      },
+    ]);
     assert.deepEqual(plan.secrets, []);
     assert.deepEqual(plan.roleAssignments, [], 'no secret, no Key Vault role');
   });
@@ -282,27 +403,82 @@ describe('deployment plan: rules', () => {
     assert.equal(sessionsPerInstance(4096, 80), 48);
     assert.equal(sessionsPerInstance(4096, 150), 25);
     assert.equal(sessionsPerInstance(512, 300), 1, 'at least one');
-    for (const [memory, expected] of [[512, 3], [2048, 22], [4096, 48]] as const) {
+    for (const [memory, expected] of [
+      [512, 3],
+      [2048, 22],
+      [4096, 48],
+    ] as const) {
       const plan = planOf({ mcpServers: { a: { command: 'x' } }, deployment: { instance_memory_mb: memory } });
-      assert.deepEqual(plan.scale, { instanceMemoryMb: memory, maximumInstanceCount: 40, alwaysReadyInstances: 0, childMemoryMb: 80, sessionsPerInstance: expected, httpPerInstanceConcurrency: expected });
-      assert.deepEqual(plan.appSettings[0], { name: 'MCP_ADAPTER_MAX_SESSIONS', source: 'fixed', value: String(expected), reason: 'per-instance session cap, equal to the HTTP concurrency the platform scales out at' });
+      assert.deepEqual(plan.scale, {
+        instanceMemoryMb: memory,
+        maximumInstanceCount: 40,
+        alwaysReadyInstances: 0,
+        childMemoryMb: 80,
+        sessionsPerInstance: expected,
+        httpPerInstanceConcurrency: expected,
+      });
+      assert.deepEqual(plan.appSettings[0], {
+        name: 'MCP_ADAPTER_MAX_SESSIONS',
+        source: 'fixed',
+        value: String(expected),
+        reason: 'per-instance session cap, equal to the HTTP concurrency the platform scales out at',
+      });
     }
     const defaults = planOf({ mcpServers: { a: { command: 'x' } } });
     assert.equal(defaults.scale.instanceMemoryMb, 2048);
     assert.equal(defaults.scale.sessionsPerInstance, 22);
-    const explicit = planOf({ mcpServers: { a: { command: 'x' } }, adapter: { max_sessions: 40 }, deployment: { instance_memory_mb: 512, maximum_instance_count: 5, always_ready_instances: 2, child_memory_mb: 200 } });
-    assert.deepEqual(explicit.scale, { instanceMemoryMb: 512, maximumInstanceCount: 5, alwaysReadyInstances: 2, childMemoryMb: 200, sessionsPerInstance: 40, httpPerInstanceConcurrency: 40 }, 'adapter.max_sessions wins');
+    const explicit = planOf({
+      mcpServers: { a: { command: 'x' } },
+      adapter: { max_sessions: 40 },
+      deployment: {
+        instance_memory_mb: 512,
+        maximum_instance_count: 5,
+        always_ready_instances: 2,
+        child_memory_mb: 200,
+      },
+    });
+    assert.deepEqual(
+      explicit.scale,
+      {
+        instanceMemoryMb: 512,
+        maximumInstanceCount: 5,
+        alwaysReadyInstances: 2,
+        childMemoryMb: 200,
+        sessionsPerInstance: 40,
+        httpPerInstanceConcurrency: 40,
+      },
+      'adapter.max_sessions wins',
+    );
   });
 
   test('one server is the default; with several, only the one marked so', () => {
-    assert.deepEqual(serverRows(planOf({ mcpServers: { only: { command: 'x' } } })), ['only (default) /mcp/only function none function_key none']);
-    assert.deepEqual(serverRows(planOf({ mcpServers: { a: { command: 'x' }, b: { command: 'y', default: true } } })), ['a /mcp/a function none function_key none', 'b (default) /mcp/b function none function_key none']);
-    assert.deepEqual(serverRows(planOf({ mcpServers: { a: { command: 'x' }, b: { command: 'y' } } })), ['a /mcp/a function none function_key none', 'b /mcp/b function none function_key none']);
+    assert.deepEqual(serverRows(planOf({ mcpServers: { only: { command: 'x' } } })), [
+      'only (default) /mcp/only function none function_key none',
+    ]);
+    assert.deepEqual(serverRows(planOf({ mcpServers: { a: { command: 'x' }, b: { command: 'y', default: true } } })), [
+      'a /mcp/a function none function_key none',
+      'b (default) /mcp/b function none function_key none',
+    ]);
+    assert.deepEqual(serverRows(planOf({ mcpServers: { a: { command: 'x' }, b: { command: 'y' } } })), [
+      'a /mcp/a function none function_key none',
+      'b /mcp/b function none function_key none',
+    ]);
   });
 
   test('On-Behalf-Of: federated credential unless a client secret is configured, scopes merged across servers', () => {
-    const obo = (extra: Record<string, unknown> = {}) => ({ command: 'x', auth: { method: 'azure_obo', azure_scopes: ['https://graph.microsoft.com/.default'], ...extra } });
-    const secretless = planOf({ mcpServers: { a: obo(), b: obo({ azure_scopes: ['https://api.fabric.microsoft.com/.default', 'https://graph.microsoft.com/.default'], oauth2_required_scopes: ['mcp.call'] }) } });
+    const obo = (extra: Record<string, unknown> = {}) => ({
+      command: 'x',
+      auth: { method: 'azure_obo', azure_scopes: ['https://graph.microsoft.com/.default'], ...extra },
+    });
+    const secretless = planOf({
+      mcpServers: {
+        a: obo(),
+        b: obo({
+          azure_scopes: ['https://api.fabric.microsoft.com/.default', 'https://graph.microsoft.com/.default'],
+          oauth2_required_scopes: ['mcp.call'],
+        }),
+      },
+    });
     assert.deepEqual(secretless.entra, {
       servers: ['a', 'b'],
       oboServers: ['a', 'b'],
@@ -314,29 +490,60 @@ describe('deployment plan: rules', () => {
     assert.deepEqual(secretless.secrets, []);
     const withSecret = planOf({ mcpServers: { a: obo({ azure_client_secret: '${secret:OBO_CLIENT_SECRET}' }) } });
     assert.equal(withSecret.entra?.credential, 'client_secret');
-    assert.deepEqual(withSecret.secrets.map((s) => `${s.secretName} <- ${s.appSetting}`), ['OBO-CLIENT-SECRET <- OBO_CLIENT_SECRET']);
+    assert.deepEqual(
+      withSecret.secrets.map((s) => `${s.secretName} <- ${s.appSetting}`),
+      ['OBO-CLIENT-SECRET <- OBO_CLIENT_SECRET'],
+    );
     assert.deepEqual(withSecret.warnings, [], 'a secret field holding ${secret:...} is not warned about');
-    assert.equal(planOf({ mcpServers: { a: { command: 'x', auth: { method: 'azure_default', azure_scopes: ['s'] } } } }).entra, null);
-    assert.equal(planOf({ mcpServers: { a: obo({ azure_client_id: '${env:MY_APP_ID}' }) } }).entra?.appRegistration, 'configured');
+    assert.equal(
+      planOf({ mcpServers: { a: { command: 'x', auth: { method: 'azure_default', azure_scopes: ['s'] } } } }).entra,
+      null,
+    );
+    assert.equal(
+      planOf({ mcpServers: { a: obo({ azure_client_id: '${env:MY_APP_ID}' }) } }).entra?.appRegistration,
+      'configured',
+    );
   });
 
   test('Entra callers without On-Behalf-Of still get an app registration to be the audience of their tokens', () => {
-    const plan = planOf({ mcpServers: { a: { command: 'x', auth: { caller: { type: 'entra', required_scopes: ['mcp.call'] } } } } });
-    assert.deepEqual(plan.entra, { servers: ['a'], oboServers: [], appRegistration: 'create', oboScopes: [], requiredCallerScopes: ['mcp.call'], credential: 'federated_credential' });
+    const plan = planOf({
+      mcpServers: { a: { command: 'x', auth: { caller: { type: 'entra', required_scopes: ['mcp.call'] } } } },
+    });
+    assert.deepEqual(plan.entra, {
+      servers: ['a'],
+      oboServers: [],
+      appRegistration: 'create',
+      oboScopes: [],
+      requiredCallerScopes: ['mcp.call'],
+      credential: 'federated_credential',
+    });
   });
 
   test('variables that would take settings the adapter or Azure SDKs read are refused or warned about', () => {
-    assert.throws(() => planOf({ mcpServers: { a: { command: 'x', env: { LEVEL: '${LOG_LEVEL}' } } } }), /\$\{LOG_LEVEL\} would set the app setting LOG_LEVEL, which the platform or the adapter owns/);
-    assert.match(planOf({ mcpServers: { a: { command: 'x', env: { T: '${AZURE_TENANT_ID}' } } } }).warnings.join('\n'), /AZURE_TENANT_ID, which Azure SDK credentials read/);
+    assert.throws(
+      () => planOf({ mcpServers: { a: { command: 'x', env: { LEVEL: '${LOG_LEVEL}' } } } }),
+      /\$\{LOG_LEVEL\} would set the app setting LOG_LEVEL, which the platform or the adapter owns/,
+    );
+    assert.match(
+      planOf({ mcpServers: { a: { command: 'x', env: { T: '${AZURE_TENANT_ID}' } } } }).warnings.join('\n'),
+      /AZURE_TENANT_ID, which Azure SDK credentials read/,
+    );
   });
 });
 
 describe('deployment plan: secret values never appear', () => {
-  const fixtures = [...SAMPLE_NAMES.map(sampleFile), ...readdirSync(PREDECESSOR).map((name) => path.join(PREDECESSOR, name))];
+  const fixtures = [
+    ...SAMPLE_NAMES.map(sampleFile),
+    ...readdirSync(PREDECESSOR).map((name) => path.join(PREDECESSOR, name)),
+  ];
 
   /** A value for every setting the config's variables name, each one unmistakable. */
   function valuesFor(loaded: LoadedConfig): Record<string, string> {
-    const names = new Set(loaded.variables.filter((use) => use.kind !== 'workspaceFolder').map((use) => (use.kind === 'input' ? inputSettingName(use.name) : use.name)));
+    const names = new Set(
+      loaded.variables
+        .filter((use) => use.kind !== 'workspaceFolder')
+        .map((use) => (use.kind === 'input' ? inputSettingName(use.name) : use.name)),
+    );
     return Object.fromEntries([...names].map((name, i) => [name, `v4lue-${i}-qz8x7w`]));
   }
 
@@ -350,15 +557,20 @@ describe('deployment plan: secret values never appear', () => {
         const loaded = loadConfigFile(file);
         // Unresolved: every variable still reads as written in the runtime model.
         const model = JSON.stringify([...loaded.config.servers.values()]);
-        for (const use of loaded.variables) assert.ok(model.includes(JSON.stringify(use.text).slice(1, -1)), `${file}: ${use.text} is unresolved`);
+        for (const use of loaded.variables)
+          assert.ok(model.includes(JSON.stringify(use.text).slice(1, -1)), `${file}: ${use.text} is unresolved`);
         const plan = planDeployment(loaded);
         const text = JSON.stringify(plan);
-        for (const [name, value] of Object.entries(values)) assert.equal(text.includes(value), false, `${file}: the value of ${name} is not in the plan`);
+        for (const [name, value] of Object.entries(values))
+          assert.equal(text.includes(value), false, `${file}: the value of ${name} is not in the plan`);
         assert.equal(model.includes('qz8x7w'), false, `${file}: no value was substituted`);
 
         // Planning the config as `serve` loads it (resolved) gives the same plan: it names settings, never values.
         const resolved = loadConfigFile(file, { resolveFrom: values });
-        assert.ok(JSON.stringify([...resolved.config.servers.values()]).includes('qz8x7w') || Object.keys(values).length === 0, `${file}: resolution happened`);
+        assert.ok(
+          JSON.stringify([...resolved.config.servers.values()]).includes('qz8x7w') || Object.keys(values).length === 0,
+          `${file}: resolution happened`,
+        );
         assert.deepEqual(planDeployment(resolved), plan);
       } finally {
         for (const name of added) delete process.env[name];
@@ -370,7 +582,10 @@ describe('deployment plan: secret values never appear', () => {
   test('a .env beside the config is not read by plan', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'mcp-plan-'));
     writeFileSync(path.join(dir, '.env'), 'API_KEY=dotenv-secret-9f3k2\nAPI_URL=https://dotenv.example\n');
-    writeFileSync(path.join(dir, 'mcp_config.json'), JSON.stringify({ mcpServers: { a: { command: 'x', env: { K: '${secret:API_KEY}', U: '${API_URL}' } } } }));
+    writeFileSync(
+      path.join(dir, 'mcp_config.json'),
+      JSON.stringify({ mcpServers: { a: { command: 'x', env: { K: '${secret:API_KEY}', U: '${API_URL}' } } } }),
+    );
     const loaded = loadConfigFile(path.join(dir, 'mcp_config.json'));
     assert.deepEqual(loaded.config.servers.get('a')!.env, { K: '${secret:API_KEY}', U: '${API_URL}' });
     const text = JSON.stringify(planDeployment(loaded));

@@ -30,5 +30,6 @@ test('the hand-written JSON-RPC check agrees with the SDK schema', () => {
     null,
     'text',
   ];
-  for (const value of cases) assert.equal(isJsonRpcMessage(value), JSONRPCMessageSchema.safeParse(value).success, JSON.stringify(value));
+  for (const value of cases)
+    assert.equal(isJsonRpcMessage(value), JSONRPCMessageSchema.safeParse(value).success, JSON.stringify(value));
 });

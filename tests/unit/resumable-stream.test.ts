@@ -16,7 +16,15 @@ class Sink implements EventSink {
 }
 
 function streamWith(onDiscard: () => void): ResumableStream {
-  return new ResumableStream({ priming: false, retryMs: 1000, maxEvents: 1000, maxBytes: 1 << 20, keepFinishedMs: 300_000, keepDeliveredMs: 10_000, onDiscard });
+  return new ResumableStream({
+    priming: false,
+    retryMs: 1000,
+    maxEvents: 1000,
+    maxBytes: 1 << 20,
+    keepFinishedMs: 300_000,
+    keepDeliveredMs: 10_000,
+    onDiscard,
+  });
 }
 
 const result = { jsonrpc: '2.0' as const, id: 1, result: {} };

@@ -5,10 +5,19 @@ import { functionRoutes } from '../../src/functions/register-functions.js';
 import { routeTable, targetOf } from '../../src/http/routes.js';
 
 const server = (name: string, extra: Partial<ServerConfig> = {}) =>
-  ({ name, isDefault: false, authLevel: 'function', auth: { caller: { type: 'function_key' } }, ...extra }) as unknown as ServerConfig;
+  ({
+    name,
+    isDefault: false,
+    authLevel: 'function',
+    auth: { caller: { type: 'function_key' } },
+    ...extra,
+  }) as unknown as ServerConfig;
 
 function config(servers: ServerConfig[], unavailable: ServerConfig[] = []): AdapterConfig {
-  return { servers: new Map(servers.map((s) => [s.name, s])), unavailable: new Map(unavailable.map((s) => [s.name, { server: s, missing: ['x'] }])) } as unknown as AdapterConfig;
+  return {
+    servers: new Map(servers.map((s) => [s.name, s])),
+    unavailable: new Map(unavailable.map((s) => [s.name, { server: s, missing: ['x'] }])),
+  } as unknown as AdapterConfig;
 }
 
 test('one route table: the Functions triggers are exactly its entries, and the app matches each entry to itself', () => {
@@ -27,8 +36,12 @@ test('one route table: the Functions triggers are exactly its entries, and the a
       'status status function',
     ],
   );
-  assert.deepEqual(functionRoutes(config([server('time', { isDefault: true }), entra], [server('broken')])), table.map(({ name, route, authLevel, methods }) => ({ name, route, authLevel, methods })));
-  for (const route of table.filter((entry) => entry.kind !== 'metadata')) assert.equal(targetOf(table, `/${route.route}`), route);
+  assert.deepEqual(
+    functionRoutes(config([server('time', { isDefault: true }), entra], [server('broken')])),
+    table.map(({ name, route, authLevel, methods }) => ({ name, route, authLevel, methods })),
+  );
+  for (const route of table.filter((entry) => entry.kind !== 'metadata'))
+    assert.equal(targetOf(table, `/${route.route}`), route);
   assert.equal(targetOf(table, '/mcp')?.server, 'time');
   assert.equal(targetOf(table, '/.well-known/oauth-protected-resource/mcp/mail')?.kind, 'metadata');
   assert.equal(targetOf(table, '/.well-known/oauth-protected-resource')?.kind, 'metadata');
@@ -38,6 +51,9 @@ test('one route table: the Functions triggers are exactly its entries, and the a
 
 test('without a default among several servers there is no /mcp route, and no metadata route without a token-verifying server', () => {
   const table = routeTable(config([server('a'), server('b')]));
-  assert.deepEqual(table.map((route) => route.route), ['mcp/a', 'mcp/b', 'health', 'status']);
+  assert.deepEqual(
+    table.map((route) => route.route),
+    ['mcp/a', 'mcp/b', 'health', 'status'],
+  );
   assert.equal(targetOf(table, '/mcp'), undefined);
 });

@@ -33,7 +33,12 @@ function poolOf(size: number, options: { room?: () => number; spawn?: () => Prom
       children.push(child);
       return child;
     });
-  const pool = new WarmPool({ server, spawn: spawn as unknown as () => Promise<StdioChild>, room: options.room ?? (() => Infinity), logger: createLogger({ level: 'silent' }) });
+  const pool = new WarmPool({
+    server,
+    spawn: spawn as unknown as () => Promise<StdioChild>,
+    room: options.room ?? (() => Infinity),
+    logger: createLogger({ level: 'silent' }),
+  });
   return { pool, children };
 }
 

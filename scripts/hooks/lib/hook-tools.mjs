@@ -1763,7 +1763,9 @@ function applyPackageManifest(servers, appRoot, warn) {
     if (!server) continue;
     const original = [server.command, ...server.args ?? []].join(" ");
     if (original !== packaged.original) {
-      warn(`${name}: the config changed since packaging ("${packaged.original}" → "${original}"); running the command as configured`);
+      warn(
+        `${name}: the config changed since packaging ("${packaged.original}" → "${original}"); running the command as configured`
+      );
       continue;
     }
     const absolute = (relative) => path.join(appRoot, relative);
@@ -1800,7 +1802,9 @@ function formatIssue(file, issue) {
 var ConfigError = class extends AdapterError {
   constructor(file, issues) {
     super(`Invalid MCP config ${file}:
-${issues.map((issue) => `  - ${formatIssue(file, issue)}`).join("\n")}`, { code: "config_invalid" });
+${issues.map((issue) => `  - ${formatIssue(file, issue)}`).join("\n")}`, {
+      code: "config_invalid"
+    });
     this.file = file;
     this.issues = issues;
   }
@@ -1881,7 +1885,10 @@ function collectVariables(document) {
         continue;
       }
       if (!NAME.test(name)) {
-        issues.push({ path: path5, message: `malformed variable ${text}: a name has letters, digits and '_' and does not start with a digit` });
+        issues.push({
+          path: path5,
+          message: `malformed variable ${text}: a name has letters, digits and '_' and does not start with a digit`
+        });
         continue;
       }
       uses.push({ kind, name, text, path: path5, secret: kind === "secret" });
@@ -1915,7 +1922,10 @@ function resolveVariables(document, sources) {
         return text;
       }
       if (UNRESOLVED_KEY_VAULT.test(found)) {
-        issues.push({ path: path5, message: `${text} is still a Key Vault reference: the app could not resolve it (check that the secret exists and that the app's identity has the "Key Vault Secrets User" role)` });
+        issues.push({
+          path: path5,
+          message: `${text} is still a Key Vault reference: the app could not resolve it (check that the secret exists and that the app's identity has the "Key Vault Secrets User" role)`
+        });
         return text;
       }
       return found;
@@ -1925,8 +1935,9 @@ function resolveVariables(document, sources) {
 }
 function walkStrings(value, segments, visit2) {
   if (typeof value === "string") visit2(value, segments);
-  else if (Array.isArray(value)) value.forEach((item, index) => walkStrings(item, [...segments, index], visit2));
-  else if (value !== null && typeof value === "object") {
+  else if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) walkStrings(item, [...segments, index], visit2);
+  } else if (value !== null && typeof value === "object") {
     for (const [key, item] of Object.entries(value)) walkStrings(item, [...segments, key], visit2);
   }
 }
@@ -1934,7 +1945,9 @@ function mapStrings(value, segments, map) {
   if (typeof value === "string") return map(value, segments);
   if (Array.isArray(value)) return value.map((item, index) => mapStrings(item, [...segments, index], map));
   if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, mapStrings(item, [...segments, key], map)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, mapStrings(item, [...segments, key], map)])
+    );
   }
   return value;
 }
@@ -1962,20 +1975,33 @@ function normalise(document, sourcePath, hostEnv = {}) {
   const baseDir = path2.dirname(sourcePath);
   const key = document.mcpServers ? "mcpServers" : "servers";
   if (document.mcpServers && document.servers) {
-    issues.push({ path: "/servers", message: 'use either "mcpServers" (Claude Desktop / Cursor) or "servers" (VS Code), not both' });
+    issues.push({
+      path: "/servers",
+      message: 'use either "mcpServers" (Claude Desktop / Cursor) or "servers" (VS Code), not both'
+    });
   }
   if (!document.mcpServers && !document.servers) {
-    issues.push({ path: "", message: `missing "mcpServers" (or VS Code's "servers"): list at least one STDIO MCP server` });
+    issues.push({
+      path: "",
+      message: `missing "mcpServers" (or VS Code's "servers"): list at least one STDIO MCP server`
+    });
   }
   const instanceIdle = positiveNumber(hostEnv.SESSION_TIMEOUT_SECONDS);
   const inputSettings = /* @__PURE__ */ new Map();
   for (const [index, input] of (document.inputs ?? []).entries()) {
     const setting = inputSettingName(input.id);
     const clash = inputSettings.get(setting);
-    if (clash !== void 0) issues.push({ path: `/inputs/${index}/id`, message: `inputs "${clash}" and "${input.id}" would share the setting ${setting}; rename one` });
+    if (clash !== void 0)
+      issues.push({
+        path: `/inputs/${index}/id`,
+        message: `inputs "${clash}" and "${input.id}" would share the setting ${setting}; rename one`
+      });
     inputSettings.set(setting, input.id);
     if (input.type === "pickString" && !(input.options && input.options.length > 0)) {
-      issues.push({ path: `/inputs/${index}`, message: `the pickString input "${input.id}" needs "options" to pick from` });
+      issues.push({
+        path: `/inputs/${index}`,
+        message: `the pickString input "${input.id}" needs "options" to pick from`
+      });
     }
   }
   const servers = /* @__PURE__ */ new Map();
@@ -1984,18 +2010,31 @@ function normalise(document, sourcePath, hostEnv = {}) {
     const at = `/${key}/${name}`;
     if (!isStdioServer(entry)) {
       const type = entry.type ?? "http";
-      skipped.push({ name, type, reason: `a remote ${type} server is already reachable over HTTP; there is nothing to adapt` });
-      warnings.push({ path: at, message: `skipped: "${name}" is a remote ${type} server, not a STDIO one; the adapter serves only STDIO servers` });
+      skipped.push({
+        name,
+        type,
+        reason: `a remote ${type} server is already reachable over HTTP; there is nothing to adapt`
+      });
+      warnings.push({
+        path: at,
+        message: `skipped: "${name}" is a remote ${type} server, not a STDIO one; the adapter serves only STDIO servers`
+      });
       continue;
     }
     servers.set(name, normaliseServer(name, entry, at, baseDir, instanceIdle, issues, warnings));
   }
   if (servers.size === 0 && issues.length === 0) {
-    issues.push({ path: `/${key}`, message: `no STDIO server to serve${skipped.length ? ` (${skipped.length} remote server(s) skipped)` : ""}` });
+    issues.push({
+      path: `/${key}`,
+      message: `no STDIO server to serve${skipped.length ? ` (${skipped.length} remote server(s) skipped)` : ""}`
+    });
   }
   const defaults = [...servers.values()].filter((server) => server.isDefault);
   for (const server of defaults.slice(1)) {
-    issues.push({ path: `/${key}/${server.name}/default`, message: `only one server may be the default; "${defaults[0].name}" already is` });
+    issues.push({
+      path: `/${key}/${server.name}/default`,
+      message: `only one server may be the default; "${defaults[0].name}" already is`
+    });
   }
   const adapter = document.adapter ?? {};
   const logLevel = adapter.log_level ?? "info";
@@ -2028,9 +2067,15 @@ function normalise(document, sourcePath, hostEnv = {}) {
 }
 function normaliseServer(name, server, at, baseDir, instanceIdle, issues, warnings) {
   const env = server.env ?? {};
-  for (const [alias, main] of [["working_dir", "cwd"], ["timeout_seconds", "request_timeout_seconds"]]) {
+  for (const [alias, main] of [
+    ["working_dir", "cwd"],
+    ["timeout_seconds", "request_timeout_seconds"]
+  ]) {
     if (server[alias] !== void 0 && server[main] !== void 0) {
-      issues.push({ path: `${at}/${alias}`, message: `"${alias}" is another name for "${main}"; give only one of them` });
+      issues.push({
+        path: `${at}/${alias}`,
+        message: `"${alias}" is another name for "${main}"; give only one of them`
+      });
     }
   }
   const legacyMax = legacySetting(env, "MAX_CONCURRENT_SESSIONS", `${at}/env`, issues);
@@ -2059,7 +2104,9 @@ function normaliseServer(name, server, at, baseDir, instanceIdle, issues, warnin
     cwd: path2.resolve(baseDir, server.cwd ?? server.working_dir ?? "."),
     framing: server.framing ?? "auto",
     startupTimeoutMs: seconds(server.startup_timeout_seconds ?? DEFAULTS.startupTimeoutSeconds),
-    requestTimeoutMs: seconds(server.request_timeout_seconds ?? server.timeout_seconds ?? DEFAULTS.requestTimeoutSeconds),
+    requestTimeoutMs: seconds(
+      server.request_timeout_seconds ?? server.timeout_seconds ?? DEFAULTS.requestTimeoutSeconds
+    ),
     restartOnFailure: server.restart_on_failure ?? true,
     maxRestarts: server.max_restarts ?? DEFAULTS.maxRestarts,
     isDefault: server.default ?? false,
@@ -2069,7 +2116,9 @@ function normaliseServer(name, server, at, baseDir, instanceIdle, issues, warnin
     sessions: {
       // No limit of its own by default: the instance's limit (sized from memory) applies.
       maxConcurrent: server.sessions?.max_concurrent ?? legacyMax ?? Number.POSITIVE_INFINITY,
-      idleTimeoutMs: seconds(server.sessions?.idle_timeout_seconds ?? legacyIdle ?? instanceIdle ?? DEFAULTS.idleTimeoutSeconds),
+      idleTimeoutMs: seconds(
+        server.sessions?.idle_timeout_seconds ?? legacyIdle ?? instanceIdle ?? DEFAULTS.idleTimeoutSeconds
+      ),
       maxLifetimeMs: seconds(server.sessions?.max_lifetime_seconds ?? DEFAULTS.maxLifetimeSeconds),
       maxPerPrincipal: server.sessions?.max_per_principal ?? DEFAULTS.maxPerPrincipal,
       reclaimAfterMs: seconds(server.sessions?.reclaim_after_seconds ?? DEFAULTS.reclaimAfterSeconds),
@@ -2084,12 +2133,24 @@ function normaliseAuth(auth, at, issues, warnings) {
   const scopes = auth.azure_scopes ?? [];
   const requiredScopes = auth.caller?.required_scopes ?? auth.oauth2_required_scopes ?? [];
   const callerType = auth.caller?.type ?? { none: "function_key", azure_default: "function_key", azure_obo: "entra", oauth2_bearer: "oauth2" }[method];
-  const childType = auth.child?.type ?? { none: "none", azure_default: "managed_identity", azure_obo: "on_behalf_of", oauth2_bearer: auth.forward_user_token ? "user_token" : "none" }[method];
+  const childType = auth.child?.type ?? {
+    none: "none",
+    azure_default: "managed_identity",
+    azure_obo: "on_behalf_of",
+    oauth2_bearer: auth.forward_user_token ? "user_token" : "none"
+  }[method];
   const childScopes = auth.child?.scopes ?? scopes;
   let caller;
   if (callerType === "entra") {
     const allowedTenants = auth.allowed_tenants?.length ? auth.allowed_tenants : auth.azure_tenant_id ? [auth.azure_tenant_id] : [];
-    caller = { type: "entra", tenantId: auth.azure_tenant_id || void 0, allowedTenants, audience: auth.oauth2_audience, clientId: auth.azure_client_id || void 0, requiredScopes };
+    caller = {
+      type: "entra",
+      tenantId: auth.azure_tenant_id || void 0,
+      allowedTenants,
+      audience: auth.oauth2_audience,
+      clientId: auth.azure_client_id || void 0,
+      requiredScopes
+    };
   } else if (callerType === "oauth2") {
     caller = {
       type: "oauth2",
@@ -2107,25 +2168,47 @@ function normaliseAuth(auth, at, issues, warnings) {
     if (known && !caller.introspectionEndpoint && !caller.userinfoEndpoint) {
       caller.userinfoEndpoint = known.userinfo;
       if (!auth.oauth2_user_claim) caller.userClaim = known.userClaim;
-      warnings.push({ path: `${at}/oauth2_issuer`, message: `${caller.issuer} issues opaque tokens: they are verified through ${known.userinfo} (set "oauth2_userinfo_endpoint" to say so explicitly)` });
+      warnings.push({
+        path: `${at}/oauth2_issuer`,
+        message: `${caller.issuer} issues opaque tokens: they are verified through ${known.userinfo} (set "oauth2_userinfo_endpoint" to say so explicitly)`
+      });
     }
     issues.push(...oauth2Issues(caller, at));
   } else caller = { type: callerType };
   let child;
   if (childType === "managed_identity") child = { type: "managed_identity", scopes: childScopes };
   else if (childType === "on_behalf_of") {
-    child = { type: "on_behalf_of", scopes: childScopes, clientId: auth.azure_client_id || void 0, clientSecret: auth.azure_client_secret || void 0, tenantId: auth.azure_tenant_id || void 0 };
-    if (caller.type !== "entra") issues.push({ path: at, message: 'On-Behalf-Of needs an Entra caller token to exchange: the caller must be "entra"' });
+    child = {
+      type: "on_behalf_of",
+      scopes: childScopes,
+      clientId: auth.azure_client_id || void 0,
+      clientSecret: auth.azure_client_secret || void 0,
+      tenantId: auth.azure_tenant_id || void 0
+    };
+    if (caller.type !== "entra")
+      issues.push({
+        path: at,
+        message: 'On-Behalf-Of needs an Entra caller token to exchange: the caller must be "entra"'
+      });
   } else child = { type: childType };
   if ((child.type === "managed_identity" || child.type === "on_behalf_of") && child.scopes.length === 0) {
-    warnings.push({ path: at, message: `no "azure_scopes": the child may request tokens for any scope its ${child.type === "on_behalf_of" ? "On-Behalf-Of exchange" : "identity"} allows; list the scopes it needs` });
+    warnings.push({
+      path: at,
+      message: `no "azure_scopes": the child may request tokens for any scope its ${child.type === "on_behalf_of" ? "On-Behalf-Of exchange" : "identity"} allows; list the scopes it needs`
+    });
   }
   const forwardUserToken = auth.forward_user_token ?? false;
   if (forwardUserToken) {
     if (caller.type === "function_key" || caller.type === "none") {
-      warnings.push({ path: `${at}/forward_user_token`, message: "forward_user_token has no effect: callers of this endpoint present no user token" });
+      warnings.push({
+        path: `${at}/forward_user_token`,
+        message: "forward_user_token has no effect: callers of this endpoint present no user token"
+      });
     } else {
-      warnings.push({ path: `${at}/forward_user_token`, message: "forward_user_token passes the caller's own token to the child (token passthrough, which the MCP spec forbids); prefer On-Behalf-Of" });
+      warnings.push({
+        path: `${at}/forward_user_token`,
+        message: "forward_user_token passes the caller's own token to the child (token passthrough, which the MCP spec forbids); prefer On-Behalf-Of"
+      });
     }
   }
   return { method, caller, child, forwardUserToken };
@@ -2137,7 +2220,8 @@ function callerDependentChild(auth) {
     user_token: "the caller's token (forward_user_token)"
   };
   if (auth.child.type !== "none") return descriptions[auth.child.type];
-  if (auth.forwardUserToken && (auth.caller.type === "oauth2" || auth.caller.type === "entra")) return "the caller's token (forward_user_token)";
+  if (auth.forwardUserToken && (auth.caller.type === "oauth2" || auth.caller.type === "entra"))
+    return "the caller's token (forward_user_token)";
   return void 0;
 }
 var OPAQUE_TOKEN_ISSUERS = {
@@ -2148,13 +2232,22 @@ function oauth2Issues(caller, at) {
   const issues = [];
   const opaque = caller.introspectionEndpoint !== void 0 || caller.userinfoEndpoint !== void 0;
   if (!caller.issuer && !caller.jwksUri && !opaque) {
-    issues.push({ path: at, message: 'oauth2 callers need "oauth2_issuer" (OIDC discovery), "oauth2_jwks_uri", "oauth2_introspection_endpoint" or "oauth2_userinfo_endpoint", so that their tokens can be verified' });
+    issues.push({
+      path: at,
+      message: 'oauth2 callers need "oauth2_issuer" (OIDC discovery), "oauth2_jwks_uri", "oauth2_introspection_endpoint" or "oauth2_userinfo_endpoint", so that their tokens can be verified'
+    });
   }
   if (caller.introspectionEndpoint && caller.userinfoEndpoint) {
-    issues.push({ path: `${at}/oauth2_userinfo_endpoint`, message: 'give either "oauth2_introspection_endpoint" or "oauth2_userinfo_endpoint", not both' });
+    issues.push({
+      path: `${at}/oauth2_userinfo_endpoint`,
+      message: 'give either "oauth2_introspection_endpoint" or "oauth2_userinfo_endpoint", not both'
+    });
   }
   if (caller.introspectionEndpoint && !(caller.clientId && caller.clientSecret)) {
-    issues.push({ path: `${at}/oauth2_introspection_endpoint`, message: 'token introspection needs "oauth2_client_id" and "oauth2_client_secret" (RFC 7662 callers authenticate)' });
+    issues.push({
+      path: `${at}/oauth2_introspection_endpoint`,
+      message: 'token introspection needs "oauth2_client_id" and "oauth2_client_secret" (RFC 7662 callers authenticate)'
+    });
   }
   return issues;
 }
@@ -2170,7 +2263,8 @@ function legacySetting(env, name, at, issues) {
   const value = env[name];
   if (value === void 0 || /\$\{/.test(value)) return void 0;
   const number = positiveNumber(value);
-  if (number === void 0) issues.push({ path: `${at}/${name}`, message: `${name} must be a positive number (got ${JSON.stringify(value)})` });
+  if (number === void 0)
+    issues.push({ path: `${at}/${name}`, message: `${name} must be a positive number (got ${JSON.stringify(value)})` });
   return number;
 }
 
@@ -5214,7 +5308,9 @@ function describe(error) {
   switch (error.keyword) {
     case "additionalProperties": {
       const name = String(p.additionalProperty);
-      const known = Object.keys(error.parentSchema?.properties ?? {});
+      const known = Object.keys(
+        error.parentSchema?.properties ?? {}
+      );
       const guess = closest(name, known);
       const hint = guess ? `; did you mean "${guess}"?` : known.length > 0 ? ` (expected one of: ${known.join(", ")})` : "";
       return { path: `${path5}/${name}`, message: `unknown property "${name}"${hint}` };
@@ -5222,13 +5318,19 @@ function describe(error) {
     case "required":
       return { path: path5, message: `missing required property "${String(p.missingProperty)}"` };
     case "enum":
-      return { path: path5, message: `must be one of ${p.allowedValues.map((v) => JSON.stringify(v)).join(", ")}` };
+      return {
+        path: path5,
+        message: `must be one of ${p.allowedValues.map((v) => JSON.stringify(v)).join(", ")}`
+      };
     case "const":
       return { path: path5, message: `must be ${JSON.stringify(p.allowedValue)}` };
     case "type":
       return { path: path5, message: typeMessage(path5, String(p.type), error.data) };
     case "propertyNames":
-      return { path: `${path5}/${String(p.propertyName)}`, message: `invalid name "${String(p.propertyName)}": ${nameRule(error)}` };
+      return {
+        path: `${path5}/${String(p.propertyName)}`,
+        message: `invalid name "${String(p.propertyName)}": ${nameRule(error)}`
+      };
     case "pattern":
       return { path: path5, message: `must match ${String(p.pattern)}` };
     case "anyOf":
@@ -5245,7 +5347,8 @@ function typeMessage(path5, expected, actual) {
   if (/\/env\/[^/]+$/.test(path5) && expected === "string") {
     return `environment values must be strings: write ${JSON.stringify(String(actual))} in quotes (got ${got})`;
   }
-  if (/\/args\/\d+$/.test(path5) && expected === "string") return `arguments must be strings: write ${JSON.stringify(String(actual))} in quotes (got ${got})`;
+  if (/\/args\/\d+$/.test(path5) && expected === "string")
+    return `arguments must be strings: write ${JSON.stringify(String(actual))} in quotes (got ${got})`;
   return `must be ${expected === "object" ? "an object" : expected === "array" ? "an array" : `a ${expected}`} (got ${got})`;
 }
 function nameRule(error) {
@@ -5255,7 +5358,8 @@ function nameRule(error) {
 function dedupe(issues) {
   const seen = /* @__PURE__ */ new Set();
   return issues.filter((issue) => {
-    if (issue.message.startsWith("must match") && issues.some((other) => other.path.startsWith(`${issue.path}/`) && other.message.startsWith("invalid name"))) return false;
+    if (issue.message.startsWith("must match") && issues.some((other) => other.path.startsWith(`${issue.path}/`) && other.message.startsWith("invalid name")))
+      return false;
     const full = `${issue.path}\0${issue.message}`;
     if (seen.has(full)) return false;
     seen.add(full);
@@ -5296,9 +5400,12 @@ function secretFieldPatterns(schema = configSchema) {
     if (depth > 12) return;
     const resolved = deref(node);
     if (resolved["x-secret"] === true) patterns.add(path5.join("/"));
-    for (const branch of ["then", "else"]) if (resolved[branch]) visit2(resolved[branch], path5, depth + 1);
-    for (const [key, child] of Object.entries(resolved.properties ?? {})) visit2(child, [...path5, key], depth + 1);
-    if (resolved.additionalProperties && typeof resolved.additionalProperties === "object") visit2(resolved.additionalProperties, [...path5, "*"], depth + 1);
+    for (const branch of ["then", "else"])
+      if (resolved[branch]) visit2(resolved[branch], path5, depth + 1);
+    for (const [key, child] of Object.entries(resolved.properties ?? {}))
+      visit2(child, [...path5, key], depth + 1);
+    if (resolved.additionalProperties && typeof resolved.additionalProperties === "object")
+      visit2(resolved.additionalProperties, [...path5, "*"], depth + 1);
   };
   visit2(schema, [""], 0);
   return [...patterns];
@@ -5316,16 +5423,24 @@ function secretWarnings(document) {
     if (typeof value === "string") {
       const path5 = toPointer(segments);
       if (patterns.some((pattern) => matches(pattern, segments)) && !SECRET_ONLY.test(value)) {
-        warnings.push({ path: path5, message: `this field holds a secret but is ${/\$\{/.test(value) ? "a plain variable, which becomes a plain app setting" : "a literal value"}; use "\${secret:NAME}"` });
+        warnings.push({
+          path: path5,
+          message: `this field holds a secret but is ${/\$\{/.test(value) ? "a plain variable, which becomes a plain app setting" : "a literal value"}; use "\${secret:NAME}"`
+        });
       }
       const name = segments.at(-1);
       if (segments.at(-2) === "env" && typeof name === "string" && PASSWORD_LIKE_NAME.test(name) && value !== "" && !/\$\{/.test(value)) {
-        warnings.push({ path: path5, message: `"${name}" looks like a secret written as a literal value; use "\${secret:${name}}" and keep the value in Key Vault / .env` });
+        warnings.push({
+          path: path5,
+          message: `"${name}" looks like a secret written as a literal value; use "\${secret:${name}}" and keep the value in Key Vault / .env`
+        });
       }
       return;
     }
-    if (Array.isArray(value)) value.forEach((item, index) => visit2(item, [...segments, index]));
-    else if (value !== null && typeof value === "object") for (const [key, item] of Object.entries(value)) visit2(item, [...segments, key]);
+    if (Array.isArray(value)) {
+      for (const [index, item] of value.entries()) visit2(item, [...segments, index]);
+    } else if (value !== null && typeof value === "object")
+      for (const [key, item] of Object.entries(value)) visit2(item, [...segments, key]);
   };
   visit2(document, []);
   return warnings;
@@ -5345,7 +5460,10 @@ function discoverConfigPath(options) {
     if (existsSync2(resolved)) return resolved;
   }
   throw new ConfigError(options.appRoot, [
-    { path: "", message: `no config file found; looked for ${WELL_KNOWN_CONFIG_FILES.join(", ")} (set MCP_CONFIG_PATH to use another)` }
+    {
+      path: "",
+      message: `no config file found; looked for ${WELL_KNOWN_CONFIG_FILES.join(", ")} (set MCP_CONFIG_PATH to use another)`
+    }
   ]);
 }
 function loadConfigFile(file, options = {}) {
@@ -5364,7 +5482,13 @@ function parseConfig(text, sourcePath, options = {}) {
   const document = parse2(text, syntaxErrors, { allowTrailingComma: true, disallowComments: false });
   if (syntaxErrors.length > 0) {
     const first = syntaxErrors[0];
-    throw new ConfigError(sourcePath, [{ path: "", message: `invalid JSON: ${describeSyntaxError(printParseErrorCode(first.error))}`, position: locator.position(first.offset) }]);
+    throw new ConfigError(sourcePath, [
+      {
+        path: "",
+        message: `invalid JSON: ${describeSyntaxError(printParseErrorCode(first.error))}`,
+        position: locator.position(first.offset)
+      }
+    ]);
   }
   return buildConfig(document, sourcePath, options, locator);
 }
@@ -5380,13 +5504,23 @@ function buildConfig(document, sourcePath, options, locator) {
   })) : withEnvFiles;
   const resolveIssues = [];
   if (options.resolveFrom) {
-    const resolved = resolveVariables(effective, { env: options.resolveFrom, dotenv: readDotenv(baseDir), inputs: written.inputs ?? [], workspaceFolder: baseDir });
+    const resolved = resolveVariables(effective, {
+      env: options.resolveFrom,
+      dotenv: readDotenv(baseDir),
+      inputs: written.inputs ?? [],
+      workspaceFolder: baseDir
+    });
     effective = resolved.document;
     resolveIssues.push(...resolved.issues);
   }
   const { config, issues, warnings } = normalise(effective, sourcePath, options.hostEnv ?? {});
   const isolated = options.missingSettings === "isolate" ? isolateServers(config, resolveIssues) : /* @__PURE__ */ new Set();
-  const allIssues = [...variableIssues, ...envFileIssues, ...resolveIssues.filter((issue) => !isolated.has(issue)), ...issues];
+  const allIssues = [
+    ...variableIssues,
+    ...envFileIssues,
+    ...resolveIssues.filter((issue) => !isolated.has(issue)),
+    ...issues
+  ];
   if (allIssues.length > 0) throw new ConfigError(sourcePath, locate(allIssues));
   return { config, document: written, variables: uses, warnings: locate([...warnings, ...secretWarnings(written)]) };
 }
@@ -5415,7 +5549,8 @@ function withPackages(document, appRoot, warn) {
 function mergeEnvFiles(document, baseDir) {
   const key = document.mcpServers ? "mcpServers" : "servers";
   const servers = document[key];
-  if (!servers || !Object.values(servers).some((server) => isStdioServer(server) && server.envFile)) return { document, issues: [] };
+  if (!servers || !Object.values(servers).some((server) => isStdioServer(server) && server.envFile))
+    return { document, issues: [] };
   const issues = [];
   const merged = Object.fromEntries(
     Object.entries(servers).map(([name, server]) => {
@@ -5424,7 +5559,10 @@ function mergeEnvFiles(document, baseDir) {
       try {
         return [name, { ...server, env: { ...(0, import_dotenv.parse)(readFileSync2(file)), ...server.env } }];
       } catch (error) {
-        issues.push({ path: `/${key}/${name}/envFile`, message: `cannot read ${file}: ${error.code ?? error.message}` });
+        issues.push({
+          path: `/${key}/${name}/envFile`,
+          message: `cannot read ${file}: ${error.code ?? error.message}`
+        });
         return [name, server];
       }
     })
@@ -5453,8 +5591,11 @@ function describeSyntaxError(code) {
 // src/deployment/plan.ts
 var PlanError = class extends AdapterError {
   constructor(file, issues) {
-    super(`Cannot plan a deployment of ${file}:
-${issues.map((issue) => `  - ${formatIssue(file, issue)}`).join("\n")}`, { code: "plan_invalid" });
+    super(
+      `Cannot plan a deployment of ${file}:
+${issues.map((issue) => `  - ${formatIssue(file, issue)}`).join("\n")}`,
+      { code: "plan_invalid" }
+    );
     this.file = file;
     this.issues = issues;
   }
@@ -5483,22 +5624,33 @@ function planDeployment(loaded) {
     if (use.kind === "workspaceFolder") continue;
     const setting = use.kind === "input" ? inputSettingName(use.name) : use.name;
     if (RESERVED_SETTING.test(setting)) {
-      issues.push({ path: use.path, message: `${use.text} would set the app setting ${setting}, which the platform or the adapter owns; choose another name` });
+      issues.push({
+        path: use.path,
+        message: `${use.text} would set the app setting ${setting}, which the platform or the adapter owns; choose another name`
+      });
       continue;
     }
     if (CREDENTIAL_SETTING.test(setting) && !settings.has(setting)) {
-      planWarnings.push(`${use.path}: ${use.text} becomes the app setting ${setting}, which Azure SDK credentials read in the app's own process; prefer a name of your own (e.g. OBO_${setting.slice(6)})`);
+      planWarnings.push(
+        `${use.path}: ${use.text} becomes the app setting ${setting}, which Azure SDK credentials read in the app's own process; prefer a name of your own (e.g. OBO_${setting.slice(6)})`
+      );
     }
     const existing = settings.get(setting);
     if (use.secret) {
       if (existing && existing.source !== "key_vault") {
-        issues.push({ path: use.path, message: `${setting} is used both as a secret and as a plain setting; use one kind` });
+        issues.push({
+          path: use.path,
+          message: `${setting} is used both as a secret and as a plain setting; use one kind`
+        });
         continue;
       }
       const secretName = keyVaultSecretName(use);
       const clash = secretNames.get(secretName.toLowerCase());
       if (clash && clash !== setting) {
-        issues.push({ path: use.path, message: `${use.text} maps to the Key Vault secret "${secretName}", which ${clash} already maps to (Key Vault names are case-insensitive and have no '_'); rename one` });
+        issues.push({
+          path: use.path,
+          message: `${use.text} maps to the Key Vault secret "${secretName}", which ${clash} already maps to (Key Vault names are case-insensitive and have no '_'); rename one`
+        });
         continue;
       }
       secretNames.set(secretName.toLowerCase(), setting);
@@ -5509,7 +5661,10 @@ function planDeployment(loaded) {
       else secrets.set(secretName, { secretName, appSetting: setting, azdEnvName: setting, usedAt: [use.path] });
     } else {
       if (existing && existing.source === "key_vault") {
-        issues.push({ path: use.path, message: `${setting} is used both as a secret and as a plain setting; use one kind` });
+        issues.push({
+          path: use.path,
+          message: `${setting} is used both as a secret and as a plain setting; use one kind`
+        });
         continue;
       }
       if (existing && existing.source === "azd_env") existing.usedAt.push(use.path);
@@ -5520,9 +5675,20 @@ function planDeployment(loaded) {
   const deployment = config.deployment;
   const perInstance = document.adapter?.max_sessions ?? sessionsPerInstance(deployment.instanceMemoryMb, deployment.childMemoryMb);
   const fixed = [
-    { name: "MCP_ADAPTER_MAX_SESSIONS", source: "fixed", value: String(perInstance), reason: "per-instance session cap, equal to the HTTP concurrency the platform scales out at" }
+    {
+      name: "MCP_ADAPTER_MAX_SESSIONS",
+      source: "fixed",
+      value: String(perInstance),
+      reason: "per-instance session cap, equal to the HTTP concurrency the platform scales out at"
+    }
   ];
-  if (deployment.singleInstance) fixed.push({ name: "MCP_ADAPTER_SINGLE_INSTANCE", source: "fixed", value: "true", reason: "deployment.single_instance: one instance, no shared session store" });
+  if (deployment.singleInstance)
+    fixed.push({
+      name: "MCP_ADAPTER_SINGLE_INSTANCE",
+      source: "fixed",
+      value: "true",
+      reason: "deployment.single_instance: one instance, no shared session store"
+    });
   const servers = [...config.servers.values()];
   const managedIdentityServers = servers.filter((server) => server.auth.child.type === "managed_identity");
   const oboServers = servers.filter((server) => server.auth.child.type === "on_behalf_of");
@@ -5530,14 +5696,22 @@ function planDeployment(loaded) {
   const entraCallers = servers.filter((server) => server.auth.caller.type === "entra");
   let entra = null;
   if (entraCallers.length > 0 || oboServers.length > 0) {
-    const usesSecret = oboServers.some((server) => server.auth.child.type === "on_behalf_of" && server.auth.child.clientSecret !== void 0);
-    const configuredApp = oboServers.some((server) => server.auth.child.type === "on_behalf_of" && server.auth.child.clientId !== void 0);
+    const usesSecret = oboServers.some(
+      (server) => server.auth.child.type === "on_behalf_of" && server.auth.child.clientSecret !== void 0
+    );
+    const configuredApp = oboServers.some(
+      (server) => server.auth.child.type === "on_behalf_of" && server.auth.child.clientId !== void 0
+    );
     entra = {
       servers: [...new Set([...entraCallers, ...oboServers].map((server) => server.name))],
       oboServers: oboServers.map((server) => server.name),
       appRegistration: configuredApp ? "configured" : "create",
-      oboScopes: union(oboServers.map((server) => server.auth.child.type === "on_behalf_of" ? server.auth.child.scopes : [])),
-      requiredCallerScopes: union(entraCallers.map((server) => server.auth.caller.type === "entra" ? server.auth.caller.requiredScopes : [])),
+      oboScopes: union(
+        oboServers.map((server) => server.auth.child.type === "on_behalf_of" ? server.auth.child.scopes : [])
+      ),
+      requiredCallerScopes: union(
+        entraCallers.map((server) => server.auth.caller.type === "entra" ? server.auth.caller.requiredScopes : [])
+      ),
       credential: usesSecret ? "client_secret" : "federated_credential"
     };
   }
@@ -5556,10 +5730,21 @@ function planDeployment(loaded) {
     // Code-point order, so the plan is the same whatever the machine's locale.
     appSettings: [...fixed, ...[...settings.values()].sort((a, b) => compare(a.name, b.name))],
     secrets: [...secrets.values()].sort((a, b) => compare(a.secretName, b.secretName)),
-    roleAssignments: secrets.size > 0 ? [{ role: "Key Vault Secrets User", roleDefinitionId: KEY_VAULT_SECRETS_USER, scope: "keyVault", reason: "the app resolves Key Vault references to the config's secrets" }] : [],
+    roleAssignments: secrets.size > 0 ? [
+      {
+        role: "Key Vault Secrets User",
+        roleDefinitionId: KEY_VAULT_SECRETS_USER,
+        scope: "keyVault",
+        reason: "the app resolves Key Vault references to the config's secrets"
+      }
+    ] : [],
     identity: {
       childUsesManagedIdentity: managedIdentityServers.length > 0,
-      managedIdentityScopes: union(managedIdentityServers.map((server) => server.auth.child.type === "managed_identity" ? server.auth.child.scopes : []))
+      managedIdentityScopes: union(
+        managedIdentityServers.map(
+          (server) => server.auth.child.type === "managed_identity" ? server.auth.child.scopes : []
+        )
+      )
     },
     entra,
     scale: {
@@ -5594,16 +5779,20 @@ var AzdValuesError = class extends AdapterError {
   }
 };
 function neededValues(plan, inputs) {
-  const byInputSetting = new Map(inputs.map((input) => [`MCP_INPUT_${input.id.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`, input]));
+  const byInputSetting = new Map(
+    inputs.map((input) => [`MCP_INPUT_${input.id.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`, input])
+  );
   const describe2 = (name, usedAt) => {
     const input = byInputSetting.get(name);
     return { prompt: input?.description ?? `${name} (used at ${usedAt.join(", ")})`, default: input?.default };
   };
   const values = [];
   for (const setting of plan.appSettings) {
-    if (setting.source === "azd_env") values.push({ azdEnvName: setting.azdEnvName, secret: false, ...describe2(setting.name, setting.usedAt) });
+    if (setting.source === "azd_env")
+      values.push({ azdEnvName: setting.azdEnvName, secret: false, ...describe2(setting.name, setting.usedAt) });
   }
-  for (const secret of plan.secrets) values.push({ azdEnvName: secret.azdEnvName, secret: true, ...describe2(secret.appSetting, secret.usedAt) });
+  for (const secret of plan.secrets)
+    values.push({ azdEnvName: secret.azdEnvName, secret: true, ...describe2(secret.appSetting, secret.usedAt) });
   return values;
 }
 async function collectAzdValues(needed, options) {
@@ -5618,8 +5807,10 @@ async function collectAzdValues(needed, options) {
   for (const value of needed) {
     const own = value.secret ? combined.secrets : combined.settings;
     let found;
-    if (options.env[value.azdEnvName] !== void 0) [found, sources[value.azdEnvName]] = [options.env[value.azdEnvName], "variable"];
-    else if (Object.hasOwn(own, value.azdEnvName)) [found, sources[value.azdEnvName]] = [own[value.azdEnvName], "combined"];
+    if (options.env[value.azdEnvName] !== void 0)
+      [found, sources[value.azdEnvName]] = [options.env[value.azdEnvName], "variable"];
+    else if (Object.hasOwn(own, value.azdEnvName))
+      [found, sources[value.azdEnvName]] = [own[value.azdEnvName], "combined"];
     else if (options.ask) {
       found = await options.ask(value);
       sources[value.azdEnvName] = found === void 0 ? "default" : "answer";
@@ -5632,7 +5823,11 @@ async function collectAzdValues(needed, options) {
     }
     (value.secret ? secrets : settings)[value.azdEnvName] = found;
   }
-  return { set: { [SETTING_VALUES_VAR]: encodeValues(settings), [SECRET_VALUES_VAR]: encodeValues(secrets) }, missing, sources };
+  return {
+    set: { [SETTING_VALUES_VAR]: encodeValues(settings), [SECRET_VALUES_VAR]: encodeValues(secrets) },
+    missing,
+    sources
+  };
 }
 function howToSet(value) {
   return `azd env set ${value.azdEnvName} ${value.secret ? '"<secret value>"' : '"<value>"'}`;
@@ -5653,14 +5848,18 @@ function decodeCombined(name, text) {
     value = void 0;
   }
   if (typeof value !== "object" || value === null || Array.isArray(value) || !Object.values(value).every((v) => typeof v === "string")) {
-    throw new AzdValuesError(`${name} is not what the preprovision hook writes (base64 of a JSON object of strings keyed by variable name); fix or remove it: azd env unset ${name}`);
+    throw new AzdValuesError(
+      `${name} is not what the preprovision hook writes (base64 of a JSON object of strings keyed by variable name); fix or remove it: azd env unset ${name}`
+    );
   }
   return value;
 }
 function dotenvLine(name, value) {
   if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(name)) throw new AzdValuesError(`${name} is not a name azd's .env can hold`);
   if (/[\\"]$/.test(value)) {
-    throw new AzdValuesError(`the value of ${name} ends with ${value.endsWith('"') ? "a double quote" : "a backslash"}, which azd's .env file (godotenv) cannot hold; change the value`);
+    throw new AzdValuesError(
+      `the value of ${name} ends with ${value.endsWith('"') ? "a double quote" : "a backslash"}, which azd's .env file (godotenv) cannot hold; change the value`
+    );
   }
   const escaped = value.replace(/[\\\n\r"!$`]/g, (c) => c === "\n" ? "\\n" : c === "\r" ? "\\r" : `\\${c}`);
   return `${name}="${escaped}"`;
@@ -5683,8 +5882,10 @@ function storeInAzdEnv(values, options = {}) {
       env,
       stdio: ["ignore", "inherit", "inherit"]
     });
-    if (result.error) throw new AzdValuesError(`could not run azd (${result.error.message}); is the Azure Developer CLI on PATH?`);
-    if (result.status !== 0) throw new AzdValuesError(`\`azd env set --file\` failed (exit code ${result.status ?? result.signal})`);
+    if (result.error)
+      throw new AzdValuesError(`could not run azd (${result.error.message}); is the Azure Developer CLI on PATH?`);
+    if (result.status !== 0)
+      throw new AzdValuesError(`\`azd env set --file\` failed (exit code ${result.status ?? result.signal})`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -5697,7 +5898,16 @@ function parseBool(value) {
 }
 function runningOnCI(env) {
   const boolVars = ["TF_BUILD", "GITHUB_ACTIONS", "APPVEYOR", "TRAVIS", "CIRCLECI", "GITLAB_CI"];
-  const setVars = ["CODEBUILD_BUILD_ID", "JENKINS_URL", "TEAMCITY_VERSION", "JB_SPACE_API_URL", "bamboo.buildKey", "BITBUCKET_BUILD_NUMBER", "CI", "BUILD_ID"];
+  const setVars = [
+    "CODEBUILD_BUILD_ID",
+    "JENKINS_URL",
+    "TEAMCITY_VERSION",
+    "JB_SPACE_API_URL",
+    "bamboo.buildKey",
+    "BITBUCKET_BUILD_NUMBER",
+    "CI",
+    "BUILD_ID"
+  ];
   return boolVars.some((name) => env[name]?.toLowerCase() === "true") || setVars.some((name) => env[name] !== void 0);
 }
 function ancestorCommandLines(depth = 5) {
@@ -5716,7 +5926,9 @@ function ancestorCommandLines(depth = 5) {
   return lines;
 }
 function noPromptMode(env, ancestors = ancestorCommandLines()) {
-  const flag = ancestors.some((argv) => argv.some((arg) => /^--(no-prompt|non-interactive)(=(1|t|true|TRUE|True))?$/.test(arg)));
+  const flag = ancestors.some(
+    (argv) => argv.some((arg) => /^--(no-prompt|non-interactive)(=(1|t|true|TRUE|True))?$/.test(arg))
+  );
   if (flag || parseBool(env.AZD_NO_PROMPT) === true) return true;
   const explicit = parseBool(env.AZD_NON_INTERACTIVE);
   if (explicit !== void 0) return explicit;
@@ -5732,7 +5944,9 @@ async function askOnTerminal(value, input = process.stdin, output = process.stdo
   });
   const rl = createInterface({ input, output: sink, terminal: true });
   try {
-    output.write(`${value.secret ? "[secret, not shown] " : ""}${value.azdEnvName}: ${value.prompt}${value.default !== void 0 && !value.secret ? ` [${value.default}]` : ""}: `);
+    output.write(
+      `${value.secret ? "[secret, not shown] " : ""}${value.azdEnvName}: ${value.prompt}${value.default !== void 0 && !value.secret ? ` [${value.default}]` : ""}: `
+    );
     muted = value.secret;
     const answer = await rl.question("");
     return answer === "" ? void 0 : answer;
@@ -5768,7 +5982,9 @@ var ProvisionedPlanError = class extends AdapterError {
 function decodeProvisionedPlan(text) {
   const trimmed = text.trim();
   const fail = (why) => {
-    throw new ProvisionedPlanError(`${PROVISIONED_PLAN_VAR} is not a provisioned plan (base64 of the JSON infra/main.bicep outputs): ${why}`);
+    throw new ProvisionedPlanError(
+      `${PROVISIONED_PLAN_VAR} is not a provisioned plan (base64 of the JSON infra/main.bicep outputs): ${why}`
+    );
   };
   if (trimmed === "") fail("it is empty");
   let json = trimmed;
@@ -5786,7 +6002,8 @@ function decodeProvisionedPlan(text) {
   if (!isObject(value)) return fail("its JSON is not an object");
   if (typeof value.planVersion !== "number") fail("planVersion is missing");
   for (const key of ["appSettings", "secrets", "roleAssignments"]) {
-    if (!Array.isArray(value[key]) || !value[key].every(isObject)) fail(`${key} is not a list of objects`);
+    if (!Array.isArray(value[key]) || !value[key].every(isObject))
+      fail(`${key} is not a list of objects`);
   }
   for (const key of ["identity", "scale"]) if (!isObject(value[key])) fail(`${key} is not an object`);
   if (value.entra !== null && !isObject(value.entra)) fail("entra is neither null nor an object");
@@ -5795,18 +6012,26 @@ function decodeProvisionedPlan(text) {
 function infrastructureChanges(provisioned, current) {
   const changes = /* @__PURE__ */ new Set();
   const add = (line) => changes.add(line);
-  if (provisioned.planVersion !== current.planVersion) add(`plan format planVersion ${provisioned.planVersion} → ${current.planVersion}`);
+  if (provisioned.planVersion !== current.planVersion)
+    add(`plan format planVersion ${provisioned.planVersion} → ${current.planVersion}`);
   const before = byKey(provisioned.appSettings, (s) => s.name);
   const after = byKey(current.appSettings, (s) => s.name);
   for (const [name, setting] of after) {
     const old = before.get(name);
-    if (!old) add(setting.source === "key_vault" ? newSecret(name, setting.secretName) : `new app setting ${name} (${describeSource(setting)}) is not provisioned`);
+    if (!old)
+      add(
+        setting.source === "key_vault" ? newSecret(name, setting.secretName) : `new app setting ${name} (${describeSource(setting)}) is not provisioned`
+      );
     else if (old.source === "fixed" && setting.source === "fixed") {
       if (old.value !== setting.value) add(`app setting ${name} ${old.value} → ${setting.value}`);
-    } else if (old.source !== setting.source || !same(old, setting)) add(`app setting ${name} now comes from ${describeSource(setting)} instead of ${describeSource(old)}`);
+    } else if (old.source !== setting.source || !same(old, setting))
+      add(`app setting ${name} now comes from ${describeSource(setting)} instead of ${describeSource(old)}`);
   }
   for (const [name, old] of before) {
-    if (!after.has(name)) add(old.source === "key_vault" ? removedSecret(name, old.secretName) : `app setting ${name} (${describeSource(old)}) was removed`);
+    if (!after.has(name))
+      add(
+        old.source === "key_vault" ? removedSecret(name, old.secretName) : `app setting ${name} (${describeSource(old)}) was removed`
+      );
   }
   const secretsBefore = byKey(provisioned.secrets, (s) => s.secretName);
   const secretsAfter = byKey(current.secrets, (s) => s.secretName);
@@ -5814,9 +6039,12 @@ function infrastructureChanges(provisioned, current) {
     const old = secretsBefore.get(name);
     if (!old) add(newSecret(secret.appSetting, name));
     else {
-      if (old.appSetting !== secret.appSetting) add(`Key Vault secret ${name} now feeds app setting ${secret.appSetting} instead of ${old.appSetting}`);
-      if (old.azdEnvName !== secret.azdEnvName) add(`Key Vault secret ${name} now takes its value from ${secret.azdEnvName} instead of ${old.azdEnvName}`);
-      if (old.appSetting === secret.appSetting && old.azdEnvName === secret.azdEnvName && !same(old, secret)) add(`Key Vault secret ${name} changed`);
+      if (old.appSetting !== secret.appSetting)
+        add(`Key Vault secret ${name} now feeds app setting ${secret.appSetting} instead of ${old.appSetting}`);
+      if (old.azdEnvName !== secret.azdEnvName)
+        add(`Key Vault secret ${name} now takes its value from ${secret.azdEnvName} instead of ${old.azdEnvName}`);
+      if (old.appSetting === secret.appSetting && old.azdEnvName === secret.azdEnvName && !same(old, secret))
+        add(`Key Vault secret ${name} changed`);
     }
   }
   for (const [name, old] of secretsBefore) if (!secretsAfter.has(name)) add(removedSecret(old.appSetting, name));
@@ -5827,23 +6055,44 @@ function infrastructureChanges(provisioned, current) {
     if (!rolesBefore.has(key)) add(`new role assignment ${role.role} on the ${role.scope} is not provisioned`);
     else if (!same(rolesBefore.get(key), role)) add(`role assignment ${role.role} on the ${role.scope} changed`);
   }
-  for (const [key, role] of rolesBefore) if (!rolesAfter.has(key)) add(`role assignment ${role.role} on the ${role.scope} was removed`);
+  for (const [key, role] of rolesBefore)
+    if (!rolesAfter.has(key)) add(`role assignment ${role.role} on the ${role.scope} was removed`);
   if (Boolean(provisioned.identity.childUsesManagedIdentity) !== Boolean(current.identity.childUsesManagedIdentity)) {
-    add(current.identity.childUsesManagedIdentity ? "a server now uses the managed identity (identity.childUsesManagedIdentity false → true)" : "no server uses the managed identity any more (identity.childUsesManagedIdentity true → false)");
+    add(
+      current.identity.childUsesManagedIdentity ? "a server now uses the managed identity (identity.childUsesManagedIdentity false → true)" : "no server uses the managed identity any more (identity.childUsesManagedIdentity true → false)"
+    );
   }
-  setChanges(provisioned.identity.managedIdentityScopes, current.identity.managedIdentityScopes, "managed identity scope", add);
-  otherFields("identity", provisioned.identity, current.identity, ["childUsesManagedIdentity", "managedIdentityScopes"], add);
+  setChanges(
+    provisioned.identity.managedIdentityScopes,
+    current.identity.managedIdentityScopes,
+    "managed identity scope",
+    add
+  );
+  otherFields(
+    "identity",
+    provisioned.identity,
+    current.identity,
+    ["childUsesManagedIdentity", "managedIdentityScopes"],
+    add
+  );
   const [e0, e1] = [provisioned.entra, current.entra];
   if (!e0 && e1) add(`Entra app registration for ${e1.servers.join(", ") || "the servers"} is not provisioned`);
   else if (e0 && !e1) add("Entra app registration is provisioned but no server uses it any more");
   else if (e0 && e1) {
     setChanges(e0.servers, e1.servers, "Entra server", add);
     setChanges(e0.oboServers, e1.oboServers, "On-Behalf-Of server", add);
-    if (e0.appRegistration !== e1.appRegistration) add(`entra.appRegistration ${e0.appRegistration} → ${e1.appRegistration}`);
+    if (e0.appRegistration !== e1.appRegistration)
+      add(`entra.appRegistration ${e0.appRegistration} → ${e1.appRegistration}`);
     setChanges(e0.oboScopes, e1.oboScopes, "On-Behalf-Of scope", add);
     setChanges(e0.requiredCallerScopes, e1.requiredCallerScopes, "Entra caller scope", add);
     if (e0.credential !== e1.credential) add(`entra.credential ${e0.credential} → ${e1.credential}`);
-    otherFields("entra", e0, e1, ["servers", "oboServers", "appRegistration", "oboScopes", "requiredCallerScopes", "credential"], add);
+    otherFields(
+      "entra",
+      e0,
+      e1,
+      ["servers", "oboServers", "appRegistration", "oboScopes", "requiredCallerScopes", "credential"],
+      add
+    );
   }
   otherFields("scale", provisioned.scale, current.scale, [], add);
   return [...changes];

@@ -43,7 +43,10 @@ export async function startNodeHost(options: NodeHostOptions): Promise<RunningNo
   const { config, logger } = options;
   const boundToLoopback = LOOPBACK.test(options.host);
   if (!boundToLoopback && config.adapter.allowedHosts.length === 0) {
-    logger.warn('listening beyond loopback without adapter.allowed_hosts: Host headers are not checked (Origin still is)', { host: options.host });
+    logger.warn(
+      'listening beyond loopback without adapter.allowed_hosts: Host headers are not checked (Origin still is)',
+      { host: options.host },
+    );
   }
   const runtime = createRuntime(config, {
     logger,
@@ -54,7 +57,13 @@ export async function startNodeHost(options: NodeHostOptions): Promise<RunningNo
     boundToLoopback,
     verifierFor: options.verifierFor,
   });
-  const server = createServer(nodeListener(runtime.fetch, (error) => logger.error('unhandled request error', { error: String(error) }), config.adapter.maxBodyBytes));
+  const server = createServer(
+    nodeListener(
+      runtime.fetch,
+      (error) => logger.error('unhandled request error', { error: String(error) }),
+      config.adapter.maxBodyBytes,
+    ),
+  );
   server.requestTimeout = 0; // SSE streams and long tool calls outlive Node's 5-minute default
   server.keepAliveTimeout = 65_000; // longer than the idle timeouts of common proxies, so they close first
   await new Promise<void>((resolve, reject) => {

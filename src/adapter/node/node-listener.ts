@@ -22,9 +22,16 @@ const HARD_BODY_LIMIT = 64 * 1024 * 1024;
 /** Methods a web `Request` can carry (TRACE and CONNECT throw); the app answers the others. */
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
-async function serve(req: IncomingMessage, res: ServerResponse, handler: FetchHandler, bodyLimit: number): Promise<void> {
+async function serve(
+  req: IncomingMessage,
+  res: ServerResponse,
+  handler: FetchHandler,
+  bodyLimit: number,
+): Promise<void> {
   if (!METHODS.has(req.method ?? '')) {
-    res.writeHead(405, { 'content-type': 'application/json', allow: 'GET, POST, DELETE, OPTIONS' }).end(JSON.stringify({ error: { code: 'method_not_allowed', message: `Method ${req.method} not allowed` } }));
+    res
+      .writeHead(405, { 'content-type': 'application/json', allow: 'GET, POST, DELETE, OPTIONS' })
+      .end(JSON.stringify({ error: { code: 'method_not_allowed', message: `Method ${req.method} not allowed` } }));
     return;
   }
   const aborter = new AbortController();
@@ -43,14 +50,20 @@ async function serve(req: IncomingMessage, res: ServerResponse, handler: FetchHa
   try {
     url = new URL(req.url ?? '/', `http://${host}`);
   } catch {
-    res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'bad_request', message: 'Malformed Host header or URL' } }));
+    res
+      .writeHead(400, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ error: { code: 'bad_request', message: 'Malformed Host header or URL' } }));
     return;
   }
   let body: Uint8Array | undefined;
   const tooLarge = () =>
-    res
-      .writeHead(413, { 'content-type': 'application/json', connection: 'close' })
-      .end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32000, message: `Payload Too Large: Request body exceeds the limit of ${bodyLimit} bytes` } }));
+    res.writeHead(413, { 'content-type': 'application/json', connection: 'close' }).end(
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: null,
+        error: { code: -32000, message: `Payload Too Large: Request body exceeds the limit of ${bodyLimit} bytes` },
+      }),
+    );
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     if (Number(req.headers['content-length'] ?? 0) > bodyLimit) {
       tooLarge();
@@ -79,7 +92,9 @@ async function serve(req: IncomingMessage, res: ServerResponse, handler: FetchHa
 
   const response = await handler(request);
   const outHeaders: Record<string, string> = {};
-  response.headers.forEach((value, name) => (outHeaders[name] = value));
+  response.headers.forEach((value, name) => {
+    outHeaders[name] = value;
+  });
   if (!response.body) {
     res.writeHead(response.status, outHeaders).end();
     return;

@@ -21,8 +21,23 @@ export interface AzureErrorFacts {
   transient: boolean;
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ECONNABORTED']);
-const NETWORK_MSAL_CODES = new Set(['network_error', 'endpoints_resolution_error', 'openid_config_error', 'untrusted_authority']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'ECONNABORTED',
+]);
+const NETWORK_MSAL_CODES = new Set([
+  'network_error',
+  'endpoints_resolution_error',
+  'openid_config_error',
+  'untrusted_authority',
+]);
 const TRANSIENT_OAUTH_ERRORS = new Set(['temporarily_unavailable', 'server_error', 'service_unavailable']);
 /** AADSTS90033: a transient error; AADSTS50196: the client is looping; AADSTS90024: throttled. */
 const TRANSIENT_AADSTS = new Set(['90033', '90024', '50196']);
@@ -59,7 +74,16 @@ export function readAzureError(error: unknown): AzureErrorFacts {
     facts.aadsts ??= /AADSTS(\d{4,})/.exec(message)?.[1];
     const code = str(item.code);
     const leadingCode = /^([a-z_]+):/.exec(message)?.[1];
-    if ((code && (NETWORK_CODES.has(code) || code.startsWith('UND_ERR') || code.startsWith('ERR_TLS') || code.includes('CERT'))) || (errorCode && NETWORK_MSAL_CODES.has(errorCode)) || (leadingCode && NETWORK_MSAL_CODES.has(leadingCode)) || /Network unreachable/i.test(message)) {
+    if (
+      (code &&
+        (NETWORK_CODES.has(code) ||
+          code.startsWith('UND_ERR') ||
+          code.startsWith('ERR_TLS') ||
+          code.includes('CERT'))) ||
+      (errorCode && NETWORK_MSAL_CODES.has(errorCode)) ||
+      (leadingCode && NETWORK_MSAL_CODES.has(leadingCode)) ||
+      /Network unreachable/i.test(message)
+    ) {
       facts.network = true;
     }
     const response = item.errorResponse as Loose | undefined;
@@ -68,16 +92,26 @@ export function readAzureError(error: unknown): AzureErrorFacts {
       const description = str(response.errorDescription);
       if (description) facts.aadsts ??= /AADSTS(\d{4,})/.exec(description)?.[1];
     }
-    const status = typeof item.statusCode === 'number' ? item.statusCode : typeof item.status === 'number' ? item.status : undefined;
+    const status =
+      typeof item.statusCode === 'number' ? item.statusCode : typeof item.status === 'number' ? item.status : undefined;
     if (status !== undefined && (status === 429 || status >= 500)) facts.transient = true;
   }
-  if ((facts.errorCode && TRANSIENT_OAUTH_ERRORS.has(facts.errorCode)) || (facts.aadsts && TRANSIENT_AADSTS.has(facts.aadsts))) facts.transient = true;
+  if (
+    (facts.errorCode && TRANSIENT_OAUTH_ERRORS.has(facts.errorCode)) ||
+    (facts.aadsts && TRANSIENT_AADSTS.has(facts.aadsts))
+  )
+    facts.transient = true;
   return facts;
 }
 
 /** `invalid_grant (AADSTS65001)`, for messages and logs. */
 export function describeCodes(facts: AzureErrorFacts): string {
-  const parts = [facts.errorCode, facts.subError && facts.subError !== facts.errorCode ? `suberror ${facts.subError}` : undefined].filter(Boolean).join(', ');
+  const parts = [
+    facts.errorCode,
+    facts.subError && facts.subError !== facts.errorCode ? `suberror ${facts.subError}` : undefined,
+  ]
+    .filter(Boolean)
+    .join(', ');
   const aad = facts.aadsts ? `AADSTS${facts.aadsts}` : undefined;
   if (parts && aad) return `${parts} (${aad})`;
   return parts || aad || 'no error code';
@@ -87,7 +121,10 @@ export function describeCodes(facts: AzureErrorFacts): string {
 export function redactTokens(text: string): string {
   return text
     .replace(/eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, '[redacted token]')
-    .replace(/\b(access_token|refresh_token|id_token|client_secret|assertion|client_assertion)(["']?\s*[:=]\s*["']?)[^\s"'&,}]+/gi, '$1$2[redacted]');
+    .replace(
+      /\b(access_token|refresh_token|id_token|client_secret|assertion|client_assertion)(["']?\s*[:=]\s*["']?)[^\s"'&,}]+/gi,
+      '$1$2[redacted]',
+    );
 }
 
 /** A short, safe excerpt of an upstream message (for errors that carry no codes, like local tool failures). */

@@ -131,14 +131,21 @@ export async function startIdentityEndpoint(options: IdentityEndpointOptions): P
     const presented = request.headers['x-identity-header'] ?? request.headers.secret;
     const value = Array.isArray(presented) ? presented[0] : presented;
     if (value === undefined || !timingSafeEqual(digest(value), secretDigest)) {
-      logger?.warn('identity endpoint request rejected: the secret header is ' + (value === undefined ? 'missing' : 'wrong'), { status: 401 });
+      logger?.warn(
+        `identity endpoint request rejected: the secret header is ${value === undefined ? 'missing' : 'wrong'}`,
+        { status: 401 },
+      );
       send(response, 401, errorBody(401, 'unauthorized', 'The X-IDENTITY-HEADER header is missing or wrong.'));
       return;
     }
 
     const apiVersion = url.searchParams.get('api-version');
     if (apiVersion === null || !API_VERSIONS.has(apiVersion)) {
-      send(response, 400, errorBody(400, 'invalid_request', `Unsupported api-version ${apiVersion ?? '(missing)'}; use 2019-08-01.`));
+      send(
+        response,
+        400,
+        errorBody(400, 'invalid_request', `Unsupported api-version ${apiVersion ?? '(missing)'}; use 2019-08-01.`),
+      );
       return;
     }
     const resource = url.searchParams.get('resource')?.trim() || undefined;
@@ -152,7 +159,15 @@ export async function startIdentityEndpoint(options: IdentityEndpointOptions): P
         const selected = url.searchParams.get(name);
         if (selected === null) continue;
         if ((name === 'client_id' || name === 'clientid') && selected.toLowerCase() === expectedClientId) continue;
-        send(response, 400, errorBody(400, 'invalid_request', `This endpoint serves only the identity ${options.clientId}; the request asked for ${name}=${selected}.`));
+        send(
+          response,
+          400,
+          errorBody(
+            400,
+            'invalid_request',
+            `This endpoint serves only the identity ${options.clientId}; the request asked for ${name}=${selected}.`,
+          ),
+        );
         return;
       }
     }
@@ -163,7 +178,15 @@ export async function startIdentityEndpoint(options: IdentityEndpointOptions): P
     const answeredResource = resourceAsGiven ?? scope.replace(/\/\.default$/i, '');
     if (!policy.resolve(scope)) {
       logger?.warn('identity endpoint refused a scope that is not allowed', { scope, status: 403 });
-      send(response, 403, errorBody(403, 'forbidden_scope', `The scope ${scope} is not allowed for this server (allowed: ${policy.describe()}).`));
+      send(
+        response,
+        403,
+        errorBody(
+          403,
+          'forbidden_scope',
+          `The scope ${scope} is not allowed for this server (allowed: ${policy.describe()}).`,
+        ),
+      );
       return;
     }
 
@@ -172,7 +195,16 @@ export async function startIdentityEndpoint(options: IdentityEndpointOptions): P
       const token = await Promise.race([
         options.source.getToken(scope),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new TokenUnavailableError(`Getting a token for ${scope} took longer than ${Math.round(timeoutMs / 1000)} s; try again later.`, 'unavailable')), timeoutMs);
+          timer = setTimeout(
+            () =>
+              reject(
+                new TokenUnavailableError(
+                  `Getting a token for ${scope} took longer than ${Math.round(timeoutMs / 1000)} s; try again later.`,
+                  'unavailable',
+                ),
+              ),
+            timeoutMs,
+          );
         }),
       ]);
       logger?.debug('identity endpoint served a token', { scope, status: 200 });
@@ -187,10 +219,18 @@ export async function startIdentityEndpoint(options: IdentityEndpointOptions): P
       if (error instanceof TokenUnavailableError) {
         const status = statusFor(error);
         logger?.warn('identity endpoint could not provide a token', { scope, status, reason: error.status });
-        send(response, status, errorBody(status, error.status, error.message), status === 503 ? { 'retry-after': '5' } : {});
+        send(
+          response,
+          status,
+          errorBody(status, error.status, error.message),
+          status === 503 ? { 'retry-after': '5' } : {},
+        );
         return;
       }
-      logger?.error('identity endpoint failed unexpectedly', { scope, error: error instanceof Error ? error.name : typeof error });
+      logger?.error('identity endpoint failed unexpectedly', {
+        scope,
+        error: error instanceof Error ? error.name : typeof error,
+      });
       send(response, 500, errorBody(500, 'internal_error', `The adapter failed to get a token for ${scope}.`));
     } finally {
       if (timer) clearTimeout(timer);

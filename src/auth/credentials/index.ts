@@ -1,6 +1,11 @@
 /** What a child receives for `azure_obo` and `azure_default`: token sources and the endpoint that serves them. */
 export { createOboTokenSourceFactory, TOKEN_EXCHANGE_AUDIENCE } from './obo-token-source.js';
-export type { OboTokenSource, OboTokenSourceFactory, OboTokenSourceOptions, CredentialHttpOptions } from './obo-token-source.js';
+export type {
+  OboTokenSource,
+  OboTokenSourceFactory,
+  OboTokenSourceOptions,
+  CredentialHttpOptions,
+} from './obo-token-source.js';
 export { createManagedIdentityTokenSource } from './managed-identity-token-source.js';
 export type { ManagedIdentityTokenSourceOptions } from './managed-identity-token-source.js';
 export { startIdentityEndpoint, IDENTITY_ENDPOINT_PATH } from './identity-endpoint.js';

@@ -15,7 +15,13 @@ import { AdapterError } from '../../errors/adapter-error.js';
  * must consent to what; other Entra failures carry the OAuth and AADSTS codes but nothing from the
  * response body; network failures are `unavailable`.
  */
-import { ManagedIdentityCredential, OnBehalfOfCredential, type OnBehalfOfCredentialOptions, type TokenCredentialOptions } from '@azure/identity';
+import {
+  type AccessToken,
+  ManagedIdentityCredential,
+  OnBehalfOfCredential,
+  type OnBehalfOfCredentialOptions,
+  type TokenCredentialOptions,
+} from '@azure/identity';
 import { TokenUnavailableError, type ChildAccessToken, type ChildTokenSource } from '../types.js';
 import type { Logger } from '../../observability/logger.js';
 import { ScopePolicy, type ScopeGrant } from './scope-policy.js';
@@ -25,7 +31,10 @@ import { describeCodes, readAzureError, safeExcerpt, type AzureErrorFacts } from
 export const TOKEN_EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange';
 
 /** HTTP options passed to the `@azure/identity` credentials (proxy, TLS trust, retries). */
-export type CredentialHttpOptions = Pick<TokenCredentialOptions, 'proxyOptions' | 'tlsOptions' | 'retryOptions' | 'agent' | 'userAgentOptions'>;
+export type CredentialHttpOptions = Pick<
+  TokenCredentialOptions,
+  'proxyOptions' | 'tlsOptions' | 'retryOptions' | 'agent' | 'userAgentOptions'
+>;
 
 export interface OboTokenSourceOptions {
   /** The Entra tenant of the app registration (and of the users). */
@@ -103,7 +112,8 @@ export function createOboTokenSourceFactory(options: OboTokenSourceOptions): Obo
   const policy = new ScopePolicy(options.allowedScopes);
   const cache = new TokenCache({ refreshMarginMs: options.refreshMarginMs });
   const logger = options.logger?.child({ component: 'auth', credential: 'azure_obo' });
-  const getAssertion = options.clientSecret === undefined ? (options.getAssertion ?? managedIdentityAssertion(options)) : undefined;
+  const getAssertion =
+    options.clientSecret === undefined ? (options.getAssertion ?? managedIdentityAssertion(options)) : undefined;
 
   const createCredential = (userAssertionToken: string): OnBehalfOfCredential => {
     // Typed as the union @azure/identity documents; its constructor overloads omit the authority
@@ -114,9 +124,13 @@ export function createOboTokenSourceFactory(options: OboTokenSourceOptions): Obo
       clientId: options.clientId,
       userAssertionToken,
       ...(options.authorityHost !== undefined ? { authorityHost: options.authorityHost } : {}),
-      ...(options.disableInstanceDiscovery !== undefined ? { disableInstanceDiscovery: options.disableInstanceDiscovery } : {}),
+      ...(options.disableInstanceDiscovery !== undefined
+        ? { disableInstanceDiscovery: options.disableInstanceDiscovery }
+        : {}),
     };
-    const credentialOptions: OnBehalfOfCredentialOptions = getAssertion ? { ...common, getAssertion } : { ...common, clientSecret: options.clientSecret as string };
+    const credentialOptions: OnBehalfOfCredentialOptions = getAssertion
+      ? { ...common, getAssertion }
+      : { ...common, clientSecret: options.clientSecret as string };
     return new OnBehalfOfCredential(credentialOptions as ConstructorParameters<typeof OnBehalfOfCredential>[0]);
   };
 
@@ -128,13 +142,17 @@ export function createOboTokenSourceFactory(options: OboTokenSourceOptions): Obo
 
     const exchange = async (grant: ScopeGrant, requested: string): Promise<ChildAccessToken> => {
       credential ??= createCredential(assertion);
-      let result;
+      let result: AccessToken | null;
       try {
         result = await credential.getToken(grant.scopes);
       } catch (error) {
         throw toTokenUnavailable(error, grant, requested, options.clientId, logger, principal);
       }
-      if (!result?.token) throw new TokenUnavailableError(`The On-Behalf-Of exchange for ${requested} returned no token.`, 'exchange_failed');
+      if (!result?.token)
+        throw new TokenUnavailableError(
+          `The On-Behalf-Of exchange for ${requested} returned no token.`,
+          'exchange_failed',
+        );
       return { token: result.token, expiresOnTimestamp: result.expiresOnTimestamp };
     };
 
@@ -149,11 +167,19 @@ export function createOboTokenSourceFactory(options: OboTokenSourceOptions): Obo
         const grant = policy.resolve(scope);
         if (!grant) {
           logger?.warn('token request for a scope that is not allowed', { principal, scope });
-          throw new TokenUnavailableError(`The scope ${scope} is not allowed for this server (allowed: ${policy.describe()}).`, 'forbidden_scope');
+          throw new TokenUnavailableError(
+            `The scope ${scope} is not allowed for this server (allowed: ${policy.describe()}).`,
+            'forbidden_scope',
+          );
         }
         const { token, fromCache } = await cache.get(`${principal}\n${grant.key}`, () => exchange(grant, scope));
         if (fromCache) logger?.debug('on-behalf-of token served from cache', { principal, scopes: grant.scopes });
-        else logger?.info('on-behalf-of token obtained', { principal, scopes: grant.scopes, expiresOn: new Date(token.expiresOnTimestamp).toISOString() });
+        else
+          logger?.info('on-behalf-of token obtained', {
+            principal,
+            scopes: grant.scopes,
+            expiresOn: new Date(token.expiresOnTimestamp).toISOString(),
+          });
         return { token: token.token, expiresOnTimestamp: token.expiresOnTimestamp };
       },
     };
@@ -165,7 +191,9 @@ function managedIdentityAssertion(options: OboTokenSourceOptions): () => Promise
   let identity: ManagedIdentityCredential | undefined;
   const audience = options.assertionAudience ?? TOKEN_EXCHANGE_AUDIENCE;
   return async () => {
-    identity ??= options.managedIdentityClientId ? new ManagedIdentityCredential({ clientId: options.managedIdentityClientId }) : new ManagedIdentityCredential();
+    identity ??= options.managedIdentityClientId
+      ? new ManagedIdentityCredential({ clientId: options.managedIdentityClientId })
+      : new ManagedIdentityCredential();
     try {
       const token = await identity.getToken(`${audience}/.default`);
       if (token?.token) return token.token;
@@ -187,7 +215,14 @@ class AssertionFailure extends AdapterError {
   }
 }
 
-function toTokenUnavailable(error: unknown, grant: ScopeGrant, requested: string, clientId: string, logger: Logger | undefined, principal: string): TokenUnavailableError {
+function toTokenUnavailable(
+  error: unknown,
+  grant: ScopeGrant,
+  requested: string,
+  clientId: string,
+  logger: Logger | undefined,
+  principal: string,
+): TokenUnavailableError {
   // An error of ours from inside the exchange (already safe) passes through.
   let current: unknown = error;
   for (let depth = 0; depth < 6 && current instanceof Error; depth += 1) {
@@ -195,18 +230,40 @@ function toTokenUnavailable(error: unknown, grant: ScopeGrant, requested: string
     if (current instanceof AssertionFailure) {
       const facts = current.facts;
       const cause = current.cause;
-      logger?.warn('managed identity assertion for on-behalf-of failed', { principal, scopes: grant.scopes, error: facts.name, codes: describeCodes(facts), detail: cause === undefined ? undefined : safeExcerpt(cause) });
+      logger?.warn('managed identity assertion for on-behalf-of failed', {
+        principal,
+        scopes: grant.scopes,
+        error: facts.name,
+        codes: describeCodes(facts),
+        detail: cause === undefined ? undefined : safeExcerpt(cause),
+      });
       return facts.network || facts.transient
-        ? new TokenUnavailableError(`The app's managed identity could not provide the federated credential for the On-Behalf-Of exchange: it could not be reached; try again later.`, 'unavailable')
-        : new TokenUnavailableError(`The app's managed identity could not provide the federated credential for the On-Behalf-Of exchange (${describeCodes(facts)}); check that the identity is assigned to the app.`, 'exchange_failed');
+        ? new TokenUnavailableError(
+            `The app's managed identity could not provide the federated credential for the On-Behalf-Of exchange: it could not be reached; try again later.`,
+            'unavailable',
+          )
+        : new TokenUnavailableError(
+            `The app's managed identity could not provide the federated credential for the On-Behalf-Of exchange (${describeCodes(facts)}); check that the identity is assigned to the app.`,
+            'exchange_failed',
+          );
     }
     current = current.cause;
   }
   const facts = readAzureError(error);
   const scopes = grant.scopes.join(' ');
   const codes = describeCodes(facts);
-  logger?.warn('on-behalf-of exchange failed', { principal, scopes: grant.scopes, error: facts.name, codes, correlationId: facts.correlationId });
-  const consent = facts.aadsts === '65001' || facts.aadsts === '65004' || facts.subError === 'consent_required' || facts.errorCode === 'consent_required';
+  logger?.warn('on-behalf-of exchange failed', {
+    principal,
+    scopes: grant.scopes,
+    error: facts.name,
+    codes,
+    correlationId: facts.correlationId,
+  });
+  const consent =
+    facts.aadsts === '65001' ||
+    facts.aadsts === '65004' ||
+    facts.subError === 'consent_required' ||
+    facts.errorCode === 'consent_required';
   if (consent) {
     return new TokenUnavailableError(
       `Consent is required: the user or an administrator has not consented to let the app registration ${clientId} access ${scopes} on the user's behalf (${codes}). ` +
@@ -216,11 +273,20 @@ function toTokenUnavailable(error: unknown, grant: ScopeGrant, requested: string
     );
   }
   if (facts.network) {
-    return new TokenUnavailableError(`Microsoft Entra ID could not be reached to exchange the user's token for ${requested}; try again later.`, 'unavailable');
+    return new TokenUnavailableError(
+      `Microsoft Entra ID could not be reached to exchange the user's token for ${requested}; try again later.`,
+      'unavailable',
+    );
   }
   if (facts.transient) {
-    return new TokenUnavailableError(`Microsoft Entra ID is temporarily unable to exchange the user's token for ${requested} (${codes}); try again later.`, 'unavailable');
+    return new TokenUnavailableError(
+      `Microsoft Entra ID is temporarily unable to exchange the user's token for ${requested} (${codes}); try again later.`,
+      'unavailable',
+    );
   }
   const hint = facts.aadsts ? HINTS[facts.aadsts] : undefined;
-  return new TokenUnavailableError(`The On-Behalf-Of exchange for ${scopes} failed: ${codes}${hint ? ` (${hint})` : ''}.`, 'exchange_failed');
+  return new TokenUnavailableError(
+    `The On-Behalf-Of exchange for ${scopes} failed: ${codes}${hint ? ` (${hint})` : ''}.`,
+    'exchange_failed',
+  );
 }

@@ -107,7 +107,10 @@ export class ScopePolicy {
       scopes: sent,
       resource: listedDefault?.resource ?? first.resource,
       resourceKey: parsed.resourceKey,
-      key: `${parsed.resourceKey} ${scopes.map((item) => item.permissionKey).sort().join(' ')}`,
+      key: `${parsed.resourceKey} ${scopes
+        .map((item) => item.permissionKey)
+        .sort()
+        .join(' ')}`,
     };
   }
 

@@ -39,13 +39,16 @@ export function invalid(message: string): VerifyResult {
   return { ok: false, kind: 'invalid_token', message };
 }
 
-export function unavailable(error: VerifierUnavailableError, retryAfterSeconds = error.retryAfterSeconds): VerifyResult {
+export function unavailable(
+  error: VerifierUnavailableError,
+  retryAfterSeconds = error.retryAfterSeconds,
+): VerifyResult {
   return { ok: false, kind: 'unavailable', message: error.message, retryAfterSeconds };
 }
 
 /** A value from a token or a response, made safe to put in a message (short, printable). */
 export function describe(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
   const clean = text.replace(/[^\x21-\x7e]/g, '?');
   return clean.length > 40 ? `${clean.slice(0, 40)}...` : clean;
 }
@@ -103,12 +106,22 @@ export async function fetchOrUnavailable(url: URL, what: string, options: FetchO
     });
   } catch (error) {
     const { message, reason } = describeFetchError(error);
-    throw new VerifierUnavailableError(`${what} at ${url.href} could not be reached (${message})`, reason, options.retryAfterSeconds, { cause: error });
+    throw new VerifierUnavailableError(
+      `${what} at ${url.href} could not be reached (${message})`,
+      reason,
+      options.retryAfterSeconds,
+      { cause: error },
+    );
   }
 }
 
 /** Reads a response body as a JSON object, at most 1 MiB; anything else is `bad_response`. */
-export async function readJsonObject(response: Response, url: URL, what: string, retryAfterSeconds: number): Promise<Record<string, unknown>> {
+export async function readJsonObject(
+  response: Response,
+  url: URL,
+  what: string,
+  retryAfterSeconds: number,
+): Promise<Record<string, unknown>> {
   const bad = (detail: string, cause?: unknown) =>
     new VerifierUnavailableError(`${what} at ${url.href} ${detail}`, 'bad_response', retryAfterSeconds, { cause });
   let text: string;
@@ -117,7 +130,12 @@ export async function readJsonObject(response: Response, url: URL, what: string,
   } catch (error) {
     if (error instanceof BodyTooLargeError) throw bad('answered with a body that is too large');
     const { message, reason } = describeFetchError(error);
-    throw new VerifierUnavailableError(`${what} at ${url.href} could not be read (${message})`, reason, retryAfterSeconds, { cause: error });
+    throw new VerifierUnavailableError(
+      `${what} at ${url.href} could not be read (${message})`,
+      reason,
+      retryAfterSeconds,
+      { cause: error },
+    );
   }
   let parsed: unknown;
   try {
@@ -142,7 +160,12 @@ function splitScopes(value: unknown, separator: RegExp): string[] {
 
 /** Granted scopes: `scp` and `scope` (space-separated string or array), then `roles`, without duplicates. */
 export function extractScopes(claims: Record<string, unknown>, extra: string[] = []): string[] {
-  const all = [...splitScopes(claims.scp, / +/), ...splitScopes(claims.scope, / +/), ...splitScopes(claims.roles, / +/), ...extra];
+  const all = [
+    ...splitScopes(claims.scp, / +/),
+    ...splitScopes(claims.scope, / +/),
+    ...splitScopes(claims.roles, / +/),
+    ...extra,
+  ];
   return [...new Set(all)];
 }
 
@@ -164,7 +187,11 @@ export function makeCaller(fields: Omit<VerifiedCaller, 'principal'>): VerifiedC
 }
 
 export function requireNonEmptyStrings(value: unknown, what: string): string[] {
-  if (!Array.isArray(value) || value.length === 0 || value.some((entry) => typeof entry !== 'string' || entry.trim() === '')) {
+  if (
+    !Array.isArray(value) ||
+    value.length === 0 ||
+    value.some((entry) => typeof entry !== 'string' || entry.trim() === '')
+  ) {
     throw new TypeError(`${what} must be a non-empty list of non-empty strings`);
   }
   return [...(value as string[])];
@@ -180,6 +207,7 @@ export function optionalStrings(value: unknown, what: string): string[] {
 
 export function nonNegative(value: number | undefined, fallback: number, what: string): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new TypeError(`${what} must be a non-negative number`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+    throw new TypeError(`${what} must be a non-negative number`);
   return value;
 }

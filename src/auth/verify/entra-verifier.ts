@@ -22,9 +22,17 @@ import {
   subjectClaim,
   unavailable,
 } from './common.js';
-import { JwksRegistry, checkAlgorithms, precheckJwt, resolveTuning, verifyJwtWith, type JwksTuning } from './jwt-core.js';
+import {
+  JwksRegistry,
+  type KeyResolver,
+  checkAlgorithms,
+  precheckJwt,
+  resolveTuning,
+  verifyJwtWith,
+  type JwksTuning,
+} from './jwt-core.js';
 import type { ConfiguredTokenVerifier } from './jwt-verifier.js';
-import { OidcMetadataCache, defaultMetadataCache } from './oidc-metadata.js';
+import { type OidcMetadataCache, defaultMetadataCache } from './oidc-metadata.js';
 
 export const DEFAULT_ENTRA_AUTHORITY_HOST = 'https://login.microsoftonline.com';
 export const DEFAULT_ENTRA_V1_ISSUER_HOST = 'https://sts.windows.net';
@@ -58,14 +66,25 @@ export interface EntraVerifierOptions extends JwksTuning {
 }
 
 export function createEntraVerifier(options: EntraVerifierOptions): ConfiguredTokenVerifier {
-  const allowedTenants = requireNonEmptyStrings(options?.allowedTenants, 'allowedTenants').map((tenant) => tenant.trim().toLowerCase());
+  const allowedTenants = requireNonEmptyStrings(options?.allowedTenants, 'allowedTenants').map((tenant) =>
+    tenant.trim().toLowerCase(),
+  );
   for (const tenant of allowedTenants) {
-    if (!GUID.test(tenant)) throw new TypeError(`allowedTenants must be tenant ids (GUIDs), not names such as common or contoso.onmicrosoft.com: ${tenant}`);
+    if (!GUID.test(tenant))
+      throw new TypeError(
+        `allowedTenants must be tenant ids (GUIDs), not names such as common or contoso.onmicrosoft.com: ${tenant}`,
+      );
   }
   const audiences = requireNonEmptyStrings(options.audiences, 'audiences');
   const requiredScopes = optionalStrings(options.requiredScopes, 'requiredScopes');
-  const authorityHost = parseEndpoint(options.authorityHost ?? DEFAULT_ENTRA_AUTHORITY_HOST, 'authorityHost').href.replace(/\/+$/, '');
-  const v1IssuerHost = parseEndpoint(options.v1IssuerHost ?? DEFAULT_ENTRA_V1_ISSUER_HOST, 'v1IssuerHost').href.replace(/\/+$/, '');
+  const authorityHost = parseEndpoint(
+    options.authorityHost ?? DEFAULT_ENTRA_AUTHORITY_HOST,
+    'authorityHost',
+  ).href.replace(/\/+$/, '');
+  const v1IssuerHost = parseEndpoint(options.v1IssuerHost ?? DEFAULT_ENTRA_V1_ISSUER_HOST, 'v1IssuerHost').href.replace(
+    /\/+$/,
+    '',
+  );
   const acceptV1 = options.acceptV1Tokens ?? true;
   const clockToleranceSeconds = nonNegative(options.clockToleranceSeconds, 60, 'clockToleranceSeconds');
   const algorithms = checkAlgorithms(options.algorithms, ['RS256']);
@@ -91,16 +110,26 @@ export function createEntraVerifier(options: EntraVerifierOptions): ConfiguredTo
     const tenant = unverified.tid;
     if (!allowedTenants.includes(tenant)) return invalid('tenant not allowed');
 
-    let key;
+    let key: KeyResolver;
     try {
       const metadata = await metadataCache.get(v2Issuer(tenant));
       if (typeof metadata.jwks_uri !== 'string') {
-        throw new VerifierUnavailableError(`issuer metadata for ${v2Issuer(tenant)} has no jwks_uri`, 'bad_response', tuning.retryAfterSeconds);
+        throw new VerifierUnavailableError(
+          `issuer metadata for ${v2Issuer(tenant)} has no jwks_uri`,
+          'bad_response',
+          tuning.retryAfterSeconds,
+        );
       }
       key = registry.get(metadata.jwks_uri);
     } catch (error) {
       if (error instanceof VerifierUnavailableError) return unavailable(error, tuning.retryAfterSeconds);
-      return unavailable(new VerifierUnavailableError(`the signing keys of tenant ${tenant} cannot be used: ${(error as Error).message}`, 'bad_response', tuning.retryAfterSeconds));
+      return unavailable(
+        new VerifierUnavailableError(
+          `the signing keys of tenant ${tenant} cannot be used: ${(error as Error).message}`,
+          'bad_response',
+          tuning.retryAfterSeconds,
+        ),
+      );
     }
     const issuers = acceptV1 ? [v2Issuer(tenant), v1Issuer(tenant)] : [v2Issuer(tenant)];
     const verified = await verifyJwtWith(token, key, { issuers, audiences, algorithms, clockToleranceSeconds });

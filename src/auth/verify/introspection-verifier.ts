@@ -77,10 +77,21 @@ function audienceMatches(aud: unknown, audiences: string[]): boolean {
 export function createIntrospectionVerifier(options: IntrospectionVerifierOptions): ConfiguredTokenVerifier {
   if (typeof options?.issuer !== 'string' || options.issuer === '') throw new TypeError('issuer is required');
   const issuer = options.issuer;
-  const introspection = options.introspectionEndpoint === undefined ? undefined : parseEndpoint(options.introspectionEndpoint, 'introspectionEndpoint');
-  const userinfo = options.userinfoEndpoint === undefined ? undefined : parseEndpoint(options.userinfoEndpoint, 'userinfoEndpoint');
-  if ((introspection === undefined) === (userinfo === undefined)) throw new TypeError('give exactly one of introspectionEndpoint and userinfoEndpoint');
-  if (introspection && (typeof options.clientId !== 'string' || options.clientId === '' || typeof options.clientSecret !== 'string' || options.clientSecret === '')) {
+  const introspection =
+    options.introspectionEndpoint === undefined
+      ? undefined
+      : parseEndpoint(options.introspectionEndpoint, 'introspectionEndpoint');
+  const userinfo =
+    options.userinfoEndpoint === undefined ? undefined : parseEndpoint(options.userinfoEndpoint, 'userinfoEndpoint');
+  if ((introspection === undefined) === (userinfo === undefined))
+    throw new TypeError('give exactly one of introspectionEndpoint and userinfoEndpoint');
+  if (
+    introspection &&
+    (typeof options.clientId !== 'string' ||
+      options.clientId === '' ||
+      typeof options.clientSecret !== 'string' ||
+      options.clientSecret === '')
+  ) {
     throw new TypeError('introspectionEndpoint needs clientId and clientSecret');
   }
   const audiences = optionalStrings(options.audiences, 'audiences');
@@ -88,13 +99,22 @@ export function createIntrospectionVerifier(options: IntrospectionVerifierOption
   const userClaim = options.userClaim ?? 'sub';
   if (typeof userClaim !== 'string' || userClaim === '') throw new TypeError('userClaim must be a non-empty string');
   const clockToleranceSeconds = nonNegative(options.clockToleranceSeconds, 60, 'clockToleranceSeconds');
-  const authorizationServers = options.authorizationServers === undefined ? [issuer] : optionalStrings(options.authorizationServers, 'authorizationServers');
+  const authorizationServers =
+    options.authorizationServers === undefined
+      ? [issuer]
+      : optionalStrings(options.authorizationServers, 'authorizationServers');
   const ttlMs = nonNegative(options.cacheTtlSeconds, 60, 'cacheTtlSeconds') * 1000;
   const maxEntries = nonNegative(options.cacheMaxEntries, 10_000, 'cacheMaxEntries');
   const timeoutMs = nonNegative(options.timeoutMs, DEFAULT_TIMEOUT_MS, 'timeoutMs');
   const retryAfterSeconds = nonNegative(options.retryAfterSeconds, DEFAULT_RETRY_AFTER_SECONDS, 'retryAfterSeconds');
-  const basic = introspection ? `Basic ${Buffer.from(`${formEncode(options.clientId!)}:${formEncode(options.clientSecret!)}`).toString('base64')}` : '';
-  const userinfoHeaders: Record<string, string> = { accept: 'application/json', 'user-agent': 'mcp-stdio-functions', ...(options.userinfoHeaders ?? {}) };
+  const basic = introspection
+    ? `Basic ${Buffer.from(`${formEncode(options.clientId!)}:${formEncode(options.clientSecret!)}`).toString('base64')}`
+    : '';
+  const userinfoHeaders: Record<string, string> = {
+    accept: 'application/json',
+    'user-agent': 'mcp-stdio-functions',
+    ...(options.userinfoHeaders ?? {}),
+  };
 
   const cache = new Map<string, { value: Cached; expiresAt: number }>();
   const inFlight = new Map<string, Promise<{ value: Cached; cacheForMs: number }>>();
@@ -103,17 +123,31 @@ export function createIntrospectionVerifier(options: IntrospectionVerifierOption
   function timeCheck(body: Record<string, unknown>): { problem?: string; cacheForMs: number } {
     const now = Date.now() / 1000;
     const exp = numericClaim(body, 'exp');
-    if (body.exp !== undefined && exp === undefined) return { problem: 'malformed token response: exp is not a number', cacheForMs: ttlMs };
+    if (body.exp !== undefined && exp === undefined)
+      return { problem: 'malformed token response: exp is not a number', cacheForMs: ttlMs };
     if (exp !== undefined && exp <= now - clockToleranceSeconds) return { problem: 'token expired', cacheForMs: ttlMs };
     const nbf = numericClaim(body, 'nbf');
-    if (nbf !== undefined && nbf > now + clockToleranceSeconds) return { problem: 'token not yet valid (nbf is in the future)', cacheForMs: 0 };
+    if (nbf !== undefined && nbf > now + clockToleranceSeconds)
+      return { problem: 'token not yet valid (nbf is in the future)', cacheForMs: 0 };
     return { cacheForMs: exp === undefined ? ttlMs : Math.max(0, Math.min(ttlMs, (exp - now) * 1000)) };
   }
 
-  function accept(body: Record<string, unknown>, extraScopes: string[], cacheForMs: number): { value: Cached; cacheForMs: number } {
+  function accept(
+    body: Record<string, unknown>,
+    extraScopes: string[],
+    cacheForMs: number,
+  ): { value: Cached; cacheForMs: number } {
     const subject = subjectClaim(body, userClaim);
-    if (subject === undefined) return { value: { ok: false, kind: 'invalid_token', message: `token has no ${userClaim} claim` }, cacheForMs };
-    const caller = makeCaller({ issuer, subject, scopes: extractScopes(body, extraScopes), claims: body, token: '', expiresAt: numericClaim(body, 'exp') });
+    if (subject === undefined)
+      return { value: { ok: false, kind: 'invalid_token', message: `token has no ${userClaim} claim` }, cacheForMs };
+    const caller = makeCaller({
+      issuer,
+      subject,
+      scopes: extractScopes(body, extraScopes),
+      claims: body,
+      token: '',
+      expiresAt: numericClaim(body, 'exp'),
+    });
     const { token: _omitted, ...withoutToken } = caller;
     return { value: { ok: true, caller: withoutToken }, cacheForMs };
   }
@@ -121,7 +155,11 @@ export function createIntrospectionVerifier(options: IntrospectionVerifierOption
   async function introspect(url: URL, token: string): Promise<{ value: Cached; cacheForMs: number }> {
     const response = await fetchOrUnavailable(url, 'token introspection', {
       method: 'POST',
-      headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      headers: {
+        authorization: basic,
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'application/json',
+      },
       body: `token=${formEncode(token)}&token_type_hint=access_token`,
       timeoutMs,
       retryAfterSeconds,
@@ -129,13 +167,20 @@ export function createIntrospectionVerifier(options: IntrospectionVerifierOption
     if (response.status !== 200) {
       await discard(response);
       const hint = response.status === 401 || response.status === 403 ? ' (check the client credentials)' : '';
-      throw new VerifierUnavailableError(`token introspection at ${url.href} answered HTTP ${response.status}${hint}`, 'http_status', retryAfterSeconds);
+      throw new VerifierUnavailableError(
+        `token introspection at ${url.href} answered HTTP ${response.status}${hint}`,
+        'http_status',
+        retryAfterSeconds,
+      );
     }
     const body = await readJsonObject(response, url, 'token introspection', retryAfterSeconds);
-    if (body.active !== true) return { value: { ok: false, kind: 'invalid_token', message: 'token is not active' }, cacheForMs: ttlMs };
+    if (body.active !== true)
+      return { value: { ok: false, kind: 'invalid_token', message: 'token is not active' }, cacheForMs: ttlMs };
     const time = timeCheck(body);
-    if (time.problem) return { value: { ok: false, kind: 'invalid_token', message: time.problem }, cacheForMs: time.cacheForMs };
-    if (body.iss !== undefined && body.iss !== issuer) return { value: { ok: false, kind: 'invalid_token', message: 'issuer not accepted' }, cacheForMs: ttlMs };
+    if (time.problem)
+      return { value: { ok: false, kind: 'invalid_token', message: time.problem }, cacheForMs: time.cacheForMs };
+    if (body.iss !== undefined && body.iss !== issuer)
+      return { value: { ok: false, kind: 'invalid_token', message: 'issuer not accepted' }, cacheForMs: ttlMs };
     if (body.aud !== undefined && audiences.length > 0 && !audienceMatches(body.aud, audiences)) {
       return { value: { ok: false, kind: 'invalid_token', message: 'audience not accepted' }, cacheForMs: ttlMs };
     }
@@ -149,10 +194,19 @@ export function createIntrospectionVerifier(options: IntrospectionVerifierOption
       retryAfterSeconds,
     });
     const rateLimited =
-      response.status === 429 || (response.status === 403 && (response.headers.get('x-ratelimit-remaining') === '0' || response.headers.has('retry-after')));
+      response.status === 429 ||
+      (response.status === 403 &&
+        (response.headers.get('x-ratelimit-remaining') === '0' || response.headers.has('retry-after')));
     if ((response.status === 401 || response.status === 403) && !rateLimited) {
       await discard(response);
-      return { value: { ok: false, kind: 'invalid_token', message: `token rejected by the userinfo endpoint (HTTP ${response.status})` }, cacheForMs: ttlMs };
+      return {
+        value: {
+          ok: false,
+          kind: 'invalid_token',
+          message: `token rejected by the userinfo endpoint (HTTP ${response.status})`,
+        },
+        cacheForMs: ttlMs,
+      };
     }
     if (response.status !== 200) {
       await discard(response);
@@ -165,7 +219,8 @@ export function createIntrospectionVerifier(options: IntrospectionVerifierOption
     }
     const body = await readJsonObject(response, url, 'userinfo endpoint', retryAfterSeconds);
     const time = timeCheck(body);
-    if (time.problem) return { value: { ok: false, kind: 'invalid_token', message: time.problem }, cacheForMs: time.cacheForMs };
+    if (time.problem)
+      return { value: { ok: false, kind: 'invalid_token', message: time.problem }, cacheForMs: time.cacheForMs };
     // GitHub lists a classic token's scopes in a header, comma-separated.
     const headerScopes = (response.headers.get('x-oauth-scopes') ?? '').split(/[\s,]+/).filter((scope) => scope !== '');
     return accept(body, headerScopes, time.cacheForMs);
@@ -197,7 +252,9 @@ export function createIntrospectionVerifier(options: IntrospectionVerifierOption
     }
     let pending = inFlight.get(key);
     if (!pending) {
-      pending = (introspection ? introspect(introspection, token) : askUserinfo(userinfo!, token)).finally(() => inFlight.delete(key));
+      pending = (introspection ? introspect(introspection, token) : askUserinfo(userinfo!, token)).finally(() =>
+        inFlight.delete(key),
+      );
       inFlight.set(key, pending);
     }
     try {
@@ -206,7 +263,13 @@ export function createIntrospectionVerifier(options: IntrospectionVerifierOption
       return materialize(value, token);
     } catch (error) {
       if (error instanceof VerifierUnavailableError) return unavailable(error);
-      return unavailable(new VerifierUnavailableError(`${introspection ? 'token introspection' : 'userinfo endpoint'} could not be used`, 'bad_response', retryAfterSeconds));
+      return unavailable(
+        new VerifierUnavailableError(
+          `${introspection ? 'token introspection' : 'userinfo endpoint'} could not be used`,
+          'bad_response',
+          retryAfterSeconds,
+        ),
+      );
     }
   }
 

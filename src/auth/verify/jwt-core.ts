@@ -18,17 +18,38 @@ import {
   type JWKSCacheInput,
 } from 'jose';
 import type { VerifyResult } from '../types.js';
-import { VerifierUnavailableError, invalid, nonNegative, parseEndpoint, precheckToken, describe, unavailable } from './common.js';
+import {
+  VerifierUnavailableError,
+  invalid,
+  nonNegative,
+  parseEndpoint,
+  precheckToken,
+  describe,
+  unavailable,
+} from './common.js';
 
 /** Asymmetric signature algorithms a verifier may accept; `none` and HS* are never among them. */
-export const SUPPORTED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
+export const SUPPORTED_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+] as const;
 
 export function checkAlgorithms(value: unknown, fallback: readonly string[]): string[] {
   if (value === undefined) return [...fallback];
   if (!Array.isArray(value) || value.length === 0) throw new TypeError('algorithms must be a non-empty list');
   for (const alg of value) {
     if (!(SUPPORTED_ALGORITHMS as readonly unknown[]).includes(alg)) {
-      throw new TypeError(`algorithm ${describe(alg)} cannot be allowed: only ${SUPPORTED_ALGORITHMS.join(', ')} (never none or HS*)`);
+      throw new TypeError(
+        `algorithm ${describe(alg)} cannot be allowed: only ${SUPPORTED_ALGORITHMS.join(', ')} (never none or HS*)`,
+      );
     }
   }
   return [...new Set(value as string[])];
@@ -70,7 +91,7 @@ export function resolveTuning(options: JwksTuning): ResolvedTuning {
   };
 }
 
-type KeyResolver = (header: JWSHeaderParameters, token: FlattenedJWSInput) => Promise<CryptoKey>;
+export type KeyResolver = (header: JWSHeaderParameters, token: FlattenedJWSInput) => Promise<CryptoKey>;
 
 function isKeySelectionError(error: unknown): boolean {
   return error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys;
@@ -110,7 +131,11 @@ export class JwksRegistry {
         if (isKeySelectionError(error)) throw error;
         const failure = new VerifierUnavailableError(
           `signing keys at ${url.href} could not be fetched (${describeKeyFetchError(error)})`,
-          error instanceof errors.JWKSTimeout ? 'timeout' : error instanceof errors.JOSEError ? 'bad_response' : 'network',
+          error instanceof errors.JWKSTimeout
+            ? 'timeout'
+            : error instanceof errors.JOSEError
+              ? 'bad_response'
+              : 'network',
           retryAfterSeconds,
           { cause: error },
         );
@@ -160,7 +185,8 @@ export function mapVerifyError(error: unknown): VerifyResult {
   if (error instanceof errors.JWTExpired) return invalid('token expired');
   if (error instanceof errors.JWTClaimValidationFailed) {
     if (error.reason === 'missing') return invalid(`token has no ${describe(error.claim)} claim`);
-    if (error.reason === 'invalid') return invalid(`malformed token: the ${describe(error.claim)} claim is not a number`);
+    if (error.reason === 'invalid')
+      return invalid(`malformed token: the ${describe(error.claim)} claim is not a number`);
     switch (error.claim) {
       case 'iss':
         return invalid('issuer not accepted');
@@ -173,10 +199,12 @@ export function mapVerifyError(error: unknown): VerifyResult {
     }
   }
   if (error instanceof errors.JWKSNoMatchingKey) return invalid('signing key not published by the issuer');
-  if (error instanceof errors.JWKSMultipleMatchingKeys) return invalid('signing key ambiguous: several published keys match the token header');
+  if (error instanceof errors.JWKSMultipleMatchingKeys)
+    return invalid('signing key ambiguous: several published keys match the token header');
   if (error instanceof errors.JWSSignatureVerificationFailed) return invalid('signature verification failed');
   if (error instanceof errors.JOSEAlgNotAllowed) return invalid('algorithm not allowed');
-  if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid) return invalid(`malformed token: ${safeText(error.message)}`);
+  if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid)
+    return invalid(`malformed token: ${safeText(error.message)}`);
   if (error instanceof errors.JOSENotSupported) return invalid(`token not supported: ${safeText(error.message)}`);
   if (error instanceof TypeError && /modulusLength/.test(error.message)) return invalid('signing key too weak');
   return invalid('token could not be verified');

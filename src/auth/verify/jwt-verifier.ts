@@ -18,8 +18,17 @@ import {
   subjectClaim,
   unavailable,
 } from './common.js';
-import { JwksRegistry, SUPPORTED_ALGORITHMS, checkAlgorithms, precheckJwt, resolveTuning, verifyJwtWith, type JwksTuning } from './jwt-core.js';
-import { OidcMetadataCache, defaultMetadataCache } from './oidc-metadata.js';
+import {
+  JwksRegistry,
+  type KeyResolver,
+  SUPPORTED_ALGORITHMS,
+  checkAlgorithms,
+  precheckJwt,
+  resolveTuning,
+  verifyJwtWith,
+  type JwksTuning,
+} from './jwt-core.js';
+import { type OidcMetadataCache, defaultMetadataCache } from './oidc-metadata.js';
 
 export interface JwtVerifierOptions extends JwksTuning {
   /** The expected `iss`, exactly (also where metadata is discovered). */
@@ -58,7 +67,10 @@ export function createJwtVerifier(options: JwtVerifierOptions): ConfiguredTokenV
   if (typeof userClaim !== 'string' || userClaim === '') throw new TypeError('userClaim must be a non-empty string');
   const clockToleranceSeconds = nonNegative(options.clockToleranceSeconds, 60, 'clockToleranceSeconds');
   const algorithms = checkAlgorithms(options.algorithms, SUPPORTED_ALGORITHMS);
-  const authorizationServers = options.authorizationServers === undefined ? [issuer] : optionalStrings(options.authorizationServers, 'authorizationServers');
+  const authorizationServers =
+    options.authorizationServers === undefined
+      ? [issuer]
+      : optionalStrings(options.authorizationServers, 'authorizationServers');
   const tuning = resolveTuning(options);
   const metadataCache = options.metadataCache ?? defaultMetadataCache;
   const registry = new JwksRegistry(tuning);
@@ -67,7 +79,11 @@ export function createJwtVerifier(options: JwtVerifierOptions): ConfiguredTokenV
     if (configuredJwksUri) return configuredJwksUri;
     const metadata = await metadataCache.get(issuer);
     if (typeof metadata.jwks_uri !== 'string') {
-      throw new VerifierUnavailableError(`issuer metadata for ${issuer} has no jwks_uri`, 'bad_response', tuning.retryAfterSeconds);
+      throw new VerifierUnavailableError(
+        `issuer metadata for ${issuer} has no jwks_uri`,
+        'bad_response',
+        tuning.retryAfterSeconds,
+      );
     }
     return metadata.jwks_uri;
   }
@@ -75,14 +91,25 @@ export function createJwtVerifier(options: JwtVerifierOptions): ConfiguredTokenV
   async function verify(token: string): Promise<VerifyResult> {
     const problem = precheckJwt(token, algorithms);
     if (problem) return invalid(problem);
-    let key;
+    let key: KeyResolver;
     try {
       key = registry.get(await jwksUri());
     } catch (error) {
       if (error instanceof VerifierUnavailableError) return unavailable(error, tuning.retryAfterSeconds);
-      return unavailable(new VerifierUnavailableError(`the signing keys of ${issuer} cannot be used: ${(error as Error).message}`, 'bad_response', tuning.retryAfterSeconds));
+      return unavailable(
+        new VerifierUnavailableError(
+          `the signing keys of ${issuer} cannot be used: ${(error as Error).message}`,
+          'bad_response',
+          tuning.retryAfterSeconds,
+        ),
+      );
     }
-    const verified = await verifyJwtWith(token, key, { issuers: [issuer], audiences, algorithms, clockToleranceSeconds });
+    const verified = await verifyJwtWith(token, key, {
+      issuers: [issuer],
+      audiences,
+      algorithms,
+      clockToleranceSeconds,
+    });
     if (!verified.ok) return verified.result;
     const claims = verified.payload as Record<string, unknown>;
     const subject = subjectClaim(claims, userClaim);

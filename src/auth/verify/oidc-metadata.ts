@@ -45,13 +45,22 @@ export interface MetadataCacheOptions {
   retryAfterSeconds?: number;
 }
 
-const URL_FIELDS = ['jwks_uri', 'introspection_endpoint', 'userinfo_endpoint', 'token_endpoint', 'authorization_endpoint'] as const;
+const URL_FIELDS = [
+  'jwks_uri',
+  'introspection_endpoint',
+  'userinfo_endpoint',
+  'token_endpoint',
+  'authorization_endpoint',
+] as const;
 
 /** Where an issuer's metadata may be found, in the order they are tried. */
 export function metadataUrls(issuer: string): URL[] {
   const url = parseIssuer(issuer);
   const path = url.pathname.replace(/\/+$/, '');
-  const urls = [new URL(`${url.origin}${path}/.well-known/openid-configuration`), new URL(`${url.origin}/.well-known/oauth-authorization-server${path}`)];
+  const urls = [
+    new URL(`${url.origin}${path}/.well-known/openid-configuration`),
+    new URL(`${url.origin}/.well-known/oauth-authorization-server${path}`),
+  ];
   return urls;
 }
 
@@ -113,11 +122,17 @@ export class OidcMetadataCache {
         const failure =
           error instanceof VerifierUnavailableError
             ? error
-            : new VerifierUnavailableError(`issuer metadata for ${issuer} could not be read`, 'bad_response', this.retryAfterSeconds, { cause: error });
+            : new VerifierUnavailableError(
+                `issuer metadata for ${issuer} could not be read`,
+                'bad_response',
+                this.retryAfterSeconds,
+                { cause: error },
+              );
         const failedAt = Date.now();
         current.retryAt = failedAt + this.failureBackoffMs;
         current.lastError = failure;
-        if (current.metadata && failedAt < current.fetchedAt + this.ttlMs + this.staleIfErrorMs) return current.metadata;
+        if (current.metadata && failedAt < current.fetchedAt + this.ttlMs + this.staleIfErrorMs)
+          return current.metadata;
         throw failure;
       },
     );
@@ -141,7 +156,10 @@ export class OidcMetadataCache {
 export const defaultMetadataCache = new OidcMetadataCache();
 
 /** An issuer's metadata through the shared cache. */
-export function discoverIssuerMetadata(issuer: string, cache: OidcMetadataCache = defaultMetadataCache): Promise<IssuerMetadata> {
+export function discoverIssuerMetadata(
+  issuer: string,
+  cache: OidcMetadataCache = defaultMetadataCache,
+): Promise<IssuerMetadata> {
   return cache.get(issuer);
 }
 
@@ -150,7 +168,11 @@ export function discoverIssuerMetadata(issuer: string, cache: OidcMetadataCache 
  * answers 2xx with a JSON object naming the expected issuer. A network failure or timeout ends the
  * search (the other location is on the same host).
  */
-export async function fetchIssuerMetadata(issuer: string, timeoutMs = DEFAULT_TIMEOUT_MS, retryAfterSeconds = DEFAULT_RETRY_AFTER_SECONDS): Promise<IssuerMetadata> {
+export async function fetchIssuerMetadata(
+  issuer: string,
+  timeoutMs = DEFAULT_TIMEOUT_MS,
+  retryAfterSeconds = DEFAULT_RETRY_AFTER_SECONDS,
+): Promise<IssuerMetadata> {
   const failures: VerifierUnavailableError[] = [];
   for (const url of metadataUrls(issuer)) {
     const response = await fetchOrUnavailable(url, 'issuer metadata', {
@@ -160,7 +182,13 @@ export async function fetchIssuerMetadata(issuer: string, timeoutMs = DEFAULT_TI
     });
     if (response.status < 200 || response.status > 299) {
       await discard(response);
-      failures.push(new VerifierUnavailableError(`issuer metadata at ${url.href} answered HTTP ${response.status}`, 'http_status', retryAfterSeconds));
+      failures.push(
+        new VerifierUnavailableError(
+          `issuer metadata at ${url.href} answered HTTP ${response.status}`,
+          'http_status',
+          retryAfterSeconds,
+        ),
+      );
       continue;
     }
     try {
@@ -175,18 +203,25 @@ export async function fetchIssuerMetadata(issuer: string, timeoutMs = DEFAULT_TI
       for (const field of URL_FIELDS) {
         const value = document[field];
         if (value === undefined) continue;
-        if (typeof value !== 'string') throw new VerifierUnavailableError(`issuer metadata at ${url.href} has a ${field} that is not a string`, 'bad_response', retryAfterSeconds);
+        if (typeof value !== 'string')
+          throw new VerifierUnavailableError(
+            `issuer metadata at ${url.href} has a ${field} that is not a string`,
+            'bad_response',
+            retryAfterSeconds,
+          );
       }
       return document as IssuerMetadata;
     } catch (error) {
-      if (!(error instanceof VerifierUnavailableError) || error.reason === 'network' || error.reason === 'timeout') throw error;
+      if (!(error instanceof VerifierUnavailableError) || error.reason === 'network' || error.reason === 'timeout')
+        throw error;
       failures.push(error);
     }
   }
   const mismatch = failures.find((failure) => failure.reason === 'issuer_mismatch');
   if (mismatch) throw mismatch;
   // A location that answered something (not a plain 404) says most about what is wrong.
-  const reason = (failures.find((failure) => !failure.message.endsWith('HTTP 404')) ?? failures[0])?.reason ?? 'bad_response';
+  const reason =
+    (failures.find((failure) => !failure.message.endsWith('HTTP 404')) ?? failures[0])?.reason ?? 'bad_response';
   throw new VerifierUnavailableError(
     `issuer metadata for ${issuer} is unavailable: ${failures.map((failure) => failure.message).join('; ')}`,
     reason,

@@ -10,11 +10,28 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { createOboTokenSourceFactory, startIdentityEndpoint, type IdentityEndpoint, type OboTokenSourceFactory } from '../../../src/auth/credentials/index.js';
+import {
+  createOboTokenSourceFactory,
+  startIdentityEndpoint,
+  type IdentityEndpoint,
+  type OboTokenSourceFactory,
+} from '../../../src/auth/credentials/index.js';
 import { createLogger, type LogFields } from '../../../src/observability/logger.js';
 import { createTestCertificateAuthority, type TestCertificateAuthority } from '../helpers/entra-test-ca.js';
-import { decodeFakeOboToken, entraError, fingerprint, startFakeEntra, type FakeEntra } from '../helpers/entra-fake-server.js';
-import { lastJsonLine, nodeIdentityChild, python3, pythonIdentityChild, runProcess } from '../helpers/identity-processes.js';
+import {
+  decodeFakeOboToken,
+  entraError,
+  fingerprint,
+  startFakeEntra,
+  type FakeEntra,
+} from '../helpers/entra-fake-server.js';
+import {
+  lastJsonLine,
+  nodeIdentityChild,
+  python3,
+  pythonIdentityChild,
+  runProcess,
+} from '../helpers/identity-processes.js';
 
 const TENANT = 'fabrikam';
 const APP = '12345678-1234-4234-8234-123456789abc';
@@ -37,7 +54,9 @@ interface PythonResult {
   client_id?: string;
   error?: { statusCode?: number; error?: string; message?: string } | string;
 }
-type NodeChildResult = { ok: true; tokenSha256: string; expiresOnTimestamp: number; sameTokenTwice: boolean } | { ok: false; name: string; message: string };
+type NodeChildResult =
+  | { ok: true; tokenSha256: string; expiresOnTimestamp: number; sameTokenTwice: boolean }
+  | { ok: false; name: string; message: string };
 
 describe('identity endpoint (App Service managed-identity protocol) for a session child', () => {
   let ca: TestCertificateAuthority;
@@ -53,11 +72,24 @@ describe('identity endpoint (App Service managed-identity protocol) for a sessio
     const result = await runProcess(python, [pythonIdentityChild, ...args], env);
     return lastJsonLine<PythonResult>(result);
   };
-  const runNode = async (env: { [name: string]: string | undefined }, kind: 'managed' | 'default', scope: string, clientId?: string) => {
-    const result = await runProcess(process.execPath, [nodeIdentityChild, kind, scope, ...(clientId ? [clientId] : [])], env);
+  const runNode = async (
+    env: { [name: string]: string | undefined },
+    kind: 'managed' | 'default',
+    scope: string,
+    clientId?: string,
+  ) => {
+    const result = await runProcess(
+      process.execPath,
+      [nodeIdentityChild, kind, scope, ...(clientId ? [clientId] : [])],
+      env,
+    );
     return lastJsonLine<NodeChildResult>(result);
   };
-  const get = (target: IdentityEndpoint, query: Record<string, string>, headers: Record<string, string> = { 'x-identity-header': target.env.IDENTITY_HEADER }) => {
+  const get = (
+    target: IdentityEndpoint,
+    query: Record<string, string>,
+    headers: Record<string, string> = { 'x-identity-header': target.env.IDENTITY_HEADER },
+  ) => {
     const url = new URL(target.env.IDENTITY_ENDPOINT);
     for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
     return fetch(url, { headers });
@@ -76,7 +108,12 @@ describe('identity endpoint (App Service managed-identity protocol) for a sessio
       http: { tlsOptions: { ca: ca.caPem }, retryOptions: { maxRetries: 0 } },
       logger,
     });
-    endpoint = await startIdentityEndpoint({ source: factory(USER_TOKEN, PRINCIPAL), allowedScopes: ALLOWED, clientId: CHILD_CLIENT_ID, logger });
+    endpoint = await startIdentityEndpoint({
+      source: factory(USER_TOKEN, PRINCIPAL),
+      allowedScopes: ALLOWED,
+      clientId: CHILD_CLIENT_ID,
+      logger,
+    });
   });
   after(async () => {
     await endpoint?.close();
@@ -96,14 +133,22 @@ describe('identity endpoint (App Service managed-identity protocol) for a sessio
     assert.ok(endpoint.env.IDENTITY_HEADER.length >= 40);
     assert.equal(endpoint.env.MSI_ENDPOINT, undefined);
 
-    const other = await startIdentityEndpoint({ source: factory(USER_TOKEN, PRINCIPAL), allowedScopes: ALLOWED, legacyMsiEnv: true });
+    const other = await startIdentityEndpoint({
+      source: factory(USER_TOKEN, PRINCIPAL),
+      allowedScopes: ALLOWED,
+      legacyMsiEnv: true,
+    });
     try {
       assert.notEqual(other.env.IDENTITY_ENDPOINT, endpoint.env.IDENTITY_ENDPOINT);
       assert.notEqual(other.env.IDENTITY_HEADER, endpoint.env.IDENTITY_HEADER);
       assert.equal(other.env.MSI_ENDPOINT, other.env.IDENTITY_ENDPOINT);
       assert.equal(other.env.MSI_SECRET, other.env.IDENTITY_HEADER);
       // One session's secret does not open another session's endpoint.
-      const crossed = await get(other, { resource: GRAPH, 'api-version': '2019-08-01' }, { 'x-identity-header': endpoint.env.IDENTITY_HEADER });
+      const crossed = await get(
+        other,
+        { resource: GRAPH, 'api-version': '2019-08-01' },
+        { 'x-identity-header': endpoint.env.IDENTITY_HEADER },
+      );
       assert.equal(crossed.status, 401);
     } finally {
       await other.close();
@@ -162,8 +207,19 @@ describe('identity endpoint (App Service managed-identity protocol) for a sessio
   });
 
   it('passes a failed exchange to the child as a clear error (consent_required → 403)', async () => {
-    const consentEndpoint = await startIdentityEndpoint({ source: factory(USER_TOKEN, `${PRINCIPAL}#consent`), allowedScopes: ALLOWED, logger });
-    entra.respondWith(() => entraError('invalid_grant', 65001, `The user or administrator has not consented to use the application with ID '${APP}'.`, { suberror: 'consent_required' }));
+    const consentEndpoint = await startIdentityEndpoint({
+      source: factory(USER_TOKEN, `${PRINCIPAL}#consent`),
+      allowedScopes: ALLOWED,
+      logger,
+    });
+    entra.respondWith(() =>
+      entraError(
+        'invalid_grant',
+        65001,
+        `The user or administrator has not consented to use the application with ID '${APP}'.`,
+        { suberror: 'consent_required' },
+      ),
+    );
     try {
       const result = await runPython(consentEndpoint.env, ['--resource', VAULT]);
       assert.equal(result.status, 403);
@@ -182,7 +238,10 @@ describe('identity endpoint (App Service managed-identity protocol) for a sessio
     const managed = await runNode(endpoint.env, 'managed', `${GRAPH}/.default`);
     assert.ok(managed.ok, JSON.stringify(managed));
     assert.equal(managed.tokenSha256, sha256(expected.token));
-    assert.ok(Math.abs(managed.expiresOnTimestamp - expected.expiresOnTimestamp) < 3000, 'same expiry (to the SDK\'s seconds precision)');
+    assert.ok(
+      Math.abs(managed.expiresOnTimestamp - expected.expiresOnTimestamp) < 3000,
+      "same expiry (to the SDK's seconds precision)",
+    );
     assert.ok(managed.sameTokenTwice, "the SDK's own cache serves the second request");
 
     // The child configured with AZURE_CLIENT_ID (predecessor contract) sends client_id=...: accepted.
@@ -207,7 +266,12 @@ describe('identity endpoint (App Service managed-identity protocol) for a sessio
 
     const byScope = await get(endpoint, { scope: `${GRAPH}/.default`, 'api-version': '2019-08-01' });
     assert.equal(byScope.status, 200);
-    const body = (await byScope.json()) as { access_token: string; expires_on: string; resource: string; token_type: string };
+    const body = (await byScope.json()) as {
+      access_token: string;
+      expires_on: string;
+      resource: string;
+      token_type: string;
+    };
     assert.match(body.expires_on, /^\d+$/, 'expires_on is epoch seconds, as a string');
     assert.equal(body.resource, GRAPH);
     assert.equal(byScope.headers.get('cache-control'), 'no-store');
@@ -216,16 +280,29 @@ describe('identity endpoint (App Service managed-identity protocol) for a sessio
     assert.equal(resourceAsScope.status, 200);
     assert.equal(((await resourceAsScope.json()) as { resource: string }).resource, GRAPH);
 
-    const legacy = await get(endpoint, { resource: GRAPH, 'api-version': '2017-09-01', clientid: CHILD_CLIENT_ID }, { secret: endpoint.env.IDENTITY_HEADER });
+    const legacy = await get(
+      endpoint,
+      { resource: GRAPH, 'api-version': '2017-09-01', clientid: CHILD_CLIENT_ID },
+      { secret: endpoint.env.IDENTITY_HEADER },
+    );
     assert.equal(legacy.status, 200);
     assert.equal(((await legacy.json()) as { access_token: string }).access_token, body.access_token);
 
-    const byResourceId = await get(endpoint, { resource: GRAPH, 'api-version': '2019-08-01', mi_res_id: '/subscriptions/x/identities/y' });
+    const byResourceId = await get(endpoint, {
+      resource: GRAPH,
+      'api-version': '2019-08-01',
+      mi_res_id: '/subscriptions/x/identities/y',
+    });
     assert.equal(byResourceId.status, 400, 'only the configured identity is served');
 
-    const post = await fetch(endpoint.env.IDENTITY_ENDPOINT, { method: 'POST', headers: { 'x-identity-header': endpoint.env.IDENTITY_HEADER } });
+    const post = await fetch(endpoint.env.IDENTITY_ENDPOINT, {
+      method: 'POST',
+      headers: { 'x-identity-header': endpoint.env.IDENTITY_HEADER },
+    });
     assert.equal(post.status, 405);
-    const elsewhere = await fetch(new URL('/other', endpoint.env.IDENTITY_ENDPOINT), { headers: { 'x-identity-header': endpoint.env.IDENTITY_HEADER } });
+    const elsewhere = await fetch(new URL('/other', endpoint.env.IDENTITY_ENDPOINT), {
+      headers: { 'x-identity-header': endpoint.env.IDENTITY_HEADER },
+    });
     assert.equal(elsewhere.status, 404);
   });
 
@@ -246,7 +323,11 @@ describe('identity endpoint (App Service managed-identity protocol) for a sessio
       disableInstanceDiscovery: true,
       http: { tlsOptions: { ca: ca.caPem }, retryOptions: { maxRetries: 0 } },
     });
-    const slow = await startIdentityEndpoint({ source: hangingFactory(USER_TOKEN, PRINCIPAL), allowedScopes: ALLOWED, tokenTimeoutMs: 300 });
+    const slow = await startIdentityEndpoint({
+      source: hangingFactory(USER_TOKEN, PRINCIPAL),
+      allowedScopes: ALLOWED,
+      tokenTimeoutMs: 300,
+    });
     try {
       const response = await get(slow, { resource: GRAPH, 'api-version': '2019-08-01' });
       assert.equal(response.status, 503);
@@ -259,6 +340,9 @@ describe('identity endpoint (App Service managed-identity protocol) for a sessio
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => silent.close(() => resolve()));
     }
-    await assert.rejects(get(slow, { resource: GRAPH, 'api-version': '2019-08-01' }), 'a closed endpoint refuses connections');
+    await assert.rejects(
+      get(slow, { resource: GRAPH, 'api-version': '2019-08-01' }),
+      'a closed endpoint refuses connections',
+    );
   });
 });

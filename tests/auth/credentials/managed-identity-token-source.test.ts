@@ -22,7 +22,8 @@ describe('managed identity token source (azure_default)', () => {
   before(async () => {
     msi = await startFakeMsi({ clientId: MI_CLIENT_ID });
     for (const name of Object.keys(process.env)) {
-      if (name.startsWith('AZURE_') || name.startsWith('MSI_') || name === 'IDENTITY_SERVER_THUMBPRINT') delete process.env[name];
+      if (name.startsWith('AZURE_') || name.startsWith('MSI_') || name === 'IDENTITY_SERVER_THUMBPRINT')
+        delete process.env[name];
     }
     Object.assign(process.env, msi.env);
   });
@@ -55,7 +56,10 @@ describe('managed identity token source (azure_default)', () => {
   });
 
   it('asks the identity for the resource when a specific scope of it is allowed', async () => {
-    const source = createManagedIdentityTokenSource({ clientId: MI_CLIENT_ID, allowedScopes: ['https://management.azure.com/user_impersonation'] });
+    const source = createManagedIdentityTokenSource({
+      clientId: MI_CLIENT_ID,
+      allowedScopes: ['https://management.azure.com/user_impersonation'],
+    });
     await source.getToken('https://management.azure.com/.default');
     assert.equal(msi.requests.at(-1)!.resource, 'https://management.azure.com');
   });
@@ -63,7 +67,10 @@ describe('managed identity token source (azure_default)', () => {
   it('refreshes a token within 5 minutes of expiry', async () => {
     msi.expiresIn = 200;
     try {
-      const source = createManagedIdentityTokenSource({ clientId: MI_CLIENT_ID, allowedScopes: ['https://storage.azure.com/.default'] });
+      const source = createManagedIdentityTokenSource({
+        clientId: MI_CLIENT_ID,
+        allowedScopes: ['https://storage.azure.com/.default'],
+      });
       const start = msi.requests.length;
       const first = await source.getToken('https://storage.azure.com/.default');
       const second = await source.getToken('https://storage.azure.com/.default');
@@ -84,7 +91,10 @@ describe('managed identity token source (azure_default)', () => {
   });
 
   it('reports an identity the platform refuses as exchange_failed, with a hint', async () => {
-    const source = createManagedIdentityTokenSource({ clientId: 'not-assigned-to-this-app', allowedScopes: ['api://refused/.default'] });
+    const source = createManagedIdentityTokenSource({
+      clientId: 'not-assigned-to-this-app',
+      allowedScopes: ['api://refused/.default'],
+    });
     const error = await rejection(source.getToken('api://refused/.default'));
     assert.equal(error.status, 'exchange_failed');
     assert.match(error.message, /managed identity/);
@@ -92,14 +102,21 @@ describe('managed identity token source (azure_default)', () => {
   });
 
   it('uses DefaultAzureCredential when asked to (local development), which finds the same identity here', async () => {
-    const source = createManagedIdentityTokenSource({ clientId: MI_CLIENT_ID, allowedScopes: ['https://cognitiveservices.azure.com/.default'], useDefaultAzureCredential: true });
+    const source = createManagedIdentityTokenSource({
+      clientId: MI_CLIENT_ID,
+      allowedScopes: ['https://cognitiveservices.azure.com/.default'],
+      useDefaultAzureCredential: true,
+    });
     const token = await source.getToken('https://cognitiveservices.azure.com/.default');
     assert.equal(token.token, msi.issued.at(-1));
     assert.equal(msi.requests.at(-1)!.resource, 'https://cognitiveservices.azure.com');
   });
 
   it('uses a credential it is given', async () => {
-    const source = createManagedIdentityTokenSource({ credential: new ManagedIdentityCredential({ clientId: MI_CLIENT_ID }), allowedScopes: ['https://database.windows.net/.default'] });
+    const source = createManagedIdentityTokenSource({
+      credential: new ManagedIdentityCredential({ clientId: MI_CLIENT_ID }),
+      allowedScopes: ['https://database.windows.net/.default'],
+    });
     const token = await source.getToken('https://database.windows.net/.default');
     assert.equal(token.token, msi.issued.at(-1));
   });
@@ -109,14 +126,24 @@ describe('managed identity token source (azure_default)', () => {
     const source = createManagedIdentityTokenSource({ clientId: MI_CLIENT_ID, allowedScopes });
     const endpoint = await startIdentityEndpoint({ source, allowedScopes, clientId: MI_CLIENT_ID });
     try {
-      const result = await runProcess(process.execPath, [nodeIdentityChild, 'managed', 'https://eventhubs.azure.net/.default', MI_CLIENT_ID], endpoint.env);
+      const result = await runProcess(
+        process.execPath,
+        [nodeIdentityChild, 'managed', 'https://eventhubs.azure.net/.default', MI_CLIENT_ID],
+        endpoint.env,
+      );
       const got = lastJsonLine<{ ok: boolean; tokenSha256?: string; message?: string }>(result);
       assert.ok(got.ok, JSON.stringify(got));
       const expected = await source.getToken('https://eventhubs.azure.net/.default');
       assert.equal(got.tokenSha256, createHash('sha256').update(expected.token).digest('hex'));
 
       // The host's own identity endpoint would give the child any resource; this one does not.
-      const refused = lastJsonLine<{ ok: boolean; message?: string }>(await runProcess(process.execPath, [nodeIdentityChild, 'managed', `${VAULT}/.default`, MI_CLIENT_ID], endpoint.env));
+      const refused = lastJsonLine<{ ok: boolean; message?: string }>(
+        await runProcess(
+          process.execPath,
+          [nodeIdentityChild, 'managed', `${VAULT}/.default`, MI_CLIENT_ID],
+          endpoint.env,
+        ),
+      );
       assert.ok(!refused.ok);
       assert.match(refused.message ?? '', /not allowed/);
     } finally {

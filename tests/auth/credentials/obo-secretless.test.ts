@@ -10,7 +10,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestCertificateAuthority, type TestCertificateAuthority } from '../helpers/entra-test-ca.js';
-import { CLIENT_ASSERTION_TYPE, OBO_GRANT_TYPE, decodeFakeOboToken, fingerprint, startFakeEntra, type FakeEntra } from '../helpers/entra-fake-server.js';
+import {
+  CLIENT_ASSERTION_TYPE,
+  OBO_GRANT_TYPE,
+  decodeFakeOboToken,
+  fingerprint,
+  startFakeEntra,
+  type FakeEntra,
+} from '../helpers/entra-fake-server.js';
 import { startFakeMsi, type FakeMsi } from '../helpers/identity-fake-msi.js';
 import { lastJsonLine, oboRunner, runProcess } from '../helpers/identity-processes.js';
 
@@ -20,14 +27,19 @@ const MI_CLIENT_ID = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
 const USER_TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJjYXJvbCJ9.carol-signature';
 const PRINCIPAL = 'https://login.microsoftonline.com/contoso/v2.0|carol-oid';
 
-type RunnerResult = { ok: true; token: string; expiresOnTimestamp: number } | { ok: false; name: string; status?: string; message: string };
+type RunnerResult =
+  | { ok: true; token: string; expiresOnTimestamp: number }
+  | { ok: false; name: string; status?: string; message: string };
 
 describe('secretless On-Behalf-Of in a separate process (NODE_EXTRA_CA_CERTS + managed identity)', () => {
   let ca: TestCertificateAuthority;
   let entra: FakeEntra;
   let msi: FakeMsi;
 
-  const run = async (calls: Array<{ session?: number; scope: string }>, sessions = [{ callerToken: USER_TOKEN, principal: PRINCIPAL }]) => {
+  const run = async (
+    calls: Array<{ session?: number; scope: string }>,
+    sessions = [{ callerToken: USER_TOKEN, principal: PRINCIPAL }],
+  ) => {
     const input = {
       options: {
         tenantId: TENANT,
@@ -61,7 +73,11 @@ describe('secretless On-Behalf-Of in a separate process (NODE_EXTRA_CA_CERTS + m
 
   it("sends the managed identity's api://AzureADTokenExchange token as client_assertion, caches, and refuses other scopes", async () => {
     const start = entra.tokenRequests.length;
-    const results = await run([{ scope: 'https://graph.microsoft.com/.default' }, { scope: 'https://graph.microsoft.com/.default' }, { scope: 'https://management.azure.com/.default' }]);
+    const results = await run([
+      { scope: 'https://graph.microsoft.com/.default' },
+      { scope: 'https://graph.microsoft.com/.default' },
+      { scope: 'https://management.azure.com/.default' },
+    ]);
     const [first, second, forbidden] = results;
     assert.ok(forbidden && !forbidden.ok);
     assert.equal(forbidden.status, 'forbidden_scope');
@@ -90,9 +106,15 @@ describe('secretless On-Behalf-Of in a separate process (NODE_EXTRA_CA_CERTS + m
   });
 
   it('reports a managed identity that cannot issue the assertion, without a secret fallback', async () => {
-    msi.failWith = { status: 400, body: { statusCode: 400, message: 'No managed identity with that client id is assigned to this resource.' } };
+    msi.failWith = {
+      status: 400,
+      body: { statusCode: 400, message: 'No managed identity with that client id is assigned to this resource.' },
+    };
     try {
-      const [result] = await run([{ scope: 'https://graph.microsoft.com/.default' }], [{ callerToken: USER_TOKEN, principal: `${PRINCIPAL}#mi-down` }]);
+      const [result] = await run(
+        [{ scope: 'https://graph.microsoft.com/.default' }],
+        [{ callerToken: USER_TOKEN, principal: `${PRINCIPAL}#mi-down` }],
+      );
       assert.ok(result && !result.ok);
       assert.equal(result.name, 'TokenUnavailableError');
       assert.match(result.message, /managed identity/);

@@ -13,7 +13,15 @@ import { createOboTokenSourceFactory, type OboTokenSourceOptions } from '../../.
 import { TokenUnavailableError } from '../../../src/auth/types.js';
 import { createLogger, type LogFields } from '../../../src/observability/logger.js';
 import { createTestCertificateAuthority, type TestCertificateAuthority } from '../helpers/entra-test-ca.js';
-import { CLIENT_ASSERTION_TYPE, OBO_GRANT_TYPE, decodeFakeOboToken, entraError, fingerprint, startFakeEntra, type FakeEntra } from '../helpers/entra-fake-server.js';
+import {
+  CLIENT_ASSERTION_TYPE,
+  OBO_GRANT_TYPE,
+  decodeFakeOboToken,
+  entraError,
+  fingerprint,
+  startFakeEntra,
+  type FakeEntra,
+} from '../helpers/entra-fake-server.js';
 
 const TENANT = '72f988bf-0000-4000-8000-000000000001';
 const APP = '11111111-2222-4333-8444-555555555555';
@@ -62,7 +70,8 @@ describe('On-Behalf-Of token source against a fake Entra over HTTPS', () => {
     ca?.dispose();
     // Whatever happened, no log record carried a token, the caller's assertion or the secret.
     const logged = JSON.stringify(records);
-    for (const secret of [ALICE_TOKEN, BOB_TOKEN, SECRET, 'fake-obo.']) assert.ok(!logged.includes(secret), `a log record contains ${secret.slice(0, 12)}…`);
+    for (const secret of [ALICE_TOKEN, BOB_TOKEN, SECRET, 'fake-obo.'])
+      assert.ok(!logged.includes(secret), `a log record contains ${secret.slice(0, 12)}…`);
   });
 
   it('exchanges the caller token On-Behalf-Of with a client secret and returns the downstream token', async () => {
@@ -81,7 +90,10 @@ describe('On-Behalf-Of token source against a fake Entra over HTTPS', () => {
     assert.equal(sent.form.client_secret, SECRET);
     assert.equal(sent.form.client_assertion, undefined);
     assert.ok(sent.form.scope?.split(' ').includes(GRAPH_DEFAULT));
-    assert.ok(entra.requestLog.includes(`GET /${TENANT}/v2.0/.well-known/openid-configuration`), 'MSAL read the tenant metadata');
+    assert.ok(
+      entra.requestLog.includes(`GET /${TENANT}/v2.0/.well-known/openid-configuration`),
+      'MSAL read the tenant metadata',
+    );
     assert.ok(!entra.requestLog.some((line) => line.includes('discovery/instance')), 'instance discovery stayed off');
 
     const claims = decodeFakeOboToken(token.token);
@@ -93,7 +105,10 @@ describe('On-Behalf-Of token source against a fake Entra over HTTPS', () => {
   it('takes the client assertion from getAssertion when given (the federated-credential form)', async () => {
     entra.respondWith(undefined);
     let calls = 0;
-    const source = factoryFor({ clientSecret: undefined, getAssertion: async () => `federated-assertion-${++calls}` })(ALICE_TOKEN, `${ALICE}#assertion`);
+    const source = factoryFor({ clientSecret: undefined, getAssertion: async () => `federated-assertion-${++calls}` })(
+      ALICE_TOKEN,
+      `${ALICE}#assertion`,
+    );
     await source.getToken(GRAPH_DEFAULT);
     const sent = entra.tokenRequests.at(-1)!;
     assert.equal(sent.form.client_assertion, 'federated-assertion-1');
@@ -125,7 +140,11 @@ describe('On-Behalf-Of token source against a fake Entra over HTTPS', () => {
     entra.respondWith(undefined);
     const source = factoryFor()(BOB_TOKEN, `${BOB}#concurrent`);
     const start = entra.tokenRequests.length;
-    const tokens = await Promise.all([source.getToken(GRAPH_DEFAULT), source.getToken(GRAPH_DEFAULT), source.getToken(GRAPH_DEFAULT)]);
+    const tokens = await Promise.all([
+      source.getToken(GRAPH_DEFAULT),
+      source.getToken(GRAPH_DEFAULT),
+      source.getToken(GRAPH_DEFAULT),
+    ]);
     assert.equal(entra.tokenRequests.length, start + 1);
     assert.equal(new Set(tokens.map((token) => token.token)).size, 1);
   });
@@ -155,7 +174,10 @@ describe('On-Behalf-Of token source against a fake Entra over HTTPS', () => {
 
   it('uses the newest caller token after updateCallerToken', async () => {
     entra.respondWith(undefined);
-    const source = factoryFor({ allowedScopes: ['https://storage.azure.com/.default', 'api://downstream/.default'] })(ALICE_TOKEN, `${ALICE}#update`);
+    const source = factoryFor({ allowedScopes: ['https://storage.azure.com/.default', 'api://downstream/.default'] })(
+      ALICE_TOKEN,
+      `${ALICE}#update`,
+    );
     await source.getToken('https://storage.azure.com/.default');
     assert.equal(entra.tokenRequests.at(-1)!.form.assertion, ALICE_TOKEN);
     source.updateCallerToken(`${ALICE_TOKEN}-v2`);
@@ -165,7 +187,10 @@ describe('On-Behalf-Of token source against a fake Entra over HTTPS', () => {
 
   it('asks Entra for exactly the configured scopes when the child can only say <resource>/.default', async () => {
     entra.respondWith(undefined);
-    const source = factoryFor({ allowedScopes: ['https://graph.microsoft.com/User.Read', 'Mail.Read'] })(ALICE_TOKEN, `${ALICE}#narrow`);
+    const source = factoryFor({ allowedScopes: ['https://graph.microsoft.com/User.Read', 'Mail.Read'] })(
+      ALICE_TOKEN,
+      `${ALICE}#narrow`,
+    );
     const token = await source.getToken(GRAPH_DEFAULT);
     const scopes = entra.tokenRequests.at(-1)!.form.scope!.split(' ');
     assert.ok(scopes.includes('https://graph.microsoft.com/User.Read'));
@@ -174,13 +199,24 @@ describe('On-Behalf-Of token source against a fake Entra over HTTPS', () => {
     assert.ok(token.token);
     // A listed specific scope works as itself.
     await source.getToken('https://graph.microsoft.com/user.read');
-    assert.deepEqual(entra.tokenRequests.at(-1)!.form.scope!.split(' ').filter((s) => s.includes('graph')), ['https://graph.microsoft.com/User.Read']);
+    assert.deepEqual(
+      entra.tokenRequests
+        .at(-1)!
+        .form.scope!.split(' ')
+        .filter((s) => s.includes('graph')),
+      ['https://graph.microsoft.com/User.Read'],
+    );
   });
 
   it('refuses a scope outside the allowed ones without asking Entra', async () => {
     const start = entra.tokenRequests.length;
     const source = factoryFor()(ALICE_TOKEN, ALICE);
-    for (const scope of ['https://management.azure.com/.default', 'https://graph.microsoft.com.evil.example/.default', 'api://graph.microsoft.com/.default', '']) {
+    for (const scope of [
+      'https://management.azure.com/.default',
+      'https://graph.microsoft.com.evil.example/.default',
+      'api://graph.microsoft.com/.default',
+      '',
+    ]) {
       const error = await rejection(source.getToken(scope));
       assert.equal(error.status, 'forbidden_scope');
       assert.match(error.message, /not allowed/);
@@ -189,12 +225,22 @@ describe('On-Behalf-Of token source against a fake Entra over HTTPS', () => {
     const narrow = factoryFor({ allowedScopes: ['https://graph.microsoft.com/User.Read'] })(ALICE_TOKEN, ALICE);
     const error = await rejection(narrow.getToken('https://graph.microsoft.com/Mail.Send'));
     assert.equal(error.status, 'forbidden_scope');
-    assert.match(error.message, /Mail\.Send is not allowed for this server \(allowed: https:\/\/graph\.microsoft\.com\/User\.Read\)/);
+    assert.match(
+      error.message,
+      /Mail\.Send is not allowed for this server \(allowed: https:\/\/graph\.microsoft\.com\/User\.Read\)/,
+    );
     assert.equal(entra.tokenRequests.length, start);
   });
 
   it('turns AADSTS65001 into consent_required with a message saying who must consent to what', async () => {
-    entra.respondWith(() => entraError('invalid_grant', 65001, `The user or administrator has not consented to use the application with ID '${APP}'.`, { suberror: 'consent_required' }));
+    entra.respondWith(() =>
+      entraError(
+        'invalid_grant',
+        65001,
+        `The user or administrator has not consented to use the application with ID '${APP}'.`,
+        { suberror: 'consent_required' },
+      ),
+    );
     const error = await rejection(factoryFor()(ALICE_TOKEN, `${ALICE}#consent`).getToken(GRAPH_DEFAULT));
     assert.equal(error.status, 'consent_required');
     assert.match(error.message, /[Cc]onsent is required/);
@@ -206,7 +252,13 @@ describe('On-Behalf-Of token source against a fake Entra over HTTPS', () => {
   });
 
   it('reports other Entra failures as exchange_failed with the codes but not the response', async () => {
-    entra.respondWith(() => entraError('invalid_client', 7000215, `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value. Secret: ${SECRET}`));
+    entra.respondWith(() =>
+      entraError(
+        'invalid_client',
+        7000215,
+        `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value. Secret: ${SECRET}`,
+      ),
+    );
     const error = await rejection(factoryFor()(ALICE_TOKEN, `${ALICE}#badsecret`).getToken(GRAPH_DEFAULT));
     assert.equal(error.status, 'exchange_failed');
     assert.match(error.message, /invalid_client/);
@@ -223,8 +275,18 @@ describe('On-Behalf-Of token source against a fake Entra over HTTPS', () => {
   });
 
   it('reports a temporarily unavailable Entra as unavailable', async () => {
-    entra.respondWith(() => ({ status: 503, body: { error: 'temporarily_unavailable', error_description: 'AADSTS90033: A transient error has occurred. Please try again.' } }));
-    const error = await rejection(factoryFor({ allowedScopes: ['api://transient/.default'] })(ALICE_TOKEN, `${ALICE}#transient`).getToken('api://transient/.default'));
+    entra.respondWith(() => ({
+      status: 503,
+      body: {
+        error: 'temporarily_unavailable',
+        error_description: 'AADSTS90033: A transient error has occurred. Please try again.',
+      },
+    }));
+    const error = await rejection(
+      factoryFor({ allowedScopes: ['api://transient/.default'] })(ALICE_TOKEN, `${ALICE}#transient`).getToken(
+        'api://transient/.default',
+      ),
+    );
     assert.equal(error.status, 'unavailable');
     assert.match(error.message, /temporarily/);
     entra.respondWith(undefined);
@@ -232,17 +294,36 @@ describe('On-Behalf-Of token source against a fake Entra over HTTPS', () => {
 
   it('reports an unreachable Entra as unavailable, and an untrusted certificate too', async () => {
     const closedPort = 'https://127.0.0.1:9';
-    const unreachable = await rejection(factoryFor({ authorityHost: closedPort })(ALICE_TOKEN, ALICE).getToken(GRAPH_DEFAULT));
+    const unreachable = await rejection(
+      factoryFor({ authorityHost: closedPort })(ALICE_TOKEN, ALICE).getToken(GRAPH_DEFAULT),
+    );
     assert.equal(unreachable.status, 'unavailable');
     assert.match(unreachable.message, /could not be reached/);
 
-    const untrusted = await rejection(factoryFor({ http: { retryOptions: { maxRetries: 0 } } })(ALICE_TOKEN, `${ALICE}#untrusted`).getToken(GRAPH_DEFAULT));
+    const untrusted = await rejection(
+      factoryFor({ http: { retryOptions: { maxRetries: 0 } } })(ALICE_TOKEN, `${ALICE}#untrusted`).getToken(
+        GRAPH_DEFAULT,
+      ),
+    );
     assert.equal(untrusted.status, 'unavailable');
   });
 
   it('rejects contradictory options when the factory is created', () => {
-    assert.throws(() => createOboTokenSourceFactory({ tenantId: TENANT, clientId: APP, allowedScopes: [], clientSecret: 'x', getAssertion: async () => 'y' }), /either clientSecret or getAssertion/);
-    assert.throws(() => createOboTokenSourceFactory({ tenantId: TENANT, clientId: APP, allowedScopes: [], clientSecret: '' }), /empty/);
+    assert.throws(
+      () =>
+        createOboTokenSourceFactory({
+          tenantId: TENANT,
+          clientId: APP,
+          allowedScopes: [],
+          clientSecret: 'x',
+          getAssertion: async () => 'y',
+        }),
+      /either clientSecret or getAssertion/,
+    );
+    assert.throws(
+      () => createOboTokenSourceFactory({ tenantId: TENANT, clientId: APP, allowedScopes: [], clientSecret: '' }),
+      /empty/,
+    );
     assert.throws(() => createOboTokenSourceFactory({ tenantId: '', clientId: APP, allowedScopes: [] }), /tenantId/);
   });
 });

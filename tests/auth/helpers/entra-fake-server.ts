@@ -55,11 +55,20 @@ export function fakeOboToken(assertion: string, scope: string, serial: number): 
 export function decodeFakeOboToken(token: string): { user: string; scope: string; serial: number } {
   const middle = token.split('.')[1];
   if (middle === undefined) throw new Error('not a fake OBO token');
-  return JSON.parse(Buffer.from(middle, 'base64url').toString('utf8')) as { user: string; scope: string; serial: number };
+  return JSON.parse(Buffer.from(middle, 'base64url').toString('utf8')) as {
+    user: string;
+    scope: string;
+    serial: number;
+  };
 }
 
 /** An Entra-shaped error body, as the real service sends (codes, description, trace ids). */
-export function entraError(error: string, aadsts: number, description: string, extra: Record<string, unknown> = {}): EntraReply {
+export function entraError(
+  error: string,
+  aadsts: number,
+  description: string,
+  extra: Record<string, unknown> = {},
+): EntraReply {
   return {
     status: 400,
     body: {
@@ -118,7 +127,10 @@ export async function startFakeEntra(tls: { cert: string; key: string }): Promis
       const segments = url.pathname.split('/').filter(Boolean);
       const tenant = segments[0] ?? '';
       const rest = segments.slice(1).join('/');
-      if (request.method === 'GET' && (rest === 'v2.0/.well-known/openid-configuration' || rest === '.well-known/openid-configuration')) {
+      if (
+        request.method === 'GET' &&
+        (rest === 'v2.0/.well-known/openid-configuration' || rest === '.well-known/openid-configuration')
+      ) {
         send(response, 200, {
           token_endpoint: `${origin}/${tenant}/oauth2/v2.0/token`,
           authorization_endpoint: `${origin}/${tenant}/oauth2/v2.0/authorize`,
@@ -149,7 +161,10 @@ export async function startFakeEntra(tls: { cert: string; key: string }): Promis
           return;
         }
         serial += 1;
-        const resourceScopes = (form.scope ?? '').split(' ').filter((s) => !['openid', 'profile', 'offline_access'].includes(s)).join(' ');
+        const resourceScopes = (form.scope ?? '')
+          .split(' ')
+          .filter((s) => !['openid', 'profile', 'offline_access'].includes(s))
+          .join(' ');
         send(response, 200, {
           token_type: 'Bearer',
           scope: resourceScopes,
@@ -159,7 +174,10 @@ export async function startFakeEntra(tls: { cert: string; key: string }): Promis
         });
         return;
       }
-      send(response, 404, { error: 'not_found', error_description: `the fake has no ${request.method} ${url.pathname}` });
+      send(response, 404, {
+        error: 'not_found',
+        error_description: `the fake has no ${request.method} ${url.pathname}`,
+      });
     })().catch((error: unknown) => {
       if (!response.headersSent) send(response, 500, { error: 'fake_failure', error_description: String(error) });
     });

@@ -48,9 +48,13 @@ export async function startFakeMsi(options: { clientId?: string } = {}): Promise
     };
     if (!recorded.headerOk) return reply(401, { statusCode: 401, message: 'missing or wrong X-IDENTITY-HEADER' });
     if (state.failWith) return reply(state.failWith.status, state.failWith.body);
-    if (recorded.apiVersion !== '2019-08-01' || !recorded.resource) return reply(400, { statusCode: 400, message: 'bad request' });
+    if (recorded.apiVersion !== '2019-08-01' || !recorded.resource)
+      return reply(400, { statusCode: 400, message: 'bad request' });
     if (options.clientId !== undefined && recorded.clientId !== options.clientId) {
-      return reply(400, { statusCode: 400, message: `identity ${recorded.clientId ?? '(system)'} is not assigned to this app` });
+      return reply(400, {
+        statusCode: 400,
+        message: `identity ${recorded.clientId ?? '(system)'} is not assigned to this app`,
+      });
     }
     const token = `fake-mi.${Buffer.from(JSON.stringify({ aud: recorded.resource, n: issued.length + 1 })).toString('base64url')}.sig`;
     issued.push(token);

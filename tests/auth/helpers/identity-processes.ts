@@ -16,7 +16,12 @@ export interface ProcessResult {
   stderr: string;
 }
 
-export function runProcess(command: string, args: string[], env: { [name: string]: string | undefined }, timeoutMs = 60_000): Promise<ProcessResult> {
+export function runProcess(
+  command: string,
+  args: string[],
+  env: { [name: string]: string | undefined },
+  timeoutMs = 60_000,
+): Promise<ProcessResult> {
   const childEnv: Record<string, string> = { PATH: process.env.PATH ?? '' };
   for (const [name, value] of Object.entries(env)) if (value !== undefined) childEnv[name] = value;
   return new Promise((resolve, reject) => {

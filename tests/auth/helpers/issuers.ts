@@ -51,7 +51,12 @@ export async function deadOrigin(): Promise<string> {
   return server.origin;
 }
 
-export function json(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function json(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   response.writeHead(status, { 'content-type': 'application/json', ...headers });
   response.end(JSON.stringify(body));
 }
@@ -82,7 +87,9 @@ export function nowSeconds(): number {
 }
 
 export async function signToken(claims: JWTPayload, { key, header = {} }: SignOptions): Promise<string> {
-  return new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT', ...header }).sign(key.privateKey);
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT', ...header })
+    .sign(key.privateKey);
 }
 
 export interface OidcIssuer {
@@ -117,12 +124,19 @@ export interface OidcIssuerOptions {
 export async function startOidcIssuer(options: OidcIssuerOptions = {}): Promise<OidcIssuer> {
   const path = options.path ?? '';
   const key = await makeKey(options.alg ?? 'RS256');
-  const state: Partial<OidcIssuer> & { published: TestKey[]; jwksDown: boolean } = { published: [key], jwksDown: false };
+  const state: Partial<OidcIssuer> & { published: TestKey[]; jwksDown: boolean } = {
+    published: [key],
+    jwksDown: false,
+  };
   const server = await startServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://x');
     if (url.pathname === issuer.metadataPath) {
       if (issuer.metadataStatus) return json(response, issuer.metadataStatus, { error: 'unavailable' });
-      return json(response, 200, { issuer: issuer.metadataIssuer ?? issuer.issuer, jwks_uri: issuer.jwksUri, token_endpoint: `${issuer.issuer}/token` });
+      return json(response, 200, {
+        issuer: issuer.metadataIssuer ?? issuer.issuer,
+        jwks_uri: issuer.jwksUri,
+        token_endpoint: `${issuer.issuer}/token`,
+      });
     }
     if (url.pathname === issuer.jwksPath) {
       if (issuer.jwksDown) return json(response, 503, { error: 'down' });
@@ -131,7 +145,10 @@ export async function startOidcIssuer(options: OidcIssuerOptions = {}): Promise<
     json(response, 404, { error: 'not_found' });
   });
   const issuerUrl = `${server.origin}${path}`;
-  const metadataPath = options.discovery === 'oauth' ? `/.well-known/oauth-authorization-server${path}` : `${path}/.well-known/openid-configuration`;
+  const metadataPath =
+    options.discovery === 'oauth'
+      ? `/.well-known/oauth-authorization-server${path}`
+      : `${path}/.well-known/openid-configuration`;
   const jwksPath = `${path}/jwks`;
   const audience = options.audience ?? 'api://mcp-test';
   const issuer: OidcIssuer = Object.assign(state, {
@@ -171,7 +188,10 @@ export const APP_ID_URI = 'api://mcp-entra-test';
 /** An Entra-shaped authority at a loopback host: `/{tid}/v2.0/.well-known/openid-configuration` and `/{tid}/discovery/v2.0/keys`. */
 export async function startEntraAuthority(): Promise<EntraAuthority> {
   const key = await makeKey('RS256');
-  const authority: Partial<EntraAuthority> & { published: TestKey[]; downTenants: Set<string> } = { published: [key], downTenants: new Set() };
+  const authority: Partial<EntraAuthority> & { published: TestKey[]; downTenants: Set<string> } = {
+    published: [key],
+    downTenants: new Set(),
+  };
   const server = await startServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://x');
     const metadata = /^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/.exec(url.pathname);
@@ -200,10 +220,32 @@ export async function startEntraAuthority(): Promise<EntraAuthority> {
     token: (tenant: string, version: 1 | 2, claims: JWTPayload = {}, options: Partial<SignOptions> = {}) => {
       const base: JWTPayload =
         version === 1
-          ? { iss: `https://sts.windows.net/${tenant}/`, aud: APP_ID_URI, ver: '1.0', appid: 'client-app', upn: 'ada@contoso.example' }
-          : { iss: `${server.origin}/${tenant}/v2.0`, aud: CLIENT_ID, ver: '2.0', azp: 'client-app', preferred_username: 'ada@contoso.example' };
+          ? {
+              iss: `https://sts.windows.net/${tenant}/`,
+              aud: APP_ID_URI,
+              ver: '1.0',
+              appid: 'client-app',
+              upn: 'ada@contoso.example',
+            }
+          : {
+              iss: `${server.origin}/${tenant}/v2.0`,
+              aud: CLIENT_ID,
+              ver: '2.0',
+              azp: 'client-app',
+              preferred_username: 'ada@contoso.example',
+            };
       return signToken(
-        { ...base, tid: tenant, oid: 'oid-ada', sub: `pairwise-sub-v${version}`, scp: 'mcp.access', iat: nowSeconds(), nbf: nowSeconds(), exp: nowSeconds() + 3600, ...claims },
+        {
+          ...base,
+          tid: tenant,
+          oid: 'oid-ada',
+          sub: `pairwise-sub-v${version}`,
+          scp: 'mcp.access',
+          iat: nowSeconds(),
+          nbf: nowSeconds(),
+          exp: nowSeconds() + 3600,
+          ...claims,
+        },
         { key: options.key ?? key, header: options.header },
       );
     },
@@ -228,7 +270,10 @@ export interface TokenEndpoints {
 export async function startTokenEndpoints(): Promise<TokenEndpoints> {
   const clientId = 'rs-client';
   const clientSecret = 's3cret:with/odd+chars';
-  const endpoints: Partial<TokenEndpoints> & { introspection: TokenEndpoints['introspection']; userinfo: TokenEndpoints['userinfo'] } = {
+  const endpoints: Partial<TokenEndpoints> & {
+    introspection: TokenEndpoints['introspection'];
+    userinfo: TokenEndpoints['userinfo'];
+  } = {
     introspection: new Map(),
     userinfo: new Map(),
   };
@@ -238,7 +283,8 @@ export async function startTokenEndpoints(): Promise<TokenEndpoints> {
     if (url.pathname === '/introspect' && request.method === 'POST') {
       endpoints.lastIntrospectionAuth = request.headers.authorization;
       if (request.headers.authorization !== expectedAuth) return json(response, 401, { error: 'invalid_client' });
-      if (!(request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) return json(response, 400, { error: 'invalid_request' });
+      if (!(request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded'))
+        return json(response, 400, { error: 'invalid_request' });
       const token = new URLSearchParams(body).get('token') ?? '';
       return json(response, 200, endpoints.introspection.get(token) ?? { active: false });
     }

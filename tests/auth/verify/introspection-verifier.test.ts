@@ -54,7 +54,15 @@ describe('createIntrospectionVerifier: RFC 7662 introspection', () => {
     const verifier = verifierFor({ requiredScopes: ['mcp'] });
     const token = freshToken();
     const exp = nowSeconds() + 3600;
-    endpoints.introspection.set(token, { active: true, sub: 'u-42', scope: 'mcp files:read', iss: ISSUER, aud: 'https://mcp.example.com', exp, client_id: 'c1' });
+    endpoints.introspection.set(token, {
+      active: true,
+      sub: 'u-42',
+      scope: 'mcp files:read',
+      iss: ISSUER,
+      aud: 'https://mcp.example.com',
+      exp,
+      client_id: 'c1',
+    });
     const caller = expectCaller(await verifier.verify(token));
     assert.equal(caller.principal, `${ISSUER}|u-42`);
     assert.equal(caller.issuer, ISSUER);
@@ -134,7 +142,12 @@ describe('createIntrospectionVerifier: RFC 7662 introspection', () => {
       expectInvalid(await verifier.verify(token), message);
     }
     const token = freshToken();
-    endpoints.introspection.set(token, { active: true, sub: 'u', aud: ['https://b.example.com', 'https://mcp.example.com'], exp: nowSeconds() - 30 });
+    endpoints.introspection.set(token, {
+      active: true,
+      sub: 'u',
+      aud: ['https://b.example.com', 'https://mcp.example.com'],
+      exp: nowSeconds() - 30,
+    });
     expectCaller(await verifier.verify(token));
     const noSub = freshToken();
     endpoints.introspection.set(noSub, { active: true, client_id: 'service' });
@@ -152,22 +165,42 @@ describe('createIntrospectionVerifier: RFC 7662 introspection', () => {
 
   test('the introspection endpoint down, or refusing our credentials: unavailable', async () => {
     const down = verifierFor({ introspectionEndpoint: `${await deadOrigin()}/introspect` });
-    expectUnavailable(await down.verify(freshToken()), /token introspection at .* could not be reached \(ECONNREFUSED\)/);
+    expectUnavailable(
+      await down.verify(freshToken()),
+      /token introspection at .* could not be reached \(ECONNREFUSED\)/,
+    );
     const wrongSecret = verifierFor({ clientSecret: 'wrong' });
     expectUnavailable(await wrongSecret.verify(freshToken()), /answered HTTP 401 \(check the client credentials\)/);
-    const notThere = verifierFor({ introspectionEndpoint: `${endpoints.server.origin}/nothing`, retryAfterSeconds: 10 });
+    const notThere = verifierFor({
+      introspectionEndpoint: `${endpoints.server.origin}/nothing`,
+      retryAfterSeconds: 10,
+    });
     expectUnavailable(await notThere.verify(freshToken()), /answered HTTP 404/, 10);
   });
 
   test('the factory wants exactly one endpoint, and credentials with introspection', () => {
     assert.throws(() => createIntrospectionVerifier({ issuer: ISSUER }), /exactly one/);
     assert.throws(
-      () => createIntrospectionVerifier({ issuer: ISSUER, introspectionEndpoint: 'https://as.example.com/i', userinfoEndpoint: 'https://as.example.com/u' }),
+      () =>
+        createIntrospectionVerifier({
+          issuer: ISSUER,
+          introspectionEndpoint: 'https://as.example.com/i',
+          userinfoEndpoint: 'https://as.example.com/u',
+        }),
       /exactly one/,
     );
-    assert.throws(() => createIntrospectionVerifier({ issuer: ISSUER, introspectionEndpoint: 'https://as.example.com/i' }), /clientId and clientSecret/);
-    assert.throws(() => createIntrospectionVerifier({ issuer: ISSUER, userinfoEndpoint: 'http://as.example.com/u' }), /https/);
-    assert.throws(() => createIntrospectionVerifier({ issuer: '', userinfoEndpoint: 'https://as.example.com/u' }), /issuer is required/);
+    assert.throws(
+      () => createIntrospectionVerifier({ issuer: ISSUER, introspectionEndpoint: 'https://as.example.com/i' }),
+      /clientId and clientSecret/,
+    );
+    assert.throws(
+      () => createIntrospectionVerifier({ issuer: ISSUER, userinfoEndpoint: 'http://as.example.com/u' }),
+      /https/,
+    );
+    assert.throws(
+      () => createIntrospectionVerifier({ issuer: '', userinfoEndpoint: 'https://as.example.com/u' }),
+      /issuer is required/,
+    );
   });
 });
 
@@ -192,7 +225,10 @@ describe('createIntrospectionVerifier: userinfo endpoint (GitHub-style)', () => 
   test('a 200 with a JSON object passes: numeric id as subject, scopes from X-OAuth-Scopes', async () => {
     const verifier = github({ requiredScopes: ['read:user'] });
     const token = freshToken('gho');
-    endpoints.userinfo.set(token, { body: { login: 'octocat', id: 583231, name: 'The Octocat' }, headers: { 'x-oauth-scopes': 'read:user, repo' } });
+    endpoints.userinfo.set(token, {
+      body: { login: 'octocat', id: 583231, name: 'The Octocat' },
+      headers: { 'x-oauth-scopes': 'read:user, repo' },
+    });
     const caller = expectCaller(await verifier.verify(token));
     assert.equal(caller.subject, '583231');
     assert.equal(caller.principal, 'https://github.com|583231');
@@ -223,7 +259,11 @@ describe('createIntrospectionVerifier: userinfo endpoint (GitHub-style)', () => 
     endpoints.userinfo.set(forbidden, { status: 403, body: { message: 'Forbidden' } });
     expectInvalid(await github().verify(forbidden), 'token rejected by the userinfo endpoint (HTTP 403)');
     const limited = freshToken('gho');
-    endpoints.userinfo.set(limited, { status: 403, body: { message: 'API rate limit exceeded' }, headers: { 'x-ratelimit-remaining': '0', 'retry-after': '120' } });
+    endpoints.userinfo.set(limited, {
+      status: 403,
+      body: { message: 'API rate limit exceeded' },
+      headers: { 'x-ratelimit-remaining': '0', 'retry-after': '120' },
+    });
     expectUnavailable(await github().verify(limited), /HTTP 403 \(rate limited\)/, 120);
     const tooMany = freshToken('gho');
     endpoints.userinfo.set(tooMany, { status: 429, body: {} });

@@ -33,7 +33,12 @@ function expectCaller(result: VerifyResult) {
 describe('createJwtVerifier', () => {
   let idp: OidcIssuer;
   const verifierFor = (options: Partial<JwtVerifierOptions> = {}) =>
-    createJwtVerifier({ issuer: idp.issuer, audiences: [AUDIENCE], metadataCache: new OidcMetadataCache(), ...options });
+    createJwtVerifier({
+      issuer: idp.issuer,
+      audiences: [AUDIENCE],
+      metadataCache: new OidcMetadataCache(),
+      ...options,
+    });
 
   before(async () => {
     idp = await startOidcIssuer({ path: '/realms/test' });
@@ -68,8 +73,14 @@ describe('createJwtVerifier', () => {
     const verifier = verifierFor();
     assert.deepEqual(expectCaller(await verifier.verify(await idp.token({ scp: 'a b' }))).scopes, ['a', 'b']);
     assert.deepEqual(expectCaller(await verifier.verify(await idp.token({ scp: ['a', 'c'] }))).scopes, ['a', 'c']);
-    assert.deepEqual(expectCaller(await verifier.verify(await idp.token({ scope: ['x'], roles: ['Admin', 'x'] }))).scopes, ['x', 'Admin']);
-    assert.deepEqual(expectCaller(await verifier.verify(await idp.token({ scp: 'a', scope: 'b', roles: ['R'] }))).scopes, ['a', 'b', 'R']);
+    assert.deepEqual(
+      expectCaller(await verifier.verify(await idp.token({ scope: ['x'], roles: ['Admin', 'x'] }))).scopes,
+      ['x', 'Admin'],
+    );
+    assert.deepEqual(
+      expectCaller(await verifier.verify(await idp.token({ scp: 'a', scope: 'b', roles: ['R'] }))).scopes,
+      ['a', 'b', 'R'],
+    );
     assert.deepEqual(expectCaller(await verifier.verify(await idp.token())).scopes, []);
   });
 
@@ -84,7 +95,12 @@ describe('createJwtVerifier', () => {
   test('a configured jwksUri is used without discovery', async () => {
     const cache = new OidcMetadataCache();
     const metadataBefore = idp.server.count(idp.metadataPath);
-    const verifier = createJwtVerifier({ issuer: idp.issuer, jwksUri: idp.jwksUri, audiences: [AUDIENCE], metadataCache: cache });
+    const verifier = createJwtVerifier({
+      issuer: idp.issuer,
+      jwksUri: idp.jwksUri,
+      audiences: [AUDIENCE],
+      metadataCache: cache,
+    });
     expectCaller(await verifier.verify(await idp.token()));
     assert.equal(idp.server.count(idp.metadataPath), metadataBefore);
   });
@@ -98,12 +114,21 @@ describe('createJwtVerifier', () => {
     expectInvalid(await verifier.verify('a.b'), 'malformed token: not a JWT');
     expectInvalid(await verifier.verify('a.b.c.d.e'), 'malformed token: encrypted tokens (JWE) are not accepted');
     expectInvalid(await verifier.verify('!!!.abc.def'), 'malformed token: characters outside the bearer token syntax');
-    expectInvalid(await verifier.verify('eyJub3QganNvbg.e30.c2ln'), 'malformed token: the header is not base64url-encoded JSON');
-    expectInvalid(await verifier.verify(rawJwt({ typ: 'JWT' }, { sub: 'x' }, 'c2ln')), 'malformed token: the header has no alg');
+    expectInvalid(
+      await verifier.verify('eyJub3QganNvbg.e30.c2ln'),
+      'malformed token: the header is not base64url-encoded JSON',
+    );
+    expectInvalid(
+      await verifier.verify(rawJwt({ typ: 'JWT' }, { sub: 'x' }, 'c2ln')),
+      'malformed token: the header has no alg',
+    );
     expectInvalid(await verifier.verify(`${'a'.repeat(40_000)}.b.c`), 'malformed token: too long');
     const good = await idp.token();
     const [header, , signature] = good.split('.');
-    expectInvalid(await verifier.verify(`${header}.bm90IGpzb24.${signature}`), /^malformed token|signature verification failed/);
+    expectInvalid(
+      await verifier.verify(`${header}.bm90IGpzb24.${signature}`),
+      /^malformed token|signature verification failed/,
+    );
     // A payload swapped under a valid signature.
     const forged = `${header}.${Buffer.from(JSON.stringify({ iss: idp.issuer, aud: AUDIENCE, sub: 'mallory', exp: nowSeconds() + 600 })).toString('base64url')}.${signature}`;
     expectInvalid(await verifier.verify(forged), 'signature verification failed');
@@ -111,7 +136,10 @@ describe('createJwtVerifier', () => {
 
   test('alg none is refused', async () => {
     const verifier = verifierFor();
-    const token = rawJwt({ alg: 'none', typ: 'JWT' }, { iss: idp.issuer, aud: AUDIENCE, sub: 'mallory', exp: nowSeconds() + 600 });
+    const token = rawJwt(
+      { alg: 'none', typ: 'JWT' },
+      { iss: idp.issuer, aud: AUDIENCE, sub: 'mallory', exp: nowSeconds() + 600 },
+    );
     expectInvalid(await verifier.verify(token), 'algorithm none not allowed');
     expectInvalid(await verifier.verify(rawJwt({ alg: 'NONE' }, { sub: 'm' }, 'x')), 'algorithm NONE not allowed');
   });
@@ -123,7 +151,10 @@ describe('createJwtVerifier', () => {
     const token = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256', kid: idp.key.kid }).sign(secret);
     expectInvalid(await verifier.verify(token), 'algorithm HS256 not allowed');
     const jwkSecret = new TextEncoder().encode(JSON.stringify(idp.key.publicJwk));
-    expectInvalid(await verifier.verify(await new SignJWT(claims).setProtectedHeader({ alg: 'HS512' }).sign(jwkSecret)), 'algorithm HS512 not allowed');
+    expectInvalid(
+      await verifier.verify(await new SignJWT(claims).setProtectedHeader({ alg: 'HS512' }).sign(jwkSecret)),
+      'algorithm HS512 not allowed',
+    );
   });
 
   test('an algorithm outside a narrowed allow-list is refused', async () => {
@@ -138,32 +169,62 @@ describe('createJwtVerifier', () => {
     assert.throws(() => verifierFor({ audiences: [] }), /audiences must be a non-empty list/);
     assert.throws(() => createJwtVerifier({ issuer: '', audiences: [AUDIENCE] }), /issuer is required/);
     assert.throws(() => createJwtVerifier({ issuer: 'http://idp.example.com', audiences: [AUDIENCE] }), /https/);
-    assert.throws(() => createJwtVerifier({ issuer: 'https://idp.example.com', jwksUri: 'http://idp.example.com/jwks', audiences: [AUDIENCE] }), /https/);
+    assert.throws(
+      () =>
+        createJwtVerifier({
+          issuer: 'https://idp.example.com',
+          jwksUri: 'http://idp.example.com/jwks',
+          audiences: [AUDIENCE],
+        }),
+      /https/,
+    );
   });
 
   test('a key the issuer never published is refused: with its own kid, and with a published kid', async () => {
     const verifier = verifierFor();
     const rogue = await makeKey('RS256', 'rogue-key');
-    expectInvalid(await verifier.verify(await idp.token({}, { key: rogue })), 'signing key not published by the issuer');
+    expectInvalid(
+      await verifier.verify(await idp.token({}, { key: rogue })),
+      'signing key not published by the issuer',
+    );
     // Same kid as the real key, different private key.
-    expectInvalid(await verifier.verify(await idp.token({}, { key: rogue, header: { kid: idp.key.kid } })), 'signature verification failed');
+    expectInvalid(
+      await verifier.verify(await idp.token({}, { key: rogue, header: { kid: idp.key.kid } })),
+      'signature verification failed',
+    );
     // No kid at all: the only RS256 key is selected, and the signature does not match.
-    expectInvalid(await verifier.verify(await idp.token({}, { key: rogue, header: { kid: undefined } })), 'signature verification failed');
+    expectInvalid(
+      await verifier.verify(await idp.token({}, { key: rogue, header: { kid: undefined } })),
+      'signature verification failed',
+    );
   });
 
   test('an unknown kid refreshes the keys once, then fails; the JWKS is fetched at most twice within the cooldown', async () => {
     const local = await startOidcIssuer();
     try {
-      const verifier = createJwtVerifier({ issuer: local.issuer, audiences: [AUDIENCE], metadataCache: new OidcMetadataCache(), jwksCooldownMs: 400 });
+      const verifier = createJwtVerifier({
+        issuer: local.issuer,
+        audiences: [AUDIENCE],
+        metadataCache: new OidcMetadataCache(),
+        jwksCooldownMs: 400,
+      });
       expectCaller(await verifier.verify(await local.token()));
       assert.equal(local.server.count(local.jwksPath), 1);
       await sleep(450); // past the cooldown: a miss may refresh once
       const rogue = await makeKey('RS256', 'unknown-kid');
       for (let i = 0; i < 5; i++) {
-        expectInvalid(await verifier.verify(await local.token({}, { key: rogue })), 'signing key not published by the issuer');
+        expectInvalid(
+          await verifier.verify(await local.token({}, { key: rogue })),
+          'signing key not published by the issuer',
+        );
       }
       await Promise.all(
-        Array.from({ length: 5 }, async () => expectInvalid(await verifier.verify(await local.token({}, { key: rogue })), 'signing key not published by the issuer')),
+        Array.from({ length: 5 }, async () =>
+          expectInvalid(
+            await verifier.verify(await local.token({}, { key: rogue })),
+            'signing key not published by the issuer',
+          ),
+        ),
       );
       assert.equal(local.server.count(local.jwksPath), 2, 'one initial fetch and one refresh');
     } finally {
@@ -174,7 +235,12 @@ describe('createJwtVerifier', () => {
   test('key rotation: the first token with a newly published kid triggers one refresh and passes', async () => {
     const local = await startOidcIssuer();
     try {
-      const verifier = createJwtVerifier({ issuer: local.issuer, audiences: [AUDIENCE], metadataCache: new OidcMetadataCache(), jwksCooldownMs: 300 });
+      const verifier = createJwtVerifier({
+        issuer: local.issuer,
+        audiences: [AUDIENCE],
+        metadataCache: new OidcMetadataCache(),
+        jwksCooldownMs: 300,
+      });
       expectCaller(await verifier.verify(await local.token()));
       const next = await makeKey('ES256', 'rotated-key');
       local.published = [local.key, next];
@@ -190,7 +256,11 @@ describe('createJwtVerifier', () => {
       await sleep(350);
       expectCaller(await verifier.verify(await local.token({}, { key: next })));
       const cachedOld = await verifier.verify(await local.token());
-      assert.equal(cachedOld.ok, true, 'keys are cached until jwksCacheMaxAgeMs; withdrawal takes effect on the next fetch');
+      assert.equal(
+        cachedOld.ok,
+        true,
+        'keys are cached until jwksCacheMaxAgeMs; withdrawal takes effect on the next fetch',
+      );
     } finally {
       await local.server.close();
     }
@@ -203,15 +273,24 @@ describe('createJwtVerifier', () => {
     const strict = verifierFor({ clockToleranceSeconds: 0 });
     expectInvalid(await strict.verify(await idp.token({ exp: nowSeconds() - 5 })), 'token expired');
     expectInvalid(await verifier.verify(await idp.token({ exp: undefined })), 'token has no exp claim');
-    expectInvalid(await verifier.verify(await idp.token({ exp: 'tomorrow' as unknown as number })), 'malformed token: the exp claim is not a number');
+    expectInvalid(
+      await verifier.verify(await idp.token({ exp: 'tomorrow' as unknown as number })),
+      'malformed token: the exp claim is not a number',
+    );
   });
 
   test('nbf in the future: within the skew passes, beyond it fails', async () => {
     const verifier = verifierFor();
     expectCaller(await verifier.verify(await idp.token({ nbf: nowSeconds() + 30 })));
-    expectInvalid(await verifier.verify(await idp.token({ nbf: nowSeconds() + 120 })), 'token not yet valid (nbf is in the future)');
+    expectInvalid(
+      await verifier.verify(await idp.token({ nbf: nowSeconds() + 120 })),
+      'token not yet valid (nbf is in the future)',
+    );
     const strict = verifierFor({ clockToleranceSeconds: 0 });
-    expectInvalid(await strict.verify(await idp.token({ nbf: nowSeconds() + 30 })), 'token not yet valid (nbf is in the future)');
+    expectInvalid(
+      await strict.verify(await idp.token({ nbf: nowSeconds() + 30 })),
+      'token not yet valid (nbf is in the future)',
+    );
   });
 
   test('a wrong or missing issuer is refused', async () => {
@@ -224,7 +303,10 @@ describe('createJwtVerifier', () => {
   test('a wrong or missing audience is refused; any configured audience is accepted', async () => {
     const verifier = verifierFor({ audiences: [AUDIENCE, 'client-id-1'] });
     expectInvalid(await verifier.verify(await idp.token({ aud: 'api://other' })), 'audience not accepted');
-    expectInvalid(await verifier.verify(await idp.token({ aud: ['api://other', 'api://another'] })), 'audience not accepted');
+    expectInvalid(
+      await verifier.verify(await idp.token({ aud: ['api://other', 'api://another'] })),
+      'audience not accepted',
+    );
     expectInvalid(await verifier.verify(await idp.token({ aud: undefined })), 'token has no aud claim');
     expectCaller(await verifier.verify(await idp.token({ aud: 'client-id-1' })));
     expectCaller(await verifier.verify(await idp.token({ aud: ['api://other', AUDIENCE] })));
@@ -234,27 +316,44 @@ describe('createJwtVerifier', () => {
     const local = await startOidcIssuer();
     try {
       local.jwksDown = true;
-      const verifier = createJwtVerifier({ issuer: local.issuer, audiences: [AUDIENCE], metadataCache: new OidcMetadataCache() });
+      const verifier = createJwtVerifier({
+        issuer: local.issuer,
+        audiences: [AUDIENCE],
+        metadataCache: new OidcMetadataCache(),
+      });
       expectUnavailable(await verifier.verify(await local.token()), /signing keys at .* could not be fetched/);
     } finally {
       await local.server.close();
     }
     const gone = await deadOrigin();
-    const unreachable = createJwtVerifier({ issuer: local.issuer, jwksUri: `${gone}/jwks`, audiences: [AUDIENCE], metadataCache: new OidcMetadataCache() });
+    const unreachable = createJwtVerifier({
+      issuer: local.issuer,
+      jwksUri: `${gone}/jwks`,
+      audiences: [AUDIENCE],
+      metadataCache: new OidcMetadataCache(),
+    });
     expectUnavailable(await unreachable.verify(await local.token()), /could not be fetched \(ECONNREFUSED/);
   });
 
   test('keys already fetched keep working while the JWKS is down (stale-while-error)', async () => {
     const local = await startOidcIssuer();
     try {
-      const verifier = createJwtVerifier({ issuer: local.issuer, audiences: [AUDIENCE], metadataCache: new OidcMetadataCache(), jwksCacheMaxAgeMs: 100, jwksCooldownMs: 100 });
+      const verifier = createJwtVerifier({
+        issuer: local.issuer,
+        audiences: [AUDIENCE],
+        metadataCache: new OidcMetadataCache(),
+        jwksCacheMaxAgeMs: 100,
+        jwksCooldownMs: 100,
+      });
       expectCaller(await verifier.verify(await local.token()));
       local.jwksDown = true;
       await sleep(150);
       expectCaller(await verifier.verify(await local.token()));
       assert.equal(local.server.count(local.jwksPath), 2, 'the refresh was tried');
       // A kid the stale keys do not have cannot be decided: unavailable, not invalid.
-      expectUnavailable(await verifier.verify(await local.token({}, { key: await makeKey('RS256', 'new-while-down') })));
+      expectUnavailable(
+        await verifier.verify(await local.token({}, { key: await makeKey('RS256', 'new-while-down') })),
+      );
     } finally {
       await local.server.close();
     }
@@ -264,7 +363,11 @@ describe('createJwtVerifier', () => {
     const local = await startOidcIssuer({ path: '/tenant' });
     try {
       local.metadataIssuer = 'https://evil.example.com/tenant';
-      const verifier = createJwtVerifier({ issuer: local.issuer, audiences: [AUDIENCE], metadataCache: new OidcMetadataCache() });
+      const verifier = createJwtVerifier({
+        issuer: local.issuer,
+        audiences: [AUDIENCE],
+        metadataCache: new OidcMetadataCache(),
+      });
       expectUnavailable(await verifier.verify(await local.token()), /names a different issuer than the expected/);
       assert.equal(local.server.count(local.jwksPath), 0, 'keys named by that metadata are never fetched');
     } finally {
@@ -290,7 +393,8 @@ describe('createJwtVerifier', () => {
       const result = await verifier.verify(token);
       assert.equal(result.ok, false);
       if (!result.ok) {
-        for (const part of token.split('.').filter((p) => p.length > 8)) assert.ok(!result.message.includes(part), result.message);
+        for (const part of token.split('.').filter((p) => p.length > 8))
+          assert.ok(!result.message.includes(part), result.message);
       }
     }
   });

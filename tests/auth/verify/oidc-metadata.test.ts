@@ -18,14 +18,14 @@ async function rejectsUnavailable(promise: Promise<unknown>, reason: string, mes
 
 describe('issuer metadata discovery', () => {
   test('well-known locations: OIDC appended, then RFC 8414 with the path inserted', () => {
-    assert.deepEqual(
-      metadataUrls('https://idp.example.com/tenant/v2.0').map(String),
-      ['https://idp.example.com/tenant/v2.0/.well-known/openid-configuration', 'https://idp.example.com/.well-known/oauth-authorization-server/tenant/v2.0'],
-    );
-    assert.deepEqual(
-      metadataUrls('https://idp.example.com').map(String),
-      ['https://idp.example.com/.well-known/openid-configuration', 'https://idp.example.com/.well-known/oauth-authorization-server'],
-    );
+    assert.deepEqual(metadataUrls('https://idp.example.com/tenant/v2.0').map(String), [
+      'https://idp.example.com/tenant/v2.0/.well-known/openid-configuration',
+      'https://idp.example.com/.well-known/oauth-authorization-server/tenant/v2.0',
+    ]);
+    assert.deepEqual(metadataUrls('https://idp.example.com').map(String), [
+      'https://idp.example.com/.well-known/openid-configuration',
+      'https://idp.example.com/.well-known/oauth-authorization-server',
+    ]);
     assert.throws(() => metadataUrls('https://idp.example.com/?x=1'), /query or fragment/);
     assert.throws(() => metadataUrls('http://idp.example.com'), /https/);
   });
@@ -82,7 +82,11 @@ describe('issuer metadata discovery', () => {
     const idp = await startOidcIssuer({ path: '/t' });
     try {
       idp.metadataIssuer = `${idp.issuer}/`;
-      await rejectsUnavailable(new OidcMetadataCache().get(idp.issuer), 'issuer_mismatch', /names a different issuer than the expected/);
+      await rejectsUnavailable(
+        new OidcMetadataCache().get(idp.issuer),
+        'issuer_mismatch',
+        /names a different issuer than the expected/,
+      );
     } finally {
       await idp.server.close();
     }
@@ -92,7 +96,11 @@ describe('issuer metadata discovery', () => {
     const idp = await startOidcIssuer();
     try {
       idp.metadataStatus = 500;
-      await rejectsUnavailable(new OidcMetadataCache().get(idp.issuer), 'http_status', /answered HTTP 500.*answered HTTP 404/);
+      await rejectsUnavailable(
+        new OidcMetadataCache().get(idp.issuer),
+        'http_status',
+        /answered HTTP 500.*answered HTTP 404/,
+      );
     } finally {
       await idp.server.close();
     }
@@ -112,7 +120,8 @@ describe('issuer metadata discovery', () => {
           response.writeHead(302, { location: 'https://evil.example.com/.well-known/openid-configuration' });
           return response.end();
         }
-        if (path.startsWith('/badjwks')) return json(response, 200, { issuer: `${server.origin}/badjwks`, jwks_uri: 42 });
+        if (path.startsWith('/badjwks'))
+          return json(response, 200, { issuer: `${server.origin}/badjwks`, jwks_uri: 42 });
         if (path.startsWith('/slow')) return; // never answers
         json(response, 404, {});
       });
@@ -122,9 +131,21 @@ describe('issuer metadata discovery', () => {
     });
 
     test('a body that is not a JSON object: unavailable (bad_response)', async () => {
-      await rejectsUnavailable(new OidcMetadataCache().get(`${server.origin}/html`), 'bad_response', /did not answer with JSON/);
-      await rejectsUnavailable(new OidcMetadataCache().get(`${server.origin}/array`), 'bad_response', /not answer with a JSON object/);
-      await rejectsUnavailable(new OidcMetadataCache().get(`${server.origin}/badjwks`), 'bad_response', /jwks_uri that is not a string/);
+      await rejectsUnavailable(
+        new OidcMetadataCache().get(`${server.origin}/html`),
+        'bad_response',
+        /did not answer with JSON/,
+      );
+      await rejectsUnavailable(
+        new OidcMetadataCache().get(`${server.origin}/array`),
+        'bad_response',
+        /not answer with a JSON object/,
+      );
+      await rejectsUnavailable(
+        new OidcMetadataCache().get(`${server.origin}/badjwks`),
+        'bad_response',
+        /jwks_uri that is not a string/,
+      );
     });
 
     test('redirects are not followed', async () => {
@@ -133,13 +154,21 @@ describe('issuer metadata discovery', () => {
 
     test('a server that does not answer: unavailable (timeout)', async () => {
       const started = Date.now();
-      await rejectsUnavailable(new OidcMetadataCache({ timeoutMs: 200 }).get(`${server.origin}/slow`), 'timeout', /timed out/);
+      await rejectsUnavailable(
+        new OidcMetadataCache({ timeoutMs: 200 }).get(`${server.origin}/slow`),
+        'timeout',
+        /timed out/,
+      );
       assert.ok(Date.now() - started < 2_000, 'one timeout, no fallback after it');
     });
   });
 
   test('network failure: unavailable (network)', async () => {
-    await rejectsUnavailable(new OidcMetadataCache().get(await deadOrigin()), 'network', /could not be reached \(ECONNREFUSED\)/);
+    await rejectsUnavailable(
+      new OidcMetadataCache().get(await deadOrigin()),
+      'network',
+      /could not be reached \(ECONNREFUSED\)/,
+    );
   });
 
   test('stale-while-error: the last good document is served while refreshing fails, for a while', async () => {

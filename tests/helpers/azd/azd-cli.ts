@@ -11,8 +11,20 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { randomInt, randomUUID, createHash } from 'node:crypto';
 import {
-  chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync,
-  statSync, unlinkSync, writeFileSync,
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -21,14 +33,23 @@ import YAML from 'yaml';
 import { azdMarshalDotenv, godotenvParse } from './dotenv.js';
 import { envsubst } from './envsubst.js';
 import { createDeployableFolder } from './package.js';
-import { compileMainBicep, DeploymentError, evaluateDeployment, type CompileResult, type ParamDef } from './bicep-model.js';
+import {
+  compileMainBicep,
+  DeploymentError,
+  evaluateDeployment,
+  type CompileResult,
+  type ParamDef,
+} from './bicep-model.js';
 
 // ---------------------------------------------------------------------------------------------
 // Errors and console
 // ---------------------------------------------------------------------------------------------
 
 class AzdError extends Error {
-  constructor(message: string, readonly suggestion?: string) {
+  constructor(
+    message: string,
+    readonly suggestion?: string,
+  ) {
     super(message);
   }
 }
@@ -52,13 +73,33 @@ interface Flags {
 
 /** internal/tracing/resource/ci.go IsRunningOnCI. */
 function isRunningOnCI(): boolean {
-  for (const v of ['TF_BUILD', 'GITHUB_ACTIONS', 'APPVEYOR', 'TRAVIS', 'CIRCLECI', 'GITLAB_CI']) if ((process.env[v] ?? '').toLowerCase() === 'true') return true;
-  return ['CODEBUILD_BUILD_ID', 'JENKINS_URL', 'TEAMCITY_VERSION', 'JB_SPACE_API_URL', 'bamboo.buildKey', 'BITBUCKET_BUILD_NUMBER', 'CI', 'BUILD_ID'].some((v) => v in process.env);
+  for (const v of ['TF_BUILD', 'GITHUB_ACTIONS', 'APPVEYOR', 'TRAVIS', 'CIRCLECI', 'GITLAB_CI'])
+    if ((process.env[v] ?? '').toLowerCase() === 'true') return true;
+  return [
+    'CODEBUILD_BUILD_ID',
+    'JENKINS_URL',
+    'TEAMCITY_VERSION',
+    'JB_SPACE_API_URL',
+    'bamboo.buildKey',
+    'BITBUCKET_BUILD_NUMBER',
+    'CI',
+    'BUILD_ID',
+  ].some((v) => v in process.env);
 }
 
 /** internal/runcontext/agentdetect/detect_env.go (environment variables only). */
 function isRunningInAgent(): boolean {
-  return ['AI_AGENT', 'CLAUDE_CODE', 'CLAUDE_CODE_ENTRYPOINT', 'GITHUB_COPILOT_CLI', 'GH_COPILOT', 'COPILOT_CLI', 'GEMINI_CLI', 'GEMINI_CLI_NO_RELAUNCH', 'OPENCODE'].some((v) => v in process.env);
+  return [
+    'AI_AGENT',
+    'CLAUDE_CODE',
+    'CLAUDE_CODE_ENTRYPOINT',
+    'GITHUB_COPILOT_CLI',
+    'GH_COPILOT',
+    'COPILOT_CLI',
+    'GEMINI_CLI',
+    'GEMINI_CLI_NO_RELAUNCH',
+    'OPENCODE',
+  ].some((v) => v in process.env);
 }
 
 function goParseBool(value: string): boolean | undefined {
@@ -81,7 +122,13 @@ function parseFlags(argv: string[]): Flags {
     if (a === '--no-prompt' || a === '--non-interactive' || a === '--no-prompt=true') {
       flags.noPrompt = true;
       explicit = true;
-    } else if (a === '-e' || a.startsWith('-e') && !a.startsWith('--') || a === '--environment' || a.startsWith('--environment=')) flags.environment = value();
+    } else if (
+      a === '-e' ||
+      (a.startsWith('-e') && !a.startsWith('--')) ||
+      a === '--environment' ||
+      a.startsWith('--environment=')
+    )
+      flags.environment = value();
     else if (a === '--file' || a.startsWith('--file=')) flags.file = value();
     else if (a === '--cwd' || a === '-C' || a.startsWith('--cwd=')) flags.cwd = value();
     else if (a === '--no-state') flags.noState = true;
@@ -138,7 +185,9 @@ function prompt(message: string): string {
 function confirm(noPrompt: boolean, message: string, defaultValue: boolean): boolean {
   // AskerConsole.Confirm: in no-prompt mode the default is taken.
   if (noPrompt) return defaultValue;
-  const answer = prompt(`${message} (${defaultValue ? 'Y/n' : 'y/N'})`).trim().toLowerCase();
+  const answer = prompt(`${message} (${defaultValue ? 'Y/n' : 'y/N'})`)
+    .trim()
+    .toLowerCase();
   if (answer === '') return defaultValue;
   return answer === 'y' || answer === 'yes';
 }
@@ -147,7 +196,16 @@ function confirm(noPrompt: boolean, message: string, defaultValue: boolean): boo
 // Project: pkg/environment/azdcontext (azure.yaml found from the cwd upwards), pkg/project
 // ---------------------------------------------------------------------------------------------
 
-type HookConfig = { shell?: string; kind?: string; run?: string; dir?: string; interactive?: boolean; continueOnError?: boolean; posix?: HookConfig; windows?: HookConfig };
+type HookConfig = {
+  shell?: string;
+  kind?: string;
+  run?: string;
+  dir?: string;
+  interactive?: boolean;
+  continueOnError?: boolean;
+  posix?: HookConfig;
+  windows?: HookConfig;
+};
 type Hooks = Record<string, HookConfig[]>;
 interface ServiceConfig {
   name: string;
@@ -172,7 +230,8 @@ interface Project {
 /** ext.HookConfig in azure.yaml: one config or a list (map[string][]*HookConfig). */
 function normaliseHooks(raw: unknown): Hooks {
   const hooks: Hooks = {};
-  for (const [name, value] of Object.entries((raw ?? {}) as Record<string, unknown>)) hooks[name] = (Array.isArray(value) ? value : [value]) as HookConfig[];
+  for (const [name, value] of Object.entries((raw ?? {}) as Record<string, unknown>))
+    hooks[name] = (Array.isArray(value) ? value : [value]) as HookConfig[];
   return hooks;
 }
 
@@ -194,7 +253,14 @@ function loadProject(cwd: string): Project {
     hooks: normaliseHooks(svc.hooks),
     path: path.resolve(dir, svc.project ?? '.'),
   }));
-  return { root: dir, name: doc.name, hooks: normaliseHooks(doc.hooks), services, infraPath: path.join(dir, doc.infra?.path ?? 'infra'), module: doc.infra?.module ?? 'main' };
+  return {
+    root: dir,
+    name: doc.name,
+    hooks: normaliseHooks(doc.hooks),
+    services,
+    infraPath: path.join(dir, doc.infra?.path ?? 'infra'),
+    module: doc.infra?.module ?? 'main',
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -226,7 +292,8 @@ function newEnv(name: string, values?: Record<string, string>): Env {
 }
 
 /** Environment.Getenv / LookupEnv: the azd environment first, then the process environment. */
-const lookupEnv = (env: Env, key: string): string | undefined => (key in env.dotenv ? env.dotenv[key] : process.env[key]);
+const lookupEnv = (env: Env, key: string): string | undefined =>
+  key in env.dotenv ? env.dotenv[key] : process.env[key];
 const getenv = (env: Env, key: string) => lookupEnv(env, key) ?? '';
 
 /** Environment.Dotenv: drops LD_* and DYLD_* keys. */
@@ -245,7 +312,8 @@ function withEnvLock<T>(project: Project, env: Env, fn: () => T): T {
     try {
       fd = openSync(lock, 'wx');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || Date.now() > deadline) throw new AzdError(`locking .env: ${(error as Error).message}`);
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || Date.now() > deadline)
+        throw new AzdError(`locking .env: ${(error as Error).message}`);
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 15);
     }
   }
@@ -302,7 +370,9 @@ function configGet(env: Env, key: string): unknown {
   const m = typeof node === 'string' ? /^vault:\/\/([0-9a-f-]{36})\/([0-9a-f-]{36})$/i.exec(node) : null;
   if (m) {
     const vaultFile = path.join(azdConfigDir(), 'vaults', `${m[1]}.json`);
-    const vault = existsSync(vaultFile) ? JSON.parse(readFileSync(vaultFile, 'utf8')) : (env.config.__pendingVault ?? {});
+    const vault = existsSync(vaultFile)
+      ? JSON.parse(readFileSync(vaultFile, 'utf8'))
+      : (env.config.__pendingVault ?? {});
     const encoded = vault[m[2]!];
     return encoded === undefined ? undefined : Buffer.from(encoded, 'base64').toString('utf8');
   }
@@ -342,11 +412,19 @@ function readProjectState(project: Project): { version?: number; defaultEnvironm
 /** azdcontext.SetProjectState. */
 function setDefaultEnvironment(project: Project, name: string): void {
   mkdirSync(path.join(project.root, '.azure'), { recursive: true });
-  writeFileSync(path.join(project.root, '.azure', 'config.json'), JSON.stringify({ version: 1, defaultEnvironment: name }, null, 2));
+  writeFileSync(
+    path.join(project.root, '.azure', 'config.json'),
+    JSON.stringify({ version: 1, defaultEnvironment: name }, null, 2),
+  );
 }
 
 const ENV_NAME_RE = /^[a-zA-Z0-9-()_.]{1,64}$/;
-const listEnvs = (project: Project) => (existsSync(path.join(project.root, '.azure')) ? readdirSync(path.join(project.root, '.azure'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name) : []);
+const listEnvs = (project: Project) =>
+  existsSync(path.join(project.root, '.azure'))
+    ? readdirSync(path.join(project.root, '.azure'), { withFileTypes: true })
+        .filter((e) => e.isDirectory())
+        .map((e) => e.name)
+    : [];
 
 /** manager.Get: load from disk and make sure AZURE_ENV_NAME matches the name. */
 function getEnv(project: Project, name: string): Env | undefined {
@@ -366,12 +444,19 @@ function loadOrInitEnv(project: Project, flags: Flags): Env {
   if (name) {
     const existing = getEnv(project, name);
     if (existing) return existing;
-    if (!confirm(flags.noPrompt, `Environment '${name}' does not exist, would you like to create it?`, true)) throw new AzdError(`environment '${name}' not found: 'environment not found'`);
+    if (!confirm(flags.noPrompt, `Environment '${name}' does not exist, would you like to create it?`, true))
+      throw new AzdError(`environment '${name}' not found: 'environment not found'`);
   }
-  if (name && !ENV_NAME_RE.test(name)) throw new AzdError(`environment name '${name}' is invalid (it should contain only alphanumeric characters and hyphens)`);
+  if (name && !ENV_NAME_RE.test(name))
+    throw new AzdError(
+      `environment name '${name}' is invalid (it should contain only alphanumeric characters and hyphens)`,
+    );
   if (!name) {
     if (flags.noPrompt) {
-      name = path.basename(project.root).replace(/[^a-zA-Z0-9\-()_.]/g, '-').slice(0, 64);
+      name = path
+        .basename(project.root)
+        .replace(/[^a-zA-Z0-9\-()_.]/g, '-')
+        .slice(0, 64);
       out(`Using environment name: ${name}`);
     } else {
       name = prompt('Enter a unique environment name:').trim();
@@ -379,7 +464,10 @@ function loadOrInitEnv(project: Project, flags: Flags): Env {
   }
   const env = newEnv(name);
   saveEnv(project, env);
-  if (listEnvs(project).length === 1 || confirm(flags.noPrompt, `Set new environment '${name}' as default environment?`, true)) {
+  if (
+    listEnvs(project).length === 1 ||
+    confirm(flags.noPrompt, `Set new environment '${name}' as default environment?`, true)
+  ) {
     setDefaultEnvironment(project, name);
     out(`\nNew environment '${name}' created and set as default`);
   }
@@ -403,7 +491,12 @@ interface Ctx {
   running: Set<ChildProcess>;
 }
 
-function runProcess(ctx: Ctx, command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; interactive: boolean; label: string }): Promise<{ code: number; stdout: string; stderr: string }> {
+function runProcess(
+  ctx: Ctx,
+  command: string,
+  args: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv; interactive: boolean; label: string },
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd: options.cwd,
@@ -445,16 +538,22 @@ function hookEnvironment(env: Env): NodeJS.ProcessEnv {
 async function execHook(ctx: Ctx, name: string, raw: HookConfig, cwd: string): Promise<void> {
   // filterConfigs: the posix block replaces the hook on Linux/macOS.
   const hook = raw.posix ?? raw;
-  if (!hook.run) throw new AzdError(`hook configuration for '${name}' is invalid, 'run' is required for every hook configuration. Set 'run' to an inline script or a relative file path`);
+  if (!hook.run)
+    throw new AzdError(
+      `hook configuration for '${name}' is invalid, 'run' is required for every hook configuration. Set 'run' to an inline script or a relative file path`,
+    );
   const kind = hook.kind ?? hook.shell ?? (/\.sh$/.test(hook.run) ? 'sh' : undefined);
   const candidate = path.resolve(hook.dir ? path.resolve(cwd, hook.dir) : cwd, hook.run);
   const isFile = existsSync(candidate) && statSync(candidate).isFile();
-  if (kind !== 'sh' && kind !== 'bash') throw new AzdError(`azd stand-in: hook kind '${kind ?? 'default'}' of '${name}' is not modelled (only sh)`);
+  if (kind !== 'sh' && kind !== 'bash')
+    throw new AzdError(`azd stand-in: hook kind '${kind ?? 'default'}' of '${name}' is not modelled (only sh)`);
   let scriptPath = candidate;
   let tempFile: string | undefined;
   if (!isFile) {
     tempFile = path.join(mkdtempSync(path.join(tmpdir(), `azd-${name}-`)), `script.sh`);
-    writeFileSync(tempFile, `#!/bin/sh\nset -e\n\n# Auto generated file from Azure Developer CLI\n${hook.run}\n`, { mode: 0o755 });
+    writeFileSync(tempFile, `#!/bin/sh\nset -e\n\n# Auto generated file from Azure Developer CLI\n${hook.run}\n`, {
+      mode: 0o755,
+    });
     chmodSync(tempFile, 0o755);
     scriptPath = tempFile;
   }
@@ -462,9 +561,16 @@ async function execHook(ctx: Ctx, name: string, raw: HookConfig, cwd: string): P
   try {
     const interactive = hook.interactive === true;
     if (!interactive) out(`\n  ${name} Hook Output`);
-    const result = await runProcess(ctx, '/bin/sh', ['-c', scriptPath], { cwd: resolvedDir, env: hookEnvironment(ctx.env), interactive, label: name });
+    const result = await runProcess(ctx, '/bin/sh', ['-c', scriptPath], {
+      cwd: resolvedDir,
+      env: hookEnvironment(ctx.env),
+      interactive,
+      label: name,
+    });
     if (result.code !== 0) {
-      const detail = interactive ? `exit code: ${result.code}` : `exit code: ${result.code}, stdout: ${result.stdout}, stderr: ${result.stderr}`;
+      const detail = interactive
+        ? `exit code: ${result.code}`
+        : `exit code: ${result.code}, stdout: ${result.stdout}, stderr: ${result.stderr}`;
       const message = `'${name}' hook failed with exit code: '${result.code}', Path: '${scriptPath}'. : ${detail}`;
       if (hook.continueOnError) {
         out(`WARNING: ${message}`);
@@ -529,7 +635,10 @@ interface Provider {
 }
 
 /** The stand-in's current principal (auth's CurrentPrincipalId/Type, used for ${AZURE_PRINCIPAL_ID}/${AZURE_PRINCIPAL_TYPE}). */
-const principal = () => ({ id: process.env.AZD_STANDIN_PRINCIPAL_ID ?? '11111111-1111-1111-1111-111111111111', type: process.env.AZD_STANDIN_PRINCIPAL_TYPE ?? 'User' });
+const principal = () => ({
+  id: process.env.AZD_STANDIN_PRINCIPAL_ID ?? '11111111-1111-1111-1111-111111111111',
+  type: process.env.AZD_STANDIN_PRINCIPAL_TYPE ?? 'User',
+});
 
 /** compileBicep with compileBicepMemoryCache: one compile per provider instance. */
 function compile(ctx: Ctx, provider: Provider): CompileResult {
@@ -547,7 +656,8 @@ function compile(ctx: Ctx, provider: Provider): CompileResult {
 function ensureSubscription(ctx: Ctx, env: Env, save: boolean): void {
   let sub = getenv(env, 'AZURE_SUBSCRIPTION_ID');
   if (!sub) {
-    if (ctx.flags.noPrompt) throw new AzdError('prompt required: subscription (set the AZURE_SUBSCRIPTION_ID environment variable)');
+    if (ctx.flags.noPrompt)
+      throw new AzdError('prompt required: subscription (set the AZURE_SUBSCRIPTION_ID environment variable)');
     sub = prompt('Select an Azure Subscription to use:').trim();
   }
   if (env.dotenv.AZURE_SUBSCRIPTION_ID !== sub) {
@@ -570,8 +680,14 @@ function generatePassword(config: Record<string, any>): string {
   ];
   const clustersLength = clusters.reduce((n, [min]) => n + min, 0);
   const total = config.length || clustersLength;
-  if (clustersLength > total) throw new AzdError('the sum of MinLower, MinUpper, MinNumeric, and MinSpecial must be less than or equal to the length');
-  if (total === 0) throw new AzdError('either Length or the sum of MinLower, MinUpper, MinNumeric, and MinSpecial must be greater than 0');
+  if (clustersLength > total)
+    throw new AzdError(
+      'the sum of MinLower, MinUpper, MinNumeric, and MinSpecial must be less than or equal to the length',
+    );
+  if (total === 0)
+    throw new AzdError(
+      'either Length or the sum of MinLower, MinUpper, MinNumeric, and MinSpecial must be greater than 0',
+    );
   const chars: string[] = [];
   for (const [min, disallowed, alphabet] of clusters) {
     if (disallowed && min > 0) throw new AzdError('cluster size is greater than 0 but the condition is false');
@@ -601,7 +717,9 @@ function loadParameters(ctx: Ctx, env: Env, compiled: CompileResult): LoadedPara
   const file = path.join(ctx.project.infraPath, `${ctx.project.module}.parameters.json`);
   const result: LoadedParameters = { parameters: {}, locationParams: [], envMapping: {} };
   if (!existsSync(file)) return result;
-  const doc = JSON.parse(readFileSync(file, 'utf8')) as { parameters: Record<string, { value?: unknown; reference?: unknown }> };
+  const doc = JSON.parse(readFileSync(file, 'utf8')) as {
+    parameters: Record<string, { value?: unknown; reference?: unknown }>;
+  };
   const me = principal();
   for (const [name, param] of Object.entries(doc.parameters ?? {})) {
     const def = compiled.params.find((p) => p.name === name);
@@ -617,14 +735,21 @@ function loadParameters(ctx: Ctx, env: Env, compiled: CompileResult): LoadedPara
       return value ?? '';
     };
     // Path A: array/object parameter given as a string: substitute, then parse as JSON.
-    if (def && (def.type === 'array' || def.type === 'object') && param.reference === undefined && typeof param.value === 'string') {
+    if (
+      def &&
+      (def.type === 'array' || def.type === 'object') &&
+      param.reference === undefined &&
+      typeof param.value === 'string'
+    ) {
       const replaced = envsubst(param.value, mapping);
       result.envMapping[name] = mapped;
       if (replaced === '' && hasUnset) continue;
       try {
         result.parameters[name] = { value: JSON.parse(replaced) };
       } catch (error) {
-        throw new AzdError(`resolving bicep parameters file: substituting parameter '${name}' (${def.type}): ${(error as Error).message}: value '${replaced}' is not valid JSON`);
+        throw new AzdError(
+          `resolving bicep parameters file: substituting parameter '${name}' (${def.type}): ${(error as Error).message}: value '${replaced}' is not valid JSON`,
+        );
       }
       continue;
     }
@@ -635,7 +760,9 @@ function loadParameters(ctx: Ctx, env: Env, compiled: CompileResult): LoadedPara
     try {
       resolved = JSON.parse(replaced);
     } catch (error) {
-      throw new AzdError(`resolving bicep parameters file: error unmarshalling Bicep template parameters: ${(error as Error).message}`);
+      throw new AzdError(
+        `resolving bicep parameters file: error unmarshalling Bicep template parameters: ${(error as Error).message}`,
+      );
     }
     if ((resolved.value === undefined || resolved.value === null) && resolved.reference === undefined) continue;
     if (typeof resolved.value === 'string' && resolved.value === '' && hasUnset) continue;
@@ -721,7 +848,9 @@ function ensureParameters(ctx: Ctx, env: Env, compiled: CompileResult, persist: 
   let configModified = false;
   for (const def of [...compiled.params].sort((a, b) => (a.name < b.name ? -1 : 1))) {
     if (loaded.locationParams.includes(def.name) && def.azd?.type && def.azd.type !== 'location') {
-      throw new AzdError(`parameter ${def.name} is mapped to AZURE_LOCATION but has a different azd metadata type: ${def.azd.type}.Parameters mapped to AZURE_LOCATION can only be typed as location`);
+      throw new AzdError(
+        `parameter ${def.name} is mapped to AZURE_LOCATION but has a different azd metadata type: ${def.azd.type}.Parameters mapped to AZURE_LOCATION can only be typed as location`,
+      );
     }
     const fromFile = loaded.parameters[def.name];
     if (fromFile) {
@@ -752,10 +881,20 @@ function ensureParameters(ctx: Ctx, env: Env, compiled: CompileResult, persist: 
     }
     prompts.push(def);
   }
-  if (prompts.length > 0 && ctx.flags.noPrompt) throw new AzdError(`missing required inputs\n\n${missingInputsMessage(prompts, loaded.envMapping)}`);
+  if (prompts.length > 0 && ctx.flags.noPrompt)
+    throw new AzdError(`missing required inputs\n\n${missingInputsMessage(prompts, loaded.envMapping)}`);
   for (const def of prompts) {
-    const answer = prompt(`Enter a value for the '${def.name}' infrastructure ${def.secure ? 'secured parameter' : 'parameter'}:`);
-    const value = def.type === 'bool' ? goParseBool(answer) ?? false : def.type === 'int' ? Number(answer) : def.type === 'array' || def.type === 'object' ? JSON.parse(answer) : answer;
+    const answer = prompt(
+      `Enter a value for the '${def.name}' infrastructure ${def.secure ? 'secured parameter' : 'parameter'}:`,
+    );
+    const value =
+      def.type === 'bool'
+        ? (goParseBool(answer) ?? false)
+        : def.type === 'int'
+          ? Number(answer)
+          : def.type === 'array' || def.type === 'object'
+            ? JSON.parse(answer)
+            : answer;
     // prompt.go promptForParameter: a location parameter mapped to AZURE_LOCATION, prompted while
     // AZURE_LOCATION is not defined, sets AZURE_LOCATION in the .env and saves it at once (so the
     // next ensureParameters, e.g. the provision step of `up`, reads it instead of asking again).
@@ -798,7 +937,8 @@ interface DeploymentRecord {
   error?: string;
 }
 
-export const deploymentsFile = (projectRoot: string, envName: string) => path.join(projectRoot, '.azure', envName, '.standin-deployments.json');
+export const deploymentsFile = (projectRoot: string, envName: string) =>
+  path.join(projectRoot, '.azure', envName, '.standin-deployments.json');
 
 function readDeployments(project: Project, envName: string): DeploymentRecord[] {
   const file = deploymentsFile(project.root, envName);
@@ -815,7 +955,8 @@ function appendDeployment(project: Project, envName: string, record: DeploymentR
 /** parametersHash: every template parameter's value (or its default), as JSON, sha256. */
 function parametersHash(compiled: CompileResult, parameters: Record<string, unknown>): string {
   const all: Record<string, unknown> = {};
-  for (const def of [...compiled.params].sort((a, b) => (a.name < b.name ? -1 : 1))) all[def.name] = def.name in parameters ? parameters[def.name] : def.defaultValue ?? null;
+  for (const def of [...compiled.params].sort((a, b) => (a.name < b.name ? -1 : 1)))
+    all[def.name] = def.name in parameters ? parameters[def.name] : (def.defaultValue ?? null);
   return createHash('sha256').update(JSON.stringify(all)).digest('hex');
 }
 
@@ -823,10 +964,22 @@ function parametersHash(compiled: CompileResult, parameters: Record<string, unkn
 function armValidate(compiled: CompileResult, parameters: Record<string, unknown>): void {
   for (const def of compiled.params) {
     const value = def.name in parameters ? parameters[def.name] : def.defaultValue;
-    if (value === undefined) throw new DeploymentError(`InvalidTemplate: Deployment template validation failed: 'The value for the template parameter '${def.name}' is not provided.'`);
-    if (!isAssignable(def, value)) throw new DeploymentError(`InvalidTemplate: Deployment template validation failed: 'Template parameter '${def.name}' has an invalid value of type ${typeof value}; expected ${def.type}.'`);
-    if (typeof value === 'string' && def.minLength !== undefined && value.length < def.minLength) throw new DeploymentError(`InvalidTemplate: Deployment template validation failed: 'The provided value for the template parameter '${def.name}' is not valid. Length of the value should be greater than or equal to '${def.minLength}'.'`);
-    if (typeof value === 'string' && def.maxLength !== undefined && value.length > def.maxLength) throw new DeploymentError(`InvalidTemplate: Deployment template validation failed: 'The provided value for the template parameter '${def.name}' is not valid. Length of the value should be less than or equal to '${def.maxLength}'.'`);
+    if (value === undefined)
+      throw new DeploymentError(
+        `InvalidTemplate: Deployment template validation failed: 'The value for the template parameter '${def.name}' is not provided.'`,
+      );
+    if (!isAssignable(def, value))
+      throw new DeploymentError(
+        `InvalidTemplate: Deployment template validation failed: 'Template parameter '${def.name}' has an invalid value of type ${typeof value}; expected ${def.type}.'`,
+      );
+    if (typeof value === 'string' && def.minLength !== undefined && value.length < def.minLength)
+      throw new DeploymentError(
+        `InvalidTemplate: Deployment template validation failed: 'The provided value for the template parameter '${def.name}' is not valid. Length of the value should be greater than or equal to '${def.minLength}'.'`,
+      );
+    if (typeof value === 'string' && def.maxLength !== undefined && value.length > def.maxLength)
+      throw new DeploymentError(
+        `InvalidTemplate: Deployment template validation failed: 'The provided value for the template parameter '${def.name}' is not valid. Length of the value should be less than or equal to '${def.maxLength}'.'`,
+      );
   }
 }
 
@@ -835,12 +988,25 @@ function armValidate(compiled: CompileResult, parameters: Record<string, unknown
  * shortcut (same template hash and parameters hash as the last successful deployment: skipped,
  * its outputs reused), else the deployment. Then provisioning.Manager.Deploy -> UpdateEnvironment.
  */
-function deployInfra(ctx: Ctx, env: Env, provider: Provider, persist: boolean): Record<string, { type: string; value: unknown }> {
+function deployInfra(
+  ctx: Ctx,
+  env: Env,
+  provider: Provider,
+  persist: boolean,
+): Record<string, { type: string; value: unknown }> {
   const compiled = compile(ctx, provider);
   const parameters = ensureParameters(ctx, env, compiled, persist);
   const paramsHash = parametersHash(compiled, parameters);
-  const previous = readDeployments(ctx.project, env.name).filter((d) => d.layer === '').at(-1);
-  if (!ctx.flags.noState && previous && previous.provisioningState === 'Succeeded' && previous.templateHash === compiled.templateHash && previous.paramsHash === paramsHash) {
+  const previous = readDeployments(ctx.project, env.name)
+    .filter((d) => d.layer === '')
+    .at(-1);
+  if (
+    !ctx.flags.noState &&
+    previous &&
+    previous.provisioningState === 'Succeeded' &&
+    previous.templateHash === compiled.templateHash &&
+    previous.paramsHash === paramsHash
+  ) {
     out("Didn't find new changes.");
     return previous.outputs;
   }
@@ -860,13 +1026,20 @@ function deployInfra(ctx: Ctx, env: Env, provider: Provider, persist: boolean): 
   };
   try {
     armValidate(compiled, parameters);
-    record.outputs = evaluateDeployment(compiled, parameters, subscriptionId, process.env.AZURE_TENANT_ID ?? '22222222-2222-2222-2222-222222222222');
+    record.outputs = evaluateDeployment(
+      compiled,
+      parameters,
+      subscriptionId,
+      process.env.AZURE_TENANT_ID ?? '22222222-2222-2222-2222-222222222222',
+    );
   } catch (error) {
     if (!(error instanceof DeploymentError)) throw error;
     record.provisioningState = 'Failed';
     record.error = error.message;
     appendDeployment(ctx.project, env.name, record);
-    throw new AzdError(`error deploying infrastructure: deploying to subscription:\n\nDeployment Error Details:\n${error.message}`);
+    throw new AzdError(
+      `error deploying infrastructure: deploying to subscription:\n\nDeployment Error Details:\n${error.message}`,
+    );
   }
   appendDeployment(ctx.project, env.name, record);
   return record.outputs;
@@ -874,7 +1047,8 @@ function deployInfra(ctx: Ctx, env: Env, provider: Provider, persist: boolean): 
 
 /** provisioning.UpdateEnvironment: arrays/objects as JSON, the rest with %v. */
 function updateEnvironment(env: Env, outputs: Record<string, { type: string; value: unknown }>): void {
-  for (const [key, o] of Object.entries(outputs)) env.dotenv[key] = o.type === 'array' || o.type === 'object' ? JSON.stringify(o.value) : String(o.value);
+  for (const [key, o] of Object.entries(outputs))
+    env.dotenv[key] = o.type === 'array' || o.type === 'object' ? JSON.stringify(o.value) : String(o.value);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -909,8 +1083,14 @@ async function restoreService(ctx: Ctx, svc: ServiceConfig): Promise<void> {
         `azd stand-in: node.IsDependenciesUpToDate(${svc.path}) is false, so azd would run \`npm install --no-audit --no-fund --prefer-offline\` here; the stand-in refuses (shared node_modules). Make node_modules/.package-lock.json newer than package-lock.json.`,
       );
     }
-    const result = await runProcess(ctx, 'npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: svc.path, env: hookEnvironment(ctx.env), interactive: false, label: 'npm install' });
-    if (result.code !== 0) throw new AzdError(`failed to install project ${svc.path} using npm: exit code: ${result.code}`);
+    const result = await runProcess(ctx, 'npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], {
+      cwd: svc.path,
+      env: hookEnvironment(ctx.env),
+      interactive: false,
+      label: 'npm install',
+    });
+    if (result.code !== 0)
+      throw new AzdError(`failed to install project ${svc.path} using npm: exit code: ${result.code}`);
   });
 }
 
@@ -919,12 +1099,22 @@ async function packageService(ctx: Ctx, svc: ServiceConfig): Promise<string> {
   await restoreService(ctx, svc);
   try {
     return await runServiceEvent(ctx, svc, 'package', async () => {
-      const build = await runProcess(ctx, 'npm', ['run', 'build', '--if-present'], { cwd: svc.path, env: hookEnvironment(ctx.env), interactive: false, label: 'npm run build' });
-      if (build.code !== 0) throw new AzdError(`failed to run npm script build: exit code: ${build.code}, stdout: ${build.stdout}, stderr: ${build.stderr}`);
+      const build = await runProcess(ctx, 'npm', ['run', 'build', '--if-present'], {
+        cwd: svc.path,
+        env: hookEnvironment(ctx.env),
+        interactive: false,
+        label: 'npm run build',
+      });
+      if (build.code !== 0)
+        throw new AzdError(
+          `failed to run npm script build: exit code: ${build.code}, stdout: ${build.stdout}, stderr: ${build.stderr}`,
+        );
       // nodeProject.Package: the package source is the service path joined with `dist` (OutputPath).
       const source = svc.dist ? path.join(svc.path, svc.dist) : svc.path;
       if (!existsSync(source) || readdirSync(source).length === 0) {
-        throw new AzdError(`package source '${source}' is empty or does not exist. If your service has custom packaging requirements create a script named 'build' within your package.json and ensure your package artifacts are written to the '${source}' directory`);
+        throw new AzdError(
+          `package source '${source}' is empty or does not exist. If your service has custom packaging requirements create a script named 'build' within your package.json and ensure your package artifacts are written to the '${source}' directory`,
+        );
       }
       // functionAppTarget.Package -> createDeployableZip, as the folder the zip extracts to (tests/helpers/azd/package.ts).
       const dest = path.join(mkdtempSync(path.join(tmpdir(), `${ctx.project.name}-${svc.name}-azddeploy-`)), 'package');
@@ -947,31 +1137,53 @@ export function resolveFunctionAppRemoteBuild(svc: Pick<ServiceConfig, 'language
       const ig = ignore().add(readFileSync(file, 'utf8').replace(/^\uFEFF/, ''));
       const nodeModulesExcluded = ig.ignores('node_modules/');
       if (svc.remoteBuild === undefined) return nodeModulesExcluded;
-      if (svc.remoteBuild && !nodeModulesExcluded) throw new AzdError(`'remoteBuild: true' requires '${ignoreFile}' to exclude node_modules`, `Update '${ignoreFile}' to exclude node_modules, or set 'remoteBuild: false'.`);
-      if (!svc.remoteBuild && nodeModulesExcluded) throw new AzdError(`'remoteBuild: false' cannot be used when '${ignoreFile}' excludes node_modules`, `Set 'remoteBuild: true', or remove node_modules from '${ignoreFile}'.`);
+      if (svc.remoteBuild && !nodeModulesExcluded)
+        throw new AzdError(
+          `'remoteBuild: true' requires '${ignoreFile}' to exclude node_modules`,
+          `Update '${ignoreFile}' to exclude node_modules, or set 'remoteBuild: false'.`,
+        );
+      if (!svc.remoteBuild && nodeModulesExcluded)
+        throw new AzdError(
+          `'remoteBuild: false' cannot be used when '${ignoreFile}' excludes node_modules`,
+          `Set 'remoteBuild: true', or remove node_modules from '${ignoreFile}'.`,
+        );
       return svc.remoteBuild;
     }
     case 'go':
-      if (svc.remoteBuild) throw new AzdError('remote build is not supported for Go function apps', "Go compiles to a static binary locally. Set 'remoteBuild: false' or remove the setting.");
+      if (svc.remoteBuild)
+        throw new AzdError(
+          'remote build is not supported for Go function apps',
+          "Go compiles to a static binary locally. Set 'remoteBuild: false' or remove the setting.",
+        );
       return false;
     default:
       return svc.remoteBuild ?? svc.language === 'python';
   }
 }
 
-export const siteDir = (projectRoot: string, envName: string, service: string) => path.join(projectRoot, '.azure', envName, '.standin-site', service);
+export const siteDir = (projectRoot: string, envName: string, service: string) =>
+  path.join(projectRoot, '.azure', envName, '.standin-site', service);
 
 /** serviceManager.Deploy: target resource (resource_manager.go), then functionAppTarget.zipDeploy. */
 async function deployService(ctx: Ctx, svc: ServiceConfig, packageDir: string): Promise<void> {
   const subscriptionId = getenv(ctx.env, 'AZURE_SUBSCRIPTION_ID');
   const resourceGroup = getenv(ctx.env, 'AZURE_RESOURCE_GROUP');
-  const last = readDeployments(ctx.project, ctx.env.name).filter((d) => d.provisioningState === 'Succeeded').at(-1);
+  const last = readDeployments(ctx.project, ctx.env.name)
+    .filter((d) => d.provisioningState === 'Succeeded')
+    .at(-1);
   if (!resourceGroup) {
     if (!last) throw new AzdError(`resource group for environment '${ctx.env.name}' not found: run azd provision`);
   }
-  const app = last && last.subscriptionId === subscriptionId && (!resourceGroup || last.outputs.AZURE_RESOURCE_GROUP?.value === resourceGroup) ? String(last.outputs.AZURE_FUNCTION_APP_NAME?.value) : undefined;
+  const app =
+    last &&
+    last.subscriptionId === subscriptionId &&
+    (!resourceGroup || last.outputs.AZURE_RESOURCE_GROUP?.value === resourceGroup)
+      ? String(last.outputs.AZURE_FUNCTION_APP_NAME?.value)
+      : undefined;
   if (!app) {
-    throw new AzdError(`getting target resource: unable to find a resource tagged with 'azd-service-name: ${svc.name}'. Ensure the service resource is correctly tagged in your infrastructure configuration, and rerun provision`);
+    throw new AzdError(
+      `getting target resource: unable to find a resource tagged with 'azd-service-name: ${svc.name}'. Ensure the service resource is correctly tagged in your infrastructure configuration, and rerun provision`,
+    );
   }
   await runServiceEvent(ctx, svc, 'deploy', async () => {
     // Flex Consumption (the model's plan SKU): remoteBuild resolved and sent with the zip.
@@ -981,7 +1193,10 @@ async function deployService(ctx: Ctx, svc: ServiceConfig, packageDir: string): 
     mkdirSync(path.dirname(site), { recursive: true });
     renameSync(packageDir, site);
     rmSync(path.dirname(packageDir), { recursive: true, force: true });
-    writeFileSync(path.join(path.dirname(site), `${svc.name}.json`), JSON.stringify({ functionApp: app, remoteBuild, deployedAt: new Date().toISOString() }, null, 2));
+    writeFileSync(
+      path.join(path.dirname(site), `${svc.name}.json`),
+      JSON.stringify({ functionApp: app, remoteBuild, deployedAt: new Date().toISOString() }, null, 2),
+    );
     out(`  (✓) Done: Deploying service ${svc.name}\n  - Endpoint: https://${app}.azurewebsites.net/`);
   });
 }
@@ -1090,10 +1305,17 @@ function envSet(ctx: Ctx): void {
   const args = ctx.flags.args.slice(2);
   let values: Record<string, string> = {};
   if (ctx.flags.file) {
-    if (args.length > 0) throw new AzdError('cannot combine --file flag with key-value arguments: invalid flag combination', "Use either '--file <path>' or '<key> <value>' arguments, not both.");
+    if (args.length > 0)
+      throw new AzdError(
+        'cannot combine --file flag with key-value arguments: invalid flag combination',
+        "Use either '--file <path>' or '<key> <value>' arguments, not both.",
+      );
     values = godotenvParse(readFileSync(ctx.flags.file, 'utf8'));
   } else if (args.length === 0) {
-    throw new AzdError('no environment values provided', "Provide values as 'azd env set <key> <value>', 'azd env set <key>=<value>', or 'azd env set --file <path>'.");
+    throw new AzdError(
+      'no environment values provided',
+      "Provide values as 'azd env set <key> <value>', 'azd env set <key>=<value>', or 'azd env set --file <path>'.",
+    );
   } else if (args.length === 2 && !args[0]!.includes('=')) {
     values[args[0]!] = args[1]!;
   } else {
@@ -1105,7 +1327,8 @@ function envSet(ctx: Ctx): void {
   }
   for (const [key, value] of Object.entries(values)) {
     const conflicts = Object.keys(ctx.env.dotenv).filter((k) => k.toLowerCase() === key.toLowerCase() && k !== key);
-    if (conflicts.length === 1) out(`WARNING: '${key}' already exists as '${conflicts[0]}'. Did you mean to set '${conflicts[0]}' instead?`);
+    if (conflicts.length === 1)
+      out(`WARNING: '${key}' already exists as '${conflicts[0]}'. Did you mean to set '${conflicts[0]}' instead?`);
     ctx.env.dotenv[key] = value;
     ctx.env.deleted.delete(key);
   }
@@ -1116,10 +1339,14 @@ function envSet(ctx: Ctx): void {
 function envRefresh(ctx: Ctx): void {
   out(`Refreshing environment ${ctx.env.name} (azd env refresh)`);
   initializeProvider(ctx, ctx.env, {}, true);
-  const last = readDeployments(ctx.project, ctx.env.name).filter((d) => d.provisioningState === 'Succeeded').at(-1);
+  const last = readDeployments(ctx.project, ctx.env.name)
+    .filter((d) => d.provisioningState === 'Succeeded')
+    .at(-1);
   if (!last) {
     // envRefreshAction.Run: infra.ErrDeploymentsNotFound without --hint is a message, not an error.
-    out(`No deployment was found for environment '${ctx.env.name}'; there are no outputs to refresh yet. Run azd provision to create one.`);
+    out(
+      `No deployment was found for environment '${ctx.env.name}'; there are no outputs to refresh yet. Run azd provision to create one.`,
+    );
     return;
   }
   updateEnvironment(ctx.env, last.outputs);
@@ -1134,18 +1361,27 @@ async function main(argv: string[]): Promise<number> {
   const ctx = (env: Env): Ctx => ({ project, env, flags, running: new Set() });
   if (command === 'env' && sub === 'new') {
     const name = flags.args[2] ?? flags.environment ?? '';
-    if (name && getEnv(project, name)) throw new AzdError(`creating new environment: environment already exists: '${name}'`);
-    if (name && !ENV_NAME_RE.test(name)) throw new AzdError(`environment name '${name}' is invalid (it should contain only alphanumeric characters and hyphens)`);
+    if (name && getEnv(project, name))
+      throw new AzdError(`creating new environment: environment already exists: '${name}'`);
+    if (name && !ENV_NAME_RE.test(name))
+      throw new AzdError(
+        `environment name '${name}' is invalid (it should contain only alphanumeric characters and hyphens)`,
+      );
     const env = newEnv(name);
     saveEnv(project, env);
-    if (listEnvs(project).length === 1 || flags.noPrompt || confirm(false, `Set new environment '${name}' as default environment?`, true)) {
+    if (
+      listEnvs(project).length === 1 ||
+      flags.noPrompt ||
+      confirm(false, `Set new environment '${name}' as default environment?`, true)
+    ) {
       setDefaultEnvironment(project, name);
       out(`New environment '${name}' created and set as default`);
     }
     return 0;
   }
   if (command === 'env' && sub === 'list') {
-    for (const name of listEnvs(project)) out(`${name}${readProjectState(project).defaultEnvironment === name ? ' (default)' : ''}`);
+    for (const name of listEnvs(project))
+      out(`${name}${readProjectState(project).defaultEnvironment === name ? ' (default)' : ''}`);
     return 0;
   }
   if (command === 'env' && sub === 'select') {
@@ -1158,7 +1394,11 @@ async function main(argv: string[]): Promise<number> {
     // envGetValuesAction.Run: -e or the default environment; it must exist.
     const name = flags.environment || readProjectState(project).defaultEnvironment;
     const env = name ? getEnv(project, name) : undefined;
-    if (!env) throw new AzdError('environment does not exist: environment not found', "Run 'azd env new <name>' to create an environment.");
+    if (!env)
+      throw new AzdError(
+        'environment does not exist: environment not found',
+        "Run 'azd env new <name>' to create an environment.",
+      );
     if (sub === 'get-value') {
       const key = flags.args[2]!;
       if (!(key in env.dotenv)) throw new AzdError(`key '${key}' not found in the environment values`);
@@ -1195,13 +1435,15 @@ async function main(argv: string[]): Promise<number> {
 }
 
 const isEntry = process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
-if (isEntry) main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`\nERROR: ${message}\n`);
-    if (error instanceof AzdError && error.suggestion) process.stderr.write(`Suggestion: ${error.suggestion}\n`);
-    if (!(error instanceof AzdError) && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
-    process.exit(1);
-  },
-);
+if (isEntry)
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error);
+      process.stderr.write(`\nERROR: ${message}\n`);
+      if (error instanceof AzdError && error.suggestion) process.stderr.write(`Suggestion: ${error.suggestion}\n`);
+      if (!(error instanceof AzdError) && error instanceof Error && error.stack)
+        process.stderr.write(`${error.stack}\n`);
+      process.exit(1);
+    },
+  );

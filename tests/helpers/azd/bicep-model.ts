@@ -34,7 +34,9 @@ export function literal(node: SyntaxNode | null | undefined): unknown {
     case 'null':
       return null;
     case 'array':
-      return node.namedChildren.filter((n) => n.type !== 'comment').map((item) => literal(item.type === 'array_item' ? item.namedChildren[0] : item));
+      return node.namedChildren
+        .filter((n) => n.type !== 'comment')
+        .map((item) => literal(item.type === 'array_item' ? item.namedChildren[0] : item));
     case 'object': {
       const result: Record<string, unknown> = {};
       for (const property of node.namedChildren.filter((n) => n.type === 'object_property')) {
@@ -76,9 +78,24 @@ export function readParams(bicepText: string): ParamDef[] {
       const name = named.find((n) => n.type === 'identifier')!.text;
       const typeNode = named[1]!;
       const typeText = typeNode.text;
-      const type: ArmType = typeText === 'bool' ? 'bool' : typeText === 'int' ? 'int' : typeText === 'array' || typeText.endsWith('[]') ? 'array' : typeText === 'object' || typeText.startsWith('{') ? 'object' : 'string';
+      const type: ArmType =
+        typeText === 'bool'
+          ? 'bool'
+          : typeText === 'int'
+            ? 'int'
+            : typeText === 'array' || typeText.endsWith('[]')
+              ? 'array'
+              : typeText === 'object' || typeText.startsWith('{')
+                ? 'object'
+                : 'string';
       const hasDefault = node.children.some((c) => c.type === '=');
-      const def: ParamDef = { name, type, secure: false, hasDefault, defaultValue: hasDefault ? literal(named[named.length - 1]) : undefined };
+      const def: ParamDef = {
+        name,
+        type,
+        secure: false,
+        hasDefault,
+        defaultValue: hasDefault ? literal(named[named.length - 1]) : undefined,
+      };
       for (const decorator of decorators) {
         const call = decoratorCall(decorator);
         if (!call) continue;
@@ -144,7 +161,8 @@ export function compileMainBicep(infraDir: string, module = 'main'): CompileResu
     }
     hash.update(raw);
   }
-  for (const m of text.matchAll(/module\s+\w+\s+'([^']+)'/g)) hash.update(readFileSync(path.join(infraDir, m[1]!), 'utf8'));
+  for (const m of text.matchAll(/module\s+\w+\s+'([^']+)'/g))
+    hash.update(readFileSync(path.join(infraDir, m[1]!), 'utf8'));
   return {
     templateHash: hash.digest('hex'),
     params: readParams(text),
@@ -168,9 +186,14 @@ export class DeploymentError extends Error {}
 function decodeJsonParam(name: string, value: string): Record<string, unknown> {
   if (value === '') return {};
   try {
-    return JSON.parse(value.startsWith('{') ? value : Buffer.from(value, 'base64').toString('utf8')) as Record<string, unknown>;
+    return JSON.parse(value.startsWith('{') ? value : Buffer.from(value, 'base64').toString('utf8')) as Record<
+      string,
+      unknown
+    >;
   } catch (error) {
-    throw new DeploymentError(`InvalidTemplate: Unable to evaluate template language function 'json' for parameter '${name}': ${(error as Error).message}`);
+    throw new DeploymentError(
+      `InvalidTemplate: Unable to evaluate template language function 'json' for parameter '${name}': ${(error as Error).message}`,
+    );
   }
 }
 
@@ -180,7 +203,12 @@ function decodeJsonParam(name: string, value: string): Record<string, unknown> {
  * azdEnvName, function-app.bicep and keyvault.bicep), then the outputs, modelled line by line
  * on main.bicep's `output` declarations (OUTPUT_NAMES is checked against the parsed file by a test).
  */
-export function evaluateDeployment(compiled: CompileResult, parameters: Record<string, unknown>, subscriptionId: string, tenantId: string): Record<string, { type: string; value: unknown }> {
+export function evaluateDeployment(
+  compiled: CompileResult,
+  parameters: Record<string, unknown>,
+  subscriptionId: string,
+  tenantId: string,
+): Record<string, { type: string; value: unknown }> {
   const plan = compiled.plan as {
     planVersion: number;
     appSettings: { source: string; azdEnvName?: string; name: string }[];
@@ -191,19 +219,24 @@ export function evaluateDeployment(compiled: CompileResult, parameters: Record<s
     scale: unknown;
     servers: { endpoint: string; default: boolean }[];
   };
-  const str = (name: string) => String(parameters[name] ?? compiled.params.find((p) => p.name === name)?.defaultValue ?? '');
+  const str = (name: string) =>
+    String(parameters[name] ?? compiled.params.find((p) => p.name === name)?.defaultValue ?? '');
   const environmentName = str('environmentName');
   const location = str('location');
   const settingValues = decodeJsonParam('mcpSettingValues', str('mcpSettingValues'));
   const secretValues = decodeJsonParam('mcpSecretValues', str('mcpSecretValues'));
   for (const setting of plan.appSettings.filter((s) => s.source === 'azd_env')) {
     if (!(setting.azdEnvName! in settingValues)) {
-      throw new DeploymentError(`InvalidTemplate: Deployment template validation failed: 'The template variable 'azdEnvSettings' is not valid: The language expression property '${setting.azdEnvName}' doesn't exist, available properties are '${Object.keys(settingValues).join(', ')}'.'`);
+      throw new DeploymentError(
+        `InvalidTemplate: Deployment template validation failed: 'The template variable 'azdEnvSettings' is not valid: The language expression property '${setting.azdEnvName}' doesn't exist, available properties are '${Object.keys(settingValues).join(', ')}'.'`,
+      );
     }
   }
   for (const secret of plan.secrets) {
     if (!(secret.azdEnvName in secretValues)) {
-      throw new DeploymentError(`InvalidTemplate: Deployment template validation failed: 'The template resource 'secrets' is not valid: The language expression property '${secret.azdEnvName}' doesn't exist, available properties are '${Object.keys(secretValues).join(', ')}'.'`);
+      throw new DeploymentError(
+        `InvalidTemplate: Deployment template validation failed: 'The template resource 'secrets' is not valid: The language expression property '${secret.azdEnvName}' doesn't exist, available properties are '${Object.keys(secretValues).join(', ')}'.'`,
+      );
     }
   }
   const abbrs = compiled.abbrs;
@@ -213,11 +246,24 @@ export function evaluateDeployment(compiled: CompileResult, parameters: Record<s
   const createEntraApp = parameters.createEntraApp ?? true;
   const existingOboClientId = str('existingOboClientId');
   const oboEnabled = plan.entra !== null && plan.entra !== undefined;
-  const createOboApp = oboEnabled && plan.entra!.appRegistration === 'create' && plan.entra!.credential === 'federated_credential' && createEntraApp === true && existingOboClientId === '';
+  const createOboApp =
+    oboEnabled &&
+    plan.entra!.appRegistration === 'create' &&
+    plan.entra!.credential === 'federated_credential' &&
+    createEntraApp === true &&
+    existingOboClientId === '';
   const identityClientId = uniqueString('identity-client', resourceToken);
   const oboClientId = createOboApp ? uniqueString('obo-app', functionAppName) : existingOboClientId;
   const provisionedPlan = Buffer.from(
-    JSON.stringify({ planVersion: plan.planVersion, appSettings: plan.appSettings, secrets: plan.secrets, roleAssignments: plan.roleAssignments, identity: plan.identity, entra: plan.entra, scale: plan.scale }),
+    JSON.stringify({
+      planVersion: plan.planVersion,
+      appSettings: plan.appSettings,
+      secrets: plan.secrets,
+      roleAssignments: plan.roleAssignments,
+      identity: plan.identity,
+      entra: plan.entra,
+      scale: plan.scale,
+    }),
   ).toString('base64');
   const s = (value: unknown) => ({ type: 'string', value });
   const outputs: Record<string, { type: string; value: unknown }> = {
@@ -244,8 +290,21 @@ export function evaluateDeployment(compiled: CompileResult, parameters: Record<s
 
 /** The outputs the JS model produces (a test compares them with main.bicep's output declarations). */
 export const OUTPUT_NAMES = [
-  'AZURE_LOCATION', 'AZURE_TENANT_ID', 'AZURE_RESOURCE_GROUP', 'AZURE_FUNCTION_APP_NAME', 'AZURE_FUNCTION_IDENTITY_CLIENT_ID',
-  'AZURE_FUNCTION_IDENTITY_PRINCIPAL_ID', 'AZURE_KEY_VAULT_NAME', 'AZURE_KEY_VAULT_ENDPOINT', 'AZURE_STORAGE_ACCOUNT_NAME',
-  'SERVICE_API_NAME', 'SERVICE_API_ENDPOINT_URL', 'MCP_BASE_URL', 'MCP_ENDPOINTS', 'MCP_DEFAULT_ENDPOINT', 'MCP_OBO_CLIENT_ID',
-  'MCP_OBO_IDENTIFIER_URI', 'MCP_PROVISIONED_PLAN',
+  'AZURE_LOCATION',
+  'AZURE_TENANT_ID',
+  'AZURE_RESOURCE_GROUP',
+  'AZURE_FUNCTION_APP_NAME',
+  'AZURE_FUNCTION_IDENTITY_CLIENT_ID',
+  'AZURE_FUNCTION_IDENTITY_PRINCIPAL_ID',
+  'AZURE_KEY_VAULT_NAME',
+  'AZURE_KEY_VAULT_ENDPOINT',
+  'AZURE_STORAGE_ACCOUNT_NAME',
+  'SERVICE_API_NAME',
+  'SERVICE_API_ENDPOINT_URL',
+  'MCP_BASE_URL',
+  'MCP_ENDPOINTS',
+  'MCP_DEFAULT_ENDPOINT',
+  'MCP_OBO_CLIENT_ID',
+  'MCP_OBO_IDENTIFIER_URI',
+  'MCP_PROVISIONED_PLAN',
 ];

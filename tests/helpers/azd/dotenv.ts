@@ -48,15 +48,19 @@ export function azdMarshalDotenv(values: Record<string, string>): string {
     .join('\n');
 }
 
-const isSpace = (c: string) => c === '\t' || c === '\v' || c === '\f' || c === '\r' || c === ' ' || c === '\u0085' || c === '\u00a0';
+const isSpace = (c: string) =>
+  c === '\t' || c === '\v' || c === '\f' || c === '\r' || c === ' ' || c === '\u0085' || c === '\u00a0';
 
 /** godotenv parser.go expandVariables (v1.5.1: only the file's own earlier values). */
 function expandVariables(v: string, m: Record<string, string>): string {
-  return v.replace(/(\\)?(\$)(\()?\{?([A-Z0-9_]+)?\}?/g, (s: string, esc?: string, _dollar?: string, paren?: string, name?: string) => {
-    if (esc === '\\' || paren === '(') return s.slice(1);
-    if (name) return m[name] ?? '';
-    return s;
-  });
+  return v.replace(
+    /(\\)?(\$)(\()?\{?([A-Z0-9_]+)?\}?/g,
+    (s: string, esc?: string, _dollar?: string, paren?: string, name?: string) => {
+      if (esc === '\\' || paren === '(') return s.slice(1);
+      if (name) return m[name] ?? '';
+      return s;
+    },
+  );
 }
 
 /** godotenv parser.go expandEscapes. */
@@ -85,7 +89,8 @@ export function godotenvParse(text: string): Record<string, string> {
     src = src.slice(pos);
     // locateKeyName
     src = src.replace(/^[\t\v\f\r \u0085\u00a0]+/, '');
-    if (src.startsWith('export') && src.length > 6 && isSpace(src[6]!)) src = src.slice(6).replace(/^[\t\v\f\r \u0085\u00a0]+/, '');
+    if (src.startsWith('export') && src.length > 6 && isSpace(src[6]!))
+      src = src.slice(6).replace(/^[\t\v\f\r \u0085\u00a0]+/, '');
     let key: string | undefined;
     let offset = 0;
     for (let i = 0; i < src.length; i++) {
@@ -115,7 +120,10 @@ export function godotenvParse(text: string): Record<string, string> {
           break;
         }
       }
-      const trimmed = line.slice(0, endOfVar).join('').replace(/^[\t\v\f\r \u0085\u00a0]+|[\t\v\f\r \u0085\u00a0]+$/g, '');
+      const trimmed = line
+        .slice(0, endOfVar)
+        .join('')
+        .replace(/^[\t\v\f\r \u0085\u00a0]+|[\t\v\f\r \u0085\u00a0]+$/g, '');
       out[key] = expandVariables(trimmed, out);
       src = src.slice(end);
       continue;

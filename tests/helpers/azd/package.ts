@@ -66,7 +66,9 @@ export interface ServiceConfig {
 
 /** Reads a service from azure.yaml. */
 export function readServiceConfig(projectDir: string, service: string): ServiceConfig {
-  const document = parseYaml(readFileSync(path.join(projectDir, 'azure.yaml'), 'utf8')) as { services?: Record<string, Omit<ServiceConfig, 'name'>> };
+  const document = parseYaml(readFileSync(path.join(projectDir, 'azure.yaml'), 'utf8')) as {
+    services?: Record<string, Omit<ServiceConfig, 'name'>>;
+  };
   const config = document.services?.[service];
   if (!config) throw new Error(`azure.yaml has no service "${service}"`);
   return { name: service, ...config };
@@ -102,9 +104,14 @@ export function isDependenciesUpToDate(projectDir: string): boolean {
 
 /** pkg/tools/node/detect.go `DetectPackageManager`: the stand-in supports npm only. */
 function assertNpm(projectDir: string): void {
-  const manifest = JSON.parse(readFileSync(path.join(projectDir, 'package.json'), 'utf8')) as { packageManager?: string };
+  const manifest = JSON.parse(readFileSync(path.join(projectDir, 'package.json'), 'utf8')) as {
+    packageManager?: string;
+  };
   const declared = manifest.packageManager?.replace(/@[^@]*$/, '');
-  const other = declared && declared !== 'npm' ? declared : ['pnpm-lock.yaml', 'pnpm-workspace.yaml', 'yarn.lock'].find((file) => existsSync(path.join(projectDir, file)));
+  const other =
+    declared && declared !== 'npm'
+      ? declared
+      : ['pnpm-lock.yaml', 'pnpm-workspace.yaml', 'yarn.lock'].find((file) => existsSync(path.join(projectDir, file)));
   if (other) throw new Error(`the azd stand-in follows npm only; this project uses ${other}`);
 }
 
@@ -116,7 +123,8 @@ interface RunResult {
 function npm(args: string[], cwd: string, env: NodeJS.ProcessEnv): RunResult {
   const started = Date.now();
   const result = spawnSync('npm', args, { cwd, env, encoding: 'utf8', shell: process.platform === 'win32' });
-  if (result.status !== 0) throw new Error(`\`npm ${args.join(' ')}\` failed in ${cwd}:\n${result.stdout}\n${result.stderr}`);
+  if (result.status !== 0)
+    throw new Error(`\`npm ${args.join(' ')}\` failed in ${cwd}:\n${result.stdout}\n${result.stderr}`);
   return { command: `npm ${args.join(' ')}`, ms: Date.now() - started };
 }
 
@@ -129,8 +137,14 @@ function npm(args: string[], cwd: string, env: NodeJS.ProcessEnv): RunResult {
  * environment plus the azd environment's values (pkg/exec/command_runner.go appends them to
  * `os.Environ()`). A failing hook fails packaging unless `continueOnError`.
  */
-export function runHook(name: string, hook: HookConfig, cwd: string, env: NodeJS.ProcessEnv): RunResult & { stdout: string; stderr: string } {
-  if (hook.shell && hook.shell !== 'sh') throw new Error(`hook ${name}: the stand-in runs posix "sh" hooks only (got ${hook.shell})`);
+export function runHook(
+  name: string,
+  hook: HookConfig,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): RunResult & { stdout: string; stderr: string } {
+  if (hook.shell && hook.shell !== 'sh')
+    throw new Error(`hook ${name}: the stand-in runs posix "sh" hooks only (got ${hook.shell})`);
   const started = Date.now();
   const file = path.join(cwd, hook.run.replaceAll('/', path.sep));
   let script = file;
@@ -144,7 +158,9 @@ export function runHook(name: string, hook: HookConfig, cwd: string, env: NodeJS
   try {
     const result = spawnSync(script, [], { cwd, env, encoding: 'utf8', shell: true });
     if (result.status !== 0 && !hook.continueOnError) {
-      throw new Error(`'${name}' hook failed with exit code: '${result.status}', Path: '${script}'.\n${result.stdout}\n${result.stderr}`);
+      throw new Error(
+        `'${name}' hook failed with exit code: '${result.status}', Path: '${script}'.\n${result.stdout}\n${result.stderr}`,
+      );
     }
     return { command: hook.run, ms: Date.now() - started, stdout: result.stdout, stderr: result.stderr };
   } finally {
@@ -171,8 +187,10 @@ export function resolveFunctionAppRemoteBuild(service: ServiceConfig, servicePat
   if (!existsSync(file)) return service.remoteBuild ?? true;
   const nodeModulesExcluded = parseIgnoreFile(readFileSync(file)).ignores('node_modules/');
   if (service.remoteBuild === undefined) return nodeModulesExcluded;
-  if (service.remoteBuild && !nodeModulesExcluded) throw new Error(`'remoteBuild: true' requires '${ignoreFile}' to exclude node_modules`);
-  if (!service.remoteBuild && nodeModulesExcluded) throw new Error(`'remoteBuild: false' cannot be used when '${ignoreFile}' excludes node_modules`);
+  if (service.remoteBuild && !nodeModulesExcluded)
+    throw new Error(`'remoteBuild: true' requires '${ignoreFile}' to exclude node_modules`);
+  if (!service.remoteBuild && nodeModulesExcluded)
+    throw new Error(`'remoteBuild: false' cannot be used when '${ignoreFile}' excludes node_modules`);
   return service.remoteBuild;
 }
 
@@ -206,10 +224,15 @@ export interface ZipFolderResult {
  * - Files keep their mode bits (rzip `addFile`: `header.SetMode(info.Mode())`) and times; a
  *   zip holds no directory entries, so empty folders do not appear.
  */
-export function createDeployableFolder(service: Pick<ServiceConfig, 'language' | 'host' | 'remoteBuild'>, root: string, dest: string): ZipFolderResult {
+export function createDeployableFolder(
+  service: Pick<ServiceConfig, 'language' | 'host' | 'remoteBuild'>,
+  root: string,
+  dest: string,
+): ZipFolderResult {
   const ignoreFile = ignoreFileOf(service.host);
   let ignorer: Ignore | undefined;
-  if (ignoreFile && existsSync(path.join(root, ignoreFile))) ignorer = parseIgnoreFile(readFileSync(path.join(root, ignoreFile)));
+  if (ignoreFile && existsSync(path.join(root, ignoreFile)))
+    ignorer = parseIgnoreFile(readFileSync(path.join(root, ignoreFile)));
   const result: ZipFolderResult = { files: 0, bytes: 0 };
 
   const onZip = (src: string, info: Stats): boolean => {
@@ -298,14 +321,16 @@ export function runServicePackage(options: ServicePackageOptions): ServicePackag
   const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
   delete env.NODE_TEST_CONTEXT; // set by node --test for its children; azd's environment would not have it
   const steps: ServicePackageResult['steps'] = [];
-  if (!isJsOrTs(service.language) || service.host !== 'function') throw new Error('the stand-in packages JS/TS Functions services only');
+  if (!isJsOrTs(service.language) || service.host !== 'function')
+    throw new Error('the stand-in packages JS/TS Functions services only');
   assertNpm(servicePath);
 
   // 1. Restore (framework_service_node.go `Restore`): skipped when up to date.
   if (isDependenciesUpToDate(servicePath)) {
     steps.push({ step: 'restore', ms: 0, skipped: true });
   } else {
-    if (options.allowInstall === false) throw new Error(`dependencies of ${servicePath} are not up to date and installing is not allowed here`);
+    if (options.allowInstall === false)
+      throw new Error(`dependencies of ${servicePath} are not up to date and installing is not allowed here`);
     const ran = npm(['install', '--no-audit', '--no-fund', '--prefer-offline'], servicePath, env);
     steps.push({ step: 'restore', ...ran });
   }
@@ -352,7 +377,10 @@ export function runServicePackage(options: ServicePackageOptions): ServicePackag
  * linked in (so Restore finds it up to date and never installs into the shared folder).
  */
 export function copyProject(from: string = repoRoot): string {
-  const listed = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: from, encoding: 'utf8' });
+  const listed = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: from,
+    encoding: 'utf8',
+  });
   if (listed.status !== 0) throw new Error(`git ls-files failed: ${listed.stderr}`);
   const copy = mkdtempSync(path.join(tmpdir(), 'mcp-project-'));
   for (const relative of new Set(listed.stdout.split('\0').filter(Boolean))) {
@@ -377,9 +405,16 @@ export interface CleanPackageCopy extends ServicePackageResult {
  * Builds the deployment package of the checkout the way azd does, from a copy of the project,
  * into a clean folder outside the checkout: what the Functions host would run.
  */
-export function buildCleanPackageCopy(options: { env?: Record<string, string>; service?: string } = {}): CleanPackageCopy {
+export function buildCleanPackageCopy(
+  options: { env?: Record<string, string>; service?: string } = {},
+): CleanPackageCopy {
   const started = Date.now();
   const projectCopy = copyProject();
-  const result = runServicePackage({ projectDir: projectCopy, service: options.service ?? 'api', env: options.env, allowInstall: false });
+  const result = runServicePackage({
+    projectDir: projectCopy,
+    service: options.service ?? 'api',
+    env: options.env,
+    allowInstall: false,
+  });
   return { ...result, projectCopy, appRoot: result.zipFolder, ms: Date.now() - started };
 }

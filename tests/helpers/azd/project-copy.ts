@@ -4,7 +4,19 @@
 // cli/azd/pkg/tools/node/detect.go) finds the dependencies up to date and installs nothing.
 import { spawn } from 'node:child_process';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, symlinkSync, utimesSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +30,11 @@ export function copyProject(): string {
   const project = path.join(dir, 'mcp-app');
   for (const entry of readdirSync(checkoutRoot)) {
     if (SKIP.has(entry)) continue;
-    cpSync(path.join(checkoutRoot, entry), path.join(project, entry), { recursive: true, preserveTimestamps: true, filter: (src) => !src.includes(`${path.sep}.azure`) });
+    cpSync(path.join(checkoutRoot, entry), path.join(project, entry), {
+      recursive: true,
+      preserveTimestamps: true,
+      filter: (src) => !src.includes(`${path.sep}.azure`),
+    });
   }
   symlinkSync(path.join(checkoutRoot, 'node_modules'), path.join(project, 'node_modules'));
   const lock = statSync(path.join(checkoutRoot, 'package-lock.json'));
@@ -42,7 +58,8 @@ export interface AzdRun {
 /** A process environment with nothing of the caller's azd, CI or agent detection in it. */
 export function cleanEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const key of ['PATH', 'HOME', 'LANG', 'TMPDIR', 'TERM', 'USER']) if (process.env[key] !== undefined) env[key] = process.env[key];
+  for (const key of ['PATH', 'HOME', 'LANG', 'TMPDIR', 'TERM', 'USER'])
+    if (process.env[key] !== undefined) env[key] = process.env[key];
   env.PATH = `${azdBin}${path.delimiter}${env.PATH ?? ''}`;
   for (const [k, v] of Object.entries(extra)) if (v !== undefined) env[k] = v;
   return env;
@@ -55,8 +72,14 @@ export function runAzd(project: string, args: string[], env: NodeJS.ProcessEnv, 
     let stdout = '';
     let stderr = '';
     let output = '';
-    child.stdout.on('data', (c) => ((stdout += c), (output += c)));
-    child.stderr.on('data', (c) => ((stderr += c), (output += c)));
+    child.stdout.on('data', (c) => {
+      stdout += c;
+      output += c;
+    });
+    child.stderr.on('data', (c) => {
+      stderr += c;
+      output += c;
+    });
     child.stdin.end(input ?? '');
     child.on('close', (code) => resolve({ code, stdout, stderr, output }));
   });
@@ -96,7 +119,8 @@ export function assertNothingRunning(project: string): void {
       } catch {
         // another user's process
       }
-      if (roots.some((root) => cmdline.includes(root) || cwd === root || cwd.startsWith(`${root}/`))) left.push(`${pid} (cwd ${cwd}): ${cmdline}`);
+      if (roots.some((root) => cmdline.includes(root) || cwd === root || cwd.startsWith(`${root}/`)))
+        left.push(`${pid} (cwd ${cwd}): ${cmdline}`);
     } catch {
       // gone meanwhile
     }

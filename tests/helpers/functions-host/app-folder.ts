@@ -19,7 +19,10 @@ export function buildApp(): Promise<string> {
   built ??= (async () => {
     const out = path.join(mkdtempSync(path.join(tmpdir(), 'mcp-functions-build-')), 'dist');
     const tsc = path.join(repoRoot, 'node_modules/typescript/bin/tsc');
-    await promisify(execFile)(process.execPath, [tsc, '-p', path.join(repoRoot, 'tsconfig.json'), '--outDir', out], { cwd: repoRoot, maxBuffer: 16 * 1024 * 1024 });
+    await promisify(execFile)(process.execPath, [tsc, '-p', path.join(repoRoot, 'tsconfig.json'), '--outDir', out], {
+      cwd: repoRoot,
+      maxBuffer: 16 * 1024 * 1024,
+    });
     return out;
   })();
   return built;
@@ -32,7 +35,11 @@ export interface AppFolderOptions {
   hostJson?: unknown;
 }
 
-export const DEFAULT_HOST_JSON = { version: '2.0', extensions: { http: { routePrefix: '' } }, functionTimeout: '00:30:00' };
+export const DEFAULT_HOST_JSON = {
+  version: '2.0',
+  extensions: { http: { routePrefix: '' } },
+  functionTimeout: '00:30:00',
+};
 
 /** Assembles an app folder around a copy of the compiled app. */
 export async function createAppFolder(options: AppFolderOptions): Promise<string> {
@@ -42,7 +49,20 @@ export async function createAppFolder(options: AppFolderOptions): Promise<string
   // dist/config/validate-schema.js reads ../../schemas/mcp_config.schema.json at run time.
   cpSync(path.join(repoRoot, 'schemas'), path.join(dir, 'schemas'), { recursive: true });
   writeFileSync(path.join(dir, 'host.json'), JSON.stringify(options.hostJson ?? DEFAULT_HOST_JSON, null, 2));
-  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'mcp-stdio-functions-app', version: '0.0.0', private: true, type: 'module', main: 'dist/functions/index.js' }, null, 2));
+  writeFileSync(
+    path.join(dir, 'package.json'),
+    JSON.stringify(
+      {
+        name: 'mcp-stdio-functions-app',
+        version: '0.0.0',
+        private: true,
+        type: 'module',
+        main: 'dist/functions/index.js',
+      },
+      null,
+      2,
+    ),
+  );
   writeFileSync(path.join(dir, 'mcp_config.json'), JSON.stringify(options.config, null, 2));
   symlinkSync(path.join(repoRoot, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
   return dir;

@@ -116,13 +116,28 @@ export async function startFunctionsHost(options: StartFunctionsHostOptions): Pr
   // Core Tools sets WEBSITE_HOSTNAME to the local host:port (Azure sets the site's name).
   const workerId = randomUUID();
   const startRequestId = randomUUID();
-  const env: NodeJS.ProcessEnv = { ...process.env, FUNCTIONS_WORKER_RUNTIME: 'node', AzureWebJobsScriptRoot: appDir, WEBSITE_HOSTNAME: siteUrl.host, ...options.env };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    FUNCTIONS_WORKER_RUNTIME: 'node',
+    AzureWebJobsScriptRoot: appDir,
+    WEBSITE_HOSTNAME: siteUrl.host,
+    ...options.env,
+  };
   // The test runner's own loader (tsx) and test context must not leak into the "real" worker.
   delete env.NODE_OPTIONS;
   delete env.NODE_TEST_CONTEXT;
   const child: ChildProcess = fork(
     WORKER_SCRIPT,
-    ['--functions-uri', `http://127.0.0.1:${port}/`, '--functions-worker-id', workerId, '--functions-request-id', startRequestId, '--functions-grpc-max-message-length', '2147483647'],
+    [
+      '--functions-uri',
+      `http://127.0.0.1:${port}/`,
+      '--functions-worker-id',
+      workerId,
+      '--functions-request-id',
+      startRequestId,
+      '--functions-grpc-max-message-length',
+      '2147483647',
+    ],
     { cwd: appDir, env, execPath: process.execPath, execArgv: [], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] },
   );
   const workerExited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -144,7 +159,13 @@ export async function startFunctionsHost(options: StartFunctionsHostOptions): Pr
   const startStream = new Promise<void>((resolve) => (started = resolve));
   child.on('message', (message: StreamingMessage) => {
     if (message.rpcLog) {
-      const log = message.rpcLog as { level: string; logCategory?: string; category?: string; message: string; invocationId?: string };
+      const log = message.rpcLog as {
+        level: string;
+        logCategory?: string;
+        category?: string;
+        message: string;
+        invocationId?: string;
+      };
       logs.push(`[${log.level}] ${log.logCategory ?? 'user'}${log.category ? ` ${log.category}` : ''}: ${log.message}`);
       return;
     }
@@ -169,7 +190,11 @@ export async function startFunctionsHost(options: StartFunctionsHostOptions): Pr
   const send = (message: StreamingMessage) => {
     if (child.connected) child.send(message);
   };
-  const request = (field: string, payload: Record<string, unknown>, responseField: string): Promise<Record<string, unknown>> => {
+  const request = (
+    field: string,
+    payload: Record<string, unknown>,
+    responseField: string,
+  ): Promise<Record<string, unknown>> => {
     const requestId = randomUUID();
     const answered = new Promise<StreamingMessage>((resolve) => waiting.set(requestId, resolve));
     send({ requestId, [field]: payload });
@@ -179,8 +204,11 @@ export async function startFunctionsHost(options: StartFunctionsHostOptions): Pr
         throw new Error(`the worker exited (code ${code}) during ${field}:\n${logs.join('\n')}`);
       }),
     ]).then((message) => {
-      const response = message[responseField] as Record<string, unknown> & { result?: { status: string; exception?: { message: string } } };
-      if (response.result?.status !== 'success') throw new Error(`${responseField} failed: ${response.result?.exception?.message}\n${logs.join('\n')}`);
+      const response = message[responseField] as Record<string, unknown> & {
+        result?: { status: string; exception?: { message: string } };
+      };
+      if (response.result?.status !== 'success')
+        throw new Error(`${responseField} failed: ${response.result?.exception?.message}\n${logs.join('\n')}`);
       return response;
     });
   };
@@ -191,7 +219,10 @@ export async function startFunctionsHost(options: StartFunctionsHostOptions): Pr
     // kills the worker process itself (Process.Kill: not its children).
     if (child.exitCode !== null || child.signalCode !== null) return 'exit';
     send({ workerTerminate: { gracePeriod: { seconds: WORKER_TERMINATE_GRACE_MS / 1000 } } });
-    const exited = await Promise.race([workerExited.then(() => true), delay(WORKER_TERMINATE_GRACE_MS).then(() => false)]);
+    const exited = await Promise.race([
+      workerExited.then(() => true),
+      delay(WORKER_TERMINATE_GRACE_MS).then(() => false),
+    ]);
     if (exited) return 'exit';
     logs.push(`[host] worker ${child.pid} did not exit within the grace period; killing it`);
     child.kill('SIGKILL');
@@ -207,21 +238,40 @@ export async function startFunctionsHost(options: StartFunctionsHostOptions): Pr
     // host: GrpcWorkerChannel.cs: WorkerInitRequest (the worker loads the app: worker src/startApp.ts),
     // its capabilities (HttpUri: the library's proxy), then FunctionsMetadataRequest (worker indexing).
     const init = await withTimeout(
-      request('workerInitRequest', { hostVersion: HOST_VERSION, functionAppDirectory: appDir, workerDirectory: path.dirname(WORKER_SCRIPT), capabilities: {} }, 'workerInitResponse'),
+      request(
+        'workerInitRequest',
+        {
+          hostVersion: HOST_VERSION,
+          functionAppDirectory: appDir,
+          workerDirectory: path.dirname(WORKER_SCRIPT),
+          capabilities: {},
+        },
+        'workerInitResponse',
+      ),
       startupTimeoutMs,
       () => `worker init timed out:\n${logs.join('\n')}`,
     );
     const capabilities = (init.capabilities ?? {}) as Record<string, string>;
     httpUri = capabilities.HttpUri || undefined;
     if (httpUri) new URL(httpUri); // host: GrpcWorkerChannel.cs `_httpProxyEndpoint = new Uri(httpUri)`
-    const metadata = await request('functionsMetadataRequest', { functionAppDirectory: appDir }, 'functionMetadataResponse');
+    const metadata = await request(
+      'functionsMetadataRequest',
+      { functionAppDirectory: appDir },
+      'functionMetadataResponse',
+    );
     // worker: src/eventHandlers/FunctionsMetadataHandler.ts answers useDefaultMetadataIndexing when
     // nothing registered (an entry point that failed before registering, or a function.json app):
     // the host would then index function.json files, which this stand-in does not do.
-    if (metadata.useDefaultMetadataIndexing) throw new Error(`the app registered no functions (host indexing is not reproduced):\n${logs.join('\n')}`);
-    const results = (metadata.functionMetadataResults ?? []) as Array<{ name: string; functionId: string; rawBindings: string[] }>;
+    if (metadata.useDefaultMetadataIndexing)
+      throw new Error(`the app registered no functions (host indexing is not reproduced):\n${logs.join('\n')}`);
+    const results = (metadata.functionMetadataResults ?? []) as Array<{
+      name: string;
+      functionId: string;
+      rawBindings: string[];
+    }>;
     functions = results.map(toRegisteredFunction);
-    for (const fn of results) await request('functionLoadRequest', { functionId: fn.functionId, metadata: fn }, 'functionLoadResponse');
+    for (const fn of results)
+      await request('functionLoadRequest', { functionId: fn.functionId, metadata: fn }, 'functionLoadResponse');
   } catch (error) {
     await stopWorker();
     await new Promise((resolve) => server.close(resolve));
@@ -269,7 +319,9 @@ export async function startFunctionsHost(options: StartFunctionsHostOptions): Pr
     const invocationId = randomUUID();
     const invocation: Invocation = { invocationId, functionName: fn.name, triggerMetadata };
     invocations.push(invocation);
-    const triggerBinding = fn.bindings.find((binding) => binding.direction === 'in' && String(binding.type).toLowerCase().endsWith('trigger'))!;
+    const triggerBinding = fn.bindings.find(
+      (binding) => binding.direction === 'in' && String(binding.type).toLowerCase().endsWith('trigger'),
+    )!;
     const answered = new Promise<StreamingMessage>((resolve) => invocationWaiting.set(invocationId, resolve));
     // host: Extensions/ScriptInvocationContextExtensions.cs `ToRpcInvocationRequest`: the trigger
     // metadata skips the HttpRequest itself (RpcHttpTriggerMetadataRemoved); with proxying the
@@ -277,8 +329,18 @@ export async function startFunctionsHost(options: StartFunctionsHostOptions): Pr
     const invocationRequest = {
       functionId: fn.functionId,
       invocationId,
-      traceContext: { traceParent: req.headers.traceparent ?? `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-00`, traceState: req.headers.tracestate ?? '', attributes: {} },
-      inputData: [{ name: String(triggerBinding.name), data: httpUri ? { http: {} } : { http: rpcHttp(req, requestUrl, routeValues, body) } }],
+      traceContext: {
+        traceParent:
+          req.headers.traceparent ?? `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-00`,
+        traceState: req.headers.tracestate ?? '',
+        attributes: {},
+      },
+      inputData: [
+        {
+          name: String(triggerBinding.name),
+          data: httpUri ? { http: {} } : { http: rpcHttp(req, requestUrl, routeValues, body) },
+        },
+      ],
       triggerMetadata,
     };
 
@@ -325,7 +387,13 @@ export async function startFunctionsHost(options: StartFunctionsHostOptions): Pr
    * chunk by chunk, with ActivityTimeout as the idle limit. Connection failures are retried
    * (host: Server/RetryProxyHandler.cs: 10 attempts, 50 ms doubling to 250 ms).
    */
-  function forward(req: http.IncomingMessage, res: http.ServerResponse, requestUrl: URL, body: Buffer | undefined, invocationId: string): Promise<'ended' | 'failed'> {
+  function forward(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    requestUrl: URL,
+    body: Buffer | undefined,
+    invocationId: string,
+  ): Promise<'ended' | 'failed'> {
     const destination = new URL(`${requestUrl.pathname}${requestUrl.search}`, httpUri);
     const headers: http.OutgoingHttpHeaders = {};
     for (let i = 0; i < req.rawHeaders.length; i += 2) {
@@ -394,7 +462,10 @@ export async function startFunctionsHost(options: StartFunctionsHostOptions): Pr
             if (HOP_BY_HOP_RESPONSE.has(name.toLowerCase())) continue;
             const existing = res.getHeader(name);
             const value = proxyRes.rawHeaders[i + 1]!;
-            res.setHeader(name, existing === undefined ? value : ([] as string[]).concat(existing as string | string[], value));
+            res.setHeader(
+              name,
+              existing === undefined ? value : ([] as string[]).concat(existing as string | string[], value),
+            );
           }
           res.flushHeaders();
           proxyRes.on('data', (chunk: Buffer) => {
@@ -408,7 +479,9 @@ export async function startFunctionsHost(options: StartFunctionsHostOptions): Pr
         outgoing.on('error', (error: NodeJS.ErrnoException) => {
           if (finished) return;
           if (!responded && number < 10 && ['ECONNREFUSED', 'ECONNRESET', 'EPIPE'].includes(error.code ?? '')) {
-            logs.push(`[host] Failed to proxy request to the worker. Retrying in ${delayMs}ms. Attempt ${number} of 10.`);
+            logs.push(
+              `[host] Failed to proxy request to the worker. Retrying in ${delayMs}ms. Attempt ${number} of 10.`,
+            );
             clearTimeout(idle);
             setTimeout(() => attempt(number + 1, Math.min(delayMs * 2, 250)), delayMs);
             return;
@@ -465,9 +538,15 @@ export function readRoutePrefix(appDir: string): string {
   }
 }
 
-function toRegisteredFunction(metadata: { name: string; functionId: string; rawBindings: string[] }): RegisteredFunction {
+function toRegisteredFunction(metadata: {
+  name: string;
+  functionId: string;
+  rawBindings: string[];
+}): RegisteredFunction {
   const bindings = metadata.rawBindings.map((raw) => JSON.parse(raw) as Record<string, unknown>);
-  const trigger = bindings.find((binding) => binding.direction === 'in' && String(binding.type).toLowerCase().endsWith('trigger'));
+  const trigger = bindings.find(
+    (binding) => binding.direction === 'in' && String(binding.type).toLowerCase().endsWith('trigger'),
+  );
   if (!trigger) throw new Error(`function ${metadata.name} has no trigger binding`);
   const isHttp = String(trigger.type).toLowerCase() === 'httptrigger';
   return {
@@ -476,7 +555,9 @@ function toRegisteredFunction(metadata: { name: string; functionId: string; rawB
     // extensions: HttpTriggerAttribute: no route → the function name; methods: none → any; authLevel default function.
     route: isHttp ? String(trigger.route ?? metadata.name) : '',
     methods: isHttp && Array.isArray(trigger.methods) ? (trigger.methods as string[]).map((m) => m.toUpperCase()) : [],
-    authLevel: (isHttp && typeof trigger.authLevel === 'string' ? trigger.authLevel.toLowerCase() : 'function') as RegisteredFunction['authLevel'],
+    authLevel: (isHttp && typeof trigger.authLevel === 'string'
+      ? trigger.authLevel.toLowerCase()
+      : 'function') as RegisteredFunction['authLevel'],
     triggerType: String(trigger.type),
     bindings,
   };
@@ -498,33 +579,47 @@ function buildRoutes(functions: RegisteredFunction[], routePrefix: string): Rout
   const routes = functions
     .filter((fn) => fn.triggerType.toLowerCase() === 'httptrigger')
     .map((fn) => {
-      const template = [routePrefix, fn.route].map((part) => part.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/');
+      const template = [routePrefix, fn.route]
+        .map((part) => part.replace(/^\/+|\/+$/g, ''))
+        .filter(Boolean)
+        .join('/');
       const segments = template
         .split('/')
         .filter(Boolean)
         .map((segment): Segment => {
           const match = /^\{(\*)?([A-Za-z0-9_]+)(?::[^}?]*)?(\?)?\}$/.exec(segment);
-          return match ? { parameter: match[2], catchAll: Boolean(match[1]), optional: Boolean(match[3]) } : { literal: segment.toLowerCase() };
+          return match
+            ? { parameter: match[2], catchAll: Boolean(match[1]), optional: Boolean(match[3]) }
+            : { literal: segment.toLowerCase() };
         });
       return { fn, segments };
     });
   // Routing precedence: literal segments before parameters, catch-alls last.
-  const score = (route: Route) => route.segments.map((s) => (s.literal !== undefined ? '0' : s.catchAll ? '2' : '1')).join('');
+  const score = (route: Route) =>
+    route.segments.map((s) => (s.literal !== undefined ? '0' : s.catchAll ? '2' : '1')).join('');
   return routes.sort((a, b) => score(a).localeCompare(score(b)) || b.segments.length - a.segments.length);
 }
 
-function matchRoute(routes: Route[], pathname: string, method: string): { fn: RegisteredFunction; routeValues: Record<string, string> } | undefined {
-  const parts = pathname.split('/').filter(Boolean).map((part) => {
-    try {
-      return decodeURIComponent(part);
-    } catch {
-      return part;
-    }
-  });
+function matchRoute(
+  routes: Route[],
+  pathname: string,
+  method: string,
+): { fn: RegisteredFunction; routeValues: Record<string, string> } | undefined {
+  const parts = pathname
+    .split('/')
+    .filter(Boolean)
+    .map((part) => {
+      try {
+        return decodeURIComponent(part);
+      } catch {
+        return part;
+      }
+    });
   for (const route of routes) {
     const values = matchSegments(route.segments, parts);
     // A route whose method constraint fails does not match (HttpMethodRouteConstraint): 404.
-    if (values && (route.fn.methods.length === 0 || route.fn.methods.includes(method))) return { fn: route.fn, routeValues: values };
+    if (values && (route.fn.methods.length === 0 || route.fn.methods.includes(method)))
+      return { fn: route.fn, routeValues: values };
   }
   return undefined;
 }
@@ -560,12 +655,22 @@ function newKey(): string {
  * (anonymous always passes; admin passes everything; otherwise the level must match), and
  * FunctionInvocationMiddleware.cs `RequiresAuthz`.
  */
-function authorized(req: http.IncomingMessage, requestUrl: URL, required: RegisteredFunction['authLevel'], keys: { masterKey: string; functionKey: string }): boolean {
+function authorized(
+  req: http.IncomingMessage,
+  requestUrl: URL,
+  required: RegisteredFunction['authLevel'],
+  keys: { masterKey: string; functionKey: string },
+): boolean {
   if (required === 'anonymous') return true;
   const header = req.headers['x-functions-key'];
-  const presented = header !== undefined ? (Array.isArray(header) ? header[0] : header) : requestUrl.searchParams.get('code');
+  const presented =
+    header !== undefined ? (Array.isArray(header) ? header[0] : header) : requestUrl.searchParams.get('code');
   if (!presented) return false;
-  const level = sameSecret(presented, keys.masterKey) ? 'admin' : sameSecret(presented, keys.functionKey) ? 'function' : 'anonymous';
+  const level = sameSecret(presented, keys.masterKey)
+    ? 'admin'
+    : sameSecret(presented, keys.functionKey)
+      ? 'function'
+      : 'anonymous';
   return level === 'admin' || level === required;
 }
 
@@ -593,9 +698,15 @@ async function readBody(req: http.IncomingMessage): Promise<Buffer | undefined> 
  * host: ScriptInvocationContextExtensions.cs turns each into TypedData (strings as `string`,
  * dictionaries as `json`) and skips the request object itself.
  */
-function bindingData(req: http.IncomingMessage, requestUrl: URL, routeValues: Record<string, string>, body: Buffer | undefined): Record<string, TypedData> {
+function bindingData(
+  req: http.IncomingMessage,
+  requestUrl: URL,
+  routeValues: Record<string, string>,
+  body: Buffer | undefined,
+): Record<string, TypedData> {
   const data = new Map<string, [string, TypedData]>(); // case-insensitive keys, as the host's dictionary
-  const set = (key: string, value: TypedData) => data.set(key.toLowerCase(), [data.get(key.toLowerCase())?.[0] ?? key, value]);
+  const set = (key: string, value: TypedData) =>
+    data.set(key.toLowerCase(), [data.get(key.toLowerCase())?.[0] ?? key, value]);
   if (body && Number(req.headers['content-length'] ?? 0) > 0) {
     const text = body.toString('utf8').trim();
     if (text.startsWith('{') && text.endsWith('}')) {
@@ -625,7 +736,10 @@ function rawHeaderDictionary(req: http.IncomingMessage): Record<string, string> 
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
     const name = req.rawHeaders[i]!;
     const previous = headers.get(name.toLowerCase());
-    headers.set(name.toLowerCase(), [previous?.[0] ?? name, previous ? `${previous[1]},${req.rawHeaders[i + 1]}` : req.rawHeaders[i + 1]!]);
+    headers.set(name.toLowerCase(), [
+      previous?.[0] ?? name,
+      previous ? `${previous[1]},${req.rawHeaders[i + 1]}` : req.rawHeaders[i + 1]!,
+    ]);
   }
   return Object.fromEntries([...headers.values()]);
 }
@@ -635,9 +749,18 @@ function rawHeaderDictionary(req: http.IncomingMessage): Record<string, string> 
  * GrpcMessageConversionExtensions.cs `ToRpcHttp`, with the worker's UseNullableValueDictionaryForHttp
  * and RawHttpBodyBytes capabilities) and the response from the return value.
  */
-function rpcHttp(req: http.IncomingMessage, requestUrl: URL, routeValues: Record<string, string>, body: Buffer | undefined): Record<string, unknown> {
-  const nullable = (entries: Iterable<[string, string]>) => Object.fromEntries([...entries].map(([key, value]) => [key, { value }]));
-  const headers = Object.entries(rawHeaderDictionary(req)).map(([key, value]): [string, string] => [key.toLowerCase(), value]);
+function rpcHttp(
+  req: http.IncomingMessage,
+  requestUrl: URL,
+  routeValues: Record<string, string>,
+  body: Buffer | undefined,
+): Record<string, unknown> {
+  const nullable = (entries: Iterable<[string, string]>) =>
+    Object.fromEntries([...entries].map(([key, value]) => [key, { value }]));
+  const headers = Object.entries(rawHeaderDictionary(req)).map(([key, value]): [string, string] => [
+    key.toLowerCase(),
+    value,
+  ]);
   return {
     url: `http://${req.headers.host}${requestUrl.pathname}${requestUrl.search}`,
     method: req.method,
@@ -649,7 +772,13 @@ function rpcHttp(req: http.IncomingMessage, requestUrl: URL, routeValues: Record
 }
 
 function writeRpcResponse(res: http.ServerResponse, returnValue: TypedData | undefined): void {
-  const rpc = returnValue?.http as { statusCode?: string; headers?: Record<string, string>; body?: { bytes?: number[] | Record<string, number>; string?: string } } | undefined;
+  const rpc = returnValue?.http as
+    | {
+        statusCode?: string;
+        headers?: Record<string, string>;
+        body?: { bytes?: number[] | Record<string, number>; string?: string };
+      }
+    | undefined;
   res.statusCode = rpc?.statusCode ? Number(rpc.statusCode) : 200;
   for (const [name, value] of Object.entries(rpc?.headers ?? {})) res.setHeader(name, value);
   const bytes = rpc?.body?.bytes;
@@ -658,7 +787,23 @@ function writeRpcResponse(res: http.ServerResponse, returnValue: TypedData | und
 
 // yarp: Forwarder/RequestUtilities.cs `_headersToExclude` (requests and responses). Content-Length
 // is set anew from the buffered body.
-const HOP_BY_HOP = ['connection', 'transfer-encoding', 'keep-alive', 'upgrade', 'proxy-connection', 'proxy-authenticate', 'proxy-authentication-info', 'proxy-authorization', 'proxy-features', 'proxy-instruction', 'security-scheme', 'alpn', 'close', 'te', 'alt-svc'];
+const HOP_BY_HOP = [
+  'connection',
+  'transfer-encoding',
+  'keep-alive',
+  'upgrade',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authentication-info',
+  'proxy-authorization',
+  'proxy-features',
+  'proxy-instruction',
+  'security-scheme',
+  'alpn',
+  'close',
+  'te',
+  'alt-svc',
+];
 const HOP_BY_HOP_REQUEST = new Set([...HOP_BY_HOP, 'content-length']);
 const HOP_BY_HOP_RESPONSE = new Set(HOP_BY_HOP);
 
@@ -669,7 +814,10 @@ function delay(ms: number): Promise<void> {
 async function withTimeout<T>(promise: Promise<T>, ms: number, message: () => string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message())), ms)))]);
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message())), ms))),
+    ]);
   } finally {
     clearTimeout(timer);
   }

@@ -155,9 +155,21 @@ function registerHook(hookName, callback) {
 async function executeHooks(hookName, context, invocationId, msgCategory) {
   const callbacks = getHooks(hookName);
   if (callbacks.length > 0) {
-    workerLog({ message: `Executing ${callbacks.length} "${hookName}" hooks`, level: 'debug', logCategory: 'system', invocationId, category: msgCategory });
+    workerLog({
+      message: `Executing ${callbacks.length} "${hookName}" hooks`,
+      level: 'debug',
+      logCategory: 'system',
+      invocationId,
+      category: msgCategory,
+    });
     for (const callback of callbacks) await callback(context);
-    workerLog({ message: `Executed "${hookName}" hooks`, level: 'debug', logCategory: 'system', invocationId, category: msgCategory });
+    workerLog({
+      message: `Executed "${hookName}" hooks`,
+      level: 'debug',
+      logCategory: 'system',
+      invocationId,
+      category: msgCategory,
+    });
   }
 }
 
@@ -165,7 +177,11 @@ async function executeHooks(hookName, context, invocationId, msgCategory) {
 // src/coreApi/setProgrammingModel.ts
 function setProgrammingModel(programmingModel) {
   if (worker.app.programmingModel) {
-    workerLog({ message: `Setting Node.js programming model to "${programmingModel.name}" version "${programmingModel.version}"`, level: 'information', logCategory: 'system' });
+    workerLog({
+      message: `Setting Node.js programming model to "${programmingModel.name}" version "${programmingModel.version}"`,
+      level: 'information',
+      logCategory: 'system',
+    });
   } else {
     worker.defaultProgrammingModel = programmingModel;
   }
@@ -174,13 +190,17 @@ function setProgrammingModel(programmingModel) {
 
 // src/coreApi/registerFunction.ts
 function registerFunction(metadata, callback) {
-  if (worker.app.workerIndexingLocked) throw new AzFuncSystemError('A function can only be registered during app startup.');
+  if (worker.app.workerIndexingLocked)
+    throw new AzFuncSystemError('A function can only be registered during app startup.');
   worker.app.isUsingWorkerIndexing = true;
   const functionId = metadata.functionId || metadata.name;
-  if (functionId in worker.app.functions) throw new AzFuncSystemError(`A function with id "${functionId}" has already been registered.`);
+  if (functionId in worker.app.functions)
+    throw new AzFuncSystemError(`A function with id "${functionId}" has already been registered.`);
   const rpcMetadata = { ...metadata, functionId };
   // `rawBindings` is what the host actually uses.
-  rpcMetadata.rawBindings = Object.entries(metadata.bindings).map(([name, binding]) => JSON.stringify({ ...binding, name }));
+  rpcMetadata.rawBindings = Object.entries(metadata.bindings).map(([name, binding]) =>
+    JSON.stringify({ ...binding, name }),
+  );
   if (worker.app.currentEntryPoint) {
     rpcMetadata.scriptFile = path.basename(worker.app.currentEntryPoint);
     rpcMetadata.directory = path.dirname(worker.app.currentEntryPoint);
@@ -189,7 +209,8 @@ function registerFunction(metadata, callback) {
   }
   worker.app.functions[functionId] = { metadata: rpcMetadata, callback };
   return new Disposable(() => {
-    if (worker.app.workerIndexingLocked) throw new AzFuncSystemError('A function can only be disposed during app startup.');
+    if (worker.app.workerIndexingLocked)
+      throw new AzFuncSystemError('A function can only be disposed during app startup.');
     delete worker.app.functions[functionId];
   });
 }
@@ -232,7 +253,8 @@ function parsePackageJson(dir) {
     error.message = `file content is not valid JSON: ${error.message}`;
     throw error;
   }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new AzFuncSystemError('file content is not an object');
+  if (typeof data !== 'object' || data === null || Array.isArray(data))
+    throw new AzFuncSystemError('file content is not an object');
   for (const field of ['main', 'type']) if (field in data && typeof data[field] !== 'string') delete data[field];
   return data;
 }
@@ -253,7 +275,11 @@ async function startApp(functionAppDirectory) {
   try {
     worker.app.packageJson = parsePackageJson(functionAppDirectory);
   } catch (err) {
-    workerLog({ message: `Worker failed to load package.json: ${ensureErrorType(err).message}`, level: 'warning', logCategory: 'system' });
+    workerLog({
+      message: `Worker failed to load package.json: ${ensureErrorType(err).message}`,
+      level: 'warning',
+      logCategory: 'system',
+    });
     worker.app.packageJson = {};
   }
   const entryPoint = worker.app.packageJson.main;
@@ -279,7 +305,10 @@ async function startApp(functionAppDirectory) {
       console.error(error.stack);
     }
   }
-  const appStartContext = hookContext({ hookData: () => worker.app.appLevelOnlyHookData, appHookData: () => worker.app.appHookData }, { functionAppDirectory });
+  const appStartContext = hookContext(
+    { hookData: () => worker.app.appLevelOnlyHookData, appHookData: () => worker.app.appHookData },
+    { functionAppDirectory },
+  );
   await executeHooks('appStart', appStartContext);
 }
 
@@ -297,7 +326,7 @@ async function getWorkerCapabilities() {
     TypedDataCollection: 'true',
     HandlesWorkerTerminateMessage: 'true',
   };
-  if (worker.app.programmingModel && worker.app.programmingModel.getCapabilities) {
+  if (worker.app.programmingModel?.getCapabilities) {
     capabilities = await worker.app.programmingModel.getCapabilities(capabilities);
   }
   return capabilities;
@@ -336,7 +365,11 @@ async function workerInit(msg) {
 async function functionsMetadata(_msg) {
   worker.app.workerIndexingLocked = true;
   const response = { useDefaultMetadataIndexing: !worker.app.isUsingWorkerIndexing };
-  workerLog({ message: `Worker ${worker.id} received FunctionsMetadataRequest`, level: 'debug', logCategory: 'system' });
+  workerLog({
+    message: `Worker ${worker.id} received FunctionsMetadataRequest`,
+    level: 'debug',
+    logCategory: 'system',
+  });
   if (worker.app.isUsingWorkerIndexing) {
     if (worker.app.blockingAppStartError) throw worker.app.blockingAppStartError;
     response.functionMetadataResults = Object.values(worker.app.functions).map((f) => f.metadata);
@@ -349,7 +382,8 @@ async function functionLoad(msg) {
   worker.app.workerIndexingLocked = true;
   workerLog({ message: `Worker ${worker.id} received FunctionLoadRequest`, level: 'debug', logCategory: 'system' });
   if (worker.app.blockingAppStartError) throw worker.app.blockingAppStartError;
-  if (!worker.app.isUsingWorkerIndexing) throw new AzFuncSystemError('Legacy (function.json) functions are not supported by this stand-in.');
+  if (!worker.app.isUsingWorkerIndexing)
+    throw new AzFuncSystemError('Legacy (function.json) functions are not supported by this stand-in.');
   return { functionId: msg.functionId };
 }
 
@@ -361,7 +395,12 @@ async function functionLoad(msg) {
 function describeInputs(inputs) {
   const request = inputs[0];
   if (!request || typeof request !== 'object' || typeof request.url !== 'string') return undefined;
-  return { url: request.url, method: request.method, params: { ...request.params }, headers: Object.fromEntries(request.headers.entries()) };
+  return {
+    url: request.url,
+    method: request.method,
+    params: { ...request.params },
+    headers: Object.fromEntries(request.headers.entries()),
+  };
 }
 
 // InvocationHandler.ts
@@ -369,7 +408,8 @@ async function invocation(msg) {
   const functionId = msg.functionId;
   if (!functionId) throw new AzFuncSystemError('Property "functionId" is null or undefined.');
   const registeredFunc = worker.app.functions[functionId];
-  if (!registeredFunc) throw new AzFuncSystemError(`Function code for '${functionId}' is not loaded and cannot be invoked.`);
+  if (!registeredFunc)
+    throw new AzFuncSystemError(`Function code for '${functionId}' is not loaded and cannot be invoked.`);
   let { metadata, callback } = registeredFunc;
   const msgCategory = `${metadata.name}.Invocation`;
   const coreCtx = {
@@ -381,7 +421,11 @@ async function invocation(msg) {
       workerLog({ invocationId: msg.invocationId, category: msgCategory, message, level, logCategory });
     },
   };
-  coreCtx.log('debug', 'system', `Worker ${worker.id} received FunctionInvocationRequest with invocationId ${msg.invocationId}`);
+  coreCtx.log(
+    'debug',
+    'system',
+    `Worker ${worker.id} received FunctionInvocationRequest with invocationId ${msg.invocationId}`,
+  );
 
   const programmingModel = worker.app.programmingModel;
   if (!programmingModel) throw new AzFuncSystemError('Property "programmingModel" is null or undefined.');
@@ -391,7 +435,11 @@ async function invocation(msg) {
   const described = describeInputs(inputs);
   if (described) write({ standIn: { invocationId: msg.invocationId, request: described } });
 
-  const invocationReadOnly = { hookData: () => hookData, appHookData: () => worker.app.appHookData, invocationContext: () => context };
+  const invocationReadOnly = {
+    hookData: () => hookData,
+    appHookData: () => worker.app.appHookData,
+    invocationContext: () => context,
+  };
   const preInvocContext = hookContext(invocationReadOnly, { functionCallback: callback, inputs });
   coreCtx.state = 'preInvocationHooks';
   try {
@@ -426,8 +474,15 @@ async function invocation(msg) {
 
 // terminateWorker.ts
 async function terminateWorker(_msg) {
-  workerLog({ message: 'Received workerTerminate message; gracefully shutting down worker', level: 'debug', logCategory: 'system' });
-  const appTerminateContext = hookContext({ hookData: () => worker.app.appLevelOnlyHookData, appHookData: () => worker.app.appHookData });
+  workerLog({
+    message: 'Received workerTerminate message; gracefully shutting down worker',
+    level: 'debug',
+    logCategory: 'system',
+  });
+  const appTerminateContext = hookContext({
+    hookData: () => worker.app.appLevelOnlyHookData,
+    appHookData: () => worker.app.appHookData,
+  });
   await executeHooks('appTerminate', appTerminateContext);
   process.exit(0);
 }
@@ -435,7 +490,11 @@ async function terminateWorker(_msg) {
 // src/setupEventStream.ts `handleMessage`
 const HANDLERS = {
   workerInitRequest: ['workerInitResponse', workerInit, () => ({})],
-  functionsMetadataRequest: ['functionMetadataResponse', functionsMetadata, () => ({ useDefaultMetadataIndexing: !worker.app.isUsingWorkerIndexing })],
+  functionsMetadataRequest: [
+    'functionMetadataResponse',
+    functionsMetadata,
+    () => ({ useDefaultMetadataIndexing: !worker.app.isUsingWorkerIndexing }),
+  ],
   functionLoadRequest: ['functionLoadResponse', functionLoad, (msg) => ({ functionId: msg.functionId })],
   invocationRequest: ['invocationResponse', invocation, (msg) => ({ invocationId: msg.invocationId })],
 };
@@ -453,7 +512,11 @@ async function handleMessage(inMsg) {
   }
   const eventName = Object.keys(HANDLERS).find((name) => inMsg[name]);
   if (!eventName) {
-    workerLog({ message: `Worker had no handler for message '${Object.keys(inMsg).join(',')}'`, level: 'error', logCategory: 'system' });
+    workerLog({
+      message: `Worker had no handler for message '${Object.keys(inMsg).join(',')}'`,
+      level: 'error',
+      logCategory: 'system',
+    });
     return;
   }
   const [responseName, handle, defaultResponse] = HANDLERS[eventName];
@@ -484,8 +547,10 @@ function startNodeWorker(argv) {
   const parsed = parseArgs(argv.slice(2));
   const workerId = parsed['functions-worker-id'];
   const requestId = parsed['functions-request-id'];
-  if (!parsed['functions-uri'] || !workerId || !requestId) throw new AzFuncSystemError('gRPC client connection info is missing or incorrect.');
-  if (!process.send) throw new AzFuncSystemError('The stand-in worker talks to its host over an IPC channel; start it with one.');
+  if (!parsed['functions-uri'] || !workerId || !requestId)
+    throw new AzFuncSystemError('gRPC client connection info is missing or incorrect.');
+  if (!process.send)
+    throw new AzFuncSystemError('The stand-in worker talks to its host over an IPC channel; start it with one.');
   worker.id = workerId;
   process.on('message', (msg) => void handleMessage(msg));
   // The host going away ends the event stream; the real worker's gRPC stream errors then.
