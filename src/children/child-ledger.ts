@@ -8,7 +8,7 @@ import { ANONYMOUS, type Principal } from '../auth/principal.js';
  *   session ends or its child is reclaimed);
  * - `pooled`: a child serving 2026-07-28 requests of one (server, principal, capabilities) key.
  * Warm children (spawned ahead of sessions) hold no lease: they only fill room the ledger leaves
- * free and give way when it is needed (see SessionManager's warm pools).
+ * free and give way when it is needed (see `ChildSupplier`).
  */
 export type ChildUse = 'session' | 'pooled';
 
@@ -40,12 +40,18 @@ const NOUN: Record<ChildUse, string> = { session: 'sessions', pooled: 'children'
 export class ChildLedger {
   private readonly leases = new Set<ChildLease>();
   private readonly evictors: Evictor[] = [];
+  private readonly releaseListeners: (() => void)[] = [];
 
   constructor(private readonly config: AdapterConfig) {}
 
   /** Registers a source of children that may give way when a cap is reached; asked in the order registered. */
   addEvictor(evictor: Evictor): void {
     this.evictors.push(evictor);
+  }
+
+  /** Called after every release (a slot came free); may run inside `lease`, while it evicts. */
+  onRelease(listener: () => void): void {
+    this.releaseListeners.push(listener);
   }
 
   /**
@@ -84,14 +90,16 @@ export class ChildLedger {
         }
       }
     }
-    const leases = this.leases;
     const lease: ChildLease = {
       server: server.name,
       principal,
       use,
-      release: () => void leases.delete(lease),
+      release: () => {
+        if (!this.leases.delete(lease)) return;
+        for (const listener of this.releaseListeners) listener();
+      },
     };
-    leases.add(lease);
+    this.leases.add(lease);
     return lease;
   }
 

@@ -51,7 +51,7 @@ export type CallerAuth =
     };
 
 /** What the child receives. */
-export type ChildCredentials =
+export type ChildCredentialSettings =
   | { type: 'none' }
   | { type: 'managed_identity'; scopes: string[] }
   | { type: 'on_behalf_of'; scopes: string[]; clientId?: string; clientSecret?: string; tenantId?: string }
@@ -61,7 +61,7 @@ export interface ServerAuth {
   /** The predecessor's method, kept for the child environment contract and messages. */
   method: AuthMethod;
   caller: CallerAuth;
-  child: ChildCredentials;
+  child: ChildCredentialSettings;
   /** Also put the caller's own token into the child's environment (token passthrough, opt-in). */
   forwardUserToken: boolean;
 }

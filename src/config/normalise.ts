@@ -7,7 +7,7 @@ import type {
   AdapterConfig,
   AuthLevel,
   CallerAuth,
-  ChildCredentials,
+  ChildCredentialSettings,
   ServerAuth,
   ServerConfig,
   SkippedServer,
@@ -287,7 +287,7 @@ function normaliseAuth(auth: AuthDocument, at: string, issues: ConfigIssue[], wa
     issues.push(...oauth2Issues(caller, at));
   } else caller = { type: callerType };
 
-  let child: ChildCredentials;
+  let child: ChildCredentialSettings;
   if (childType === 'managed_identity') child = { type: 'managed_identity', scopes: childScopes };
   else if (childType === 'on_behalf_of') {
     child = {

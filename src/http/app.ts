@@ -149,7 +149,7 @@ export function createApp(options: AppOptions): FetchHandler {
       return Response.json({
         servers: sessions.stats(),
         sessions: sessions.size,
-        stateless: options.modern.stats(),
+        modern: options.modern.stats(),
         ...unavailableStatus(),
       });
     // No server verifies tokens when the table has no metadata route: every such path is a 404 from protectedResourceMetadata.

@@ -48,7 +48,7 @@ function accepts(request: Request, type: string): boolean {
  * The Streamable HTTP endpoint of one server, for both eras. Legacy clients (2025-11-25, also
  * 2025-06-18 and 2025-03-26) hold a session: POST carries client messages, GET opens the
  * session's stream for server-initiated messages, DELETE ends the session. 2026-07-28 clients
- * POST stateless requests, served by `modern/` (see `isModernPost`).
+ * POST modern (2026-07-28) requests, served by `modern/` (see `isModernPost`).
  */
 export async function handleMcpRequest(
   request: Request,

@@ -1,32 +1,20 @@
 import { availableParallelism } from 'node:os';
-import type { VerifiedCaller } from '../auth/types.js';
-import type { AdapterConfig, ServerConfig } from '../config/model.js';
-import type { Logger } from '../observability/logger.js';
-import type { StdioChild } from '../process/stdio-child.js';
-import { isResponse, type JsonRpcNotification } from '../protocol/jsonrpc.js';
-import { initializeChild } from '../children/initialize-child.js';
-import { LATEST_MODERN_VERSION, META, MODERN_PROTOCOL_VERSIONS } from '../protocol/modern.js';
-import type { ChildCredentials } from '../auth/child-credentials.js';
-import { CapacityError, ChildStartError } from '../children/errors.js';
 import type { Principal } from '../auth/principal.js';
-import { PooledChild, type ChildIdentity } from './pooled-child.js';
-import type { ChildLease, ChildLedger } from '../children/child-ledger.js';
-
-/** Starts one child process of a server with the credentials its auth method gives the caller. */
-export type StartChild = (
-  server: ServerConfig,
-  caller: VerifiedCaller | undefined,
-) => Promise<{ child: StdioChild; credentials: ChildCredentials }>;
+import type { VerifiedCaller } from '../auth/types.js';
+import type { ChildLease } from '../children/child-ledger.js';
+import type { ChildIdentity, Era } from '../children/child-identity.js';
+import type { ChildSupplier } from '../children/child-supplier.js';
+import { CapacityError } from '../children/errors.js';
+import type { ServerConfig } from '../config/model.js';
+import type { Logger } from '../observability/logger.js';
+import type { JsonRpcNotification } from '../protocol/jsonrpc.js';
+import { PooledChild } from './pooled-child.js';
 
 export interface ChildPoolOptions {
-  config: AdapterConfig;
   logger: Logger;
-  startChild: StartChild;
-  /** The instance's one count of children against the caps, shared with sessions and warm pools. */
-  ledger: ChildLedger;
+  /** Where the pool leases and gets its children (shared with legacy sessions). */
+  supplier: ChildSupplier;
   onBroadcast: (child: PooledChild, message: JsonRpcNotification) => void;
-  /** How long a `server/discover` probe may go unanswered before the child is taken as legacy. */
-  probeTimeoutMs?: number;
   /** How long a request at a cap waits for a busy child of its key before it is refused (default 10 s). */
   capWaitMs?: number;
   /** How long a request waits for a busy child of its key before a new one is started (default 30 ms). */
@@ -59,10 +47,6 @@ const STARTS_AT_ONCE = Math.max(1, Math.floor(availableParallelism() / 2));
 /** How long a request waits for a busy child of its key to be released before a new child is started. */
 const SPAWN_PATIENCE_MS = 30;
 
-/** The adapter's identity towards children it initializes on clients' behalf. */
-export const ADAPTER_CLIENT_INFO = { name: 'mcp-stdio-adapter', version: '0.1.0' };
-const LEGACY_VERSION = '2025-11-25';
-
 /** JSON with sorted keys: two clients declaring the same capabilities share children. */
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
@@ -76,7 +60,7 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
- * Children for stateless requests, keyed by (server, authenticated principal, the client's
+ * Children for modern (2026-07-28) requests, keyed by (server, authenticated principal, the client's
  * declared capability profile). A child is initialized once, on the clients' behalf, with that
  * profile, then lent to one request at a time; concurrent requests of one key get more
  * children, up to the server's caps (which live sessions share). Idle children are reclaimed
@@ -85,22 +69,19 @@ export function canonicalJson(value: unknown): string {
 export class ChildPool {
   private readonly idle = new Map<string, PooledChild[]>();
   private readonly all = new Set<PooledChild>();
-  private readonly starting = new Map<string, number>();
   private readonly startingByKey = new Map<string, number>();
   /** Requests waiting for a child of their key, oldest first. */
   private readonly waiting = new Map<string, Waiter[]>();
   private readonly idleTimers = new Map<PooledChild, NodeJS.Timeout>();
   /** Each child's place in the ledger, given back when it is discarded. */
   private readonly leases = new Map<PooledChild, ChildLease>();
-  /** Each server's era, probed once per configuration (the spec's advice for stdio). */
-  private readonly eras = new Map<string, 'legacy' | 'modern'>();
   private draining = false;
   private readonly logger: Logger;
 
   constructor(private readonly options: ChildPoolOptions) {
-    this.logger = options.logger.child({ component: 'stateless' });
+    this.logger = options.logger.child({ component: 'modern' });
     // At a cap, an idle child (least recently used) gives way to whoever needs the slot.
-    options.ledger.addEvictor((scope) => {
+    options.supplier.ledger.addEvictor((scope) => {
       const victim = [...this.idle.values()]
         .flat()
         .filter(
@@ -276,7 +257,6 @@ export class ChildPool {
         },
       )
       .finally(() => {
-        this.starting.set(server.name, (this.starting.get(server.name) ?? 1) - 1);
         const left = (this.startingByKey.get(key) ?? 1) - 1;
         if (left > 0) this.startingByKey.set(key, left);
         else this.startingByKey.delete(key);
@@ -305,8 +285,8 @@ export class ChildPool {
   }
 
   /** The era of a server's children, once one was started (probed once per server). */
-  eraOf(server: ServerConfig): 'legacy' | 'modern' | undefined {
-    return this.eras.get(server.name);
+  eraOf(server: ServerConfig): Era | undefined {
+    return this.options.supplier.eraOf(server);
   }
 
   /** The identity a server's children declared, from any child of it (undefined before the first). */
@@ -321,12 +301,6 @@ export class ChildPool {
     return { children: this.all.size, busy };
   }
 
-  countFor(server: string): number {
-    let count = this.starting.get(server) ?? 0;
-    for (const child of this.all) if (child.server.name === server) count += 1;
-    return count;
-  }
-
   async drain(): Promise<void> {
     this.draining = true;
     for (const [key, queue] of [...this.waiting])
@@ -338,9 +312,7 @@ export class ChildPool {
   /** Counts a child being started against the caps (the ledger evicts idle children to make room), or throws CapacityError. */
   private reserve(server: ServerConfig, principal: Principal): ChildLease {
     if (this.draining) throw new CapacityError('The adapter is shutting down', 5);
-    const lease = this.options.ledger.lease(server, principal, 'pooled');
-    this.starting.set(server.name, (this.starting.get(server.name) ?? 0) + 1);
-    return lease;
+    return this.options.supplier.lease(server, principal, 'pooled');
   }
 
   private async start(
@@ -351,35 +323,19 @@ export class ChildPool {
     capabilities: Record<string, unknown>,
     lease: ChildLease,
   ): Promise<PooledChild> {
-    let started = await this.options.startChild(server, caller);
     const logger = this.logger.child({ server: server.name });
+    const started = await this.options.supplier.startIdentified(server, caller, capabilities, logger);
     try {
-      let identity: ChildIdentity | undefined;
-      if (this.eras.get(server.name) !== 'legacy') {
-        const probe = await this.probe(started.child, server, capabilities);
-        if (probe === 'exited') {
-          // Some legacy servers exit on any request before initialize: a legacy verdict, on a fresh child.
-          this.eras.set(server.name, 'legacy');
-          await started.credentials.close();
-          started = await this.options.startChild(server, caller);
-        } else if (probe) {
-          identity = probe;
-          this.eras.set(server.name, 'modern');
-        } else {
-          this.eras.set(server.name, 'legacy');
-        }
-      }
-      identity ??= await this.initialize(started.child, server, capabilities);
-      const child = new PooledChild(
+      const child = new PooledChild({
         key,
         server,
         principal,
         capabilities,
-        started.child,
-        started.credentials,
+        process: started.child,
+        credentials: started.credentials,
         logger,
-        identity,
-      );
+        identity: started.identity,
+      });
       child.onBroadcast = this.options.onBroadcast;
       this.all.add(child);
       this.leases.set(child, lease);
@@ -396,94 +352,5 @@ export class ChildPool {
       await started.credentials.close();
       throw error;
     }
-  }
-
-  /**
-   * The stdio binding's era probe: `server/discover` first; a result naming a revision we serve
-   * means a modern child, anything else (an error, silence) a legacy one.
-   */
-  private probe(
-    child: StdioChild,
-    server: ServerConfig,
-    capabilities: Record<string, unknown>,
-  ): Promise<ChildIdentity | undefined | 'exited'> {
-    const id = 'mcp-adapter-discover';
-    const request = {
-      jsonrpc: '2.0',
-      id,
-      method: 'server/discover',
-      params: {
-        _meta: {
-          [META.protocolVersion]: LATEST_MODERN_VERSION,
-          [META.clientCapabilities]: capabilities,
-          [META.clientInfo]: ADAPTER_CLIENT_INFO,
-        },
-      },
-    };
-    const timeoutMs = Math.min(this.options.probeTimeoutMs ?? 3000, server.startupTimeoutMs);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(undefined), timeoutMs);
-      void child.exited.then(() => {
-        clearTimeout(timer);
-        resolve('exited');
-      });
-      child.onMessage = (message) => {
-        if (!isResponse(message) || message.id !== id) return;
-        clearTimeout(timer);
-        const result = message.result as
-          | {
-              supportedVersions?: unknown;
-              capabilities?: Record<string, unknown>;
-              instructions?: string;
-              _meta?: Record<string, unknown>;
-              serverInfo?: ChildIdentity['serverInfo'];
-            }
-          | undefined;
-        const versions = Array.isArray(result?.supportedVersions) ? (result.supportedVersions as string[]) : [];
-        const served = versions.find((version) => MODERN_PROTOCOL_VERSIONS.includes(version));
-        if (!result || !served) return resolve(undefined);
-        resolve({
-          era: 'modern',
-          capabilities: result.capabilities ?? {},
-          serverInfo: (result._meta?.[META.serverInfo] as ChildIdentity['serverInfo']) ?? result.serverInfo,
-          ...(typeof result.instructions === 'string' && { instructions: result.instructions }),
-          protocolVersion: served,
-        });
-      };
-      child.send(request);
-    });
-  }
-
-  /** The legacy handshake, on the clients' behalf, with the key's capability profile. */
-  private async initialize(
-    child: StdioChild,
-    server: ServerConfig,
-    capabilities: Record<string, unknown>,
-  ): Promise<ChildIdentity> {
-    const request = {
-      jsonrpc: '2.0' as const,
-      id: 'mcp-adapter-initialize',
-      method: 'initialize',
-      params: { protocolVersion: LEGACY_VERSION, capabilities, clientInfo: ADAPTER_CLIENT_INFO },
-    };
-    const response = await initializeChild(child, server, request, this.logger);
-    if (response.error)
-      throw new ChildStartError(`MCP server "${server.name}" refused initialize: ${response.error.message}`, 'exited');
-    const result = response.result as
-      | {
-          protocolVersion?: string;
-          capabilities?: Record<string, unknown>;
-          serverInfo?: ChildIdentity['serverInfo'];
-          instructions?: string;
-        }
-      | undefined;
-    child.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
-    return {
-      era: 'legacy',
-      capabilities: result?.capabilities ?? {},
-      ...(result?.serverInfo && { serverInfo: result.serverInfo }),
-      ...(typeof result?.instructions === 'string' && { instructions: result.instructions }),
-      protocolVersion: result?.protocolVersion ?? LEGACY_VERSION,
-    };
   }
 }

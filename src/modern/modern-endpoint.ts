@@ -18,7 +18,7 @@ import { ChildStartError } from '../children/errors.js';
 import type { Principal } from '../auth/principal.js';
 import type { SessionTokens } from '../state/session-token.js';
 import { BridgedCall } from './bridged-call.js';
-import { canonicalJson, ChildPool, type StartChild } from './child-pool.js';
+import { canonicalJson, ChildPool } from './child-pool.js';
 import { Exchange, type Outcome, type ResponseSink } from './exchange.js';
 import { continuationKey, relayRetry, StoreSink, type RelayedRetry, type RelayStore } from './relayed-retry.js';
 import type { SharedSessionStore } from '../state/shared-store.js';
@@ -27,18 +27,16 @@ import type { PooledChild } from './pooled-child.js';
 import { checkRequestMeta, refusalResponse, type RequestMeta } from './request-meta.js';
 import { completeResult, modernCapabilities, type ResultPolicy } from './results.js';
 import { SubscriptionHub } from './subscriptions.js';
-import type { ChildLedger } from '../children/child-ledger.js';
+import type { ChildSupplier } from '../children/child-supplier.js';
 
 export interface ModernEndpointOptions {
   config: AdapterConfig;
   logger: Logger;
   tokens: SessionTokens;
-  startChild: StartChild;
-  /** The instance's one count of children against the caps, shared with sessions. */
-  ledger: ChildLedger;
+  /** Where the pool leases and gets its children (shared with legacy sessions). */
+  supplier: ChildSupplier;
   /** Server-to-client requests within this window go out in one `input_required` (default 15 ms). */
   inputSettleMs?: number;
-  probeTimeoutMs?: number;
   /** Shared by the deployment's instances: a retry reaching an instance without the call travels through it. */
   store?: SharedSessionStore;
   /** How often a parked call looks for retries relayed through the store (default 250 ms). */
@@ -71,7 +69,7 @@ interface Continuation {
 const REQUEST_STATE_PURPOSE = 'mcp-request-state';
 
 /**
- * The 2026-07-28 side of an endpoint: stateless requests served by pooled children, input
+ * The modern (2026-07-28) side of an endpoint: requests without sessions served by pooled children, input
  * rounds bridged onto legacy children's server-to-client requests, and `subscriptions/listen`.
  */
 export class ModernEndpoint {
@@ -86,18 +84,15 @@ export class ModernEndpoint {
   private readonly relay: RelayStore | undefined;
 
   constructor(private readonly options: ModernEndpointOptions) {
-    this.logger = options.logger.child({ component: 'stateless' });
+    this.logger = options.logger.child({ component: 'modern' });
     const store = options.store;
     this.relay =
       store?.postAnswer && store.takeAnswers && store.appendEvents && store.readEvents
         ? (store as RelayStore)
         : undefined;
     this.pool = new ChildPool({
-      config: options.config,
       logger: options.logger,
-      startChild: options.startChild,
-      ledger: options.ledger,
-      probeTimeoutMs: options.probeTimeoutMs,
+      supplier: options.supplier,
       onBroadcast: (child, message) => {
         if (message.method === 'notifications/tools/list_changed') this.schemas.forget(child.server.name);
         this.hub.broadcast(child, message);

@@ -2,6 +2,7 @@ import type { ServerConfig } from '../config/model.js';
 import type { Logger } from '../observability/logger.js';
 import type { StdioChild } from '../process/stdio-child.js';
 import {
+  adapterRequestId,
   ErrorCode,
   idKey,
   isNotification,
@@ -14,15 +15,19 @@ import {
 } from '../protocol/jsonrpc.js';
 import type { ChildCredentials } from '../auth/child-credentials.js';
 import type { Principal } from '../auth/principal.js';
+import type { ChildIdentity } from '../children/child-identity.js';
 
-/** What a child declared about itself, from `initialize` (legacy) or `server/discover` (modern). */
-export interface ChildIdentity {
-  era: 'legacy' | 'modern';
+export interface PooledChildOptions {
+  /** The pool key: server, principal and canonical capabilities. */
+  key: string;
+  server: ServerConfig;
+  principal: Principal;
+  /** The capability profile the child was initialized (or probed) with on the clients' behalf. */
   capabilities: Record<string, unknown>;
-  serverInfo?: { name: string; version: string; [key: string]: unknown };
-  instructions?: string;
-  /** The revision the child negotiated (legacy) or the modern revision it serves. */
-  protocolVersion: string;
+  process: StdioChild;
+  credentials: ChildCredentials;
+  logger: Logger;
+  identity: ChildIdentity;
 }
 
 /** The request a child is lent to: it receives everything the child says about that request. */
@@ -42,7 +47,7 @@ const BROADCAST_NOTIFICATIONS = new Set([
 ]);
 
 /**
- * One child serving stateless (2026-07-28) requests. The adapter initialized it on the
+ * One child serving modern (2026-07-28) requests. The adapter initialized it on the
  * clients' behalf with one capability profile; it is lent to one request at a time, so every
  * progress, log and server-to-client request it sends belongs to the request it is lent to.
  */
@@ -58,16 +63,27 @@ export class PooledChild {
   private nextId = 0;
   private readonly internal = new Map<string, (message: JsonRpcResponse) => void>();
 
-  constructor(
-    readonly key: string,
-    readonly server: ServerConfig,
-    readonly principal: Principal,
-    readonly capabilities: Record<string, unknown>,
-    private readonly process: StdioChild,
-    private readonly credentials: ChildCredentials,
-    private readonly logger: Logger,
-    public identity: ChildIdentity,
-  ) {
+  readonly key: string;
+  readonly server: ServerConfig;
+  readonly principal: Principal;
+  readonly capabilities: Record<string, unknown>;
+  identity: ChildIdentity;
+  private readonly process: StdioChild;
+  private readonly credentials: ChildCredentials;
+  private readonly logger: Logger;
+
+  constructor(options: PooledChildOptions) {
+    ({
+      key: this.key,
+      server: this.server,
+      principal: this.principal,
+      capabilities: this.capabilities,
+      process: this.process,
+      credentials: this.credentials,
+      logger: this.logger,
+      identity: this.identity,
+    } = options);
+    const { process, server } = options;
     process.onMessage = (message) => this.receive(message);
     void process.exited.then(() => {
       this.alive = false;
@@ -89,7 +105,7 @@ export class PooledChild {
   /** A request id of the adapter's own, apart from any the child sees from clients. */
   newId(): string {
     this.nextId += 1;
-    return `mcp-adapter-${this.nextId}`;
+    return adapterRequestId(this.nextId);
   }
 
   send(message: unknown): boolean {

@@ -1,6 +1,6 @@
 import { ErrorCode } from '../protocol/jsonrpc.js';
 import { CACHEABLE_METHODS, META } from '../protocol/modern.js';
-import type { ChildIdentity } from './pooled-child.js';
+import type { ChildIdentity } from '../children/child-identity.js';
 
 export interface ResultPolicy {
   /** `private` when results may depend on who asks (callers are authenticated). */

@@ -6,7 +6,8 @@ import { ErrorCode, isJsonObject as isObject, type JsonRpcId, type JsonRpcNotifi
 import { META } from '../protocol/modern.js';
 import type { Principal } from '../auth/principal.js';
 import type { ChildPool } from './child-pool.js';
-import type { ChildIdentity, PooledChild } from './pooled-child.js';
+import type { ChildIdentity } from '../children/child-identity.js';
+import type { PooledChild } from './pooled-child.js';
 import { refusalResponse, type RequestMeta } from './request-meta.js';
 import { completeResult, type ResultPolicy } from './results.js';
 

@@ -66,3 +66,11 @@ export function idKey(id: JsonRpcId | null): string {
 export function errorResponse(id: JsonRpcId | null, code: number, message: string, data?: unknown): JsonRpcResponse {
   return { jsonrpc: '2.0', id, error: data === undefined ? { code, message } : { code, message, data } };
 }
+
+/**
+ * The id of a request the adapter itself sends a child (`mcp-adapter-<purpose>`): one namespace,
+ * apart from any client's ids, so the child's answer is never mistaken for a client's.
+ */
+export function adapterRequestId(purpose: string | number): string {
+  return `mcp-adapter-${purpose}`;
+}

@@ -1,5 +1,6 @@
 import type { ChildCredentialProvider } from '../auth/child-credentials.js';
-import { ChildLedger } from '../children/child-ledger.js';
+import type { ChildLedger } from '../children/child-ledger.js';
+import { ChildSupplier } from '../children/child-supplier.js';
 import type { AdapterConfig } from '../config/model.js';
 import { createApp, type AppOptions, type FetchHandler } from '../http/app.js';
 import { ModernEndpoint, type ModernEndpointOptions } from '../modern/modern-endpoint.js';
@@ -24,8 +25,8 @@ export interface RuntimeOptions
   storePollMs?: number;
   /** Seals session ids and request states; default: keys from MCP_ADAPTER_SESSION_KEY. */
   tokens?: SessionTokens;
-  /** Tuning of the 2026-07-28 side; defaults suit production. */
-  stateless?: Pick<ModernEndpointOptions, 'inputSettleMs' | 'probeTimeoutMs'>;
+  /** Tuning of the modern era (2026-07-28); defaults suit production. */
+  modern?: Pick<ModernEndpointOptions, 'inputSettleMs'> & { probeTimeoutMs?: number };
 }
 
 /** What a host runs: one fetch handler, and the way to stop every child. */
@@ -35,37 +36,43 @@ export interface Runtime {
   sessions: SessionManager;
   /** 2026-07-28 requests (no sessions). */
   modern: ModernEndpoint;
-  /** The one count of children against the caps, which both eras lease from. */
+  /** The one supplier of children, which both eras lease from. */
+  supplier: ChildSupplier;
+  /** The supplier's count of children against the caps. */
   ledger: ChildLedger;
   /** Ends every session and request and waits until every child is gone (host shutdown). */
   drain(): Promise<void>;
 }
 
 /**
- * Composes the adapter: one ledger of children, the two protocol eras as peers over it (sessions
+ * Composes the adapter: one supplier of children, the two protocol eras as peers over it (sessions
  * and 2026-07-28 requests), and the web-standard app that routes to them. Both hosts (node:http,
  * Azure Functions) call this and only translate requests and responses.
  */
 export function createRuntime(config: AdapterConfig, options: RuntimeOptions): Runtime {
-  const ledger = new ChildLedger(config);
-  const tokens = options.tokens ?? SessionTokens.fromEnvironment(options.hostEnv ?? process.env);
-  const sessions = new SessionManager(config, options.logger, {
+  const supplier = new ChildSupplier({
+    config,
+    logger: options.logger,
     hostEnv: options.hostEnv,
-    childCredentials: options.childCredentials,
+    credentials: options.childCredentials,
+    probeTimeoutMs: options.modern?.probeTimeoutMs,
+  });
+  const tokens = options.tokens ?? SessionTokens.fromEnvironment(options.hostEnv ?? process.env);
+  const sessions = new SessionManager({
+    config,
+    logger: options.logger,
+    supplier,
     tokens,
     store: options.store,
     storePollMs: options.storePollMs,
-    ledger,
   });
   const modern = new ModernEndpoint({
     config,
     logger: options.logger,
     tokens,
-    ledger,
-    // Spawning (with credentials and warm pools) is still the session manager's; see ARCHITECTURE.md.
-    startChild: (server, caller) => sessions.startPooledChild(server, caller),
+    supplier,
     ...(options.store && { store: options.store }),
-    ...options.stateless,
+    ...(options.modern?.inputSettleMs !== undefined && { inputSettleMs: options.modern.inputSettleMs }),
   });
   const fetch = createApp({
     config,
@@ -82,9 +89,10 @@ export function createRuntime(config: AdapterConfig, options: RuntimeOptions): R
     fetch,
     sessions,
     modern,
-    ledger,
+    supplier,
+    ledger: supplier.ledger,
     drain: async () => {
-      await Promise.all([sessions.drain(), modern.drain()]);
+      await Promise.all([sessions.drain(), modern.drain(), supplier.drain()]);
     },
   };
 }

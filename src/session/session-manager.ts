@@ -2,18 +2,15 @@ import type { VerifiedCaller } from '../auth/types.js';
 import type { AdapterConfig, ServerConfig } from '../config/model.js';
 import type { Logger } from '../observability/logger.js';
 import { telemetry } from '../observability/telemetry.js';
-import { CommandNotFoundError } from '../process/resolve-command.js';
-import { SpawnError, StdioChild } from '../process/stdio-child.js';
-import type { JsonRpcRequest, JsonRpcResponse } from '../protocol/jsonrpc.js';
-import { noChildCredentials, type ChildCredentialProvider, type ChildCredentials } from '../auth/child-credentials.js';
+import { adapterRequestId, type JsonRpcRequest, type JsonRpcResponse } from '../protocol/jsonrpc.js';
 import { CapacityError, ChildStartError } from '../children/errors.js';
 import { Session, type EndReason, type SessionSharing } from './session.js';
 import type { Principal } from '../auth/principal.js';
-import { SessionTokens, type SessionClaims } from '../state/session-token.js';
+import type { SessionTokens, SessionClaims } from '../state/session-token.js';
 import { initializeChild } from '../children/initialize-child.js';
 import { LocalTombstones, sessionKey, streamKey, type SharedSessionStore } from '../state/shared-store.js';
-import { WarmPool } from './warm-pool.js';
-import { ChildLedger, type ChildLease } from '../children/child-ledger.js';
+import type { ChildLease } from '../children/child-ledger.js';
+import { type ChildSupplier, stopChild, type SuppliedChild } from '../children/child-supplier.js';
 
 export interface ServerStats {
   sessions: number;
@@ -25,16 +22,16 @@ export interface ServerStats {
 }
 
 export interface SessionManagerOptions {
-  hostEnv?: NodeJS.ProcessEnv;
-  childCredentials?: ChildCredentialProvider;
-  /** Seals session ids; default: keys from MCP_ADAPTER_SESSION_KEY, else a key for this process. */
-  tokens?: SessionTokens;
+  config: AdapterConfig;
+  logger: Logger;
+  /** Where sessions lease and get their children (shared with the modern era's pool). */
+  supplier: ChildSupplier;
+  /** Seals session ids. */
+  tokens: SessionTokens;
   /** Ended sessions shared by every instance; default: this process only. */
   store?: SharedSessionStore;
   /** How often live sessions are checked against sessions ended on other instances (default 2 s). */
   storePollMs?: number;
-  /** The instance's one count of children against the caps, shared with the 2026-07-28 side (default: a ledger of its own). */
-  ledger?: ChildLedger;
 }
 
 /** A session this instance knows whose child is stopped (reclaimed while idle, or crashed). */
@@ -66,24 +63,8 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 
 /** Restarts counted against `max_restarts` within this window. */
 const RESTART_WINDOW_MS = 10 * 60_000;
-/** Id namespace of the adapter's own requests to a child, apart from any client's. */
-const REPLAY_ID = 'mcp-adapter/replay-initialize';
-
-/** A session's child and what its auth method gave it; `warm` when it came from the warm pool. */
-interface StartedChild {
-  child: StdioChild;
-  credentials: ChildCredentials;
-  warm?: boolean;
-}
-
-/**
- * How long after a new session's child answered its replacement is spawned: the client's next
- * requests (`notifications/initialized`, the first lists) then do not compete with a process start.
- */
-const REFILL_DELAY_MS = 200;
-
-/** Warm-pool children get nothing from an auth method: the config refuses pools for servers whose children would. */
-const NO_CREDENTIALS: ChildCredentials = { env: {}, close: async () => {} };
+/** The id of the `initialize` the adapter replays to a session's new child. */
+const REPLAY_ID = adapterRequestId('replay-initialize');
 
 /**
  * Owns the sessions of this instance. A session id is sealed (see `session-token.ts`): it
@@ -98,51 +79,22 @@ export class SessionManager {
   private readonly dormant = new Map<string, DormantSession>();
   private readonly rehydrating = new Map<string, Promise<Session | undefined>>();
   private readonly tombstones = new LocalTombstones();
-  /**
-   * The one count of children against the caps, shared with the 2026-07-28 pool: a session holds
-   * a lease from the start of its `initialize` until its child stops (end or reclaim).
-   */
-  readonly ledger: ChildLedger;
+  /** Each live session's place in the supplier's ledger, from the start of its `initialize` until its child stops. */
   private readonly leases = new Map<Session, ChildLease>();
   private draining = false;
+  private readonly config: AdapterConfig;
   private readonly logger: Logger;
-  private readonly hostEnv: NodeJS.ProcessEnv;
-  private readonly childCredentials: ChildCredentialProvider;
+  private readonly supplier: ChildSupplier;
   private readonly tokens: SessionTokens;
   private readonly store: SharedSessionStore | undefined;
-  /** Children spawned ahead of sessions, per server with `sessions.warm_pool`. */
-  private readonly pools = new Map<string, WarmPool>();
-  private refillTimer: NodeJS.Timeout | undefined;
 
-  constructor(
-    private readonly config: AdapterConfig,
-    logger: Logger,
-    options: SessionManagerOptions = {},
-  ) {
-    this.logger = logger.child({ component: 'session' });
-    this.hostEnv = options.hostEnv ?? process.env;
-    this.childCredentials = options.childCredentials ?? noChildCredentials;
-    this.tokens = options.tokens ?? SessionTokens.fromEnvironment(this.hostEnv);
+  constructor(options: SessionManagerOptions) {
+    this.config = options.config;
+    this.logger = options.logger.child({ component: 'session' });
+    this.supplier = options.supplier;
+    this.tokens = options.tokens;
     this.store = options.store;
     if (this.store?.endedSince) this.startEndedPoll(options.storePollMs ?? 2000);
-    this.ledger = options.ledger ?? new ChildLedger(config);
-    for (const server of config.servers.values()) {
-      if (server.sessions.warmPool <= 0) continue;
-      const logger = this.logger.child({ server: server.name });
-      this.pools.set(
-        server.name,
-        new WarmPool({ server, logger, spawn: () => this.spawn(server, logger), room: () => this.roomForPool(server) }),
-      );
-    }
-    this.fillPools();
-  }
-
-  /**
-   * A child for a 2026-07-28 request (lent by the pool of `modern/`), started the way sessions'
-   * children are (credentials, warm pool), and logged as `stateless`.
-   */
-  startPooledChild(server: ServerConfig, caller: VerifiedCaller | undefined): Promise<StartedChild> {
-    return this.startChild(server, caller, this.logger.child({ server: server.name, session: 'stateless' }));
   }
 
   private endedPoll: NodeJS.Timeout | undefined;
@@ -189,14 +141,14 @@ export class SessionManager {
     const lease = this.reserve(server, principal);
     const now = Date.now();
     const logger = this.logger.child({ server: server.name });
-    let started: StartedChild | undefined;
+    let started: SuppliedChild | undefined;
     let attached = false;
     try {
-      started = await this.startChild(server, caller, logger);
+      started = await this.supplier.start(server, caller, logger);
       const response = await initializeChild(started.child, server, initialize, this.logger);
       if (response.error) {
         logger.warn('child refused initialize', { error: response.error.message });
-        await this.stopChild(started);
+        await stopChild(started);
         return { response };
       }
       if (this.draining) throw new CapacityError('The adapter is shutting down', 5);
@@ -213,12 +165,11 @@ export class SessionManager {
       telemetry.sessionStarted(server.name);
       return { session, response };
     } catch (error) {
-      if (started) await this.stopChild(started);
+      if (started) await stopChild(started);
       throw error;
     } finally {
       // Unless attach took it over, the slot is free again.
       if (!attached) lease.release();
-      this.refillSoon();
     }
   }
 
@@ -280,27 +231,22 @@ export class SessionManager {
 
   private readonly recording = new Map<string, Promise<void>>();
 
-  /** Ends every session's child and stops the warm pools' children, then waits until every child is gone. New sessions are refused from now on. */
+  /** Ends every session's child, then waits until every one is gone. New sessions are refused from now on. */
   async drain(): Promise<void> {
     this.draining = true;
     clearInterval(this.endedPoll);
-    clearTimeout(this.refillTimer);
     for (const dormant of this.dormant.values()) clearTimeout(dormant.idleEnd);
     this.dormant.clear();
-    await Promise.all([
-      ...[...this.pools.values()].map((pool) => pool.stop()),
-      ...[...this.live.values()].map((session) => session.end('shutdown')),
-    ]);
+    await Promise.all([...this.live.values()].map((session) => session.end('shutdown')));
   }
 
   /** Per server: live sessions, their children alive, and (servers with a warm pool) children waiting for a session. */
   stats(): Record<string, ServerStats> {
     const stats: Record<string, ServerStats> = {};
     for (const name of this.config.servers.keys()) {
-      const pool = this.pools.get(name);
-      stats[name] = pool
-        ? { sessions: 0, childrenAlive: 0, warmChildren: pool.waiting }
-        : { sessions: 0, childrenAlive: 0 };
+      const warm = this.supplier.warmWaiting(name);
+      stats[name] =
+        warm === undefined ? { sessions: 0, childrenAlive: 0 } : { sessions: 0, childrenAlive: 0, warmChildren: warm };
     }
     for (const session of this.live.values()) {
       const entry = stats[session.server.name]!;
@@ -308,7 +254,7 @@ export class SessionManager {
       if (session.childAlive) entry.childrenAlive += 1;
     }
     for (const [name, entry] of Object.entries(stats)) {
-      const pooled = this.ledger.count({ server: name, use: 'pooled' });
+      const pooled = this.supplier.ledger.count({ server: name, use: 'pooled' });
       if (pooled > 0) entry.pooledChildren = pooled;
     }
     return stats;
@@ -412,10 +358,10 @@ export class SessionManager {
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     }
     const lease = this.reserve(server, claims.principal);
-    let started: StartedChild | undefined;
+    let started: SuppliedChild | undefined;
     let attached = false;
     try {
-      started = await this.startChild(server, caller, logger);
+      started = await this.supplier.start(server, caller, logger);
       const replay: JsonRpcRequest = { jsonrpc: '2.0', id: REPLAY_ID, method: 'initialize', params: claims.initialize };
       const response = await initializeChild(started.child, server, replay, this.logger);
       if (response.error)
@@ -426,7 +372,7 @@ export class SessionManager {
       started.child.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
       // Ended (here or, as far as this instance knows, elsewhere) or shutting down meanwhile: no child for it.
       if (this.draining || this.tombstones.has(id)) {
-        await this.stopChild(started);
+        await stopChild(started);
         return undefined;
       }
       if (dormant) {
@@ -447,11 +393,10 @@ export class SessionManager {
       });
       return session;
     } catch (error) {
-      if (started) await this.stopChild(started);
+      if (started) await stopChild(started);
       throw error;
     } finally {
       if (!attached) lease.release();
-      this.fillPools();
     }
   }
 
@@ -459,7 +404,7 @@ export class SessionManager {
     id: string,
     server: ServerConfig,
     claims: SessionClaims,
-    started: StartedChild,
+    started: SuppliedChild,
     response: JsonRpcResponse,
     now: number,
     lease: ChildLease,
@@ -469,7 +414,7 @@ export class SessionManager {
     if (existing && !existing.isEnded) {
       // Never two children for one session on one instance: keep the one that is there (and its slot).
       lease.release();
-      void this.stopChild(started);
+      void stopChild(started);
       return existing;
     }
     const version = (response.result as { protocolVersion?: string } | undefined)?.protocolVersion ?? '2025-03-26';
@@ -505,8 +450,6 @@ export class SessionManager {
     this.leases.get(session)?.release();
     this.leases.delete(session);
     telemetry.sessionLive(session.server.name, -1);
-    // Its slot is free: a warm pool the caps held back may fill it.
-    if (!this.draining) this.fillPools();
     const server = session.server;
     const now = Date.now();
     if (reason === 'shutdown') return; // the session lives on for other instances
@@ -581,89 +524,9 @@ export class SessionManager {
     this.recording.set(id, writing);
   }
 
-  /** Counts the session's child against the caps (shared with the 2026-07-28 pool), or throws CapacityError. */
+  /** Counts the session's child against the caps (shared with the modern pool), or throws CapacityError. */
   private reserve(server: ServerConfig, principal: Principal): ChildLease {
     if (this.draining) throw new CapacityError('The adapter is shutting down', 5);
-    return this.ledger.lease(server, principal, 'session');
-  }
-
-  /** A child for a session: a waiting one from the server's warm pool, else a new one. */
-  private async startChild(
-    server: ServerConfig,
-    caller: VerifiedCaller | undefined,
-    logger: Logger,
-  ): Promise<StartedChild> {
-    const warm = this.pools.get(server.name)?.take();
-    if (warm) {
-      // Whoever took it (a session, or a 2026-07-28 request's pool), another one waits in its place.
-      this.refillSoon();
-      return { child: warm, credentials: NO_CREDENTIALS, warm: true };
-    }
-    // Waiting children only fill slots no session uses: one gives way when a new session needs it.
-    if (this.childrenHeld() > this.config.adapter.maxSessions) {
-      for (const pool of this.pools.values()) if (pool.evictOne()) break;
-    }
-    const credentials = await this.childCredentials(server, caller);
-    try {
-      const child = await this.spawn(server, logger, credentials.env);
-      return { child, credentials };
-    } catch (error) {
-      await credentials.close();
-      if (error instanceof CommandNotFoundError)
-        throw new ChildStartError(error.message, 'not_found', { cause: error });
-      if (error instanceof SpawnError) throw new ChildStartError(error.message, 'spawn_failed', { cause: error });
-      throw error;
-    }
-  }
-
-  private async spawn(server: ServerConfig, logger: Logger, extraEnv?: Record<string, string>): Promise<StdioChild> {
-    const child = await StdioChild.start({
-      server,
-      logger: logger.child({ component: 'process' }),
-      hostEnv: this.hostEnv,
-      shutdownGraceMs: this.config.adapter.shutdownGraceMs,
-      extraEnv,
-    });
-    telemetry.childStarted(server.name);
-    void child.exited.then((info) => telemetry.childExited(server.name, info.signal ?? `code ${info.code}`));
-    return child;
-  }
-
-  /** Children this instance holds or is starting: those the ledger counts (sessions', 2026-07-28 requests') and warm pools'. */
-  private childrenHeld(): number {
-    let held = this.ledger.count();
-    for (const pool of this.pools.values()) held += pool.count;
-    return held;
-  }
-
-  /**
-   * How many children the server's warm pool may hold: the slots of the server's
-   * `max_concurrent` that its sessions do not use, and of the instance's `max_sessions` that no
-   * session and no other pool uses. Waiting children never make a session wait or be refused.
-   */
-  private roomForPool(server: ServerConfig): number {
-    if (this.draining) return 0;
-    const forServer = this.ledger.count({ server: server.name });
-    const own = this.pools.get(server.name)?.count ?? 0;
-    const instanceFree = this.config.adapter.maxSessions - (this.childrenHeld() - own);
-    return Math.max(0, Math.min(server.sessions.maxConcurrent - forServer, instanceFree));
-  }
-
-  private fillPools(): void {
-    for (const pool of this.pools.values()) pool.fill();
-  }
-
-  private refillSoon(): void {
-    if (this.pools.size === 0 || this.refillTimer) return;
-    this.refillTimer = setTimeout(() => {
-      this.refillTimer = undefined;
-      this.fillPools();
-    }, REFILL_DELAY_MS);
-    this.refillTimer.unref();
-  }
-
-  private async stopChild(started: StartedChild): Promise<void> {
-    await started.child.close();
-    await started.credentials.close();
+    return this.supplier.lease(server, principal, 'session');
   }
 }

@@ -41,7 +41,7 @@ function initialize(url: URL) {
 
 interface Status {
   servers: Record<string, { sessions: number; childrenAlive: number; pooledChildren?: number }>;
-  stateless: { children: number; busy: number };
+  modern: { children: number; busy: number };
 }
 
 async function status(adapter: TestAdapter): Promise<Status> {
@@ -75,13 +75,13 @@ describe('caps are shared by both protocol eras', () => {
   test('a 2026-07-28 request holding the only child of a server: a 2025 initialize is refused 503, not given a second child', async () => {
     const url = adapter.endpoint('one');
     const busy = modernCall(url, 'slow_pid', { ms: 800 }, 1);
-    await until(async () => (await status(adapter)).stateless.busy === 1, 'the 2026 call to hold a child');
+    await until(async () => (await status(adapter)).modern.busy === 1, 'the 2026 call to hold a child');
     const refused = await initialize(url);
     assert.equal(refused.status, 503, await refused.clone().text());
     assert.ok(Number(refused.headers.get('retry-after')) > 0);
     assert.match(JSON.stringify(await messagesOf(refused)), /MCP server \\"one\\" is at its limit of 1/);
     const now = await status(adapter);
-    assert.equal(now.servers.one!.childrenAlive + now.stateless.children, 1);
+    assert.equal(now.servers.one!.childrenAlive + now.modern.children, 1);
     assert.equal((await busy).status, 200);
   });
 
@@ -93,14 +93,14 @@ describe('caps are shared by both protocol eras', () => {
     await opened.text();
     const sessionId = opened.headers.get('mcp-session-id')!;
     await until(
-      async () => (await status(adapter)).stateless.children === 0,
+      async () => (await status(adapter)).modern.children === 0,
       'the idle pooled child to give way to the session',
     );
     const refused = await modernCall(url, 'echo', { text: 'x' }, 2);
     assert.equal(refused.status, 503);
     assert.match(JSON.stringify(await messagesOf(refused)), /limit of 1/);
     const now = await status(adapter);
-    assert.equal(now.servers.one!.childrenAlive + now.stateless.children, 1, JSON.stringify(now));
+    assert.equal(now.servers.one!.childrenAlive + now.modern.children, 1, JSON.stringify(now));
     await fetch(url, {
       method: 'DELETE',
       headers: { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' },
@@ -114,7 +114,7 @@ describe('caps are shared by both protocol eras', () => {
     assert.equal(first.status, 200);
     await first.text();
     const busy = modernCall(adapter.endpoint('other'), 'slow_pid', { ms: 800 }, 3);
-    await until(async () => (await status(adapter)).stateless.busy === 1, 'the pooled child to be busy');
+    await until(async () => (await status(adapter)).modern.busy === 1, 'the pooled child to be busy');
     const second = await initialize(adapter.endpoint('other'));
     assert.equal(second.status, 200);
     await second.text();

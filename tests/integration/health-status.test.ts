@@ -20,7 +20,7 @@ test('health reports live children; status counts sessions per server and never 
     assert.deepEqual(JSON.parse(statusText), {
       sessions: 3,
       servers: { a: { sessions: 2, childrenAlive: 2 }, b: { sessions: 1, childrenAlive: 1 } },
-      stateless: { children: 0, busy: 0, awaitingInput: 0, listeners: 0 },
+      modern: { children: 0, busy: 0, awaitingInput: 0, listeners: 0 },
     });
     for (const id of ids) assert.equal(statusText.includes(id), false);
     await post(
@@ -31,7 +31,7 @@ test('health reports live children; status counts sessions per server and never 
     assert.deepEqual(await (await fetch(new URL('/status', adapter.url))).json(), {
       sessions: 2,
       servers: { a: { sessions: 1, childrenAlive: 1 }, b: { sessions: 1, childrenAlive: 1 } },
-      stateless: { children: 0, busy: 0, awaitingInput: 0, listeners: 0 },
+      modern: { children: 0, busy: 0, awaitingInput: 0, listeners: 0 },
     });
     const notFound = await fetch(new URL('/nope', adapter.url));
     assert.equal(notFound.status, 404);

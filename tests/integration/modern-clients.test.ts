@@ -82,12 +82,20 @@ async function answerOf(
   return answer;
 }
 
-async function stateless(adapter: TestAdapter) {
+/** Children the ledger counts for modern requests of one server (held or starting), from /status. */
+async function pooledChildren(adapter: TestAdapter, server: string): Promise<number> {
+  const status = (await (await fetch(new URL('/status', adapter.url))).json()) as {
+    servers: Record<string, { pooledChildren?: number }>;
+  };
+  return status.servers[server]?.pooledChildren ?? 0;
+}
+
+async function modernStatus(adapter: TestAdapter) {
   return (
     (await (await fetch(new URL('/status', adapter.url))).json()) as {
-      stateless: { children: number; busy: number; awaitingInput: number; listeners: number };
+      modern: { children: number; busy: number; awaitingInput: number; listeners: number };
     }
-  ).stateless;
+  ).modern;
 }
 
 async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
@@ -248,7 +256,7 @@ describe('2026-07-28 clients', () => {
     const { error } = await answerOf(response);
     assert.equal(error?.code, -32021);
     assert.deepEqual(error?.data, { requiredCapabilities: { sampling: {} } });
-    await until(async () => (await stateless(adapter)).busy === 0, 'the child to be released');
+    await until(async () => (await modernStatus(adapter)).busy === 0, 'the child to be released');
   });
 
   test('requestState: tampered, foreign-request and replayed states are refused; the genuine one completes once', async () => {
@@ -321,9 +329,9 @@ describe('2026-07-28 clients', () => {
       }),
     );
     assert.equal(first.result?.resultType, 'input_required');
-    assert.equal((await stateless(adapter)).awaitingInput, 1);
+    assert.equal((await modernStatus(adapter)).awaitingInput, 1);
     await until(async () => {
-      const now = await stateless(adapter);
+      const now = await modernStatus(adapter);
       return now.awaitingInput === 0 && now.busy === 0;
     }, 'the continuation to expire and its child to be freed');
     // The same key's child (freed, not stopped: it answered the cancelled request) saw the cancellation.
@@ -391,7 +399,7 @@ describe('2026-07-28 clients', () => {
       },
       'the fixture declares tools.listChanged only, so prompts are not honoured',
     );
-    assert.equal((await stateless(adapter)).listeners, 2);
+    assert.equal((await modernStatus(adapter)).listeners, 2);
 
     await answerOf(await modernPost(url, 'tools/call', { name: 'notify_list_changed', arguments: {}, _meta: meta() }));
     await until(async () => tools.events.length === 2, 'the list change on the tools stream');
@@ -404,13 +412,13 @@ describe('2026-07-28 clients', () => {
     assert.equal(prompts.events.length, 1, 'the prompts-only stream got no tools notification');
     await tools.close();
     await prompts.close();
-    await until(async () => (await stateless(adapter)).listeners === 0, 'the streams to be released');
+    await until(async () => (await modernStatus(adapter)).listeners === 0, 'the streams to be released');
   });
 
   test('limits hold: at the server cap a request waits for a busy child of its key, another key is refused 503; idle children are reclaimed', async () => {
     const url = adapter.endpoint('capped');
     const slow = modernPost(url, 'tools/call', { name: 'slow_pid', arguments: { ms: 600 }, _meta: meta() }, 1);
-    await until(async () => (await stateless(adapter)).busy === 1, 'the first call to hold the only child');
+    await until(async () => (await modernStatus(adapter)).busy === 1, 'the first call to hold the only child');
     const refused = await modernPost(
       url,
       'tools/call',
@@ -444,7 +452,7 @@ describe('2026-07-28 clients', () => {
       'complete',
     );
     await until(
-      async () => adapter.modern.pool.countFor('capped') === 0,
+      async () => (await pooledChildren(adapter, 'capped')) === 0,
       'idle children to be reclaimed after reclaim_after_seconds',
     );
   });
@@ -526,7 +534,7 @@ describe('2026-07-28 clients', () => {
       method: 'notifications/resources/updated',
       params: { uri: 'fixture://hello', _meta: { 'io.modelcontextprotocol/subscriptionId': 'second' } },
     });
-    assert.equal((await stateless(adapter)).busy, 1, 'one child holds the subscriptions of both streams');
+    assert.equal((await modernStatus(adapter)).busy, 1, 'one child holds the subscriptions of both streams');
     await first.close();
     const seen = second.events.length;
     await until(
@@ -535,7 +543,7 @@ describe('2026-07-28 clients', () => {
     );
     await second.close();
     await until(
-      async () => (await stateless(adapter)).busy === 0,
+      async () => (await modernStatus(adapter)).busy === 0,
       'the subscription child to be released when the last stream closed',
     );
     const refused = await listen(url, { resourceSubscriptions: 'fixture://hello' }, 'bad');
@@ -563,10 +571,10 @@ describe('2026-07-28 clients', () => {
     assert.equal(response.headers.get('content-type'), 'text/event-stream');
     const reader = response.body!.getReader();
     assert.match(new TextDecoder().decode((await reader.read()).value), /notifications\/progress/);
-    const before = adapter.modern.pool.countFor('fixture');
+    const before = await pooledChildren(adapter, 'fixture');
     controller.abort();
     await until(
-      async () => (await stateless(adapter)).busy === 0 && adapter.modern.pool.countFor('fixture') === before - 1,
+      async () => (await modernStatus(adapter)).busy === 0 && (await pooledChildren(adapter, 'fixture')) === before - 1,
       "the cancelled call's child to be stopped",
     );
   });

@@ -57,7 +57,7 @@ describe('warm pool', () => {
       assert.deepEqual(await status(adapter), {
         sessions: 0,
         servers: { fixture: { sessions: 0, childrenAlive: 0, warmChildren: 1 } },
-        stateless: { children: 0, busy: 0, awaitingInput: 0, listeners: 0 },
+        modern: { children: 0, busy: 0, awaitingInput: 0, listeners: 0 },
       });
 
       const session = await openRawSession(endpoint);

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { ServerConfig } from '../../src/config/model.js';
 import { createLogger } from '../../src/observability/logger.js';
 import type { ExitInfo, StdioChild } from '../../src/process/stdio-child.js';
-import { WarmPool } from '../../src/session/warm-pool.js';
+import { WarmPool } from '../../src/children/warm-pool.js';
 
 /** A stand-in for a child process: alive until `exit`, closed by `close`. */
 class FakeChild {
