@@ -420,17 +420,20 @@ export class SessionManager {
     const version = (response.result as { protocolVersion?: string } | undefined)?.protocolVersion ?? '2025-03-26';
     const logger = this.logger.child({ server: server.name, session: id.slice(-8) });
     const { sessions } = server;
-    const session = new Session(
+    const session = new Session({
       id,
       server,
-      claims.principal,
-      started.child,
-      version,
+      principal: claims.principal,
+      child: started.child,
+      protocolVersion: version,
       logger,
-      (ended, reason) => this.ended(ended, reason, claims, restarts),
-      () => started.credentials.close(),
-      { idleAfterMs: Math.min(sessions.reclaimAfterMs, sessions.idleTimeoutMs), lifetimeMs: claims.expiresAt - now },
-    );
+      onEnd: (ended, reason) => this.ended(ended, reason, claims, restarts),
+      releaseResources: () => started.credentials.close(),
+      timing: {
+        idleAfterMs: Math.min(sessions.reclaimAfterMs, sessions.idleTimeoutMs),
+        lifetimeMs: claims.expiresAt - now,
+      },
+    });
     if (started.credentials.updateCaller) session.onCaller = started.credentials.updateCaller.bind(started.credentials);
     if (this.sharesStreams) session.shared = this.sharingFor(id);
     this.live.set(id, session);

@@ -58,6 +58,23 @@ export type EndReason = 'deleted' | 'idle' | 'lifetime' | 'child_exited' | 'shut
  * newest in-flight request. What no stream can take is logged as dropped, and a server→client
  * request nobody can answer is answered with an error so the child does not wait forever.
  */
+export interface SessionOptions {
+  /** The sealed session id the client holds. */
+  id: string;
+  server: ServerConfig;
+  principal: Principal;
+  child: StdioChild;
+  /** Negotiated protocol version (the child's answer to initialize). */
+  protocolVersion: string;
+  logger: Logger;
+  /** Told once when the session or its child ends, with why. */
+  onEnd: (session: Session, reason: EndReason) => void;
+  /** Frees what the session holds besides its child (its token endpoint). */
+  releaseResources?: () => Promise<void>;
+  /** When the child counts as idle (then the manager reclaims it or ends the session), and when the session must end. */
+  timing?: { idleAfterMs: number; lifetimeMs: number };
+}
+
 export class Session {
   lastActivityAt = Date.now();
   /** Told about the verified caller of each request (its token may have been renewed). */
@@ -80,23 +97,28 @@ export class Session {
   /** Hashed once per session, not per request. */
   private readonly telemetryTags: RequestTags;
 
-  constructor(
-    readonly id: string,
-    readonly server: ServerConfig,
-    readonly principal: Principal,
-    private readonly child: StdioChild,
-    protocolVersion: string,
-    private readonly logger: Logger,
-    private readonly onEnd: (session: Session, reason: EndReason) => void,
-    /** Frees what the session holds besides its child (its token endpoint). */
-    private readonly releaseResources: () => Promise<void> = async () => {},
-    /** When the child counts as idle (then the manager reclaims it or ends the session), and when the session must end. */
-    timing: { idleAfterMs: number; lifetimeMs: number } = {
+  readonly id: string;
+  readonly server: ServerConfig;
+  readonly principal: Principal;
+  private readonly child: StdioChild;
+  private readonly logger: Logger;
+  private readonly onEnd: (session: Session, reason: EndReason) => void;
+  private readonly releaseResources: () => Promise<void>;
+
+  constructor(options: SessionOptions) {
+    const { id, server, principal, child, logger } = options;
+    this.id = id;
+    this.server = server;
+    this.principal = principal;
+    this.child = child;
+    this.logger = logger;
+    this.onEnd = options.onEnd;
+    this.releaseResources = options.releaseResources ?? (async () => {});
+    const timing = options.timing ?? {
       idleAfterMs: server.sessions.idleTimeoutMs,
       lifetimeMs: server.sessions.maxLifetimeMs,
-    },
-  ) {
-    this.protocolVersion = protocolVersion;
+    };
+    this.protocolVersion = options.protocolVersion;
     this.auditLogger = logger.child({ component: 'audit' });
     this.telemetryTags = telemetry.tagsFor(id, principal);
     child.onMessage = (message) => this.fromChild(message);

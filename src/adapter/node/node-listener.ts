@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FetchHandler } from '../../http/app.js';
+import { describeForHttp, rpcErrorResponse } from '../../web/http-errors.js';
+import { BodyTooLargeError } from '../../web/read-body.js';
 
 /**
  * Serves a web-standard fetch handler from `node:http`: the request becomes a `Request` whose
@@ -8,10 +10,10 @@ import type { FetchHandler } from '../../http/app.js';
  */
 export function nodeListener(handler: FetchHandler, onError: (error: unknown) => void, maxBodyBytes = HARD_BODY_LIMIT) {
   return (req: IncomingMessage, res: ServerResponse): void => {
-    void serve(req, res, handler, Math.min(maxBodyBytes, HARD_BODY_LIMIT)).catch((error: unknown) => {
+    void serve(req, res, handler, Math.min(maxBodyBytes, HARD_BODY_LIMIT)).catch(async (error: unknown) => {
       onError(error);
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: { code: 'internal_error', message: 'Internal error in the adapter' } }));
+      if (res.headersSent) res.end();
+      else await writeResponse(res, rpcErrorResponse(500, 'Internal error in the adapter; see its log'));
     });
   };
 }
@@ -28,10 +30,15 @@ async function serve(
   handler: FetchHandler,
   bodyLimit: number,
 ): Promise<void> {
+  // The refusals below are the app's own answers (same functions, same bodies), given before a
+  // web Request exists: one that cannot be built, or a body that must not be read.
   if (!METHODS.has(req.method ?? '')) {
-    res
-      .writeHead(405, { 'content-type': 'application/json', allow: 'GET, POST, DELETE, OPTIONS' })
-      .end(JSON.stringify({ error: { code: 'method_not_allowed', message: `Method ${req.method} not allowed` } }));
+    await writeResponse(
+      res,
+      rpcErrorResponse(405, `Method ${req.method} not allowed; use POST, GET or DELETE`, {
+        headers: { allow: 'POST, GET, DELETE' },
+      }),
+    );
     return;
   }
   const aborter = new AbortController();
@@ -50,24 +57,21 @@ async function serve(
   try {
     url = new URL(req.url ?? '/', `http://${host}`);
   } catch {
-    res
-      .writeHead(400, { 'content-type': 'application/json' })
-      .end(JSON.stringify({ error: { code: 'bad_request', message: 'Malformed Host header or URL' } }));
+    await writeResponse(res, rpcErrorResponse(400, 'Bad Request: malformed Host header or URL'));
     return;
   }
   let body: Uint8Array | undefined;
-  const tooLarge = () =>
-    res.writeHead(413, { 'content-type': 'application/json', connection: 'close' }).end(
-      JSON.stringify({
-        jsonrpc: '2.0',
-        id: null,
-        error: { code: -32000, message: `Payload Too Large: Request body exceeds the limit of ${bodyLimit} bytes` },
-      }),
+  const tooLarge = () => {
+    const answer = describeForHttp(new BodyTooLargeError(bodyLimit))!;
+    return writeResponse(
+      res,
+      rpcErrorResponse(answer.status, answer.message, { headers: { ...answer.headers, connection: 'close' } }),
     );
+  };
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     if (Number(req.headers['content-length'] ?? 0) > bodyLimit) {
-      tooLarge();
       req.resume();
+      await tooLarge();
       return;
     }
     // MCP bodies are small JSON: read them whole, which is far cheaper than a web stream per request.
@@ -77,8 +81,8 @@ async function serve(
       for await (const chunk of req as AsyncIterable<Buffer>) {
         size += chunk.length;
         if (size > bodyLimit) {
-          tooLarge();
           req.resume();
+          await tooLarge();
           return;
         }
         chunks.push(chunk);
@@ -90,7 +94,11 @@ async function serve(
   }
   const request = new Request(url, { method: req.method, headers, signal: aborter.signal, body } as RequestInit);
 
-  const response = await handler(request);
+  await writeResponse(res, await handler(request));
+}
+
+/** Writes a web Response: a whole body in one write, an event stream chunk by chunk as it comes. */
+async function writeResponse(res: ServerResponse, response: Response): Promise<void> {
   const outHeaders: Record<string, string> = {};
   response.headers.forEach((value, name) => {
     outHeaders[name] = value;
