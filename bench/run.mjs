@@ -8,6 +8,21 @@
 //          --warm-pool=N (adapter-warm's sessions.warm_pool, default 2)  --no-build
 //          --no-profile  --profile-only (build + the adapter CPU profile only)
 //          --report=bench/results/<file>.json (re-render that run's .md from its .json; no run)
+//          --baseline=<git-ref> (before/after: the adapter targets also run as of that commit, see below)
+//
+// Before / after a change: `node bench/run.mjs --baseline=<git-ref>` (e.g. --baseline=HEAD, or main)
+// also runs every selected adapter target (adapter, adapter-uncapped, adapter-warm, adapter-2026)
+// against that commit, in the same run and the same results file, as columns named
+// `<target>@<short-sha>`. The commit is checked out once as a detached git worktree in
+// bench/.baseline/<short-sha> (gitignored, kept and reused by later runs; a broken one is
+// recreated), which uses the main checkout's node_modules (a symlink) and is built with the main
+// checkout's TypeScript, once per commit (delete the folder to rebuild). Within each repetition a
+// baseline target runs right next to its current one (alternating which goes first), so load from
+// other processes hits both alike. The report gets a "Before / after" section: baseline vs current
+// and the ratio current / baseline. If package-lock.json differs between the commit and the working
+// tree, the log and the report say so: the baseline still runs with the current node_modules. It
+// roughly doubles the time of the adapter targets (plus one build, ~10-20 s), e.g.
+//   node bench/run.mjs --quick --targets=adapter --no-profile --baseline=HEAD~3    ~1.5 min on 2 cores
 //
 // Every target is started by this script on 127.0.0.1, in its own process group, and everything
 // it started is killed at the end (also on error, Ctrl-C or the global deadline). Results go to
@@ -44,18 +59,18 @@ const RESULTS = path.join(BENCH, 'results');
 const argv = process.argv.slice(2);
 const flag = (name) => argv.includes(`--${name}`);
 const option = (name) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const USAGE =
+  'usage: node bench/run.mjs [--quick] [--targets=direct,adapter,supergateway,mcp-proxy,adapter-uncapped,adapter-warm,adapter-2026,http-floor] [--reps=N] [--warm-pool=N] [--no-build] [--no-profile] [--profile-only] [--baseline=<git-ref>] [--report=results/<file>.json]';
 for (const a of argv) {
-  if (!/^--(quick|no-build|no-profile|profile-only|help|targets=.+|reps=\d+|warm-pool=\d+|report=.+)$/.test(a)) {
-    console.error(
-      `unknown argument ${a}\nusage: node bench/run.mjs [--quick] [--targets=direct,adapter,supergateway,mcp-proxy,adapter-uncapped,adapter-warm,adapter-2026,http-floor] [--reps=N] [--warm-pool=N] [--no-build] [--no-profile] [--profile-only] [--report=results/<file>.json]`,
-    );
+  if (
+    !/^--(quick|no-build|no-profile|profile-only|help|targets=.+|reps=\d+|warm-pool=\d+|report=.+|baseline=.+)$/.test(a)
+  ) {
+    console.error(`unknown argument ${a}\n${USAGE}`);
     process.exit(2);
   }
 }
 if (flag('help')) {
-  console.log(
-    'usage: node bench/run.mjs [--quick] [--targets=direct,adapter,supergateway,mcp-proxy,adapter-uncapped,adapter-warm,adapter-2026,http-floor] [--reps=N] [--warm-pool=N] [--no-build] [--no-profile] [--profile-only] [--report=results/<file>.json]',
-  );
+  console.log(USAGE);
   process.exit(0);
 }
 const QUICK = flag('quick');
@@ -88,6 +103,48 @@ const PROFILE_ONLY = flag('profile-only');
 const TARGETS = PROFILE_ONLY ? [] : (option('targets')?.split(',') ?? ALL_TARGETS).map((t) => t.trim());
 for (const t of TARGETS)
   if (!ALL_TARGETS.includes(t)) throw new Error(`unknown target ${t}; known: ${ALL_TARGETS.join(', ')}`);
+
+// --baseline=<git-ref>: the adapter-family targets also run against that commit's build, as the
+// targets `<name>@<short-sha>` (BASELINE.dir: its worktree, prepared in main()).
+const ADAPTER_FAMILY = ['adapter', 'adapter-uncapped', 'adapter-warm', 'adapter-2026'];
+/** git in the main checkout (or `cwd`), read-only unless asked; no optional index locks (others work here too). */
+function git(args, { cwd = ROOT, timeout = 120_000 } = {}) {
+  return execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    timeout,
+    maxBuffer: 256 * 1048576,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, GIT_OPTIONAL_LOCKS: '0' },
+  }).trimEnd();
+}
+function resolveBaseline(ref) {
+  let sha;
+  try {
+    sha = git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+  } catch {}
+  if (!sha) {
+    console.error(`--baseline=${ref}: not a commit in ${ROOT} (git rev-parse found nothing)`);
+    process.exit(2);
+  }
+  const short = git(['rev-parse', '--short', sha]);
+  const [subject, date] = git(['log', '-1', '--format=%s%n%cI', sha]).split('\n');
+  return { ref, sha, short, subject, date, dir: path.join(BENCH, '.baseline', short) };
+}
+const BASELINE = option('baseline') ? resolveBaseline(option('baseline')) : undefined;
+if (BASELINE && (option('report') || PROFILE_ONLY || !TARGETS.some((t) => ADAPTER_FAMILY.includes(t)))) {
+  console.error(
+    `--baseline needs a run with at least one of the targets ${ADAPTER_FAMILY.join(', ')} (not --report or --profile-only)\n${USAGE}`,
+  );
+  process.exit(2);
+}
+/** Target ids: a base target name, or `<name>@<short-sha>` for its baseline variant. */
+const baseOf = (id) => id.split('@')[0];
+const isBaseline = (id) => id.includes('@');
+const hasBaseline = (name) => BASELINE !== undefined && ADAPTER_FAMILY.includes(name);
+const baselineId = (name) => `${name}@${BASELINE.short}`;
+/** Every target id of the run, each baseline variant right after its current one (report column order). */
+const RUN_TARGETS = TARGETS.flatMap((t) => (hasBaseline(t) ? [t, baselineId(t)] : [t]));
 
 const S = QUICK
   ? {
@@ -419,6 +476,18 @@ function signalOwned(signal) {
   }
   return n;
 }
+/** The snapshot of dist/ and the temporary folder (also after a signal or the deadline). The baseline worktree stays. */
+function removeTemporaries() {
+  try {
+    if (adapterSnapshot) {
+      fs.rmSync(adapterSnapshot, { recursive: true, force: true });
+      try {
+        fs.rmdirSync(path.dirname(adapterSnapshot)); // only when empty (no other run in progress)
+      } catch {}
+    }
+    fs.rmSync(TMP, { recursive: true, force: true });
+  } catch {} // a signal before they exist
+}
 let cleaningUp = false;
 async function killEverything(reason) {
   if (cleaningUp) return;
@@ -442,7 +511,10 @@ process.on('exit', () => {
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(sig, () => {
     log(`${sig}: stopping`);
-    void killEverything(sig).finally(() => process.exit(130));
+    void killEverything(sig).finally(() => {
+      removeTemporaries();
+      process.exit(130);
+    });
   });
 }
 
@@ -818,16 +890,22 @@ const cleanEnv = () => {
 };
 
 let adapterSnapshot; // folder with dist/ and schemas/ copied after the build
+/** The adapter's CLI entry in a project root (the snapshot of the working tree's build, or a baseline worktree). */
+const adapterEntry = (root) => path.join(root, 'dist', 'cli', 'main.js');
 
-async function startGateway(name, { profileDir } = {}) {
+/**
+ * Starts gateway `name` (a base target name). Adapter targets run the build in `root` (default: the
+ * snapshot of the working tree's); `label` names the target in logs (e.g. adapter@<short-sha>).
+ */
+async function startGateway(name, { profileDir, root = adapterSnapshot, label = name } = {}) {
   const port = await freePort();
-  const logFile = path.join(TMP, `${name}-${port}.log`);
+  const logFile = path.join(TMP, `${label}-${port}.log`);
   const fd = fs.openSync(logFile, 'w');
   let args;
   const url = `http://127.0.0.1:${port}/mcp`;
   const env = cleanEnv();
-  if (name === 'adapter' || name === 'adapter-uncapped' || name === 'adapter-warm' || name === 'adapter-2026') {
-    const config = path.join(TMP, name, 'mcp_config.json');
+  if (ADAPTER_FAMILY.includes(name)) {
+    const config = path.join(TMP, label, 'mcp_config.json');
     fs.mkdirSync(path.dirname(config), { recursive: true });
     // adapter: default settings, only the server entry. adapter-uncapped: caps raised. adapter-warm: a warm pool.
     const cap = Math.max(...S.levels);
@@ -848,7 +926,7 @@ async function startGateway(name, { profileDir } = {}) {
             };
     fs.writeFileSync(config, JSON.stringify(doc, null, 2));
     const prof = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
-    args = [...prof, path.join(adapterSnapshot, 'dist', 'cli', 'main.js'), 'serve', '--config', config];
+    args = [...prof, adapterEntry(root), 'serve', '--config', config];
     Object.assign(env, { PORT: String(port), HOST: '127.0.0.1' });
   } else if (name === 'supergateway') {
     const bin = path.join(pkgDir('supergateway'), 'dist', 'index.js');
@@ -887,11 +965,11 @@ async function startGateway(name, { profileDir } = {}) {
   const t0 = performance.now();
   const child = spawn(process.execPath, args, { cwd: TMP, env, stdio: ['ignore', fd, fd], detached: true });
   fs.closeSync(fd);
-  own(child.pid, name, true);
+  own(child.pid, label, true);
   let exited = null;
   child.on('exit', (code, signal) => (exited = { code, signal }));
   const g = {
-    name,
+    name: label,
     kind: 'http',
     url,
     port,
@@ -909,11 +987,11 @@ async function startGateway(name, { profileDir } = {}) {
   for (;;) {
     if (exited)
       throw new Error(
-        `${name} exited at start (${JSON.stringify(exited)}); log: ${fs.readFileSync(logFile, 'utf8').slice(-1500)}`,
+        `${label} exited at start (${JSON.stringify(exited)}); log: ${fs.readFileSync(logFile, 'utf8').slice(-1500)}`,
       );
     if (performance.now() - t0 > T.readyMs)
       throw new Error(
-        `${name} not listening after ${T.readyMs} ms; log: ${fs.readFileSync(logFile, 'utf8').slice(-1500)}`,
+        `${label} not listening after ${T.readyMs} ms; log: ${fs.readFileSync(logFile, 'utf8').slice(-1500)}`,
       );
     try {
       await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(1000) });
@@ -927,7 +1005,7 @@ async function startGateway(name, { profileDir } = {}) {
   g.listen = listen;
   if (listen?.some((a) => !a.loopback)) {
     await stopGateway(g);
-    throw new Error(`${name} listens on a non-loopback address (${JSON.stringify(listen)}); refusing to benchmark it`);
+    throw new Error(`${label} listens on a non-loopback address (${JSON.stringify(listen)}); refusing to benchmark it`);
   }
   await sleep(500);
   if (g.warmPool) g.warmReadyMs = await waitForWarmPool(g);
@@ -1052,34 +1130,39 @@ async function waitForQuiet() {
   return { waitedMs: round(waited, 0), busyPct: busy };
 }
 
-async function runTarget(name, rep) {
+/** One repetition of target `id`: a base target name, or `<name>@<short-sha>` (its baseline variant). */
+async function runTarget(id, rep) {
+  const name = baseOf(id);
   const quiet = await waitForQuiet();
   const t0 = performance.now();
   const cpu0 = cpuSnapshot();
-  phase = `${name} rep ${rep} start`;
-  const target = name === 'direct' ? directTarget() : await startGateway(name);
+  phase = `${id} rep ${rep} start`;
+  const target =
+    name === 'direct'
+      ? directTarget()
+      : await startGateway(name, { label: id, root: isBaseline(id) ? BASELINE.dir : adapterSnapshot });
   const r = { rep, quiet, readyMs: target.readyMs, rssIdleMb: target.rssIdleMb, listen: target.listen };
   try {
     if (name !== 'adapter-uncapped') {
-      phase = `${name} setup`;
+      phase = `${id} setup`;
       r.setup = await measureSetup(target);
       log(
-        `  ${name}: setup p50 ${round(r.setup.p50)} ms p95 ${round(r.setup.p95)} ms${target.warmPool ? `, initialize POST p50 ${round(r.setup.initializePostP50)} ms (waited ${round(r.setup.warmWaitP50, 0)} ms p50 for the pool before each)` : ''}`,
+        `  ${id}: setup p50 ${round(r.setup.p50)} ms p95 ${round(r.setup.p95)} ms${target.warmPool ? `, initialize POST p50 ${round(r.setup.initializePostP50)} ms (waited ${round(r.setup.warmWaitP50, 0)} ms p50 for the pool before each)` : ''}`,
       );
     }
     if (name !== 'adapter-uncapped' && name !== 'adapter-warm') {
-      phase = `${name} sequential`;
+      phase = `${id} sequential`;
       const s = await openSession(target);
       try {
         r.sequential = await measureSequential(target, s);
         log(
-          `  ${name}: echo p50 ${round(r.sequential.p50, 3)} ms p99 ${round(r.sequential.p99, 3)} ms, ${round(r.sequential.callsPerSec, 0)} calls/s`,
+          `  ${id}: echo p50 ${round(r.sequential.p50, 3)} ms p99 ${round(r.sequential.p99, 3)} ms, ${round(r.sequential.callsPerSec, 0)} calls/s`,
         );
         if (name !== 'http-floor') {
-          phase = `${name} progress`;
+          phase = `${id} progress`;
           r.progress = await measureProgress(s);
           log(
-            `  ${name}: progress paced ${r.progress.paced.beforeResult}/${r.progress.paced.sent}, burst ${r.progress.burst.beforeResult}/${r.progress.burst.sent}`,
+            `  ${id}: progress paced ${r.progress.paced.beforeResult}/${r.progress.paced.sent}, burst ${r.progress.burst.beforeResult}/${r.progress.burst.sent}`,
           );
         }
       } finally {
@@ -1092,14 +1175,14 @@ async function runTarget(name, rep) {
       r.levels = lv.levels;
       r.closeAll = lv.closeAll;
       log(
-        `  ${name}: closed ${lv.closeAll.sessions} sessions, children gone after ${lv.closeAll.closeAndDrainMs} ms${lv.closeAll.drained ? '' : ' (NOT all gone)'}`,
+        `  ${id}: closed ${lv.closeAll.sessions} sessions, children gone after ${lv.closeAll.closeAndDrainMs} ms${lv.closeAll.drained ? '' : ' (NOT all gone)'}`,
       );
     }
     await sleep(500);
     r.rssIdleAfterMb = target.gatewayPid ? vmRssKb(target.gatewayPid) / 1024 : null;
   } finally {
     if (target.gatewayPid) {
-      phase = `${name} stop`;
+      phase = `${id} stop`;
       const stopped = await stopGateway(target);
       r.stop = stopped;
       r.log = summariseLog(target.logFile);
@@ -1109,7 +1192,7 @@ async function runTarget(name, rep) {
   r.wallMs = round(performance.now() - t0, 0);
   r.otherCpuPct = otherCpuPct(cpu0, cpuSnapshot());
   if (r.otherCpuPct > 15)
-    log(`  ${name}: other processes used ${r.otherCpuPct}% of the machine during this repetition: noisy`);
+    log(`  ${id}: other processes used ${r.otherCpuPct}% of the machine during this repetition: noisy`);
   return r;
 }
 
@@ -1171,6 +1254,171 @@ async function profileAdapter(stamp) {
     gatewayCpuMsPerCall: cpuMs !== undefined && calls ? round(cpuMs / calls, 4) : null,
     ...summary,
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Baseline (--baseline=<git-ref>): a detached worktree of the commit, built once with our TypeScript
+
+/** Fingerprint of the JavaScript under <root>/dist (what was measured). */
+function distFingerprint(root) {
+  const hash = createHash('sha256');
+  const walk = (dir) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const f = path.join(dir, e.name);
+      if (e.isDirectory()) walk(f);
+      else if (e.name.endsWith('.js')) hash.update(path.relative(root, f)).update(fs.readFileSync(f));
+    }
+  };
+  walk(path.join(root, 'dist'));
+  return hash.digest('hex').slice(0, 16);
+}
+
+/** package-lock.json of the commit vs the working tree's: same, or which package versions differ. */
+function lockfileDiff(sha) {
+  let before;
+  try {
+    before = git(['show', `${sha}:package-lock.json`]);
+  } catch {
+    return { differs: true, note: 'the baseline commit has no package-lock.json' };
+  }
+  let now;
+  try {
+    now = fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8');
+  } catch {
+    return { differs: true, note: 'the working tree has no package-lock.json' };
+  }
+  if (before.trim() === now.trim()) return { differs: false };
+  const packages = (text) => {
+    try {
+      return JSON.parse(text).packages ?? {};
+    } catch {
+      return {};
+    }
+  };
+  const a = packages(before);
+  const b = packages(now);
+  const out = { differs: true, added: 0, removed: 0, changed: 0, packages: [] };
+  for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+    if (!k || a[k]?.version === b[k]?.version) continue;
+    out[!a[k] ? 'added' : !b[k] ? 'removed' : 'changed']++;
+    const name = k.replace(/^node_modules\//, '').replaceAll('/node_modules/', ' > ');
+    out.packages.push(`${name} ${a[k]?.version ?? '(none)'} → ${b[k]?.version ?? '(none)'}`);
+  }
+  if (!out.packages.length) out.note = 'no package version differs (other fields of the lock file do)';
+  return out;
+}
+const lockfileText = (l) =>
+  !l?.differs
+    ? 'package-lock.json is the same'
+    : `package-lock.json DIFFERS${l.note ? ` (${l.note})` : ''}${l.packages?.length ? `: ${l.added} package(s) added, ${l.removed} removed, ${l.changed} changed by the working tree (${l.packages.slice(0, 8).join('; ')}${l.packages.length > 8 ? '; …' : ''})` : ''}; the baseline ran with the working tree's node_modules all the same`;
+
+/**
+ * Creates (or reuses) the detached worktree bench/.baseline/<short-sha>, links the main checkout's
+ * node_modules into it and builds it with the main checkout's TypeScript (once per commit and
+ * TypeScript version: later runs reuse the build). Returns what the report says about the baseline.
+ */
+function prepareBaseline(b, currentBuild) {
+  phase = 'baseline';
+  const dir = b.dir;
+  const rel = path.relative(ROOT, dir);
+  const info = { ref: b.ref, sha: b.sha, short: b.short, subject: b.subject, date: b.date, worktree: rel };
+  try {
+    const changed = git(['diff', '--name-only', 'HEAD', '--']).split('\n').filter(Boolean);
+    const untracked = git(['ls-files', '--others', '--exclude-standard', '--', 'src']).split('\n').filter(Boolean);
+    info.current = {
+      head: git(['rev-parse', '--short', 'HEAD']),
+      subject: git(['log', '-1', '--format=%s', 'HEAD']),
+      changedFiles: changed.length,
+      changedSrcFiles: changed.filter((f) => f.startsWith('src/')).length,
+      untrackedSrcFiles: untracked.length,
+    };
+  } catch (e) {
+    info.current = { error: errText(e) };
+  }
+  log(`baseline: ${b.ref} = ${b.sha} "${b.subject}" (${b.date})`);
+
+  // The worktree: reused when it is one, at the commit, with no tracked file changed; else recreated.
+  const usable = () => {
+    if (!fs.existsSync(path.join(dir, '.git'))) return false;
+    try {
+      return (
+        fs.realpathSync(git(['rev-parse', '--show-toplevel'], { cwd: dir })) === fs.realpathSync(dir) &&
+        git(['rev-parse', 'HEAD'], { cwd: dir }) === b.sha &&
+        git(['status', '--porcelain', '--untracked-files=no'], { cwd: dir }) === ''
+      );
+    } catch {
+      return false;
+    }
+  };
+  info.worktreeReused = usable();
+  if (!info.worktreeReused) {
+    if (fs.existsSync(dir)) log(`baseline: ${rel} is not a clean worktree at ${b.short}: removing it`);
+    const forget = () => {
+      try {
+        git(['worktree', 'remove', '--force', dir]); // also forgets a registered worktree whose folder is gone
+      } catch {}
+    };
+    forget();
+    fs.rmSync(dir, { recursive: true, force: true });
+    forget(); // registered, but its folder was not a worktree any more (no .git file): now it is gone
+    fs.mkdirSync(path.dirname(dir), { recursive: true });
+    log(`baseline: git worktree add --detach ${rel} ${b.short}`);
+    git(['worktree', 'add', '--detach', dir, b.sha], { timeout: 300_000 });
+  } else log(`baseline: reusing the worktree ${rel}`);
+  const nodeModules = path.join(dir, 'node_modules');
+  let linked;
+  try {
+    linked = fs.lstatSync(nodeModules);
+  } catch {}
+  if (!linked) fs.symlinkSync(path.relative(dir, path.join(ROOT, 'node_modules')), nodeModules, 'dir');
+
+  info.lockfile = lockfileDiff(b.sha);
+  if (info.lockfile.differs) log(`baseline: WARNING: ${lockfileText(info.lockfile)}`);
+  try {
+    info.version = JSON.parse(git(['show', `${b.sha}:package.json`])).version;
+  } catch {}
+
+  // The build, once per commit and TypeScript version (the marker is written after it).
+  const tsVersion = pkgVersion('typescript');
+  const marker = path.join(dir, '.bench-build.json');
+  let done;
+  try {
+    done = JSON.parse(fs.readFileSync(marker, 'utf8'));
+  } catch {}
+  if (done?.sha === b.sha && done.typescript === tsVersion && fs.existsSync(adapterEntry(dir))) {
+    info.build = { ...done, reused: true };
+    log(`baseline: reusing its build (TypeScript ${tsVersion}, ${done.ok ? 'ok' : 'WITH ERRORS'})`);
+  } else {
+    fs.rmSync(marker, { force: true });
+    fs.rmSync(path.join(dir, 'dist'), { recursive: true, force: true }); // output of an interrupted build
+    log(`baseline: building ${b.short} with the main checkout's TypeScript ${tsVersion} …`);
+    const t0 = performance.now();
+    const r = spawnSync(
+      process.execPath,
+      [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'],
+      {
+        cwd: dir,
+        encoding: 'utf8',
+        timeout: T.buildMs,
+      },
+    );
+    const built = { sha: b.sha, typescript: tsVersion, ok: r.status === 0, status: r.status };
+    built.seconds = round((performance.now() - t0) / 1000, 1);
+    if (!built.ok) {
+      built.output = `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? errText(r.error) : ''}`.slice(-3000);
+      log(`BASELINE BUILD FAILED (exit ${r.status}); benchmarking the dist/ that tsc emitted anyway:\n${built.output}`);
+    } else log(`baseline: built in ${built.seconds} s`);
+    if (fs.existsSync(adapterEntry(dir))) fs.writeFileSync(marker, `${JSON.stringify(built, null, 2)}\n`);
+    info.build = built;
+  }
+  if (!fs.existsSync(adapterEntry(dir)))
+    throw new SetupError(
+      `baseline ${b.short}: ${path.relative(ROOT, adapterEntry(dir))} missing after the build: cannot start that commit's adapter`,
+    );
+  info.build.distSha256 = distFingerprint(dir);
+  if (info.build.distSha256 === currentBuild.distSha256)
+    log("baseline: its JavaScript is identical to the working tree's: any difference is noise");
+  return info;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1298,6 +1546,67 @@ function delta(a, b, key, d) {
   return `${v >= 0 ? '+' : ''}${fmt(v, d)}`;
 }
 
+/** The "Before / after" section of a run with --baseline: each adapter target vs its baseline variant. */
+function beforeAfterMarkdown(report, M) {
+  const b = report.baseline;
+  const names = report.targets.map((t) => t.name);
+  const levels = report.settings.levels;
+  const top = Math.max(...levels);
+  const rows = [
+    ['readyMs', 'gateway start → listening (ms)', '↓', 0],
+    ['setupP50', 'session setup p50 (ms)', '↓', 1],
+    ['echoP50', 'echo latency p50 (ms)', '↓', 3],
+    ['echoP99', 'echo latency p99 (ms)', '↓', 3],
+    ['seqCallsPerSec', 'sequential calls/s (1 session)', '↑', 0],
+    ['seqCpuPerCall', 'gateway CPU per sequential call (ms)', '↓', 3],
+    ...levels.map((n) => [`calls${n}`, `${n} sessions: total calls/s`, '↑', 0]),
+    [`lat${top}_p50`, `${top} sessions: echo p50 (ms)`, '↓', 1],
+    [`lat${top}_p99`, `${top} sessions: echo p99 (ms)`, '↓', 1],
+    [`cpu${top}`, `${top} sessions: gateway CPU per call (ms)`, '↓', 3],
+    [`rss${top}_peak`, `${top} sessions: gateway RSS peak (MB)`, '↓', 1],
+    [`errors${top}`, `${top} sessions: errors (connect + call)`, '↓', 0],
+    ['rssIdleMb', 'gateway RSS idle, at start (MB)', '↓', 1],
+    ['rssIdleAfterMb', 'gateway RSS idle, after the load (MB)', '↓', 1],
+    ['closeAll', `close all ${top} sessions → children gone (ms)`, '↓', 0],
+  ];
+  const c = b.current;
+  const lines = ['## Before / after', ''];
+  lines.push(
+    `Baseline \`@${b.short}\` = commit ${b.sha} "${b.subject}" (${b.date}), from \`--baseline=${b.ref}\`${b.version ? `, version ${b.version}` : ''}; built with TypeScript ${b.build?.typescript ?? '?'} in \`${b.worktree}\` (${b.build?.ok ? 'ok' : `WITH ERRORS, exit ${b.build?.status}`}${b.build?.reused ? ', build reused' : ''}), dist ${b.build?.distSha256 ?? '?'}. Current = the working tree${c?.head ? ` (HEAD ${c.head} "${c.subject.length > 80 ? `${c.subject.slice(0, 79)}…` : c.subject}"${c.changedFiles || c.untrackedSrcFiles ? ` + ${c.changedFiles} changed tracked file(s), ${c.changedSrcFiles} of them in src/, and ${c.untrackedSrcFiles} untracked in src/` : ', no changes'})` : ''}, dist ${report.build.distSha256 ?? '?'}.`,
+  );
+  lines.push(
+    `Both ran with the main checkout's node_modules; ${lockfileText(b.lockfile)}.${b.build?.distSha256 && b.build.distSha256 === report.build.distSha256 ? ' **The two builds are identical JavaScript: every difference below is noise.**' : ''}`,
+  );
+  lines.push(
+    `Medians of ${report.settings.reps} repetition(s); in each, the baseline ran right next to the current target (first in odd repetitions, second in even ones). Ratio = current / baseline (> 1 is better for ↑ rows, < 1 for ↓ rows).`,
+    '',
+  );
+  if (b.build && !b.build.ok && b.build.output)
+    lines.push('Baseline build output (end):', '', '```', b.build.output.trim(), '```', '');
+  for (const name of ADAPTER_FAMILY) {
+    const id = `${name}@${b.short}`;
+    if (!names.includes(name) || !names.includes(id)) continue;
+    lines.push(`### ${name}`, '');
+    const failed = report.targets
+      .find((t) => t.name === id)
+      .reps.filter((r) => r.error)
+      .map((r) => `rep ${r.rep}: ${r.error}`);
+    if (failed.length) lines.push(`${id} FAILED in ${failed.length} repetition(s): ${failed.join('; ')}`, '');
+    lines.push(
+      `| metric | | ${id} (before) | ${name} (after) | after / before |`,
+      '| --- | --- | ---: | ---: | ---: |',
+    );
+    for (const [key, label, dir, d] of rows) {
+      if (M[id]?.[key] == null && M[name]?.[key] == null) continue;
+      lines.push(
+        `| ${label} | ${dir} | ${cell(M[id], key, d)} | ${cell(M[name], key, d)} | ${ratio(M[name], M[id], key)} |`,
+      );
+    }
+    lines.push('');
+  }
+  return lines;
+}
+
 function markdown(report) {
   const names = report.targets.map((t) => t.name);
   const M = Object.fromEntries(report.targets.map((t) => [t.name, t.median]));
@@ -1306,7 +1615,7 @@ function markdown(report) {
   lines.push(`# MCP gateway benchmark (${report.mode}, ${report.date})`, '');
   lines.push(`Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGb} GB RAM, ${m.os}; Node ${m.node}.`);
   lines.push(
-    `Versions: adapter ${report.versions.adapter} (built ${report.build.ok ? 'ok' : 'WITH ERRORS — see build'}${report.build.distSha256 ? `, dist ${report.build.distSha256}` : ''}), supergateway ${report.versions.supergateway} (\`--stateful --outputTransport streamableHttp\`), mcp-proxy ${report.versions['mcp-proxy']} (\`--server stream\`), server-everything ${report.versions['@modelcontextprotocol/server-everything']} (stdio), client @modelcontextprotocol/client ${report.versions['@modelcontextprotocol/client']}. All defaults otherwise; everything on 127.0.0.1.`,
+    `Versions: adapter ${report.versions.adapter} (built ${report.build.ok ? 'ok' : 'WITH ERRORS — see build'}${report.build.distSha256 ? `, dist ${report.build.distSha256}` : ''}${report.baseline ? `; baseline @${report.baseline.short}: commit ${report.baseline.sha.slice(0, 12)}, see "Before / after"` : ''}), supergateway ${report.versions.supergateway} (\`--stateful --outputTransport streamableHttp\`), mcp-proxy ${report.versions['mcp-proxy']} (\`--server stream\`), server-everything ${report.versions['@modelcontextprotocol/server-everything']} (stdio), client @modelcontextprotocol/client ${report.versions['@modelcontextprotocol/client']}. All defaults otherwise; everything on 127.0.0.1.`,
   );
   lines.push(
     `Workload: ${report.settings.reps} repetition(s), medians shown. Setup = ${report.settings.setupSamples} sequential connects (direct: spawn + initialize; others: initialize over HTTP, including the child spawn). Sequential = ${report.settings.seqCalls} echo calls in one session after ${report.settings.seqWarmup} warm-up calls. Concurrency: sessions accumulate over the levels ${report.settings.levels.join(' → ')}; each level opens its new sessions at once (one client each, all connecting concurrently), then all N call echo back to back for ${report.settings.levelMs / 1000} s; gateway RSS is read from /proc/<pid>/status (VmRSS, children excluded), children are the gateway's descendants. Progress = \`${LONG_TOOL}\` with a progressToken: paced ${JSON.stringify(report.settings.paced)}, burst ${JSON.stringify(report.settings.burst)}, counted on the client transport before the call's result arrives.`,
@@ -1363,6 +1672,7 @@ function markdown(report) {
     '↓ lower is better, ↑ higher is better. Ratios and deltas use the first number of a cell. "—" = not applicable or not measured (direct has no gateway process).',
     '',
   );
+  if (report.baseline) lines.push(...beforeAfterMarkdown(report, M));
   if (names.length && report.settings.reps > 1) {
     const top = Math.max(...report.settings.levels);
     lines.push(`## Spread: each repetition (other processes' CPU share in brackets)`, '');
@@ -1508,29 +1818,24 @@ async function main() {
     fs.cpSync(path.join(ROOT, 'schemas'), path.join(adapterSnapshot, 'schemas'), { recursive: true });
     build.distMtime = fs.statSync(path.join(ROOT, 'dist', 'cli', 'main.js')).mtime.toISOString();
     // Fingerprint of the JavaScript that was measured (dist/ changes as src/ is edited).
-    const hash = createHash('sha256');
-    const walk = (dir) => {
-      for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-        const f = path.join(dir, e.name);
-        if (e.isDirectory()) walk(f);
-        else if (e.name.endsWith('.js')) hash.update(path.relative(adapterSnapshot, f)).update(fs.readFileSync(f));
-      }
-    };
-    walk(path.join(adapterSnapshot, 'dist'));
-    build.distSha256 = hash.digest('hex').slice(0, 16);
+    build.distSha256 = distFingerprint(adapterSnapshot);
   }
+  const baseline = BASELINE ? prepareBaseline(BASELINE, build) : undefined;
 
-  const results = Object.fromEntries(TARGETS.map((t) => [t, []]));
+  const results = Object.fromEntries(RUN_TARGETS.map((t) => [t, []]));
   for (let rep = 1; rep <= S.reps; rep++) {
-    // Rotate the order each repetition so no target always runs first or last.
-    const order = TARGETS.map((_, i) => TARGETS[(i + rep - 1) % TARGETS.length]);
-    for (const name of order) {
-      log(`rep ${rep}/${S.reps}: ${name}`);
+    // Rotate the order each repetition so no target always runs first or last; a baseline variant
+    // runs right next to its current target, first in odd repetitions, second in even ones.
+    const order = TARGETS.map((_, i) => TARGETS[(i + rep - 1) % TARGETS.length]).flatMap((t) =>
+      hasBaseline(t) ? (rep % 2 ? [baselineId(t), t] : [t, baselineId(t)]) : [t],
+    );
+    for (const id of order) {
+      log(`rep ${rep}/${S.reps}: ${id}`);
       try {
-        results[name].push(await runTarget(name, rep));
+        results[id].push(await runTarget(id, rep));
       } catch (e) {
-        log(`  ${name} rep ${rep} FAILED: ${e?.stack ?? e}`);
-        results[name].push({ rep, error: errText(e) });
+        log(`  ${id} rep ${rep} FAILED: ${e?.stack ?? e}`);
+        results[id].push({ rep, error: errText(e) });
       }
     }
   }
@@ -1546,7 +1851,7 @@ async function main() {
     }
   }
 
-  const targets = TARGETS.map((name) => ({
+  const targets = RUN_TARGETS.map((name) => ({
     name,
     median: medians(results[name].filter((r) => !r.error)),
     reps: results[name],
@@ -1575,6 +1880,7 @@ async function main() {
       mean: round(load.samples.reduce((a, b) => a + b, 0) / Math.max(1, load.samples.length)),
     },
     targets,
+    baseline,
     profile,
   };
   fs.writeFileSync(path.join(RESULTS, `${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`);
@@ -1600,10 +1906,17 @@ if (option('report')) {
   process.exit(0);
 }
 
+// The baseline variants lengthen the run in proportion (and its build may come first).
+const DEADLINE_MS = Math.round(
+  (S.deadlineMs * RUN_TARGETS.length) / Math.max(1, TARGETS.length) + (BASELINE ? T.buildMs : 0),
+);
 const deadline = setTimeout(() => {
-  log(`global deadline of ${S.deadlineMs / 60000} min reached: stopping`);
-  void killEverything('deadline').finally(() => process.exit(3));
-}, S.deadlineMs);
+  log(`global deadline of ${round(DEADLINE_MS / 60000, 1)} min reached: stopping`);
+  void killEverything('deadline').finally(() => {
+    removeTemporaries();
+    process.exit(3);
+  });
+}, DEADLINE_MS);
 deadline.unref();
 
 let exitCode = 0;
@@ -1616,12 +1929,6 @@ try {
   clearTimeout(deadline);
   await killEverything('end of run');
   clearInterval(sampler);
-  if (adapterSnapshot) {
-    fs.rmSync(adapterSnapshot, { recursive: true, force: true });
-    try {
-      fs.rmdirSync(path.dirname(adapterSnapshot)); // only when empty (no other run in progress)
-    } catch {}
-  }
-  fs.rmSync(TMP, { recursive: true, force: true });
+  removeTemporaries();
 }
 process.exit(exitCode);
