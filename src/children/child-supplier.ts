@@ -4,6 +4,9 @@ import type { VerifiedCaller } from '../auth/types.js';
 import type { AdapterConfig, ServerConfig } from '../config/model.js';
 import type { Logger } from '../observability/logger.js';
 import { telemetry } from '../observability/telemetry.js';
+import which from 'which';
+import { ChildUsers } from '../process/child-users.js';
+import type { IsolationReport } from '../process/isolation.js';
 import { CommandNotFoundError } from '../process/resolve-command.js';
 import { SpawnError, StdioChild } from '../process/stdio-child.js';
 import { ChildLedger, type ChildLease, type ChildUse } from './child-ledger.js';
@@ -33,7 +36,12 @@ export interface ChildSupplierOptions {
   credentials?: ChildCredentialProvider;
   /** How long a `server/discover` probe may go unanswered before the child is taken as legacy (default 3 s). */
   probeTimeoutMs?: number;
+  /** How children are kept apart (`process/isolation.ts`); default: they share the adapter's user. */
+  isolation?: IsolationReport;
 }
+
+/** RLIMIT_NPROC of a child's own user: room for a server's workers, not for a fork bomb. */
+const MAX_PROCESSES_PER_CHILD = 256;
 
 /**
  * How long after a warm child was taken its replacement is spawned: the taker's next requests
@@ -66,6 +74,9 @@ export class ChildSupplier {
   private refillTimer: NodeJS.Timeout | undefined;
   private refillQueued = false;
   private draining = false;
+  /** Users of their own for children, when the adapter may change user. */
+  private readonly users: ChildUsers | undefined;
+  private readonly processLimit: { prlimit: string; maxProcesses: number } | undefined;
 
   constructor(private readonly options: ChildSupplierOptions) {
     const { config } = options;
@@ -73,6 +84,16 @@ export class ChildSupplier {
     this.hostEnv = options.hostEnv ?? process.env;
     this.credentials = options.credentials ?? noChildCredentials;
     this.ledger = new ChildLedger(config);
+    if (options.isolation?.mode === 'user_per_child') {
+      this.users = new ChildUsers({ firstUid: config.adapter.childUids.first, count: config.adapter.childUids.count });
+      // Children (and their folders) of an adapter that was killed before it could end them.
+      const cleaned = this.users.cleanStale();
+      if (cleaned.length > 0)
+        this.logger.warn('ended what children of a stopped adapter left behind', { uids: cleaned });
+      const prlimit = which.sync('prlimit', { nothrow: true });
+      if (prlimit) this.processLimit = { prlimit, maxProcesses: MAX_PROCESSES_PER_CHILD };
+      else this.logger.warn('prlimit is not on PATH: child users get no process limit');
+    }
     // A freed slot may be one a warm pool was held back from; refilled once the release's caller
     // is done (a release inside `lease`, evicting an idle child, must not hand the slot to a pool).
     this.ledger.onRelease(() => this.refillNow());
@@ -185,6 +206,8 @@ export class ChildSupplier {
       hostEnv: this.hostEnv,
       shutdownGraceMs: this.options.config.adapter.shutdownGraceMs,
       extraEnv,
+      users: this.users,
+      processLimit: this.processLimit,
     });
     telemetry.childStarted(server.name);
     void child.exited.then((info) => telemetry.childExited(server.name, info.signal ?? `code ${info.code}`));

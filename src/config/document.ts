@@ -87,6 +87,8 @@ export interface ConfigDocument {
     public_base_url?: string;
     shutdown_grace_seconds?: number;
     stream_limit_seconds?: number;
+    isolation?: 'auto' | 'user_per_child' | 'shared_user';
+    child_uids?: { first?: number; count?: number };
     log_level?: LogLevelName | Partial<Record<LogComponent, LogLevelName>>;
   };
   deployment?: {

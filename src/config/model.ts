@@ -111,6 +111,10 @@ export interface AdapterSettings {
   shutdownGraceMs: number;
   /** SSE responses end after this long; undefined: the host's default (Functions: 180 s; npm start: none). */
   streamLimitMs?: number;
+  /** How children are kept apart (see `process/isolation.ts`); `auto` decides from the adapter's privileges. */
+  isolation: 'auto' | 'user_per_child' | 'shared_user';
+  /** The uids children run as with a user of their own. */
+  childUids: { first: number; count: number };
   logLevels: Partial<Record<LogComponent, LogLevelName>>;
 }
 

@@ -135,6 +135,8 @@ export function normalise(
       publicBaseUrl: adapter.public_base_url,
       shutdownGraceMs: seconds(adapter.shutdown_grace_seconds ?? DEFAULTS.shutdownGraceSeconds),
       streamLimitMs: adapter.stream_limit_seconds === undefined ? undefined : seconds(adapter.stream_limit_seconds),
+      isolation: document.adapter?.isolation ?? 'auto',
+      childUids: { first: adapter.child_uids?.first ?? 61000, count: adapter.child_uids?.count ?? 2000 },
       logLevels: typeof logLevel === 'string' ? { default: logLevel } : logLevel,
     },
     deployment: {

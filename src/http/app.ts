@@ -2,6 +2,7 @@ import { authenticate } from '../auth/authenticate.js';
 import type { TokenVerifier } from '../auth/types.js';
 import { ConfigError, type ConfigIssue } from '../config/errors.js';
 import type { AdapterConfig, ServerConfig } from '../config/model.js';
+import type { IsolationReport } from '../process/isolation.js';
 import type { Logger } from '../observability/logger.js';
 import type { SessionManager } from '../session/session-manager.js';
 import type { ModernEndpoint } from '../modern/modern-endpoint.js';
@@ -44,6 +45,8 @@ export interface AppOptions {
    * functions/provisioning-check.ts); shown in /status when there is any.
    */
   provisioningChanges?: string[];
+  /** How children are kept apart, shown in /status (see `process/isolation.ts`). */
+  isolation?: IsolationReport;
 }
 
 export type FetchHandler = (request: Request) => Promise<Response>;
@@ -133,7 +136,7 @@ export function createApp(options: AppOptions): FetchHandler {
           ? await handleMcpRequest(request, server, endpointContext, outcome.principal, outcome.caller)
           : outcome.response;
       } else {
-        response = await route(target, path, url, host);
+        response = await route(request, target, path, url, host);
       }
     } catch (error) {
       logger.error('request failed', { path, error: (error as Error).stack ?? String(error) });
@@ -143,15 +146,50 @@ export function createApp(options: AppOptions): FetchHandler {
     return response;
   };
 
-  async function route(target: Route | undefined, path: string, url: URL, host: string): Promise<Response> {
+  /**
+   * `/status` is as protected as the strictest server: where servers verify callers' tokens, it
+   * needs a token one of them accepts (function keys are the Functions host's to check, by the
+   * route's authorization level). Undefined when the caller may read it.
+   */
+  async function statusRefusal(request: Request, url: URL, host: string): Promise<Response | undefined> {
+    const protectedServers = configuredServers(config).filter(
+      (server) => server.auth.caller.type === 'entra' || server.auth.caller.type === 'oauth2',
+    );
+    let first: Response | undefined;
+    for (const server of protectedServers) {
+      const base = baseUrl(url, host);
+      const resource = `${base}${endpointPath(server)}`;
+      const outcome = await authenticate(request, server, {
+        resource,
+        metadataUrl: `${base}${METADATA_PREFIX}${endpointPath(server)}`,
+        verifier: verifierFor(server, resource),
+        logger: authLogger,
+      });
+      if (outcome.ok) return undefined;
+      first ??= outcome.response;
+    }
+    return first;
+  }
+
+  async function route(
+    request: Request,
+    target: Route | undefined,
+    path: string,
+    url: URL,
+    host: string,
+  ): Promise<Response> {
     if (target?.kind === 'health') return health();
-    if (target?.kind === 'status')
+    if (target?.kind === 'status') {
+      const refused = await statusRefusal(request, url, host);
+      if (refused) return refused;
       return Response.json({
         servers: sessions.stats(),
         sessions: sessions.size,
         modern: options.modern.stats(),
+        ...(options.isolation && { isolation: options.isolation }),
         ...unavailableStatus(),
       });
+    }
     // No server verifies tokens when the table has no metadata route: every such path is a 404 from protectedResourceMetadata.
     if (path === METADATA_PREFIX || path.startsWith(`${METADATA_PREFIX}/`))
       return protectedResourceMetadata(path.slice(METADATA_PREFIX.length), url, host);

@@ -1,7 +1,7 @@
 import { AdapterError } from '../errors/adapter-error.js';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { chmod, chown, mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -9,6 +9,7 @@ import spawn from 'cross-spawn';
 import type { ServerConfig } from '../config/model.js';
 import type { Logger } from '../observability/logger.js';
 import { buildChildEnvironment } from './child-environment.js';
+import type { ChildUser, ChildUsers } from './child-users.js';
 import { encodeMessage, StdioDecoder } from './framing.js';
 import { resolveCommand } from './resolve-command.js';
 
@@ -28,6 +29,13 @@ export interface StdioChildOptions {
   extraEnv?: Record<string, string>;
   /** How often the memory watchdog looks (default 2 s). */
   memoryCheckMs?: number;
+  /**
+   * Users of their own for children (when the adapter may change user): the child runs as a
+   * claimed uid, its private folder is that user's, and closing it ends every process of the uid.
+   */
+  users?: ChildUsers;
+  /** With a user of its own: the most processes the child's user may run (RLIMIT_NPROC, through `prlimit` when on PATH). */
+  processLimit?: { prlimit: string; maxProcesses: number };
 }
 
 /** Thrown when the process could not be started at all (the OS refused the spawn). */
@@ -61,6 +69,8 @@ export class StdioChild {
     private readonly process: ChildProcess,
     private readonly privateDir: string,
     private readonly options: StdioChildOptions,
+    /** The user the child runs as, when it has one of its own. */
+    readonly user: ChildUser | undefined,
   ) {
     const { server, logger } = options;
     this.decoder = new StdioDecoder(server.framing);
@@ -89,14 +99,30 @@ export class StdioChild {
   static async start(options: StdioChildOptions): Promise<StdioChild> {
     const { server } = options;
     const privateDir = await mkdtemp(path.join(tmpdir(), `mcp-${server.name.replace(/[^\w-]/g, '_')}-`));
+    let user: ChildUser | undefined;
     try {
       const dirs = { home: path.join(privateDir, 'home'), tmp: path.join(privateDir, 'tmp') };
-      await Promise.all([mkdir(dirs.home), mkdir(dirs.tmp)]);
+      await Promise.all([mkdir(dirs.home, { mode: 0o700 }), mkdir(dirs.tmp, { mode: 0o700 })]);
+      if (options.users) {
+        user = options.users.claim(privateDir);
+        if (!user)
+          throw new SpawnError(
+            `Cannot start "${server.command}": every uid of adapter.child_uids is in use by a live child`,
+          );
+        for (const dir of [privateDir, dirs.home, dirs.tmp]) await chown(dir, user.uid, user.gid);
+        await chmod(privateDir, 0o700);
+      }
       const env = buildChildEnvironment(options.hostEnv, dirs, { ...server.env, ...options.extraEnv });
-      const executable = resolveCommand(server.command, { cwd: server.cwd, pathEnv: env.PATH ?? env.Path });
-      const child = spawn(executable, server.args, {
+      const resolved = resolveCommand(server.command, { cwd: server.cwd, pathEnv: env.PATH ?? env.Path });
+      const limit = user && options.processLimit;
+      // prlimit lowers the child user's own limit, then execs the command: no shell, same arguments.
+      const [executable, args] = limit
+        ? [limit.prlimit, [`--nproc=${limit.maxProcesses}`, '--', resolved, ...server.args]]
+        : [resolved, server.args];
+      const child = spawn(executable, args, {
         cwd: server.cwd,
         env,
+        ...(user && { uid: user.uid, gid: user.gid }),
         stdio: ['pipe', 'pipe', 'pipe'],
         // Its own process group (POSIX), so shutdown reaches everything it started.
         detached: process.platform !== 'win32',
@@ -104,15 +130,20 @@ export class StdioChild {
       });
       await new Promise<void>((resolve, reject) => {
         child.once('spawn', resolve);
-        child.once('error', (error) =>
-          reject(new SpawnError(`Cannot start "${server.command}": ${error.message}`, { cause: error })),
-        );
+        child.once('error', (error) => {
+          const denied = user && (error as NodeJS.ErrnoException).code === 'EACCES';
+          const hint = denied
+            ? ` The child runs as a user of its own (uid ${user?.uid}, adapter.isolation): the command and the working folder ${server.cwd} must be readable and executable by other users, or set adapter.isolation to shared_user.`
+            : '';
+          reject(new SpawnError(`Cannot start "${server.command}": ${error.message}.${hint}`, { cause: error }));
+        });
       });
       child.on('error', (error) => options.logger.warn('child process error', { error: error.message }));
-      const started = new StdioChild(child, privateDir, options);
-      options.logger.info('child started', { pid: child.pid, command: server.command });
+      const started = new StdioChild(child, privateDir, options, user);
+      options.logger.info('child started', { pid: child.pid, command: server.command, ...(user && { uid: user.uid }) });
       return started;
     } catch (error) {
+      if (user) options.users!.release(user);
       await rm(privateDir, { recursive: true, force: true });
       throw error;
     }
@@ -195,8 +226,10 @@ export class StdioChild {
         }
       }
     }
-    // The leader may be gone while processes it started linger in its group.
+    // The leader may be gone while processes it started linger in its group, or (setsid) outside it:
+    // with a user of its own, every process of that user ends here.
     this.signalGroup('SIGKILL');
+    if (this.user) this.options.users!.release(this.user);
     this.process.stdout!.destroy();
     this.process.stderr!.destroy();
     await rm(this.privateDir, { recursive: true, force: true, maxRetries: 3 });

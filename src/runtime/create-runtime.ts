@@ -4,7 +4,9 @@ import { ChildSupplier } from '../children/child-supplier.js';
 import type { AdapterConfig } from '../config/model.js';
 import { createApp, type AppOptions, type FetchHandler } from '../http/app.js';
 import { ModernEndpoint, type ModernEndpointOptions } from '../modern/modern-endpoint.js';
+import { AdapterError } from '../errors/adapter-error.js';
 import type { Logger } from '../observability/logger.js';
+import { inspectIsolation, type IsolationReport } from '../process/isolation.js';
 import { SessionManager } from '../session/session-manager.js';
 import { SessionTokens } from '../state/session-token.js';
 import type { SharedSessionStore } from '../state/shared-store.js';
@@ -25,6 +27,8 @@ export interface RuntimeOptions
   storePollMs?: number;
   /** Seals session ids and request states; default: keys from MCP_ADAPTER_SESSION_KEY. */
   tokens?: SessionTokens;
+  /** How children are kept apart; default: what this process may do, and the config's `adapter.isolation`. */
+  isolation?: IsolationReport;
   /** Tuning of the modern era (2026-07-28); defaults suit production. */
   modern?: Pick<ModernEndpointOptions, 'inputSettleMs'> & { probeTimeoutMs?: number };
 }
@@ -40,6 +44,8 @@ export interface Runtime {
   supplier: ChildSupplier;
   /** The supplier's count of children against the caps. */
   ledger: ChildLedger;
+  /** How children are kept apart, and why (also in /status). */
+  isolation: IsolationReport;
   /** Ends every session and request and waits until every child is gone (host shutdown). */
   drain(): Promise<void>;
 }
@@ -50,7 +56,9 @@ export interface Runtime {
  * Azure Functions) call this and only translate requests and responses.
  */
 export function createRuntime(config: AdapterConfig, options: RuntimeOptions): Runtime {
+  const isolation = options.isolation ?? isolationFor(config, options.hostEnv ?? process.env, options.logger);
   const supplier = new ChildSupplier({
+    isolation,
     config,
     logger: options.logger,
     hostEnv: options.hostEnv,
@@ -84,6 +92,7 @@ export function createRuntime(config: AdapterConfig, options: RuntimeOptions): R
     verifierFor: options.verifierFor,
     defaultStreamLimitMs: options.defaultStreamLimitMs,
     provisioningChanges: options.provisioningChanges,
+    isolation,
   });
   return {
     fetch,
@@ -91,8 +100,44 @@ export function createRuntime(config: AdapterConfig, options: RuntimeOptions): R
     modern,
     supplier,
     ledger: supplier.ledger,
+    isolation,
     drain: async () => {
       await Promise.all([sessions.drain(), modern.drain(), supplier.drain()]);
     },
   };
+}
+
+/** The adapter cannot give children users of their own although the config requires it. */
+export class IsolationUnavailableError extends AdapterError {
+  constructor(reason: string) {
+    super(
+      `adapter.isolation (or MCP_ADAPTER_ISOLATION) is user_per_child, but ${reason}. Run the adapter with CAP_SETUID and CAP_SETGID (root in its container), or set isolation to auto or shared_user`,
+      { code: 'isolation_unavailable' },
+    );
+  }
+}
+
+const ISOLATION_SETTINGS = ['auto', 'user_per_child', 'shared_user'] as const;
+
+/**
+ * What this process may do, against what the config (or the MCP_ADAPTER_ISOLATION app setting,
+ * which overrides it as LOG_LEVEL does the log level) asks; says so when children share the
+ * adapter's user.
+ */
+function isolationFor(config: AdapterConfig, hostEnv: NodeJS.ProcessEnv, logger: Logger): IsolationReport {
+  const setting = hostEnv.MCP_ADAPTER_ISOLATION?.trim() || config.adapter.isolation;
+  if (!ISOLATION_SETTINGS.includes(setting as never))
+    throw new AdapterError(`MCP_ADAPTER_ISOLATION is "${setting}"; use one of ${ISOLATION_SETTINGS.join(', ')}`, {
+      code: 'isolation_setting_invalid',
+    });
+  const report = inspectIsolation({ forceShared: setting === 'shared_user' });
+  if (setting === 'user_per_child' && report.mode !== 'user_per_child')
+    throw new IsolationUnavailableError(report.reason);
+  if (report.mode === 'shared_user') {
+    logger.warn(
+      "children run as the adapter's user: any child can read the adapter's environment (app settings, resolved secrets, the host's identity) and other children's; the Function App is the trust boundary, so serve servers of different trust from separate apps",
+      { reason: report.reason },
+    );
+  }
+  return report;
 }

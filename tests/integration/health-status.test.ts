@@ -17,7 +17,11 @@ test('health reports live children; status counts sessions per server and never 
     assert.equal(health.status, 200);
     assert.deepEqual(await health.json(), { status: 'ok', sessions: 3, childrenAlive: 3 });
     const statusText = await (await fetch(new URL('/status', adapter.url))).text();
-    assert.deepEqual(JSON.parse(statusText), {
+    const { isolation, ...counts } = JSON.parse(statusText);
+    // npm test runs children as the adapter's user (tests/run-tests.mjs), and /status says so and why.
+    assert.equal(isolation.mode, 'shared_user');
+    assert.match(isolation.reason, /children run as the adapter's user/);
+    assert.deepEqual(counts, {
       sessions: 3,
       servers: { a: { sessions: 2, childrenAlive: 2 }, b: { sessions: 1, childrenAlive: 1 } },
       modern: { children: 0, busy: 0, awaitingInput: 0, listeners: 0 },
@@ -28,7 +32,8 @@ test('health reports live children; status counts sessions per server and never 
       { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'exit', arguments: { code: 1 } } },
       { 'mcp-session-id': ids[0]! },
     );
-    assert.deepEqual(await (await fetch(new URL('/status', adapter.url))).json(), {
+    const { isolation: _sameIsolation, ...after } = await (await fetch(new URL('/status', adapter.url))).json();
+    assert.deepEqual(after, {
       sessions: 2,
       servers: { a: { sessions: 1, childrenAlive: 1 }, b: { sessions: 1, childrenAlive: 1 } },
       modern: { children: 0, busy: 0, awaitingInput: 0, listeners: 0 },

@@ -82,9 +82,15 @@ async function answerOf(
   return answer;
 }
 
+/** /status is as protected as the strictest server (a guarded one here): read with a token it accepts. */
+let statusToken: string | undefined;
+function statusRequest(): RequestInit {
+  return statusToken ? { headers: { authorization: `Bearer ${statusToken}` } } : {};
+}
+
 /** Children the ledger counts for modern requests of one server (held or starting), from /status. */
 async function pooledChildren(adapter: TestAdapter, server: string): Promise<number> {
-  const status = (await (await fetch(new URL('/status', adapter.url))).json()) as {
+  const status = (await (await fetch(new URL('/status', adapter.url), statusRequest())).json()) as {
     servers: Record<string, { pooledChildren?: number }>;
   };
   return status.servers[server]?.pooledChildren ?? 0;
@@ -92,7 +98,7 @@ async function pooledChildren(adapter: TestAdapter, server: string): Promise<num
 
 async function modernStatus(adapter: TestAdapter) {
   return (
-    (await (await fetch(new URL('/status', adapter.url))).json()) as {
+    (await (await fetch(new URL('/status', adapter.url), statusRequest())).json()) as {
       modern: { children: number; busy: number; awaitingInput: number; listeners: number };
     }
   ).modern;
@@ -122,7 +128,7 @@ async function listen(url: URL, notifications: Record<string, unknown>, id: stri
   });
   const events: Array<{ method?: string; params?: Record<string, unknown> }> = [];
   if (response.headers.get('content-type') !== 'text/event-stream')
-    return { status: response.status, events, close: async () => {} };
+    return { status: response.status, body: (await response.json()) as unknown, events, close: async () => {} };
   const reader = response.body!.getReader();
   let buffer = '';
   const pump = (async () => {
@@ -144,6 +150,7 @@ async function listen(url: URL, notifications: Record<string, unknown>, id: stri
   })();
   return {
     status: response.status,
+    body: undefined as unknown,
     events,
     close: async () => {
       controller.abort();
@@ -158,6 +165,7 @@ describe('2026-07-28 clients', () => {
 
   before(async () => {
     issuer = await startOidcIssuer({ audience: 'api://mcp-test' });
+    statusToken = await issuer.token({ sub: 'status-reader' });
     adapter = await startAdapter(
       {
         mcpServers: {
@@ -243,7 +251,13 @@ describe('2026-07-28 clients', () => {
       _meta: meta(),
     });
     assert.equal(anonymous.status, 401);
-    assert.match(anonymous.headers.get('www-authenticate') ?? '', /^Bearer /);
+    assert.match(
+      anonymous.headers.get('www-authenticate') ?? '',
+      /^Bearer resource_metadata="http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-protected-resource\/mcp\/guarded"$/,
+    );
+    assert.deepEqual(await anonymous.json(), {
+      error: { code: 'authentication_required', message: 'Missing or invalid Authorization header' },
+    });
   });
 
   test('input the request did not declare a capability for is refused with -32021, and the child is told', async () => {
@@ -385,7 +399,12 @@ describe('2026-07-28 clients', () => {
   test('subscriptions/listen: acknowledged first, change notifications tagged and filtered, released when the stream closes', async () => {
     const url = adapter.endpoint('fixture');
     const tools = await listen(url, { toolsListChanged: true, promptsListChanged: true }, 'tools-listener');
-    const prompts = await listen(url, { promptsListChanged: true }, 'prompts-listener');
+    // The prompts stream also follows a resource, whose updates (every 100 ms) show what reached it and when.
+    const prompts = await listen(
+      url,
+      { promptsListChanged: true, resourceSubscriptions: ['fixture://hello'] },
+      'prompts-listener',
+    );
     await until(async () => tools.events.length === 1 && prompts.events.length === 1, 'both acknowledgements');
     assert.deepEqual(
       tools.events[0],
@@ -408,11 +427,22 @@ describe('2026-07-28 clients', () => {
       method: 'notifications/tools/list_changed',
       params: { _meta: { 'io.modelcontextprotocol/subscriptionId': 'tools-listener' } },
     });
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    assert.equal(prompts.events.length, 1, 'the prompts-only stream got no tools notification');
+    // The list change was sent to every stream at once, before the tools stream got it. Updates
+    // sent to the prompts stream later arrive after anything sent before them: a few of those
+    // show that no list change was coming.
+    const seen = prompts.events.length;
+    await until(async () => prompts.events.length >= seen + 3, 'resource updates after the list change');
+    assert.deepEqual(
+      prompts.events.slice(1).map((event) => event.method),
+      prompts.events.slice(1).map(() => 'notifications/resources/updated'),
+      'the prompts stream got no tools notification',
+    );
     await tools.close();
     await prompts.close();
-    await until(async () => (await modernStatus(adapter)).listeners === 0, 'the streams to be released');
+    await until(async () => {
+      const now = await modernStatus(adapter);
+      return now.listeners === 0 && now.busy === 0;
+    }, 'the streams and the subscription child to be released');
   });
 
   test('limits hold: at the server cap a request waits for a busy child of its key, another key is refused 503; idle children are reclaimed', async () => {
@@ -548,6 +578,10 @@ describe('2026-07-28 clients', () => {
     );
     const refused = await listen(url, { resourceSubscriptions: 'fixture://hello' }, 'bad');
     assert.equal(refused.status, 400);
+    const { error } = refused.body as { id: unknown; error: { code: number; message: string } };
+    assert.equal((refused.body as { id: unknown }).id, 'bad');
+    assert.equal(error.code, -32602);
+    assert.match(error.message, /^Invalid params: .*resourceSubscriptions/);
   });
 
   test('closing the response stream cancels the request at the child, which is then stopped rather than lent again', async () => {

@@ -27,7 +27,9 @@ async function status(adapter: TestAdapter): Promise<{
   sessions: number;
   servers: Record<string, { sessions: number; childrenAlive: number; warmChildren?: number }>;
 }> {
-  return (await (await fetch(new URL('/status', adapter.url))).json()) as never;
+  // The isolation report is the same whatever the pool does (tests/integration/health-status.test.ts checks it).
+  const { isolation: _isolation, ...counts } = await (await fetch(new URL('/status', adapter.url))).json();
+  return counts as never;
 }
 
 /** Pids of the children the warm pool reported ready, in order. */
@@ -128,6 +130,15 @@ describe('warm pool', () => {
       assert.deepEqual((await status(adapter)).servers.capped, { sessions: 1, childrenAlive: 1, warmChildren: 0 });
       const refused = await post(endpoint, initializeBody());
       assert.equal(refused.status, 503);
+      assert.equal(refused.headers.get('retry-after'), '10');
+      assert.deepEqual(await refused.json(), {
+        jsonrpc: '2.0',
+        id: 1,
+        error: {
+          code: -32000,
+          message: 'Service Unavailable: MCP server "capped" is at its limit of 1 concurrent sessions; retry later',
+        },
+      });
       const deleted = await fetch(endpoint, { method: 'DELETE', headers: { 'mcp-session-id': session } });
       assert.equal(deleted.status, 200);
       const [, second] = await waitForWarm(adapter, 'capped', 1);

@@ -23,7 +23,19 @@ import { fileURLToPath } from 'node:url';
 import { godotenvParse } from './dotenv.js';
 
 export const checkoutRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const SKIP = new Set(['node_modules', '.git', '.azure', 'dist', '.tools', '.mcp-packages']);
+/** What a fork does not have: dependencies, build output and the local tools' working folders (all gitignored). */
+const SKIP = new Set([
+  'node_modules',
+  '.git',
+  '.azure',
+  'dist',
+  '.tools',
+  '.mcp-packages',
+  '.azd-package',
+  '.stryker-tmp',
+  'reports',
+]);
+const BENCH_BASELINES = path.join('bench', '.baseline');
 
 export function copyProject(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'azd-standin-'));
@@ -33,7 +45,7 @@ export function copyProject(): string {
     cpSync(path.join(checkoutRoot, entry), path.join(project, entry), {
       recursive: true,
       preserveTimestamps: true,
-      filter: (src) => !src.includes(`${path.sep}.azure`),
+      filter: (src) => !src.includes(`${path.sep}.azure`) && !src.includes(BENCH_BASELINES),
     });
   }
   symlinkSync(path.join(checkoutRoot, 'node_modules'), path.join(project, 'node_modules'));
