@@ -14,6 +14,13 @@ export interface PostdeployResult {
   reports: SmokeReport[];
   /** Endpoints not tested, and why (they need a user's token). */
   skipped: Array<{ endpoint: string; reason: string }>;
+  /**
+   * How the deployed app keeps children apart, from its own /status (`process/isolation.ts`): the
+   * first deploy answers which user the platform runs the worker as and with which capabilities.
+   * Undefined when /status could not be read (the reason is in `isolationError`).
+   */
+  isolation?: { mode: string; reason: string; uid?: number; capabilities?: { effective: string } };
+  isolationError?: string;
 }
 
 export interface RetryOptions {
@@ -115,7 +122,33 @@ export async function smokeDeployment(
     );
     reports.push(report);
   }
-  return { reports, skipped };
+  const isolation = await readIsolation(env.baseUrl, plan, key);
+  return { reports, skipped, ...isolation };
+}
+
+/** The deployed app's isolation self-report, from /status (with the function key where its route needs one). */
+async function readIsolation(
+  baseUrl: string,
+  plan: Pick<DeploymentPlan, 'servers'>,
+  key: Promise<string> | undefined,
+): Promise<Pick<PostdeployResult, 'isolation' | 'isolationError'>> {
+  if (plan.servers.some((server) => server.caller !== 'function_key' && server.caller !== 'none'))
+    return { isolationError: 'its /status needs a user token (servers verify callers): read it with one' };
+  try {
+    const functionKey = key ? await key : undefined;
+    const response = await fetch(new URL('/status', baseUrl), {
+      headers: functionKey ? { 'x-functions-key': functionKey } : {},
+      signal: AbortSignal.timeout(15_000),
+    });
+    if (!response.ok) {
+      await response.body?.cancel();
+      return { isolationError: `/status answered HTTP ${response.status}` };
+    }
+    const status = (await response.json()) as { isolation?: PostdeployResult['isolation'] };
+    return status.isolation ? { isolation: status.isolation } : { isolationError: '/status has no isolation report' };
+  } catch (error) {
+    return { isolationError: (error as Error).message };
+  }
 }
 
 /** The command that re-runs one endpoint's smoke test by hand (the key is fetched, never printed). */
@@ -151,5 +184,17 @@ export function describePostdeploy(
     );
   }
   for (const skip of result.skipped) lines.push(`skip ${skip.endpoint}  ${skip.reason}`);
+  if (result.isolation) {
+    const { mode, reason, uid, capabilities } = result.isolation;
+    lines.push(
+      `child isolation: ${mode} (worker uid ${uid ?? '?'}, effective capabilities ${capabilities?.effective ?? '?'}): ${reason}`,
+    );
+    if (mode === 'shared_user')
+      warnings.push(
+        "warning: children run as the app's own user: any MCP server of this app can read the app's settings and secrets and use its identity. Keep servers of different trust in separate apps (README: Child isolation).",
+      );
+  } else if (result.isolationError) {
+    lines.push(`child isolation: unknown (${result.isolationError})`);
+  }
   return { lines, warnings };
 }

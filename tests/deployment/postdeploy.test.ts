@@ -54,6 +54,24 @@ test('postdeploy smoke-tests key-protected endpoints and lists token-protected o
       [`${adapter.url}/mcp/other`],
     );
     assert.match(result.skipped[0]!.reason, /--token <token>/);
+    // A server verifies user tokens, so /status needs one: the report says why it has no isolation line.
+    assert.equal(result.isolation, undefined);
+    assert.match(result.isolationError!, /needs a user token/);
+    const keyOnly = await smokeDeployment(
+      { servers: plan.servers.filter((server) => server.caller === 'function_key') },
+      { ...env, baseUrl: adapter.url },
+      async () => 'function-key',
+    );
+    assert.equal(keyOnly.isolation?.mode, 'shared_user', keyOnly.isolationError);
+    const described = describePostdeploy(plan, { ...env, baseUrl: adapter.url }, keyOnly);
+    assert.match(
+      described.lines.at(-1)!,
+      /^child isolation: shared_user \(worker uid \d+, effective capabilities [0-9a-f]+\): children run as the adapter's user/,
+    );
+    assert.match(
+      described.warnings.at(-1)!,
+      /^warning: children run as the app's own user: any MCP server of this app can read/,
+    );
   } finally {
     await adapter.close();
   }
@@ -191,7 +209,12 @@ test('no key: the key-protected endpoints fail with the reason, and the warning 
     ],
   );
   const { lines, warnings } = describePostdeploy(plan, deployed, result);
-  assert.equal(lines.length, 2);
+  assert.equal(lines.length, 3);
+  assert.equal(
+    lines[2],
+    'child isolation: unknown (listing the function keys failed: HTTP 404)',
+    'without the key, /status cannot be read either',
+  );
   assert.equal(warnings.length, 2);
   assert.equal(
     warnings[0],
