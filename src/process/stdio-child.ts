@@ -4,10 +4,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { chmod, chown, mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import spawn from 'cross-spawn';
 import type { ServerConfig } from '../config/model.js';
 import type { Logger } from '../observability/logger.js';
+import { BoundedLines, LogBudget } from './bounded-lines.js';
 import { buildChildEnvironment } from './child-environment.js';
 import type { ChildUser, ChildUsers } from './child-users.js';
 import { encodeMessage, StdioDecoder } from './framing.js';
@@ -46,6 +46,9 @@ export class SpawnError extends AdapterError {
 }
 
 const STDERR_TAIL_LINES = 20;
+/** Log lines one child may cause per kind (stderr lines, non-JSON stdout) in each window, then a count. */
+const LOG_LINES_PER_WINDOW = 100;
+const LOG_WINDOW_MS = 10_000;
 
 /**
  * One STDIO MCP server process. It is spawned without a shell, in its own process group, with
@@ -64,6 +67,8 @@ export class StdioChild {
   private watchdog: NodeJS.Timeout | undefined;
   /** Why the adapter stopped the child itself (the memory watchdog), for the errors its requests get. */
   stoppedBecause: string | undefined;
+  private readonly stderrBudget = new LogBudget(LOG_LINES_PER_WINDOW, LOG_WINDOW_MS);
+  private readonly garbageBudget = new LogBudget(LOG_LINES_PER_WINDOW, LOG_WINDOW_MS);
 
   private constructor(
     private readonly process: ChildProcess,
@@ -85,10 +90,23 @@ export class StdioChild {
     if (server.maxChildMemoryMb !== undefined && process.pid !== undefined)
       this.watchMemory(server.maxChildMemoryMb, options.memoryCheckMs ?? 2000);
     process.stdin!.on('error', (error) => logger.debug('child stdin closed', { error: error.message }));
-    createInterface({ input: process.stderr!, crlfDelay: Infinity }).on('line', (line) => {
+    const stderrLines = new BoundedLines();
+    const onStderrLine = (line: string) => {
       this.stderrTail.push(line);
       if (this.stderrTail.length > STDERR_TAIL_LINES) this.stderrTail.shift();
-      logger.info('child stderr', { stream: 'stderr', line });
+      if (this.stderrBudget.take((count) => this.suppressed('stderr lines', count)))
+        logger.info('child stderr', { stream: 'stderr', line });
+    };
+    process.stderr!.on('data', (chunk: Buffer) => {
+      for (const line of stderrLines.push(chunk)) onStderrLine(line);
+    });
+    process.stderr!.once('end', () => {
+      const last = stderrLines.flush();
+      if (last !== undefined) onStderrLine(last);
+    });
+    void this.exited.then(() => {
+      this.stderrBudget.flush((count) => this.suppressed('stderr lines', count));
+      this.garbageBudget.flush((count) => this.suppressed('non-JSON-RPC stdout lines', count));
     });
   }
 
@@ -173,7 +191,8 @@ export class StdioChild {
   private receive(chunk: Buffer): void {
     for (const item of this.decoder.push(chunk)) {
       if (item.kind === 'garbage') {
-        this.options.logger.warn('child wrote a non-JSON-RPC line to stdout; skipped', { line: item.text });
+        if (this.garbageBudget.take((count) => this.suppressed('non-JSON-RPC stdout lines', count)))
+          this.options.logger.warn('child wrote a non-JSON-RPC line to stdout; skipped', { line: item.text });
         continue;
       }
       try {
@@ -184,6 +203,15 @@ export class StdioChild {
     }
     // Children that answer in Content-Length framing are written to in it too.
     if (this.decoder.detectedFraming === 'content-length') this.writeFraming = 'content-length';
+  }
+
+  private suppressed(what: string, count: number): void {
+    this.options.logger.warn(
+      `child output not logged: ${count} ${what} over the limit of ${LOG_LINES_PER_WINDOW} per ${LOG_WINDOW_MS / 1000} s`,
+      {
+        suppressed: count,
+      },
+    );
   }
 
   /**

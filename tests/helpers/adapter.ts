@@ -33,6 +33,8 @@ export interface StartAdapterOptions {
   storePollMs?: number;
   /** For child credentials: TLS and other options of the Entra requests (test CA). */
   oboOverrides?: Parameters<typeof createChildCredentialProvider>[0]['oboOverrides'];
+  /** How long a client may take to send a whole request (the host's default: 30 s). */
+  requestReceiveTimeoutMs?: number;
 }
 
 export async function startAdapter(configDocument: unknown, options: StartAdapterOptions = {}): Promise<TestAdapter> {
@@ -61,6 +63,7 @@ export async function startAdapter(configDocument: unknown, options: StartAdapte
     hostEnv: options.hostEnv,
     store: options.store,
     storePollMs: options.storePollMs,
+    requestReceiveTimeoutMs: options.requestReceiveTimeoutMs,
     ...auth,
   });
   return {

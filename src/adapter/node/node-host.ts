@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AdapterConfig } from '../../config/model.js';
@@ -24,6 +26,8 @@ export interface NodeHostOptions {
   /** Shared by every instance of a deployment (see `session/shared-store.ts`). */
   store?: SharedSessionStore;
   storePollMs?: number;
+  /** How long a client may take to send a whole request, headers and body (default 30 s). */
+  requestReceiveTimeoutMs?: number;
 }
 
 export interface RunningNodeHost {
@@ -37,6 +41,27 @@ export interface RunningNodeHost {
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1|\[::1\])$/;
+
+/** How long a client may take to send a whole request (headers and body). */
+const REQUEST_RECEIVE_TIMEOUT_MS = 30_000;
+const HEADERS_TIMEOUT_MS = 20_000;
+
+/**
+ * The most connections at once: half the process's open-file limit (children's pipes and the
+ * adapter's own files need the rest), never more than the memory holds at ~64 KB per connection.
+ * Past it, new connections are closed at once instead of every client failing for lack of files.
+ */
+export function connectionLimit(limitsFile = '/proc/self/limits'): number {
+  const byMemory = Math.floor(totalmem() / (64 * 1024));
+  let openFiles = 4096;
+  try {
+    const soft = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync(limitsFile, 'utf8'))?.[1];
+    if (soft && soft !== 'unlimited') openFiles = Number(soft);
+  } catch {
+    // not Linux: a conservative default
+  }
+  return Math.max(64, Math.min(Math.floor(openFiles / 2), byMemory));
+}
 
 /** Serves the adapter with `node:http` (the `npm start` host). */
 export async function startNodeHost(options: NodeHostOptions): Promise<RunningNodeHost> {
@@ -58,13 +83,20 @@ export async function startNodeHost(options: NodeHostOptions): Promise<RunningNo
     verifierFor: options.verifierFor,
   });
   const server = createServer(
+    {
+      // A request (headers and body) must arrive within this; responses, SSE streams included, are
+      // not bounded by it. Without it a body trickled a byte at a time holds a socket forever.
+      requestTimeout: options.requestReceiveTimeoutMs ?? REQUEST_RECEIVE_TIMEOUT_MS,
+      headersTimeout: Math.min(HEADERS_TIMEOUT_MS, options.requestReceiveTimeoutMs ?? HEADERS_TIMEOUT_MS),
+      connectionsCheckingInterval: Math.min(5_000, options.requestReceiveTimeoutMs ?? 5_000),
+    },
     nodeListener(
       runtime.fetch,
       (error) => logger.error('unhandled request error', { error: String(error) }),
       config.adapter.maxBodyBytes,
     ),
   );
-  server.requestTimeout = 0; // SSE streams and long tool calls outlive Node's 5-minute default
+  server.maxConnections = connectionLimit();
   server.keepAliveTimeout = 65_000; // longer than the idle timeouts of common proxies, so they close first
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
