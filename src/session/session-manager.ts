@@ -88,6 +88,9 @@ export class SessionManager {
   private readonly tokens: SessionTokens;
   private readonly store: SharedSessionStore | undefined;
 
+  /** When this manager started: ids issued before it may have ended in a process that is gone. */
+  private readonly startedAt = Date.now();
+
   constructor(options: SessionManagerOptions) {
     this.config = options.config;
     this.logger = options.logger.child({ component: 'session' });
@@ -190,6 +193,7 @@ export class SessionManager {
     if (this.tombstones.has(id)) return undefined;
     const claims = await this.tokens.open(id);
     if (!claims || claims.server !== server.name || claims.principal !== principal) return undefined;
+    if (this.endUnknowable(claims)) return undefined;
     // Another request may have brought it back while this one was opening the id.
     const now = this.live.get(id);
     if (now && !now.isEnded) return now;
@@ -281,6 +285,7 @@ export class SessionManager {
     if (this.tombstones.has(id)) return false;
     const claims = await this.tokens.open(id);
     if (!claims || claims.server !== server.name || claims.principal !== principal) return false;
+    if (this.endUnknowable(claims)) return false;
     return !(await this.isEndedInStore(id));
   }
 
@@ -525,6 +530,17 @@ export class SessionManager {
       )
       .finally(() => this.recording.delete(id));
     this.recording.set(id, writing);
+  }
+
+  /**
+   * Without a shared store, the end of a session (DELETE, idle expiry) is known only to the
+   * process that saw it: an id issued before this process started may have ended in one that is
+   * gone (a restart), so it is not brought back. The client gets 404 and starts a new session, as
+   * the spec says it must; its server-side state was lost with the old child anyway. With a store,
+   * ends are recorded there and such ids come back unless they ended.
+   */
+  private endUnknowable(claims: SessionClaims): boolean {
+    return !this.store && claims.issuedAt < this.startedAt;
   }
 
   /** Counts the session's child against the caps (shared with the modern pool), or throws CapacityError. */
