@@ -20,7 +20,14 @@ const LIMIT = 2048;
 
 function raw(
   port: number,
-  options: { method: string; path: string; headers?: Record<string, string | number>; body?: Buffer },
+  options: {
+    method: string;
+    path: string;
+    headers?: Record<string, string | number>;
+    body?: Buffer;
+    /** `false`: a connection of its own, `Connection: close` (as one-shot clients send). */
+    agent?: false;
+  },
 ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest({
@@ -29,6 +36,7 @@ function raw(
       method: options.method,
       path: options.path,
       headers: options.headers,
+      ...(options.agent === false && { agent: false }),
     });
     req.on('response', (res) => {
       let body = '';
@@ -84,13 +92,53 @@ describe('node listener: refusals before a Request exists are the app answers', 
       body: Buffer.alloc(LIMIT + 1, 0x20),
     });
     assert.equal(listener.status, 413);
-    assert.equal(listener.headers.connection, 'close');
+    assert.notEqual(listener.headers.connection, 'close', 'the body is drained: the connection may be reused');
     assert.deepEqual(JSON.parse(listener.body), {
       jsonrpc: '2.0',
       id: null,
       error: { code: -32000, message: `Payload Too Large: Request body exceeds the limit of ${LIMIT} bytes` },
     });
     assert.deepEqual(errors, [], 'a refusal is not a fault');
+  });
+
+  test('a 5 MB body sent whole while the 413 is written: the client reads the 413, no reset (lingering close)', async () => {
+    for (const declared of [true, false]) {
+      for (const connectionClose of [false, true]) {
+        const what = `${declared ? 'Content-Length' : 'chunked'}${connectionClose ? ', Connection: close' : ''}`;
+        const answer = await raw(port, {
+          method: 'POST',
+          path: '/mcp/fixture',
+          headers: {
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+            ...(declared ? {} : { 'transfer-encoding': 'chunked' }),
+          },
+          body: Buffer.alloc(5 * 1024 * 1024, 0x20),
+          ...(connectionClose && { agent: false as const }),
+        }).catch((error: NodeJS.ErrnoException) => assert.fail(`${what}: ${error.code ?? error.message}`));
+        assert.equal(answer.status, 413, what);
+        assert.match(answer.body, /Payload Too Large: Request body exceeds the limit of 2048 bytes/);
+      }
+    }
+  });
+
+  test('a body declared far past any limit (100 MB) is refused at once and its connection closed', async () => {
+    const answer = await new Promise<{ status: number; connection?: string }>((resolve, reject) => {
+      const req = httpRequest({
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/mcp/fixture',
+        headers: { 'content-type': 'application/json', 'content-length': 100 * 1024 * 1024 },
+      });
+      req.on('response', (res) => {
+        res.resume();
+        resolve({ status: res.statusCode!, connection: res.headers.connection });
+      });
+      req.on('error', reject);
+      req.write(Buffer.alloc(1024, 0x20));
+    });
+    assert.deepEqual(answer, { status: 413, connection: 'close' });
   });
 
   test('a fault of the handler is a logged 500 with the app JSON-RPC body, and the listener keeps serving', async () => {

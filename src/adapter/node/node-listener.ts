@@ -61,40 +61,91 @@ async function serve(
     return;
   }
   let body: Uint8Array | undefined;
-  const tooLarge = () => {
-    const answer = describeForHttp(new BodyTooLargeError(bodyLimit))!;
-    return writeResponse(
-      res,
-      rpcErrorResponse(answer.status, answer.message, { headers: { ...answer.headers, connection: 'close' } }),
-    );
-  };
   if (req.method !== 'GET' && req.method !== 'HEAD') {
-    if (Number(req.headers['content-length'] ?? 0) > bodyLimit) {
-      req.resume();
-      await tooLarge();
+    const declared = Number(req.headers['content-length'] ?? 0);
+    const read = declared > bodyLimit ? 'too_large' : await readBody(req, bodyLimit);
+    if (read === 'aborted') return; // the client went away before sending its whole body: nobody to answer
+    if (read === 'too_large') {
+      await refuseBody(req, res, bodyLimit, declared);
       return;
     }
-    // MCP bodies are small JSON: read them whole, which is far cheaper than a web stream per request.
-    const chunks: Buffer[] = [];
-    let size = 0;
-    try {
-      for await (const chunk of req as AsyncIterable<Buffer>) {
-        size += chunk.length;
-        if (size > bodyLimit) {
-          req.resume();
-          await tooLarge();
-          return;
-        }
-        chunks.push(chunk);
-      }
-    } catch {
-      return; // the client went away before sending its whole body: nobody to answer
-    }
-    body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+    body = read;
   }
   const request = new Request(url, { method: req.method, headers, signal: aborter.signal, body } as RequestInit);
 
   await writeResponse(res, await handler(request));
+}
+
+/**
+ * Reads a request body whole (MCP bodies are small JSON: far cheaper than a web stream per
+ * request). Past `limit` nothing more is kept, but the body keeps being read (and dropped) so the
+ * client can finish sending and read the refusal.
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too_large' | 'aborted'> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const settle = (outcome: Buffer | 'too_large' | 'aborted') => {
+      if (settled) return;
+      settled = true;
+      resolve(outcome);
+    };
+    req.on('data', (chunk: Buffer) => {
+      if (settled) return;
+      size += chunk.length;
+      if (size > limit) {
+        chunks.length = 0;
+        settle('too_large');
+      } else chunks.push(chunk);
+    });
+    req.once('end', () => settle(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
+    req.once('error', () => settle('aborted'));
+    req.once('close', () => {
+      if (!req.complete) settle('aborted');
+    });
+  });
+}
+
+/** The most a refused body is read and dropped (after the limit) before its connection is closed. */
+const DRAIN_LIMIT_BYTES = 64 * 1024 * 1024;
+const DRAIN_LIMIT_MS = 10_000;
+
+/**
+ * 413 for a body past the limit. The rest of the body is read and dropped first, and only then is
+ * the answer written (a lingering close, RFC 9112 section 9.6): a client still sending would
+ * otherwise have its connection closed under it (EPIPE, when it asked for `Connection: close`) and
+ * never read the 413. A body declared far past any limit, or one that keeps coming past the drain
+ * limits, is answered at once and its connection closed.
+ */
+async function refuseBody(req: IncomingMessage, res: ServerResponse, limit: number, declared: number): Promise<void> {
+  const answer = describeForHttp(new BodyTooLargeError(limit))!;
+  let hopeless = declared > DRAIN_LIMIT_BYTES;
+  if (!hopeless && !req.complete) {
+    let giveUp: NodeJS.Timeout | undefined;
+    hopeless = await new Promise<boolean>((resolve) => {
+      let drained = 0;
+      giveUp = setTimeout(() => resolve(true), DRAIN_LIMIT_MS);
+      req.on('data', (chunk: Buffer) => {
+        drained += chunk.length;
+        if (drained > DRAIN_LIMIT_BYTES) resolve(true);
+      });
+      req.once('end', () => resolve(false));
+      req.once('close', () => resolve(!req.complete));
+      req.resume();
+    });
+    clearTimeout(giveUp);
+  } else {
+    req.resume();
+  }
+  // The client went away while its body was drained: nobody to answer.
+  if (!res.socket || res.socket.destroyed) return;
+  await writeResponse(
+    res,
+    rpcErrorResponse(answer.status, answer.message, {
+      headers: { ...answer.headers, ...(hopeless && { connection: 'close' }) },
+    }),
+  );
 }
 
 /** Writes a web Response: a whole body in one write, an event stream chunk by chunk as it comes. */
