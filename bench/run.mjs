@@ -904,6 +904,9 @@ async function startGateway(name, { profileDir, root = adapterSnapshot, label = 
   let args;
   const url = `http://127.0.0.1:${port}/mcp`;
   const env = cleanEnv();
+  // Children as the adapter's user, as every other gateway runs its child and as Flex runs the
+  // worker; a user per child (what `auto` picks as root) is a separate measurement.
+  env.MCP_ADAPTER_ISOLATION = process.env.MCP_ADAPTER_ISOLATION ?? 'shared_user';
   if (ADAPTER_FAMILY.includes(name)) {
     const config = path.join(TMP, label, 'mcp_config.json');
     fs.mkdirSync(path.dirname(config), { recursive: true });

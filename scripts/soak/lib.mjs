@@ -272,7 +272,9 @@ export async function startAdapterProcess({ configFile, env, logFile, name }) {
     [CLI, 'serve', '--config', configFile, '--port', '0', '--host', '127.0.0.1'],
     {
       cwd: path.dirname(configFile),
-      env: { ...process.env, ...env },
+      // Children as the adapter's user unless told otherwise (what Flex does; as root, `auto` would
+      // give each child a user of its own): MCP_ADAPTER_ISOLATION=user_per_child runs these isolated.
+      env: { MCP_ADAPTER_ISOLATION: 'shared_user', ...process.env, ...env },
       stdio: ['ignore', 'ignore', 'pipe'],
     },
   );
