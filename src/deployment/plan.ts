@@ -226,6 +226,18 @@ export function planDeployment(loaded: LoadedConfig): DeploymentPlan {
     };
   }
 
+  // Flex Consumption runs the worker as a non-root user (Azure/azure-functions-host#10164): children
+  // share it, and can read the app's environment and each other's (README: Child isolation).
+  const callerCredentials = servers.filter(
+    (server) =>
+      server.auth.child.type === 'on_behalf_of' || server.auth.child.type === 'user_token' || server.auth.forwardUserToken,
+  );
+  if (callerCredentials.length > 0) {
+    planWarnings.push(
+      `trust boundary: on Flex Consumption every child of this app runs as the app's own user, so any MCP server of this app can read the app's settings and secrets and the credentials that ${callerCredentials.map((server) => `"${server.name}"`).join(', ')} give each caller's child (another user's child included); serve servers of different trust from separate apps (README: Child isolation)`,
+    );
+  }
+
   return {
     planVersion: 1,
     servers: servers.map((server) => ({

@@ -59,6 +59,11 @@ const settingRows = (plan: DeploymentPlan) =>
         : `${s.name} key_vault ${s.secretName}`,
   );
 
+/** The plan's warning for servers whose children hold a caller's credentials (README: Child isolation). */
+function trustBoundary(servers: string): string {
+  return `trust boundary: on Flex Consumption every child of this app runs as the app's own user, so any MCP server of this app can read the app's settings and secrets and the credentials that ${servers} give each caller's child (another user's child included); serve servers of different trust from separate apps (README: Child isolation)`;
+}
+
 describe('deployment plan: golden files of the samples', () => {
   test('every sample has a golden plan, and nothing else is in the folder', () => {
     const files = readdirSync(SAMPLES).sort();
@@ -161,6 +166,7 @@ describe('deployment plan: the predecessor README examples validate and plan unc
       planWarnings: [
         "/mcpServers/fabric-rti-mcp/auth/azure_client_id: ${AZURE_CLIENT_ID} becomes the app setting AZURE_CLIENT_ID, which Azure SDK credentials read in the app's own process; prefer a name of your own (e.g. OBO_CLIENT_ID)",
         "/mcpServers/fabric-rti-mcp/auth/azure_client_secret: ${AZURE_CLIENT_SECRET} becomes the app setting AZURE_CLIENT_SECRET, which Azure SDK credentials read in the app's own process; prefer a name of your own (e.g. OBO_CLIENT_SECRET)",
+        trustBoundary('"fabric-rti-mcp"'),
       ],
       check: ({ config }, plan) => {
         assert.deepEqual(plan.secrets, []);
@@ -184,6 +190,7 @@ describe('deployment plan: the predecessor README examples validate and plan unc
         '/mcpServers/github-tools/auth/oauth2_issuer: https://github.com issues opaque tokens: they are verified through https://api.github.com/user (set "oauth2_userinfo_endpoint" to say so explicitly)',
         `/mcpServers/github-tools/auth/forward_user_token: ${PASSTHROUGH}`,
       ],
+      planWarnings: [trustBoundary('"github-tools"')],
       check: ({ config }) => {
         assert.deepEqual(config.servers.get('github-tools')!.auth.caller, {
           type: 'oauth2',
@@ -494,7 +501,11 @@ describe('deployment plan: rules', () => {
       withSecret.secrets.map((s) => `${s.secretName} <- ${s.appSetting}`),
       ['OBO-CLIENT-SECRET <- OBO_CLIENT_SECRET'],
     );
-    assert.deepEqual(withSecret.warnings, [], 'a secret field holding ${secret:...} is not warned about');
+    assert.deepEqual(
+      withSecret.warnings,
+      [trustBoundary('"a"')],
+      "a secret field holding ${secret:...} is not warned about; children holding callers' credentials are",
+    );
     assert.equal(
       planOf({ mcpServers: { a: { command: 'x', auth: { method: 'azure_default', azure_scopes: ['s'] } } } }).entra,
       null,

@@ -5867,6 +5867,14 @@ function planDeployment(loaded) {
       credential: usesSecret ? "client_secret" : "federated_credential"
     };
   }
+  const callerCredentials = servers.filter(
+    (server) => server.auth.child.type === "on_behalf_of" || server.auth.child.type === "user_token" || server.auth.forwardUserToken
+  );
+  if (callerCredentials.length > 0) {
+    planWarnings.push(
+      `trust boundary: on Flex Consumption every child of this app runs as the app's own user, so any MCP server of this app can read the app's settings and secrets and the credentials that ${callerCredentials.map((server) => `"${server.name}"`).join(", ")} give each caller's child (another user's child included); serve servers of different trust from separate apps (README: Child isolation)`
+    );
+  }
   return {
     planVersion: 1,
     servers: servers.map((server) => ({
