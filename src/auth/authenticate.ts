@@ -16,8 +16,10 @@ export const MAX_AUTHORIZATION_BYTES = 16 * 1024;
 export type AuthOutcome = { ok: true; principal: string; caller?: VerifiedCaller } | { ok: false; response: Response };
 
 export interface AuthenticateOptions {
-  /** The endpoint's resource URL (RFC 9728 `resource`), e.g. https://app.example/mcp/github. */
+  /** The endpoint's resource URL as the client used it (RFC 9728 `resource`), e.g. https://app.example/mcp/github. */
   resource: string;
+  /** Every URL of the server on the request's origin: the audiences a token may carry (unless configured). */
+  resourceAudiences: readonly string[];
   /** Where its protected resource metadata is served. */
   metadataUrl: string;
   /** The verifier for this server, or undefined when callers are identified by function keys (or not at all). */
@@ -50,7 +52,7 @@ export async function authenticate(
     options.logger.info('no bearer token', { server: server.name, scheme: header?.split(' ')[0] ?? null });
     return { ok: false, response: authenticationRequired(options.metadataUrl, required) };
   }
-  const result = await options.verifier.verify(match[1]!);
+  const result = await options.verifier.verify(match[1]!, options.resourceAudiences);
   if (!result.ok) {
     if (result.kind === 'unavailable') {
       options.logger.error('token verification unavailable', { server: server.name, reason: result.message });

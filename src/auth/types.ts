@@ -32,7 +32,12 @@ export type VerifyResult =
 
 /** Verifies bearer tokens for one server's endpoint. */
 export interface TokenVerifier {
-  verify(token: string): Promise<VerifyResult>;
+  /**
+   * `resourceAudiences`: the server's resource URLs on the origin the request came in on (RFC 8707
+   * resource indicators become `aud`). A verifier with audiences of its own (configured, Entra's
+   * app ids) ignores them; one without accepts exactly these, so no Host header can add one.
+   */
+  verify(token: string, resourceAudiences?: readonly string[]): Promise<VerifyResult>;
   /** Authorization servers to list in the protected resource metadata (RFC 9728). */
   readonly authorizationServers: string[];
 }

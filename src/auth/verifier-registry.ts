@@ -15,18 +15,20 @@ export interface VerifierSettings {
 }
 
 /**
- * One verifier per server and resource URL (the default audience of OAuth2 tokens), made on
- * first use and kept: their JWKS and metadata caches live as long as the process.
+ * One verifier per server, made on first use and kept: their JWKS and metadata caches live as
+ * long as the process, one key set per `jwks_uri`. An OAuth2 server without a configured audience
+ * accepts the resource URLs each request passes (its URLs on the request's origin): no number of
+ * Host values makes more verifiers or key-set fetches.
  */
 export function createVerifierRegistry(
   settings: VerifierSettings,
-): (server: ServerConfig, resource: string) => TokenVerifier | undefined {
+): (server: ServerConfig) => TokenVerifier | undefined {
   const verifiers = new Map<string, TokenVerifier>();
   const env = settings.env;
-  return (server, resource) => {
+  return (server) => {
     const caller = server.auth.caller;
     if (caller.type !== 'entra' && caller.type !== 'oauth2') return undefined;
-    const key = `${server.name}\u0000${caller.type === 'oauth2' && !caller.audience ? resource : ''}`;
+    const key = server.name;
     let verifier = verifiers.get(key);
     if (verifier) return verifier;
     if (caller.type === 'entra') {
@@ -70,7 +72,7 @@ export function createVerifierRegistry(
       verifier = createJwtVerifier({
         issuer: caller.issuer ?? '',
         jwksUri: caller.jwksUri,
-        audiences: [caller.audience ?? resource],
+        audiences: caller.audience ? [caller.audience] : undefined,
         userClaim: caller.userClaim,
         authorizationServers: caller.issuer ? [caller.issuer] : [],
         metadataCache: settings.metadataCache,

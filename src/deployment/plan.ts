@@ -230,7 +230,9 @@ export function planDeployment(loaded: LoadedConfig): DeploymentPlan {
   // share it, and can read the app's environment and each other's (README: Child isolation).
   const callerCredentials = servers.filter(
     (server) =>
-      server.auth.child.type === 'on_behalf_of' || server.auth.child.type === 'user_token' || server.auth.forwardUserToken,
+      server.auth.child.type === 'on_behalf_of' ||
+      server.auth.child.type === 'user_token' ||
+      server.auth.forwardUserToken,
   );
   if (callerCredentials.length > 0) {
     planWarnings.push(

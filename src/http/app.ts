@@ -34,7 +34,7 @@ export interface AppOptions {
    * The token verifier of a server whose callers present tokens, for its resource URL (the
    * default audience). Undefined for function-key and open servers.
    */
-  verifierFor?: (server: ServerConfig, resource: string) => TokenVerifier | undefined;
+  verifierFor?: (server: ServerConfig) => TokenVerifier | undefined;
   /**
    * How long an SSE response may last when the config does not say (0: no limit). The Functions
    * host sets it under Azure's 230-second front-end limit.
@@ -47,6 +47,8 @@ export interface AppOptions {
   provisioningChanges?: string[];
   /** How children are kept apart, shown in /status (see `process/isolation.ts`). */
   isolation?: IsolationReport;
+  /** The loopback listener's port, once it listens: the only port a loopback Host may name. */
+  localPort?: () => number | undefined;
 }
 
 export type FetchHandler = (request: Request) => Promise<Response>;
@@ -72,6 +74,7 @@ export function createApp(options: AppOptions): FetchHandler {
       ...siteHosts.map((name) => `https://${name}`),
     ],
     allowedHosts: [...config.adapter.allowedHosts, ...(publicUrl ? [publicUrl.host] : []), ...siteHosts],
+    localPort: options.localPort,
   };
   // A server's own allowed origins add to the adapter-wide ones, for its endpoint only.
   const policyFor = (server: ServerConfig): OriginPolicy =>
@@ -89,8 +92,19 @@ export function createApp(options: AppOptions): FetchHandler {
   const verifierFor = options.verifierFor ?? (() => undefined);
   /** The deployment's base URL as clients see it: `public_base_url`, else the (validated) request origin. */
   const baseUrl = (url: URL, host: string) =>
-    publicUrl ? publicUrl.href.replace(/\/+$/, '') : `${url.protocol}//${host}`;
+    publicUrl ? publicUrl.href.replace(/\/+$/, '') : `${url.protocol}//${host.toLowerCase()}`;
   const endpointPath = (server: ServerConfig) => `/mcp/${server.name}`;
+  const defaultName = defaultServerConfig(config)?.name;
+  /**
+   * The one resource rule: a server's resource URLs are the URLs it answers at, on the origin the
+   * request came in on (`/mcp/<name>`, and `/mcp` and `/api/mcp` for the default server). The
+   * challenge and the metadata name the URL the client used (RFC 9728 section 3.3: identical), and
+   * a token for any of the server's URLs is accepted on all of them; another server's is not.
+   */
+  const resourcesOf = (server: ServerConfig, base: string) =>
+    [endpointPath(server), ...(server.name === defaultName ? ['/mcp', '/api/mcp'] : [])].map(
+      (path) => `${base}${path}`,
+    );
   const table = routeTable(config);
 
   return async (request) => {
@@ -125,11 +139,11 @@ export function createApp(options: AppOptions): FetchHandler {
         );
       } else if (server) {
         const base = baseUrl(url, host);
-        const resource = `${base}${endpointPath(server)}`;
         const outcome = await authenticate(request, server, {
-          resource,
-          metadataUrl: `${base}${METADATA_PREFIX}${endpointPath(server)}`,
-          verifier: verifierFor(server, resource),
+          resource: `${base}${path}`,
+          resourceAudiences: resourcesOf(server, base),
+          metadataUrl: `${base}${METADATA_PREFIX}${path}`,
+          verifier: verifierFor(server),
           logger: authLogger,
         });
         response = outcome.ok
@@ -158,11 +172,11 @@ export function createApp(options: AppOptions): FetchHandler {
     let first: Response | undefined;
     for (const server of protectedServers) {
       const base = baseUrl(url, host);
-      const resource = `${base}${endpointPath(server)}`;
       const outcome = await authenticate(request, server, {
-        resource,
+        resource: `${base}${endpointPath(server)}`,
+        resourceAudiences: resourcesOf(server, base),
         metadataUrl: `${base}${METADATA_PREFIX}${endpointPath(server)}`,
-        verifier: verifierFor(server, resource),
+        verifier: verifierFor(server),
         logger: authLogger,
       });
       if (outcome.ok) return undefined;
@@ -211,16 +225,18 @@ export function createApp(options: AppOptions): FetchHandler {
    * server, at the root one. Clients (VS Code among them) find the authorization server here.
    */
   function protectedResourceMetadata(suffix: string, url: URL, host: string): Response {
-    const name = suffix === '' ? defaultServerConfig(config)?.name : targetOf(table, suffix)?.server;
+    const target = suffix === '' ? undefined : targetOf(table, suffix);
+    const name = suffix === '' ? defaultName : target?.kind === 'mcp' ? target.server : undefined;
     const server = name === undefined ? undefined : config.servers.get(name);
     const base = baseUrl(url, host);
-    const verifier = server ? verifierFor(server, `${base}${endpointPath(server)}`) : undefined;
+    const verifier = server ? verifierFor(server) : undefined;
     if (!server || !verifier) return plainErrorResponse(404, 'not_found', `No protected resource at ${suffix || '/'}`);
     const caller = server.auth.caller;
     const scopes = caller.type === 'entra' || caller.type === 'oauth2' ? caller.requiredScopes : [];
     return Response.json(
       {
-        resource: `${base}${endpointPath(server)}`,
+        // The URL the metadata was asked for, exactly; the root document speaks for the default server.
+        resource: `${base}${suffix === '' ? endpointPath(server) : suffix}`,
         authorization_servers: verifier.authorizationServers,
         scopes_supported: scopes.map((scope) => qualifyScope(scope, server)),
         bearer_methods_supported: ['header'],
@@ -276,7 +292,7 @@ export function assertServable(config: AdapterConfig, verifierFor?: AppOptions['
     }
     // Build the verifier now, so that a setting it cannot work with stops start-up, not a request.
     try {
-      verifierFor(server, `${config.adapter.publicBaseUrl ?? 'https://localhost'}/mcp/${server.name}`);
+      verifierFor(server);
     } catch (error) {
       issues.push({ path: `/mcpServers/${server.name}/auth`, message: (error as Error).message });
     }

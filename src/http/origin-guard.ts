@@ -8,9 +8,22 @@ export interface OriginPolicy {
   boundToLoopback: boolean;
   allowedOrigins: string[];
   allowedHosts: string[];
+  /**
+   * The port the loopback listener listens on, once known: a loopback name is trusted only with
+   * it, so a Host header cannot name another local origin (and another resource URL).
+   */
+  localPort?: () => number | undefined;
 }
 
 const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+/** `localhost:7071` → 7071; no port → 80 (the http default, which a client leaves out). */
+function hostPort(hostHeader: string): number {
+  const value = hostHeader.trim();
+  const afterName = value.startsWith('[') ? value.slice(value.indexOf(']') + 1) : value;
+  const colon = afterName.lastIndexOf(':');
+  return colon === -1 ? 80 : Number(afterName.slice(colon + 1));
+}
 
 /** `example.com:8080` → `example.com`; `[::1]:7071` → `[::1]`. */
 function hostName(hostHeader: string): string {
@@ -24,7 +37,9 @@ export function checkHost(host: string | null, policy: OriginPolicy): string | u
   if (policy.allowedHosts.includes('*')) return undefined;
   if (!host) return 'Missing Host header';
   const name = hostName(host);
-  if (policy.boundToLoopback && LOOPBACK_NAMES.has(name)) return undefined;
+  const port = policy.localPort?.();
+  if (policy.boundToLoopback && LOOPBACK_NAMES.has(name) && (port === undefined || hostPort(host) === port))
+    return undefined;
   const lower = host.trim().toLowerCase();
   if (policy.allowedHosts.some((allowed) => allowed.toLowerCase() === lower || allowed.toLowerCase() === name))
     return undefined;

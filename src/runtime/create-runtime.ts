@@ -14,7 +14,7 @@ import type { SharedSessionStore } from '../state/shared-store.js';
 export interface RuntimeOptions
   extends Pick<
     AppOptions,
-    'boundToLoopback' | 'siteHostNames' | 'verifierFor' | 'defaultStreamLimitMs' | 'provisioningChanges'
+    'boundToLoopback' | 'siteHostNames' | 'verifierFor' | 'defaultStreamLimitMs' | 'provisioningChanges' | 'localPort'
   > {
   logger: Logger;
   /** The environment children take their baseline from, and the session key is read from (default: this process's). */
@@ -92,6 +92,7 @@ export function createRuntime(config: AdapterConfig, options: RuntimeOptions): R
     verifierFor: options.verifierFor,
     defaultStreamLimitMs: options.defaultStreamLimitMs,
     provisioningChanges: options.provisioningChanges,
+    localPort: options.localPort,
     isolation,
   });
   return {

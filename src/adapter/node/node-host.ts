@@ -73,7 +73,9 @@ export async function startNodeHost(options: NodeHostOptions): Promise<RunningNo
       { host: options.host },
     );
   }
+  let listeningPort: number | undefined;
   const runtime = createRuntime(config, {
+    localPort: () => listeningPort,
     logger,
     hostEnv: options.hostEnv,
     childCredentials: options.childCredentials,
@@ -103,6 +105,7 @@ export async function startNodeHost(options: NodeHostOptions): Promise<RunningNo
     server.listen(options.port, options.host, () => resolve());
   });
   const address = server.address() as AddressInfo;
+  listeningPort = address.port;
   const hostPart = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   let closing: Promise<void> | undefined;
   return {

@@ -35,8 +35,11 @@ export interface JwtVerifierOptions extends JwksTuning {
   issuer: string;
   /** The issuer's JWKS; discovered from the issuer's metadata (`jwks_uri`) when absent. */
   jwksUri?: string;
-  /** Accepted `aud` values (the resource); at least one. */
-  audiences: string[];
+  /**
+   * Accepted `aud` values; at least one when given. Absent: each `verify` call passes the
+   * resource URLs of the request (the endpoint's URLs on the origin it came in on).
+   */
+  audiences?: string[];
   /** Not checked here: kept on the verifier for the caller, which answers 403 when one is missing. */
   requiredScopes?: string[];
   /** The claim naming the user. Default `sub`. */
@@ -61,7 +64,9 @@ export function createJwtVerifier(options: JwtVerifierOptions): ConfiguredTokenV
   parseEndpoint(options.issuer, 'issuer');
   const issuer = options.issuer;
   const configuredJwksUri = options.jwksUri === undefined ? undefined : parseEndpoint(options.jwksUri, 'jwksUri').href;
-  const audiences = requireNonEmptyStrings(options.audiences, 'audiences');
+  // Without configured audiences, each request brings the resource URLs it may be for.
+  const audiences =
+    options.audiences === undefined ? undefined : requireNonEmptyStrings(options.audiences, 'audiences');
   const requiredScopes = optionalStrings(options.requiredScopes, 'requiredScopes');
   const userClaim = options.userClaim ?? 'sub';
   if (typeof userClaim !== 'string' || userClaim === '') throw new TypeError('userClaim must be a non-empty string');
@@ -88,9 +93,11 @@ export function createJwtVerifier(options: JwtVerifierOptions): ConfiguredTokenV
     return metadata.jwks_uri;
   }
 
-  async function verify(token: string): Promise<VerifyResult> {
+  async function verify(token: string, resourceAudiences?: readonly string[]): Promise<VerifyResult> {
     const problem = precheckJwt(token, algorithms);
     if (problem) return invalid(problem);
+    const accepted = audiences ?? [...(resourceAudiences ?? [])];
+    if (accepted.length === 0) return invalid('no audience is configured or known for this endpoint');
     let key: KeyResolver;
     try {
       key = registry.get(await jwksUri());
@@ -106,7 +113,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): ConfiguredTokenV
     }
     const verified = await verifyJwtWith(token, key, {
       issuers: [issuer],
-      audiences,
+      audiences: accepted,
       algorithms,
       clockToleranceSeconds,
     });
