@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SignJWT, exportSPKI } from 'jose';
+import { MAX_AUTHORIZATION_BYTES } from '../../src/auth/authenticate.js';
+import { createVerifierRegistry } from '../../src/auth/verifier-registry.js';
+import { loadConfigFile } from '../../src/config/load-config.js';
+import { createLogger, type LogFields } from '../../src/observability/logger.js';
+import { createRuntime } from '../../src/runtime/create-runtime.js';
 import { initializeBody, MCP_HEADERS, nodeFixtureServer, startAdapter, type TestAdapter } from '../helpers/adapter.js';
 import { callToolRaw, messagesOf, post, toolCall } from '../helpers/raw-http.js';
 import {
@@ -107,13 +115,31 @@ describe('authentication over HTTP', () => {
     code: string,
     header: RegExp,
     message?: RegExp,
-  ): Promise<void> {
+    label = '',
+  ): Promise<{ header: string; message: string }> {
     const text = await response.text();
-    assert.equal(response.status, status, text);
+    const context = (what: string) => `${label ? `${label}: ` : ''}${what} (${response.status} ${text})`;
+    assert.equal(response.status, status, context('status'));
     const body = JSON.parse(text) as { error: { code: string; message: string } };
-    assert.equal(body.error.code, code);
-    if (message) assert.match(body.error.message, message);
-    if (status === 401 || status === 403) assert.match(response.headers.get('www-authenticate') ?? '', header);
+    assert.equal(body.error.code, code, context('error code'));
+    if (message) assert.match(body.error.message, message, context('error message'));
+    const challenge = response.headers.get('www-authenticate') ?? '';
+    if (status === 401 || status === 403) assert.match(challenge, header, context('WWW-Authenticate'));
+    return { header: challenge, message: body.error.message };
+  }
+
+  /** The JSON-RPC error every kind of unknown session gets (another user's included): 404, nothing more. */
+  async function expectSessionNotFound(response: Response, label: string): Promise<void> {
+    const text = await response.text();
+    assert.equal(response.status, 404, `${label}: ${text}`);
+    assert.deepEqual(JSON.parse(text), {
+      jsonrpc: '2.0',
+      id: null,
+      error: {
+        code: -32000,
+        message: 'Session not found: it ended or never existed; start a new session with initialize',
+      },
+    });
   }
 
   test('a valid token opens a session; the session is bound to its user', async () => {
@@ -132,8 +158,11 @@ describe('authentication over HTTP', () => {
       ...bearer(await goodToken({ sub: 'user-2' })),
       'mcp-session-id': session,
     });
-    assert.equal(userB.status, 404, "user B's valid token on user A's session looks like an unknown session");
-    const audit = adapter.logs.find((log) => log.component === 'audit' && log.tool === 'echo');
+    await expectSessionNotFound(userB, "user B's valid token on user A's session looks like an unknown session");
+    // This session's audit line (the log is shared by every test of this file).
+    const audit = adapter.logs.find(
+      (log) => log.component === 'audit' && log.tool === 'echo' && log.session === session.slice(-8),
+    );
     assert.deepEqual(
       { ...audit, time: undefined, durationMs: typeof audit?.durationMs },
       {
@@ -192,16 +221,22 @@ describe('authentication over HTTP', () => {
       ['wrong issuer', await goodToken({ iss: 'https://evil.example' }), /issuer/i],
       ['wrong audience', await goodToken({ aud: 'api://someone-else' }), /audience/i],
     ];
+    const metadata = `${adapter.url}/.well-known/oauth-protected-resource/mcp/oauth`;
     for (const [name, token, reason] of cases) {
       const response = await initialize('oauth', token);
-      await expectChallenge(
+      const refused = await expectChallenge(
         response,
         401,
         'authentication_required',
-        /^Bearer error="invalid_token", error_description="[^"]+", scope="mcp.call", resource_metadata=/,
+        /^Bearer error="invalid_token", error_description="[^"]+", scope="mcp.call", resource_metadata="[^"]+"$/,
         reason,
+        name,
       );
-      assert.ok(true, name);
+      // The body and the challenge say the same reason; the challenge points at this endpoint's metadata.
+      const description = /error_description="([^"]+)"/.exec(refused.header)![1]!;
+      assert.match(description, reason, `${name}: error_description`);
+      assert.equal(refused.message, `Invalid bearer token: ${description}`, `${name}: body and challenge agree`);
+      assert.ok(refused.header.endsWith(`resource_metadata="${metadata}"`), `${name}: ${refused.header}`);
     }
     const logged = JSON.stringify(adapter.logs);
     for (const [, token] of cases)
@@ -267,20 +302,72 @@ describe('authentication over HTTP', () => {
     assert.match(body.error.message, /^Cannot verify tokens right now: .*; retry later$/);
   });
 
-  test('a 100 KB Authorization header: 431', async () => {
-    const status = await new Promise<number>((resolve, reject) => {
+  test('an oversized Authorization header: 431, from Node before the app (100 KB) and from the app past its own 16 KB limit', async () => {
+    const before = adapter.logs.length;
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = httpRequest(
         adapter.endpoint('oauth'),
         { method: 'POST', headers: { ...MCP_HEADERS, authorization: `Bearer ${'a'.repeat(100 * 1024)}` } },
         (res) => {
-          res.resume();
-          resolve(res.statusCode!);
+          let body = '';
+          res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+          res.on('end', () => resolve({ status: res.statusCode!, body }));
         },
       );
       req.on('error', reject);
       req.end(initializeBody());
     });
-    assert.equal(status, 431);
+    assert.equal(answer.status, 431, answer.body);
+    assert.equal(answer.body, '', "Node's HTTP parser refuses it (headers over 16 KB) before any of the adapter runs");
+    assert.deepEqual(
+      adapter.logs.slice(before).filter((log) => log.component === 'auth'),
+      [],
+      'nothing reached the auth step',
+    );
+
+    // Past Node's limit (Functions host, a proxy): the app's own check, in-process through the same app.
+    const dir = mkdtempSync(path.join(tmpdir(), 'mcp-auth-431-'));
+    const file = path.join(dir, 'mcp_config.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        mcpServers: {
+          oauth: nodeFixtureServer([], {
+            auth: { method: 'oauth2_bearer', oauth2_issuer: issuer.issuer, oauth2_audience: 'api://mcp-test' },
+          }),
+        },
+      }),
+    );
+    const logs: LogFields[] = [];
+    const runtime = createRuntime(loadConfigFile(file, { resolveFrom: process.env }).config, {
+      logger: createLogger({ level: 'debug', sink: (record) => logs.push(record) }),
+      boundToLoopback: true,
+      verifierFor: createVerifierRegistry({ env: {} }),
+    });
+    try {
+      const call = (bytes: number) =>
+        runtime.fetch(
+          new Request('http://127.0.0.1/mcp/oauth', {
+            method: 'POST',
+            headers: { ...MCP_HEADERS, authorization: `Bearer ${'a'.repeat(bytes - 'Bearer '.length)}` },
+            body: initializeBody(),
+          }),
+        );
+      const tooLarge = await call(MAX_AUTHORIZATION_BYTES + 1);
+      assert.equal(tooLarge.status, 431);
+      assert.deepEqual(await tooLarge.json(), {
+        error: { code: 'header_too_large', message: 'The Authorization header is too large' },
+      });
+      assert.ok(
+        logs.some((log) => log.message === 'refused an oversized Authorization header' && log.server === 'oauth'),
+        'the refusal is logged',
+      );
+      // At the limit the token is read (and refused for what it is, a malformed one).
+      const atLimit = await call(MAX_AUTHORIZATION_BYTES);
+      await expectChallenge(atLimit, 401, 'authentication_required', /error="invalid_token"/, /malformed|not a JWT/i);
+    } finally {
+      await runtime.drain();
+    }
   });
 
   test('protected resource metadata (RFC 9728) for every protected endpoint, none for open ones', async () => {
@@ -297,14 +384,22 @@ describe('authentication over HTTP', () => {
     ).json()) as { authorization_servers: string[]; scopes_supported: string[] };
     assert.deepEqual(entraMetadata.authorization_servers, [`${entra.authorityHost}/${TENANT}/v2.0`]);
     assert.deepEqual(entraMetadata.scopes_supported, [`${APP_ID_URI}/mcp.access`]);
-    assert.equal((await fetch(`${adapter.url}/.well-known/oauth-protected-resource/mcp/open`)).status, 404);
+    const none = await fetch(`${adapter.url}/.well-known/oauth-protected-resource/mcp/open`);
+    assert.equal(none.status, 404);
+    assert.deepEqual(await none.json(), {
+      error: { code: 'not_found', message: 'No protected resource at /mcp/open' },
+    });
   });
 
   test('per-user session cap: 503 with Retry-After for the same user, other users unaffected', async () => {
     assert.equal((await initialize('capped', await goodToken({ sub: 'heavy-user' }))).status, 200);
     const second = await initialize('capped', await goodToken({ sub: 'heavy-user' }));
     assert.equal(second.status, 503);
-    assert.match(((await second.json()) as { error: { message: string } }).error.message, /the most one user may hold/);
+    assert.ok(Number(second.headers.get('retry-after')) > 0, `Retry-After: ${second.headers.get('retry-after')}`);
+    const refused = (await second.json()) as { id: unknown; error: { code: number; message: string } };
+    assert.equal(refused.id, 1, 'the refusal answers the initialize request');
+    assert.equal(refused.error.code, -32000);
+    assert.match(refused.error.message, /^Service Unavailable: .*the most one user may hold.*; retry later$/);
     assert.equal((await initialize('capped', await goodToken({ sub: 'light-user' }))).status, 200);
   });
 

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { nodeFixtureServer, openRawSession, startAdapter, type TestAdapter } from '../helpers/adapter.js';
 import { callToolRaw } from '../helpers/raw-http.js';
+import { overrideProcessEnv } from '../helpers/env.js';
 import { startFakeMsi, type FakeMsi } from './helpers/identity-fake-msi.js';
 
 const hash = (value: string) => createHash('sha256').update(value).digest('hex').slice(0, 16);
@@ -15,11 +16,13 @@ const hash = (value: string) => createHash('sha256').update(value).digest('hex')
  */
 let msi: FakeMsi;
 let adapter: TestAdapter;
+let restoreEnv = () => {};
 
 before(async () => {
   msi = await startFakeMsi({ clientId: 'app-identity-client-id' });
-  // The platform gives the host (this process) its identity endpoint; ManagedIdentityCredential reads it here.
-  Object.assign(process.env, msi.env);
+  // The platform gives the host (this process) its identity endpoint; ManagedIdentityCredential reads
+  // it from process.env. Put back after the suite, so nothing else in this process inherits it.
+  restoreEnv = overrideProcessEnv(msi.env);
   adapter = await startAdapter(
     {
       mcpServers: {
@@ -33,8 +36,9 @@ before(async () => {
 });
 
 after(async () => {
-  await adapter.close();
-  await msi.close();
+  restoreEnv();
+  await adapter?.close();
+  await msi?.close();
 });
 
 test("the child gets the app's managed-identity tokens for its scopes only, through its own endpoint", async () => {

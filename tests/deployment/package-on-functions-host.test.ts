@@ -97,13 +97,16 @@ describe('the deployment package, started by the Functions host stand-in', () =>
     // DELETE through the host ends the session and its child.
     await client.terminate();
     await client.close();
+    const invoked = host.invocations.length;
     const refused = await fetch(new URL('mcp/sequential-thinking', host.url), {
       method: 'POST',
       headers: MCP_HEADERS,
       body: initializeBody(),
     });
+    // Without the function key the host refuses it (its own empty 401) before the app is invoked.
     assert.equal(refused.status, 401);
-    await refused.text();
+    assert.equal(await refused.text(), '');
+    assert.equal(host.invocations.length, invoked, 'the app was not invoked');
     const health = await fetch(new URL('health', host.url));
     assert.deepEqual(await health.json(), { status: 'ok', sessions: 0, childrenAlive: 0 });
   });
@@ -206,22 +209,35 @@ describe('the deployment package, started by the Functions host stand-in', () =>
       const host = await startFunctionsHost({ appDir, env: { ...settings, ...infrastructureSettings(plan) } });
       hosts.push(host);
 
-      const status = (await (await fetch(new URL(`status?code=${host.functionKey}`, host.url))).json()) as {
-        unavailable?: unknown;
-        notProvisioned?: unknown;
-        servers: Record<string, unknown>;
-      };
-      assert.equal(
-        status.unavailable,
-        undefined,
-        `the plan's settings leave no server unavailable: ${JSON.stringify(status.unavailable)}`,
-      );
-      assert.equal(
-        status.notProvisioned,
-        undefined,
-        `the recorded plan is the config's: ${JSON.stringify(status.notProvisioned)}`,
-      );
-      assert.deepEqual(Object.keys(status.servers).sort(), plan.servers.map((server) => server.name).sort());
+      const statusResponse = await fetch(new URL(`status?code=${host.functionKey}`, host.url));
+      if (plan.servers.some((server) => server.caller === 'entra' || server.caller === 'oauth2')) {
+        // /status is as protected as the strictest server: a function key is not enough where servers
+        // verify user tokens. /health (anonymous) still says whether a server is unavailable.
+        assert.equal(statusResponse.status, 401, '/status needs a token a server accepts');
+        await statusResponse.text();
+        const health = (await (await fetch(new URL('health', host.url))).json()) as {
+          status: string;
+          unavailableServers?: string[];
+        };
+        assert.equal(health.unavailableServers, undefined, `the plan's settings leave no server unavailable`);
+      } else {
+        const status = (await statusResponse.json()) as {
+          unavailable?: unknown;
+          notProvisioned?: unknown;
+          servers: Record<string, unknown>;
+        };
+        assert.equal(
+          status.unavailable,
+          undefined,
+          `the plan's settings leave no server unavailable: ${JSON.stringify(status.unavailable)}`,
+        );
+        assert.equal(
+          status.notProvisioned,
+          undefined,
+          `the recorded plan is the config's: ${JSON.stringify(status.notProvisioned)}`,
+        );
+        assert.deepEqual(Object.keys(status.servers).sort(), plan.servers.map((server) => server.name).sort());
+      }
 
       for (const server of plan.servers) {
         const endpoint = new URL(server.endpoint.slice(1), host.url);
@@ -259,7 +275,10 @@ describe('the deployment package, started by the Functions host stand-in', () =>
           const challenge = await fetch(endpoint, { method: 'POST', headers: MCP_HEADERS, body: initializeBody() });
           assert.equal(challenge.status, 401, `${server.name} without a token`);
           const header = challenge.headers.get('www-authenticate') ?? '';
-          await challenge.text();
+          assert.deepEqual(await challenge.json(), {
+            error: { code: 'authentication_required', message: 'Missing or invalid Authorization header' },
+          });
+          assert.match(header, /^Bearer (scope="[^"]+", )?resource_metadata="[^"]+"$/, `${server.name}: ${header}`);
           const metadataUrl = /resource_metadata="([^"]+)"/.exec(header)?.[1];
           assert.ok(metadataUrl, header);
           // The metadata is anonymous; fetched from this host (a public_base_url names another).

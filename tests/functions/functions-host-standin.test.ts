@@ -297,10 +297,19 @@ describe('Functions host stand-in: the app served as on Azure', () => {
       body: JSON.stringify(toolCall(2, 'echo', { text: 'x' })),
     });
     assert.equal(after.status, 404);
-    await after.text();
+    assert.deepEqual(await after.json(), {
+      jsonrpc: '2.0',
+      id: null,
+      error: {
+        code: -32000,
+        message: 'Session not found: it ended or never existed; start a new session with initialize',
+      },
+    });
   });
 
   test('close() runs the appTerminate hook, the worker exits on workerTerminate, and no worker or child process is left', async () => {
+    // Sessions of its own (earlier tests' clients may be open too: they are stopped alike).
+    for (let i = 0; i < 2; i++) clients.push(await connectClient('v2', endpoint('fixture')));
     for (const client of clients)
       childPids.push((JSON.parse(textOf(await client.callTool('whoami'))) as { pid: number }).pid);
     assert.ok(childPids.length >= 2 && childPids.every(isAlive));
@@ -332,7 +341,7 @@ describe('Functions host stand-in: host.json routePrefix "api" and the activity 
     const count = host.invocations.length;
     const root = await fetch(new URL('health', host.url));
     assert.equal(root.status, 404);
-    await root.text();
+    assert.equal(await root.text(), '', "the host's own empty 404");
     assert.equal(host.invocations.length, count);
     const prefixed = await fetch(new URL('api/health', host.url));
     await prefixed.text();
@@ -365,7 +374,8 @@ describe('Functions host stand-in: host.json routePrefix "api" and the activity 
     });
     // The host has no route for it: its own empty 404, the app is not invoked.
     assert.equal(unknown.status, 404);
-    await unknown.text();
+    assert.equal(await unknown.text(), '');
+    assert.equal(unknown.headers.get('x-ms-invocation-id'), null);
   });
 
   test('a forwarded request idle for longer than the activity timeout (240 s by default) is cut', async () => {

@@ -172,6 +172,10 @@ describe('Azure Functions host', () => {
       new InvocationContext(),
     )) as HttpResponseInit;
     assert.equal(foreignHost.status, 403);
+    assert.match(
+      JSON.parse(await bodyText(foreignHost)).error.message,
+      /^Forbidden: Host "evil\.example" is not allowed/,
+    );
     const foreignOrigin = await call('mcp-open', {
       method: 'POST',
       headers: { ...mcpHeaders, origin: 'https://evil.example' },
@@ -188,6 +192,14 @@ describe('Azure Functions host', () => {
       body: { jsonrpc: '2.0', id: 1, method: 'ping' },
     });
     assert.equal(sameSite.status, 400, 'past the Origin check: a ping without a session is a 400');
+    assert.deepEqual(JSON.parse(await bodyText(sameSite)), {
+      jsonrpc: '2.0',
+      id: null,
+      error: {
+        code: -32000,
+        message: 'Bad Request: Mcp-Session-Id header is required (send initialize first to get one)',
+      },
+    });
     const health = await call('health', { method: 'GET' });
     assert.equal(health.status, 200);
     assert.deepEqual(JSON.parse(await bodyText(health)).status, 'ok');

@@ -94,7 +94,16 @@ describe('the app in-process: both eras through one fetch handler', () => {
       }),
     );
     assert.equal(gone.status, 404);
-    await gone.text();
+    assert.deepEqual(await gone.json(), {
+      jsonrpc: '2.0',
+      id: null,
+      error: {
+        code: -32000,
+        message: 'Session not found: it ended or never existed; start a new session with initialize',
+      },
+    });
+    assert.equal(isAlive(pid), false, 'DELETE stopped the child');
+    assert.equal(runtime.sessions.size, 0);
   });
 
   test('2026-07-28: a request without a session is served by a pooled child counted in the same ledger', async () => {

@@ -183,30 +183,60 @@ describe('bad input', () => {
 
   test('methods a web Request cannot carry (TRACE): 405', async () => {
     const { request } = await import('node:http');
-    const status = await new Promise<number>((resolve, reject) => {
+    const answer = await new Promise<{ status: number; allow: unknown; body: string }>((resolve, reject) => {
       const req = request(new URL('/mcp/../health', fixture), { method: 'TRACE' }, (res) => {
-        res.resume();
-        resolve(res.statusCode!);
+        let body = '';
+        res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode!, allow: res.headers.allow, body }));
       });
       req.on('error', reject);
       req.end();
     });
-    assert.equal(status, 405);
+    assert.equal(answer.status, 405, answer.body);
+    assert.equal(answer.allow, 'POST, GET, DELETE');
+    assert.deepEqual(JSON.parse(answer.body), {
+      jsonrpc: '2.0',
+      id: null,
+      error: { code: -32000, message: 'Method TRACE not allowed; use POST, GET or DELETE' },
+    });
     await assertStillHealthy();
   });
 
   test('a second request with an id already in flight is refused; the first keeps its answer', async () => {
-    const first = post(fixture, toolCall('same', 'progress', { steps: 2, delayMs: 100 }), session());
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const [second] = (await messagesOf(
-      await post(fixture, toolCall('same', 'echo', { text: 'x' }), session()),
-    )) as Array<{ error: { message: string } }>;
-    assert.match(second!.error.message, /a request with id "same" is already in flight/);
-    const answers = (await messagesOf(await first)) as Array<{
+    // The first call's SSE response starts with its first progress notification: from then on it
+    // is in flight until its last step (each progress also restarts its 0.5 s request timeout).
+    const first = await post(
+      fixture,
+      {
+        ...toolCall('same', 'progress'),
+        params: { name: 'progress', arguments: { steps: 20, delayMs: 50 }, _meta: { progressToken: 'same' } },
+      },
+      session(),
+    );
+    assert.match(first.headers.get('content-type') ?? '', /^text\/event-stream/);
+    const refused = await post(fixture, toolCall('same', 'echo', { text: 'x' }), session());
+    assert.equal(refused.status, 200);
+    assert.deepEqual(await messagesOf(refused), [
+      {
+        jsonrpc: '2.0',
+        id: 'same',
+        error: {
+          code: -32600,
+          message: 'Invalid Request: a request with id "same" is already in flight in this session',
+        },
+      },
+    ]);
+    const answers = (await messagesOf(first)) as Array<{
       id?: string;
+      method?: string;
       result?: { content: Array<{ text: string }> };
     }>;
-    assert.equal(answers.find((m) => m.id === 'same')!.result!.content[0]!.text, 'done 2');
+    assert.equal(answers.filter((m) => m.method === 'notifications/progress').length, 20);
+    assert.deepEqual(
+      answers.filter((m) => m.id === 'same').map((m) => m.result?.content[0]?.text),
+      ['done 20'],
+      'the first call got its own answer, once',
+    );
   });
 
   test('a session id spelled differently (non-canonical base64url) is 404, not a second copy of the session', async () => {
@@ -290,12 +320,17 @@ describe('bad input', () => {
   });
 
   test('a request the child never answers: JSON-RPC error after the request timeout, and notifications/cancelled to the child', async () => {
-    const response = await post(fixture, toolCall('hang-1', 'hang'), session());
+    // A session of its own: the child's list of cancellations is this test's alone.
+    const own = await openRawSession(fixture);
+    const response = await post(fixture, toolCall('hang-1', 'hang'), {
+      'mcp-session-id': own,
+      'mcp-protocol-version': '2025-11-25',
+    });
     const [message] = (await messagesOf(response)) as Array<{ id: string; error: { code: number; message: string } }>;
     assert.equal(message!.id, 'hang-1');
     assert.equal(message!.error.code, -32001);
     assert.match(message!.error.message, /Request timed out after 0.5 s/);
-    assert.deepEqual(JSON.parse(await callToolRaw(fixture, healthy, 'cancellations')), ['hang-1']);
+    assert.deepEqual(JSON.parse(await callToolRaw(fixture, own, 'cancellations')), ['hang-1']);
   });
 
   test('a command that does not exist: 502 naming the command', async () => {

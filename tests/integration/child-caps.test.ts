@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { MCP_HEADERS, initializeBody, nodeFixtureServer, startAdapter, type TestAdapter } from '../helpers/adapter.js';
-import { messagesOf } from '../helpers/raw-http.js';
 
 /**
  * One ledger of children: a server's `max_concurrent` and the instance's `max_sessions` count
@@ -56,10 +55,26 @@ async function until(condition: () => Promise<boolean>, what: string, timeoutMs 
   }
 }
 
+/** JSON-RPC error codes of a refusal at a cap: each era's own (2025: the transport's -32000; 2026-07-28: -32603). */
+const CAP_CODE = { legacy: -32000, modern: -32603 } as const;
+
+/** A refusal at a cap: 503 with Retry-After, answering the refused request with a JSON-RPC error naming the cap. */
+async function assertAtCap(response: Response, id: number, cap: RegExp, era: keyof typeof CAP_CODE): Promise<void> {
+  const text = await response.text();
+  assert.equal(response.status, 503, text);
+  assert.ok(Number(response.headers.get('retry-after')) > 0, `Retry-After: ${response.headers.get('retry-after')}`);
+  const body = JSON.parse(text) as { jsonrpc: string; id: unknown; error: { code: number; message: string } };
+  assert.equal(body.jsonrpc, '2.0');
+  assert.equal(body.id, id, 'the error answers the refused request');
+  assert.equal(body.error.code, CAP_CODE[era]);
+  assert.match(body.error.message, /^Service Unavailable: .*; retry later$/);
+  assert.match(body.error.message, cap);
+}
+
 describe('caps are shared by both protocol eras', () => {
-  let adapter: TestAdapter;
-  before(async () => {
-    adapter = await startAdapter({
+  // Each test has an adapter of its own: what one leaves behind (sessions, pooled children) never decides another.
+  async function withAdapter(run: (adapter: TestAdapter) => Promise<void>): Promise<void> {
+    const adapter = await startAdapter({
       mcpServers: {
         one: nodeFixtureServer([], { sessions: { max_concurrent: 1, reclaim_after_seconds: 30 } }),
         two: nodeFixtureServer([], { sessions: { max_concurrent: 2, reclaim_after_seconds: 30 } }),
@@ -67,100 +82,122 @@ describe('caps are shared by both protocol eras', () => {
       },
       adapter: { max_sessions: 3 },
     });
-  });
-  after(async () => {
-    await adapter.close();
-  });
+    try {
+      await run(adapter);
+    } finally {
+      await adapter.close();
+    }
+  }
 
   test('a 2026-07-28 request holding the only child of a server: a 2025 initialize is refused 503, not given a second child', async () => {
-    const url = adapter.endpoint('one');
-    const busy = modernCall(url, 'slow_pid', { ms: 800 }, 1);
-    await until(async () => (await status(adapter)).modern.busy === 1, 'the 2026 call to hold a child');
-    const refused = await initialize(url);
-    assert.equal(refused.status, 503, await refused.clone().text());
-    assert.ok(Number(refused.headers.get('retry-after')) > 0);
-    assert.match(JSON.stringify(await messagesOf(refused)), /MCP server \\"one\\" is at its limit of 1/);
-    const now = await status(adapter);
-    assert.equal(now.servers.one!.childrenAlive + now.modern.children, 1);
-    assert.equal((await busy).status, 200);
+    await withAdapter(async (adapter) => {
+      const url = adapter.endpoint('one');
+      const busy = modernCall(url, 'slow_pid', { ms: 800 }, 1);
+      await until(async () => (await status(adapter)).modern.busy === 1, 'the 2026 call to hold a child');
+      await assertAtCap(
+        await initialize(url),
+        1,
+        /^Service Unavailable: MCP server "one" is at its limit of 1 /,
+        'legacy',
+      );
+      const now = await status(adapter);
+      assert.equal(now.servers.one!.childrenAlive + now.modern.children, 1);
+      assert.equal(now.servers.one!.sessions, 0, 'no session was opened');
+      assert.equal((await busy).status, 200);
+    });
   });
 
   test('a 2025 session holding the only slot: a 2026-07-28 request is refused 503 (a session child is never taken away)', async () => {
-    const url = adapter.endpoint('one');
-    // The idle pooled child of the previous test gives way to the session.
-    const opened = await initialize(url);
-    assert.equal(opened.status, 200, await opened.clone().text());
-    await opened.text();
-    const sessionId = opened.headers.get('mcp-session-id')!;
-    await until(
-      async () => (await status(adapter)).modern.children === 0,
-      'the idle pooled child to give way to the session',
-    );
-    const refused = await modernCall(url, 'echo', { text: 'x' }, 2);
-    assert.equal(refused.status, 503);
-    assert.match(JSON.stringify(await messagesOf(refused)), /limit of 1/);
-    const now = await status(adapter);
-    assert.equal(now.servers.one!.childrenAlive + now.modern.children, 1, JSON.stringify(now));
-    await fetch(url, {
-      method: 'DELETE',
-      headers: { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' },
+    await withAdapter(async (adapter) => {
+      const url = adapter.endpoint('one');
+      // A 2026-07-28 call leaves its child idle in the pool, holding the server's only slot...
+      assert.equal((await modernCall(url, 'echo', { text: 'first' }, 1)).status, 200);
+      assert.equal((await status(adapter)).modern.children, 1);
+      // ...which gives way to a session.
+      const opened = await initialize(url);
+      assert.equal(opened.status, 200, await opened.clone().text());
+      await opened.text();
+      const sessionId = opened.headers.get('mcp-session-id')!;
+      await until(
+        async () => (await status(adapter)).modern.children === 0,
+        'the idle pooled child to give way to the session',
+      );
+      await assertAtCap(
+        await modernCall(url, 'echo', { text: 'x' }, 2),
+        2,
+        /MCP server "one" is at its limit of 1 /,
+        'modern',
+      );
+      const now = await status(adapter);
+      assert.equal(now.servers.one!.childrenAlive + now.modern.children, 1, JSON.stringify(now));
+      assert.equal(now.servers.one!.sessions, 1, 'the session kept its child');
+      const deleted = await fetch(url, {
+        method: 'DELETE',
+        headers: { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' },
+      });
+      assert.equal(deleted.status, 200);
+      // The slot is free again: the same 2026-07-28 request is served.
+      assert.equal((await modernCall(url, 'echo', { text: 'x' }, 3)).status, 200);
     });
-    await until(async () => (await status(adapter)).servers.one!.sessions === 0, 'the session to end');
   });
 
   test('the instance cap counts sessions and pooled children of every server together', async () => {
-    // max_sessions 3: one session on `two`, one busy pooled child on `other`, one session on `other`; a fourth child is refused.
-    const first = await initialize(adapter.endpoint('two'));
-    assert.equal(first.status, 200);
-    await first.text();
-    const busy = modernCall(adapter.endpoint('other'), 'slow_pid', { ms: 800 }, 3);
-    await until(async () => (await status(adapter)).modern.busy === 1, 'the pooled child to be busy');
-    const second = await initialize(adapter.endpoint('other'));
-    assert.equal(second.status, 200);
-    await second.text();
-    const refusedSession = await initialize(adapter.endpoint('two'));
-    assert.equal(refusedSession.status, 503);
-    assert.match(JSON.stringify(await messagesOf(refusedSession)), /instance is at its limit of 3/);
-    const refusedCall = await modernCall(adapter.endpoint('two'), 'echo', { text: 'x' }, 4);
-    assert.equal(refusedCall.status, 503);
-    await refusedCall.text();
-    assert.equal((await busy).status, 200);
+    await withAdapter(async (adapter) => {
+      // max_sessions 3: one session on `two`, one busy pooled child on `other`, one session on `other`; a fourth child is refused.
+      const first = await initialize(adapter.endpoint('two'));
+      assert.equal(first.status, 200);
+      await first.text();
+      const busy = modernCall(adapter.endpoint('other'), 'slow_pid', { ms: 800 }, 3);
+      await until(async () => (await status(adapter)).modern.busy === 1, 'the pooled child to be busy');
+      const second = await initialize(adapter.endpoint('other'));
+      assert.equal(second.status, 200);
+      await second.text();
+      await assertAtCap(await initialize(adapter.endpoint('two')), 1, /This instance is at its limit of 3 /, 'legacy');
+      await assertAtCap(
+        await modernCall(adapter.endpoint('two'), 'echo', { text: 'x' }, 4),
+        4,
+        /This instance is at its limit of 3 /,
+        'modern',
+      );
+      assert.equal((await busy).status, 200);
+    });
   });
 
   test('under concurrency, mixed requests never hold more children than the server cap', async () => {
-    const url = adapter.endpoint('two');
-    let peak = 0;
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        const two = (await status(adapter)).servers.two!;
+    await withAdapter(async (adapter) => {
+      const url = adapter.endpoint('two');
+      // Sampled in-process on every timer turn (not over HTTP): the counts the caps are checked against.
+      let peak = 0;
+      const sample = () => {
+        const two = adapter.sessions.stats().two!;
         peak = Math.max(peak, two.childrenAlive + (two.pooledChildren ?? 0));
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-    })();
-    const requests = [
-      ...Array.from({ length: 3 }, () =>
-        initialize(url).then(async (response) => ({
-          kind: 'session',
-          status: response.status,
-          text: await response.text(),
-        })),
-      ),
-      ...Array.from({ length: 3 }, (_, i) =>
-        modernCall(url, 'slow_pid', { ms: 300 }, 10 + i, i === 0 ? {} : { roots: { listChanged: i === 2 } }).then(
-          async (response) => ({ kind: 'call', status: response.status, text: await response.text() }),
+      };
+      const sampler = setInterval(sample, 1);
+      const requests = [
+        ...Array.from({ length: 3 }, () =>
+          initialize(url).then(async (response) => ({
+            kind: 'session',
+            status: response.status,
+            text: await response.text(),
+          })),
         ),
-      ),
-    ];
-    const outcomes = await Promise.all(requests);
-    sampling = false;
-    await sampler;
-    assert.ok(peak <= 2, `at most 2 children of "two" at once, saw ${peak}`);
-    for (const outcome of outcomes)
-      assert.ok(outcome.status === 200 || outcome.status === 503, JSON.stringify(outcome));
-    assert.ok(
-      outcomes.some((outcome) => outcome.status === 503),
-      'some requests found the cap full',
-    );
+        ...Array.from({ length: 3 }, (_, i) =>
+          modernCall(url, 'slow_pid', { ms: 300 }, 10 + i, i === 0 ? {} : { roots: { listChanged: i === 2 } }).then(
+            async (response) => ({ kind: 'call', status: response.status, text: await response.text() }),
+          ),
+        ),
+      ];
+      const outcomes = await Promise.all(requests);
+      clearInterval(sampler);
+      sample();
+      assert.ok(peak <= 2, `at most 2 children of "two" at once, saw ${peak}`);
+      assert.ok(peak >= 1, 'the sampler saw the children');
+      for (const outcome of outcomes)
+        assert.ok(outcome.status === 200 || outcome.status === 503, JSON.stringify(outcome));
+      const refused = outcomes.filter((outcome) => outcome.status === 503);
+      assert.ok(refused.length > 0, 'some requests found the cap full');
+      for (const outcome of refused)
+        assert.match(outcome.text, /MCP server \\"two\\" is at its limit of 2 /, JSON.stringify(outcome));
+    });
   });
 });

@@ -47,6 +47,38 @@ async function openGetStream(endpoint: URL, session: string) {
   return { ended, text: () => text, cancel: () => reader.cancel() };
 }
 
+/** What an ended or unknown session gets: 404 and this JSON-RPC error. */
+async function assertSessionNotFound(response: Response, what: string): Promise<void> {
+  const text = await response.text();
+  assert.equal(response.status, 404, `${what}: ${text}`);
+  assert.deepEqual(
+    JSON.parse(text),
+    {
+      jsonrpc: '2.0',
+      id: null,
+      error: {
+        code: -32000,
+        message: 'Session not found: it ended or never existed; start a new session with initialize',
+      },
+    },
+    what,
+  );
+}
+
+/** A refusal at a cap: 503, Retry-After, and a JSON-RPC error answering the initialize (id 1). */
+async function assertAtCapacity(response: Response, message: RegExp): Promise<void> {
+  const text = await response.text();
+  assert.equal(response.status, 503, text);
+  assert.equal(response.headers.get('retry-after'), '10');
+  const body = JSON.parse(text) as { jsonrpc: string; id: unknown; error: { code: number; message: string } };
+  assert.equal(body.id, 1);
+  assert.equal(body.error.code, -32000);
+  assert.match(body.error.message, /^Service Unavailable: .*; retry later$/);
+  assert.match(body.error.message, message);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 describe('session lifecycle', () => {
   test('idle timeout and absolute lifetime fire while a GET stream is open, closing the stream', async () => {
     const adapter = await startAdapter({
@@ -64,8 +96,73 @@ describe('session lifecycle', () => {
         await stream.ended; // the server closes it when the session ends
         assert.equal(await eventually(() => !isAlive(pid)), true, `${name}: child still alive`);
         const after = await post(endpoint, { jsonrpc: '2.0', id: 1, method: 'ping' }, { 'mcp-session-id': session });
-        assert.equal(after.status, 404, `${name}: ended session must answer 404`);
+        await assertSessionNotFound(after, `${name}: an ended session`);
+        assert.ok(
+          adapter.logs.some(
+            (log) => log.message === 'session ended' && log.session === session.slice(-8) && log.reason === name,
+          ),
+          `${name}: the session ended for that reason`,
+        );
       }
+    } finally {
+      await adapter.close();
+    }
+  });
+
+  test('activity restarts the idle clock: a session used more often than its idle timeout lives on; left idle, it ends', async () => {
+    const adapter = await startAdapter({
+      mcpServers: { fixture: nodeFixtureServer([], { sessions: { idle_timeout_seconds: 1 } }) },
+    });
+    try {
+      const endpoint = adapter.endpoint('fixture');
+      const session = await openRawSession(endpoint);
+      const { pid } = await whoami(endpoint, session);
+      // Short calls, one every 200 ms, for three idle timeouts: no call is in flight when the clock
+      // would run out, so only the restart on each request keeps the session (and its child).
+      const started = Date.now();
+      while (Date.now() - started < 3000) {
+        await sleep(200);
+        assert.equal((await whoami(endpoint, session)).pid, pid, 'the same child all along');
+      }
+      const ends = () =>
+        adapter.logs.filter(
+          (log) =>
+            (log.message === 'session ended' || log.message === 'idle child reclaimed; the session lives on') &&
+            log.session === session.slice(-8),
+        );
+      assert.deepEqual(ends(), [], 'neither ended nor reclaimed while in use');
+      // Now nobody calls: it ends one idle timeout later, child and all.
+      assert.equal(await eventually(() => !isAlive(pid), 10_000), true, 'the idle session ended');
+      assert.equal(ends()[0]?.reason, 'idle');
+      await assertSessionNotFound(
+        await post(endpoint, { jsonrpc: '2.0', id: 1, method: 'ping' }, { 'mcp-session-id': session }),
+        'the session left idle',
+      );
+    } finally {
+      await adapter.close();
+    }
+  });
+
+  test('the idle timeout never ends a session during a call: a call three times longer completes, and the session goes on', async () => {
+    const adapter = await startAdapter({
+      mcpServers: { fixture: nodeFixtureServer([], { sessions: { idle_timeout_seconds: 1 } }) },
+    });
+    try {
+      const endpoint = adapter.endpoint('fixture');
+      const session = await openRawSession(endpoint);
+      const { pid } = await whoami(endpoint, session);
+      // No message for 2.5 s, none of them from the client: only the call in flight holds the session.
+      assert.equal(await callToolRaw(endpoint, session, 'slow_pid', { ms: 2500 }), String(pid));
+      assert.equal((await whoami(endpoint, session)).pid, pid, 'the same child after the call');
+      assert.equal(
+        adapter.logs.some(
+          (log) =>
+            (log.message === 'session ended' || log.message === 'idle child reclaimed; the session lives on') &&
+            log.session === session.slice(-8),
+        ),
+        false,
+        'the idle timeout did not fire while the call ran',
+      );
     } finally {
       await adapter.close();
     }
@@ -79,6 +176,14 @@ describe('session lifecycle', () => {
       const first = await openGetStream(endpoint, session);
       const second = await fetch(endpoint, { headers: { accept: 'text/event-stream', 'mcp-session-id': session } });
       assert.equal(second.status, 409);
+      assert.deepEqual(await second.json(), {
+        jsonrpc: '2.0',
+        id: null,
+        error: { code: -32000, message: 'Conflict: this session already has an open GET stream' },
+      });
+      // The first stream is still the session's: a list change reaches it.
+      assert.equal(await callToolRaw(endpoint, session, 'notify_list_changed'), 'sent');
+      assert.equal(await eventually(() => first.text().includes('notifications/tools/list_changed')), true);
       await first.cancel();
     } finally {
       await adapter.close();
@@ -93,19 +198,11 @@ describe('session lifecycle', () => {
     try {
       await openRawSession(adapter.endpoint('capped'));
       const refused = await post(adapter.endpoint('capped'), initializeBody());
-      assert.equal(refused.status, 503);
-      assert.equal(refused.headers.get('retry-after'), '10');
-      assert.match(
-        ((await refused.json()) as { error: { message: string } }).error.message,
-        /"capped" is at its limit of 1 concurrent sessions/,
-      );
+      await assertAtCapacity(refused, /"capped" is at its limit of 1 concurrent sessions/);
       await openRawSession(adapter.endpoint('other'));
       const full = await post(adapter.endpoint('other'), initializeBody());
-      assert.equal(full.status, 503);
-      assert.match(
-        ((await full.json()) as { error: { message: string } }).error.message,
-        /instance is at its limit of 2 sessions/,
-      );
+      await assertAtCapacity(full, /instance is at its limit of 2 sessions/);
+      assert.equal(adapter.sessions.size, 2, 'no child was started for a refused session');
     } finally {
       await adapter.close();
     }

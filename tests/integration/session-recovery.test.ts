@@ -1,12 +1,38 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { eventually, isAlive, nodeFixtureServer, openRawSession, startAdapter } from '../helpers/adapter.js';
+import {
+  eventually,
+  initializeBody,
+  isAlive,
+  nodeFixtureServer,
+  openRawSession,
+  startAdapter,
+} from '../helpers/adapter.js';
+import { startOidcIssuer } from '../auth/helpers/issuers.js';
 import { callToolRaw, messagesOf, post, toolCall } from '../helpers/raw-http.js';
 import { SessionTokens } from '../../src/state/session-token.js';
 
-const pidOf = async (endpoint: URL, session: string) =>
-  (JSON.parse(await callToolRaw(endpoint, session, 'whoami')) as { pid: number }).pid;
+const pidOf = async (endpoint: URL, session: string, headers: Record<string, string> = {}) =>
+  (JSON.parse(await callToolRaw(endpoint, session, 'whoami', {}, headers)) as { pid: number }).pid;
+
+/** What every unknown, ended, other-server or other-user session id gets: 404 and this JSON-RPC error. */
+async function assertSessionNotFound(response: Response, what: string): Promise<void> {
+  const text = await response.text();
+  assert.equal(response.status, 404, `${what}: ${text}`);
+  assert.deepEqual(
+    JSON.parse(text),
+    {
+      jsonrpc: '2.0',
+      id: null,
+      error: {
+        code: -32000,
+        message: 'Session not found: it ended or never existed; start a new session with initialize',
+      },
+    },
+    what,
+  );
+}
 
 describe('sessions that outlive their child', () => {
   test('a child killed mid-call: the call gets an error at once; the next call works with a new child', async () => {
@@ -15,13 +41,27 @@ describe('sessions that outlive their child', () => {
       const endpoint = adapter.endpoint('fixture');
       const session = await openRawSession(endpoint);
       const first = await pidOf(endpoint, session);
-      const hanging = post(endpoint, toolCall('slow', 'hang'), { 'mcp-session-id': session });
-      await eventually(() => isAlive(first));
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // A call that runs for minutes; its SSE response starts with the child's first progress
+      // notification, so once the response is here the call is in the child's hands.
+      const running = await post(
+        endpoint,
+        {
+          ...toolCall('slow', 'progress'),
+          params: { name: 'progress', arguments: { steps: 10_000, delayMs: 50 }, _meta: { progressToken: 'slow' } },
+        },
+        { 'mcp-session-id': session },
+      );
+      assert.match(running.headers.get('content-type') ?? '', /^text\/event-stream/);
       process.kill(first, 'SIGKILL');
-      const [error] = (await messagesOf(await hanging)) as Array<{ id: string; error: { message: string } }>;
-      assert.equal(error!.id, 'slow');
-      assert.match(error!.error.message, /exited \(signal SIGKILL\) before answering/);
+      const messages = (await messagesOf(running)) as Array<{
+        id?: string;
+        method?: string;
+        error?: { message: string };
+      }>;
+      assert.equal(messages[0]!.method, 'notifications/progress', 'the call was under way when the child was killed');
+      const error = messages.at(-1)!;
+      assert.equal(error.id, 'slow');
+      assert.match(error.error!.message, /exited \(signal SIGKILL\) before answering/);
       const second = await pidOf(endpoint, session);
       assert.notEqual(second, first);
       assert.equal(await callToolRaw(endpoint, session, 'echo', { text: 'after the crash' }), 'after the crash');
@@ -39,7 +79,8 @@ describe('sessions that outlive their child', () => {
       await post(endpoint, toolCall(1, 'exit', { code: 1 }), { 'mcp-session-id': session }).then((r) => r.text());
       await post(endpoint, toolCall(2, 'exit', { code: 1 }), { 'mcp-session-id': session }).then((r) => r.text());
       const after = await post(endpoint, toolCall(3, 'echo', { text: 'x' }), { 'mcp-session-id': session });
-      assert.equal(after.status, 404);
+      await assertSessionNotFound(after, 'after the second crash');
+      assert.ok(adapter.logs.some((log) => log.message === 'child crashed too often; the session ends'));
     } finally {
       await adapter.close();
     }
@@ -66,6 +107,76 @@ describe('sessions that outlive their child', () => {
     }
   });
 
+  test("a reclaimed (dormant) session is brought back for its owner only: another user's valid token gets 404 and starts no child", async () => {
+    const issuer = await startOidcIssuer({ audience: 'api://mcp-test' });
+    const adapter = await startAdapter(
+      {
+        mcpServers: {
+          guarded: nodeFixtureServer([], {
+            auth: { method: 'oauth2_bearer', oauth2_issuer: issuer.issuer, oauth2_audience: 'api://mcp-test' },
+            sessions: { reclaim_after_seconds: 0.3, idle_timeout_seconds: 60 },
+          }),
+        },
+      },
+      { authEnv: {} },
+    );
+    try {
+      const endpoint = adapter.endpoint('guarded');
+      const alice = { authorization: `Bearer ${await issuer.token({ sub: 'alice' })}` };
+      const bob = { authorization: `Bearer ${await issuer.token({ sub: 'bob' })}` };
+      const opened = await post(endpoint, initializeBody(), alice);
+      assert.equal(opened.status, 200, await opened.clone().text());
+      await opened.text();
+      const session = opened.headers.get('mcp-session-id')!;
+      const first = await pidOf(endpoint, session, alice);
+      assert.equal(await eventually(() => !isAlive(first), 5000), true, 'the idle child was not reclaimed');
+      assert.equal(adapter.sessions.size, 0);
+      assert.equal(adapter.sessions.dormantCount, 1, 'the session lives on without a child');
+
+      const started = () => adapter.logs.filter((log) => log.message === 'child started').length;
+      const before = started();
+      const sessionOf = (headers: Record<string, string>) => ({
+        ...headers,
+        'mcp-session-id': session,
+        'mcp-protocol-version': '2025-11-25',
+      });
+      await assertSessionNotFound(
+        await post(endpoint, toolCall(1, 'echo', { text: 'not yours' }), sessionOf(bob)),
+        "bob's POST on alice's dormant session",
+      );
+      await assertSessionNotFound(
+        await fetch(endpoint, { headers: { ...sessionOf(bob), accept: 'text/event-stream' } }),
+        "bob's GET stream on alice's dormant session",
+      );
+      await assertSessionNotFound(
+        await fetch(endpoint, { method: 'DELETE', headers: sessionOf(bob) }),
+        "bob's DELETE of alice's dormant session",
+      );
+      assert.equal(started(), before, 'no child was started for bob');
+      assert.equal(adapter.sessions.size, 0);
+      assert.equal(adapter.sessions.dormantCount, 1, "bob's requests neither revived nor ended it");
+      assert.equal(
+        adapter.logs.some((log) => log.message === 'session brought back'),
+        false,
+        'nothing was brought back for bob',
+      );
+
+      // Its owner still has it: a new child, the session's own initialize replayed.
+      const second = await pidOf(endpoint, session, alice);
+      assert.notEqual(second, first);
+      assert.equal(started(), before + 1);
+      assert.equal(
+        (JSON.parse(await callToolRaw(endpoint, session, 'client_info', {}, alice)) as { clientInfo: { name: string } })
+          .clientInfo.name,
+        'raw-test',
+      );
+      assert.ok(adapter.logs.some((log) => log.message === 'session brought back' && log.after === 'reclaim'));
+    } finally {
+      await adapter.close();
+      await issuer.server.close();
+    }
+  });
+
   test('another instance with the same deployment key serves the session: child re-spawned, initialize replayed', async () => {
     const hostEnv = { ...process.env, MCP_ADAPTER_SESSION_KEY: 'shared-deployment-key' };
     const config = { mcpServers: { fixture: nodeFixtureServer() } };
@@ -88,12 +199,11 @@ describe('sessions that outlive their child', () => {
         hostEnv: { ...process.env, MCP_ADAPTER_SESSION_KEY: 'another-deployment' },
       });
       try {
-        assert.equal(
-          (await post(other.endpoint('fixture'), toolCall(1, 'echo', { text: 'x' }), { 'mcp-session-id': session }))
-            .status,
-          404,
+        await assertSessionNotFound(
+          await post(other.endpoint('fixture'), toolCall(1, 'echo', { text: 'x' }), { 'mcp-session-id': session }),
           "another deployment's instance cannot open it",
         );
+        assert.equal(other.sessions.size, 0, 'and starts no child for it');
       } finally {
         await other.close();
       }
@@ -101,9 +211,8 @@ describe('sessions that outlive their child', () => {
         (await fetch(a.endpoint('fixture'), { method: 'DELETE', headers: { 'mcp-session-id': session } })).status,
         200,
       );
-      assert.equal(
-        (await post(a.endpoint('fixture'), toolCall(2, 'echo', { text: 'x' }), { 'mcp-session-id': session })).status,
-        404,
+      await assertSessionNotFound(
+        await post(a.endpoint('fixture'), toolCall(2, 'echo', { text: 'x' }), { 'mcp-session-id': session }),
         'ended on the instance that ended it',
       );
     } finally {

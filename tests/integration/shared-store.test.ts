@@ -20,6 +20,12 @@ after(async () => {
   await azurite?.stop();
 });
 
+const SESSION_NOT_FOUND = {
+  jsonrpc: '2.0',
+  id: null,
+  error: { code: -32000, message: 'Session not found: it ended or never existed; start a new session with initialize' },
+};
+
 test('DELETE on one instance makes the session 404 on both, whether the other holds it or not', async () => {
   const hostEnv = {
     ...process.env,
@@ -40,16 +46,12 @@ test('DELETE on one instance makes the session 404 on both, whether the other ho
       (await fetch(a.endpoint('fixture'), { method: 'DELETE', headers: { 'mcp-session-id': shared } })).status,
       200,
     );
-    assert.equal(
-      await eventually(
-        async () =>
-          (await post(b.endpoint('fixture'), toolCall(1, 'echo', { text: 'x' }), { 'mcp-session-id': shared }))
-            .status === 404,
-        5000,
-      ),
-      true,
-    );
-    assert.equal(b.sessions.size, 0, "B's child for the ended session is gone");
+    // B learns of it from the store within a poll: its own copy ends, child and all.
+    assert.equal(await eventually(() => b.sessions.size === 0, 5000), true, "B's child for the ended session is gone");
+    const onB = await post(b.endpoint('fixture'), toolCall(1, 'echo', { text: 'x' }), { 'mcp-session-id': shared });
+    assert.equal(onB.status, 404);
+    assert.deepEqual(await onB.json(), SESSION_NOT_FOUND);
+    assert.equal(b.sessions.size, 0, 'and B did not bring it back');
 
     // Held by A only, deleted on A: B never brings it back.
     const onlyA = await openRawSession(a.endpoint('fixture'));
@@ -57,10 +59,10 @@ test('DELETE on one instance makes the session 404 on both, whether the other ho
       (await fetch(a.endpoint('fixture'), { method: 'DELETE', headers: { 'mcp-session-id': onlyA } })).status,
       200,
     );
-    assert.equal(
-      (await post(b.endpoint('fixture'), toolCall(2, 'echo', { text: 'x' }), { 'mcp-session-id': onlyA })).status,
-      404,
-    );
+    const neverOnB = await post(b.endpoint('fixture'), toolCall(2, 'echo', { text: 'x' }), { 'mcp-session-id': onlyA });
+    assert.equal(neverOnB.status, 404);
+    assert.deepEqual(await neverOnB.json(), SESSION_NOT_FOUND);
+    assert.equal(b.sessions.size, 0, 'B started no child for a session the store says ended');
   } finally {
     await Promise.all([a.close(), b.close()]);
   }

@@ -72,6 +72,15 @@ describe('resumable streams', () => {
         headers: { ...MCP_HEADERS, 'mcp-session-id': session, 'last-event-id': 'nosuchstream.3' },
       });
       assert.equal(unknown.status, 404);
+      assert.deepEqual(await unknown.json(), {
+        jsonrpc: '2.0',
+        id: null,
+        error: {
+          code: -32000,
+          message:
+            'Not Found: no event stream of this session has event "nosuchstream.3" (it ended, or its events are gone); start a new request',
+        },
+      });
     } finally {
       await adapter.close();
     }

@@ -94,6 +94,17 @@ describe('identity endpoint (App Service managed-identity protocol) for a sessio
     for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
     return fetch(url, { headers });
   };
+  /** The endpoint's error answer: status, and the body Azure SDKs read (`statusCode`, `error`, `message`). */
+  const expectError = async (response: Response, status: number, error: string, message: RegExp) => {
+    const text = await response.text();
+    assert.equal(response.status, status, text);
+    const body = JSON.parse(text) as { statusCode: number; error: string; error_description: string; message: string };
+    assert.equal(body.statusCode, status, text);
+    assert.equal(body.error, error, text);
+    assert.match(body.message, message);
+    assert.equal(body.error_description, body.message);
+    return response;
+  };
 
   before(async () => {
     ca = createTestCertificateAuthority();
@@ -149,7 +160,7 @@ describe('identity endpoint (App Service managed-identity protocol) for a sessio
         { resource: GRAPH, 'api-version': '2019-08-01' },
         { 'x-identity-header': endpoint.env.IDENTITY_HEADER },
       );
-      assert.equal(crossed.status, 401);
+      await expectError(crossed, 401, 'unauthorized', /X-IDENTITY-HEADER header is missing or wrong/);
     } finally {
       await other.close();
     }
@@ -179,6 +190,13 @@ describe('identity endpoint (App Service managed-identity protocol) for a sessio
     assert.equal(withClientId.token_sha256, result.token_sha256);
     const otherIdentity = await runPython(endpoint.env, ['--resource', GRAPH, '--client-id', 'someone-else']);
     assert.equal(otherIdentity.status, 400);
+    assert.ok(typeof otherIdentity.error === 'object', JSON.stringify(otherIdentity));
+    assert.equal(otherIdentity.error.error, 'invalid_request');
+    assert.match(
+      otherIdentity.error.message ?? '',
+      new RegExp(`serves only the identity ${CHILD_CLIENT_ID}; the request asked for client_id=someone-else`),
+    );
+    assert.equal(otherIdentity.token_sha256, undefined);
   });
 
   it('answers a wrong or missing secret with 401, and logs it without the secret', async () => {
@@ -190,6 +208,8 @@ describe('identity endpoint (App Service managed-identity protocol) for a sessio
     assert.equal(wrong.token_sha256, undefined);
     const missing = await runPython(endpoint.env, ['--resource', GRAPH, '--no-header']);
     assert.equal(missing.status, 401);
+    assert.equal(typeof missing.error === 'object' ? missing.error.error : missing.error, 'unauthorized');
+    assert.equal(missing.token_sha256, undefined);
     assert.equal(entra.tokenRequests.length, start);
     const rejections = records.slice(logStart).filter((record) => String(record.message).includes('secret header'));
     assert.equal(rejections.length, 2);
@@ -260,9 +280,26 @@ describe('identity endpoint (App Service managed-identity protocol) for a sessio
   });
 
   it('speaks the protocol edges: api-version, scope parameter, 2017-09-01 secret header, methods, paths', async () => {
-    assert.equal((await get(endpoint, { resource: GRAPH })).status, 400, 'api-version is required');
-    assert.equal((await get(endpoint, { resource: GRAPH, 'api-version': '2099-01-01' })).status, 400);
-    assert.equal((await get(endpoint, { 'api-version': '2019-08-01' })).status, 400, 'resource is required');
+    const before = entra.tokenRequests.length;
+    await expectError(
+      await get(endpoint, { resource: GRAPH }),
+      400,
+      'invalid_request',
+      /^Unsupported api-version \(missing\); use 2019-08-01\.$/,
+    );
+    await expectError(
+      await get(endpoint, { resource: GRAPH, 'api-version': '2099-01-01' }),
+      400,
+      'invalid_request',
+      /^Unsupported api-version 2099-01-01; use 2019-08-01\.$/,
+    );
+    await expectError(
+      await get(endpoint, { 'api-version': '2019-08-01' }),
+      400,
+      'invalid_request',
+      /^The resource parameter is required\.$/,
+    );
+    assert.equal(entra.tokenRequests.length, before, 'refused requests never reach Entra');
 
     const byScope = await get(endpoint, { scope: `${GRAPH}/.default`, 'api-version': '2019-08-01' });
     assert.equal(byScope.status, 200);
@@ -293,17 +330,24 @@ describe('identity endpoint (App Service managed-identity protocol) for a sessio
       'api-version': '2019-08-01',
       mi_res_id: '/subscriptions/x/identities/y',
     });
-    assert.equal(byResourceId.status, 400, 'only the configured identity is served');
+    // Only the configured identity is served.
+    await expectError(
+      byResourceId,
+      400,
+      'invalid_request',
+      /serves only the identity .*; the request asked for mi_res_id=\/subscriptions\/x\/identities\/y/,
+    );
 
     const post = await fetch(endpoint.env.IDENTITY_ENDPOINT, {
       method: 'POST',
       headers: { 'x-identity-header': endpoint.env.IDENTITY_HEADER },
     });
-    assert.equal(post.status, 405);
+    await expectError(post, 405, 'method_not_allowed', /^Use GET\.$/);
+    assert.equal(post.headers.get('allow'), 'GET');
     const elsewhere = await fetch(new URL('/other', endpoint.env.IDENTITY_ENDPOINT), {
       headers: { 'x-identity-header': endpoint.env.IDENTITY_HEADER },
     });
-    assert.equal(elsewhere.status, 404);
+    await expectError(elsewhere, 404, 'not_found', /^Unknown path\.$/);
   });
 
   it('answers 503 with the message when the token source does not answer in time, and stops when closed', async () => {

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { ManagedIdentityCredential } from '@azure/identity';
 import { createManagedIdentityTokenSource, startIdentityEndpoint } from '../../../src/auth/credentials/index.js';
 import { TokenUnavailableError } from '../../../src/auth/types.js';
+import { overrideProcessEnv } from '../../helpers/env.js';
 import { startFakeMsi, type FakeMsi } from '../helpers/identity-fake-msi.js';
 import { lastJsonLine, nodeIdentityChild, runProcess } from '../helpers/identity-processes.js';
 
@@ -18,16 +19,21 @@ const VAULT = 'https://vault.azure.net';
 
 describe('managed identity token source (azure_default)', () => {
   let msi: FakeMsi;
+  let restoreEnv = () => {};
 
   before(async () => {
     msi = await startFakeMsi({ clientId: MI_CLIENT_ID });
-    for (const name of Object.keys(process.env)) {
-      if (name.startsWith('AZURE_') || name.startsWith('MSI_') || name === 'IDENTITY_SERVER_THUMBPRINT')
-        delete process.env[name];
-    }
-    Object.assign(process.env, msi.env);
+    // Nothing of the machine's own Azure identity may steer the credential; put back after the suite.
+    const unset = Object.keys(process.env).filter(
+      (name) => name.startsWith('AZURE_') || name.startsWith('MSI_') || name === 'IDENTITY_SERVER_THUMBPRINT',
+    );
+    restoreEnv = overrideProcessEnv({
+      ...Object.fromEntries(unset.map((name) => [name, undefined])),
+      ...msi.env,
+    });
   });
   after(async () => {
+    restoreEnv();
     await msi?.close();
   });
 

@@ -232,7 +232,9 @@ describe('On-Behalf-Of token source against a fake Entra over HTTPS', () => {
     assert.equal(entra.tokenRequests.length, start);
   });
 
-  it('turns AADSTS65001 into consent_required with a message saying who must consent to what', async () => {
+  it('turns AADSTS65001 into consent_required with a message saying who must consent to what', async (t) => {
+    // The fake Entra is shared by every test here: answer normally again whatever happens below.
+    t.after(() => entra.respondWith(undefined));
     entra.respondWith(() =>
       entraError(
         'invalid_grant',
@@ -251,7 +253,9 @@ describe('On-Behalf-Of token source against a fake Entra over HTTPS', () => {
     entra.respondWith(undefined);
   });
 
-  it('reports other Entra failures as exchange_failed with the codes but not the response', async () => {
+  it('reports other Entra failures as exchange_failed with the codes but not the response', async (t) => {
+    // The fake Entra is shared by every test here: answer normally again whatever happens below.
+    t.after(() => entra.respondWith(undefined));
     entra.respondWith(() =>
       entraError(
         'invalid_client',
@@ -274,7 +278,9 @@ describe('On-Behalf-Of token source against a fake Entra over HTTPS', () => {
     entra.respondWith(undefined);
   });
 
-  it('reports a temporarily unavailable Entra as unavailable', async () => {
+  it('reports a temporarily unavailable Entra as unavailable', async (t) => {
+    // The fake Entra is shared by every test here: answer normally again whatever happens below.
+    t.after(() => entra.respondWith(undefined));
     entra.respondWith(() => ({
       status: 503,
       body: {

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { VerifyResult } from '../../../src/auth/types.js';
 import { createIntrospectionVerifier, type IntrospectionVerifierOptions } from '../../../src/auth/verify/index.js';
 import { deadOrigin, nowSeconds, startTokenEndpoints, type TokenEndpoints } from '../helpers/issuers.js';
@@ -97,22 +96,35 @@ describe('createIntrospectionVerifier: RFC 7662 introspection', () => {
     assert.equal(introspectionHits(), before + 3);
   });
 
-  test('the cache never outlives the TTL or the token exp', async () => {
+  test('the cache never outlives the TTL or the token exp', async (t) => {
+    // The verifier's clock (Date) is the test's: the cache windows are exact, nothing waits.
+    t.mock.timers.enable({ apis: ['Date'], now: Date.now() });
     const verifier = verifierFor({ cacheTtlSeconds: 0.3, clockToleranceSeconds: 0 });
     const token = freshToken();
     endpoints.introspection.set(token, { active: true, sub: 'u-3', exp: nowSeconds() + 3600 });
     const before = introspectionHits();
     await verifier.verify(token);
-    await sleep(350);
-    await verifier.verify(token);
-    assert.equal(introspectionHits(), before + 2, 'asked again after the TTL');
+    t.mock.timers.tick(299);
+    expectCaller(await verifier.verify(token));
+    assert.equal(introspectionHits(), before + 1, 'served from the cache within the TTL');
+    t.mock.timers.tick(1);
+    expectCaller(await verifier.verify(token));
+    assert.equal(introspectionHits(), before + 2, 'asked again once the TTL is over');
 
     const longTtl = verifierFor({ cacheTtlSeconds: 3600, clockToleranceSeconds: 0 });
     const shortLived = freshToken();
-    endpoints.introspection.set(shortLived, { active: true, sub: 'u-4', exp: nowSeconds() + 2 });
+    // exp 2 s from now, on a whole second (as exp is): the cache keeps the answer until then, not an hour.
+    t.mock.timers.setTime(nowSeconds() * 1000);
+    const exp = nowSeconds() + 2;
+    endpoints.introspection.set(shortLived, { active: true, sub: 'u-4', exp });
+    const hits = introspectionHits();
     expectCaller(await longTtl.verify(shortLived));
-    await sleep(2100);
+    t.mock.timers.tick(1999);
+    expectCaller(await longTtl.verify(shortLived));
+    assert.equal(introspectionHits(), hits + 1, 'cached until exp');
+    t.mock.timers.tick(1);
     expectInvalid(await longTtl.verify(shortLived), 'token expired');
+    assert.equal(introspectionHits(), hits + 2, 'the cached answer ended at exp: asked again, and refused');
   });
 
   test('active:false and a missing active are refused', async () => {

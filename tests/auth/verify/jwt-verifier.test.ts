@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { SignJWT, exportSPKI } from 'jose';
 import type { VerifyResult } from '../../../src/auth/types.js';
 import { OidcMetadataCache, createJwtVerifier, type JwtVerifierOptions } from '../../../src/auth/verify/index.js';
@@ -199,9 +198,11 @@ describe('createJwtVerifier', () => {
     );
   });
 
-  test('an unknown kid refreshes the keys once, then fails; the JWKS is fetched at most twice within the cooldown', async () => {
+  test('an unknown kid refreshes the keys once, then fails; the JWKS is fetched at most twice within the cooldown', async (t) => {
     const local = await startOidcIssuer();
     try {
+      // The key set's clock (Date) is the test's: the cooldown is exact, nothing waits.
+      t.mock.timers.enable({ apis: ['Date'], now: Date.now() });
       const verifier = createJwtVerifier({
         issuer: local.issuer,
         audiences: [AUDIENCE],
@@ -210,8 +211,14 @@ describe('createJwtVerifier', () => {
       });
       expectCaller(await verifier.verify(await local.token()));
       assert.equal(local.server.count(local.jwksPath), 1);
-      await sleep(450); // past the cooldown: a miss may refresh once
       const rogue = await makeKey('RS256', 'unknown-kid');
+      t.mock.timers.tick(399); // within the cooldown: a miss does not refresh
+      expectInvalid(
+        await verifier.verify(await local.token({}, { key: rogue })),
+        'signing key not published by the issuer',
+      );
+      assert.equal(local.server.count(local.jwksPath), 1, 'no refresh within the cooldown');
+      t.mock.timers.tick(1); // past the cooldown: a miss may refresh once
       for (let i = 0; i < 5; i++) {
         expectInvalid(
           await verifier.verify(await local.token({}, { key: rogue })),
@@ -232,9 +239,10 @@ describe('createJwtVerifier', () => {
     }
   });
 
-  test('key rotation: the first token with a newly published kid triggers one refresh and passes', async () => {
+  test('key rotation: the first token with a newly published kid triggers one refresh and passes', async (t) => {
     const local = await startOidcIssuer();
     try {
+      t.mock.timers.enable({ apis: ['Date'], now: Date.now() });
       const verifier = createJwtVerifier({
         issuer: local.issuer,
         audiences: [AUDIENCE],
@@ -244,7 +252,7 @@ describe('createJwtVerifier', () => {
       expectCaller(await verifier.verify(await local.token()));
       const next = await makeKey('ES256', 'rotated-key');
       local.published = [local.key, next];
-      await sleep(350);
+      t.mock.timers.tick(300); // the cooldown (300 ms) is over
       const caller = expectCaller(await verifier.verify(await local.token({ sub: 'after-rotation' }, { key: next })));
       assert.equal(caller.subject, 'after-rotation');
       assert.equal(local.server.count(local.jwksPath), 2);
@@ -253,7 +261,7 @@ describe('createJwtVerifier', () => {
       assert.equal(local.server.count(local.jwksPath), 2, 'no further fetch');
       // The old key is withdrawn: once the cooldown has passed, its tokens fail after one refresh.
       local.published = [next];
-      await sleep(350);
+      t.mock.timers.tick(300);
       expectCaller(await verifier.verify(await local.token({}, { key: next })));
       const cachedOld = await verifier.verify(await local.token());
       assert.equal(
@@ -335,9 +343,10 @@ describe('createJwtVerifier', () => {
     expectUnavailable(await unreachable.verify(await local.token()), /could not be fetched \(ECONNREFUSED/);
   });
 
-  test('keys already fetched keep working while the JWKS is down (stale-while-error)', async () => {
+  test('keys already fetched keep working while the JWKS is down (stale-while-error)', async (t) => {
     const local = await startOidcIssuer();
     try {
+      t.mock.timers.enable({ apis: ['Date'], now: Date.now() });
       const verifier = createJwtVerifier({
         issuer: local.issuer,
         audiences: [AUDIENCE],
@@ -347,7 +356,7 @@ describe('createJwtVerifier', () => {
       });
       expectCaller(await verifier.verify(await local.token()));
       local.jwksDown = true;
-      await sleep(150);
+      t.mock.timers.tick(100); // the cached keys are past jwksCacheMaxAgeMs: the next verification refreshes
       expectCaller(await verifier.verify(await local.token()));
       assert.equal(local.server.count(local.jwksPath), 2, 'the refresh was tried');
       // A kid the stale keys do not have cannot be decided: unavailable, not invalid.

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { OidcMetadataCache, VerifierUnavailableError } from '../../../src/auth/verify/index.js';
 import { fetchIssuerMetadata, metadataUrls } from '../../../src/auth/verify/oidc-metadata.js';
 import { deadOrigin, json, startOidcIssuer, startServer, type TestServer } from '../helpers/issuers.js';
@@ -171,16 +170,24 @@ describe('issuer metadata discovery', () => {
     );
   });
 
-  test('stale-while-error: the last good document is served while refreshing fails, for a while', async () => {
+  test('stale-while-error: the last good document is served while refreshing fails, for a while', async (t) => {
     const idp = await startOidcIssuer();
     try {
+      // The cache's clock (Date) is the test's: the windows are exact, nothing waits.
+      t.mock.timers.enable({ apis: ['Date'], now: Date.now() });
       const cache = new OidcMetadataCache({ ttlMs: 100, staleIfErrorMs: 400, failureBackoffMs: 0 });
       const first = await cache.get(idp.issuer);
+      const fetched = idp.server.count(idp.metadataPath);
       idp.metadataStatus = 503;
-      await sleep(150);
+      t.mock.timers.tick(99);
+      assert.deepEqual(await cache.get(idp.issuer), first, 'fresh within the TTL');
+      assert.equal(idp.server.count(idp.metadataPath), fetched, 'no request while fresh');
+      t.mock.timers.tick(51); // 150 ms: past the TTL
       assert.deepEqual(await cache.get(idp.issuer), first, 'stale document served');
-      assert.ok(idp.server.count(idp.metadataPath) >= 2, 'a refresh was tried');
-      await sleep(450);
+      assert.equal(idp.server.count(idp.metadataPath), fetched + 1, 'a refresh was tried');
+      t.mock.timers.tick(349); // 499 ms: the last moment of the stale window (TTL + staleIfErrorMs)
+      assert.deepEqual(await cache.get(idp.issuer), first, 'still within the stale window');
+      t.mock.timers.tick(1); // 500 ms: the window is over
       await rejectsUnavailable(cache.get(idp.issuer), 'http_status');
       idp.metadataStatus = undefined;
       assert.equal((await cache.get(idp.issuer)).issuer, idp.issuer, 'recovers');
@@ -189,18 +196,21 @@ describe('issuer metadata discovery', () => {
     }
   });
 
-  test('after a failure, requests within the backoff do not ask again', async () => {
+  test('after a failure, requests within the backoff do not ask again', async (t) => {
     const idp = await startOidcIssuer();
     try {
+      t.mock.timers.enable({ apis: ['Date'], now: Date.now() });
       idp.metadataStatus = 503;
       const cache = new OidcMetadataCache({ failureBackoffMs: 300 });
       await rejectsUnavailable(cache.get(idp.issuer), 'http_status');
       const asked = idp.server.count(idp.metadataPath);
-      await rejectsUnavailable(cache.get(idp.issuer), 'http_status');
-      assert.equal(idp.server.count(idp.metadataPath), asked);
       idp.metadataStatus = undefined;
-      await sleep(350);
-      assert.equal((await cache.get(idp.issuer)).issuer, idp.issuer);
+      t.mock.timers.tick(299);
+      await rejectsUnavailable(cache.get(idp.issuer), 'http_status');
+      assert.equal(idp.server.count(idp.metadataPath), asked, 'the last failure is given back within the backoff');
+      t.mock.timers.tick(1);
+      assert.equal((await cache.get(idp.issuer)).issuer, idp.issuer, 'asked again once the backoff is over');
+      assert.ok(idp.server.count(idp.metadataPath) > asked);
     } finally {
       await idp.server.close();
     }
