@@ -4,14 +4,13 @@ import { ErrorCode, isRequest, isResponse, type JsonRpcMessage, type JsonRpcRequ
 import { isModernVersionString, META, MODERN_PROTOCOL_VERSIONS } from '../protocol/modern.js';
 import { ACCEPTED_PROTOCOL_VERSIONS, allowsBatches } from '../protocol/versions.js';
 import { ChildStartError } from '../children/errors.js';
-import type { AdapterError } from '../errors/adapter-error.js';
 import type { VerifiedCaller } from '../auth/types.js';
 import type { Session } from '../session/session.js';
 import type { Principal } from '../auth/principal.js';
 import { ANONYMOUS } from '../auth/principal.js';
 import { SESSION_ID_PATTERN } from '../state/session-token.js';
 import type { SessionManager } from '../session/session-manager.js';
-import { describeForHttp, rpcErrorResponse } from '../web/http-errors.js';
+import { describeForHttp, rpcCodeFor, rpcErrorResponse } from '../web/http-errors.js';
 import { parseMessages } from './parse-messages.js';
 import { PostResponder } from './post-responder.js';
 import type { ModernEndpoint } from '../modern/modern-endpoint.js';
@@ -261,16 +260,10 @@ function startFailure(
     context.logger.error('MCP server failed to start', { server: server.name, kind: error.kind, error: error.message });
   return rpcErrorResponse(answer.status, answer.message, {
     id,
-    code: RPC_CODE[(error as AdapterError).code],
+    code: rpcCodeFor(error),
     headers: answer.headers,
   });
 }
-
-/** JSON-RPC error codes of the refusals a client can act on; others use the transport's default. */
-const RPC_CODE: Record<string, number> = {
-  server_start_failed: ErrorCode.InternalError,
-  session_id_too_large: ErrorCode.InvalidRequest,
-};
 
 async function handleGet(
   request: Request,

@@ -3,7 +3,7 @@ import type { VerifiedCaller } from '../auth/types.js';
 import type { AdapterConfig, ServerConfig } from '../config/model.js';
 import type { Logger } from '../observability/logger.js';
 import { hashTag, telemetry } from '../observability/telemetry.js';
-import { describeForHttp, rpcErrorResponse } from '../web/http-errors.js';
+import { describeForHttp, rpcCodeFor, rpcErrorResponse } from '../web/http-errors.js';
 import {
   ErrorCode,
   isJsonObject,
@@ -175,7 +175,7 @@ export class ModernEndpoint {
         });
       return refusalResponse(
         id,
-        { status: answer.status, code: ErrorCode.InternalError, message: answer.message },
+        { status: answer.status, code: rpcCodeFor(error), message: answer.message },
         answer.headers,
       );
     }

@@ -45,6 +45,20 @@ export function describeForHttp(error: unknown): HttpAnswer | undefined {
   };
 }
 
+/**
+ * The JSON-RPC error code an AdapterError is answered with, in both eras: the refusals a client
+ * can act on have their own; every other refusal uses the transport's default (-32000).
+ */
+export function rpcCodeFor(error: unknown): number {
+  const code = error instanceof AdapterError ? RPC_CODE[error.code] : undefined;
+  return code ?? ErrorCode.ConnectionClosed;
+}
+
+const RPC_CODE: Record<string, number> = {
+  server_start_failed: ErrorCode.InternalError,
+  session_id_too_large: ErrorCode.InvalidRequest,
+};
+
 /** A plain JSON error for the adapter's non-MCP endpoints, in the predecessor's shape. */
 export function plainErrorResponse(
   status: number,

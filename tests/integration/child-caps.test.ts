@@ -56,7 +56,8 @@ async function until(condition: () => Promise<boolean>, what: string, timeoutMs 
 }
 
 /** JSON-RPC error codes of a refusal at a cap: each era's own (2025: the transport's -32000; 2026-07-28: -32603). */
-const CAP_CODE = { legacy: -32000, modern: -32603 } as const;
+/** One code for a refusal at a cap, whichever era asked (web/http-errors.ts `rpcCodeFor`). */
+const CAP_CODE = { legacy: -32000, modern: -32000 } as const;
 
 /** A refusal at a cap: 503 with Retry-After, answering the refused request with a JSON-RPC error naming the cap. */
 async function assertAtCap(response: Response, id: number, cap: RegExp, era: keyof typeof CAP_CODE): Promise<void> {
