@@ -108,6 +108,8 @@ export function resolveVariables<T>(document: T, sources: VariableSources): { do
     return value.replace(VARIABLE, (text, prefix: string | undefined, rawName: string) => {
       const name = rawName.trim();
       if (!prefix && name === 'workspaceFolder') return sources.workspaceFolder;
+      // Malformed names are collectVariables' issue already: one error each, not a second "unresolved".
+      if (prefix === 'input' ? !INPUT_ID.test(name) : !NAME.test(name)) return text;
       let found: string | undefined;
       let where: string;
       if (prefix === 'input') {

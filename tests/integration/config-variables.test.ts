@@ -78,12 +78,8 @@ describe('config variables are case-sensitive', () => {
         ),
         issues.join('\n'),
       );
-    // Whatever else is said about them, none was read from the setting of another case.
-    assert.equal(
-      issues.every((issue) => /\/env\/[ABC]: /.test(issue)),
-      true,
-      issues.join('\n'),
-    );
+    // One error each: a malformed name is not also reported as an unresolved variable.
+    assert.equal(issues.length, 3, issues.join('\n'));
   });
 
   test('${input:ID} is the documented exception: read from MCP_INPUT_<ID> in upper case; the id itself must match an input exactly', () => {

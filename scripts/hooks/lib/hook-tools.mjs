@@ -1907,6 +1907,7 @@ function resolveVariables(document, sources) {
     return value.replace(VARIABLE, (text, prefix, rawName) => {
       const name = rawName.trim();
       if (!prefix && name === "workspaceFolder") return sources.workspaceFolder;
+      if (prefix === "input" ? !INPUT_ID.test(name) : !NAME.test(name)) return text;
       let found;
       let where;
       if (prefix === "input") {
