@@ -9,6 +9,7 @@ const MAX_PARTS = 30;
 
 const TABLE = 'mcpsessions';
 const ENDED = 'ended';
+const ACTIVITY = 'activity';
 
 /**
  * The shared session store in the deployment's own storage account (Azure Table storage through
@@ -65,6 +66,21 @@ export class TableSessionStore implements SharedSessionStore {
       { partitionKey: ENDED, rowKey: sessionKey(sessionId), expiresAt, endedAt: Date.now() },
       'Replace',
     );
+  }
+
+  async recordActivity(sessionId: string, at: number, expiresAt: number): Promise<void> {
+    await this.ensureTable();
+    await this.client.upsertEntity({ partitionKey: ACTIVITY, rowKey: sessionKey(sessionId), at, expiresAt }, 'Replace');
+  }
+
+  async lastActivity(sessionId: string): Promise<number | undefined> {
+    await this.ensureTable();
+    try {
+      return (await this.client.getEntity<{ at: number }>(ACTIVITY, sessionKey(sessionId))).at;
+    } catch (error) {
+      if (error instanceof RestError && error.statusCode === 404) return undefined;
+      throw error;
+    }
   }
 
   async endedSince(sinceMs: number): Promise<string[]> {

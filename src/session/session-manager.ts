@@ -81,6 +81,9 @@ export class SessionManager {
   private readonly tombstones = new LocalTombstones();
   /** Each live session's place in the supplier's ledger, from the start of its `initialize` until its child stops. */
   private readonly leases = new Map<Session, ChildLease>();
+  /** When each live session's use was last written to the shared store, and its claims (for the record's expiry). */
+  private readonly activityRecorded = new WeakMap<Session, number>();
+  private readonly claimsOf = new WeakMap<Session, SessionClaims>();
   private draining = false;
   private readonly config: AdapterConfig;
   private readonly logger: Logger;
@@ -188,8 +191,11 @@ export class SessionManager {
     caller?: VerifiedCaller,
   ): Promise<Session | undefined> {
     const session = this.live.get(id);
-    if (session && !session.isEnded)
-      return session.server.name === server.name && session.principal === principal ? session : undefined;
+    if (session && !session.isEnded) {
+      if (session.server.name !== server.name || session.principal !== principal) return undefined;
+      this.noteActivity(session);
+      return session;
+    }
     if (this.tombstones.has(id)) return undefined;
     const claims = await this.tokens.open(id);
     if (!claims || claims.server !== server.name || claims.principal !== principal) return undefined;
@@ -305,6 +311,38 @@ export class SessionManager {
     }
   }
 
+  /** The session's last recorded use in the shared store; undefined without one, or when it does not answer in time. */
+  private async lastActivityInStore(id: string): Promise<number | undefined> {
+    if (!this.store?.lastActivity) return undefined;
+    try {
+      return await withTimeout(this.store.lastActivity(id), STORE_TIMEOUT_MS);
+    } catch (error) {
+      this.logger.warn('the shared store did not answer; the session is not checked for idling elsewhere', {
+        error: String(error),
+      });
+      return undefined;
+    }
+  }
+
+  /**
+   * Records a session's use in the shared store at most four times per idle period (and when it
+   * starts or comes back), so another instance bringing it back knows whether it idled out.
+   */
+  private noteActivity(session: Session, force = false): void {
+    if (!this.store?.recordActivity) return;
+    const now = Date.now();
+    const last = this.activityRecorded.get(session) ?? 0;
+    if (!force && now - last < session.server.sessions.idleTimeoutMs / 4) return;
+    this.activityRecorded.set(session, now);
+    const claims = this.claimsOf.get(session);
+    if (!claims) return;
+    this.store
+      .recordActivity(session.id, now, claims.expiresAt)
+      .catch((error: unknown) =>
+        this.logger.warn('could not record session activity in the shared store', { error: String(error) }),
+      );
+  }
+
   /** Events of a stream cut on another instance, for a client resuming here. */
   readRelayedEvents(
     id: string,
@@ -352,6 +390,13 @@ export class SessionManager {
   ): Promise<Session | undefined> {
     if (await this.isEndedInStore(id)) {
       this.tombstones.add(id, claims.expiresAt);
+      return undefined;
+    }
+    // Idle past its timeout on whichever instance last served it: it ends here, for every instance.
+    // Records lag real use by up to a quarter of the timeout (noteActivity), so that much is allowed.
+    const last = await this.lastActivityInStore(id);
+    if (last !== undefined && Date.now() - last >= server.sessions.idleTimeoutMs * 1.25) {
+      this.terminate(id, claims, 'idle');
       return undefined;
     }
     const dormant = this.dormant.get(id);
@@ -443,6 +488,8 @@ export class SessionManager {
     if (this.sharesStreams) session.shared = this.sharingFor(id);
     this.live.set(id, session);
     this.leases.set(session, lease);
+    this.claimsOf.set(session, claims);
+    this.noteActivity(session, true);
     telemetry.sessionLive(server.name, 1);
     logger.info('session started', {
       pid: started.child.pid,

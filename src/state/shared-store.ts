@@ -13,6 +13,12 @@ export interface SharedSessionStore {
   /** Events of a cut stream, for a client that resumes on another instance (`streamKey`). */
   appendEvents?(streamKey: string, events: StoredEvent[], finished: boolean): Promise<void>;
   readEvents?(streamKey: string, afterSeq: number): Promise<{ events: StoredEvent[]; finished: boolean }>;
+  /**
+   * When a session was last used, so an instance bringing it back knows whether it idled out
+   * elsewhere. Written at most a few times per idle period per session (not per request).
+   */
+  recordActivity?(sessionId: string, at: number, expiresAt: number): Promise<void>;
+  lastActivity?(sessionId: string): Promise<number | undefined>;
   /** A client's answer to a server→client request, posted to an instance that does not hold the child. */
   postAnswer?(sessionId: string, message: unknown): Promise<void>;
   takeAnswers?(sessionId: string): Promise<unknown[]>;
