@@ -318,12 +318,30 @@ describe('authentication over HTTP', () => {
       req.end(initializeBody());
     });
     assert.equal(answer.status, 431, answer.body);
-    assert.equal(answer.body, '', "Node's HTTP parser refuses it (headers over 16 KB) before any of the adapter runs");
+    assert.equal(answer.body, '', "Node's HTTP parser refuses it (headers over 64 KB) before any of the adapter runs");
     assert.deepEqual(
       adapter.logs.slice(before).filter((log) => log.component === 'auth'),
       [],
       'nothing reached the auth step',
     );
+    // Between the app's 16 KB and the host's 64 KB: the app's own 431, a body a client can show.
+    const appAnswer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpRequest(
+        adapter.endpoint('oauth'),
+        { method: 'POST', headers: { ...MCP_HEADERS, authorization: `Bearer ${'a'.repeat(20 * 1024)}` } },
+        (res) => {
+          let body = '';
+          res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+          res.on('end', () => resolve({ status: res.statusCode!, body }));
+        },
+      );
+      req.on('error', reject);
+      req.end(initializeBody());
+    });
+    assert.equal(appAnswer.status, 431);
+    assert.deepEqual(JSON.parse(appAnswer.body), {
+      error: { code: 'header_too_large', message: 'The Authorization header is too large' },
+    });
 
     // Past Node's limit (Functions host, a proxy): the app's own check, in-process through the same app.
     const dir = mkdtempSync(path.join(tmpdir(), 'mcp-auth-431-'));

@@ -91,6 +91,9 @@ export async function startNodeHost(options: NodeHostOptions): Promise<RunningNo
       requestTimeout: options.requestReceiveTimeoutMs ?? REQUEST_RECEIVE_TIMEOUT_MS,
       headersTimeout: Math.min(HEADERS_TIMEOUT_MS, options.requestReceiveTimeoutMs ?? HEADERS_TIMEOUT_MS),
       connectionsCheckingInterval: Math.min(5_000, options.requestReceiveTimeoutMs ?? 5_000),
+      // Room past the app's own 16 KB Authorization limit, so an oversized token gets the app's
+      // JSON 431 (which clients can show), not Node's empty one; past 64 KB Node still refuses.
+      maxHeaderSize: 64 * 1024,
     },
     nodeListener(
       runtime.fetch,
