@@ -26,9 +26,10 @@ function forwardable(headers) {
 
 /**
  * @param {{ host: string, port: number }[]} upstreams
+ * @param {number} [port] where to listen (default: any free port)
  * @returns {Promise<{ url: string, server: http.Server, stats: object, close(): Promise<void> }>}
  */
-export async function startRoundRobinProxy(upstreams) {
+export async function startRoundRobinProxy(upstreams, port = 0) {
   // `timeout` lets Node honour the upstream's `Keep-Alive: timeout=N` hint (idle sockets are
   // closed 1 s before the server would close them), as a careful proxy does.
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1024, timeout: 60_000 });
@@ -143,11 +144,10 @@ export async function startRoundRobinProxy(upstreams) {
   server.requestTimeout = 0;
   await new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
+    server.listen(port, '127.0.0.1', resolve);
   });
-  const { port } = server.address();
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${server.address().port}`,
     server,
     stats,
     close: () =>

@@ -27,6 +27,7 @@ import {
   build,
   cpuMsOf,
   getJson,
+  freePort,
   grepLog,
   markedProcesses,
   mdTable,
@@ -133,6 +134,10 @@ async function main() {
   onCleanup(() => azurite.stop());
 
   const cap = options.sessions * 2 + 20;
+  // Clients reach the adapters through the proxy, which forwards their Host header (as Azure's
+  // front end forwards the site's name): the adapters allow that host, as a deployment allows
+  // its site names. Its port is chosen before the adapters start.
+  const proxyPort = await freePort();
   const config = {
     mcpServers: {
       [serverName]: {
@@ -145,6 +150,7 @@ async function main() {
       },
     },
     adapter: {
+      allowed_hosts: [`127.0.0.1:${proxyPort}`],
       max_sessions: cap,
       stream_limit_seconds: options.streamLimit,
       log_level: options.logLevel || { default: 'warn', session: 'info', process: 'info' },
@@ -169,7 +175,10 @@ async function main() {
     for (const adapter of adapters) await adapter.stop(5000);
   });
   const adapterPids = new Map(adapters.map((a) => [a.pid, a.name]));
-  const proxy = await startRoundRobinProxy(adapters.map((a) => ({ host: '127.0.0.1', port: a.port })));
+  const proxy = await startRoundRobinProxy(
+    adapters.map((a) => ({ host: '127.0.0.1', port: a.port })),
+    proxyPort,
+  );
   onCleanup(() => proxy.close());
   const endpoint = new URL(`/mcp/${serverName}`, proxy.url);
   log(`adapters ${adapters.map((a) => `${a.name}=${a.url} (pid ${a.pid})`).join(', ')}; proxy ${proxy.url}`);
