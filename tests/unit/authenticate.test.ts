@@ -97,6 +97,20 @@ describe('authenticate: bearer tokens of a protected endpoint', () => {
       assert.equal(verifierFor(servers.get(server)!), undefined);
       assert.deepEqual(await call(server), { ok: true, principal: ANONYMOUS });
       assert.deepEqual(await call(server, 'Bearer forged.token.here'), { ok: true, principal: 'anonymous' });
+      // Function-key and open endpoints never judge a token, even with a verifier at hand.
+      const config = servers.get(server)!;
+      const withVerifier = await authenticate(
+        new Request(RESOURCE, { headers: { authorization: 'Bearer x.y.z' } }),
+        config,
+        {
+          resource: RESOURCE,
+          resourceAudiences: [RESOURCE],
+          metadataUrl: METADATA,
+          verifier: verifierFor(servers.get('api')!),
+          logger,
+        },
+      );
+      assert.deepEqual(withVerifier, { ok: true, principal: ANONYMOUS }, server);
     }
   });
 
