@@ -56,7 +56,7 @@ export interface Runtime {
  * Azure Functions) call this and only translate requests and responses.
  */
 export function createRuntime(config: AdapterConfig, options: RuntimeOptions): Runtime {
-  const isolation = options.isolation ?? isolationFor(config, options.hostEnv ?? process.env, options.logger);
+  const isolation = options.isolation ?? isolationFor(config, options.hostEnv, options.logger);
   const supplier = new ChildSupplier({
     isolation,
     config,
@@ -125,8 +125,10 @@ const ISOLATION_SETTINGS = ['auto', 'user_per_child', 'shared_user'] as const;
  * which overrides it as LOG_LEVEL does the log level) asks; says so when children share the
  * adapter's user.
  */
-function isolationFor(config: AdapterConfig, hostEnv: NodeJS.ProcessEnv, logger: Logger): IsolationReport {
-  const setting = hostEnv.MCP_ADAPTER_ISOLATION?.trim() || config.adapter.isolation;
+function isolationFor(config: AdapterConfig, hostEnv: NodeJS.ProcessEnv | undefined, logger: Logger): IsolationReport {
+  // A setting of this process (it is about its own privileges), also when children get another baseline.
+  const setting =
+    hostEnv?.MCP_ADAPTER_ISOLATION?.trim() || process.env.MCP_ADAPTER_ISOLATION?.trim() || config.adapter.isolation;
   if (!ISOLATION_SETTINGS.includes(setting as never))
     throw new AdapterError(`MCP_ADAPTER_ISOLATION is "${setting}"; use one of ${ISOLATION_SETTINGS.join(', ')}`, {
       code: 'isolation_setting_invalid',

@@ -401,7 +401,8 @@ describe('the deployment package of this project, built the way azd builds it, r
       [path.join(built.appRoot, 'dist/cli/main.js'), 'serve', '--port', '0', '--host', '127.0.0.1'],
       {
         cwd: built.appRoot,
-        env: { PATH: process.env.PATH, HOME: built.appRoot },
+        // npm test's choice (tests/run-tests.mjs): children as the adapter's user, whoever runs the suite.
+        env: { PATH: process.env.PATH, HOME: built.appRoot, MCP_ADAPTER_ISOLATION: process.env.MCP_ADAPTER_ISOLATION },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
