@@ -259,54 +259,41 @@ describe('hostile children', { concurrency: false }, () => {
     assert.deepEqual(mine, [], 'claims are released when the children stop');
   });
 
-  test('user_per_child required but impossible: the adapter does not start, and says why', async () => {
-    // As the unprivileged user `nobody`: no CAP_SETUID.
-    const configFile = configFolder();
-    const result = spawn(
+  /** The adapter as the unprivileged user `nobody` (no CAP_SETUID), with its output collected. */
+  function startAsNobody(isolation: string): { child: ChildProcess; output: () => string } {
+    const child = spawn(
       process.execPath,
-      ['--import', 'tsx', CLI, 'serve', '--config', configFile, '--port', '0', '--host', '127.0.0.1'],
+      ['--import', 'tsx', CLI, 'serve', '--config', configFolder(), '--port', '0', '--host', '127.0.0.1'],
       {
         cwd: repoRoot,
         uid: 65534,
         gid: 65534,
-        env: { ...process.env, MCP_ADAPTER_ISOLATION: 'user_per_child', HOME: tmpdir() },
+        env: { ...process.env, MCP_ADAPTER_ISOLATION: isolation, HOME: tmpdir() },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
     let output = '';
-    result.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      output += chunk;
-    });
-    result.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-      output += chunk;
-    });
+    for (const stream of [child.stdout!, child.stderr!]) {
+      stream.setEncoding('utf8').on('data', (chunk: string) => {
+        output += chunk;
+      });
+    }
+    return { child, output: () => output };
+  }
+
+  test('user_per_child required but impossible: the adapter does not start, and says why', async () => {
+    const { child: result, output: outputOf } = startAsNobody('user_per_child');
     const code = await new Promise<number | null>((resolve) => result.once('exit', (exitCode) => resolve(exitCode)));
     assert.notEqual(code, 0);
+    const output = outputOf();
     assert.match(output, /user_per_child, but children run as the adapter's user \(uid 65534\): it lacks CAP_SETUID/);
   });
 
   test('unprivileged (auto): the adapter warns at start-up and reports shared_user', async () => {
-    const configFile = configFolder();
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', CLI, 'serve', '--config', configFile, '--port', '0', '--host', '127.0.0.1'],
-      {
-        cwd: repoRoot,
-        uid: 65534,
-        gid: 65534,
-        env: { ...process.env, MCP_ADAPTER_ISOLATION: 'auto', HOME: tmpdir() },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let output = '';
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      output += chunk;
-    });
-    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-      output += chunk;
-    });
+    const { child, output: outputOf } = startAsNobody('auto');
     try {
-      assert.ok(await eventually(() => /listening on/.test(output), 60_000), output);
+      assert.ok(await eventually(() => /listening on/.test(outputOf()), 60_000), outputOf());
+      const output = outputOf();
       const url = new URL(/listening on (http:\/\/\S+?)\/mcp/.exec(output)![1]!);
       const status = (await (await fetch(new URL('/status', url))).json()) as {
         isolation: { mode: string; uid: number; reason: string };
