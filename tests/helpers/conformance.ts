@@ -79,11 +79,9 @@ export async function runConformanceSuite(
           .map((w) => `#   ${w.status.toLowerCase()} ${w.scenario}/${w.id}: ${w.errorMessage ?? w.description ?? ''}\n`)
           .join(''),
     );
-    assert.deepEqual(
-      failures.map((f) => `${f.scenario}/${f.id}: ${f.errorMessage ?? f.description}`),
-      [],
-      output,
-    );
+    // The failing checks lead the message: the suite's own output is long and would hide them.
+    const failed = failures.map((f) => `${f.scenario}/${f.id}: ${f.errorMessage ?? f.description}`);
+    assert.deepEqual(failed, [], `failed checks:\n${failed.join('\n')}\n\nsuite output:\n${output}`);
     assert.equal(code, 0, output);
     return { checks, output };
   } finally {

@@ -10,7 +10,7 @@ import type { Logger } from '../../observability/logger.js';
 import type { ModernEndpoint } from '../../modern/modern-endpoint.js';
 import { createRuntime } from '../../runtime/create-runtime.js';
 import type { SessionManager } from '../../session/session-manager.js';
-import { nodeListener } from './node-listener.js';
+import { clientErrorListener, continueListener, nodeListener } from './node-listener.js';
 
 export interface NodeHostOptions {
   config: AdapterConfig;
@@ -84,6 +84,11 @@ export async function startNodeHost(options: NodeHostOptions): Promise<RunningNo
     boundToLoopback,
     verifierFor: options.verifierFor,
   });
+  const listener = nodeListener(
+    runtime.fetch,
+    (error) => logger.error('unhandled request error', { error: String(error) }),
+    config.adapter.maxBodyBytes,
+  );
   const server = createServer(
     {
       // A request (headers and body) must arrive within this; responses, SSE streams included, are
@@ -95,12 +100,10 @@ export async function startNodeHost(options: NodeHostOptions): Promise<RunningNo
       // JSON 431 (which clients can show), not Node's empty one; past 64 KB Node still refuses.
       maxHeaderSize: 64 * 1024,
     },
-    nodeListener(
-      runtime.fetch,
-      (error) => logger.error('unhandled request error', { error: String(error) }),
-      config.adapter.maxBodyBytes,
-    ),
+    listener,
   );
+  server.on('checkContinue', continueListener(listener, config.adapter.maxBodyBytes));
+  server.on('clientError', clientErrorListener);
   server.maxConnections = connectionLimit();
   server.keepAliveTimeout = 65_000; // longer than the idle timeouts of common proxies, so they close first
   await new Promise<void>((resolve, reject) => {

@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { FetchHandler } from '../../http/app.js';
 import { describeForHttp, rpcErrorResponse } from '../../web/http-errors.js';
 import { BodyTooLargeError } from '../../web/read-body.js';
@@ -16,6 +18,60 @@ export function nodeListener(handler: FetchHandler, onError: (error: unknown) =>
       else await writeResponse(res, rpcErrorResponse(500, 'Internal error in the adapter; see its log'));
     });
   };
+}
+
+/**
+ * `Expect: 100-continue` (RFC 9110 section 10.1.1): the client waits for a go-ahead before sending
+ * its body, so a body declared past the limit is refused at once with its 413, and the connection
+ * closed, before a byte of it is sent. Any other request is told to continue and served as usual.
+ * (Node answers 100 by itself only while nothing listens for `checkContinue`.)
+ */
+export function continueListener(listener: ReturnType<typeof nodeListener>, maxBodyBytes = HARD_BODY_LIMIT) {
+  const limit = Math.min(maxBodyBytes, HARD_BODY_LIMIT);
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    if (Number(req.headers['content-length'] ?? 0) > limit) {
+      // A client that stops waiting for the go-ahead sends its body anyway (RFC 9110 section 10.1.1).
+      void refuseBody(req, res, limit);
+      return;
+    }
+    res.writeContinue();
+    listener(req, res);
+  };
+}
+
+/** How long a connection refused by the HTTP parser is still read (and dropped) so its answer is read. */
+const LINGER_AFTER_PARSE_ERROR_MS = 5_000;
+
+/**
+ * Answers what Node's HTTP parser refuses before any request exists (`clientError`). Node's own
+ * answer is a bare status line followed by an immediate close, which a client still sending its
+ * body sees as a reset. Here the answer has a JSON body a client can show, and the connection is
+ * half-closed and drained for a few seconds (a lingering close, RFC 9112 section 9.6) so the
+ * client reads it: 431 for headers past the host's limit, 408 for a request not received in time,
+ * 400 for anything else the parser cannot read.
+ */
+export function clientErrorListener(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, reason, body] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [
+          431,
+          'Request Header Fields Too Large',
+          { code: 'header_too_large', message: 'The request headers are too large (over 64 KB)' },
+        ]
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', { code: 'request_timeout', message: 'The request was not received in time' }]
+        : [400, 'Bad Request', { code: 'bad_request', message: 'The request is not valid HTTP/1.1' }];
+  const payload = JSON.stringify({ error: body });
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(payload)}\r\nconnection: close\r\n\r\n${payload}`,
+  );
+  socket.on('data', () => {});
+  socket.resume();
+  setTimeout(() => socket.destroy(), LINGER_AFTER_PARSE_ERROR_MS).unref();
 }
 
 /** Bodies past this are refused here; the app applies the configured (smaller) limit. */
@@ -66,7 +122,7 @@ async function serve(
     const read = declared > bodyLimit ? 'too_large' : await readBody(req, bodyLimit);
     if (read === 'aborted') return; // the client went away before sending its whole body: nobody to answer
     if (read === 'too_large') {
-      await refuseBody(req, res, bodyLimit, declared);
+      await refuseBody(req, res, bodyLimit);
       return;
     }
     body = read;
@@ -107,45 +163,41 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too_la
   });
 }
 
-/** The most a refused body is read and dropped (after the limit) before its connection is closed. */
-const DRAIN_LIMIT_BYTES = 64 * 1024 * 1024;
-const DRAIN_LIMIT_MS = 10_000;
+/** How long a refused connection is still read (and dropped) after its answer, so the client reads it. */
+const LINGER_MS = 10_000;
 
 /**
- * 413 for a body past the limit. The rest of the body is read and dropped first, and only then is
- * the answer written (a lingering close, RFC 9112 section 9.6): a client still sending would
- * otherwise have its connection closed under it (EPIPE, when it asked for `Connection: close`) and
- * never read the 413. A body declared far past any limit, or one that keeps coming past the drain
- * limits, is answered at once and its connection closed.
+ * 413 for a body past the limit, answered at once. A body that has fully arrived leaves its
+ * connection open for the next request. Otherwise the answer says `Connection: close`, the
+ * connection is half-closed after it, and the rest of the body is read and dropped for up to 10
+ * seconds (a lingering close, RFC 9112 section 9.6): closing outright while the client is still
+ * sending resets the connection, and the client never reads the 413 (EPIPE or ECONNRESET).
  */
-async function refuseBody(req: IncomingMessage, res: ServerResponse, limit: number, declared: number): Promise<void> {
+async function refuseBody(req: IncomingMessage, res: ServerResponse, limit: number): Promise<void> {
   const answer = describeForHttp(new BodyTooLargeError(limit))!;
-  let hopeless = declared > DRAIN_LIMIT_BYTES;
-  if (!hopeless && !req.complete) {
-    let giveUp: NodeJS.Timeout | undefined;
-    hopeless = await new Promise<boolean>((resolve) => {
-      let drained = 0;
-      giveUp = setTimeout(() => resolve(true), DRAIN_LIMIT_MS);
-      req.on('data', (chunk: Buffer) => {
-        drained += chunk.length;
-        if (drained > DRAIN_LIMIT_BYTES) resolve(true);
-      });
-      req.once('end', () => resolve(false));
-      req.once('close', () => resolve(!req.complete));
-      req.resume();
-    });
-    clearTimeout(giveUp);
-  } else {
-    req.resume();
-  }
-  // The client went away while its body was drained: nobody to answer.
-  if (!res.socket || res.socket.destroyed) return;
+  const whole = req.complete;
+  if (!whole) lingerAfterAnswer(req.socket);
+  req.resume();
   await writeResponse(
     res,
     rpcErrorResponse(answer.status, answer.message, {
-      headers: { ...answer.headers, ...(hopeless && { connection: 'close' }) },
+      headers: { ...answer.headers, ...(!whole && { connection: 'close' }) },
     }),
   );
+}
+
+/**
+ * Node closes a connection marked for closing as soon as its answer is written (`destroySoon`);
+ * for this socket, half-close instead and keep reading until the client closes its side or the
+ * linger time is up.
+ */
+function lingerAfterAnswer(socket: Socket): void {
+  socket.destroySoon = () => {
+    socket.end();
+    socket.resume();
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS).unref();
+    socket.once('close', () => clearTimeout(timer));
+  };
 }
 
 /** Writes a web Response: a whole body in one write, an event stream chunk by chunk as it comes. */
