@@ -50,7 +50,7 @@ function collect(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) {
-      if (entry.name === 'fixtures') return [];
+      if (entry.name === 'fixtures' || entry.name === 'node_modules') return [];
       // The isolation suite needs root; the default suite keeps its Node/npm/Python contract.
       if (entry.name === 'isolation' && !isolation) return [];
       return collect(full);

@@ -3,7 +3,8 @@
  * JWKS, keys made with jose), an Entra-shaped authority (per-tenant v2 metadata, v1 and v2 token
  * shapes), and introspection / userinfo endpoints. Each counts the requests it answers.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 
@@ -17,9 +18,16 @@ export interface TestServer {
 
 type Handler = (request: IncomingMessage, response: ServerResponse, body: string) => unknown;
 
-export async function startServer(handler: Handler): Promise<TestServer> {
+/** A certificate and its key (PEM), to serve HTTPS instead of HTTP (e.g. from `createTestCertificateAuthority`). */
+export interface TlsIdentity {
+  cert: string;
+  key: string;
+}
+
+/** A server on 127.0.0.1 (an ephemeral port); HTTPS with `tls`, and then `origin` is `https://127.0.0.1:PORT`. */
+export async function startServer(handler: Handler, tls?: TlsIdentity): Promise<TestServer> {
   const hits = new Map<string, number>();
-  const server = createServer((request, response) => {
+  const listener: RequestListener = (request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
@@ -30,11 +38,12 @@ export async function startServer(handler: Handler): Promise<TestServer> {
         response.end(String(error));
       });
     });
-  });
+  };
+  const server = tls ? createTlsServer({ cert: tls.cert, key: tls.key }, listener) : createServer(listener);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    origin: `http://127.0.0.1:${port}`,
+    origin: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     hits,
     count: (path) => hits.get(path) ?? 0,
     close: async () => {
