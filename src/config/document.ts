@@ -89,6 +89,7 @@ export interface ConfigDocument {
     stream_limit_seconds?: number;
     isolation?: 'auto' | 'user_per_child' | 'shared_user';
     child_uids?: { first?: number; count?: number };
+    allow_shared_user_credentials?: boolean;
     log_level?: LogLevelName | Partial<Record<LogComponent, LogLevelName>>;
   };
   deployment?: {

@@ -115,6 +115,8 @@ export interface AdapterSettings {
   isolation: 'auto' | 'user_per_child' | 'shared_user';
   /** The uids children run as with a user of their own. */
   childUids: { first: number; count: number };
+  /** Consent to serve caller credentials (OBO, user tokens) while children share the adapter's user. */
+  allowSharedUserCredentials: boolean;
   logLevels: Partial<Record<LogComponent, LogLevelName>>;
 }
 

@@ -137,6 +137,7 @@ export function normalise(
       streamLimitMs: adapter.stream_limit_seconds === undefined ? undefined : seconds(adapter.stream_limit_seconds),
       isolation: document.adapter?.isolation ?? 'auto',
       childUids: { first: adapter.child_uids?.first ?? 61000, count: adapter.child_uids?.count ?? 2000 },
+      allowSharedUserCredentials: adapter.allow_shared_user_credentials ?? false,
       logLevels: typeof logLevel === 'string' ? { default: logLevel } : logLevel,
     },
     deployment: {

@@ -2,6 +2,7 @@ import { AdapterError } from '../errors/adapter-error.js';
 import type { ConfigIssue } from '../config/errors.js';
 import { formatIssue } from '../config/errors.js';
 import type { LoadedConfig } from '../config/load-config.js';
+import { serversHoldingCallerCredentials, sharedUserCredentialsProblem } from '../config/caller-credentials.js';
 import type { AuthLevel, SkippedServer } from '../config/model.js';
 import { inputSettingName, type VariableUse } from '../config/variables.js';
 
@@ -177,6 +178,14 @@ export function planDeployment(loaded: LoadedConfig): DeploymentPlan {
       else settings.set(setting, { name: setting, source: 'azd_env', azdEnvName: setting, usedAt: [use.path] });
     }
   }
+  // The runtime refuses caller credentials beside other users' children without consent (and Flex
+  // children share one user): refuse before anything is deployed.
+  const callerCredentials = serversHoldingCallerCredentials(config.servers.values());
+  if (callerCredentials.length > 0 && !config.adapter.allowSharedUserCredentials)
+    issues.push({
+      path: '/adapter',
+      message: sharedUserCredentialsProblem(callerCredentials.map((server) => server.name)),
+    });
   if (issues.length > 0) throw new PlanError(config.sourcePath, issues);
 
   const deployment = config.deployment;
@@ -228,15 +237,9 @@ export function planDeployment(loaded: LoadedConfig): DeploymentPlan {
 
   // Flex Consumption runs the worker as a non-root user (Azure/azure-functions-host#10164): children
   // share it, and can read the app's environment and each other's (README: Child isolation).
-  const callerCredentials = servers.filter(
-    (server) =>
-      server.auth.child.type === 'on_behalf_of' ||
-      server.auth.child.type === 'user_token' ||
-      server.auth.forwardUserToken,
-  );
   if (callerCredentials.length > 0) {
     planWarnings.push(
-      `trust boundary: on Flex Consumption every child of this app runs as the app's own user, so any MCP server of this app can read the app's settings and secrets and the credentials that ${callerCredentials.map((server) => `"${server.name}"`).join(', ')} give each caller's child (another user's child included); serve servers of different trust from separate apps (README: Child isolation)`,
+      `trust boundary: on Flex Consumption every child of this app runs as the app's own user, so any MCP server of this app can read the app's settings and secrets and the credentials that ${callerCredentials.map((server) => `"${server.name}"`).join(', ')} give each caller's child (another user's child included); adapter.allow_shared_user_credentials accepts this. Serve servers of different trust from separate apps (README: Child isolation)`,
     );
   }
 

@@ -86,6 +86,10 @@ export function killProcessesOf(uid: number): number {
  * claim whose adapter process is gone is stale: its processes are killed and its folder removed
  * before the uid is used again, which is also how a SIGKILLed adapter's leftovers are cleaned up.
  */
+/** How long a released uid waits for its killed processes to be reaped, and how often it looks. */
+const RELEASE_WAIT_MS = 60_000;
+const RELEASE_POLL_MS = 250;
+
 export class ChildUsers {
   private readonly claimsDir: string;
   private readonly held = new Set<number>();
@@ -108,11 +112,28 @@ export class ChildUsers {
     return undefined;
   }
 
-  /** Ends every process of the uid, then gives the uid back. */
+  /**
+   * Ends every process of the uid, and gives the uid back once none is left. A killed process the
+   * uid's children started stays a zombie until PID 1 reaps it, and zombies still count against
+   * the uid's process limit: the next child given the uid too early could start nothing.
+   */
   release(user: ChildUser): void {
     killProcessesOf(user.uid);
-    rmSync(this.claimFile(user.uid), { force: true });
-    this.held.delete(user.uid);
+    this.freeWhenGone(user.uid, 0);
+  }
+
+  private freeWhenGone(uid: number, waitedMs: number): void {
+    if (processesOf(uid).length === 0) {
+      rmSync(this.claimFile(uid), { force: true });
+      this.held.delete(uid);
+      return;
+    }
+    // Never reaped (a PID 1 that does not reap): the uid stays held, retired for this process's life.
+    if (waitedMs >= RELEASE_WAIT_MS) return;
+    setTimeout(() => {
+      killProcessesOf(uid);
+      this.freeWhenGone(uid, waitedMs + RELEASE_POLL_MS);
+    }, RELEASE_POLL_MS).unref();
   }
 
   /** Claims of adapter processes that are gone: their processes killed, folders removed, claims dropped. Returns the uids cleaned. */
@@ -171,8 +192,13 @@ export class ChildUsers {
         } finally {
           closeSync(fd);
         }
-        // A process of the uid may outlive a claim cleaned by hand: nothing of another child's stays.
+        // A process of the uid may outlive a claim cleaned by hand: nothing of another child's stays,
+        // and a uid whose killed processes are not yet reaped is skipped (they count against its limits).
         killProcessesOf(uid);
+        if (processesOf(uid).length > 0) {
+          rmSync(this.claimFile(uid), { force: true });
+          return false;
+        }
         return true;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;

@@ -1,6 +1,7 @@
 import type { ChildCredentialProvider } from '../auth/child-credentials.js';
 import type { ChildLedger } from '../children/child-ledger.js';
 import { ChildSupplier } from '../children/child-supplier.js';
+import { serversHoldingCallerCredentials, sharedUserCredentialsProblem } from '../config/caller-credentials.js';
 import type { AdapterConfig } from '../config/model.js';
 import { createApp, type AppOptions, type FetchHandler } from '../http/app.js';
 import { ModernEndpoint, type ModernEndpointOptions } from '../modern/modern-endpoint.js';
@@ -57,6 +58,12 @@ export interface Runtime {
  */
 export function createRuntime(config: AdapterConfig, options: RuntimeOptions): Runtime {
   const isolation = options.isolation ?? isolationFor(config, options.hostEnv, options.logger);
+  // One user's credentials must not sit where another user's child can read them, unless consented to.
+  const holding = serversHoldingCallerCredentials(config.servers.values());
+  if (isolation.mode === 'shared_user' && holding.length > 0 && !config.adapter.allowSharedUserCredentials)
+    throw new AdapterError(sharedUserCredentialsProblem(holding.map((server) => server.name)), {
+      code: 'shared_user_credentials_refused',
+    });
   const supplier = new ChildSupplier({
     isolation,
     config,

@@ -92,6 +92,8 @@ describe('authentication over HTTP', () => {
             sessions: { max_per_principal: 1 },
           }),
         },
+        // npm test shares one user among children (the isolation suite gives each its own).
+        adapter: { allow_shared_user_credentials: true },
       },
       { authEnv: { MCP_ADAPTER_AUTHORITY_HOST: entra.authorityHost } },
     );

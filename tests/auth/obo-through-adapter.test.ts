@@ -38,6 +38,8 @@ before(async () => {
         obo: nodeFixtureServer([], { auth: { ...auth, caller: { type: 'entra', required_scopes: ['mcp.access'] } } }),
         forwarding: nodeFixtureServer([], { auth: { ...auth, forward_user_token: true } }),
       },
+      // npm test shares one user among children (the isolation suite gives each its own).
+      adapter: { allow_shared_user_credentials: true },
     },
     {
       hostEnv: {

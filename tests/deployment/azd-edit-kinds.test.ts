@@ -27,7 +27,11 @@ const SUB = '00000000-0000-0000-0000-000000000001';
 const projects: string[] = [];
 after(() => projects.forEach(removeProject));
 
-type Config = { mcpServers: Record<string, any>; deployment: Record<string, number> };
+type Config = {
+  mcpServers: Record<string, any>;
+  deployment: Record<string, number>;
+  adapter?: Record<string, unknown>;
+};
 
 /** Both servers run the Node fixture (copied into the project), so packaging needs no network. */
 const BASE: Config = {
@@ -44,6 +48,7 @@ const BASE: Config = {
     files: { command: 'node', args: ['servers/node-fixture.mjs'], auth: { method: 'none' } },
   },
   deployment: { instance_memory_mb: 2048 },
+  adapter: { allow_shared_user_credentials: true },
 };
 
 interface Deployment {

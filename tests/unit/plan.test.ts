@@ -60,8 +60,13 @@ const settingRows = (plan: DeploymentPlan) =>
   );
 
 /** The plan's warning for servers whose children hold a caller's credentials (README: Child isolation). */
+/** What `"adapter": { "allow_shared_user_credentials": true }` in the file would give. */
+function consent(loaded: LoadedConfig): void {
+  loaded.config.adapter.allowSharedUserCredentials = true;
+}
+
 function trustBoundary(servers: string): string {
-  return `trust boundary: on Flex Consumption every child of this app runs as the app's own user, so any MCP server of this app can read the app's settings and secrets and the credentials that ${servers} give each caller's child (another user's child included); serve servers of different trust from separate apps (README: Child isolation)`;
+  return `trust boundary: on Flex Consumption every child of this app runs as the app's own user, so any MCP server of this app can read the app's settings and secrets and the credentials that ${servers} give each caller's child (another user's child included); adapter.allow_shared_user_credentials accepts this. Serve servers of different trust from separate apps (README: Child isolation)`;
 }
 
 describe('deployment plan: golden files of the samples', () => {
@@ -101,7 +106,7 @@ describe('deployment plan: golden files of the samples', () => {
   });
 });
 
-describe('deployment plan: the predecessor README examples validate and plan unchanged', () => {
+describe('deployment plan: the predecessor README examples validate unchanged, and plan unchanged once caller credentials beside shared children are consented to', () => {
   const PASSTHROUGH =
     "forward_user_token passes the caller's own token to the child (token passthrough, which the MCP spec forbids); prefer On-Behalf-Of";
   const expectations: Array<{
@@ -110,6 +115,8 @@ describe('deployment plan: the predecessor README examples validate and plan unc
     settings: string[];
     warnings: string[];
     planWarnings?: string[];
+    /** Gives each caller's child that caller's credentials: planned only with adapter.allow_shared_user_credentials. */
+    needsConsent?: boolean;
     check?: (loaded: LoadedConfig, plan: DeploymentPlan) => void;
   }> = [
     {
@@ -152,6 +159,7 @@ describe('deployment plan: the predecessor README examples validate and plan unc
     },
     {
       file: 'auth-azure-obo',
+      needsConsent: true,
       servers: ['fabric-rti-mcp (default) /mcp/fabric-rti-mcp anonymous azure_obo entra on_behalf_of'],
       // `${AZURE_CLIENT_SECRET}` is a plain variable: a plain app setting (warned about), not a Key Vault secret.
       settings: [
@@ -184,6 +192,7 @@ describe('deployment plan: the predecessor README examples validate and plan unc
     },
     {
       file: 'auth-oauth2-bearer',
+      needsConsent: true,
       servers: ['github-tools (default) /mcp/github-tools anonymous oauth2_bearer oauth2 user_token'],
       settings: ['MCP_ADAPTER_MAX_SESSIONS fixed 22'],
       warnings: [
@@ -249,6 +258,16 @@ describe('deployment plan: the predecessor README examples validate and plan unc
       const loaded = loadConfigFile(predecessorFile(expected.file));
       assert.deepEqual(warningsOf(loaded), expected.warnings);
       for (const warning of loaded.warnings) assert.ok(warning.position, 'warnings are located in the file');
+      if (expected.needsConsent) {
+        assert.throws(
+          () => planDeployment(loaded),
+          (error: Error) =>
+            (error as { code?: string }).code === 'plan_invalid' &&
+            error.message.includes('"adapter": { "allow_shared_user_credentials": true }'),
+          'refused until the operator consents, with the line to add',
+        );
+        consent(loaded);
+      }
       const plan = planDeployment(loaded);
       assert.deepEqual(serverRows(plan), expected.servers);
       assert.deepEqual(settingRows(plan), expected.settings);
@@ -477,7 +496,9 @@ describe('deployment plan: rules', () => {
       command: 'x',
       auth: { method: 'azure_obo', azure_scopes: ['https://graph.microsoft.com/.default'], ...extra },
     });
+    const consent = { allow_shared_user_credentials: true };
     const secretless = planOf({
+      adapter: consent,
       mcpServers: {
         a: obo(),
         b: obo({
@@ -495,7 +516,10 @@ describe('deployment plan: rules', () => {
       credential: 'federated_credential',
     });
     assert.deepEqual(secretless.secrets, []);
-    const withSecret = planOf({ mcpServers: { a: obo({ azure_client_secret: '${secret:OBO_CLIENT_SECRET}' }) } });
+    const withSecret = planOf({
+      adapter: consent,
+      mcpServers: { a: obo({ azure_client_secret: '${secret:OBO_CLIENT_SECRET}' }) },
+    });
     assert.equal(withSecret.entra?.credential, 'client_secret');
     assert.deepEqual(
       withSecret.secrets.map((s) => `${s.secretName} <- ${s.appSetting}`),
@@ -511,7 +535,8 @@ describe('deployment plan: rules', () => {
       null,
     );
     assert.equal(
-      planOf({ mcpServers: { a: obo({ azure_client_id: '${env:MY_APP_ID}' }) } }).entra?.appRegistration,
+      planOf({ adapter: consent, mcpServers: { a: obo({ azure_client_id: '${env:MY_APP_ID}' }) } }).entra
+        ?.appRegistration,
       'configured',
     );
   });
@@ -570,6 +595,7 @@ describe('deployment plan: secret values never appear', () => {
         const model = JSON.stringify([...loaded.config.servers.values()]);
         for (const use of loaded.variables)
           assert.ok(model.includes(JSON.stringify(use.text).slice(1, -1)), `${file}: ${use.text} is unresolved`);
+        consent(loaded);
         const plan = planDeployment(loaded);
         const text = JSON.stringify(plan);
         for (const [name, value] of Object.entries(values))
@@ -582,6 +608,7 @@ describe('deployment plan: secret values never appear', () => {
           JSON.stringify([...resolved.config.servers.values()]).includes('qz8x7w') || Object.keys(values).length === 0,
           `${file}: resolution happened`,
         );
+        consent(resolved);
         assert.deepEqual(planDeployment(resolved), plan);
       } finally {
         for (const name of added) delete process.env[name];
