@@ -16,7 +16,7 @@ extension microsoftGraphV1
 param appUniqueName string
 param displayName string
 
-@description('plan.entra: { servers, oboScopes, requiredCallerScopes, credential }')
+@description('plan.entra: { servers, oboScopes, requiredCallerScopes, credential, endpointIdentifierUris? }')
 param entra object
 
 @description('Scope values no longer required: kept on the app, disabled (Microsoft Graph refuses to update or delete an enabled scope), and not pre-authorized. A value that is also current stays enabled.')
@@ -53,9 +53,11 @@ resource app 'Microsoft.Graph/applications@v1.0' = {
   uniqueName: appUniqueName
   displayName: displayName
   signInAudience: 'AzureADMyOrg'
-  identifierUris: [
+  // Endpoint URLs on a custom domain too: clients send the endpoint URL as their RFC 8707 resource,
+  // which Entra accepts only as an identifier URI of the app its scopes belong to (AADSTS9010010).
+  identifierUris: concat([
     identifierUri
-  ]
+  ], entra.?endpointIdentifierUris ?? [])
   api: {
     requestedAccessTokenVersion: 2
     oauth2PermissionScopes: scopes

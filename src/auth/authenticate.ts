@@ -22,6 +22,11 @@ export interface AuthenticateOptions {
   resourceAudiences: readonly string[];
   /** Where its protected resource metadata is served. */
   metadataUrl: string;
+  /**
+   * The required scopes as clients must request them, named in challenges (Entra's qualified with
+   * the identifier URI, as in the metadata's `scopes_supported`); default: the required scopes.
+   */
+  challengeScopes?: readonly string[];
   /** The verifier for this server, or undefined when callers are identified by function keys (or not at all). */
   verifier: TokenVerifier | undefined;
   logger: Logger;
@@ -42,6 +47,7 @@ export async function authenticate(
   if (callerAuth.type === 'function_key' || callerAuth.type === 'none' || !options.verifier)
     return { ok: true, principal: ANONYMOUS };
   const required = callerAuth.requiredScopes;
+  const challenged = [...(options.challengeScopes ?? required)];
   const header = request.headers.get('authorization');
   if (header !== null && header.length > MAX_AUTHORIZATION_BYTES) {
     options.logger.warn('refused an oversized Authorization header', { server: server.name, bytes: header.length });
@@ -50,7 +56,7 @@ export async function authenticate(
   const match = header === null ? null : /^Bearer[ ]+([^\s]+)\s*$/i.exec(header);
   if (!match) {
     options.logger.info('no bearer token', { server: server.name, scheme: header?.split(' ')[0] ?? null });
-    return { ok: false, response: authenticationRequired(options.metadataUrl, required) };
+    return { ok: false, response: authenticationRequired(options.metadataUrl, challenged) };
   }
   const result = await options.verifier.verify(match[1]!, options.resourceAudiences);
   if (!result.ok) {
@@ -59,7 +65,7 @@ export async function authenticate(
       return { ok: false, response: authenticationUnavailable(result.message, result.retryAfterSeconds) };
     }
     options.logger.info('token refused', { server: server.name, reason: result.message });
-    return { ok: false, response: authenticationRequired(options.metadataUrl, required, result.message) };
+    return { ok: false, response: authenticationRequired(options.metadataUrl, challenged, result.message) };
   }
   const missing = required.filter((scope) => !result.caller.scopes.includes(scope));
   if (missing.length > 0) {
@@ -68,7 +74,7 @@ export async function authenticate(
       principal: hashTag(result.caller.principal),
       missing,
     });
-    return { ok: false, response: insufficientScope(options.metadataUrl, required, missing) };
+    return { ok: false, response: insufficientScope(options.metadataUrl, challenged, missing) };
   }
   return { ok: true, principal: result.caller.principal, caller: result.caller };
 }

@@ -3,6 +3,7 @@ import type { ConfigIssue } from '../config/errors.js';
 import { formatIssue } from '../config/errors.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import { serversHoldingCallerCredentials, sharedUserCredentialsProblem } from '../config/caller-credentials.js';
+import { entraEndpointIdentifierUris } from '../config/entra-resource.js';
 import type { AuthLevel, SkippedServer } from '../config/model.js';
 import { inputSettingName, type VariableUse } from '../config/variables.js';
 
@@ -70,6 +71,11 @@ export interface PlannedEntra {
   requiredCallerScopes: string[];
   /** `federated_credential` (the managed identity; no secret) or `client_secret` (the config's `azure_client_secret`). */
   credential: 'federated_credential' | 'client_secret';
+  /**
+   * Endpoint URLs under a custom-domain `public_base_url`, registered as identifier URIs of the app
+   * so that Entra accepts the endpoint URL as the RFC 8707 `resource` (absent without one).
+   */
+  endpointIdentifierUris?: string[];
 }
 
 export interface PlannedScale {
@@ -233,6 +239,18 @@ export function planDeployment(loaded: LoadedConfig): DeploymentPlan {
       ),
       credential: usesSecret ? 'client_secret' : 'federated_credential',
     };
+    const endpointIdentifierUris = entraEndpointIdentifierUris(config);
+    if (endpointIdentifierUris.length > 0) {
+      entra.endpointIdentifierUris = endpointIdentifierUris;
+      if (configuredApp)
+        planWarnings.push(
+          `Entra: the config names its own app registration; add ${endpointIdentifierUris.join(', ')} to its identifier URIs (Expose an API), or clients that send the endpoint URL as their resource (VS Code, the MCP SDKs) get AADSTS9010010 (README: Entra sign-in)`,
+        );
+    } else if (entraCallers.length > 0) {
+      planWarnings.push(
+        `Entra: without a custom domain (adapter.public_base_url), the endpoint URL cannot be an identifier URI of the app (Entra allows https identifier URIs on verified domains only), so clients that send it as their RFC 8707 resource (VS Code, the MCP SDKs) are refused by Entra with AADSTS9010010; give the app a custom domain, or use clients that request the api:// scope without a resource (README: Entra sign-in)`,
+      );
+    }
   }
 
   // Flex Consumption runs the worker as a non-root user (Azure/azure-functions-host#10164): children

@@ -1,6 +1,7 @@
 import { authenticate } from '../auth/authenticate.js';
 import type { TokenVerifier } from '../auth/types.js';
 import { ConfigError, type ConfigIssue } from '../config/errors.js';
+import { isCustomDomain } from '../config/entra-resource.js';
 import type { AdapterConfig, ServerConfig } from '../config/model.js';
 import type { IsolationReport } from '../process/isolation.js';
 import type { Logger } from '../observability/logger.js';
@@ -143,6 +144,7 @@ export function createApp(options: AppOptions): FetchHandler {
           resource: `${base}${path}`,
           resourceAudiences: resourcesOf(server, base),
           metadataUrl: `${base}${METADATA_PREFIX}${path}`,
+          challengeScopes: scopesForClients(server, `${base}${path}`, publicUrl),
           verifier: verifierFor(server),
           logger: authLogger,
         });
@@ -176,6 +178,7 @@ export function createApp(options: AppOptions): FetchHandler {
         resource: `${base}${endpointPath(server)}`,
         resourceAudiences: resourcesOf(server, base),
         metadataUrl: `${base}${METADATA_PREFIX}${endpointPath(server)}`,
+        challengeScopes: scopesForClients(server, `${base}${endpointPath(server)}`, publicUrl),
         verifier: verifierFor(server),
         logger: authLogger,
       });
@@ -231,14 +234,13 @@ export function createApp(options: AppOptions): FetchHandler {
     const base = baseUrl(url, host);
     const verifier = server ? verifierFor(server) : undefined;
     if (!server || !verifier) return plainErrorResponse(404, 'not_found', `No protected resource at ${suffix || '/'}`);
-    const caller = server.auth.caller;
-    const scopes = caller.type === 'entra' || caller.type === 'oauth2' ? caller.requiredScopes : [];
+    // The URL the metadata was asked for, exactly; the root document speaks for the default server.
+    const resource = `${base}${suffix === '' ? endpointPath(server) : suffix}`;
     return Response.json(
       {
-        // The URL the metadata was asked for, exactly; the root document speaks for the default server.
-        resource: `${base}${suffix === '' ? endpointPath(server) : suffix}`,
+        resource,
         authorization_servers: verifier.authorizationServers,
-        scopes_supported: scopes.map((scope) => qualifyScope(scope, server)),
+        scopes_supported: scopesForClients(server, resource, publicUrl),
         bearer_methods_supported: ['header'],
         resource_name: `MCP server ${server.name}`,
       },
@@ -300,11 +302,25 @@ export function assertServable(config: AdapterConfig, verifierFor?: AppOptions['
   if (issues.length > 0) throw new ConfigError(config.sourcePath, issues);
 }
 
-/** Entra scopes are requested fully qualified (`api://<app>/user_impersonation`); tokens carry the short name. */
-function qualifyScope(scope: string, server: ServerConfig): string {
+/**
+ * The required scopes as clients request them (metadata `scopes_supported`, challenges); tokens
+ * carry the short names. Entra takes scopes as `<identifier URI>/<name>`, and refuses an RFC 8707 `resource` that is not
+ * an identifier URI of the app those scopes belong to (AADSTS9010010). Clients send the metadata's
+ * `resource`, the endpoint URL (RFC 9728 section 3.3), so the scopes are qualified with that URL
+ * where it can be an identifier URI: a custom domain (`public_base_url`; Entra accepts https
+ * identifier URIs only on verified domains, which `*.azurewebsites.net` is not, and the deployment
+ * registers the endpoint URLs there). Elsewhere they keep the app's `api://` identifier URI.
+ */
+function scopesForClients(server: ServerConfig, resource: string, publicUrl: URL | undefined): string[] {
   const caller = server.auth.caller;
-  if (caller.type !== 'entra' || scope.includes('://') || !caller.audience?.startsWith('api://')) return scope;
-  return `${caller.audience.replace(/\/+$/, '')}/${scope}`;
+  if (caller.type === 'oauth2') return caller.requiredScopes;
+  if (caller.type !== 'entra') return [];
+  return caller.requiredScopes.map((scope) => {
+    if (scope.includes('://')) return scope;
+    if (publicUrl && isCustomDomain(publicUrl)) return `${resource}/${scope}`;
+    if (!caller.audience?.startsWith('api://')) return scope;
+    return `${caller.audience.replace(/\/+$/, '')}/${scope}`;
+  });
 }
 
 function corsHeaders(origin: string): Record<string, string> {

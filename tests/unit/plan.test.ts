@@ -60,6 +60,10 @@ const settingRows = (plan: DeploymentPlan) =>
   );
 
 /** The plan's warning for servers whose children hold a caller's credentials (README: Child isolation). */
+/** Entra callers without a custom domain: spec-following clients cannot send the endpoint URL as their resource. */
+const NO_ENTRA_RESOURCE =
+  'Entra: without a custom domain (adapter.public_base_url), the endpoint URL cannot be an identifier URI of the app (Entra allows https identifier URIs on verified domains only), so clients that send it as their RFC 8707 resource (VS Code, the MCP SDKs) are refused by Entra with AADSTS9010010; give the app a custom domain, or use clients that request the api:// scope without a resource (README: Entra sign-in)';
+
 /** What `"adapter": { "allow_shared_user_credentials": true }` in the file would give. */
 function consent(loaded: LoadedConfig): void {
   loaded.config.adapter.allowSharedUserCredentials = true;
@@ -174,6 +178,7 @@ describe('deployment plan: the predecessor README examples validate unchanged, a
       planWarnings: [
         "/mcpServers/fabric-rti-mcp/auth/azure_client_id: ${AZURE_CLIENT_ID} becomes the app setting AZURE_CLIENT_ID, which Azure SDK credentials read in the app's own process; prefer a name of your own (e.g. OBO_CLIENT_ID)",
         "/mcpServers/fabric-rti-mcp/auth/azure_client_secret: ${AZURE_CLIENT_SECRET} becomes the app setting AZURE_CLIENT_SECRET, which Azure SDK credentials read in the app's own process; prefer a name of your own (e.g. OBO_CLIENT_SECRET)",
+        NO_ENTRA_RESOURCE,
         trustBoundary('"fabric-rti-mcp"'),
       ],
       check: ({ config }, plan) => {
@@ -527,7 +532,7 @@ describe('deployment plan: rules', () => {
     );
     assert.deepEqual(
       withSecret.warnings,
-      [trustBoundary('"a"')],
+      [NO_ENTRA_RESOURCE, trustBoundary('"a"')],
       "a secret field holding ${secret:...} is not warned about; children holding callers' credentials are",
     );
     assert.equal(
@@ -630,5 +635,59 @@ describe('deployment plan: secret values never appear', () => {
     assert.equal(text.includes('dotenv-secret-9f3k2'), false);
     assert.equal(text.includes('dotenv.example'), false);
     assert.equal(text.includes(dir), false, 'nor the folder of the config');
+  });
+});
+
+describe('deployment plan: Entra resource identifiers', () => {
+  const entraServer = (extra: Record<string, unknown> = {}) => ({
+    command: 'x',
+    auth: { caller: { type: 'entra', required_scopes: ['user_impersonation'] }, ...extra },
+  });
+
+  test('on a custom domain every endpoint URL of an Entra server becomes an identifier URI of the app the deployment creates', () => {
+    const plan = planOf({
+      adapter: { public_base_url: 'https://mcp.contoso.com/' },
+      mcpServers: { kusto: { ...entraServer(), default: true }, mail: entraServer(), files: { command: 'x' } },
+    });
+    assert.deepEqual(plan.entra?.endpointIdentifierUris, [
+      'https://mcp.contoso.com/mcp/kusto',
+      'https://mcp.contoso.com/mcp',
+      'https://mcp.contoso.com/api/mcp',
+      'https://mcp.contoso.com/mcp/mail',
+    ]);
+    assert.equal(
+      plan.warnings.some((warning) => warning.startsWith('Entra:')),
+      false,
+    );
+  });
+
+  test('an app registration the config names must get them by hand: the plan names them', () => {
+    const plan = planOf({
+      adapter: { public_base_url: 'https://mcp.contoso.com', allow_shared_user_credentials: true },
+      mcpServers: {
+        kusto: entraServer({ azure_client_id: '${env:MY_APP_ID}', azure_scopes: ['s'], method: 'azure_obo' }),
+      },
+    });
+    assert.deepEqual(plan.entra?.endpointIdentifierUris, [
+      'https://mcp.contoso.com/mcp/kusto',
+      'https://mcp.contoso.com/mcp',
+      'https://mcp.contoso.com/api/mcp',
+    ]);
+    assert.ok(
+      plan.warnings.some((warning) =>
+        warning.startsWith(
+          'Entra: the config names its own app registration; add https://mcp.contoso.com/mcp/kusto, https://mcp.contoso.com/mcp, https://mcp.contoso.com/api/mcp to its identifier URIs',
+        ),
+      ),
+      plan.warnings.join('\n'),
+    );
+  });
+
+  test('*.azurewebsites.net is no custom domain (Entra allows https identifier URIs on verified domains only): none, and a warning', () => {
+    for (const adapter of [{}, { public_base_url: 'https://func-mcp-abc.azurewebsites.net' }]) {
+      const plan = planOf({ adapter, mcpServers: { kusto: entraServer() } });
+      assert.equal(plan.entra?.endpointIdentifierUris, undefined);
+      assert.ok(plan.warnings.includes(NO_ENTRA_RESOURCE), plan.warnings.join('\n'));
+    }
   });
 });

@@ -5773,6 +5773,21 @@ function sharedUserCredentialsProblem(names) {
   return `${names.map((name) => `"${name}"`).join(", ")} give each caller's child that caller's credentials, but children share the adapter's user (as on Flex Consumption), so any child of this app could read another user's tokens. Run the adapter where it may give each child a user of its own (isolation user_per_child: root or CAP_SETUID/CAP_SETGID, e.g. a custom container), serve these servers from an app of their own, or accept the risk with "adapter": { "allow_shared_user_credentials": true } (README: Child isolation)`;
 }
 
+// src/config/entra-resource.ts
+function isCustomDomain(url) {
+  return !url.hostname.toLowerCase().endsWith(".azurewebsites.net");
+}
+function entraEndpointIdentifierUris(config) {
+  const base = config.adapter.publicBaseUrl;
+  if (!base || !isCustomDomain(new URL(base))) return [];
+  const origin = base.replace(/\/+$/, "");
+  const servers = [...config.servers.values()];
+  return servers.filter((server) => server.auth.caller.type === "entra").flatMap((server) => [
+    `${origin}/mcp/${server.name}`,
+    ...server.isDefault || servers.length === 1 ? [`${origin}/mcp`, `${origin}/api/mcp`] : []
+  ]);
+}
+
 // src/deployment/plan.ts
 var PlanError = class extends AdapterError {
   constructor(file, issues) {
@@ -5905,6 +5920,18 @@ function planDeployment(loaded) {
       ),
       credential: usesSecret ? "client_secret" : "federated_credential"
     };
+    const endpointIdentifierUris = entraEndpointIdentifierUris(config);
+    if (endpointIdentifierUris.length > 0) {
+      entra.endpointIdentifierUris = endpointIdentifierUris;
+      if (configuredApp)
+        planWarnings.push(
+          `Entra: the config names its own app registration; add ${endpointIdentifierUris.join(", ")} to its identifier URIs (Expose an API), or clients that send the endpoint URL as their resource (VS Code, the MCP SDKs) get AADSTS9010010 (README: Entra sign-in)`
+        );
+    } else if (entraCallers.length > 0) {
+      planWarnings.push(
+        `Entra: without a custom domain (adapter.public_base_url), the endpoint URL cannot be an identifier URI of the app (Entra allows https identifier URIs on verified domains only), so clients that send it as their RFC 8707 resource (VS Code, the MCP SDKs) are refused by Entra with AADSTS9010010; give the app a custom domain, or use clients that request the api:// scope without a resource (README: Entra sign-in)`
+      );
+    }
   }
   if (callerCredentials.length > 0) {
     planWarnings.push(

@@ -96,7 +96,12 @@ export function createEntraVerifier(options: EntraVerifierOptions): ConfiguredTo
   const v1Issuer = (tenant: string) => `${v1IssuerHost}/${tenant}/`;
   const authorizationServers = allowedTenants.map(v2Issuer);
 
-  async function verify(token: string): Promise<VerifyResult> {
+  /**
+   * `resourceAudiences`: the server's endpoint URLs on the request's origin. A v1 token for an app
+   * whose identifier URI is the endpoint URL (a custom domain) carries that URL as `aud`; Entra
+   * issues it only for an app of the tenant that holds that identifier URI on a verified domain.
+   */
+  async function verify(token: string, resourceAudiences: readonly string[] = []): Promise<VerifyResult> {
     const problem = precheckJwt(token, algorithms);
     if (problem) return invalid(problem);
     let unverified: Record<string, unknown>;
@@ -132,7 +137,12 @@ export function createEntraVerifier(options: EntraVerifierOptions): ConfiguredTo
       );
     }
     const issuers = acceptV1 ? [v2Issuer(tenant), v1Issuer(tenant)] : [v2Issuer(tenant)];
-    const verified = await verifyJwtWith(token, key, { issuers, audiences, algorithms, clockToleranceSeconds });
+    const verified = await verifyJwtWith(token, key, {
+      issuers,
+      audiences: resourceAudiences.length > 0 ? [...audiences, ...resourceAudiences] : audiences,
+      algorithms,
+      clockToleranceSeconds,
+    });
     if (!verified.ok) return verified.result;
     const claims = verified.payload as Record<string, unknown>;
     if (claims.tid !== tenant) return invalid('tenant not allowed');
