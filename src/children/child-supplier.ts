@@ -5,6 +5,7 @@ import type { AdapterConfig, ServerConfig } from '../config/model.js';
 import type { Logger } from '../observability/logger.js';
 import { telemetry } from '../observability/telemetry.js';
 import which from 'which';
+import { cleanLeftovers } from '../process/leftovers.js';
 import { ChildUsers } from '../process/child-users.js';
 import type { IsolationReport } from '../process/isolation.js';
 import { CommandNotFoundError } from '../process/resolve-command.js';
@@ -94,6 +95,13 @@ export class ChildSupplier {
       if (prlimit) this.processLimit = { prlimit, maxProcesses: MAX_PROCESSES_PER_CHILD };
       else this.logger.warn('prlimit is not on PATH: child users get no process limit');
     }
+    // Folders (and processes living in them) of children whose adapter was killed before it could end them.
+    const left = cleanLeftovers();
+    if (left.folders > 0)
+      this.logger.warn('removed what children of a stopped adapter left behind', {
+        folders: left.folders,
+        processes: left.processes,
+      });
     // A freed slot may be one a warm pool was held back from; refilled once the release's caller
     // is done (a release inside `lease`, evicting an idle child, must not hand the slot to a pool).
     this.ledger.onRelease(() => this.refillNow());

@@ -2,7 +2,6 @@ import { AdapterError } from '../errors/adapter-error.js';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, chown, mkdtemp, mkdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import spawn from 'cross-spawn';
 import type { ServerConfig } from '../config/model.js';
@@ -11,6 +10,7 @@ import { BoundedLines, LogBudget } from './bounded-lines.js';
 import { buildChildEnvironment } from './child-environment.js';
 import type { ChildUser, ChildUsers } from './child-users.js';
 import { encodeMessage, StdioDecoder } from './framing.js';
+import { killProcessesWithHome, privateDirPrefix } from './leftovers.js';
 import { resolveCommand } from './resolve-command.js';
 
 export interface ExitInfo {
@@ -116,7 +116,7 @@ export class StdioChild {
    */
   static async start(options: StdioChildOptions): Promise<StdioChild> {
     const { server } = options;
-    const privateDir = await mkdtemp(path.join(tmpdir(), `mcp-${server.name.replace(/[^\w-]/g, '_')}-`));
+    const privateDir = await mkdtemp(privateDirPrefix(server.name));
     let user: ChildUser | undefined;
     try {
       const dirs = { home: path.join(privateDir, 'home'), tmp: path.join(privateDir, 'tmp') };
@@ -258,6 +258,8 @@ export class StdioChild {
     // with a user of its own, every process of that user ends here.
     this.signalGroup('SIGKILL');
     if (this.user) this.options.users!.release(this.user);
+    // Sharing the adapter's user, descendants that left the group still carry the child's HOME.
+    else if (process.platform === 'linux') killProcessesWithHome(path.join(this.privateDir, 'home'));
     this.process.stdout!.destroy();
     this.process.stderr!.destroy();
     await rm(this.privateDir, { recursive: true, force: true, maxRetries: 3 });

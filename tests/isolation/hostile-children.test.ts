@@ -392,21 +392,25 @@ describe('hostile children', { concurrency: false }, () => {
           await adapter.stop();
         });
 
-        test(`${mode}: a setsid grandchild ends with its session: ${isolated ? 'it does' : 'it outlives DELETE (the limit of process groups)'}`, async () => {
+        test(`${mode}: a setsid grandchild ends with its session${isolated ? ', even one that clears its environment' : '; one that clears its environment outlives DELETE (the limit of a shared user)'}`, async () => {
           const adapter = await startAdapter(mode, alphaAndBeta(fixture));
           const { alphaSession } = await twoChildren(adapter);
           const escaped = (await probe(adapter, 'alpha', alphaSession, { action: 'escape' })).value as number;
+          const hidden = (await probe(adapter, 'alpha', alphaSession, { action: 'escape', scrub_env: true }))
+            .value as number;
           assert.equal(isAlive(escaped), true);
+          assert.equal(isAlive(hidden), true);
           await deleteSession(adapter, 'alpha', alphaSession);
+          assert.ok(
+            await eventually(() => !isAlive(escaped), 10_000),
+            isolated ? 'killed with its user' : "found by the child's HOME in its environment, and killed",
+          );
           if (isolated) {
-            assert.ok(
-              await eventually(() => !isAlive(escaped), 10_000),
-              'the escaped grandchild is killed with its user',
-            );
+            assert.ok(await eventually(() => !isAlive(hidden), 10_000), 'killed with its user, whatever its environment');
           } else {
             await new Promise((resolve) => setTimeout(resolve, 1000));
-            assert.equal(isAlive(escaped), true, 'a process group does not hold a setsid grandchild');
-            process.kill(escaped, 'SIGKILL');
+            assert.equal(isAlive(hidden), true, 'neither its process group nor its environment names it any more');
+            process.kill(hidden, 'SIGKILL');
           }
           await adapter.stop();
         });

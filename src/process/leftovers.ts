@@ -1,0 +1,94 @@
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+/**
+ * Where children share the adapter's user, a process group does not hold what a child starts
+ * (`setsid` and double forks leave it), but the environment does: every descendant inherits the
+ * child's private HOME unless it clears its environment on purpose. These find such processes
+ * through `/proc/<pid>/environ` (readable for processes of one's own user; Linux only, elsewhere
+ * nothing is found). With a user per child, `child-users.ts` ends every process of the uid instead.
+ */
+
+/** Private folders are `<tmp>/mcp-<adapter pid>-<server>-XXXXXX`: whose they are survives a SIGKILL. */
+export function privateDirPrefix(serverName: string, root = tmpdir()): string {
+  return path.join(root, `mcp-${process.pid}-${serverName.replace(/[^\w-]/g, '_')}-`);
+}
+
+/** Pids of processes whose environment holds `HOME=<home>` (or a HOME inside it). */
+export function processesWithHome(home: string, procRoot = '/proc'): number[] {
+  const needle = Buffer.from(`HOME=${home}`);
+  const pids: number[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync(procRoot);
+  } catch {
+    return pids;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    let environ: Buffer;
+    try {
+      environ = readFileSync(path.join(procRoot, entry, 'environ'));
+    } catch {
+      continue; // another user's process, or gone
+    }
+    const at = environ.indexOf(needle);
+    // The variable starts the block or follows a NUL, and the value is HOME or a folder inside it.
+    if (at < 0 || (at > 0 && environ[at - 1] !== 0)) continue;
+    const next = environ[at + needle.length];
+    if (next === undefined || next === 0 || next === 0x2f) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+/** SIGKILLs every process whose HOME is `home` until none is left (one may fork while we look); returns how many. */
+export function killProcessesWithHome(home: string, procRoot = '/proc'): number {
+  let killed = 0;
+  for (let round = 0; round < 10; round += 1) {
+    const pids = processesWithHome(home, procRoot);
+    if (pids.length === 0) break;
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+        killed += 1;
+      } catch {
+        // gone, or a zombie's pid reused by then
+      }
+    }
+  }
+  return killed;
+}
+
+/**
+ * What the children of adapters that are gone (a SIGKILL, a crash) left: their private folders,
+ * and the processes living in them. Folders of adapters still running are left alone.
+ */
+export function cleanLeftovers(root = tmpdir(), procRoot = '/proc'): { folders: number; processes: number } {
+  let folders = 0;
+  let processes = 0;
+  let entries: string[];
+  try {
+    entries = readdirSync(root);
+  } catch {
+    return { folders, processes };
+  }
+  for (const entry of entries) {
+    const owner = /^mcp-(\d+)-/.exec(entry)?.[1];
+    if (!owner || alive(Number(owner))) continue;
+    const dir = path.join(root, entry);
+    processes += killProcessesWithHome(path.join(dir, 'home'), procRoot);
+    rmSync(dir, { recursive: true, force: true });
+    folders += 1;
+  }
+  return { folders, processes };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
