@@ -29,7 +29,13 @@ Commands:
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command) throw new UsageError('a command is needed');
-  if (command === '--help' || command === '-h' || command === 'help') {
+  if (
+    command === '--help' ||
+    command === '-h' ||
+    command === 'help' ||
+    rest.includes('--help') ||
+    rest.includes('-h')
+  ) {
     process.stdout.write(USAGE);
     return 0;
   }
@@ -67,15 +73,27 @@ async function main(argv: string[]): Promise<number> {
       throw new UsageError(`--port must be a port number, got "${values.port}"`);
     const port = values.port === undefined ? undefined : Number(values.port);
     if (port !== undefined && port > 65535) throw new UsageError(`--port must be a port number, got "${values.port}"`);
-    const running = await serve({ config: values.config, port, host: values.host });
+    const running = await serve({ config: values.config, port, host: values.host }).catch((error: unknown) => {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL')
+        throw new ListenError(
+          `Cannot listen on ${values.host ?? process.env.HOST ?? '127.0.0.1'}:${port ?? process.env.PORT ?? 7071}: ${code === 'EADDRINUSE' ? 'the port is in use (another adapter, or func start?); choose another with --port or PORT' : code === 'EACCES' ? 'permission denied (ports below 1024 need privileges); choose another with --port' : 'no such address on this machine; check --host'}`,
+        );
+      throw error;
+    });
     const names = [...running.loaded.config.servers.keys()];
     process.stderr.write(
       `\nMCP adapter listening on ${running.url}/mcp  (servers: ${names.map((n) => `/mcp/${n}`).join(', ')})\n\n`,
     );
     let stopping = false;
     const stop = () => {
-      if (stopping) return;
+      if (stopping) {
+        // A second Ctrl-C: children that ignore their signals are not waited for.
+        process.stderr.write('stopping now, without waiting for children; what they leave is cleaned at the next start\n');
+        process.exit(130);
+      }
       stopping = true;
+      process.stderr.write('stopping: ending sessions and their children (Ctrl-C again to force)\n');
       running.close().then(
         () => process.exit(0),
         () => process.exit(1),
@@ -123,6 +141,13 @@ async function main(argv: string[]): Promise<number> {
   throw new UsageError(`unknown command "${command}"`);
 }
 
+/** The address cannot be listened on: a fact about this machine, not a usage mistake. */
+class ListenError extends AdapterError {
+  constructor(message: string) {
+    super(message, { code: 'listen_failed' });
+  }
+}
+
 class UsageError extends AdapterError {
   constructor(message: string) {
     super(message, { code: 'usage' });
@@ -137,7 +162,7 @@ function atMostOne(positionals: string[]): void {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof ConfigError || error instanceof PlanError) {
+    if (error instanceof ConfigError || error instanceof PlanError || error instanceof ListenError) {
       process.stderr.write(`${error.message}\n`);
       process.exit(1);
     }

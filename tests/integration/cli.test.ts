@@ -314,4 +314,90 @@ describe('cli usage', () => {
     assert.equal(help.code, 0, show(help));
     assert.match(help.stdout, /^Usage: mcp-stdio-adapter <command> \[options\]\n/);
   });
+
+  test('--help after any command prints the usage and exits 0 (no "Unknown option")', async () => {
+    const runs = await Promise.all(['validate', 'plan', 'serve', 'smoke'].map((command) => cli([command, '--help'])));
+    for (const run of runs) {
+      assert.equal(run.code, 0, show(run));
+      assert.match(run.stdout, /^Usage: mcp-stdio-adapter <command> \[options\]\n/);
+      assert.equal(run.stderr, '');
+    }
+  });
+});
+
+/** `serve` as `npm start` runs it, on a config of one fixture server, until `stop`. */
+function serveProcess(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'mcp-cli-serve-'));
+  const file = path.join(dir, 'mcp_config.json');
+  const fixture = path.join(repoRoot, 'tests/fixtures/servers/node-fixture.mjs');
+  writeFileSync(file, JSON.stringify({ mcpServers: { fixture: { command: process.execPath, args: [fixture] } } }));
+  const child = spawn(process.execPath, ['--import', TSX, CLI, 'serve', '--config', file, ...args], {
+    cwd: repoRoot,
+    env: { ...cleanEnv(), MCP_ADAPTER_ISOLATION: 'shared_user', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const waitFor = async (pattern: RegExp, ms = 60_000) => {
+    const deadline = Date.now() + ms;
+    while (!pattern.test(output)) {
+      if (Date.now() > deadline) throw new Error(`no ${pattern} within ${ms} ms:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return pattern.exec(output)!;
+  };
+  return { child, exited, waitFor, output: () => output };
+}
+
+describe('cli serve', () => {
+  test('a port in use: exit 1 with one line naming the address and what to do, no stack trace', async () => {
+    const first = serveProcess(['--port', '0']);
+    const url = (await first.waitFor(/listening on (http:\/\/\S+?)\/mcp/))[1]!;
+    const port = new URL(url).port;
+    const second = serveProcess(['--port', port]);
+    assert.equal(await second.exited, 1, second.output());
+    assert.match(
+      second.output(),
+      new RegExp(
+        `Cannot listen on 127\\.0\\.0\\.1:${port}: the port is in use \\(another adapter, or func start\\?\\); choose another with --port or PORT`,
+      ),
+    );
+    assert.doesNotMatch(second.output(), /\n\s+at /, 'no stack trace');
+    first.child.kill('SIGTERM');
+    assert.equal(await first.exited, 0);
+  });
+
+  test('a second Ctrl-C does not wait for a child that ignores its signals', async () => {
+    const served = serveProcess(['--port', '0'], { FIXTURE_IGNORE_SIGTERM: '1' });
+    const url = (await served.waitFor(/listening on (http:\/\/\S+?)\/mcp/))[1]!;
+    const init = await fetch(`${url}/mcp/fixture`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+      }),
+    });
+    assert.equal(init.status, 200);
+    await init.text();
+    served.child.kill('SIGINT');
+    await served.waitFor(/stopping: ending sessions and their children \(Ctrl-C again to force\)/);
+    served.child.kill('SIGINT');
+    assert.equal(await served.exited, 130, served.output());
+    assert.match(served.output(), /stopping now, without waiting for children/);
+  });
+
+  test('a non-loopback --host warns that servers without token checks would be open to the network (an address this machine lacks: nothing listens)', async () => {
+    // 192.0.2.1 (TEST-NET-1, RFC 5737) is no address of this machine: the warning comes before
+    // listening, which then fails, so the test never listens beyond loopback.
+    const served = serveProcess(['--port', '0', '--host', '192.0.2.1']);
+    assert.equal(await served.exited, 1, served.output());
+    assert.match(served.output(), /these servers verify no token and npm start checks no function keys/);
+    assert.match(served.output(), /"servers":\["fixture"\]/);
+    assert.match(served.output(), /Cannot listen on 192\.0\.2\.1:0: no such address on this machine; check --host/);
+  });
 });

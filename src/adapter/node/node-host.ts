@@ -73,6 +73,17 @@ export async function startNodeHost(options: NodeHostOptions): Promise<RunningNo
       { host: options.host },
     );
   }
+  if (!boundToLoopback) {
+    // npm start checks no function keys: servers without token checks are open to the whole network.
+    const open = [...config.servers.values()].filter(
+      (server) => server.auth.caller.type !== 'entra' && server.auth.caller.type !== 'oauth2',
+    );
+    if (open.length > 0)
+      logger.warn(
+        'listening beyond loopback: these servers verify no token and npm start checks no function keys, so anyone who can reach this address can use them; bind to 127.0.0.1, or give them oauth2_bearer or azure_obo',
+        { host: options.host, servers: open.map((server) => server.name) },
+      );
+  }
   let listeningPort: number | undefined;
   const runtime = createRuntime(config, {
     localPort: () => listeningPort,
