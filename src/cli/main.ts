@@ -9,6 +9,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, formatIssue } from '../config/errors.js';
 import { discoverConfigPath, loadConfigFile } from '../config/load-config.js';
+import type { AdapterConfig } from '../config/model.js';
+import { configuredServers, defaultServerConfig } from '../http/routes.js';
 import { planDeployment, PlanError } from '../deployment/plan.js';
 import { serve } from '../serve.js';
 import { formatPlan } from './format-plan.js';
@@ -81,15 +83,14 @@ async function main(argv: string[]): Promise<number> {
         );
       throw error;
     });
-    const names = [...running.loaded.config.servers.keys()];
-    process.stderr.write(
-      `\nMCP adapter listening on ${running.url}/mcp  (servers: ${names.map((n) => `/mcp/${n}`).join(', ')})\n\n`,
-    );
+    process.stderr.write(banner(running.url, running.loaded.config));
     let stopping = false;
     const stop = () => {
       if (stopping) {
         // A second Ctrl-C: children that ignore their signals are not waited for.
-        process.stderr.write('stopping now, without waiting for children; what they leave is cleaned at the next start\n');
+        process.stderr.write(
+          'stopping now, without waiting for children; what they leave is cleaned at the next start\n',
+        );
         process.exit(130);
       }
       stopping = true;
@@ -139,6 +140,16 @@ async function main(argv: string[]): Promise<number> {
     return report.ok ? 0 : 1;
   }
   throw new UsageError(`unknown command "${command}"`);
+}
+
+/** Leads with a URL that answers: `/mcp` only when it is served (one server, or a default). */
+function banner(url: string, config: AdapterConfig): string {
+  const all = configuredServers(config).map((server) => `/mcp/${server.name}`);
+  const fallback = defaultServerConfig(config);
+  const lead = fallback
+    ? `${url}/mcp  (that is /mcp/${fallback.name}; every server: ${all.join(', ')})`
+    : `${url}${all[0]}  (one URL per server: ${all.join(', ')}; no server is "default": true, so /mcp answers 404)`;
+  return `\nMCP adapter listening on ${lead}\nOpen ${url}/ for how to connect a client.\n\n`;
 }
 
 /** The address cannot be listened on: a fact about this machine, not a usage mistake. */

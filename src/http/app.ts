@@ -8,6 +8,7 @@ import type { Logger } from '../observability/logger.js';
 import type { SessionManager } from '../session/session-manager.js';
 import type { ModernEndpoint } from '../modern/modern-endpoint.js';
 import { plainErrorResponse, rpcErrorResponse } from '../web/http-errors.js';
+import { endpointInBrowser, homePage, wantsHtml } from './home-page.js';
 import { handleMcpRequest } from './mcp-endpoint.js';
 import {
   configuredServers,
@@ -132,7 +133,9 @@ export function createApp(options: AppOptions): FetchHandler {
     let response: Response;
     try {
       const unavailable = target?.kind === 'mcp' && !server ? config.unavailable.get(target.server!) : undefined;
-      if (unavailable) {
+      if (target?.kind === 'mcp' && request.method === 'GET' && wantsHtml(request)) {
+        response = endpointInBrowser(`${baseUrl(url, host)}${path}`);
+      } else if (unavailable) {
         // What is missing is named in /status and the log, which are as protected as the servers.
         response = rpcErrorResponse(
           503,
@@ -217,8 +220,15 @@ export function createApp(options: AppOptions): FetchHandler {
         `Not Found: several servers are configured and none is the default; use one of ${endpoints.join(', ')}`,
       );
     }
+    if (path === '/' && request.method === 'GET') return homePage(request, config, baseUrl(url, host));
     const match = /^\/mcp\/([^/]+)$/.exec(path);
-    if (match) return rpcErrorResponse(404, `Not Found: no MCP server named "${safeDecode(match[1]!)}"`);
+    if (match) {
+      const endpoints = configuredServers(config).map((server) => `/mcp/${server.name}`);
+      return rpcErrorResponse(
+        404,
+        `Not Found: no MCP server named "${safeDecode(match[1]!)}"; the servers here are ${endpoints.join(', ')}`,
+      );
+    }
     return plainErrorResponse(404, 'not_found', `No route for ${path}`);
   }
 

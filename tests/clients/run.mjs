@@ -182,7 +182,7 @@ async function startAdapter(name, configFile) {
   child.stderr.setEncoding('utf8').on('data', (chunk) => {
     output += chunk;
   });
-  // src/cli/main.ts prints "MCP adapter listening on <url>/mcp  (servers: ...)" once it listens.
+  // src/cli/main.ts prints "MCP adapter listening on <url>/mcp..." (a URL that answers) once it listens.
   const url = await new Promise((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`adapter "${name}" did not listen within 30 s:\n${tail(output)}`)),

@@ -326,11 +326,12 @@ describe('cli usage', () => {
 });
 
 /** `serve` as `npm start` runs it, on a config of one fixture server, until `stop`. */
-function serveProcess(args: string[], env: NodeJS.ProcessEnv = {}) {
+function serveProcess(args: string[], env: NodeJS.ProcessEnv = {}, names = ['fixture']) {
   const dir = mkdtempSync(path.join(tmpdir(), 'mcp-cli-serve-'));
   const file = path.join(dir, 'mcp_config.json');
   const fixture = path.join(repoRoot, 'tests/fixtures/servers/node-fixture.mjs');
-  writeFileSync(file, JSON.stringify({ mcpServers: { fixture: { command: process.execPath, args: [fixture] } } }));
+  const servers = Object.fromEntries(names.map((name) => [name, { command: process.execPath, args: [fixture] }]));
+  writeFileSync(file, JSON.stringify({ mcpServers: servers }));
   const child = spawn(process.execPath, ['--import', TSX, CLI, 'serve', '--config', file, ...args], {
     cwd: repoRoot,
     env: { ...cleanEnv(), MCP_ADAPTER_ISOLATION: 'shared_user', ...env },
@@ -352,6 +353,21 @@ function serveProcess(args: string[], env: NodeJS.ProcessEnv = {}) {
 }
 
 describe('cli serve', () => {
+  test('the banner leads with a URL that answers: /mcp/<first> when several servers have no default', async () => {
+    const served = serveProcess(['--port', '0'], {}, ['alpha', 'beta']);
+    const [, url, rest] = await served.waitFor(/listening on (http:\/\/\S+?)(\/mcp\S*) {2}\((.*)\)/);
+    assert.equal(rest, '/mcp/alpha');
+    assert.match(
+      served.output(),
+      /\(one URL per server: \/mcp\/alpha, \/mcp\/beta; no server is "default": true, so \/mcp answers 404\)/,
+    );
+    assert.match(served.output(), new RegExp(`Open ${url!.replaceAll('.', '\\.')}/ for how to connect a client`));
+    const page = await fetch(`${url}/`);
+    assert.equal(page.status, 200);
+    served.child.kill('SIGTERM');
+    await served.exited;
+  });
+
   test('a port in use: exit 1 with one line naming the address and what to do, no stack trace', async () => {
     const first = serveProcess(['--port', '0']);
     const url = (await first.waitFor(/listening on (http:\/\/\S+?)\/mcp/))[1]!;
