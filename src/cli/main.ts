@@ -12,7 +12,9 @@ import { discoverConfigPath, loadConfigFile } from '../config/load-config.js';
 import type { AdapterConfig } from '../config/model.js';
 import { configuredServers, defaultServerConfig } from '../http/routes.js';
 import { planDeployment, PlanError } from '../deployment/plan.js';
-import { serve } from '../serve.js';
+import { buildChildEnvironment } from '../process/child-environment.js';
+import { CommandNotFoundError, resolveCommand } from '../process/resolve-command.js';
+import { loadForServing, serve } from '../serve.js';
 import { formatPlan } from './format-plan.js';
 
 const USAGE = `Usage: mcp-stdio-adapter <command> [options]
@@ -50,6 +52,7 @@ async function main(argv: string[]): Promise<number> {
     const shown = path.relative(process.cwd(), file) || file;
     process.stdout.write(`${shown} is valid: ${names.length} server(s): ${names.join(', ')}\n`);
     for (const warning of loaded.warnings) process.stdout.write(`warning: ${formatIssue(shown, warning)}\n`);
+    for (const problem of localProblems(file)) process.stdout.write(`npm start here would: ${problem}\n`);
     return 0;
   }
   if (command === 'plan') {
@@ -140,6 +143,29 @@ async function main(argv: string[]): Promise<number> {
     return report.ok ? 0 : 1;
   }
   throw new UsageError(`unknown command "${command}"`);
+}
+
+/**
+ * What `npm start` on this machine would refuse or fail at that the file itself does not show:
+ * variables unset here (the server is not served), commands not on PATH (the first client gets
+ * an error). Deployed, azd supplies the settings and the package brings the commands, so these
+ * do not make the file invalid.
+ */
+function localProblems(file: string): string[] {
+  const loaded = loadForServing({ config: file });
+  const problems: string[] = [];
+  for (const [name, entry] of loaded.config.unavailable)
+    problems.push(`not serve "${name}": ${entry.missing.join('; ')}`);
+  for (const server of loaded.config.servers.values()) {
+    const env = buildChildEnvironment(process.env, { home: server.cwd, tmp: server.cwd }, server.env);
+    try {
+      resolveCommand(server.command, { cwd: server.cwd, pathEnv: env.PATH ?? env.Path });
+    } catch (error) {
+      if (!(error instanceof CommandNotFoundError)) throw error;
+      problems.push(`fail to start "${server.name}": ${error.message}`);
+    }
+  }
+  return problems;
 }
 
 /** Leads with a URL that answers: `/mcp` only when it is served (one server, or a default). */

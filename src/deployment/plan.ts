@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { AdapterError } from '../errors/adapter-error.js';
 import type { ConfigIssue } from '../config/errors.js';
 import { formatIssue } from '../config/errors.js';
@@ -252,6 +253,16 @@ export function planDeployment(loaded: LoadedConfig): DeploymentPlan {
       );
     }
   }
+
+  // The Flex Consumption Node.js image brings Node.js, npm and npx; uvx servers get a Python of their
+  // own from the prepackage hook (src/deployment/packaging.ts); a bare Python command finds none.
+  const needsPython = servers.filter((server) =>
+    /^(python(\d+(\.\d+)?)?|pip\d*|pipx|uv)$/.test(path.basename(server.command).replace(/\.exe$/i, '')),
+  );
+  if (needsPython.length > 0)
+    planWarnings.push(
+      `${needsPython.map((server) => `"${server.name}" (${server.command})`).join(', ')}: the Flex Consumption Node.js image has no Python, so ${needsPython.length === 1 ? 'this server fails' : 'these servers fail'} to start when deployed; run Python servers with uvx (azd deploy packages them with a Python of their own), or ship an executable`,
+    );
 
   // Flex Consumption runs the worker as a non-root user (Azure/azure-functions-host#10164): children
   // share it, and can read the app's environment and each other's (README: Child isolation).

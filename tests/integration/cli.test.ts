@@ -56,6 +56,12 @@ function cli(args: string[], options: { cwd?: string } = {}): Promise<Run> {
   });
 }
 
+/** What validate says about the file, without what it says about this machine (uvx installed or not, variables set or not). */
+const aboutTheFile = (stdout: string) =>
+  stdout
+    .split('\n')
+    .filter((line) => !line.startsWith('npm start here would: '))
+    .join('\n');
 const show = (run: Run) => `exit ${run.code}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`;
 const sample = (name: string) => path.join(SAMPLES, `${name}.json`);
 const golden = (name: string) => readFileSync(path.join(SAMPLES, `${name}.plan.json`), 'utf8');
@@ -90,7 +96,7 @@ describe('cli validate', () => {
       assert.equal(run.stderr, '');
     });
     // The VS Code sample's remote server is reported, as a warning.
-    assert.deepEqual(runs[4]!.stdout.split('\n').slice(1), [
+    assert.deepEqual(aboutTheFile(runs[4]!.stdout).split('\n').slice(1), [
       `warning: ${path.relative(repoRoot, sample('vscode-mcp'))}:37:5 at /servers/github: skipped: "github" is a remote http server, not a STDIO one; the adapter serves only STDIO servers`,
       '',
     ]);
@@ -150,11 +156,37 @@ describe('cli validate', () => {
     const run = await cli(['validate', file]);
     assert.equal(run.code, 0, show(run));
     assert.equal(
-      run.stdout,
+      aboutTheFile(run.stdout),
       'tests/fixtures/configs/predecessor/mysql.json is valid: 1 server(s): mysql\n' +
         `warning: ${path.relative(repoRoot, file)}:10:9 at /mcpServers/mysql/env/MYSQL_PASSWORD: "MYSQL_PASSWORD" looks like a secret written as a literal value; use "\${secret:MYSQL_PASSWORD}" and keep the value in Key Vault / .env\n`,
     );
     assert.equal(run.stdout.includes('your_password'), false, 'the value itself is never printed');
+  });
+});
+
+describe('cli validate: what npm start here would refuse', () => {
+  test('an unset variable and a command not on PATH: still valid (deployed, azd and the package supply them), but said', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'mcp-cli-local-'));
+    const file = path.join(dir, 'mcp_config.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        mcpServers: {
+          settings: { command: process.execPath, env: { API_URL: '${env:MCP_TEST_SURELY_UNSET_VARIABLE}' } },
+          missing: { command: 'surely-not-a-command-on-path' },
+          fine: { command: process.execPath },
+        },
+      }),
+    );
+    const run = await cli(['validate', file]);
+    assert.equal(run.code, 0, show(run));
+    assert.match(run.stdout, /is valid: 3 server\(s\)/);
+    assert.match(
+      run.stdout,
+      /npm start here would: not serve "settings": \/mcpServers\/settings\/env\/API_URL: unresolved variable \$\{env:MCP_TEST_SURELY_UNSET_VARIABLE\}/,
+    );
+    assert.match(run.stdout, /npm start here would: fail to start "missing": .*surely-not-a-command-on-path/);
+    assert.doesNotMatch(run.stdout, /"fine"/);
   });
 });
 
@@ -326,11 +358,18 @@ describe('cli usage', () => {
 });
 
 /** `serve` as `npm start` runs it, on a config of one fixture server, until `stop`. */
-function serveProcess(args: string[], env: NodeJS.ProcessEnv = {}, names = ['fixture']) {
+function serveProcess(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  names = ['fixture'],
+  serverEnv: Record<string, string> = {},
+) {
   const dir = mkdtempSync(path.join(tmpdir(), 'mcp-cli-serve-'));
   const file = path.join(dir, 'mcp_config.json');
   const fixture = path.join(repoRoot, 'tests/fixtures/servers/node-fixture.mjs');
-  const servers = Object.fromEntries(names.map((name) => [name, { command: process.execPath, args: [fixture] }]));
+  const servers = Object.fromEntries(
+    names.map((name) => [name, { command: process.execPath, args: [fixture], env: serverEnv }]),
+  );
   writeFileSync(file, JSON.stringify({ mcpServers: servers }));
   const child = spawn(process.execPath, ['--import', TSX, CLI, 'serve', '--config', file, ...args], {
     cwd: repoRoot,
@@ -386,7 +425,8 @@ describe('cli serve', () => {
   });
 
   test('a second Ctrl-C does not wait for a child that ignores its signals', async () => {
-    const served = serveProcess(['--port', '0'], { FIXTURE_IGNORE_SIGTERM: '1' });
+    // The child's environment is its server's `env` on a clean baseline, never the adapter's own.
+    const served = serveProcess(['--port', '0'], {}, ['fixture'], { FIXTURE_IGNORE_SIGTERM: '1' });
     const url = (await served.waitFor(/listening on (http:\/\/\S+?)\/mcp/))[1]!;
     const init = await fetch(`${url}/mcp/fixture`, {
       method: 'POST',

@@ -231,6 +231,10 @@ describe('deployment plan: the predecessor README examples validate unchanged, a
       servers: ['mssql (default) /mcp/mssql function none function_key none'],
       settings: ['MCP_ADAPTER_MAX_SESSIONS fixed 22'],
       warnings: [],
+      // The predecessor ran on a Python image; this template's is Node.js.
+      planWarnings: [
+        '"mssql" (python): the Flex Consumption Node.js image has no Python, so this server fails to start when deployed; run Python servers with uvx (azd deploy packages them with a Python of their own), or ship an executable',
+      ],
     },
     {
       file: 'mysql',
@@ -689,5 +693,24 @@ describe('deployment plan: Entra resource identifiers', () => {
       assert.equal(plan.entra?.endpointIdentifierUris, undefined);
       assert.ok(plan.warnings.includes(NO_ENTRA_RESOURCE), plan.warnings.join('\n'));
     }
+  });
+});
+
+describe('deployment plan: commands the Flex Consumption Node.js image lacks', () => {
+  test('a bare Python command is warned about; uvx, npx and node are not', () => {
+    const plan = planOf({
+      mcpServers: {
+        script: { command: 'python3', args: ['server.py'] },
+        pinned: { command: '/usr/bin/python3.12', args: ['-m', 'server'] },
+        packaged: { command: 'uvx', args: ['mcp-server-time'] },
+        node: { command: 'npx', args: ['-y', '@modelcontextprotocol/server-memory'] },
+      },
+    });
+    assert.ok(
+      plan.warnings.includes(
+        '"script" (python3), "pinned" (/usr/bin/python3.12): the Flex Consumption Node.js image has no Python, so these servers fail to start when deployed; run Python servers with uvx (azd deploy packages them with a Python of their own), or ship an executable',
+      ),
+      plan.warnings.join('\n'),
+    );
   });
 });

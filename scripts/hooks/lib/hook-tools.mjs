@@ -245,7 +245,7 @@ var require_windows = __commonJS({
     module.exports = isexe;
     isexe.sync = sync;
     var fs = __require("fs");
-    function checkPathExt(path5, options) {
+    function checkPathExt(path6, options) {
       var pathext = options.pathExt !== void 0 ? options.pathExt : process.env.PATHEXT;
       if (!pathext) {
         return true;
@@ -256,25 +256,25 @@ var require_windows = __commonJS({
       }
       for (var i = 0; i < pathext.length; i++) {
         var p = pathext[i].toLowerCase();
-        if (p && path5.substr(-p.length).toLowerCase() === p) {
+        if (p && path6.substr(-p.length).toLowerCase() === p) {
           return true;
         }
       }
       return false;
     }
-    function checkStat(stat, path5, options) {
+    function checkStat(stat, path6, options) {
       if (!stat.isSymbolicLink() && !stat.isFile()) {
         return false;
       }
-      return checkPathExt(path5, options);
+      return checkPathExt(path6, options);
     }
-    function isexe(path5, options, cb) {
-      fs.stat(path5, function(er, stat) {
-        cb(er, er ? false : checkStat(stat, path5, options));
+    function isexe(path6, options, cb) {
+      fs.stat(path6, function(er, stat) {
+        cb(er, er ? false : checkStat(stat, path6, options));
       });
     }
-    function sync(path5, options) {
-      return checkStat(fs.statSync(path5), path5, options);
+    function sync(path6, options) {
+      return checkStat(fs.statSync(path6), path6, options);
     }
   }
 });
@@ -285,13 +285,13 @@ var require_mode = __commonJS({
     module.exports = isexe;
     isexe.sync = sync;
     var fs = __require("fs");
-    function isexe(path5, options, cb) {
-      fs.stat(path5, function(er, stat) {
+    function isexe(path6, options, cb) {
+      fs.stat(path6, function(er, stat) {
         cb(er, er ? false : checkStat(stat, options));
       });
     }
-    function sync(path5, options) {
-      return checkStat(fs.statSync(path5), options);
+    function sync(path6, options) {
+      return checkStat(fs.statSync(path6), options);
     }
     function checkStat(stat, options) {
       return stat.isFile() && checkMode(stat, options);
@@ -324,7 +324,7 @@ var require_isexe = __commonJS({
     }
     module.exports = isexe;
     isexe.sync = sync;
-    function isexe(path5, options, cb) {
+    function isexe(path6, options, cb) {
       if (typeof options === "function") {
         cb = options;
         options = {};
@@ -334,7 +334,7 @@ var require_isexe = __commonJS({
           throw new TypeError("callback not provided");
         }
         return new Promise(function(resolve, reject) {
-          isexe(path5, options || {}, function(er, is) {
+          isexe(path6, options || {}, function(er, is) {
             if (er) {
               reject(er);
             } else {
@@ -343,7 +343,7 @@ var require_isexe = __commonJS({
           });
         });
       }
-      core(path5, options || {}, function(er, is) {
+      core(path6, options || {}, function(er, is) {
         if (er) {
           if (er.code === "EACCES" || options && options.ignoreErrors) {
             er = null;
@@ -353,9 +353,9 @@ var require_isexe = __commonJS({
         cb(er, is);
       });
     }
-    function sync(path5, options) {
+    function sync(path6, options) {
       try {
-        return core.sync(path5, options || {});
+        return core.sync(path6, options || {});
       } catch (er) {
         if (options && options.ignoreErrors || er.code === "EACCES") {
           return false;
@@ -371,7 +371,7 @@ var require_isexe = __commonJS({
 var require_which = __commonJS({
   "node_modules/cross-spawn/node_modules/which/which.js"(exports, module) {
     var isWindows = process.platform === "win32" || process.env.OSTYPE === "cygwin" || process.env.OSTYPE === "msys";
-    var path5 = __require("path");
+    var path6 = __require("path");
     var COLON = isWindows ? ";" : ":";
     var isexe = require_isexe();
     var getNotFoundError = (cmd) => Object.assign(new Error(`not found: ${cmd}`), { code: "ENOENT" });
@@ -409,7 +409,7 @@ var require_which = __commonJS({
           return opt.all && found.length ? resolve(found) : reject(getNotFoundError(cmd));
         const ppRaw = pathEnv[i];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path5.join(pathPart, cmd);
+        const pCmd = path6.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         resolve(subStep(p, i, 0));
       });
@@ -436,7 +436,7 @@ var require_which = __commonJS({
       for (let i = 0; i < pathEnv.length; i++) {
         const ppRaw = pathEnv[i];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path5.join(pathPart, cmd);
+        const pCmd = path6.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         for (let j = 0; j < pathExt.length; j++) {
           const cur = p + pathExt[j];
@@ -484,7 +484,7 @@ var require_path_key = __commonJS({
 var require_resolveCommand = __commonJS({
   "node_modules/cross-spawn/lib/util/resolveCommand.js"(exports, module) {
     "use strict";
-    var path5 = __require("path");
+    var path6 = __require("path");
     var which = require_which();
     var getPathKey = require_path_key();
     function resolveCommandAttempt(parsed, withoutPathExt) {
@@ -502,7 +502,7 @@ var require_resolveCommand = __commonJS({
       try {
         resolved = which.sync(parsed.command, {
           path: env[getPathKey({ env })],
-          pathExt: withoutPathExt ? path5.delimiter : void 0
+          pathExt: withoutPathExt ? path6.delimiter : void 0
         });
       } catch (e) {
       } finally {
@@ -511,7 +511,7 @@ var require_resolveCommand = __commonJS({
         }
       }
       if (resolved) {
-        resolved = path5.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
+        resolved = path6.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
       }
       return resolved;
     }
@@ -565,8 +565,8 @@ var require_shebang_command = __commonJS({
       if (!match) {
         return null;
       }
-      const [path5, argument] = match[0].replace(/#! ?/, "").split(" ");
-      const binary = path5.split("/").pop();
+      const [path6, argument] = match[0].replace(/#! ?/, "").split(" ");
+      const binary = path6.split("/").pop();
       if (binary === "env") {
         return argument;
       }
@@ -601,7 +601,7 @@ var require_readShebang = __commonJS({
 var require_parse = __commonJS({
   "node_modules/cross-spawn/lib/parse.js"(exports, module) {
     "use strict";
-    var path5 = __require("path");
+    var path6 = __require("path");
     var resolveCommand = require_resolveCommand();
     var escape = require_escape();
     var readShebang = require_readShebang();
@@ -626,7 +626,7 @@ var require_parse = __commonJS({
       const needsShell = !isExecutableRegExp.test(commandFile);
       if (parsed.options.forceShell || needsShell) {
         const needsDoubleEscapeMetaChars = isCmdShimRegExp.test(commandFile);
-        parsed.command = path5.normalize(parsed.command);
+        parsed.command = path6.normalize(parsed.command);
         parsed.command = escape.command(parsed.command);
         parsed.args = parsed.args.map((arg) => escape.argument(arg, needsDoubleEscapeMetaChars));
         const shellCommand = [parsed.command].concat(parsed.args).join(" ");
@@ -1300,12 +1300,12 @@ function parseTree(text, errors = [], options = ParseOptions.DEFAULT) {
   }
   return result;
 }
-function findNodeAtLocation(root, path5) {
+function findNodeAtLocation(root, path6) {
   if (!root) {
     return void 0;
   }
   let node = root;
-  for (let segment of path5) {
+  for (let segment of path6) {
     if (typeof segment === "string") {
       if (node.type !== "object" || !Array.isArray(node.children)) {
         return void 0;
@@ -1862,36 +1862,36 @@ function collectVariables(document) {
   const issues = [];
   walkStrings(document, [], (value, segments) => {
     if (segments[0] === "$schema" || segments[0] === "inputs") return;
-    const path5 = toPointer(segments);
+    const path6 = toPointer(segments);
     for (const match of value.matchAll(VARIABLE)) {
       const [text, prefix, rawName] = match;
       const name = rawName.trim();
       if (!prefix && name === "workspaceFolder") {
-        uses.push({ kind: "workspaceFolder", name, text, path: path5, secret: false });
+        uses.push({ kind: "workspaceFolder", name, text, path: path6, secret: false });
         continue;
       }
       const kind = prefix ?? "env";
       if (kind === "input") {
         if (!INPUT_ID.test(name)) {
-          issues.push({ path: path5, message: `malformed variable ${text}: an input id has letters, digits, '_', '.', '-'` });
+          issues.push({ path: path6, message: `malformed variable ${text}: an input id has letters, digits, '_', '.', '-'` });
           continue;
         }
         const input = inputs.get(name);
         if (!input) {
-          issues.push({ path: path5, message: `${text} names no input: add {"id": "${name}"} to "inputs"` });
+          issues.push({ path: path6, message: `${text} names no input: add {"id": "${name}"} to "inputs"` });
           continue;
         }
-        uses.push({ kind, name, text, path: path5, secret: input.password === true });
+        uses.push({ kind, name, text, path: path6, secret: input.password === true });
         continue;
       }
       if (!NAME.test(name)) {
         issues.push({
-          path: path5,
+          path: path6,
           message: `malformed variable ${text}: a name has letters, digits and '_' and does not start with a digit`
         });
         continue;
       }
-      uses.push({ kind, name, text, path: path5, secret: kind === "secret" });
+      uses.push({ kind, name, text, path: path6, secret: kind === "secret" });
     }
   });
   return { uses, issues };
@@ -1903,7 +1903,7 @@ function resolveVariables(document, sources) {
   const lookup = (name) => sources.env[name] ?? sources.dotenv[name];
   const resolved = mapStrings(document, [], (value, segments) => {
     if (segments[0] === "$schema" || segments[0] === "inputs") return value;
-    const path5 = toPointer(segments);
+    const path6 = toPointer(segments);
     return value.replace(VARIABLE, (text, prefix, rawName) => {
       const name = rawName.trim();
       if (!prefix && name === "workspaceFolder") return sources.workspaceFolder;
@@ -1919,12 +1919,12 @@ function resolveVariables(document, sources) {
         where = prefix === "secret" ? `set ${name} in the environment or .env (when deployed: Key Vault, through the app setting ${name})` : `set ${name} in the environment or .env (when deployed: the app setting ${name})`;
       }
       if (found === void 0) {
-        issues.push({ path: path5, message: `unresolved variable ${text}: ${where}` });
+        issues.push({ path: path6, message: `unresolved variable ${text}: ${where}` });
         return text;
       }
       if (UNRESOLVED_KEY_VAULT.test(found)) {
         issues.push({
-          path: path5,
+          path: path6,
           message: `${text} is still a Key Vault reference: the app could not resolve it (check that the secret exists and that the app's identity has the "Key Vault Secrets User" role)`
         });
         return text;
@@ -5478,7 +5478,7 @@ function validateAgainstSchema(document) {
   return dedupe(errors.map(describe));
 }
 function describe(error) {
-  const path5 = error.instancePath;
+  const path6 = error.instancePath;
   const p = error.params;
   switch (error.keyword) {
     case "additionalProperties": {
@@ -5488,41 +5488,41 @@ function describe(error) {
       );
       const guess = closest(name, known);
       const hint = guess ? `; did you mean "${guess}"?` : known.length > 0 ? ` (expected one of: ${known.join(", ")})` : "";
-      return { path: `${path5}/${name}`, message: `unknown property "${name}"${hint}` };
+      return { path: `${path6}/${name}`, message: `unknown property "${name}"${hint}` };
     }
     case "required":
-      return { path: path5, message: `missing required property "${String(p.missingProperty)}"` };
+      return { path: path6, message: `missing required property "${String(p.missingProperty)}"` };
     case "enum":
       return {
-        path: path5,
+        path: path6,
         message: `must be one of ${p.allowedValues.map((v) => JSON.stringify(v)).join(", ")}`
       };
     case "const":
-      return { path: path5, message: `must be ${JSON.stringify(p.allowedValue)}` };
+      return { path: path6, message: `must be ${JSON.stringify(p.allowedValue)}` };
     case "type":
-      return { path: path5, message: typeMessage(path5, String(p.type), error.data) };
+      return { path: path6, message: typeMessage(path6, String(p.type), error.data) };
     case "propertyNames":
       return {
-        path: `${path5}/${String(p.propertyName)}`,
+        path: `${path6}/${String(p.propertyName)}`,
         message: `invalid name "${String(p.propertyName)}": ${nameRule(error)}`
       };
     case "pattern":
-      return { path: path5, message: `must match ${String(p.pattern)}` };
+      return { path: path6, message: `must match ${String(p.pattern)}` };
     case "anyOf":
-      return { path: path5, message: "must be a log level name or an object of log levels per component" };
+      return { path: path6, message: "must be a log level name or an object of log levels per component" };
     default:
-      return { path: path5, message: error.message ?? error.keyword };
+      return { path: path6, message: error.message ?? error.keyword };
   }
 }
-function typeMessage(path5, expected, actual) {
+function typeMessage(path6, expected, actual) {
   const got = actual === null ? "null" : Array.isArray(actual) ? "an array" : typeof actual;
-  if (/\/args$/.test(path5) && typeof actual === "string") {
+  if (/\/args$/.test(path6) && typeof actual === "string") {
     return `must be an array of strings, not one string; write each argument separately, e.g. ${JSON.stringify(actual.split(/\s+/).filter(Boolean))}`;
   }
-  if (/\/env\/[^/]+$/.test(path5) && expected === "string") {
+  if (/\/env\/[^/]+$/.test(path6) && expected === "string") {
     return `environment values must be strings: write ${JSON.stringify(String(actual))} in quotes (got ${got})`;
   }
-  if (/\/args\/\d+$/.test(path5) && expected === "string")
+  if (/\/args\/\d+$/.test(path6) && expected === "string")
     return `arguments must be strings: write ${JSON.stringify(String(actual))} in quotes (got ${got})`;
   return `must be ${expected === "object" ? "an object" : expected === "array" ? "an array" : `a ${expected}`} (got ${got})`;
 }
@@ -5571,16 +5571,16 @@ function secretFieldPatterns(schema = configSchema) {
   const patterns = /* @__PURE__ */ new Set();
   const defs = schema.$defs ?? {};
   const deref = (node) => typeof node.$ref === "string" ? defs[node.$ref.replace("#/$defs/", "")] ?? {} : node;
-  const visit2 = (node, path5, depth) => {
+  const visit2 = (node, path6, depth) => {
     if (depth > 12) return;
     const resolved = deref(node);
-    if (resolved["x-secret"] === true) patterns.add(path5.join("/"));
+    if (resolved["x-secret"] === true) patterns.add(path6.join("/"));
     for (const branch of ["then", "else"])
-      if (resolved[branch]) visit2(resolved[branch], path5, depth + 1);
+      if (resolved[branch]) visit2(resolved[branch], path6, depth + 1);
     for (const [key, child] of Object.entries(resolved.properties ?? {}))
-      visit2(child, [...path5, key], depth + 1);
+      visit2(child, [...path6, key], depth + 1);
     if (resolved.additionalProperties && typeof resolved.additionalProperties === "object")
-      visit2(resolved.additionalProperties, [...path5, "*"], depth + 1);
+      visit2(resolved.additionalProperties, [...path6, "*"], depth + 1);
   };
   visit2(schema, [""], 0);
   return [...patterns];
@@ -5596,17 +5596,17 @@ function secretWarnings(document) {
   const patterns = secretFieldPatterns();
   const visit2 = (value, segments) => {
     if (typeof value === "string") {
-      const path5 = toPointer(segments);
+      const path6 = toPointer(segments);
       if (patterns.some((pattern) => matches(pattern, segments)) && !SECRET_ONLY.test(value)) {
         warnings.push({
-          path: path5,
+          path: path6,
           message: `this field holds a secret but is ${/\$\{/.test(value) ? "a plain variable, which becomes a plain app setting" : "a literal value"}; use "\${secret:NAME}"`
         });
       }
       const name = segments.at(-1);
       if (segments.at(-2) === "env" && typeof name === "string" && PASSWORD_LIKE_NAME.test(name) && value !== "" && !/\$\{/.test(value)) {
         warnings.push({
-          path: path5,
+          path: path6,
           message: `"${name}" looks like a secret written as a literal value; use "\${secret:${name}}" and keep the value in Key Vault / .env`
         });
       }
@@ -5762,6 +5762,9 @@ function describeSyntaxError(code) {
   };
   return known[code] ?? code;
 }
+
+// src/deployment/plan.ts
+import path4 from "node:path";
 
 // src/config/caller-credentials.ts
 function serversHoldingCallerCredentials(servers) {
@@ -5933,6 +5936,13 @@ function planDeployment(loaded) {
       );
     }
   }
+  const needsPython = servers.filter(
+    (server) => /^(python(\d+(\.\d+)?)?|pip\d*|pipx|uv)$/.test(path4.basename(server.command).replace(/\.exe$/i, ""))
+  );
+  if (needsPython.length > 0)
+    planWarnings.push(
+      `${needsPython.map((server) => `"${server.name}" (${server.command})`).join(", ")}: the Flex Consumption Node.js image has no Python, so ${needsPython.length === 1 ? "this server fails" : "these servers fail"} to start when deployed; run Python servers with uvx (azd deploy packages them with a Python of their own), or ship an executable`
+    );
   if (callerCredentials.length > 0) {
     planWarnings.push(
       `trust boundary: on Flex Consumption every child of this app runs as the app's own user, so any MCP server of this app can read the app's settings and secrets and the credentials that ${callerCredentials.map((server) => `"${server.name}"`).join(", ")} give each caller's child (another user's child included); adapter.allow_shared_user_credentials accepts this. Serve servers of different trust from separate apps (README: Child isolation)`
@@ -5989,7 +5999,7 @@ function compare(a, b) {
 var import_cross_spawn = __toESM(require_cross_spawn(), 1);
 import { mkdtempSync, readFileSync as readFileSync3, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import path4 from "node:path";
+import path5 from "node:path";
 import { createInterface } from "node:readline/promises";
 import { Writable } from "node:stream";
 var SETTING_VALUES_VAR = "MCP_SETTING_VALUES";
@@ -6096,9 +6106,9 @@ function storeInAzdEnv(values, options = {}) {
   const changed = Object.fromEntries(Object.entries(values).filter(([name, value]) => env[name] !== value));
   if (Object.keys(changed).length === 0) return;
   const text = dotenvText(changed);
-  const dir = mkdtempSync(path4.join(tmpdir(), "mcp-azd-env-"));
+  const dir = mkdtempSync(path5.join(tmpdir(), "mcp-azd-env-"));
   try {
-    const file = path4.join(dir, "values.env");
+    const file = path5.join(dir, "values.env");
     writeFileSync(file, text, { mode: 384, flag: "wx" });
     const result = import_cross_spawn.default.sync(options.azd ?? "azd", ["env", "set", "--file", file], {
       cwd: options.cwd,
