@@ -406,7 +406,10 @@ describe('hostile children', { concurrency: false }, () => {
             isolated ? 'killed with its user' : "found by the child's HOME in its environment, and killed",
           );
           if (isolated) {
-            assert.ok(await eventually(() => !isAlive(hidden), 10_000), 'killed with its user, whatever its environment');
+            assert.ok(
+              await eventually(() => !isAlive(hidden), 10_000),
+              'killed with its user, whatever its environment',
+            );
           } else {
             await new Promise((resolve) => setTimeout(resolve, 1000));
             assert.equal(isAlive(hidden), true, 'neither its process group nor its environment names it any more');
