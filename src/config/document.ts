@@ -1,3 +1,4 @@
+import type { NameRuleSettings, ToolRuleSettings } from '../governance/types.js';
 /**
  * The config file as written, typed after `schemas/mcp_config.schema.json` (the schema is the
  * source of truth; these types only let TypeScript users write a config in code with
@@ -24,6 +25,9 @@ export interface StdioServerDocument {
   auth_level?: 'anonymous' | 'function' | 'admin';
   allowed_origins?: string[];
   max_child_memory_mb?: number;
+  tools?: ToolRuleSettings;
+  prompts?: NameRuleSettings;
+  resources?: NameRuleSettings;
   sessions?: {
     max_concurrent?: number;
     idle_timeout_seconds?: number;

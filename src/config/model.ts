@@ -1,3 +1,4 @@
+import type { CompiledRules } from '../governance/tool-rules.js';
 /**
  * The adapter's internal, normalised view of the config. Every accepted input shape (Claude
  * Desktop / Cursor `mcpServers`, VS Code `servers` + `inputs`, the predecessor's field names)
@@ -85,6 +86,8 @@ export interface ServerConfig {
   maxChildMemoryMb?: number;
   sessions: SessionLimits;
   auth: ServerAuth;
+  /** Which tools, prompts and resources clients see and may use (`tools`, `prompts`, `resources`). */
+  rules: CompiledRules;
 }
 
 export interface SkippedServer {

@@ -1,3 +1,5 @@
+import { compileRules, type CompiledRules } from '../governance/tool-rules.js';
+import { RulesConfigError } from '../governance/errors.js';
 import { totalmem } from 'node:os';
 import path from 'node:path';
 import { isStdioServer, type AuthDocument, type ConfigDocument, type StdioServerDocument } from './document.js';
@@ -211,6 +213,7 @@ function normaliseServer(
     authLevel,
     allowedOrigins: server.allowed_origins ?? [],
     maxChildMemoryMb: server.max_child_memory_mb,
+    rules: compileServerRules(server, at, issues),
     sessions: {
       // No limit of its own by default: the instance's limit (sized from memory) applies.
       maxConcurrent: server.sessions?.max_concurrent ?? legacyMax ?? Number.POSITIVE_INFINITY,
@@ -406,4 +409,22 @@ function legacySetting(
   if (number === undefined)
     issues.push({ path: `${at}/${name}`, message: `${name} must be a positive number (got ${JSON.stringify(value)})` });
   return number;
+}
+
+/** The server's tool, prompt and resource rules; every problem with them becomes an issue at its path. */
+function compileServerRules(server: StdioServerDocument, at: string, issues: ConfigIssue[]): CompiledRules {
+  // Fail closed where the file alone shows it: rules that can let no tool through need saying so.
+  if (Array.isArray(server.tools?.allow) && server.tools.allow.length === 0 && server.tools.allow_empty !== true)
+    issues.push({
+      path: `${at}/tools/allow`,
+      message:
+        'an empty allow list exposes no tool, so clients could use nothing of this server; name the tools to expose, or set "allow_empty": true if that is meant',
+    });
+  try {
+    return compileRules({ tools: server.tools, prompts: server.prompts, resources: server.resources });
+  } catch (error) {
+    if (!(error instanceof RulesConfigError)) throw error;
+    for (const issue of error.issues) issues.push({ path: `${at}${issue.path}`, message: issue.message });
+    return compileRules(undefined);
+  }
 }

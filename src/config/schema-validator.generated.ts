@@ -16,18 +16,19 @@ function ucs2length(str) {
   return length;
 }
 export const validate: ValidateFunction = validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://raw.githubusercontent.com/mcp-stdio-functions/mcp-stdio-functions/main/schemas/mcp_config.schema.json","title":"MCP STDIO adapter configuration","description":"The STDIO MCP servers the adapter serves as Streamable HTTP endpoints (/mcp/<name>), in the shape Claude Desktop and Cursor use (`mcpServers`) or VS Code uses (`servers` + `inputs`), plus adapter and deployment settings. One file drives the runtime, the CLI and the Azure deployment.","type":"object","properties":{"$schema":{"title":"Schema","description":"Path or URL of this schema, so editors offer completion and hover help.","type":"string","examples":["./schemas/mcp_config.schema.json"]},"mcpServers":{"title":"STDIO MCP servers (Claude Desktop / Cursor shape)","description":"One entry per server; the key is the server name and becomes the endpoint path /mcp/<name>. Use either `mcpServers` or `servers`, not both.","type":"object","propertyNames":{"$ref":"#/$defs/serverName"},"additionalProperties":{"$ref":"#/$defs/server"},"examples":[{"time":{"command":"uvx","args":["mcp-server-time"]}}]},"servers":{"title":"MCP servers (VS Code mcp.json shape)","description":"VS Code's `servers` map: entries with `\"type\": \"stdio\"` (or a `command`) are served; `http`/`sse` entries are reported and skipped, since they are already remote. Use either `servers` or `mcpServers`, not both.","type":"object","propertyNames":{"$ref":"#/$defs/serverName"},"additionalProperties":{"$ref":"#/$defs/server"},"examples":[{"time":{"type":"stdio","command":"uvx","args":["mcp-server-time"]}}]},"inputs":{"title":"Inputs (VS Code)","description":"Values referenced as `${input:ID}`. Locally they come from the environment variable MCP_INPUT_<ID> (upper case, non-alphanumerics as `_`) or the input's default; when deployed, from the azd environment (prompted at `azd up`). A `password: true` input is a secret (Key Vault).","type":"array","items":{"$ref":"#/$defs/input"},"default":[],"examples":[[{"id":"api-key","type":"promptString","description":"API key","password":true}]]},"adapter":{"$ref":"#/$defs/adapter"},"deployment":{"$ref":"#/$defs/deployment"}},"additionalProperties":false,"$defs":{"serverName":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$","description":"Server names appear in URLs: letters, digits, '_', '.', '-', at most 64 characters, starting with a letter or digit."},"server":{"title":"MCP server","description":"A STDIO server (has `command`), or a remote one (`type` http/sse or a `url`), which is reported and skipped.","type":"object","if":{"type":"object","anyOf":[{"type":"object","required":["url"]},{"type":"object","required":["type"],"properties":{"type":{"enum":["http","sse"]}}}]},"then":{"$ref":"#/$defs/remoteServer"},"else":{"$ref":"#/$defs/stdioServer"}},"remoteServer":{"title":"Remote MCP server (not served)","description":"A server that is already reachable over HTTP. The adapter has nothing to adapt: it is reported as skipped.","type":"object","properties":{"type":{"title":"Type","description":"Transport of a remote server. Default: `http` when only a `url` is given.","enum":["http","sse"],"examples":["http"]},"url":{"title":"URL","description":"Where the remote server listens.","type":"string","examples":["https://example.com/mcp"]},"headers":{"title":"Headers","description":"HTTP headers a client sends to it.","type":"object","additionalProperties":{"type":"string"},"default":{},"examples":[{"X-Tenant":"contoso"}]}}},"stdioServer":{"title":"STDIO MCP server","description":"How to start one STDIO MCP server. A child process is started per MCP session, without a shell.","type":"object","properties":{"type":{"title":"Type","description":"Transport of the server. Only STDIO servers are served by this adapter.","const":"stdio","default":"stdio","examples":["stdio"]},"command":{"title":"Command","description":"Executable to run, resolved through PATH as a shell would (on Windows also `.cmd`/`.exe` shims), but started without a shell. May use variables.","type":"string","minLength":1,"examples":["uvx","npx","node","python3"]},"args":{"title":"Arguments","description":"Arguments passed to the command, each as one argument (no shell splitting or expansion). May use variables.","type":"array","items":{"type":"string"},"default":[],"examples":[["mcp-server-time","--local-timezone","UTC"]]},"env":{"title":"Environment","description":"Environment variables for the child, on top of a safe baseline (PATH, locale, a private HOME and TMPDIR); the adapter's own environment never leaks in. Values may use variables: `${secret:NAME}` for secrets. `MAX_CONCURRENT_SESSIONS` and `SESSION_TIMEOUT_SECONDS` here also set this server's session limits (the predecessor's convention).","type":"object","additionalProperties":{"type":"string"},"default":{},"examples":[{"API_URL":"${env:API_URL}","API_KEY":"${secret:API_KEY}"}]},"envFile":{"title":"Environment file","description":"A dotenv file (relative to the config file) whose variables are added to `env` (VS Code's field). `env` wins on conflicts.","type":"string","examples":[".env.server"]},"cwd":{"title":"Working directory","description":"Working directory of the child, relative to the config file's folder. Default: the config file's folder.","type":"string","examples":["servers/my-server"]},"working_dir":{"title":"Working directory (predecessor name)","description":"Alias of `cwd`.","type":"string","examples":["servers/my-server"]},"framing":{"title":"STDIO framing","description":"`ndjson` is the MCP specification (one JSON message per line); `content-length` is LSP-style `Content-Length` headers; `auto` writes ndjson and switches to Content-Length when the child answers with it.","enum":["auto","ndjson","content-length"],"default":"auto","examples":["content-length"]},"startup_timeout_seconds":{"title":"Startup timeout (s)","description":"How long the child may take from spawn to answering `initialize`. Cold starts that download packages (`npx -y`, `uvx`) need more.","type":"number","exclusiveMinimum":0,"default":60,"examples":[120]},"request_timeout_seconds":{"title":"Request timeout (s)","description":"How long a request may wait for the child's answer; each progress notification restarts the clock. On expiry the client gets a JSON-RPC error and the child a `notifications/cancelled`.","type":"number","exclusiveMinimum":0,"default":300,"examples":[60]},"timeout_seconds":{"title":"Request timeout (predecessor name)","description":"Alias of `request_timeout_seconds`.","type":"number","exclusiveMinimum":0,"examples":[30]},"restart_on_failure":{"title":"Restart on failure","description":"Whether a crashed child is started again for its session (the session's `initialize` is replayed).","type":"boolean","default":true,"examples":[false]},"max_restarts":{"title":"Maximum restarts","description":"How many times one session's child may be restarted.","type":"integer","minimum":0,"default":3,"examples":[5]},"default":{"title":"Default server","description":"Also serve this server on `/mcp` when several servers are configured (with one server, it is always on `/mcp`).","type":"boolean","default":false,"examples":[true]},"auth_level":{"title":"Functions authorization level","description":"Who may call the endpoint as far as Azure Functions is concerned: `function` needs a function key (`x-functions-key` header or `code` query), `anonymous` leaves it to the adapter's own token checks, `admin` needs the master key. Default: `function` when callers are identified by function keys (methods `none` and `azure_default`), else `anonymous` (the adapter verifies tokens itself: `azure_obo`, `oauth2_bearer`, or an explicit `caller`). Not used by `npm start`.","enum":["anonymous","function","admin"],"examples":["anonymous"]},"allowed_origins":{"title":"Allowed origins","description":"Browser origins allowed to call this server, in addition to `adapter.allowed_origins`.","type":"array","items":{"type":"string"},"default":[],"examples":[["https://app.example.com"]]},"sessions":{"$ref":"#/$defs/sessionLimits"},"auth":{"$ref":"#/$defs/auth"},"max_child_memory_mb":{"title":"Child memory limit (MB)","description":"A child whose resident memory grows past this is stopped; its in-flight requests get an error naming the limit, and the session continues with a new child (as after a crash). Checked every few seconds on Linux (Azure Functions). Default: no limit.","type":"integer","minimum":16,"examples":[512]}},"required":["command"],"additionalProperties":false},"sessionLimits":{"title":"Session limits","description":"Limits of the MCP sessions of one server.","examples":[{"max_concurrent":10,"idle_timeout_seconds":600}],"type":"object","properties":{"max_concurrent":{"title":"Maximum concurrent sessions","description":"Most sessions (child processes) of this server at once on one instance; more are answered 503 with Retry-After. Default: no limit of its own (the instance's `adapter.max_sessions` applies). The predecessor's MAX_CONCURRENT_SESSIONS in the server's `env` also sets it.","type":"integer","minimum":1,"examples":[10]},"idle_timeout_seconds":{"title":"Idle timeout (s)","description":"A session with no request for this long is ended, even while a GET stream is open. The predecessor's SESSION_TIMEOUT_SECONDS (app setting, or in the server's `env`) also sets it.","type":"number","exclusiveMinimum":0,"default":1800,"examples":[600]},"max_lifetime_seconds":{"title":"Maximum lifetime (s)","description":"A session is ended this long after it started, whatever its activity.","type":"number","exclusiveMinimum":0,"default":86400,"examples":[28800]},"max_per_principal":{"title":"Maximum sessions per user","description":"Most sessions one authenticated user (issuer + subject) may hold at once with this server on one instance. Endpoints protected by function keys cannot tell callers apart; `max_concurrent` limits them.","type":"integer","minimum":1,"default":10,"examples":[3]},"input_wait_seconds":{"title":"Wait for a client's input (s)","description":"How long a request of a 2026-07-28 client that the MCP server asked for input (sampling, elicitation, roots) stays open, waiting for the client to retry with the answers. After this the server's request is cancelled and its child freed; a later retry is refused.","type":"number","exclusiveMinimum":0,"default":300,"examples":[60]},"reclaim_after_seconds":{"title":"Reclaim idle children after (s)","description":"A session with no request for this long has its child stopped to free memory; the session lives on, and its next request starts a new child and replays `initialize` (server-side state of the old child is lost). Reclaiming never happens later than `idle_timeout_seconds`.","type":"number","exclusiveMinimum":0,"default":600,"examples":[120]},"warm_pool":{"title":"Warm pool (pre-spawned children)","description":"How many children of this server to keep spawned and waiting on each instance, so that a new session skips the process start (the child's `initialize` is still the client's: a waiting child is spawned, never initialized). A session takes a waiting child, and another is spawned in the background. Waiting children only fill session slots no session uses (`max_concurrent`, `adapter.max_sessions`), one waiting longer than `idle_timeout_seconds` is replaced, and all are stopped at shutdown. Only for servers whose child environment does not depend on the caller: refused with child credentials (`auth.child`, `azure_default`, `azure_obo`) or `forward_user_token`. 0 turns it off.","type":"integer","minimum":0,"maximum":64,"default":0,"examples":[2]}},"additionalProperties":false},"auth":{"title":"Authentication","description":"Two separate questions: who may call the endpoint (`caller`) and what the child receives (`child`). `method` is the predecessor's shorthand for both: `none` (function key, nothing for the child), `azure_default` (function key; the child uses the app's managed identity), `azure_obo` (Entra token verified; the child gets On-Behalf-Of tokens for the caller), `oauth2_bearer` (any OIDC/OAuth2 issuer's token verified).","examples":[{"method":"azure_obo","azure_scopes":["https://management.azure.com/.default"]}],"type":"object","properties":{"method":{"title":"Method","description":"The predecessor's auth method; sets `caller` and `child` unless they are given.","enum":["none","azure_default","azure_obo","oauth2_bearer"],"default":"none","examples":["azure_obo"]},"azure_scopes":{"title":"Azure scopes","description":"Scopes the child's Azure tokens are for (managed identity or On-Behalf-Of).","type":"array","items":{"type":"string"},"default":[],"examples":[["https://management.azure.com/.default"]]},"forward_user_token":{"title":"Forward the user's token","description":"Put the caller's own token into the child's environment (`AZURE_USER_ASSERTION` / `OAUTH_ACCESS_TOKEN`). This is token passthrough, which the MCP spec forbids; kept as an explicit opt-in for the predecessor's servers, with a warning.","type":"boolean","default":false,"examples":[true]},"azure_client_id":{"title":"Entra app (client) id","description":"The app registration used for On-Behalf-Of; given to the child as AZURE_CLIENT_ID. Default when deployed: the app registration the deployment creates.","type":"string","examples":["${env:OBO_CLIENT_ID}"]},"azure_client_secret":{"title":"Entra client secret","description":"Client secret for On-Behalf-Of, only where a federated credential cannot be used. A secret: use `${secret:NAME}`.","type":"string","examples":["${secret:OBO_CLIENT_SECRET}"],"x-secret":true},"azure_tenant_id":{"title":"Entra tenant id","description":"Tenant whose tokens are accepted. Default when deployed: the deployment's tenant.","type":"string","examples":["${env:AZURE_TENANT_ID}"]},"allowed_tenants":{"title":"Allowed tenants","description":"Entra tenant ids whose users may call (multi-tenant apps). Default: `azure_tenant_id`, else the deployment's tenant.","type":"array","items":{"type":"string"},"default":[],"examples":[["72f988bf-86f1-41af-91ab-2d7cd011db47"]]},"oauth2_issuer":{"title":"OAuth2 issuer","description":"Issuer (`iss`) of accepted tokens; its OpenID/OAuth metadata gives the JWKS.","type":"string","examples":["https://accounts.example.com"]},"oauth2_audience":{"title":"OAuth2 audience","description":"Audience (`aud`) accepted tokens must carry. Default: the endpoint's resource URL.","type":"string","examples":["api://my-mcp"]},"oauth2_jwks_uri":{"title":"OAuth2 JWKS URI","description":"Where the issuer's signing keys are, when discovery is not available.","type":"string","examples":["https://accounts.example.com/.well-known/jwks.json"]},"oauth2_introspection_endpoint":{"title":"Introspection endpoint","description":"RFC 7662 token introspection, for issuers whose tokens are opaque (not JWTs). Needs `oauth2_client_id` and `oauth2_client_secret`.","type":"string","examples":["https://accounts.example.com/oauth2/introspect"]},"oauth2_userinfo_endpoint":{"title":"Userinfo endpoint","description":"An endpoint that answers 200 with the user for a valid opaque token (GitHub: https://api.github.com/user).","type":"string","examples":["https://api.github.com/user"]},"oauth2_client_id":{"title":"Introspection client id","description":"Client id the adapter authenticates to the introspection endpoint with.","type":"string","examples":["${env:INTROSPECTION_CLIENT_ID}"]},"oauth2_client_secret":{"title":"Introspection client secret","description":"Client secret for the introspection endpoint. A secret: use `${secret:NAME}`.","type":"string","examples":["${secret:INTROSPECTION_CLIENT_SECRET}"],"x-secret":true},"oauth2_user_claim":{"title":"User claim","description":"Claim (or userinfo field) that identifies the user: the session's principal and OAUTH_USER_ID. GitHub's userinfo: `id`.","type":"string","default":"sub","examples":["id"]},"oauth2_required_scopes":{"title":"Required scopes","description":"Scopes a caller's token must hold (403 `insufficient_scope` otherwise).","type":"array","items":{"type":"string"},"default":[],"examples":[["repo:read"]]},"caller":{"$ref":"#/$defs/callerAuth"},"child":{"$ref":"#/$defs/childCredentials"}},"additionalProperties":false},"callerAuth":{"title":"Caller authentication","description":"Who may call the endpoint. Overrides what `method` implies.","examples":[{"type":"entra","required_scopes":["user_impersonation"]}],"type":"object","properties":{"type":{"title":"Type","description":"`function_key`: Azure Functions keys (no token check by the adapter); `entra`: Entra ID tokens; `oauth2`: tokens of any OIDC/OAuth2 issuer; `none`: anyone (refused when the child holds a credential).","enum":["function_key","entra","oauth2","none"],"examples":["entra"]},"required_scopes":{"title":"Required scopes","description":"Scopes a token must hold.","type":"array","items":{"type":"string"},"default":[],"examples":[["user_impersonation"]]}},"required":["type"],"additionalProperties":false},"childCredentials":{"title":"Child credentials","description":"What the child receives. Overrides what `method` implies.","examples":[{"type":"on_behalf_of","scopes":["https://graph.microsoft.com/.default"]}],"type":"object","properties":{"type":{"title":"Type","description":"`none`; `managed_identity`: the app's identity (DefaultAzureCredential locally); `on_behalf_of`: tokens for the caller, exchanged by the adapter; `user_token`: the caller's own token (token passthrough, discouraged).","enum":["none","managed_identity","on_behalf_of","user_token"],"examples":["on_behalf_of"]},"scopes":{"title":"Scopes","description":"Scopes of the tokens the child may obtain.","type":"array","items":{"type":"string"},"default":[],"examples":[["https://graph.microsoft.com/.default"]]}},"required":["type"],"additionalProperties":false},"input":{"title":"Input","description":"A value asked of the user (VS Code `inputs`).","type":"object","properties":{"id":{"title":"Id","description":"Referenced as `${input:<id>}`.","type":"string","pattern":"^[A-Za-z0-9_.-]+$","examples":["api-key"]},"type":{"title":"Type","description":"How VS Code asks for it.","enum":["promptString","pickString"],"default":"promptString","examples":["promptString"]},"description":{"title":"Description","description":"Shown when the value is asked for.","type":"string","examples":["Your API key"]},"password":{"title":"Password","description":"The value is a secret: hidden when typed, Key Vault when deployed.","type":"boolean","default":false,"examples":[true]},"default":{"title":"Default","description":"Used when no value is given.","type":"string","examples":["https://api.example.com"]},"options":{"title":"Options","description":"Choices of a `pickString` input.","type":"array","items":{"type":"string"},"examples":[["dev","prod"]]}},"required":["id"],"additionalProperties":false},"adapter":{"title":"Adapter settings","description":"Settings of the adapter itself, shared by all servers.","examples":[{"max_sessions":40,"allowed_origins":["https://app.example.com"],"log_level":"debug"}],"type":"object","properties":{"max_sessions":{"title":"Maximum sessions per instance","description":"Most sessions at once on one instance, across all servers. Default when deployed: derived from the instance memory and `deployment.child_memory_mb` (the plan sets MCP_ADAPTER_MAX_SESSIONS); locally, as many as half the machine's memory holds (10 to 200). The predecessor's MAX_CONCURRENT_SESSIONS app setting also sets it.","type":"integer","minimum":1,"examples":[40]},"max_body_bytes":{"title":"Maximum POST body (bytes)","description":"Larger bodies get 413.","type":"integer","minimum":1024,"default":4194304,"examples":[1048576]},"allowed_origins":{"title":"Allowed origins","description":"Browser origins (scheme://host[:port]) allowed to call every endpoint, besides loopback origins when bound to loopback; `*` allows any.","type":"array","items":{"type":"string"},"default":[],"examples":[["https://app.example.com"]]},"allowed_hosts":{"title":"Allowed hosts","description":"Host header values (host or host:port) accepted, besides loopback names when bound to loopback and the site's own names on Azure; protects against DNS rebinding. `*` allows any.","type":"array","items":{"type":"string"},"default":[],"examples":[["mcp.example.com"]]},"public_base_url":{"title":"Public base URL","description":"The URL clients use when the app sits behind API Management or Front Door; allowed as Host/Origin and used as the resource in protected-resource metadata.","type":"string","pattern":"^https?://","examples":["https://api.example.com/mcp-tools"]},"shutdown_grace_seconds":{"title":"Shutdown grace (s)","description":"How long a child gets to exit after its stdin closes, and again after SIGTERM, before it is killed.","type":"number","minimum":0,"default":2,"examples":[5]},"log_level":{"title":"Log level","description":"One level for everything, or a level per component (`default`, `config`, `process`, `session`, `http`, `auth`), e.g. to turn on auth debugging alone. The LOG_LEVEL environment variable overrides `default`.","anyOf":[{"enum":["debug","info","warn","error","silent"]},{"type":"object","properties":{"default":{"title":"Log level: default","description":"Level of every component not listed here. Default: `info`; the LOG_LEVEL environment variable overrides it.","enum":["debug","info","warn","error","silent"],"examples":["debug"]},"config":{"title":"Log level: config","description":"Level of config loading and validation. Default: the `default` level.","enum":["debug","info","warn","error","silent"],"examples":["debug"]},"process":{"title":"Log level: process","description":"Level of child processes (spawn, stderr, exit). Default: the `default` level.","enum":["debug","info","warn","error","silent"],"examples":["debug"]},"session":{"title":"Log level: session","description":"Level of MCP sessions (start, limits, end). Default: the `default` level.","enum":["debug","info","warn","error","silent"],"examples":["debug"]},"http":{"title":"Log level: http","description":"Level of HTTP requests and responses. Default: the `default` level.","enum":["debug","info","warn","error","silent"],"examples":["debug"]},"auth":{"title":"Log level: auth","description":"Level of token checks and child credentials. Default: the `default` level.","enum":["debug","info","warn","error","silent"],"examples":["debug"]}},"additionalProperties":false}],"default":"info","examples":["debug",{"default":"info","auth":"debug"}]},"stream_limit_seconds":{"title":"SSE stream limit (s)","description":"An SSE response (a POST's or the GET stream) is ended after this long, before a proxy or Azure's 230-second front end cuts it; 2025-11-25 clients resume with Last-Event-ID and miss nothing. Default: 180 on Azure Functions, none with `npm start`; 0 turns it off.","type":"number","minimum":0,"examples":[120]},"isolation":{"title":"Child isolation","description":"How children are kept apart from the adapter and from each other. `user_per_child`: each child runs as a user of its own (from `child_uids`), so it cannot read the adapter's environment (app settings, secrets, the host's identity header), other children's environments or folders, and every process it starts ends with its session; needs CAP_SETUID/CAP_SETGID (root in a container, Linux Dedicated plans). `shared_user`: children run as the adapter's user and can read its environment and each other's: the Function App is the trust boundary. `auto` (default): `user_per_child` when the adapter may change user, else `shared_user` with a warning at start-up. `/status` reports which is in force and why.","enum":["auto","user_per_child","shared_user"],"default":"auto","examples":["user_per_child"]},"allow_shared_user_credentials":{"title":"Allow caller credentials beside other users' children","description":"Servers that give each caller's child that caller's credentials (`azure_obo`, `child.type` `on_behalf_of` or `user_token`, `forward_user_token`) are refused when children share the adapter's user (`shared_user`, as on Flex Consumption): any child of the app could then read another user's tokens. `true` accepts that, for apps whose callers all trust each other and every server; the start-up warning and `/status` still say so. A user per child (`isolation: user_per_child`) needs no such consent.","type":"boolean","default":false,"examples":[true]},"child_uids":{"title":"Child users","description":"The range of uids (and gids, the same numbers) children run as with `user_per_child`: one per live child, claimed per adapter process. Pick numbers no account on the machine uses.","type":"object","properties":{"first":{"title":"First uid","description":"First uid of the range.","type":"integer","minimum":1000,"maximum":4294967294,"default":61000,"examples":[61000]},"count":{"title":"Number of uids","description":"How many uids the range holds: the most children with users of their own at once on one machine.","type":"integer","minimum":1,"maximum":65536,"default":2000,"examples":[500]}},"additionalProperties":false,"default":{},"examples":[{"first":61000,"count":2000}]}},"additionalProperties":false},"deployment":{"title":"Deployment (Azure Functions Flex Consumption)","description":"Scale settings the deployment plan gives the infrastructure.","examples":[{"instance_memory_mb":4096,"maximum_instance_count":10,"always_ready_instances":1}],"type":"object","properties":{"instance_memory_mb":{"title":"Instance memory (MB)","description":"Memory of each Flex Consumption instance.","enum":[512,2048,4096],"default":2048,"examples":[4096]},"maximum_instance_count":{"title":"Maximum instances","description":"Most instances the app scales out to.","type":"integer","minimum":1,"maximum":1000,"default":40,"examples":[10]},"always_ready_instances":{"title":"Always-ready instances","description":"Instances kept warm (billed while idle) so the first request does not wait for a cold start.","type":"integer","minimum":0,"default":0,"examples":[1]},"child_memory_mb":{"title":"Memory per child (MB)","description":"Expected memory of one child process; with the instance memory it sets how many sessions an instance takes and the HTTP concurrency at which the platform scales out.","type":"integer","minimum":16,"default":80,"examples":[150]},"single_instance":{"title":"Single instance","description":"Pin the app to one instance (maximum instance count 1, no shared session store): for servers whose state must never be split across re-spawned children. Costs scale-out and the zero-downtime of a second instance; sessions still survive child crashes and reclaims on that instance.","type":"boolean","default":false,"examples":[true]}},"additionalProperties":false}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://raw.githubusercontent.com/mcp-stdio-functions/mcp-stdio-functions/main/schemas/mcp_config.schema.json","title":"MCP STDIO adapter configuration","description":"The STDIO MCP servers the adapter serves as Streamable HTTP endpoints (/mcp/<name>), in the shape Claude Desktop and Cursor use (`mcpServers`) or VS Code uses (`servers` + `inputs`), plus adapter and deployment settings. One file drives the runtime, the CLI and the Azure deployment.","type":"object","properties":{"$schema":{"title":"Schema","description":"Path or URL of this schema, so editors offer completion and hover help.","type":"string","examples":["./schemas/mcp_config.schema.json"]},"mcpServers":{"title":"STDIO MCP servers (Claude Desktop / Cursor shape)","description":"One entry per server; the key is the server name and becomes the endpoint path /mcp/<name>. Use either `mcpServers` or `servers`, not both.","type":"object","propertyNames":{"$ref":"#/$defs/serverName"},"additionalProperties":{"$ref":"#/$defs/server"},"examples":[{"time":{"command":"uvx","args":["mcp-server-time"]}}]},"servers":{"title":"MCP servers (VS Code mcp.json shape)","description":"VS Code's `servers` map: entries with `\"type\": \"stdio\"` (or a `command`) are served; `http`/`sse` entries are reported and skipped, since they are already remote. Use either `servers` or `mcpServers`, not both.","type":"object","propertyNames":{"$ref":"#/$defs/serverName"},"additionalProperties":{"$ref":"#/$defs/server"},"examples":[{"time":{"type":"stdio","command":"uvx","args":["mcp-server-time"]}}]},"inputs":{"title":"Inputs (VS Code)","description":"Values referenced as `${input:ID}`. Locally they come from the environment variable MCP_INPUT_<ID> (upper case, non-alphanumerics as `_`) or the input's default; when deployed, from the azd environment (prompted at `azd up`). A `password: true` input is a secret (Key Vault).","type":"array","items":{"$ref":"#/$defs/input"},"default":[],"examples":[[{"id":"api-key","type":"promptString","description":"API key","password":true}]]},"adapter":{"$ref":"#/$defs/adapter"},"deployment":{"$ref":"#/$defs/deployment"}},"additionalProperties":false,"$defs":{"serverName":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$","description":"Server names appear in URLs: letters, digits, '_', '.', '-', at most 64 characters, starting with a letter or digit."},"server":{"title":"MCP server","description":"A STDIO server (has `command`), or a remote one (`type` http/sse or a `url`), which is reported and skipped.","type":"object","if":{"type":"object","anyOf":[{"type":"object","required":["url"]},{"type":"object","required":["type"],"properties":{"type":{"enum":["http","sse"]}}}]},"then":{"$ref":"#/$defs/remoteServer"},"else":{"$ref":"#/$defs/stdioServer"}},"remoteServer":{"title":"Remote MCP server (not served)","description":"A server that is already reachable over HTTP. The adapter has nothing to adapt: it is reported as skipped.","type":"object","properties":{"type":{"title":"Type","description":"Transport of a remote server. Default: `http` when only a `url` is given.","enum":["http","sse"],"examples":["http"]},"url":{"title":"URL","description":"Where the remote server listens.","type":"string","examples":["https://example.com/mcp"]},"headers":{"title":"Headers","description":"HTTP headers a client sends to it.","type":"object","additionalProperties":{"type":"string"},"default":{},"examples":[{"X-Tenant":"contoso"}]}}},"stdioServer":{"title":"STDIO MCP server","description":"How to start one STDIO MCP server. A child process is started per MCP session, without a shell.","type":"object","properties":{"type":{"title":"Type","description":"Transport of the server. Only STDIO servers are served by this adapter.","const":"stdio","default":"stdio","examples":["stdio"]},"command":{"title":"Command","description":"Executable to run, resolved through PATH as a shell would (on Windows also `.cmd`/`.exe` shims), but started without a shell. May use variables.","type":"string","minLength":1,"examples":["uvx","npx","node","python3"]},"args":{"title":"Arguments","description":"Arguments passed to the command, each as one argument (no shell splitting or expansion). May use variables.","type":"array","items":{"type":"string"},"default":[],"examples":[["mcp-server-time","--local-timezone","UTC"]]},"env":{"title":"Environment","description":"Environment variables for the child, on top of a safe baseline (PATH, locale, a private HOME and TMPDIR); the adapter's own environment never leaks in. Values may use variables: `${secret:NAME}` for secrets. `MAX_CONCURRENT_SESSIONS` and `SESSION_TIMEOUT_SECONDS` here also set this server's session limits (the predecessor's convention).","type":"object","additionalProperties":{"type":"string"},"default":{},"examples":[{"API_URL":"${env:API_URL}","API_KEY":"${secret:API_KEY}"}]},"envFile":{"title":"Environment file","description":"A dotenv file (relative to the config file) whose variables are added to `env` (VS Code's field). `env` wins on conflicts.","type":"string","examples":[".env.server"]},"cwd":{"title":"Working directory","description":"Working directory of the child, relative to the config file's folder. Default: the config file's folder.","type":"string","examples":["servers/my-server"]},"working_dir":{"title":"Working directory (predecessor name)","description":"Alias of `cwd`.","type":"string","examples":["servers/my-server"]},"framing":{"title":"STDIO framing","description":"`ndjson` is the MCP specification (one JSON message per line); `content-length` is LSP-style `Content-Length` headers; `auto` writes ndjson and switches to Content-Length when the child answers with it.","enum":["auto","ndjson","content-length"],"default":"auto","examples":["content-length"]},"startup_timeout_seconds":{"title":"Startup timeout (s)","description":"How long the child may take from spawn to answering `initialize`. Cold starts that download packages (`npx -y`, `uvx`) need more.","type":"number","exclusiveMinimum":0,"default":60,"examples":[120]},"request_timeout_seconds":{"title":"Request timeout (s)","description":"How long a request may wait for the child's answer; each progress notification restarts the clock. On expiry the client gets a JSON-RPC error and the child a `notifications/cancelled`.","type":"number","exclusiveMinimum":0,"default":300,"examples":[60]},"timeout_seconds":{"title":"Request timeout (predecessor name)","description":"Alias of `request_timeout_seconds`.","type":"number","exclusiveMinimum":0,"examples":[30]},"restart_on_failure":{"title":"Restart on failure","description":"Whether a crashed child is started again for its session (the session's `initialize` is replayed).","type":"boolean","default":true,"examples":[false]},"max_restarts":{"title":"Maximum restarts","description":"How many times one session's child may be restarted.","type":"integer","minimum":0,"default":3,"examples":[5]},"default":{"title":"Default server","description":"Also serve this server on `/mcp` when several servers are configured (with one server, it is always on `/mcp`).","type":"boolean","default":false,"examples":[true]},"auth_level":{"title":"Functions authorization level","description":"Who may call the endpoint as far as Azure Functions is concerned: `function` needs a function key (`x-functions-key` header or `code` query), `anonymous` leaves it to the adapter's own token checks, `admin` needs the master key. Default: `function` when callers are identified by function keys (methods `none` and `azure_default`), else `anonymous` (the adapter verifies tokens itself: `azure_obo`, `oauth2_bearer`, or an explicit `caller`). Not used by `npm start`.","enum":["anonymous","function","admin"],"examples":["anonymous"]},"allowed_origins":{"title":"Allowed origins","description":"Browser origins allowed to call this server, in addition to `adapter.allowed_origins`.","type":"array","items":{"type":"string"},"default":[],"examples":[["https://app.example.com"]]},"sessions":{"$ref":"#/$defs/sessionLimits"},"auth":{"$ref":"#/$defs/auth"},"max_child_memory_mb":{"title":"Child memory limit (MB)","description":"A child whose resident memory grows past this is stopped; its in-flight requests get an error naming the limit, and the session continues with a new child (as after a crash). Checked every few seconds on Linux (Azure Functions). Default: no limit.","type":"integer","minimum":16,"examples":[512]},"tools":{"$ref":"#/$defs/toolRules"},"prompts":{"$ref":"#/$defs/nameRules"},"resources":{"$ref":"#/$defs/nameRules"}},"required":["command"],"additionalProperties":false},"sessionLimits":{"title":"Session limits","description":"Limits of the MCP sessions of one server.","examples":[{"max_concurrent":10,"idle_timeout_seconds":600}],"type":"object","properties":{"max_concurrent":{"title":"Maximum concurrent sessions","description":"Most sessions (child processes) of this server at once on one instance; more are answered 503 with Retry-After. Default: no limit of its own (the instance's `adapter.max_sessions` applies). The predecessor's MAX_CONCURRENT_SESSIONS in the server's `env` also sets it.","type":"integer","minimum":1,"examples":[10]},"idle_timeout_seconds":{"title":"Idle timeout (s)","description":"A session with no request for this long is ended, even while a GET stream is open. The predecessor's SESSION_TIMEOUT_SECONDS (app setting, or in the server's `env`) also sets it.","type":"number","exclusiveMinimum":0,"default":1800,"examples":[600]},"max_lifetime_seconds":{"title":"Maximum lifetime (s)","description":"A session is ended this long after it started, whatever its activity.","type":"number","exclusiveMinimum":0,"default":86400,"examples":[28800]},"max_per_principal":{"title":"Maximum sessions per user","description":"Most sessions one authenticated user (issuer + subject) may hold at once with this server on one instance. Endpoints protected by function keys cannot tell callers apart; `max_concurrent` limits them.","type":"integer","minimum":1,"default":10,"examples":[3]},"input_wait_seconds":{"title":"Wait for a client's input (s)","description":"How long a request of a 2026-07-28 client that the MCP server asked for input (sampling, elicitation, roots) stays open, waiting for the client to retry with the answers. After this the server's request is cancelled and its child freed; a later retry is refused.","type":"number","exclusiveMinimum":0,"default":300,"examples":[60]},"reclaim_after_seconds":{"title":"Reclaim idle children after (s)","description":"A session with no request for this long has its child stopped to free memory; the session lives on, and its next request starts a new child and replays `initialize` (server-side state of the old child is lost). Reclaiming never happens later than `idle_timeout_seconds`.","type":"number","exclusiveMinimum":0,"default":600,"examples":[120]},"warm_pool":{"title":"Warm pool (pre-spawned children)","description":"How many children of this server to keep spawned and waiting on each instance, so that a new session skips the process start (the child's `initialize` is still the client's: a waiting child is spawned, never initialized). A session takes a waiting child, and another is spawned in the background. Waiting children only fill session slots no session uses (`max_concurrent`, `adapter.max_sessions`), one waiting longer than `idle_timeout_seconds` is replaced, and all are stopped at shutdown. Only for servers whose child environment does not depend on the caller: refused with child credentials (`auth.child`, `azure_default`, `azure_obo`) or `forward_user_token`. 0 turns it off.","type":"integer","minimum":0,"maximum":64,"default":0,"examples":[2]}},"additionalProperties":false},"auth":{"title":"Authentication","description":"Two separate questions: who may call the endpoint (`caller`) and what the child receives (`child`). `method` is the predecessor's shorthand for both: `none` (function key, nothing for the child), `azure_default` (function key; the child uses the app's managed identity), `azure_obo` (Entra token verified; the child gets On-Behalf-Of tokens for the caller), `oauth2_bearer` (any OIDC/OAuth2 issuer's token verified).","examples":[{"method":"azure_obo","azure_scopes":["https://management.azure.com/.default"]}],"type":"object","properties":{"method":{"title":"Method","description":"The predecessor's auth method; sets `caller` and `child` unless they are given.","enum":["none","azure_default","azure_obo","oauth2_bearer"],"default":"none","examples":["azure_obo"]},"azure_scopes":{"title":"Azure scopes","description":"Scopes the child's Azure tokens are for (managed identity or On-Behalf-Of).","type":"array","items":{"type":"string"},"default":[],"examples":[["https://management.azure.com/.default"]]},"forward_user_token":{"title":"Forward the user's token","description":"Put the caller's own token into the child's environment (`AZURE_USER_ASSERTION` / `OAUTH_ACCESS_TOKEN`). This is token passthrough, which the MCP spec forbids; kept as an explicit opt-in for the predecessor's servers, with a warning.","type":"boolean","default":false,"examples":[true]},"azure_client_id":{"title":"Entra app (client) id","description":"The app registration used for On-Behalf-Of; given to the child as AZURE_CLIENT_ID. Default when deployed: the app registration the deployment creates.","type":"string","examples":["${env:OBO_CLIENT_ID}"]},"azure_client_secret":{"title":"Entra client secret","description":"Client secret for On-Behalf-Of, only where a federated credential cannot be used. A secret: use `${secret:NAME}`.","type":"string","examples":["${secret:OBO_CLIENT_SECRET}"],"x-secret":true},"azure_tenant_id":{"title":"Entra tenant id","description":"Tenant whose tokens are accepted. Default when deployed: the deployment's tenant.","type":"string","examples":["${env:AZURE_TENANT_ID}"]},"allowed_tenants":{"title":"Allowed tenants","description":"Entra tenant ids whose users may call (multi-tenant apps). Default: `azure_tenant_id`, else the deployment's tenant.","type":"array","items":{"type":"string"},"default":[],"examples":[["72f988bf-86f1-41af-91ab-2d7cd011db47"]]},"oauth2_issuer":{"title":"OAuth2 issuer","description":"Issuer (`iss`) of accepted tokens; its OpenID/OAuth metadata gives the JWKS.","type":"string","examples":["https://accounts.example.com"]},"oauth2_audience":{"title":"OAuth2 audience","description":"Audience (`aud`) accepted tokens must carry. Default: the endpoint's resource URL.","type":"string","examples":["api://my-mcp"]},"oauth2_jwks_uri":{"title":"OAuth2 JWKS URI","description":"Where the issuer's signing keys are, when discovery is not available.","type":"string","examples":["https://accounts.example.com/.well-known/jwks.json"]},"oauth2_introspection_endpoint":{"title":"Introspection endpoint","description":"RFC 7662 token introspection, for issuers whose tokens are opaque (not JWTs). Needs `oauth2_client_id` and `oauth2_client_secret`.","type":"string","examples":["https://accounts.example.com/oauth2/introspect"]},"oauth2_userinfo_endpoint":{"title":"Userinfo endpoint","description":"An endpoint that answers 200 with the user for a valid opaque token (GitHub: https://api.github.com/user).","type":"string","examples":["https://api.github.com/user"]},"oauth2_client_id":{"title":"Introspection client id","description":"Client id the adapter authenticates to the introspection endpoint with.","type":"string","examples":["${env:INTROSPECTION_CLIENT_ID}"]},"oauth2_client_secret":{"title":"Introspection client secret","description":"Client secret for the introspection endpoint. A secret: use `${secret:NAME}`.","type":"string","examples":["${secret:INTROSPECTION_CLIENT_SECRET}"],"x-secret":true},"oauth2_user_claim":{"title":"User claim","description":"Claim (or userinfo field) that identifies the user: the session's principal and OAUTH_USER_ID. GitHub's userinfo: `id`.","type":"string","default":"sub","examples":["id"]},"oauth2_required_scopes":{"title":"Required scopes","description":"Scopes a caller's token must hold (403 `insufficient_scope` otherwise).","type":"array","items":{"type":"string"},"default":[],"examples":[["repo:read"]]},"caller":{"$ref":"#/$defs/callerAuth"},"child":{"$ref":"#/$defs/childCredentials"}},"additionalProperties":false},"callerAuth":{"title":"Caller authentication","description":"Who may call the endpoint. Overrides what `method` implies.","examples":[{"type":"entra","required_scopes":["user_impersonation"]}],"type":"object","properties":{"type":{"title":"Type","description":"`function_key`: Azure Functions keys (no token check by the adapter); `entra`: Entra ID tokens; `oauth2`: tokens of any OIDC/OAuth2 issuer; `none`: anyone (refused when the child holds a credential).","enum":["function_key","entra","oauth2","none"],"examples":["entra"]},"required_scopes":{"title":"Required scopes","description":"Scopes a token must hold.","type":"array","items":{"type":"string"},"default":[],"examples":[["user_impersonation"]]}},"required":["type"],"additionalProperties":false},"childCredentials":{"title":"Child credentials","description":"What the child receives. Overrides what `method` implies.","examples":[{"type":"on_behalf_of","scopes":["https://graph.microsoft.com/.default"]}],"type":"object","properties":{"type":{"title":"Type","description":"`none`; `managed_identity`: the app's identity (DefaultAzureCredential locally); `on_behalf_of`: tokens for the caller, exchanged by the adapter; `user_token`: the caller's own token (token passthrough, discouraged).","enum":["none","managed_identity","on_behalf_of","user_token"],"examples":["on_behalf_of"]},"scopes":{"title":"Scopes","description":"Scopes of the tokens the child may obtain.","type":"array","items":{"type":"string"},"default":[],"examples":[["https://graph.microsoft.com/.default"]]}},"required":["type"],"additionalProperties":false},"input":{"title":"Input","description":"A value asked of the user (VS Code `inputs`).","type":"object","properties":{"id":{"title":"Id","description":"Referenced as `${input:<id>}`.","type":"string","pattern":"^[A-Za-z0-9_.-]+$","examples":["api-key"]},"type":{"title":"Type","description":"How VS Code asks for it.","enum":["promptString","pickString"],"default":"promptString","examples":["promptString"]},"description":{"title":"Description","description":"Shown when the value is asked for.","type":"string","examples":["Your API key"]},"password":{"title":"Password","description":"The value is a secret: hidden when typed, Key Vault when deployed.","type":"boolean","default":false,"examples":[true]},"default":{"title":"Default","description":"Used when no value is given.","type":"string","examples":["https://api.example.com"]},"options":{"title":"Options","description":"Choices of a `pickString` input.","type":"array","items":{"type":"string"},"examples":[["dev","prod"]]}},"required":["id"],"additionalProperties":false},"adapter":{"title":"Adapter settings","description":"Settings of the adapter itself, shared by all servers.","examples":[{"max_sessions":40,"allowed_origins":["https://app.example.com"],"log_level":"debug"}],"type":"object","properties":{"max_sessions":{"title":"Maximum sessions per instance","description":"Most sessions at once on one instance, across all servers. Default when deployed: derived from the instance memory and `deployment.child_memory_mb` (the plan sets MCP_ADAPTER_MAX_SESSIONS); locally, as many as half the machine's memory holds (10 to 200). The predecessor's MAX_CONCURRENT_SESSIONS app setting also sets it.","type":"integer","minimum":1,"examples":[40]},"max_body_bytes":{"title":"Maximum POST body (bytes)","description":"Larger bodies get 413.","type":"integer","minimum":1024,"default":4194304,"examples":[1048576]},"allowed_origins":{"title":"Allowed origins","description":"Browser origins (scheme://host[:port]) allowed to call every endpoint, besides loopback origins when bound to loopback; `*` allows any.","type":"array","items":{"type":"string"},"default":[],"examples":[["https://app.example.com"]]},"allowed_hosts":{"title":"Allowed hosts","description":"Host header values (host or host:port) accepted, besides loopback names when bound to loopback and the site's own names on Azure; protects against DNS rebinding. `*` allows any.","type":"array","items":{"type":"string"},"default":[],"examples":[["mcp.example.com"]]},"public_base_url":{"title":"Public base URL","description":"The URL clients use when the app sits behind API Management or Front Door; allowed as Host/Origin and used as the resource in protected-resource metadata.","type":"string","pattern":"^https?://","examples":["https://api.example.com/mcp-tools"]},"shutdown_grace_seconds":{"title":"Shutdown grace (s)","description":"How long a child gets to exit after its stdin closes, and again after SIGTERM, before it is killed.","type":"number","minimum":0,"default":2,"examples":[5]},"log_level":{"title":"Log level","description":"One level for everything, or a level per component (`default`, `config`, `process`, `session`, `http`, `auth`), e.g. to turn on auth debugging alone. The LOG_LEVEL environment variable overrides `default`.","anyOf":[{"enum":["debug","info","warn","error","silent"]},{"type":"object","properties":{"default":{"title":"Log level: default","description":"Level of every component not listed here. Default: `info`; the LOG_LEVEL environment variable overrides it.","enum":["debug","info","warn","error","silent"],"examples":["debug"]},"config":{"title":"Log level: config","description":"Level of config loading and validation. Default: the `default` level.","enum":["debug","info","warn","error","silent"],"examples":["debug"]},"process":{"title":"Log level: process","description":"Level of child processes (spawn, stderr, exit). Default: the `default` level.","enum":["debug","info","warn","error","silent"],"examples":["debug"]},"session":{"title":"Log level: session","description":"Level of MCP sessions (start, limits, end). Default: the `default` level.","enum":["debug","info","warn","error","silent"],"examples":["debug"]},"http":{"title":"Log level: http","description":"Level of HTTP requests and responses. Default: the `default` level.","enum":["debug","info","warn","error","silent"],"examples":["debug"]},"auth":{"title":"Log level: auth","description":"Level of token checks and child credentials. Default: the `default` level.","enum":["debug","info","warn","error","silent"],"examples":["debug"]}},"additionalProperties":false}],"default":"info","examples":["debug",{"default":"info","auth":"debug"}]},"stream_limit_seconds":{"title":"SSE stream limit (s)","description":"An SSE response (a POST's or the GET stream) is ended after this long, before a proxy or Azure's 230-second front end cuts it; 2025-11-25 clients resume with Last-Event-ID and miss nothing. Default: 180 on Azure Functions, none with `npm start`; 0 turns it off.","type":"number","minimum":0,"examples":[120]},"isolation":{"title":"Child isolation","description":"How children are kept apart from the adapter and from each other. `user_per_child`: each child runs as a user of its own (from `child_uids`), so it cannot read the adapter's environment (app settings, secrets, the host's identity header), other children's environments or folders, and every process it starts ends with its session; needs CAP_SETUID/CAP_SETGID (root in a container, Linux Dedicated plans). `shared_user`: children run as the adapter's user and can read its environment and each other's: the Function App is the trust boundary. `auto` (default): `user_per_child` when the adapter may change user, else `shared_user` with a warning at start-up. `/status` reports which is in force and why.","enum":["auto","user_per_child","shared_user"],"default":"auto","examples":["user_per_child"]},"allow_shared_user_credentials":{"title":"Allow caller credentials beside other users' children","description":"Servers that give each caller's child that caller's credentials (`azure_obo`, `child.type` `on_behalf_of` or `user_token`, `forward_user_token`) are refused when children share the adapter's user (`shared_user`, as on Flex Consumption): any child of the app could then read another user's tokens. `true` accepts that, for apps whose callers all trust each other and every server; the start-up warning and `/status` still say so. A user per child (`isolation: user_per_child`) needs no such consent.","type":"boolean","default":false,"examples":[true]},"child_uids":{"title":"Child users","description":"The range of uids (and gids, the same numbers) children run as with `user_per_child`: one per live child, claimed per adapter process. Pick numbers no account on the machine uses.","type":"object","properties":{"first":{"title":"First uid","description":"First uid of the range.","type":"integer","minimum":1000,"maximum":4294967294,"default":61000,"examples":[61000]},"count":{"title":"Number of uids","description":"How many uids the range holds: the most children with users of their own at once on one machine.","type":"integer","minimum":1,"maximum":65536,"default":2000,"examples":[500]}},"additionalProperties":false,"default":{},"examples":[{"first":61000,"count":2000}]}},"additionalProperties":false},"deployment":{"title":"Deployment (Azure Functions Flex Consumption)","description":"Scale settings the deployment plan gives the infrastructure.","examples":[{"instance_memory_mb":4096,"maximum_instance_count":10,"always_ready_instances":1}],"type":"object","properties":{"instance_memory_mb":{"title":"Instance memory (MB)","description":"Memory of each Flex Consumption instance.","enum":[512,2048,4096],"default":2048,"examples":[4096]},"maximum_instance_count":{"title":"Maximum instances","description":"Most instances the app scales out to.","type":"integer","minimum":1,"maximum":1000,"default":40,"examples":[10]},"always_ready_instances":{"title":"Always-ready instances","description":"Instances kept warm (billed while idle) so the first request does not wait for a cold start.","type":"integer","minimum":0,"default":0,"examples":[1]},"child_memory_mb":{"title":"Memory per child (MB)","description":"Expected memory of one child process; with the instance memory it sets how many sessions an instance takes and the HTTP concurrency at which the platform scales out.","type":"integer","minimum":16,"default":80,"examples":[150]},"single_instance":{"title":"Single instance","description":"Pin the app to one instance (maximum instance count 1, no shared session store): for servers whose state must never be split across re-spawned children. Costs scale-out and the zero-downtime of a second instance; sessions still survive child crashes and reclaims on that instance.","type":"boolean","default":false,"examples":[true]}},"additionalProperties":false},"nameRules":{"title":"Name rules","description":"Which names (for resources: URIs and URI templates) are exposed. Refused requests never reach the child.","type":"object","properties":{"allow":{"title":"Allow","description":"Only names matching one of these pass (exact names or globs: `*` any run of characters, `?` one character). Absent: everything; `[]`: nothing.","type":"array","items":{"type":"string","minLength":1},"examples":[["read_*","search"]]},"deny":{"title":"Deny","description":"Names matching one of these never pass, even when `allow` names them (deny wins).","type":"array","items":{"type":"string","minLength":1},"examples":[["*delete*","printEnv"]]}},"additionalProperties":false,"examples":[{"deny":["file:///etc/*"]}]},"roleToolRules":{"title":"Tool rules of a role","description":"The rules a caller holding this role (a token `roles` entry or scope) gets instead of the server's; several roles: the union of what each exposes.","type":"object","properties":{"allow":{"title":"Allow","description":"Only names matching one of these pass (exact names or globs: `*` any run of characters, `?` one character). Absent: everything; `[]`: nothing.","type":"array","items":{"type":"string","minLength":1},"examples":[["read_*","search"]]},"deny":{"title":"Deny","description":"Names matching one of these never pass, even when `allow` names them (deny wins).","type":"array","items":{"type":"string","minLength":1},"examples":[["*delete*","printEnv"]]},"read_only":{"title":"Read-only","description":"Only tools the server annotates `readOnlyHint: true` (a hint from the server: it relies on the server's honesty).","type":"boolean","default":false,"examples":[true]}},"additionalProperties":false,"examples":[{"allow":["*"]}]},"toolRules":{"title":"Tool rules","description":"Which of the child's tools clients see and may call, under which names: `tools/list` shows only what is exposed, and a `tools/call` for anything else is refused before it reaches the child (logged and counted). Both protocol eras.","type":"object","properties":{"allow":{"title":"Allow","description":"Only names matching one of these pass (exact names or globs: `*` any run of characters, `?` one character). Absent: everything; `[]`: nothing.","type":"array","items":{"type":"string","minLength":1},"examples":[["read_*","search"]]},"deny":{"title":"Deny","description":"Names matching one of these never pass, even when `allow` names them (deny wins).","type":"array","items":{"type":"string","minLength":1},"examples":[["*delete*","printEnv"]]},"read_only":{"title":"Read-only","description":"Only tools the server annotates `readOnlyHint: true` (a hint from the server: it relies on the server's honesty).","type":"boolean","default":false,"examples":[true]},"rename":{"title":"Rename","description":"The child's tool name → the name clients see and call (the old name is refused).","type":"object","additionalProperties":{"type":"string"},"examples":[{"get_env":"environment"}]},"describe":{"title":"Descriptions","description":"The child's tool name → the description clients see.","type":"object","additionalProperties":{"type":"string"},"examples":[{"search":"Search the docs index"}]},"allow_empty":{"title":"Allow no tools","description":"Accept rules that hide every tool the child lists; otherwise the server is refused (fail closed).","type":"boolean","default":false,"examples":[true]},"roles":{"title":"Per-role rules","description":"Role (token `roles` claim, or a scope) → its tool rules. Callers without a configured role, and function-key callers, get the server's rules.","type":"object","additionalProperties":{"$ref":"#/$defs/roleToolRules"},"examples":[{"admin":{"allow":["*"]}}]}},"additionalProperties":false,"examples":[{"deny":["printEnv"],"read_only":true}]}}};
 const schema32 = {"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$","description":"Server names appear in URLs: letters, digits, '_', '.', '-', at most 64 characters, starting with a letter or digit."};
-const schema41 = {"title":"Input","description":"A value asked of the user (VS Code `inputs`).","type":"object","properties":{"id":{"title":"Id","description":"Referenced as `${input:<id>}`.","type":"string","pattern":"^[A-Za-z0-9_.-]+$","examples":["api-key"]},"type":{"title":"Type","description":"How VS Code asks for it.","enum":["promptString","pickString"],"default":"promptString","examples":["promptString"]},"description":{"title":"Description","description":"Shown when the value is asked for.","type":"string","examples":["Your API key"]},"password":{"title":"Password","description":"The value is a secret: hidden when typed, Key Vault when deployed.","type":"boolean","default":false,"examples":[true]},"default":{"title":"Default","description":"Used when no value is given.","type":"string","examples":["https://api.example.com"]},"options":{"title":"Options","description":"Choices of a `pickString` input.","type":"array","items":{"type":"string"},"examples":[["dev","prod"]]}},"required":["id"],"additionalProperties":false};
-const schema42 = {"title":"Adapter settings","description":"Settings of the adapter itself, shared by all servers.","examples":[{"max_sessions":40,"allowed_origins":["https://app.example.com"],"log_level":"debug"}],"type":"object","properties":{"max_sessions":{"title":"Maximum sessions per instance","description":"Most sessions at once on one instance, across all servers. Default when deployed: derived from the instance memory and `deployment.child_memory_mb` (the plan sets MCP_ADAPTER_MAX_SESSIONS); locally, as many as half the machine's memory holds (10 to 200). The predecessor's MAX_CONCURRENT_SESSIONS app setting also sets it.","type":"integer","minimum":1,"examples":[40]},"max_body_bytes":{"title":"Maximum POST body (bytes)","description":"Larger bodies get 413.","type":"integer","minimum":1024,"default":4194304,"examples":[1048576]},"allowed_origins":{"title":"Allowed origins","description":"Browser origins (scheme://host[:port]) allowed to call every endpoint, besides loopback origins when bound to loopback; `*` allows any.","type":"array","items":{"type":"string"},"default":[],"examples":[["https://app.example.com"]]},"allowed_hosts":{"title":"Allowed hosts","description":"Host header values (host or host:port) accepted, besides loopback names when bound to loopback and the site's own names on Azure; protects against DNS rebinding. `*` allows any.","type":"array","items":{"type":"string"},"default":[],"examples":[["mcp.example.com"]]},"public_base_url":{"title":"Public base URL","description":"The URL clients use when the app sits behind API Management or Front Door; allowed as Host/Origin and used as the resource in protected-resource metadata.","type":"string","pattern":"^https?://","examples":["https://api.example.com/mcp-tools"]},"shutdown_grace_seconds":{"title":"Shutdown grace (s)","description":"How long a child gets to exit after its stdin closes, and again after SIGTERM, before it is killed.","type":"number","minimum":0,"default":2,"examples":[5]},"log_level":{"title":"Log level","description":"One level for everything, or a level per component (`default`, `config`, `process`, `session`, `http`, `auth`), e.g. to turn on auth debugging alone. The LOG_LEVEL environment variable overrides `default`.","anyOf":[{"enum":["debug","info","warn","error","silent"]},{"type":"object","properties":{"default":{"title":"Log level: default","description":"Level of every component not listed here. Default: `info`; the LOG_LEVEL environment variable overrides it.","enum":["debug","info","warn","error","silent"],"examples":["debug"]},"config":{"title":"Log level: config","description":"Level of config loading and validation. Default: the `default` level.","enum":["debug","info","warn","error","silent"],"examples":["debug"]},"process":{"title":"Log level: process","description":"Level of child processes (spawn, stderr, exit). Default: the `default` level.","enum":["debug","info","warn","error","silent"],"examples":["debug"]},"session":{"title":"Log level: session","description":"Level of MCP sessions (start, limits, end). Default: the `default` level.","enum":["debug","info","warn","error","silent"],"examples":["debug"]},"http":{"title":"Log level: http","description":"Level of HTTP requests and responses. Default: the `default` level.","enum":["debug","info","warn","error","silent"],"examples":["debug"]},"auth":{"title":"Log level: auth","description":"Level of token checks and child credentials. Default: the `default` level.","enum":["debug","info","warn","error","silent"],"examples":["debug"]}},"additionalProperties":false}],"default":"info","examples":["debug",{"default":"info","auth":"debug"}]},"stream_limit_seconds":{"title":"SSE stream limit (s)","description":"An SSE response (a POST's or the GET stream) is ended after this long, before a proxy or Azure's 230-second front end cuts it; 2025-11-25 clients resume with Last-Event-ID and miss nothing. Default: 180 on Azure Functions, none with `npm start`; 0 turns it off.","type":"number","minimum":0,"examples":[120]},"isolation":{"title":"Child isolation","description":"How children are kept apart from the adapter and from each other. `user_per_child`: each child runs as a user of its own (from `child_uids`), so it cannot read the adapter's environment (app settings, secrets, the host's identity header), other children's environments or folders, and every process it starts ends with its session; needs CAP_SETUID/CAP_SETGID (root in a container, Linux Dedicated plans). `shared_user`: children run as the adapter's user and can read its environment and each other's: the Function App is the trust boundary. `auto` (default): `user_per_child` when the adapter may change user, else `shared_user` with a warning at start-up. `/status` reports which is in force and why.","enum":["auto","user_per_child","shared_user"],"default":"auto","examples":["user_per_child"]},"allow_shared_user_credentials":{"title":"Allow caller credentials beside other users' children","description":"Servers that give each caller's child that caller's credentials (`azure_obo`, `child.type` `on_behalf_of` or `user_token`, `forward_user_token`) are refused when children share the adapter's user (`shared_user`, as on Flex Consumption): any child of the app could then read another user's tokens. `true` accepts that, for apps whose callers all trust each other and every server; the start-up warning and `/status` still say so. A user per child (`isolation: user_per_child`) needs no such consent.","type":"boolean","default":false,"examples":[true]},"child_uids":{"title":"Child users","description":"The range of uids (and gids, the same numbers) children run as with `user_per_child`: one per live child, claimed per adapter process. Pick numbers no account on the machine uses.","type":"object","properties":{"first":{"title":"First uid","description":"First uid of the range.","type":"integer","minimum":1000,"maximum":4294967294,"default":61000,"examples":[61000]},"count":{"title":"Number of uids","description":"How many uids the range holds: the most children with users of their own at once on one machine.","type":"integer","minimum":1,"maximum":65536,"default":2000,"examples":[500]}},"additionalProperties":false,"default":{},"examples":[{"first":61000,"count":2000}]}},"additionalProperties":false};
-const schema43 = {"title":"Deployment (Azure Functions Flex Consumption)","description":"Scale settings the deployment plan gives the infrastructure.","examples":[{"instance_memory_mb":4096,"maximum_instance_count":10,"always_ready_instances":1}],"type":"object","properties":{"instance_memory_mb":{"title":"Instance memory (MB)","description":"Memory of each Flex Consumption instance.","enum":[512,2048,4096],"default":2048,"examples":[4096]},"maximum_instance_count":{"title":"Maximum instances","description":"Most instances the app scales out to.","type":"integer","minimum":1,"maximum":1000,"default":40,"examples":[10]},"always_ready_instances":{"title":"Always-ready instances","description":"Instances kept warm (billed while idle) so the first request does not wait for a cold start.","type":"integer","minimum":0,"default":0,"examples":[1]},"child_memory_mb":{"title":"Memory per child (MB)","description":"Expected memory of one child process; with the instance memory it sets how many sessions an instance takes and the HTTP concurrency at which the platform scales out.","type":"integer","minimum":16,"default":80,"examples":[150]},"single_instance":{"title":"Single instance","description":"Pin the app to one instance (maximum instance count 1, no shared session store): for servers whose state must never be split across re-spawned children. Costs scale-out and the zero-downtime of a second instance; sessions still survive child crashes and reclaims on that instance.","type":"boolean","default":false,"examples":[true]}},"additionalProperties":false};
+const schema45 = {"title":"Input","description":"A value asked of the user (VS Code `inputs`).","type":"object","properties":{"id":{"title":"Id","description":"Referenced as `${input:<id>}`.","type":"string","pattern":"^[A-Za-z0-9_.-]+$","examples":["api-key"]},"type":{"title":"Type","description":"How VS Code asks for it.","enum":["promptString","pickString"],"default":"promptString","examples":["promptString"]},"description":{"title":"Description","description":"Shown when the value is asked for.","type":"string","examples":["Your API key"]},"password":{"title":"Password","description":"The value is a secret: hidden when typed, Key Vault when deployed.","type":"boolean","default":false,"examples":[true]},"default":{"title":"Default","description":"Used when no value is given.","type":"string","examples":["https://api.example.com"]},"options":{"title":"Options","description":"Choices of a `pickString` input.","type":"array","items":{"type":"string"},"examples":[["dev","prod"]]}},"required":["id"],"additionalProperties":false};
+const schema46 = {"title":"Adapter settings","description":"Settings of the adapter itself, shared by all servers.","examples":[{"max_sessions":40,"allowed_origins":["https://app.example.com"],"log_level":"debug"}],"type":"object","properties":{"max_sessions":{"title":"Maximum sessions per instance","description":"Most sessions at once on one instance, across all servers. Default when deployed: derived from the instance memory and `deployment.child_memory_mb` (the plan sets MCP_ADAPTER_MAX_SESSIONS); locally, as many as half the machine's memory holds (10 to 200). The predecessor's MAX_CONCURRENT_SESSIONS app setting also sets it.","type":"integer","minimum":1,"examples":[40]},"max_body_bytes":{"title":"Maximum POST body (bytes)","description":"Larger bodies get 413.","type":"integer","minimum":1024,"default":4194304,"examples":[1048576]},"allowed_origins":{"title":"Allowed origins","description":"Browser origins (scheme://host[:port]) allowed to call every endpoint, besides loopback origins when bound to loopback; `*` allows any.","type":"array","items":{"type":"string"},"default":[],"examples":[["https://app.example.com"]]},"allowed_hosts":{"title":"Allowed hosts","description":"Host header values (host or host:port) accepted, besides loopback names when bound to loopback and the site's own names on Azure; protects against DNS rebinding. `*` allows any.","type":"array","items":{"type":"string"},"default":[],"examples":[["mcp.example.com"]]},"public_base_url":{"title":"Public base URL","description":"The URL clients use when the app sits behind API Management or Front Door; allowed as Host/Origin and used as the resource in protected-resource metadata.","type":"string","pattern":"^https?://","examples":["https://api.example.com/mcp-tools"]},"shutdown_grace_seconds":{"title":"Shutdown grace (s)","description":"How long a child gets to exit after its stdin closes, and again after SIGTERM, before it is killed.","type":"number","minimum":0,"default":2,"examples":[5]},"log_level":{"title":"Log level","description":"One level for everything, or a level per component (`default`, `config`, `process`, `session`, `http`, `auth`), e.g. to turn on auth debugging alone. The LOG_LEVEL environment variable overrides `default`.","anyOf":[{"enum":["debug","info","warn","error","silent"]},{"type":"object","properties":{"default":{"title":"Log level: default","description":"Level of every component not listed here. Default: `info`; the LOG_LEVEL environment variable overrides it.","enum":["debug","info","warn","error","silent"],"examples":["debug"]},"config":{"title":"Log level: config","description":"Level of config loading and validation. Default: the `default` level.","enum":["debug","info","warn","error","silent"],"examples":["debug"]},"process":{"title":"Log level: process","description":"Level of child processes (spawn, stderr, exit). Default: the `default` level.","enum":["debug","info","warn","error","silent"],"examples":["debug"]},"session":{"title":"Log level: session","description":"Level of MCP sessions (start, limits, end). Default: the `default` level.","enum":["debug","info","warn","error","silent"],"examples":["debug"]},"http":{"title":"Log level: http","description":"Level of HTTP requests and responses. Default: the `default` level.","enum":["debug","info","warn","error","silent"],"examples":["debug"]},"auth":{"title":"Log level: auth","description":"Level of token checks and child credentials. Default: the `default` level.","enum":["debug","info","warn","error","silent"],"examples":["debug"]}},"additionalProperties":false}],"default":"info","examples":["debug",{"default":"info","auth":"debug"}]},"stream_limit_seconds":{"title":"SSE stream limit (s)","description":"An SSE response (a POST's or the GET stream) is ended after this long, before a proxy or Azure's 230-second front end cuts it; 2025-11-25 clients resume with Last-Event-ID and miss nothing. Default: 180 on Azure Functions, none with `npm start`; 0 turns it off.","type":"number","minimum":0,"examples":[120]},"isolation":{"title":"Child isolation","description":"How children are kept apart from the adapter and from each other. `user_per_child`: each child runs as a user of its own (from `child_uids`), so it cannot read the adapter's environment (app settings, secrets, the host's identity header), other children's environments or folders, and every process it starts ends with its session; needs CAP_SETUID/CAP_SETGID (root in a container, Linux Dedicated plans). `shared_user`: children run as the adapter's user and can read its environment and each other's: the Function App is the trust boundary. `auto` (default): `user_per_child` when the adapter may change user, else `shared_user` with a warning at start-up. `/status` reports which is in force and why.","enum":["auto","user_per_child","shared_user"],"default":"auto","examples":["user_per_child"]},"allow_shared_user_credentials":{"title":"Allow caller credentials beside other users' children","description":"Servers that give each caller's child that caller's credentials (`azure_obo`, `child.type` `on_behalf_of` or `user_token`, `forward_user_token`) are refused when children share the adapter's user (`shared_user`, as on Flex Consumption): any child of the app could then read another user's tokens. `true` accepts that, for apps whose callers all trust each other and every server; the start-up warning and `/status` still say so. A user per child (`isolation: user_per_child`) needs no such consent.","type":"boolean","default":false,"examples":[true]},"child_uids":{"title":"Child users","description":"The range of uids (and gids, the same numbers) children run as with `user_per_child`: one per live child, claimed per adapter process. Pick numbers no account on the machine uses.","type":"object","properties":{"first":{"title":"First uid","description":"First uid of the range.","type":"integer","minimum":1000,"maximum":4294967294,"default":61000,"examples":[61000]},"count":{"title":"Number of uids","description":"How many uids the range holds: the most children with users of their own at once on one machine.","type":"integer","minimum":1,"maximum":65536,"default":2000,"examples":[500]}},"additionalProperties":false,"default":{},"examples":[{"first":61000,"count":2000}]}},"additionalProperties":false};
+const schema47 = {"title":"Deployment (Azure Functions Flex Consumption)","description":"Scale settings the deployment plan gives the infrastructure.","examples":[{"instance_memory_mb":4096,"maximum_instance_count":10,"always_ready_instances":1}],"type":"object","properties":{"instance_memory_mb":{"title":"Instance memory (MB)","description":"Memory of each Flex Consumption instance.","enum":[512,2048,4096],"default":2048,"examples":[4096]},"maximum_instance_count":{"title":"Maximum instances","description":"Most instances the app scales out to.","type":"integer","minimum":1,"maximum":1000,"default":40,"examples":[10]},"always_ready_instances":{"title":"Always-ready instances","description":"Instances kept warm (billed while idle) so the first request does not wait for a cold start.","type":"integer","minimum":0,"default":0,"examples":[1]},"child_memory_mb":{"title":"Memory per child (MB)","description":"Expected memory of one child process; with the instance memory it sets how many sessions an instance takes and the HTTP concurrency at which the platform scales out.","type":"integer","minimum":16,"default":80,"examples":[150]},"single_instance":{"title":"Single instance","description":"Pin the app to one instance (maximum instance count 1, no shared session store): for servers whose state must never be split across re-spawned children. Costs scale-out and the zero-downtime of a second instance; sessions still survive child crashes and reclaims on that instance.","type":"boolean","default":false,"examples":[true]}},"additionalProperties":false};
 const pattern4 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", "u");
 const pattern6 = new RegExp("^[A-Za-z0-9_.-]+$", "u");
 const pattern7 = new RegExp("^https?://", "u");
 const schema33 = {"title":"MCP server","description":"A STDIO server (has `command`), or a remote one (`type` http/sse or a `url`), which is reported and skipped.","type":"object","if":{"type":"object","anyOf":[{"type":"object","required":["url"]},{"type":"object","required":["type"],"properties":{"type":{"enum":["http","sse"]}}}]},"then":{"$ref":"#/$defs/remoteServer"},"else":{"$ref":"#/$defs/stdioServer"}};
 const schema34 = {"title":"Remote MCP server (not served)","description":"A server that is already reachable over HTTP. The adapter has nothing to adapt: it is reported as skipped.","type":"object","properties":{"type":{"title":"Type","description":"Transport of a remote server. Default: `http` when only a `url` is given.","enum":["http","sse"],"examples":["http"]},"url":{"title":"URL","description":"Where the remote server listens.","type":"string","examples":["https://example.com/mcp"]},"headers":{"title":"Headers","description":"HTTP headers a client sends to it.","type":"object","additionalProperties":{"type":"string"},"default":{},"examples":[{"X-Tenant":"contoso"}]}}};
-const schema35 = {"title":"STDIO MCP server","description":"How to start one STDIO MCP server. A child process is started per MCP session, without a shell.","type":"object","properties":{"type":{"title":"Type","description":"Transport of the server. Only STDIO servers are served by this adapter.","const":"stdio","default":"stdio","examples":["stdio"]},"command":{"title":"Command","description":"Executable to run, resolved through PATH as a shell would (on Windows also `.cmd`/`.exe` shims), but started without a shell. May use variables.","type":"string","minLength":1,"examples":["uvx","npx","node","python3"]},"args":{"title":"Arguments","description":"Arguments passed to the command, each as one argument (no shell splitting or expansion). May use variables.","type":"array","items":{"type":"string"},"default":[],"examples":[["mcp-server-time","--local-timezone","UTC"]]},"env":{"title":"Environment","description":"Environment variables for the child, on top of a safe baseline (PATH, locale, a private HOME and TMPDIR); the adapter's own environment never leaks in. Values may use variables: `${secret:NAME}` for secrets. `MAX_CONCURRENT_SESSIONS` and `SESSION_TIMEOUT_SECONDS` here also set this server's session limits (the predecessor's convention).","type":"object","additionalProperties":{"type":"string"},"default":{},"examples":[{"API_URL":"${env:API_URL}","API_KEY":"${secret:API_KEY}"}]},"envFile":{"title":"Environment file","description":"A dotenv file (relative to the config file) whose variables are added to `env` (VS Code's field). `env` wins on conflicts.","type":"string","examples":[".env.server"]},"cwd":{"title":"Working directory","description":"Working directory of the child, relative to the config file's folder. Default: the config file's folder.","type":"string","examples":["servers/my-server"]},"working_dir":{"title":"Working directory (predecessor name)","description":"Alias of `cwd`.","type":"string","examples":["servers/my-server"]},"framing":{"title":"STDIO framing","description":"`ndjson` is the MCP specification (one JSON message per line); `content-length` is LSP-style `Content-Length` headers; `auto` writes ndjson and switches to Content-Length when the child answers with it.","enum":["auto","ndjson","content-length"],"default":"auto","examples":["content-length"]},"startup_timeout_seconds":{"title":"Startup timeout (s)","description":"How long the child may take from spawn to answering `initialize`. Cold starts that download packages (`npx -y`, `uvx`) need more.","type":"number","exclusiveMinimum":0,"default":60,"examples":[120]},"request_timeout_seconds":{"title":"Request timeout (s)","description":"How long a request may wait for the child's answer; each progress notification restarts the clock. On expiry the client gets a JSON-RPC error and the child a `notifications/cancelled`.","type":"number","exclusiveMinimum":0,"default":300,"examples":[60]},"timeout_seconds":{"title":"Request timeout (predecessor name)","description":"Alias of `request_timeout_seconds`.","type":"number","exclusiveMinimum":0,"examples":[30]},"restart_on_failure":{"title":"Restart on failure","description":"Whether a crashed child is started again for its session (the session's `initialize` is replayed).","type":"boolean","default":true,"examples":[false]},"max_restarts":{"title":"Maximum restarts","description":"How many times one session's child may be restarted.","type":"integer","minimum":0,"default":3,"examples":[5]},"default":{"title":"Default server","description":"Also serve this server on `/mcp` when several servers are configured (with one server, it is always on `/mcp`).","type":"boolean","default":false,"examples":[true]},"auth_level":{"title":"Functions authorization level","description":"Who may call the endpoint as far as Azure Functions is concerned: `function` needs a function key (`x-functions-key` header or `code` query), `anonymous` leaves it to the adapter's own token checks, `admin` needs the master key. Default: `function` when callers are identified by function keys (methods `none` and `azure_default`), else `anonymous` (the adapter verifies tokens itself: `azure_obo`, `oauth2_bearer`, or an explicit `caller`). Not used by `npm start`.","enum":["anonymous","function","admin"],"examples":["anonymous"]},"allowed_origins":{"title":"Allowed origins","description":"Browser origins allowed to call this server, in addition to `adapter.allowed_origins`.","type":"array","items":{"type":"string"},"default":[],"examples":[["https://app.example.com"]]},"sessions":{"$ref":"#/$defs/sessionLimits"},"auth":{"$ref":"#/$defs/auth"},"max_child_memory_mb":{"title":"Child memory limit (MB)","description":"A child whose resident memory grows past this is stopped; its in-flight requests get an error naming the limit, and the session continues with a new child (as after a crash). Checked every few seconds on Linux (Azure Functions). Default: no limit.","type":"integer","minimum":16,"examples":[512]}},"required":["command"],"additionalProperties":false};
+const schema35 = {"title":"STDIO MCP server","description":"How to start one STDIO MCP server. A child process is started per MCP session, without a shell.","type":"object","properties":{"type":{"title":"Type","description":"Transport of the server. Only STDIO servers are served by this adapter.","const":"stdio","default":"stdio","examples":["stdio"]},"command":{"title":"Command","description":"Executable to run, resolved through PATH as a shell would (on Windows also `.cmd`/`.exe` shims), but started without a shell. May use variables.","type":"string","minLength":1,"examples":["uvx","npx","node","python3"]},"args":{"title":"Arguments","description":"Arguments passed to the command, each as one argument (no shell splitting or expansion). May use variables.","type":"array","items":{"type":"string"},"default":[],"examples":[["mcp-server-time","--local-timezone","UTC"]]},"env":{"title":"Environment","description":"Environment variables for the child, on top of a safe baseline (PATH, locale, a private HOME and TMPDIR); the adapter's own environment never leaks in. Values may use variables: `${secret:NAME}` for secrets. `MAX_CONCURRENT_SESSIONS` and `SESSION_TIMEOUT_SECONDS` here also set this server's session limits (the predecessor's convention).","type":"object","additionalProperties":{"type":"string"},"default":{},"examples":[{"API_URL":"${env:API_URL}","API_KEY":"${secret:API_KEY}"}]},"envFile":{"title":"Environment file","description":"A dotenv file (relative to the config file) whose variables are added to `env` (VS Code's field). `env` wins on conflicts.","type":"string","examples":[".env.server"]},"cwd":{"title":"Working directory","description":"Working directory of the child, relative to the config file's folder. Default: the config file's folder.","type":"string","examples":["servers/my-server"]},"working_dir":{"title":"Working directory (predecessor name)","description":"Alias of `cwd`.","type":"string","examples":["servers/my-server"]},"framing":{"title":"STDIO framing","description":"`ndjson` is the MCP specification (one JSON message per line); `content-length` is LSP-style `Content-Length` headers; `auto` writes ndjson and switches to Content-Length when the child answers with it.","enum":["auto","ndjson","content-length"],"default":"auto","examples":["content-length"]},"startup_timeout_seconds":{"title":"Startup timeout (s)","description":"How long the child may take from spawn to answering `initialize`. Cold starts that download packages (`npx -y`, `uvx`) need more.","type":"number","exclusiveMinimum":0,"default":60,"examples":[120]},"request_timeout_seconds":{"title":"Request timeout (s)","description":"How long a request may wait for the child's answer; each progress notification restarts the clock. On expiry the client gets a JSON-RPC error and the child a `notifications/cancelled`.","type":"number","exclusiveMinimum":0,"default":300,"examples":[60]},"timeout_seconds":{"title":"Request timeout (predecessor name)","description":"Alias of `request_timeout_seconds`.","type":"number","exclusiveMinimum":0,"examples":[30]},"restart_on_failure":{"title":"Restart on failure","description":"Whether a crashed child is started again for its session (the session's `initialize` is replayed).","type":"boolean","default":true,"examples":[false]},"max_restarts":{"title":"Maximum restarts","description":"How many times one session's child may be restarted.","type":"integer","minimum":0,"default":3,"examples":[5]},"default":{"title":"Default server","description":"Also serve this server on `/mcp` when several servers are configured (with one server, it is always on `/mcp`).","type":"boolean","default":false,"examples":[true]},"auth_level":{"title":"Functions authorization level","description":"Who may call the endpoint as far as Azure Functions is concerned: `function` needs a function key (`x-functions-key` header or `code` query), `anonymous` leaves it to the adapter's own token checks, `admin` needs the master key. Default: `function` when callers are identified by function keys (methods `none` and `azure_default`), else `anonymous` (the adapter verifies tokens itself: `azure_obo`, `oauth2_bearer`, or an explicit `caller`). Not used by `npm start`.","enum":["anonymous","function","admin"],"examples":["anonymous"]},"allowed_origins":{"title":"Allowed origins","description":"Browser origins allowed to call this server, in addition to `adapter.allowed_origins`.","type":"array","items":{"type":"string"},"default":[],"examples":[["https://app.example.com"]]},"sessions":{"$ref":"#/$defs/sessionLimits"},"auth":{"$ref":"#/$defs/auth"},"max_child_memory_mb":{"title":"Child memory limit (MB)","description":"A child whose resident memory grows past this is stopped; its in-flight requests get an error naming the limit, and the session continues with a new child (as after a crash). Checked every few seconds on Linux (Azure Functions). Default: no limit.","type":"integer","minimum":16,"examples":[512]},"tools":{"$ref":"#/$defs/toolRules"},"prompts":{"$ref":"#/$defs/nameRules"},"resources":{"$ref":"#/$defs/nameRules"}},"required":["command"],"additionalProperties":false};
 const schema36 = {"title":"Session limits","description":"Limits of the MCP sessions of one server.","examples":[{"max_concurrent":10,"idle_timeout_seconds":600}],"type":"object","properties":{"max_concurrent":{"title":"Maximum concurrent sessions","description":"Most sessions (child processes) of this server at once on one instance; more are answered 503 with Retry-After. Default: no limit of its own (the instance's `adapter.max_sessions` applies). The predecessor's MAX_CONCURRENT_SESSIONS in the server's `env` also sets it.","type":"integer","minimum":1,"examples":[10]},"idle_timeout_seconds":{"title":"Idle timeout (s)","description":"A session with no request for this long is ended, even while a GET stream is open. The predecessor's SESSION_TIMEOUT_SECONDS (app setting, or in the server's `env`) also sets it.","type":"number","exclusiveMinimum":0,"default":1800,"examples":[600]},"max_lifetime_seconds":{"title":"Maximum lifetime (s)","description":"A session is ended this long after it started, whatever its activity.","type":"number","exclusiveMinimum":0,"default":86400,"examples":[28800]},"max_per_principal":{"title":"Maximum sessions per user","description":"Most sessions one authenticated user (issuer + subject) may hold at once with this server on one instance. Endpoints protected by function keys cannot tell callers apart; `max_concurrent` limits them.","type":"integer","minimum":1,"default":10,"examples":[3]},"input_wait_seconds":{"title":"Wait for a client's input (s)","description":"How long a request of a 2026-07-28 client that the MCP server asked for input (sampling, elicitation, roots) stays open, waiting for the client to retry with the answers. After this the server's request is cancelled and its child freed; a later retry is refused.","type":"number","exclusiveMinimum":0,"default":300,"examples":[60]},"reclaim_after_seconds":{"title":"Reclaim idle children after (s)","description":"A session with no request for this long has its child stopped to free memory; the session lives on, and its next request starts a new child and replays `initialize` (server-side state of the old child is lost). Reclaiming never happens later than `idle_timeout_seconds`.","type":"number","exclusiveMinimum":0,"default":600,"examples":[120]},"warm_pool":{"title":"Warm pool (pre-spawned children)","description":"How many children of this server to keep spawned and waiting on each instance, so that a new session skips the process start (the child's `initialize` is still the client's: a waiting child is spawned, never initialized). A session takes a waiting child, and another is spawned in the background. Waiting children only fill session slots no session uses (`max_concurrent`, `adapter.max_sessions`), one waiting longer than `idle_timeout_seconds` is replaced, and all are stopped at shutdown. Only for servers whose child environment does not depend on the caller: refused with child credentials (`auth.child`, `azure_default`, `azure_obo`) or `forward_user_token`. 0 turns it off.","type":"integer","minimum":0,"maximum":64,"default":0,"examples":[2]}},"additionalProperties":false};
+const schema42 = {"title":"Name rules","description":"Which names (for resources: URIs and URI templates) are exposed. Refused requests never reach the child.","type":"object","properties":{"allow":{"title":"Allow","description":"Only names matching one of these pass (exact names or globs: `*` any run of characters, `?` one character). Absent: everything; `[]`: nothing.","type":"array","items":{"type":"string","minLength":1},"examples":[["read_*","search"]]},"deny":{"title":"Deny","description":"Names matching one of these never pass, even when `allow` names them (deny wins).","type":"array","items":{"type":"string","minLength":1},"examples":[["*delete*","printEnv"]]}},"additionalProperties":false,"examples":[{"deny":["file:///etc/*"]}]};
 const func1 = Object.prototype.hasOwnProperty;
 const func2 = ucs2length;
 const schema37 = {"title":"Authentication","description":"Two separate questions: who may call the endpoint (`caller`) and what the child receives (`child`). `method` is the predecessor's shorthand for both: `none` (function key, nothing for the child), `azure_default` (function key; the child uses the app's managed identity), `azure_obo` (Entra token verified; the child gets On-Behalf-Of tokens for the caller), `oauth2_bearer` (any OIDC/OAuth2 issuer's token verified).","examples":[{"method":"azure_obo","azure_scopes":["https://management.azure.com/.default"]}],"type":"object","properties":{"method":{"title":"Method","description":"The predecessor's auth method; sets `caller` and `child` unless they are given.","enum":["none","azure_default","azure_obo","oauth2_bearer"],"default":"none","examples":["azure_obo"]},"azure_scopes":{"title":"Azure scopes","description":"Scopes the child's Azure tokens are for (managed identity or On-Behalf-Of).","type":"array","items":{"type":"string"},"default":[],"examples":[["https://management.azure.com/.default"]]},"forward_user_token":{"title":"Forward the user's token","description":"Put the caller's own token into the child's environment (`AZURE_USER_ASSERTION` / `OAUTH_ACCESS_TOKEN`). This is token passthrough, which the MCP spec forbids; kept as an explicit opt-in for the predecessor's servers, with a warning.","type":"boolean","default":false,"examples":[true]},"azure_client_id":{"title":"Entra app (client) id","description":"The app registration used for On-Behalf-Of; given to the child as AZURE_CLIENT_ID. Default when deployed: the app registration the deployment creates.","type":"string","examples":["${env:OBO_CLIENT_ID}"]},"azure_client_secret":{"title":"Entra client secret","description":"Client secret for On-Behalf-Of, only where a federated credential cannot be used. A secret: use `${secret:NAME}`.","type":"string","examples":["${secret:OBO_CLIENT_SECRET}"],"x-secret":true},"azure_tenant_id":{"title":"Entra tenant id","description":"Tenant whose tokens are accepted. Default when deployed: the deployment's tenant.","type":"string","examples":["${env:AZURE_TENANT_ID}"]},"allowed_tenants":{"title":"Allowed tenants","description":"Entra tenant ids whose users may call (multi-tenant apps). Default: `azure_tenant_id`, else the deployment's tenant.","type":"array","items":{"type":"string"},"default":[],"examples":[["72f988bf-86f1-41af-91ab-2d7cd011db47"]]},"oauth2_issuer":{"title":"OAuth2 issuer","description":"Issuer (`iss`) of accepted tokens; its OpenID/OAuth metadata gives the JWKS.","type":"string","examples":["https://accounts.example.com"]},"oauth2_audience":{"title":"OAuth2 audience","description":"Audience (`aud`) accepted tokens must carry. Default: the endpoint's resource URL.","type":"string","examples":["api://my-mcp"]},"oauth2_jwks_uri":{"title":"OAuth2 JWKS URI","description":"Where the issuer's signing keys are, when discovery is not available.","type":"string","examples":["https://accounts.example.com/.well-known/jwks.json"]},"oauth2_introspection_endpoint":{"title":"Introspection endpoint","description":"RFC 7662 token introspection, for issuers whose tokens are opaque (not JWTs). Needs `oauth2_client_id` and `oauth2_client_secret`.","type":"string","examples":["https://accounts.example.com/oauth2/introspect"]},"oauth2_userinfo_endpoint":{"title":"Userinfo endpoint","description":"An endpoint that answers 200 with the user for a valid opaque token (GitHub: https://api.github.com/user).","type":"string","examples":["https://api.github.com/user"]},"oauth2_client_id":{"title":"Introspection client id","description":"Client id the adapter authenticates to the introspection endpoint with.","type":"string","examples":["${env:INTROSPECTION_CLIENT_ID}"]},"oauth2_client_secret":{"title":"Introspection client secret","description":"Client secret for the introspection endpoint. A secret: use `${secret:NAME}`.","type":"string","examples":["${secret:INTROSPECTION_CLIENT_SECRET}"],"x-secret":true},"oauth2_user_claim":{"title":"User claim","description":"Claim (or userinfo field) that identifies the user: the session's principal and OAUTH_USER_ID. GitHub's userinfo: `id`.","type":"string","default":"sub","examples":["id"]},"oauth2_required_scopes":{"title":"Required scopes","description":"Scopes a caller's token must hold (403 `insufficient_scope` otherwise).","type":"array","items":{"type":"string"},"default":[],"examples":[["repo:read"]]},"caller":{"$ref":"#/$defs/callerAuth"},"child":{"$ref":"#/$defs/childCredentials"}},"additionalProperties":false};
@@ -486,6 +487,349 @@ validate23.errors = vErrors;
 return errors === 0;
 }
 validate23.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema40 = {"title":"Tool rules","description":"Which of the child's tools clients see and may call, under which names: `tools/list` shows only what is exposed, and a `tools/call` for anything else is refused before it reaches the child (logged and counted). Both protocol eras.","type":"object","properties":{"allow":{"title":"Allow","description":"Only names matching one of these pass (exact names or globs: `*` any run of characters, `?` one character). Absent: everything; `[]`: nothing.","type":"array","items":{"type":"string","minLength":1},"examples":[["read_*","search"]]},"deny":{"title":"Deny","description":"Names matching one of these never pass, even when `allow` names them (deny wins).","type":"array","items":{"type":"string","minLength":1},"examples":[["*delete*","printEnv"]]},"read_only":{"title":"Read-only","description":"Only tools the server annotates `readOnlyHint: true` (a hint from the server: it relies on the server's honesty).","type":"boolean","default":false,"examples":[true]},"rename":{"title":"Rename","description":"The child's tool name → the name clients see and call (the old name is refused).","type":"object","additionalProperties":{"type":"string"},"examples":[{"get_env":"environment"}]},"describe":{"title":"Descriptions","description":"The child's tool name → the description clients see.","type":"object","additionalProperties":{"type":"string"},"examples":[{"search":"Search the docs index"}]},"allow_empty":{"title":"Allow no tools","description":"Accept rules that hide every tool the child lists; otherwise the server is refused (fail closed).","type":"boolean","default":false,"examples":[true]},"roles":{"title":"Per-role rules","description":"Role (token `roles` claim, or a scope) → its tool rules. Callers without a configured role, and function-key callers, get the server's rules.","type":"object","additionalProperties":{"$ref":"#/$defs/roleToolRules"},"examples":[{"admin":{"allow":["*"]}}]}},"additionalProperties":false,"examples":[{"deny":["printEnv"],"read_only":true}]};
+const schema41 = {"title":"Tool rules of a role","description":"The rules a caller holding this role (a token `roles` entry or scope) gets instead of the server's; several roles: the union of what each exposes.","type":"object","properties":{"allow":{"title":"Allow","description":"Only names matching one of these pass (exact names or globs: `*` any run of characters, `?` one character). Absent: everything; `[]`: nothing.","type":"array","items":{"type":"string","minLength":1},"examples":[["read_*","search"]]},"deny":{"title":"Deny","description":"Names matching one of these never pass, even when `allow` names them (deny wins).","type":"array","items":{"type":"string","minLength":1},"examples":[["*delete*","printEnv"]]},"read_only":{"title":"Read-only","description":"Only tools the server annotates `readOnlyHint: true` (a hint from the server: it relies on the server's honesty).","type":"boolean","default":false,"examples":[true]}},"additionalProperties":false,"examples":[{"allow":["*"]}]};
+
+function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate25.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!(((((((key0 === "allow") || (key0 === "deny")) || (key0 === "read_only")) || (key0 === "rename")) || (key0 === "describe")) || (key0 === "allow_empty")) || (key0 === "roles"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema40,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.allow !== undefined){
+let data0 = data.allow;
+if(Array.isArray(data0)){
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+let data1 = data0[i0];
+if(typeof data1 === "string"){
+if(func2(data1) < 1){
+const err1 = {instancePath:instancePath+"/allow/" + i0,schemaPath:"#/properties/allow/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema40.properties.allow.items,data:data1};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+else {
+const err2 = {instancePath:instancePath+"/allow/" + i0,schemaPath:"#/properties/allow/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema40.properties.allow.items.type,parentSchema:schema40.properties.allow.items,data:data1};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+}
+else {
+const err3 = {instancePath:instancePath+"/allow",schemaPath:"#/properties/allow/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema40.properties.allow.type,parentSchema:schema40.properties.allow,data:data0};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.deny !== undefined){
+let data2 = data.deny;
+if(Array.isArray(data2)){
+const len1 = data2.length;
+for(let i1=0; i1<len1; i1++){
+let data3 = data2[i1];
+if(typeof data3 === "string"){
+if(func2(data3) < 1){
+const err4 = {instancePath:instancePath+"/deny/" + i1,schemaPath:"#/properties/deny/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema40.properties.deny.items,data:data3};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/deny/" + i1,schemaPath:"#/properties/deny/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema40.properties.deny.items.type,parentSchema:schema40.properties.deny.items,data:data3};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/deny",schemaPath:"#/properties/deny/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema40.properties.deny.type,parentSchema:schema40.properties.deny,data:data2};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.read_only !== undefined){
+let data4 = data.read_only;
+if(typeof data4 !== "boolean"){
+const err7 = {instancePath:instancePath+"/read_only",schemaPath:"#/properties/read_only/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema40.properties.read_only.type,parentSchema:schema40.properties.read_only,data:data4};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.rename !== undefined){
+let data5 = data.rename;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+for(const key1 in data5){
+let data6 = data5[key1];
+if(typeof data6 !== "string"){
+const err8 = {instancePath:instancePath+"/rename/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/rename/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema40.properties.rename.additionalProperties.type,parentSchema:schema40.properties.rename.additionalProperties,data:data6};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+}
+else {
+const err9 = {instancePath:instancePath+"/rename",schemaPath:"#/properties/rename/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema40.properties.rename.type,parentSchema:schema40.properties.rename,data:data5};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data.describe !== undefined){
+let data7 = data.describe;
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+for(const key2 in data7){
+let data8 = data7[key2];
+if(typeof data8 !== "string"){
+const err10 = {instancePath:instancePath+"/describe/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/describe/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema40.properties.describe.additionalProperties.type,parentSchema:schema40.properties.describe.additionalProperties,data:data8};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/describe",schemaPath:"#/properties/describe/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema40.properties.describe.type,parentSchema:schema40.properties.describe,data:data7};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data.allow_empty !== undefined){
+let data9 = data.allow_empty;
+if(typeof data9 !== "boolean"){
+const err12 = {instancePath:instancePath+"/allow_empty",schemaPath:"#/properties/allow_empty/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema40.properties.allow_empty.type,parentSchema:schema40.properties.allow_empty,data:data9};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data.roles !== undefined){
+let data10 = data.roles;
+if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
+for(const key3 in data10){
+let data11 = data10[key3];
+if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
+for(const key4 in data11){
+if(!(((key4 === "allow") || (key4 === "deny")) || (key4 === "read_only"))){
+const err13 = {instancePath:instancePath+"/roles/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/roleToolRules/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema41,data:data11};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+if(data11.allow !== undefined){
+let data12 = data11.allow;
+if(Array.isArray(data12)){
+const len2 = data12.length;
+for(let i2=0; i2<len2; i2++){
+let data13 = data12[i2];
+if(typeof data13 === "string"){
+if(func2(data13) < 1){
+const err14 = {instancePath:instancePath+"/roles/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/allow/" + i2,schemaPath:"#/$defs/roleToolRules/properties/allow/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema41.properties.allow.items,data:data13};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/roles/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/allow/" + i2,schemaPath:"#/$defs/roleToolRules/properties/allow/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.properties.allow.items.type,parentSchema:schema41.properties.allow.items,data:data13};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/roles/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/allow",schemaPath:"#/$defs/roleToolRules/properties/allow/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema41.properties.allow.type,parentSchema:schema41.properties.allow,data:data12};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data11.deny !== undefined){
+let data14 = data11.deny;
+if(Array.isArray(data14)){
+const len3 = data14.length;
+for(let i3=0; i3<len3; i3++){
+let data15 = data14[i3];
+if(typeof data15 === "string"){
+if(func2(data15) < 1){
+const err17 = {instancePath:instancePath+"/roles/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/deny/" + i3,schemaPath:"#/$defs/roleToolRules/properties/deny/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema41.properties.deny.items,data:data15};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+else {
+const err18 = {instancePath:instancePath+"/roles/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/deny/" + i3,schemaPath:"#/$defs/roleToolRules/properties/deny/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.properties.deny.items.type,parentSchema:schema41.properties.deny.items,data:data15};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+}
+else {
+const err19 = {instancePath:instancePath+"/roles/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/deny",schemaPath:"#/$defs/roleToolRules/properties/deny/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema41.properties.deny.type,parentSchema:schema41.properties.deny,data:data14};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+if(data11.read_only !== undefined){
+let data16 = data11.read_only;
+if(typeof data16 !== "boolean"){
+const err20 = {instancePath:instancePath+"/roles/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/read_only",schemaPath:"#/$defs/roleToolRules/properties/read_only/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema41.properties.read_only.type,parentSchema:schema41.properties.read_only,data:data16};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+}
+else {
+const err21 = {instancePath:instancePath+"/roles/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/roleToolRules/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema41.type,parentSchema:schema41,data:data11};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+}
+else {
+const err22 = {instancePath:instancePath+"/roles",schemaPath:"#/properties/roles/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema40.properties.roles.type,parentSchema:schema40.properties.roles,data:data10};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+}
+else {
+const err23 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema40.type,parentSchema:schema40,data};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+validate25.errors = vErrors;
+return errors === 0;
+}
+validate25.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
 function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -1079,14 +1423,238 @@ errors++;
 }
 }
 }
+if(data.tools !== undefined){
+if(!(validate25(data.tools, {instancePath:instancePath+"/tools",parentData:data,parentDataProperty:"tools",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
+errors = vErrors.length;
 }
-else {
-const err45 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema35.type,parentSchema:schema35,data};
+}
+if(data.prompts !== undefined){
+let data30 = data.prompts;
+if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
+for(const key3 in data30){
+if(!((key3 === "allow") || (key3 === "deny"))){
+const err45 = {instancePath:instancePath+"/prompts",schemaPath:"#/$defs/nameRules/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema42,data:data30};
 if(vErrors === null){
 vErrors = [err45];
 }
 else {
 vErrors.push(err45);
+}
+errors++;
+}
+}
+if(data30.allow !== undefined){
+let data31 = data30.allow;
+if(Array.isArray(data31)){
+const len2 = data31.length;
+for(let i2=0; i2<len2; i2++){
+let data32 = data31[i2];
+if(typeof data32 === "string"){
+if(func2(data32) < 1){
+const err46 = {instancePath:instancePath+"/prompts/allow/" + i2,schemaPath:"#/$defs/nameRules/properties/allow/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema42.properties.allow.items,data:data32};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+else {
+const err47 = {instancePath:instancePath+"/prompts/allow/" + i2,schemaPath:"#/$defs/nameRules/properties/allow/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.allow.items.type,parentSchema:schema42.properties.allow.items,data:data32};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+}
+else {
+const err48 = {instancePath:instancePath+"/prompts/allow",schemaPath:"#/$defs/nameRules/properties/allow/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema42.properties.allow.type,parentSchema:schema42.properties.allow,data:data31};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+}
+if(data30.deny !== undefined){
+let data33 = data30.deny;
+if(Array.isArray(data33)){
+const len3 = data33.length;
+for(let i3=0; i3<len3; i3++){
+let data34 = data33[i3];
+if(typeof data34 === "string"){
+if(func2(data34) < 1){
+const err49 = {instancePath:instancePath+"/prompts/deny/" + i3,schemaPath:"#/$defs/nameRules/properties/deny/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema42.properties.deny.items,data:data34};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+}
+else {
+const err50 = {instancePath:instancePath+"/prompts/deny/" + i3,schemaPath:"#/$defs/nameRules/properties/deny/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.deny.items.type,parentSchema:schema42.properties.deny.items,data:data34};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+}
+}
+else {
+const err51 = {instancePath:instancePath+"/prompts/deny",schemaPath:"#/$defs/nameRules/properties/deny/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema42.properties.deny.type,parentSchema:schema42.properties.deny,data:data33};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+}
+}
+else {
+const err52 = {instancePath:instancePath+"/prompts",schemaPath:"#/$defs/nameRules/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.type,parentSchema:schema42,data:data30};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+}
+if(data.resources !== undefined){
+let data35 = data.resources;
+if(data35 && typeof data35 == "object" && !Array.isArray(data35)){
+for(const key4 in data35){
+if(!((key4 === "allow") || (key4 === "deny"))){
+const err53 = {instancePath:instancePath+"/resources",schemaPath:"#/$defs/nameRules/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema42,data:data35};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+}
+if(data35.allow !== undefined){
+let data36 = data35.allow;
+if(Array.isArray(data36)){
+const len4 = data36.length;
+for(let i4=0; i4<len4; i4++){
+let data37 = data36[i4];
+if(typeof data37 === "string"){
+if(func2(data37) < 1){
+const err54 = {instancePath:instancePath+"/resources/allow/" + i4,schemaPath:"#/$defs/nameRules/properties/allow/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema42.properties.allow.items,data:data37};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+}
+else {
+const err55 = {instancePath:instancePath+"/resources/allow/" + i4,schemaPath:"#/$defs/nameRules/properties/allow/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.allow.items.type,parentSchema:schema42.properties.allow.items,data:data37};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+}
+}
+else {
+const err56 = {instancePath:instancePath+"/resources/allow",schemaPath:"#/$defs/nameRules/properties/allow/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema42.properties.allow.type,parentSchema:schema42.properties.allow,data:data36};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+}
+if(data35.deny !== undefined){
+let data38 = data35.deny;
+if(Array.isArray(data38)){
+const len5 = data38.length;
+for(let i5=0; i5<len5; i5++){
+let data39 = data38[i5];
+if(typeof data39 === "string"){
+if(func2(data39) < 1){
+const err57 = {instancePath:instancePath+"/resources/deny/" + i5,schemaPath:"#/$defs/nameRules/properties/deny/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema42.properties.deny.items,data:data39};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+}
+else {
+const err58 = {instancePath:instancePath+"/resources/deny/" + i5,schemaPath:"#/$defs/nameRules/properties/deny/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.deny.items.type,parentSchema:schema42.properties.deny.items,data:data39};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+}
+}
+else {
+const err59 = {instancePath:instancePath+"/resources/deny",schemaPath:"#/$defs/nameRules/properties/deny/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema42.properties.deny.type,parentSchema:schema42.properties.deny,data:data38};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+}
+}
+else {
+const err60 = {instancePath:instancePath+"/resources",schemaPath:"#/$defs/nameRules/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.type,parentSchema:schema42,data:data35};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+}
+}
+else {
+const err61 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema35.type,parentSchema:schema35,data};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
 }
 errors++;
 }
@@ -1509,7 +2077,7 @@ for(let i0=0; i0<len0; i0++){
 let data6 = data5[i0];
 if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
 if(data6.id === undefined){
-const err10 = {instancePath:instancePath+"/inputs/" + i0,schemaPath:"#/$defs/input/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'",schema:schema41.required,parentSchema:schema41,data:data6};
+const err10 = {instancePath:instancePath+"/inputs/" + i0,schemaPath:"#/$defs/input/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'",schema:schema45.required,parentSchema:schema45,data:data6};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1520,7 +2088,7 @@ errors++;
 }
 for(const key5 in data6){
 if(!((((((key5 === "id") || (key5 === "type")) || (key5 === "description")) || (key5 === "password")) || (key5 === "default")) || (key5 === "options"))){
-const err11 = {instancePath:instancePath+"/inputs/" + i0,schemaPath:"#/$defs/input/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema41,data:data6};
+const err11 = {instancePath:instancePath+"/inputs/" + i0,schemaPath:"#/$defs/input/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema45,data:data6};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1534,7 +2102,7 @@ if(data6.id !== undefined){
 let data7 = data6.id;
 if(typeof data7 === "string"){
 if(!pattern6.test(data7)){
-const err12 = {instancePath:instancePath+"/inputs/" + i0+"/id",schemaPath:"#/$defs/input/properties/id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.-]+$"+"\"",schema:"^[A-Za-z0-9_.-]+$",parentSchema:schema41.properties.id,data:data7};
+const err12 = {instancePath:instancePath+"/inputs/" + i0+"/id",schemaPath:"#/$defs/input/properties/id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.-]+$"+"\"",schema:"^[A-Za-z0-9_.-]+$",parentSchema:schema45.properties.id,data:data7};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1545,7 +2113,7 @@ errors++;
 }
 }
 else {
-const err13 = {instancePath:instancePath+"/inputs/" + i0+"/id",schemaPath:"#/$defs/input/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.properties.id.type,parentSchema:schema41.properties.id,data:data7};
+const err13 = {instancePath:instancePath+"/inputs/" + i0+"/id",schemaPath:"#/$defs/input/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.properties.id.type,parentSchema:schema45.properties.id,data:data7};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1558,7 +2126,7 @@ errors++;
 if(data6.type !== undefined){
 let data8 = data6.type;
 if(!((data8 === "promptString") || (data8 === "pickString"))){
-const err14 = {instancePath:instancePath+"/inputs/" + i0+"/type",schemaPath:"#/$defs/input/properties/type/enum",keyword:"enum",params:{allowedValues: schema41.properties.type.enum},message:"must be equal to one of the allowed values",schema:schema41.properties.type.enum,parentSchema:schema41.properties.type,data:data8};
+const err14 = {instancePath:instancePath+"/inputs/" + i0+"/type",schemaPath:"#/$defs/input/properties/type/enum",keyword:"enum",params:{allowedValues: schema45.properties.type.enum},message:"must be equal to one of the allowed values",schema:schema45.properties.type.enum,parentSchema:schema45.properties.type,data:data8};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1571,7 +2139,7 @@ errors++;
 if(data6.description !== undefined){
 let data9 = data6.description;
 if(typeof data9 !== "string"){
-const err15 = {instancePath:instancePath+"/inputs/" + i0+"/description",schemaPath:"#/$defs/input/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.properties.description.type,parentSchema:schema41.properties.description,data:data9};
+const err15 = {instancePath:instancePath+"/inputs/" + i0+"/description",schemaPath:"#/$defs/input/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.properties.description.type,parentSchema:schema45.properties.description,data:data9};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1584,7 +2152,7 @@ errors++;
 if(data6.password !== undefined){
 let data10 = data6.password;
 if(typeof data10 !== "boolean"){
-const err16 = {instancePath:instancePath+"/inputs/" + i0+"/password",schemaPath:"#/$defs/input/properties/password/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema41.properties.password.type,parentSchema:schema41.properties.password,data:data10};
+const err16 = {instancePath:instancePath+"/inputs/" + i0+"/password",schemaPath:"#/$defs/input/properties/password/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema45.properties.password.type,parentSchema:schema45.properties.password,data:data10};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1597,7 +2165,7 @@ errors++;
 if(data6.default !== undefined){
 let data11 = data6.default;
 if(typeof data11 !== "string"){
-const err17 = {instancePath:instancePath+"/inputs/" + i0+"/default",schemaPath:"#/$defs/input/properties/default/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.properties.default.type,parentSchema:schema41.properties.default,data:data11};
+const err17 = {instancePath:instancePath+"/inputs/" + i0+"/default",schemaPath:"#/$defs/input/properties/default/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.properties.default.type,parentSchema:schema45.properties.default,data:data11};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1614,7 +2182,7 @@ const len1 = data12.length;
 for(let i1=0; i1<len1; i1++){
 let data13 = data12[i1];
 if(typeof data13 !== "string"){
-const err18 = {instancePath:instancePath+"/inputs/" + i0+"/options/" + i1,schemaPath:"#/$defs/input/properties/options/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.properties.options.items.type,parentSchema:schema41.properties.options.items,data:data13};
+const err18 = {instancePath:instancePath+"/inputs/" + i0+"/options/" + i1,schemaPath:"#/$defs/input/properties/options/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.properties.options.items.type,parentSchema:schema45.properties.options.items,data:data13};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1626,7 +2194,7 @@ errors++;
 }
 }
 else {
-const err19 = {instancePath:instancePath+"/inputs/" + i0+"/options",schemaPath:"#/$defs/input/properties/options/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema41.properties.options.type,parentSchema:schema41.properties.options,data:data12};
+const err19 = {instancePath:instancePath+"/inputs/" + i0+"/options",schemaPath:"#/$defs/input/properties/options/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema45.properties.options.type,parentSchema:schema45.properties.options,data:data12};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1638,7 +2206,7 @@ errors++;
 }
 }
 else {
-const err20 = {instancePath:instancePath+"/inputs/" + i0,schemaPath:"#/$defs/input/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema41.type,parentSchema:schema41,data:data6};
+const err20 = {instancePath:instancePath+"/inputs/" + i0,schemaPath:"#/$defs/input/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema45.type,parentSchema:schema45,data:data6};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1664,8 +2232,8 @@ if(data.adapter !== undefined){
 let data14 = data.adapter;
 if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
 for(const key6 in data14){
-if(!(func1.call(schema42.properties, key6))){
-const err22 = {instancePath:instancePath+"/adapter",schemaPath:"#/$defs/adapter/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema42,data:data14};
+if(!(func1.call(schema46.properties, key6))){
+const err22 = {instancePath:instancePath+"/adapter",schemaPath:"#/$defs/adapter/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema46,data:data14};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1678,7 +2246,7 @@ errors++;
 if(data14.max_sessions !== undefined){
 let data15 = data14.max_sessions;
 if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){
-const err23 = {instancePath:instancePath+"/adapter/max_sessions",schemaPath:"#/$defs/adapter/properties/max_sessions/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema42.properties.max_sessions.type,parentSchema:schema42.properties.max_sessions,data:data15};
+const err23 = {instancePath:instancePath+"/adapter/max_sessions",schemaPath:"#/$defs/adapter/properties/max_sessions/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema46.properties.max_sessions.type,parentSchema:schema46.properties.max_sessions,data:data15};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1689,7 +2257,7 @@ errors++;
 }
 if((typeof data15 == "number") && (isFinite(data15))){
 if(data15 < 1 || isNaN(data15)){
-const err24 = {instancePath:instancePath+"/adapter/max_sessions",schemaPath:"#/$defs/adapter/properties/max_sessions/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema42.properties.max_sessions,data:data15};
+const err24 = {instancePath:instancePath+"/adapter/max_sessions",schemaPath:"#/$defs/adapter/properties/max_sessions/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema46.properties.max_sessions,data:data15};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1703,7 +2271,7 @@ errors++;
 if(data14.max_body_bytes !== undefined){
 let data16 = data14.max_body_bytes;
 if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){
-const err25 = {instancePath:instancePath+"/adapter/max_body_bytes",schemaPath:"#/$defs/adapter/properties/max_body_bytes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema42.properties.max_body_bytes.type,parentSchema:schema42.properties.max_body_bytes,data:data16};
+const err25 = {instancePath:instancePath+"/adapter/max_body_bytes",schemaPath:"#/$defs/adapter/properties/max_body_bytes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema46.properties.max_body_bytes.type,parentSchema:schema46.properties.max_body_bytes,data:data16};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1714,7 +2282,7 @@ errors++;
 }
 if((typeof data16 == "number") && (isFinite(data16))){
 if(data16 < 1024 || isNaN(data16)){
-const err26 = {instancePath:instancePath+"/adapter/max_body_bytes",schemaPath:"#/$defs/adapter/properties/max_body_bytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1024},message:"must be >= 1024",schema:1024,parentSchema:schema42.properties.max_body_bytes,data:data16};
+const err26 = {instancePath:instancePath+"/adapter/max_body_bytes",schemaPath:"#/$defs/adapter/properties/max_body_bytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1024},message:"must be >= 1024",schema:1024,parentSchema:schema46.properties.max_body_bytes,data:data16};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -1732,7 +2300,7 @@ const len2 = data17.length;
 for(let i2=0; i2<len2; i2++){
 let data18 = data17[i2];
 if(typeof data18 !== "string"){
-const err27 = {instancePath:instancePath+"/adapter/allowed_origins/" + i2,schemaPath:"#/$defs/adapter/properties/allowed_origins/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.allowed_origins.items.type,parentSchema:schema42.properties.allowed_origins.items,data:data18};
+const err27 = {instancePath:instancePath+"/adapter/allowed_origins/" + i2,schemaPath:"#/$defs/adapter/properties/allowed_origins/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.properties.allowed_origins.items.type,parentSchema:schema46.properties.allowed_origins.items,data:data18};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -1744,7 +2312,7 @@ errors++;
 }
 }
 else {
-const err28 = {instancePath:instancePath+"/adapter/allowed_origins",schemaPath:"#/$defs/adapter/properties/allowed_origins/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema42.properties.allowed_origins.type,parentSchema:schema42.properties.allowed_origins,data:data17};
+const err28 = {instancePath:instancePath+"/adapter/allowed_origins",schemaPath:"#/$defs/adapter/properties/allowed_origins/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema46.properties.allowed_origins.type,parentSchema:schema46.properties.allowed_origins,data:data17};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -1761,7 +2329,7 @@ const len3 = data19.length;
 for(let i3=0; i3<len3; i3++){
 let data20 = data19[i3];
 if(typeof data20 !== "string"){
-const err29 = {instancePath:instancePath+"/adapter/allowed_hosts/" + i3,schemaPath:"#/$defs/adapter/properties/allowed_hosts/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.allowed_hosts.items.type,parentSchema:schema42.properties.allowed_hosts.items,data:data20};
+const err29 = {instancePath:instancePath+"/adapter/allowed_hosts/" + i3,schemaPath:"#/$defs/adapter/properties/allowed_hosts/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.properties.allowed_hosts.items.type,parentSchema:schema46.properties.allowed_hosts.items,data:data20};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -1773,7 +2341,7 @@ errors++;
 }
 }
 else {
-const err30 = {instancePath:instancePath+"/adapter/allowed_hosts",schemaPath:"#/$defs/adapter/properties/allowed_hosts/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema42.properties.allowed_hosts.type,parentSchema:schema42.properties.allowed_hosts,data:data19};
+const err30 = {instancePath:instancePath+"/adapter/allowed_hosts",schemaPath:"#/$defs/adapter/properties/allowed_hosts/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema46.properties.allowed_hosts.type,parentSchema:schema46.properties.allowed_hosts,data:data19};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -1787,7 +2355,7 @@ if(data14.public_base_url !== undefined){
 let data21 = data14.public_base_url;
 if(typeof data21 === "string"){
 if(!pattern7.test(data21)){
-const err31 = {instancePath:instancePath+"/adapter/public_base_url",schemaPath:"#/$defs/adapter/properties/public_base_url/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\"",schema:"^https?://",parentSchema:schema42.properties.public_base_url,data:data21};
+const err31 = {instancePath:instancePath+"/adapter/public_base_url",schemaPath:"#/$defs/adapter/properties/public_base_url/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\"",schema:"^https?://",parentSchema:schema46.properties.public_base_url,data:data21};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -1798,7 +2366,7 @@ errors++;
 }
 }
 else {
-const err32 = {instancePath:instancePath+"/adapter/public_base_url",schemaPath:"#/$defs/adapter/properties/public_base_url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.public_base_url.type,parentSchema:schema42.properties.public_base_url,data:data21};
+const err32 = {instancePath:instancePath+"/adapter/public_base_url",schemaPath:"#/$defs/adapter/properties/public_base_url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.properties.public_base_url.type,parentSchema:schema46.properties.public_base_url,data:data21};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -1812,7 +2380,7 @@ if(data14.shutdown_grace_seconds !== undefined){
 let data22 = data14.shutdown_grace_seconds;
 if((typeof data22 == "number") && (isFinite(data22))){
 if(data22 < 0 || isNaN(data22)){
-const err33 = {instancePath:instancePath+"/adapter/shutdown_grace_seconds",schemaPath:"#/$defs/adapter/properties/shutdown_grace_seconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.properties.shutdown_grace_seconds,data:data22};
+const err33 = {instancePath:instancePath+"/adapter/shutdown_grace_seconds",schemaPath:"#/$defs/adapter/properties/shutdown_grace_seconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema46.properties.shutdown_grace_seconds,data:data22};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -1823,7 +2391,7 @@ errors++;
 }
 }
 else {
-const err34 = {instancePath:instancePath+"/adapter/shutdown_grace_seconds",schemaPath:"#/$defs/adapter/properties/shutdown_grace_seconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.properties.shutdown_grace_seconds.type,parentSchema:schema42.properties.shutdown_grace_seconds,data:data22};
+const err34 = {instancePath:instancePath+"/adapter/shutdown_grace_seconds",schemaPath:"#/$defs/adapter/properties/shutdown_grace_seconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema46.properties.shutdown_grace_seconds.type,parentSchema:schema46.properties.shutdown_grace_seconds,data:data22};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -1839,7 +2407,7 @@ const _errs58 = errors;
 let valid19 = false;
 const _errs59 = errors;
 if(!(((((data23 === "debug") || (data23 === "info")) || (data23 === "warn")) || (data23 === "error")) || (data23 === "silent"))){
-const err35 = {instancePath:instancePath+"/adapter/log_level",schemaPath:"#/$defs/adapter/properties/log_level/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema42.properties.log_level.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema42.properties.log_level.anyOf[0].enum,parentSchema:schema42.properties.log_level.anyOf[0],data:data23};
+const err35 = {instancePath:instancePath+"/adapter/log_level",schemaPath:"#/$defs/adapter/properties/log_level/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema46.properties.log_level.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema46.properties.log_level.anyOf[0].enum,parentSchema:schema46.properties.log_level.anyOf[0],data:data23};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -1854,7 +2422,7 @@ const _errs60 = errors;
 if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
 for(const key7 in data23){
 if(!((((((key7 === "default") || (key7 === "config")) || (key7 === "process")) || (key7 === "session")) || (key7 === "http")) || (key7 === "auth"))){
-const err36 = {instancePath:instancePath+"/adapter/log_level",schemaPath:"#/$defs/adapter/properties/log_level/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema42.properties.log_level.anyOf[1],data:data23};
+const err36 = {instancePath:instancePath+"/adapter/log_level",schemaPath:"#/$defs/adapter/properties/log_level/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema46.properties.log_level.anyOf[1],data:data23};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -1867,7 +2435,7 @@ errors++;
 if(data23.default !== undefined){
 let data24 = data23.default;
 if(!(((((data24 === "debug") || (data24 === "info")) || (data24 === "warn")) || (data24 === "error")) || (data24 === "silent"))){
-const err37 = {instancePath:instancePath+"/adapter/log_level/default",schemaPath:"#/$defs/adapter/properties/log_level/anyOf/1/properties/default/enum",keyword:"enum",params:{allowedValues: schema42.properties.log_level.anyOf[1].properties.default.enum},message:"must be equal to one of the allowed values",schema:schema42.properties.log_level.anyOf[1].properties.default.enum,parentSchema:schema42.properties.log_level.anyOf[1].properties.default,data:data24};
+const err37 = {instancePath:instancePath+"/adapter/log_level/default",schemaPath:"#/$defs/adapter/properties/log_level/anyOf/1/properties/default/enum",keyword:"enum",params:{allowedValues: schema46.properties.log_level.anyOf[1].properties.default.enum},message:"must be equal to one of the allowed values",schema:schema46.properties.log_level.anyOf[1].properties.default.enum,parentSchema:schema46.properties.log_level.anyOf[1].properties.default,data:data24};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -1880,7 +2448,7 @@ errors++;
 if(data23.config !== undefined){
 let data25 = data23.config;
 if(!(((((data25 === "debug") || (data25 === "info")) || (data25 === "warn")) || (data25 === "error")) || (data25 === "silent"))){
-const err38 = {instancePath:instancePath+"/adapter/log_level/config",schemaPath:"#/$defs/adapter/properties/log_level/anyOf/1/properties/config/enum",keyword:"enum",params:{allowedValues: schema42.properties.log_level.anyOf[1].properties.config.enum},message:"must be equal to one of the allowed values",schema:schema42.properties.log_level.anyOf[1].properties.config.enum,parentSchema:schema42.properties.log_level.anyOf[1].properties.config,data:data25};
+const err38 = {instancePath:instancePath+"/adapter/log_level/config",schemaPath:"#/$defs/adapter/properties/log_level/anyOf/1/properties/config/enum",keyword:"enum",params:{allowedValues: schema46.properties.log_level.anyOf[1].properties.config.enum},message:"must be equal to one of the allowed values",schema:schema46.properties.log_level.anyOf[1].properties.config.enum,parentSchema:schema46.properties.log_level.anyOf[1].properties.config,data:data25};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -1893,7 +2461,7 @@ errors++;
 if(data23.process !== undefined){
 let data26 = data23.process;
 if(!(((((data26 === "debug") || (data26 === "info")) || (data26 === "warn")) || (data26 === "error")) || (data26 === "silent"))){
-const err39 = {instancePath:instancePath+"/adapter/log_level/process",schemaPath:"#/$defs/adapter/properties/log_level/anyOf/1/properties/process/enum",keyword:"enum",params:{allowedValues: schema42.properties.log_level.anyOf[1].properties.process.enum},message:"must be equal to one of the allowed values",schema:schema42.properties.log_level.anyOf[1].properties.process.enum,parentSchema:schema42.properties.log_level.anyOf[1].properties.process,data:data26};
+const err39 = {instancePath:instancePath+"/adapter/log_level/process",schemaPath:"#/$defs/adapter/properties/log_level/anyOf/1/properties/process/enum",keyword:"enum",params:{allowedValues: schema46.properties.log_level.anyOf[1].properties.process.enum},message:"must be equal to one of the allowed values",schema:schema46.properties.log_level.anyOf[1].properties.process.enum,parentSchema:schema46.properties.log_level.anyOf[1].properties.process,data:data26};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -1906,7 +2474,7 @@ errors++;
 if(data23.session !== undefined){
 let data27 = data23.session;
 if(!(((((data27 === "debug") || (data27 === "info")) || (data27 === "warn")) || (data27 === "error")) || (data27 === "silent"))){
-const err40 = {instancePath:instancePath+"/adapter/log_level/session",schemaPath:"#/$defs/adapter/properties/log_level/anyOf/1/properties/session/enum",keyword:"enum",params:{allowedValues: schema42.properties.log_level.anyOf[1].properties.session.enum},message:"must be equal to one of the allowed values",schema:schema42.properties.log_level.anyOf[1].properties.session.enum,parentSchema:schema42.properties.log_level.anyOf[1].properties.session,data:data27};
+const err40 = {instancePath:instancePath+"/adapter/log_level/session",schemaPath:"#/$defs/adapter/properties/log_level/anyOf/1/properties/session/enum",keyword:"enum",params:{allowedValues: schema46.properties.log_level.anyOf[1].properties.session.enum},message:"must be equal to one of the allowed values",schema:schema46.properties.log_level.anyOf[1].properties.session.enum,parentSchema:schema46.properties.log_level.anyOf[1].properties.session,data:data27};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -1919,7 +2487,7 @@ errors++;
 if(data23.http !== undefined){
 let data28 = data23.http;
 if(!(((((data28 === "debug") || (data28 === "info")) || (data28 === "warn")) || (data28 === "error")) || (data28 === "silent"))){
-const err41 = {instancePath:instancePath+"/adapter/log_level/http",schemaPath:"#/$defs/adapter/properties/log_level/anyOf/1/properties/http/enum",keyword:"enum",params:{allowedValues: schema42.properties.log_level.anyOf[1].properties.http.enum},message:"must be equal to one of the allowed values",schema:schema42.properties.log_level.anyOf[1].properties.http.enum,parentSchema:schema42.properties.log_level.anyOf[1].properties.http,data:data28};
+const err41 = {instancePath:instancePath+"/adapter/log_level/http",schemaPath:"#/$defs/adapter/properties/log_level/anyOf/1/properties/http/enum",keyword:"enum",params:{allowedValues: schema46.properties.log_level.anyOf[1].properties.http.enum},message:"must be equal to one of the allowed values",schema:schema46.properties.log_level.anyOf[1].properties.http.enum,parentSchema:schema46.properties.log_level.anyOf[1].properties.http,data:data28};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -1932,7 +2500,7 @@ errors++;
 if(data23.auth !== undefined){
 let data29 = data23.auth;
 if(!(((((data29 === "debug") || (data29 === "info")) || (data29 === "warn")) || (data29 === "error")) || (data29 === "silent"))){
-const err42 = {instancePath:instancePath+"/adapter/log_level/auth",schemaPath:"#/$defs/adapter/properties/log_level/anyOf/1/properties/auth/enum",keyword:"enum",params:{allowedValues: schema42.properties.log_level.anyOf[1].properties.auth.enum},message:"must be equal to one of the allowed values",schema:schema42.properties.log_level.anyOf[1].properties.auth.enum,parentSchema:schema42.properties.log_level.anyOf[1].properties.auth,data:data29};
+const err42 = {instancePath:instancePath+"/adapter/log_level/auth",schemaPath:"#/$defs/adapter/properties/log_level/anyOf/1/properties/auth/enum",keyword:"enum",params:{allowedValues: schema46.properties.log_level.anyOf[1].properties.auth.enum},message:"must be equal to one of the allowed values",schema:schema46.properties.log_level.anyOf[1].properties.auth.enum,parentSchema:schema46.properties.log_level.anyOf[1].properties.auth,data:data29};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -1944,7 +2512,7 @@ errors++;
 }
 }
 else {
-const err43 = {instancePath:instancePath+"/adapter/log_level",schemaPath:"#/$defs/adapter/properties/log_level/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.properties.log_level.anyOf[1].type,parentSchema:schema42.properties.log_level.anyOf[1],data:data23};
+const err43 = {instancePath:instancePath+"/adapter/log_level",schemaPath:"#/$defs/adapter/properties/log_level/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema46.properties.log_level.anyOf[1].type,parentSchema:schema46.properties.log_level.anyOf[1],data:data23};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -1956,7 +2524,7 @@ errors++;
 var _valid0 = _errs60 === errors;
 valid19 = valid19 || _valid0;
 if(!valid19){
-const err44 = {instancePath:instancePath+"/adapter/log_level",schemaPath:"#/$defs/adapter/properties/log_level/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema42.properties.log_level.anyOf,parentSchema:schema42.properties.log_level,data:data23};
+const err44 = {instancePath:instancePath+"/adapter/log_level",schemaPath:"#/$defs/adapter/properties/log_level/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema46.properties.log_level.anyOf,parentSchema:schema46.properties.log_level,data:data23};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -1981,7 +2549,7 @@ if(data14.stream_limit_seconds !== undefined){
 let data30 = data14.stream_limit_seconds;
 if((typeof data30 == "number") && (isFinite(data30))){
 if(data30 < 0 || isNaN(data30)){
-const err45 = {instancePath:instancePath+"/adapter/stream_limit_seconds",schemaPath:"#/$defs/adapter/properties/stream_limit_seconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.properties.stream_limit_seconds,data:data30};
+const err45 = {instancePath:instancePath+"/adapter/stream_limit_seconds",schemaPath:"#/$defs/adapter/properties/stream_limit_seconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema46.properties.stream_limit_seconds,data:data30};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -1992,7 +2560,7 @@ errors++;
 }
 }
 else {
-const err46 = {instancePath:instancePath+"/adapter/stream_limit_seconds",schemaPath:"#/$defs/adapter/properties/stream_limit_seconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.properties.stream_limit_seconds.type,parentSchema:schema42.properties.stream_limit_seconds,data:data30};
+const err46 = {instancePath:instancePath+"/adapter/stream_limit_seconds",schemaPath:"#/$defs/adapter/properties/stream_limit_seconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema46.properties.stream_limit_seconds.type,parentSchema:schema46.properties.stream_limit_seconds,data:data30};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -2005,7 +2573,7 @@ errors++;
 if(data14.isolation !== undefined){
 let data31 = data14.isolation;
 if(!(((data31 === "auto") || (data31 === "user_per_child")) || (data31 === "shared_user"))){
-const err47 = {instancePath:instancePath+"/adapter/isolation",schemaPath:"#/$defs/adapter/properties/isolation/enum",keyword:"enum",params:{allowedValues: schema42.properties.isolation.enum},message:"must be equal to one of the allowed values",schema:schema42.properties.isolation.enum,parentSchema:schema42.properties.isolation,data:data31};
+const err47 = {instancePath:instancePath+"/adapter/isolation",schemaPath:"#/$defs/adapter/properties/isolation/enum",keyword:"enum",params:{allowedValues: schema46.properties.isolation.enum},message:"must be equal to one of the allowed values",schema:schema46.properties.isolation.enum,parentSchema:schema46.properties.isolation,data:data31};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -2018,7 +2586,7 @@ errors++;
 if(data14.allow_shared_user_credentials !== undefined){
 let data32 = data14.allow_shared_user_credentials;
 if(typeof data32 !== "boolean"){
-const err48 = {instancePath:instancePath+"/adapter/allow_shared_user_credentials",schemaPath:"#/$defs/adapter/properties/allow_shared_user_credentials/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema42.properties.allow_shared_user_credentials.type,parentSchema:schema42.properties.allow_shared_user_credentials,data:data32};
+const err48 = {instancePath:instancePath+"/adapter/allow_shared_user_credentials",schemaPath:"#/$defs/adapter/properties/allow_shared_user_credentials/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema46.properties.allow_shared_user_credentials.type,parentSchema:schema46.properties.allow_shared_user_credentials,data:data32};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -2033,7 +2601,7 @@ let data33 = data14.child_uids;
 if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
 for(const key8 in data33){
 if(!((key8 === "first") || (key8 === "count"))){
-const err49 = {instancePath:instancePath+"/adapter/child_uids",schemaPath:"#/$defs/adapter/properties/child_uids/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema42.properties.child_uids,data:data33};
+const err49 = {instancePath:instancePath+"/adapter/child_uids",schemaPath:"#/$defs/adapter/properties/child_uids/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema46.properties.child_uids,data:data33};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -2046,7 +2614,7 @@ errors++;
 if(data33.first !== undefined){
 let data34 = data33.first;
 if(!(((typeof data34 == "number") && (!(data34 % 1) && !isNaN(data34))) && (isFinite(data34)))){
-const err50 = {instancePath:instancePath+"/adapter/child_uids/first",schemaPath:"#/$defs/adapter/properties/child_uids/properties/first/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema42.properties.child_uids.properties.first.type,parentSchema:schema42.properties.child_uids.properties.first,data:data34};
+const err50 = {instancePath:instancePath+"/adapter/child_uids/first",schemaPath:"#/$defs/adapter/properties/child_uids/properties/first/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema46.properties.child_uids.properties.first.type,parentSchema:schema46.properties.child_uids.properties.first,data:data34};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -2057,7 +2625,7 @@ errors++;
 }
 if((typeof data34 == "number") && (isFinite(data34))){
 if(data34 > 4294967294 || isNaN(data34)){
-const err51 = {instancePath:instancePath+"/adapter/child_uids/first",schemaPath:"#/$defs/adapter/properties/child_uids/properties/first/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967294},message:"must be <= 4294967294",schema:4294967294,parentSchema:schema42.properties.child_uids.properties.first,data:data34};
+const err51 = {instancePath:instancePath+"/adapter/child_uids/first",schemaPath:"#/$defs/adapter/properties/child_uids/properties/first/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967294},message:"must be <= 4294967294",schema:4294967294,parentSchema:schema46.properties.child_uids.properties.first,data:data34};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -2067,7 +2635,7 @@ vErrors.push(err51);
 errors++;
 }
 if(data34 < 1000 || isNaN(data34)){
-const err52 = {instancePath:instancePath+"/adapter/child_uids/first",schemaPath:"#/$defs/adapter/properties/child_uids/properties/first/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1000},message:"must be >= 1000",schema:1000,parentSchema:schema42.properties.child_uids.properties.first,data:data34};
+const err52 = {instancePath:instancePath+"/adapter/child_uids/first",schemaPath:"#/$defs/adapter/properties/child_uids/properties/first/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1000},message:"must be >= 1000",schema:1000,parentSchema:schema46.properties.child_uids.properties.first,data:data34};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -2081,7 +2649,7 @@ errors++;
 if(data33.count !== undefined){
 let data35 = data33.count;
 if(!(((typeof data35 == "number") && (!(data35 % 1) && !isNaN(data35))) && (isFinite(data35)))){
-const err53 = {instancePath:instancePath+"/adapter/child_uids/count",schemaPath:"#/$defs/adapter/properties/child_uids/properties/count/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema42.properties.child_uids.properties.count.type,parentSchema:schema42.properties.child_uids.properties.count,data:data35};
+const err53 = {instancePath:instancePath+"/adapter/child_uids/count",schemaPath:"#/$defs/adapter/properties/child_uids/properties/count/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema46.properties.child_uids.properties.count.type,parentSchema:schema46.properties.child_uids.properties.count,data:data35};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -2092,7 +2660,7 @@ errors++;
 }
 if((typeof data35 == "number") && (isFinite(data35))){
 if(data35 > 65536 || isNaN(data35)){
-const err54 = {instancePath:instancePath+"/adapter/child_uids/count",schemaPath:"#/$defs/adapter/properties/child_uids/properties/count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65536},message:"must be <= 65536",schema:65536,parentSchema:schema42.properties.child_uids.properties.count,data:data35};
+const err54 = {instancePath:instancePath+"/adapter/child_uids/count",schemaPath:"#/$defs/adapter/properties/child_uids/properties/count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65536},message:"must be <= 65536",schema:65536,parentSchema:schema46.properties.child_uids.properties.count,data:data35};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -2102,7 +2670,7 @@ vErrors.push(err54);
 errors++;
 }
 if(data35 < 1 || isNaN(data35)){
-const err55 = {instancePath:instancePath+"/adapter/child_uids/count",schemaPath:"#/$defs/adapter/properties/child_uids/properties/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema42.properties.child_uids.properties.count,data:data35};
+const err55 = {instancePath:instancePath+"/adapter/child_uids/count",schemaPath:"#/$defs/adapter/properties/child_uids/properties/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema46.properties.child_uids.properties.count,data:data35};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -2115,7 +2683,7 @@ errors++;
 }
 }
 else {
-const err56 = {instancePath:instancePath+"/adapter/child_uids",schemaPath:"#/$defs/adapter/properties/child_uids/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.properties.child_uids.type,parentSchema:schema42.properties.child_uids,data:data33};
+const err56 = {instancePath:instancePath+"/adapter/child_uids",schemaPath:"#/$defs/adapter/properties/child_uids/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema46.properties.child_uids.type,parentSchema:schema46.properties.child_uids,data:data33};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -2127,7 +2695,7 @@ errors++;
 }
 }
 else {
-const err57 = {instancePath:instancePath+"/adapter",schemaPath:"#/$defs/adapter/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.type,parentSchema:schema42,data:data14};
+const err57 = {instancePath:instancePath+"/adapter",schemaPath:"#/$defs/adapter/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema46.type,parentSchema:schema46,data:data14};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -2142,7 +2710,7 @@ let data36 = data.deployment;
 if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
 for(const key9 in data36){
 if(!(((((key9 === "instance_memory_mb") || (key9 === "maximum_instance_count")) || (key9 === "always_ready_instances")) || (key9 === "child_memory_mb")) || (key9 === "single_instance"))){
-const err58 = {instancePath:instancePath+"/deployment",schemaPath:"#/$defs/deployment/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema43,data:data36};
+const err58 = {instancePath:instancePath+"/deployment",schemaPath:"#/$defs/deployment/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema47,data:data36};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -2155,7 +2723,7 @@ errors++;
 if(data36.instance_memory_mb !== undefined){
 let data37 = data36.instance_memory_mb;
 if(!(((data37 === 512) || (data37 === 2048)) || (data37 === 4096))){
-const err59 = {instancePath:instancePath+"/deployment/instance_memory_mb",schemaPath:"#/$defs/deployment/properties/instance_memory_mb/enum",keyword:"enum",params:{allowedValues: schema43.properties.instance_memory_mb.enum},message:"must be equal to one of the allowed values",schema:schema43.properties.instance_memory_mb.enum,parentSchema:schema43.properties.instance_memory_mb,data:data37};
+const err59 = {instancePath:instancePath+"/deployment/instance_memory_mb",schemaPath:"#/$defs/deployment/properties/instance_memory_mb/enum",keyword:"enum",params:{allowedValues: schema47.properties.instance_memory_mb.enum},message:"must be equal to one of the allowed values",schema:schema47.properties.instance_memory_mb.enum,parentSchema:schema47.properties.instance_memory_mb,data:data37};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -2168,7 +2736,7 @@ errors++;
 if(data36.maximum_instance_count !== undefined){
 let data38 = data36.maximum_instance_count;
 if(!(((typeof data38 == "number") && (!(data38 % 1) && !isNaN(data38))) && (isFinite(data38)))){
-const err60 = {instancePath:instancePath+"/deployment/maximum_instance_count",schemaPath:"#/$defs/deployment/properties/maximum_instance_count/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema43.properties.maximum_instance_count.type,parentSchema:schema43.properties.maximum_instance_count,data:data38};
+const err60 = {instancePath:instancePath+"/deployment/maximum_instance_count",schemaPath:"#/$defs/deployment/properties/maximum_instance_count/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.properties.maximum_instance_count.type,parentSchema:schema47.properties.maximum_instance_count,data:data38};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -2179,7 +2747,7 @@ errors++;
 }
 if((typeof data38 == "number") && (isFinite(data38))){
 if(data38 > 1000 || isNaN(data38)){
-const err61 = {instancePath:instancePath+"/deployment/maximum_instance_count",schemaPath:"#/$defs/deployment/properties/maximum_instance_count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000",schema:1000,parentSchema:schema43.properties.maximum_instance_count,data:data38};
+const err61 = {instancePath:instancePath+"/deployment/maximum_instance_count",schemaPath:"#/$defs/deployment/properties/maximum_instance_count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000",schema:1000,parentSchema:schema47.properties.maximum_instance_count,data:data38};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -2189,7 +2757,7 @@ vErrors.push(err61);
 errors++;
 }
 if(data38 < 1 || isNaN(data38)){
-const err62 = {instancePath:instancePath+"/deployment/maximum_instance_count",schemaPath:"#/$defs/deployment/properties/maximum_instance_count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema43.properties.maximum_instance_count,data:data38};
+const err62 = {instancePath:instancePath+"/deployment/maximum_instance_count",schemaPath:"#/$defs/deployment/properties/maximum_instance_count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema47.properties.maximum_instance_count,data:data38};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -2203,7 +2771,7 @@ errors++;
 if(data36.always_ready_instances !== undefined){
 let data39 = data36.always_ready_instances;
 if(!(((typeof data39 == "number") && (!(data39 % 1) && !isNaN(data39))) && (isFinite(data39)))){
-const err63 = {instancePath:instancePath+"/deployment/always_ready_instances",schemaPath:"#/$defs/deployment/properties/always_ready_instances/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema43.properties.always_ready_instances.type,parentSchema:schema43.properties.always_ready_instances,data:data39};
+const err63 = {instancePath:instancePath+"/deployment/always_ready_instances",schemaPath:"#/$defs/deployment/properties/always_ready_instances/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.properties.always_ready_instances.type,parentSchema:schema47.properties.always_ready_instances,data:data39};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -2214,7 +2782,7 @@ errors++;
 }
 if((typeof data39 == "number") && (isFinite(data39))){
 if(data39 < 0 || isNaN(data39)){
-const err64 = {instancePath:instancePath+"/deployment/always_ready_instances",schemaPath:"#/$defs/deployment/properties/always_ready_instances/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema43.properties.always_ready_instances,data:data39};
+const err64 = {instancePath:instancePath+"/deployment/always_ready_instances",schemaPath:"#/$defs/deployment/properties/always_ready_instances/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.properties.always_ready_instances,data:data39};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -2228,7 +2796,7 @@ errors++;
 if(data36.child_memory_mb !== undefined){
 let data40 = data36.child_memory_mb;
 if(!(((typeof data40 == "number") && (!(data40 % 1) && !isNaN(data40))) && (isFinite(data40)))){
-const err65 = {instancePath:instancePath+"/deployment/child_memory_mb",schemaPath:"#/$defs/deployment/properties/child_memory_mb/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema43.properties.child_memory_mb.type,parentSchema:schema43.properties.child_memory_mb,data:data40};
+const err65 = {instancePath:instancePath+"/deployment/child_memory_mb",schemaPath:"#/$defs/deployment/properties/child_memory_mb/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.properties.child_memory_mb.type,parentSchema:schema47.properties.child_memory_mb,data:data40};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -2239,7 +2807,7 @@ errors++;
 }
 if((typeof data40 == "number") && (isFinite(data40))){
 if(data40 < 16 || isNaN(data40)){
-const err66 = {instancePath:instancePath+"/deployment/child_memory_mb",schemaPath:"#/$defs/deployment/properties/child_memory_mb/minimum",keyword:"minimum",params:{comparison: ">=", limit: 16},message:"must be >= 16",schema:16,parentSchema:schema43.properties.child_memory_mb,data:data40};
+const err66 = {instancePath:instancePath+"/deployment/child_memory_mb",schemaPath:"#/$defs/deployment/properties/child_memory_mb/minimum",keyword:"minimum",params:{comparison: ">=", limit: 16},message:"must be >= 16",schema:16,parentSchema:schema47.properties.child_memory_mb,data:data40};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -2253,7 +2821,7 @@ errors++;
 if(data36.single_instance !== undefined){
 let data41 = data36.single_instance;
 if(typeof data41 !== "boolean"){
-const err67 = {instancePath:instancePath+"/deployment/single_instance",schemaPath:"#/$defs/deployment/properties/single_instance/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema43.properties.single_instance.type,parentSchema:schema43.properties.single_instance,data:data41};
+const err67 = {instancePath:instancePath+"/deployment/single_instance",schemaPath:"#/$defs/deployment/properties/single_instance/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema47.properties.single_instance.type,parentSchema:schema47.properties.single_instance,data:data41};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -2265,7 +2833,7 @@ errors++;
 }
 }
 else {
-const err68 = {instancePath:instancePath+"/deployment",schemaPath:"#/$defs/deployment/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema43.type,parentSchema:schema43,data:data36};
+const err68 = {instancePath:instancePath+"/deployment",schemaPath:"#/$defs/deployment/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema47.type,parentSchema:schema47,data:data36};
 if(vErrors === null){
 vErrors = [err68];
 }

@@ -102,6 +102,31 @@ export class PlanError extends AdapterError {
   }
 }
 
+/**
+ * Well-known servers with tools that read the process environment, write files or run commands
+ * (names as their packages list them).
+ */
+const DANGEROUS_SERVERS = [
+  {
+    name: '@modelcontextprotocol/server-everything',
+    pattern: /@modelcontextprotocol\/server-everything\b|server-everything/,
+    risk: "print the server's environment (get-env) and fetch any URL (gzip-file-as-resource)",
+    deny: ['get-env', 'gzip-file-as-resource'],
+  },
+  {
+    name: '@modelcontextprotocol/server-filesystem',
+    pattern: /@modelcontextprotocol\/server-filesystem\b/,
+    risk: 'write, edit and move files',
+    deny: ['write_file', 'edit_file', 'create_directory', 'move_file'],
+  },
+  {
+    name: 'Desktop Commander',
+    pattern: /@wonderwhy-er\/desktop-commander\b|desktop-commander/,
+    risk: 'run shell commands and write files',
+    deny: ['start_process', 'interact_with_process', 'write_file', 'edit_block'],
+  },
+];
+
 /** Memory an instance keeps for the Functions host and the adapter itself. */
 const HOST_RESERVED_MB = 256;
 const KEY_VAULT_SECRETS_USER = '4633458b-17de-408a-b874-0445c86b69e6';
@@ -263,6 +288,17 @@ export function planDeployment(loaded: LoadedConfig): DeploymentPlan {
     planWarnings.push(
       `${needsPython.map((server) => `"${server.name}" (${server.command})`).join(', ')}: the Flex Consumption Node.js image has no Python, so ${needsPython.length === 1 ? 'this server fails' : 'these servers fail'} to start when deployed; run Python servers with uvx (azd deploy packages them with a Python of their own), or ship an executable`,
     );
+
+  // Servers written for one trusted user: deployed without rules, every caller gets their most dangerous tools.
+  for (const server of servers) {
+    if (server.rules.hasToolRules) continue;
+    const line = [server.command, ...server.args].join(' ');
+    const known = DANGEROUS_SERVERS.find((entry) => entry.pattern.test(line));
+    if (known)
+      planWarnings.push(
+        `"${server.name}" runs ${known.name}, whose tools ${known.risk}; deployed without tool rules, every caller may use them: add "tools": { "deny": [${known.deny.map((name) => `"${name}"`).join(', ')}] } (or "read_only": true) to this server (README: Tool rules)`,
+      );
+  }
 
   // Flex Consumption runs the worker as a non-root user (Azure/azure-functions-host#10164): children
   // share it, and can read the app's environment and each other's (README: Child isolation).

@@ -49,6 +49,8 @@ export interface AppOptions {
   provisioningChanges?: string[];
   /** How children are kept apart, shown in /status (see `process/isolation.ts`). */
   isolation?: IsolationReport;
+  /** Requests refused by servers' tool, prompt or resource rules since start, per server (in /status). */
+  ruleRefusals?: () => Record<string, number>;
   /** The loopback listener's port, once it listens: the only port a loopback Host may name. */
   localPort?: () => number | undefined;
 }
@@ -108,6 +110,8 @@ export function createApp(options: AppOptions): FetchHandler {
       (path) => `${base}${path}`,
     );
   const table = routeTable(config);
+  // Servers with tool, prompt or resource rules: /status counts their refusals.
+  const governed = [...config.servers.values()].some((server) => !server.rules.isEmpty);
 
   return async (request) => {
     const url = new URL(request.url);
@@ -207,6 +211,7 @@ export function createApp(options: AppOptions): FetchHandler {
         sessions: sessions.size,
         modern: options.modern.stats(),
         ...(options.isolation && { isolation: options.isolation }),
+        ...(options.ruleRefusals && governed && { ruleRefusals: options.ruleRefusals() }),
         ...unavailableStatus(),
       });
     }

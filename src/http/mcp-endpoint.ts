@@ -215,7 +215,7 @@ async function handlePost(
   const requests = messages.filter(isRequest);
   const headers = { [SESSION_HEADER]: session.id };
   if (requests.length === 0) {
-    session.forward(messages);
+    session.forward(messages, undefined, caller);
     return new Response(null, { status: 202, headers });
   }
   const responder = new PostResponder(
@@ -226,7 +226,7 @@ async function handlePost(
     context.streamLimitMs,
     request.signal,
   );
-  session.forward(messages, responder);
+  session.forward(messages, responder, caller);
   return responder.response;
 }
 

@@ -42,6 +42,8 @@ export interface BridgedCallOptions {
   cancelGraceMs: number;
   /** Answers the first attempt already carries (`inputResponses` without `requestState`), by key. */
   initialResponses?: Record<string, unknown>;
+  /** The child's result as the client may see it (the server's tool, prompt and resource rules). */
+  governResult?: (result: unknown) => unknown;
   /** The call is over: give the child back (`reusable`) or stop it. */
   onDone(reusable: boolean): void;
   /** The child needs the client: park the call until a retry carries the answers. */
@@ -198,12 +200,16 @@ export class BridgedCall {
       : {
           result:
             child.identity.era === 'modern'
-              ? (message.result as Record<string, unknown>)
-              : completeResult(this.method, message.result, child.identity, policy),
+              ? (this.governed(message.result) as Record<string, unknown>)
+              : completeResult(this.method, this.governed(message.result), child.identity, policy),
         };
     if (this.exchange) this.exchange.finish(outcome);
     else this.parked = outcome;
     this.end(true);
+  }
+
+  private governed(result: unknown): unknown {
+    return this.options.governResult ? this.options.governResult(result) : result;
   }
 
   private onChildNotification(message: JsonRpcNotification): void {

@@ -26,6 +26,15 @@ import { checkParamHeaders, ToolSchemas } from './param-headers.js';
 import type { PooledChild } from './pooled-child.js';
 import { checkRequestMeta, refusalResponse, type RequestMeta } from './request-meta.js';
 import { completeResult, modernCapabilities, type ResultPolicy } from './results.js';
+import {
+  governRequest,
+  governResult,
+  needsAnnotations,
+  rulesFor,
+  type RuleAudit,
+  type ToolCatalog,
+} from '../governance/apply.js';
+import type { CompiledRules } from '../governance/tool-rules.js';
 import { SubscriptionHub } from './subscriptions.js';
 import type { ChildSupplier } from '../children/child-supplier.js';
 
@@ -41,6 +50,8 @@ export interface ModernEndpointOptions {
   store?: SharedSessionStore;
   /** How often a parked call looks for retries relayed through the store (default 250 ms). */
   relayPollMs?: number;
+  /** Tool, prompt and resource rules: what the servers' children listed, and where refusals are told. */
+  governance?: { catalog: ToolCatalog; audit: RuleAudit };
 }
 
 /** What a continuation's `requestState` carries, sealed (authenticated encryption) under the deployment key. */
@@ -94,7 +105,10 @@ export class ModernEndpoint {
       logger: options.logger,
       supplier: options.supplier,
       onBroadcast: (child, message) => {
-        if (message.method === 'notifications/tools/list_changed') this.schemas.forget(child.server.name);
+        if (message.method === 'notifications/tools/list_changed') {
+          this.schemas.forget(child.server.name);
+          this.options.governance?.catalog.forget(child.server.name);
+        }
         this.hub.broadcast(child, message);
       },
     });
@@ -234,7 +248,23 @@ export class ModernEndpoint {
       });
     }
     const child = await this.pool.acquire(server, principal, caller, meta.clientCapabilities, request.signal);
+    const rules = rulesFor(server.rules, caller?.scopes);
+    let forChild = message;
     try {
+      const governance = this.options.governance;
+      if (governance && !rules.isEmpty) {
+        // Read-only rules need the child's annotations; a stateless client may call without listing here first.
+        if (needsAnnotations(rules, message, server.name, governance.catalog))
+          await this.listToolsInto(child, governance.catalog);
+        const governed = governRequest(rules, server.name, message, governance.catalog);
+        if (!governed.pass) {
+          this.pool.release(child);
+          governance.audit.refused(server.name, principal, method, governed.subject, governed.rule);
+          const error = (governed.response as { error: { code: number; message: string } }).error;
+          return rpcErrorResponse(200, error.message, { code: error.code, id });
+        }
+        forChild = governed.request;
+      }
       if (method === 'tools/call' && child.identity.era === 'legacy') {
         const problem = checkParamHeaders(
           request.headers,
@@ -257,9 +287,25 @@ export class ModernEndpoint {
       return new Response(null, { status: 499 });
     }
     const exchange = newExchange();
-    const call = this.newCall(child, message, meta, server);
+    const call = this.newCall(child, message, meta, server, forChild, rules);
     call.start(exchange);
     return exchange.response;
+  }
+
+  /** Every page of the child's tools/list, into the catalog read-only rules decide by. */
+  private async listToolsInto(child: PooledChild, catalog: ToolCatalog): Promise<void> {
+    let cursor: string | undefined;
+    for (let page = 0; page < 50; page += 1) {
+      const response = await child.request(
+        'tools/list',
+        cursor ? { cursor } : undefined,
+        child.server.requestTimeoutMs,
+      );
+      const result = response.result as { tools?: unknown; nextCursor?: unknown } | undefined;
+      catalog.remember(child.server.name, result?.tools);
+      if (typeof result?.nextCursor !== 'string' || result.nextCursor === '') return;
+      cursor = result.nextCursor;
+    }
   }
 
   /** A retry with a valid state of ours: resumed here, or relayed to the instance holding the call. */
@@ -300,10 +346,24 @@ export class ModernEndpoint {
     return child.identity.era;
   }
 
-  private newCall(child: PooledChild, message: JsonRpcRequest, meta: RequestMeta, server: ServerConfig): BridgedCall {
+  private newCall(
+    child: PooledChild,
+    message: JsonRpcRequest,
+    meta: RequestMeta,
+    server: ServerConfig,
+    forChild: JsonRpcRequest = message,
+    rules: CompiledRules = server.rules,
+  ): BridgedCall {
+    const governance = this.options.governance;
     return new BridgedCall({
       child,
-      request: message,
+      // What the child gets (a renamed tool under the child's name); the retry's digest stays the client's.
+      request: forChild,
+      ...(governance &&
+        !rules.isEmpty && {
+          governResult: (result: unknown) =>
+            governResult(rules, server.name, message.method, result, governance.catalog),
+        }),
       capabilities: meta.clientCapabilities,
       ...(meta.logLevel && { logLevel: meta.logLevel }),
       policy: this.policyFor(server),

@@ -25,6 +25,9 @@ function createInstruments() {
     childrenRestarted: meter.createCounter('mcp.children.restarts', {
       description: 'child processes started again for a live session',
     }),
+    rulesRefused: meter.createCounter('mcp.rules.refused', {
+      description: "requests refused by a server's tool, prompt or resource rules, by method",
+    }),
   };
 }
 const instrumentsByProvider = new WeakMap<object, ReturnType<typeof createInstruments>>();
@@ -69,6 +72,9 @@ export const telemetry = {
   },
   childRestarted(server: string): void {
     instruments().childrenRestarted.add(1, { 'mcp.server': server });
+  },
+  ruleRefused(server: string, method: string): void {
+    instruments().rulesRefused.add(1, { 'mcp.server': server, 'mcp.method': method });
   },
   /** The hashed identifiers a session's spans carry. */
   tagsFor(sessionId: string, principal: string): RequestTags {

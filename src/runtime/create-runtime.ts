@@ -1,3 +1,5 @@
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
 import type { ChildCredentialProvider } from '../auth/child-credentials.js';
 import type { ChildLedger } from '../children/child-ledger.js';
 import { ChildSupplier } from '../children/child-supplier.js';
@@ -8,6 +10,7 @@ import { ModernEndpoint, type ModernEndpointOptions } from '../modern/modern-end
 import { AdapterError } from '../errors/adapter-error.js';
 import type { Logger } from '../observability/logger.js';
 import { inspectIsolation, type IsolationReport } from '../process/isolation.js';
+import { RuleAudit, ToolCatalog } from '../governance/apply.js';
 import { SessionManager } from '../session/session-manager.js';
 import { SessionTokens } from '../state/session-token.js';
 import type { SharedSessionStore } from '../state/shared-store.js';
@@ -73,6 +76,8 @@ export function createRuntime(config: AdapterConfig, options: RuntimeOptions): R
     probeTimeoutMs: options.modern?.probeTimeoutMs,
   });
   const tokens = options.tokens ?? SessionTokens.fromEnvironment(options.hostEnv ?? process.env);
+  // Tool, prompt and resource rules: one record of what the children listed and one audit, both eras.
+  const governance = { catalog: new ToolCatalog(), audit: new RuleAudit(options.logger.child({ component: 'audit' })) };
   const sessions = new SessionManager({
     config,
     logger: options.logger,
@@ -80,12 +85,14 @@ export function createRuntime(config: AdapterConfig, options: RuntimeOptions): R
     tokens,
     store: options.store,
     storePollMs: options.storePollMs,
+    governance,
   });
   const modern = new ModernEndpoint({
     config,
     logger: options.logger,
     tokens,
     supplier,
+    governance,
     ...(options.store && { store: options.store }),
     ...(options.modern?.inputSettleMs !== undefined && { inputSettleMs: options.modern.inputSettleMs }),
   });
@@ -101,6 +108,7 @@ export function createRuntime(config: AdapterConfig, options: RuntimeOptions): R
     provisioningChanges: options.provisioningChanges,
     localPort: options.localPort,
     isolation,
+    ruleRefusals: () => governance.audit.refusals(),
   });
   return {
     fetch,
@@ -143,6 +151,15 @@ function isolationFor(config: AdapterConfig, hostEnv: NodeJS.ProcessEnv | undefi
   const report = inspectIsolation({ forceShared: setting === 'shared_user' });
   if (setting === 'user_per_child' && report.mode !== 'user_per_child')
     throw new IsolationUnavailableError(report.reason);
+  if (report.mode === 'user_per_child') {
+    // Children work in the config's folder, and other users may read what is readable by all there.
+    const exposed = filesReadableByOthers(path.dirname(config.sourcePath));
+    if (exposed.length > 0)
+      logger.warn(
+        'files beside the config that hold settings are readable by every user, so by every child: make them readable by the adapter alone (chmod 600)',
+        { files: exposed },
+      );
+  }
   if (report.mode === 'shared_user') {
     logger.warn(
       "children run as the adapter's user: any child can read the adapter's environment (app settings, resolved secrets, the host's identity) and other children's; the Function App is the trust boundary, so serve servers of different trust from separate apps",
@@ -150,4 +167,25 @@ function isolationFor(config: AdapterConfig, hostEnv: NodeJS.ProcessEnv | undefi
     );
   }
   return report;
+}
+
+/** `.env`-style files in `folder` that users other than their owner may read. */
+export function filesReadableByOthers(folder: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(folder);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((name) => name === '.env' || name.startsWith('.env.') || name.endsWith('.env'))
+    .map((name) => path.join(folder, name))
+    .filter((file) => {
+      try {
+        const stat = statSync(file);
+        return stat.isFile() && (stat.mode & 0o004) !== 0;
+      } catch {
+        return false;
+      }
+    });
 }

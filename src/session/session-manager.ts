@@ -6,6 +6,7 @@ import { adapterRequestId, type JsonRpcRequest, type JsonRpcResponse } from '../
 import { CapacityError, ChildStartError } from '../children/errors.js';
 import { Session, type EndReason, type SessionSharing } from './session.js';
 import type { Principal } from '../auth/principal.js';
+import type { RuleAudit, ToolCatalog } from '../governance/apply.js';
 import type { SessionTokens, SessionClaims } from '../state/session-token.js';
 import { initializeChild } from '../children/initialize-child.js';
 import { LocalTombstones, sessionKey, streamKey, type SharedSessionStore } from '../state/shared-store.js';
@@ -32,6 +33,8 @@ export interface SessionManagerOptions {
   store?: SharedSessionStore;
   /** How often live sessions are checked against sessions ended on other instances (default 2 s). */
   storePollMs?: number;
+  /** Tool, prompt and resource rules: what the servers' children listed, and where refusals are told. */
+  governance?: { catalog: ToolCatalog; audit: RuleAudit };
 }
 
 /** A session this instance knows whose child is stopped (reclaimed while idle, or crashed). */
@@ -100,10 +103,12 @@ export class SessionManager {
     this.supplier = options.supplier;
     this.tokens = options.tokens;
     this.store = options.store;
+    this.governance = options.governance;
     if (this.store?.endedSince) this.startEndedPoll(options.storePollMs ?? 2000);
   }
 
   private endedPoll: NodeJS.Timeout | undefined;
+  private readonly governance: { catalog: ToolCatalog; audit: RuleAudit } | undefined;
 
   /**
    * Sessions ended on other instances (DELETE, expiry) stop here within one poll: a background
@@ -479,6 +484,7 @@ export class SessionManager {
       logger,
       onEnd: (ended, reason) => this.ended(ended, reason, claims, restarts),
       releaseResources: () => started.credentials.close(),
+      ...(this.governance && { governance: this.governance }),
       timing: {
         idleAfterMs: Math.min(sessions.reclaimAfterMs, sessions.idleTimeoutMs),
         lifetimeMs: claims.expiresAt - now,

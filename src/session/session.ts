@@ -11,6 +11,7 @@ import {
   type JsonRpcId,
   type JsonRpcMessage,
   type JsonRpcRequest,
+  type JsonRpcResponse,
 } from '../protocol/jsonrpc.js';
 import { telemetry, type RequestTags } from '../observability/telemetry.js';
 import type { Span } from '@opentelemetry/api';
@@ -18,6 +19,8 @@ import type { VerifiedCaller } from '../auth/types.js';
 import type { Principal } from '../auth/principal.js';
 import type { MessageStream } from '../web/message-stream.js';
 import { ResumableStream } from '../web/resumable-stream.js';
+import { governRequest, governResult, rulesFor, type RuleAudit, type ToolCatalog } from '../governance/apply.js';
+import type { CompiledRules } from '../governance/tool-rules.js';
 
 /** How a session uses the store instances share (see SessionManager). */
 export interface SessionSharing {
@@ -37,6 +40,8 @@ interface InFlightRequest {
   span: Span;
   /** For `tools/call`: the tool's name, for the audit line. */
   tool: string | undefined;
+  /** The rules of the caller that asked: its answer (a list) is filtered by them. */
+  rules: CompiledRules;
 }
 
 /** Notifications about the session as a whole, which belong on the GET stream. */
@@ -73,6 +78,8 @@ export interface SessionOptions {
   releaseResources?: () => Promise<void>;
   /** When the child counts as idle (then the manager reclaims it or ends the session), and when the session must end. */
   timing?: { idleAfterMs: number; lifetimeMs: number };
+  /** The server's tools known so far and where refusals are told (shared by the server's sessions). */
+  governance?: { catalog: ToolCatalog; audit: RuleAudit };
 }
 
 export class Session {
@@ -94,6 +101,7 @@ export class Session {
   private lifetimeTimer: NodeJS.Timeout | undefined;
   private ended = false;
   private readonly auditLogger: Logger;
+  private readonly governance: { catalog: ToolCatalog; audit: RuleAudit } | undefined;
   /** Hashed once per session, not per request. */
   private readonly telemetryTags: RequestTags;
 
@@ -120,6 +128,7 @@ export class Session {
     };
     this.protocolVersion = options.protocolVersion;
     this.auditLogger = logger.child({ component: 'audit' });
+    this.governance = options.governance;
     this.telemetryTags = telemetry.tagsFor(id, principal);
     child.onMessage = (message) => this.fromChild(message);
     void child.exited.then((info) => this.childExited(info));
@@ -147,9 +156,10 @@ export class Session {
    * Forwards client messages to the child. Requests among them are answered on `stream`,
    * which must be given when there are any.
    */
-  forward(messages: JsonRpcMessage[], stream?: MessageStream): void {
+  forward(messages: JsonRpcMessage[], stream?: MessageStream, caller?: VerifiedCaller): void {
     this.touch();
-    for (const message of messages) {
+    const rules = rulesFor(this.server.rules, caller?.scopes);
+    for (let message of messages) {
       if (isResponse(message)) this.awaitingClient.delete(idKey(message.id));
       if (isRequest(message) && this.inFlight.has(idKey(message.id))) {
         // Ids must be unique among a session's open requests; the first keeps its answer.
@@ -162,7 +172,23 @@ export class Session {
         );
         continue;
       }
-      if (isRequest(message)) this.track(message, stream!);
+      if (isRequest(message) && this.governance && !rules.isEmpty) {
+        const governed = governRequest(rules, this.server.name, message, this.governance.catalog);
+        if (!governed.pass) {
+          // Refused before it reaches the child; the client cannot tell a hidden name from a missing one.
+          this.governance.audit.refused(
+            this.server.name,
+            this.principal,
+            message.method,
+            governed.subject,
+            governed.rule,
+          );
+          stream!.send(governed.response);
+          continue;
+        }
+        message = governed.request;
+      }
+      if (isRequest(message)) this.track(message, stream!, rules);
       else if (isNotification(message) && message.method === 'notifications/cancelled')
         this.cancelledByClient(message.params);
       if (!this.child.send(message) && isRequest(message)) {
@@ -248,7 +274,7 @@ export class Session {
     await this.releaseResources();
   }
 
-  private track(request: JsonRpcRequest, stream: MessageStream): void {
+  private track(request: JsonRpcRequest, stream: MessageStream, rules: CompiledRules): void {
     const key = idKey(request.id);
     const token = (request.params?._meta as { progressToken?: JsonRpcId } | undefined)?.progressToken;
     const entry: InFlightRequest = {
@@ -262,6 +288,7 @@ export class Session {
       span: telemetry.requestStarted(this.server.name, request.method, this.telemetryTags),
       tool:
         request.method === 'tools/call' && typeof request.params?.name === 'string' ? request.params.name : undefined,
+      rules,
     };
     entry.timer.unref();
     this.inFlight.set(key, entry);
@@ -299,9 +326,16 @@ export class Session {
   }
 
   /** Removes an in-flight request and delivers its final message. */
-  private answer(key: string, message: JsonRpcMessage): void {
+  private answer(key: string, answer: JsonRpcMessage): void {
     const request = this.finish(key);
     if (!request) return;
+    let message = answer;
+    const result = (answer as { result?: unknown }).result;
+    if (result !== undefined && this.governance)
+      message = {
+        ...(answer as JsonRpcResponse),
+        result: governResult(request.rules, this.server.name, request.method, result, this.governance.catalog),
+      } as JsonRpcMessage;
     const error = (message as { error?: { code: number; message: string } }).error;
     telemetry.requestEnded(request.span, error);
     if (request.tool !== undefined)
@@ -346,6 +380,7 @@ export class Session {
       return;
     }
     if (isNotification(message)) {
+      if (message.method === 'notifications/tools/list_changed') this.governance?.catalog.forget(this.server.name);
       if (message.method === 'notifications/progress') {
         const token = (message.params as { progressToken?: JsonRpcId } | undefined)?.progressToken;
         const request = token === undefined ? undefined : this.byProgressToken.get(idKey(token));

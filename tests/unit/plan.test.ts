@@ -714,3 +714,21 @@ describe('deployment plan: commands the Flex Consumption Node.js image lacks', (
     );
   });
 });
+
+describe('deployment plan: servers known for dangerous tools', () => {
+  test('warned about without tool rules, not with them', () => {
+    const everything = { command: 'npx', args: ['-y', '@modelcontextprotocol/server-everything', 'stdio'] };
+    const bare = planOf({ mcpServers: { everything } });
+    assert.ok(
+      bare.warnings.includes(
+        '"everything" runs @modelcontextprotocol/server-everything, whose tools print the server\'s environment (get-env) and fetch any URL (gzip-file-as-resource); deployed without tool rules, every caller may use them: add "tools": { "deny": ["get-env", "gzip-file-as-resource"] } (or "read_only": true) to this server (README: Tool rules)',
+      ),
+      bare.warnings.join('\n'),
+    );
+    const ruled = planOf({ mcpServers: { everything: { ...everything, tools: { deny: ['get-env'] } } } });
+    assert.equal(
+      ruled.warnings.some((warning) => warning.includes('without tool rules')),
+      false,
+    );
+  });
+});

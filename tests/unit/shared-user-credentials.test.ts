@@ -78,3 +78,26 @@ test('servers that give children no caller credential start whatever the isolati
     await runtime.drain();
   }
 });
+
+test('with a user per child, .env files beside the config that every user may read are named (children work in that folder)', async () => {
+  const { mkdtempSync, writeFileSync, chmodSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const path = await import('node:path');
+  const { filesReadableByOthers } = await import('../../src/runtime/create-runtime.js');
+  const folder = mkdtempSync(path.join(tmpdir(), 'mcp-env-files-'));
+  for (const [name, mode] of [
+    ['.env', 0o644],
+    ['.env.server', 0o600],
+    ['prod.env', 0o604],
+    ['notes.txt', 0o644],
+  ] as const) {
+    writeFileSync(path.join(folder, name), 'SECRET=x\n');
+    chmodSync(path.join(folder, name), mode);
+  }
+  assert.deepEqual(
+    filesReadableByOthers(folder)
+      .map((file) => path.basename(file))
+      .sort(),
+    ['.env', 'prod.env'],
+  );
+});
