@@ -1,6 +1,7 @@
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { killUntilGone } from './leftovers.js';
 
 /** The uid (and gid, the same number) a child runs as, claimed for this adapter process until released. */
 export interface ChildUser {
@@ -63,20 +64,7 @@ export function processesOf(uid: number, procRoot = '/proc'): number[] {
 
 /** SIGKILLs every process of `uid` until none is left (a process may fork while we look); returns how many. */
 export function killProcessesOf(uid: number): number {
-  let killed = 0;
-  for (let round = 0; round < 10; round += 1) {
-    const pids = processesOf(uid);
-    if (pids.length === 0) break;
-    for (const pid of pids) {
-      try {
-        process.kill(pid, 'SIGKILL');
-        killed += 1;
-      } catch {
-        // already gone
-      }
-    }
-  }
-  return killed;
+  return killUntilGone(() => processesOf(uid));
 }
 
 /**

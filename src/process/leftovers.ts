@@ -42,11 +42,16 @@ export function processesWithHome(home: string, procRoot = '/proc'): number[] {
   return pids;
 }
 
-/** SIGKILLs every process whose HOME is `home` until none is left (one may fork while we look); returns how many. */
+/** SIGKILLs every process whose HOME is `home` until none is left; returns how many. */
 export function killProcessesWithHome(home: string, procRoot = '/proc'): number {
+  return killUntilGone(() => processesWithHome(home, procRoot));
+}
+
+/** SIGKILLs what `find` lists until it lists nothing (a process may fork while we look; ten rounds at most); returns how many. */
+export function killUntilGone(find: () => number[]): number {
   let killed = 0;
   for (let round = 0; round < 10; round += 1) {
-    const pids = processesWithHome(home, procRoot);
+    const pids = find();
     if (pids.length === 0) break;
     for (const pid of pids) {
       try {

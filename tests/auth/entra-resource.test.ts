@@ -8,13 +8,10 @@ import {
   Client,
   OAuthError,
   type OAuthClientMetadata,
-  type OAuthClientProvider,
-  type OAuthDiscoveryState,
   StreamableHTTPClientTransport,
-  type StoredOAuthClientInformation,
-  type StoredOAuthTokens,
   UnauthorizedError,
 } from '@modelcontextprotocol/client';
+import { AppOAuthProvider } from '../helpers/app-oauth-provider.js';
 import { startNodeHost } from '../../src/adapter/node/node-host.js';
 import { createChildCredentialProvider } from '../../src/auth/child-credential-provider.js';
 import { createVerifierRegistry } from '../../src/auth/verifier-registry.js';
@@ -108,80 +105,15 @@ const APP_METADATA: OAuthClientMetadata = {
 
 /**
  * A client app's provider, as VS Code's works with Entra: the client id is pre-registered (Entra
- * has no dynamic registration), all state in memory, and the "browser" approves at once.
+ * has no dynamic registration), bound to the authorization server it is registered with (the SDK
+ * binds stored credentials to its issuer); all state in memory, and the "browser" approves at once.
  */
-class PreRegisteredProvider implements OAuthClientProvider {
-  private info: StoredOAuthClientInformation;
-  private stored?: StoredOAuthTokens;
-  private verifier?: string;
-  private discovery?: OAuthDiscoveryState;
-  private sentState?: string;
-  private callback?: URL;
-
-  /** `issuer`: the authorization server the client id is registered with (the SDK binds stored credentials to it). */
-  constructor(issuer: string) {
-    this.info = { client_id: VS_CODE_CLIENT_ID, issuer };
-  }
-
-  get redirectUrl(): string {
-    return REDIRECT_URI;
-  }
-  get clientMetadata(): OAuthClientMetadata {
-    return APP_METADATA;
-  }
-  state(): string {
-    this.sentState = crypto.randomUUID();
-    return this.sentState;
-  }
-  clientInformation(): StoredOAuthClientInformation {
-    return this.info;
-  }
-  saveClientInformation(info: StoredOAuthClientInformation): void {
-    this.info = info;
-  }
-  tokens(): StoredOAuthTokens | undefined {
-    return this.stored;
-  }
-  saveTokens(tokens: StoredOAuthTokens): void {
-    this.stored = tokens;
-  }
-  saveCodeVerifier(verifier: string): void {
-    this.verifier = verifier;
-  }
-  codeVerifier(): string {
-    if (!this.verifier) throw new Error('no code verifier saved');
-    return this.verifier;
-  }
-  saveDiscoveryState(state: OAuthDiscoveryState): void {
-    this.discovery = state;
-  }
-  discoveryState(): OAuthDiscoveryState | undefined {
-    return this.discovery;
-  }
-  invalidateCredentials(scope: 'all' | 'client' | 'tokens' | 'verifier' | 'discovery'): void {
-    // The client id is pre-registered: there is nothing to forget about the client.
-    if (scope === 'all' || scope === 'tokens') this.stored = undefined;
-    if (scope === 'all' || scope === 'verifier') this.verifier = undefined;
-    if (scope === 'all' || scope === 'discovery') this.discovery = undefined;
-  }
-  /** The user agent: opens the authorization URL and lands where Entra redirects (it approves at once). */
-  async redirectToAuthorization(authorizationUrl: URL): Promise<void> {
-    const response = await fetch(authorizationUrl, { redirect: 'manual' });
-    const text = await response.text();
-    const location = response.headers.get('location');
-    if (response.status !== 302 || !location)
-      throw new Error(`the authorization endpoint answered ${response.status}: ${text}`);
-    this.callback = new URL(location);
-  }
-  /** The callback's parameters (a code, or Entra's error), after the `state` check the SDK leaves to the app. */
-  takeCallback(): URLSearchParams {
-    const callback = this.callback;
-    this.callback = undefined;
-    assert.ok(callback, 'the SDK sent the user agent to the authorization endpoint');
-    assert.equal(callback.origin + callback.pathname, REDIRECT_URI);
-    assert.equal(callback.searchParams.get('state'), this.sentState, 'state comes back unchanged');
-    return callback.searchParams;
-  }
+function preRegisteredProvider(issuer: string): AppOAuthProvider {
+  return new AppOAuthProvider({
+    metadata: APP_METADATA,
+    redirectUri: REDIRECT_URI,
+    preRegistered: { client_id: VS_CODE_CLIENT_ID, issuer },
+  });
 }
 
 /** A fetch that records every URL the client fetches (the app's own HTTP client, not the adapter's). */
@@ -219,7 +151,7 @@ function newClient(): Client {
 }
 
 /** Connects once: the SDK discovers and sends the user agent to Entra, then fails with UnauthorizedError. */
-async function firstLeg(url: URL, provider: PreRegisteredProvider, fetchFn: typeof fetch) {
+async function firstLeg(url: URL, provider: AppOAuthProvider, fetchFn: typeof fetch) {
   const client = newClient();
   const transport = new StreamableHTTPClientTransport(url, { authProvider: provider, fetch: fetchFn });
   await assert.rejects(
@@ -231,9 +163,9 @@ async function firstLeg(url: URL, provider: PreRegisteredProvider, fetchFn: type
 }
 
 /** The whole authorization code flow as an app runs it with the SDK, then a connected client. */
-async function connectThroughEntra(url: URL, provider: PreRegisteredProvider, fetchFn: typeof fetch) {
+async function connectThroughEntra(url: URL, provider: AppOAuthProvider, fetchFn: typeof fetch) {
   const first = await firstLeg(url, provider, fetchFn);
-  const callback = provider.takeCallback();
+  const callback = provider.takeCallback(false);
   assert.ok(
     callback.get('code'),
     `Entra should answer with a code; it answered ${callback.get('error')}: ${callback.get('error_description')}`,
@@ -356,14 +288,14 @@ describe('Entra callers without adapter.public_base_url (endpoint URLs are no id
 
   test('LIMITATION: a spec-following client (resource = the endpoint URL) is refused by Entra with AADSTS9010010', async () => {
     const url = new URL('/mcp/alpha', adapter.url);
-    const provider = new PreRegisteredProvider(entra.issuer(TENANT));
+    const provider = preRegisteredProvider(entra.issuer(TENANT));
     const recorder = recordingFetch();
     const authorizations = entra.authorizationRequests.length;
     const tokens = entra.tokenRequests.length;
     const first = await firstLeg(url, provider, recorder.fetch);
     try {
       await assert.rejects(
-        first.finishAuth(provider.takeCallback()),
+        first.finishAuth(provider.takeCallback(false)),
         (error: unknown) =>
           error instanceof OAuthError && error.code === 'invalid_target' && /^AADSTS9010010: /.test(error.message),
         'the client fails with Entra’s AADSTS9010010',
@@ -509,7 +441,7 @@ describe('Entra callers with adapter.public_base_url on a custom domain (here th
   for (const p of ALPHA_PATHS) {
     test(`${p}: the SDK client's own OAuth flow gets a token from Entra (resource = the URL) and calls echo`, async () => {
       const url = new URL(p, origin);
-      const provider = new PreRegisteredProvider(entra.issuer(TENANT));
+      const provider = preRegisteredProvider(entra.issuer(TENANT));
       const recorder = recordingFetch();
       const authorizations = entra.authorizationRequests.length;
       const tokens = entra.tokenRequests.length;
@@ -567,7 +499,7 @@ describe('Entra callers with adapter.public_base_url on a custom domain (here th
     // so a token asked for /mcp/beta is indistinguishable from one asked for /mcp/alpha: the adapter
     // accepts it on alpha. Separating servers needs one app registration per server.
     const betaUrl = new URL('/mcp/beta', origin);
-    const provider = new PreRegisteredProvider(entra.issuer(TENANT));
+    const provider = preRegisteredProvider(entra.issuer(TENANT));
     const client = await connectThroughEntra(betaUrl, provider, fetch);
     await client.close();
     const betaToken = provider.tokens()?.access_token;
@@ -581,7 +513,7 @@ describe('Entra callers with adapter.public_base_url on a custom domain (here th
     entra.accessTokenVersion = 1;
     try {
       const alphaUrl = new URL('/mcp/alpha', origin);
-      const provider = new PreRegisteredProvider(entra.issuer(TENANT));
+      const provider = preRegisteredProvider(entra.issuer(TENANT));
       // The flow's own connect is the first use: the adapter must accept aud = the endpoint URL.
       const client = await connectThroughEntra(alphaUrl, provider, fetch);
       await client.close();

@@ -8,11 +8,7 @@ import {
   Client,
   ClientCredentialsProvider,
   type OAuthClientMetadata,
-  type OAuthClientProvider,
-  type OAuthDiscoveryState,
   StreamableHTTPClientTransport,
-  type StoredOAuthClientInformation,
-  type StoredOAuthTokens,
   UnauthorizedError,
 } from '@modelcontextprotocol/client';
 import {
@@ -24,6 +20,7 @@ import {
   startAdapter,
   type TestAdapter,
 } from '../helpers/adapter.js';
+import { AppOAuthProvider } from '../helpers/app-oauth-provider.js';
 import {
   fetchTrusting,
   RESOURCE_OWNER,
@@ -52,91 +49,6 @@ const ERAS = [
 ] as const;
 type Era = (typeof ERAS)[number];
 const REDIRECT_URI = 'http://127.0.0.1/oauth/callback';
-
-/** A client app's OAuth client provider, as an app implements it: all state in memory. */
-class AppOAuthProvider implements OAuthClientProvider {
-  private info?: StoredOAuthClientInformation;
-  private stored?: StoredOAuthTokens;
-  private verifier?: string;
-  private discovery?: OAuthDiscoveryState;
-  private sentState?: string;
-  /** The callback URL the user agent was sent to (code, state, iss), until the app takes it. */
-  private callback?: URL;
-  readonly clientMetadataUrl?: string;
-
-  constructor(
-    private readonly metadata: OAuthClientMetadata,
-    /** The app's HTTP client for the "browser" step (one that trusts the test CA when https). */
-    private readonly userAgentFetch: typeof fetch = fetch,
-    clientMetadataUrl?: string,
-  ) {
-    this.clientMetadataUrl = clientMetadataUrl;
-  }
-
-  get redirectUrl(): string {
-    return REDIRECT_URI;
-  }
-  get clientMetadata(): OAuthClientMetadata {
-    return this.metadata;
-  }
-  state(): string {
-    this.sentState = crypto.randomUUID();
-    return this.sentState;
-  }
-  clientInformation(): StoredOAuthClientInformation | undefined {
-    return this.info;
-  }
-  saveClientInformation(info: StoredOAuthClientInformation): void {
-    this.info = info;
-  }
-  tokens(): StoredOAuthTokens | undefined {
-    return this.stored;
-  }
-  saveTokens(tokens: StoredOAuthTokens): void {
-    this.stored = tokens;
-  }
-  saveCodeVerifier(verifier: string): void {
-    this.verifier = verifier;
-  }
-  codeVerifier(): string {
-    if (!this.verifier) throw new Error('no code verifier saved');
-    return this.verifier;
-  }
-  saveDiscoveryState(state: OAuthDiscoveryState): void {
-    this.discovery = state;
-  }
-  discoveryState(): OAuthDiscoveryState | undefined {
-    return this.discovery;
-  }
-  invalidateCredentials(scope: 'all' | 'client' | 'tokens' | 'verifier' | 'discovery'): void {
-    if (scope === 'all' || scope === 'client') this.info = undefined;
-    if (scope === 'all' || scope === 'tokens') this.stored = undefined;
-    if (scope === 'all' || scope === 'verifier') this.verifier = undefined;
-    if (scope === 'all' || scope === 'discovery') this.discovery = undefined;
-  }
-  /**
-   * The user agent: opens the authorization URL, follows nothing, and lands where the
-   * authorization server redirects (it approves at once), which is the app's callback.
-   */
-  async redirectToAuthorization(authorizationUrl: URL): Promise<void> {
-    const response = await this.userAgentFetch(authorizationUrl, { redirect: 'manual' });
-    const text = await response.text();
-    const location = response.headers.get('location');
-    if (response.status !== 302 || !location)
-      throw new Error(`the authorization endpoint answered ${response.status}: ${text}`);
-    this.callback = new URL(location);
-  }
-  /** The callback's parameters, after checking `state` as the SDK leaves to the app. */
-  takeCallback(): URLSearchParams {
-    const callback = this.callback;
-    this.callback = undefined;
-    assert.ok(callback, 'the SDK sent the user agent to the authorization endpoint');
-    assert.equal(callback.origin + callback.pathname, REDIRECT_URI);
-    assert.equal(callback.searchParams.get('state'), this.sentState, 'state comes back unchanged');
-    assert.ok(callback.searchParams.get('code'), `a code, not an error: ${callback.search}`);
-    return callback.searchParams;
-  }
-}
 
 /** Client metadata of a native app with a loopback redirect URI (RFC 8252), a public client. */
 const APP_METADATA: OAuthClientMetadata = {
@@ -265,7 +177,7 @@ describe('the v2 SDK client’s own OAuth flows at every URL (authorization serv
         const url = new URL(path, adapter.url);
         const mark = markOf(as);
         const registrations = as.registrations;
-        const provider = new AppOAuthProvider(APP_METADATA);
+        const provider = new AppOAuthProvider({ metadata: APP_METADATA, redirectUri: REDIRECT_URI });
         const { client, transport } = await connectWithAuthorizationCode(url, era, provider, fetch);
         try {
           await useServer(client, transport, era, `code flow via ${path}`);
@@ -374,7 +286,7 @@ describe('the v2 SDK client’s own OAuth flows at every URL (authorization serv
         ERAS.map(async (era) => {
           const url = new URL('/mcp/alpha', skewedAdapter.url);
           const recorder = recordingFetch();
-          const provider = new AppOAuthProvider(APP_METADATA);
+          const provider = new AppOAuthProvider({ metadata: APP_METADATA, redirectUri: REDIRECT_URI });
           const { client, transport } = await connectWithAuthorizationCode(url, era, provider, recorder.fetch);
           try {
             const firstTokens = provider.tokens();
@@ -517,7 +429,12 @@ describe('the v2 SDK client with a Client ID Metadata Document (authorization se
         const url = new URL(path, adapter.url);
         const mark = markOf(as);
         const registrations = as.registrations;
-        const provider = new AppOAuthProvider(APP_METADATA, trustingFetch, clientMetadataUrl);
+        const provider = new AppOAuthProvider({
+          metadata: APP_METADATA,
+          redirectUri: REDIRECT_URI,
+          userAgentFetch: trustingFetch,
+          clientMetadataUrl,
+        });
         const { client, transport } = await connectWithAuthorizationCode(url, era, provider, trustingFetch);
         try {
           await useServer(client, transport, era, `metadata document client via ${path}`);
