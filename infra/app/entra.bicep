@@ -16,7 +16,7 @@ extension microsoftGraphV1
 param appUniqueName string
 param displayName string
 
-@description('plan.entra: { servers, oboScopes, requiredCallerScopes, credential, endpointIdentifierUris? }')
+@description('plan.entra: { servers, oboScopes, requiredCallerScopes, credential, endpointIdentifierUris?, appRoles? }')
 param entra object
 
 @description('Scope values no longer required: kept on the app, disabled (Microsoft Graph refuses to update or delete an enabled scope), and not pre-authorized. A value that is also current stays enabled.')
@@ -49,6 +49,20 @@ var scopes = [for value in concat(scopeValues, retiredScopeValues): {
 var scopeIds = map(scopeValues, value => guid(appUniqueName, 'scope', value))
 var identifierUri = 'api://${appUniqueName}-${uniqueString(subscription().id, appUniqueName)}'
 
+// App roles the config's tool rules name (tools.roles): assigned to users or apps in Entra, they
+// arrive in the token's `roles` claim, which selects the rules (README: Tool rules).
+var appRoles = [for value in (entra.?appRoles ?? []): {
+  id: guid(appUniqueName, 'role', value)
+  value: value
+  displayName: value
+  description: 'MCP tool rules of role ${value}'
+  allowedMemberTypes: [
+    'User'
+    'Application'
+  ]
+  isEnabled: true
+}]
+
 resource app 'Microsoft.Graph/applications@v1.0' = {
   uniqueName: appUniqueName
   displayName: displayName
@@ -58,6 +72,7 @@ resource app 'Microsoft.Graph/applications@v1.0' = {
   identifierUris: concat([
     identifierUri
   ], entra.?endpointIdentifierUris ?? [])
+  appRoles: appRoles
   api: {
     requestedAccessTokenVersion: 2
     oauth2PermissionScopes: scopes

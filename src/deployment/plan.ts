@@ -77,6 +77,8 @@ export interface PlannedEntra {
    * so that Entra accepts the endpoint URL as the RFC 8707 `resource` (absent without one).
    */
   endpointIdentifierUris?: string[];
+  /** App roles the tool rules of Entra servers name (`tools.roles`), declared on the app so they can be assigned. */
+  appRoles?: string[];
 }
 
 export interface PlannedScale {
@@ -265,6 +267,8 @@ export function planDeployment(loaded: LoadedConfig): DeploymentPlan {
       ),
       credential: usesSecret ? 'client_secret' : 'federated_credential',
     };
+    const appRoles = union(entraCallers.map((server) => Object.keys(server.rules.roles)));
+    if (appRoles.length > 0) entra.appRoles = appRoles;
     const endpointIdentifierUris = entraEndpointIdentifierUris(config);
     if (endpointIdentifierUris.length > 0) {
       entra.endpointIdentifierUris = endpointIdentifierUris;

@@ -732,3 +732,27 @@ describe('deployment plan: servers known for dangerous tools', () => {
     );
   });
 });
+
+describe('deployment plan: app roles of tool rules', () => {
+  test('the roles Entra servers name in tools.roles are declared on the app registration; other servers add none', () => {
+    const plan = planOf({
+      mcpServers: {
+        kusto: {
+          command: 'x',
+          auth: { caller: { type: 'entra' } },
+          tools: { deny: ['drop_*'], roles: { 'Kusto.Admin': { allow: ['*'] }, Reader: { read_only: true } } },
+        },
+        tickets: {
+          command: 'x',
+          auth: { method: 'oauth2_bearer', oauth2_issuer: 'https://issuer.example' },
+          tools: { roles: { 'Tickets.Admin': { allow: ['*'] } } },
+        },
+      },
+    });
+    assert.deepEqual(plan.entra?.appRoles, ['Kusto.Admin', 'Reader']);
+    assert.equal(
+      planOf({ mcpServers: { kusto: { command: 'x', auth: { caller: { type: 'entra' } } } } }).entra?.appRoles,
+      undefined,
+    );
+  });
+});

@@ -7114,6 +7114,8 @@ function planDeployment(loaded) {
       ),
       credential: usesSecret ? "client_secret" : "federated_credential"
     };
+    const appRoles = union(entraCallers.map((server) => Object.keys(server.rules.roles)));
+    if (appRoles.length > 0) entra.appRoles = appRoles;
     const endpointIdentifierUris = entraEndpointIdentifierUris(config);
     if (endpointIdentifierUris.length > 0) {
       entra.endpointIdentifierUris = endpointIdentifierUris;
