@@ -1,7 +1,7 @@
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { killUntilGone } from './leftovers.js';
+import { killUntilGone, processIds } from './leftovers.js';
 
 /** The uid (and gid, the same number) a child runs as, claimed for this adapter process until released. */
 export interface ChildUser {
@@ -42,24 +42,14 @@ function alive(pid: number): boolean {
  * process group, never the uid.
  */
 export function processesOf(uid: number, procRoot = '/proc'): number[] {
-  const pids: number[] = [];
-  let entries: string[];
-  try {
-    entries = readdirSync(procRoot);
-  } catch {
-    return pids;
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
+  return processIds(procRoot).filter((pid) => {
     try {
-      const status = readFileSync(path.join(procRoot, entry, 'status'), 'utf8');
-      const real = /^Uid:\s+(\d+)/m.exec(status)?.[1];
-      if (real !== undefined && Number(real) === uid) pids.push(Number(entry));
+      const status = readFileSync(path.join(procRoot, String(pid), 'status'), 'utf8');
+      return Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]) === uid;
     } catch {
-      // exited while we looked
+      return false; // exited while we looked
     }
-  }
-  return pids;
+  });
 }
 
 /** SIGKILLs every process of `uid` until none is left (a process may fork while we look); returns how many. */

@@ -18,28 +18,31 @@ export function privateDirPrefix(serverName: string, root = tmpdir()): string {
 /** Pids of processes whose environment holds `HOME=<home>` (or a HOME inside it). */
 export function processesWithHome(home: string, procRoot = '/proc'): number[] {
   const needle = Buffer.from(`HOME=${home}`);
-  const pids: number[] = [];
-  let entries: string[];
-  try {
-    entries = readdirSync(procRoot);
-  } catch {
-    return pids;
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+  return processIds(procRoot).filter((pid) => {
+    if (pid === process.pid) return false;
     let environ: Buffer;
     try {
-      environ = readFileSync(path.join(procRoot, entry, 'environ'));
+      environ = readFileSync(path.join(procRoot, String(pid), 'environ'));
     } catch {
-      continue; // another user's process, or gone
+      return false; // another user's process, or gone
     }
     const at = environ.indexOf(needle);
     // The variable starts the block or follows a NUL, and the value is HOME or a folder inside it.
-    if (at < 0 || (at > 0 && environ[at - 1] !== 0)) continue;
+    if (at < 0 || (at > 0 && environ[at - 1] !== 0)) return false;
     const next = environ[at + needle.length];
-    if (next === undefined || next === 0 || next === 0x2f) pids.push(Number(entry));
+    return next === undefined || next === 0 || next === 0x2f;
+  });
+}
+
+/** Every process id `/proc` lists now (none where there is no `/proc`). */
+export function processIds(procRoot = '/proc'): number[] {
+  try {
+    return readdirSync(procRoot)
+      .filter((entry) => /^\d+$/.test(entry))
+      .map(Number);
+  } catch {
+    return [];
   }
-  return pids;
 }
 
 /** SIGKILLs every process whose HOME is `home` until none is left; returns how many. */
@@ -47,22 +50,26 @@ export function killProcessesWithHome(home: string, procRoot = '/proc'): number 
   return killUntilGone(() => processesWithHome(home, procRoot));
 }
 
-/** SIGKILLs what `find` lists until it lists nothing (a process may fork while we look; ten rounds at most); returns how many. */
+/**
+ * SIGKILLs what `find` lists until it lists nothing (a process may fork while we look; ten rounds
+ * at most); returns how many processes, each counted once (a killed one may still be listed in the
+ * next round, until the kernel has taken it down).
+ */
 export function killUntilGone(find: () => number[]): number {
-  let killed = 0;
+  const killed = new Set<number>();
   for (let round = 0; round < 10; round += 1) {
     const pids = find();
     if (pids.length === 0) break;
     for (const pid of pids) {
       try {
         process.kill(pid, 'SIGKILL');
-        killed += 1;
+        killed.add(pid);
       } catch {
         // gone, or a zombie's pid reused by then
       }
     }
   }
-  return killed;
+  return killed.size;
 }
 
 /**
