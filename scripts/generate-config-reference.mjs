@@ -1,13 +1,14 @@
 #!/usr/bin/env node
-// Renders the README's config reference from schemas/mcp_config.schema.json, the one source of
-// truth for the config format, and keeps README.md in step with it:
+// Renders the config reference from schemas/mcp_config.schema.json, the one source of truth for
+// the config format, and keeps docs/configuration.md in step with it:
 //
 //   node scripts/generate-config-reference.mjs           print the reference
-//   node scripts/generate-config-reference.mjs --write   replace it in README.md (npm run docs:config)
-//   node scripts/generate-config-reference.mjs --check   exit 1 when README.md is out of date
+//   node scripts/generate-config-reference.mjs --write   replace it in docs/configuration.md (npm run docs:config)
+//   node scripts/generate-config-reference.mjs --check   exit 1 when docs/configuration.md is out of date
 //
-// The reference sits between the START_MARKER and END_MARKER comments in README.md. Plain Node
-// ESM without dependencies; tests import `renderConfigReference` and the marker helpers.
+// The reference sits between the START_MARKER and END_MARKER comments in docs/configuration.md.
+// Plain Node ESM without dependencies; tests import `renderConfigReference`, the marker helpers
+// and REFERENCE_DOC.
 import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -17,7 +18,9 @@ export const END_MARKER = '<!-- config-reference:end -->';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const SCHEMA_PATH = path.join(root, 'schemas', 'mcp_config.schema.json');
-export const README_PATH = path.join(root, 'README.md');
+/** The document holding the reference, relative to the repository root (as messages name it). */
+export const REFERENCE_DOC = 'docs/configuration.md';
+const REFERENCE_DOC_PATH = path.join(root, REFERENCE_DOC);
 
 /** Sections rendered as a short list rather than a table: things the adapter only recognises. */
 const BRIEF_DEFS = new Set(['remoteServer']);
@@ -288,21 +291,21 @@ function slug(heading) {
     .replace(/ /g, '-');
 }
 
-/** The text between the markers (null when README.md has no complete marked section). */
-export function extractReference(readme) {
-  const start = readme.indexOf(START_MARKER);
-  const end = readme.indexOf(END_MARKER, start + START_MARKER.length);
+/** The text between the markers (null when the document has no complete marked section). */
+export function extractReference(document) {
+  const start = document.indexOf(START_MARKER);
+  const end = document.indexOf(END_MARKER, start + START_MARKER.length);
   if (start < 0 || end < 0) return null;
-  return readme.slice(start + START_MARKER.length, end).replace(/\r\n/g, '\n');
+  return document.slice(start + START_MARKER.length, end).replace(/\r\n/g, '\n');
 }
 
-/** README.md with the text between the markers replaced (keeping the file's line endings). */
-export function replaceReference(readme, reference) {
-  const start = readme.indexOf(START_MARKER);
-  const end = readme.indexOf(END_MARKER, start + START_MARKER.length);
-  if (start < 0 || end < 0) throw new Error(`README.md has no ${START_MARKER} ... ${END_MARKER} section`);
-  const body = readme.includes('\r\n') ? reference.replace(/\r?\n/g, '\r\n') : reference;
-  return readme.slice(0, start + START_MARKER.length) + body + readme.slice(end);
+/** The document with the text between the markers replaced (keeping the file's line endings). */
+export function replaceReference(document, reference) {
+  const start = document.indexOf(START_MARKER);
+  const end = document.indexOf(END_MARKER, start + START_MARKER.length);
+  if (start < 0 || end < 0) throw new Error(`the document has no ${START_MARKER} ... ${END_MARKER} section`);
+  const body = document.includes('\r\n') ? reference.replace(/\r?\n/g, '\r\n') : reference;
+  return document.slice(0, start + START_MARKER.length) + body + document.slice(end);
 }
 
 /** Where two texts first differ, as a short hint: line number, and both lines around the change. */
@@ -321,7 +324,7 @@ function diffHint(expected, actual) {
     const part = text.slice(from, from + 120);
     return `${from > 0 ? '…' : ''}${JSON.stringify(part)}${from + 120 < text.length ? '…' : ''}`;
   };
-  return `first difference at line ${line + 1} of the marked section:\n  schema says: ${show(a)}\n  README has:  ${show(b)}`;
+  return `first difference at line ${line + 1} of the marked section:\n  schema says:  ${show(a)}\n  ${REFERENCE_DOC} has: ${show(b)}`;
 }
 
 function main(args) {
@@ -331,29 +334,35 @@ function main(args) {
     process.stdout.write(reference);
     return 0;
   }
-  const readme = readFileSync(README_PATH, 'utf8');
-  const current = extractReference(readme);
+  let document;
+  try {
+    document = readFileSync(REFERENCE_DOC_PATH, 'utf8');
+  } catch (error) {
+    console.error(`Cannot read ${REFERENCE_DOC} (${error.code ?? error.message}): the config reference lives there.`);
+    return 2;
+  }
+  const current = extractReference(document);
   if (current === null) {
     console.error(
-      `README.md has no ${START_MARKER} ... ${END_MARKER} section to ${args.includes('--write') ? 'fill' : 'check'}.`,
+      `${REFERENCE_DOC} has no ${START_MARKER} ... ${END_MARKER} section to ${args.includes('--write') ? 'fill' : 'check'}; put the two markers, each on a line of its own, where the reference belongs.`,
     );
     return 2;
   }
   if (args.includes('--write')) {
     if (current === reference) {
-      console.log('README.md: the config reference is up to date.');
+      console.log(`${REFERENCE_DOC}: the config reference is up to date.`);
       return 0;
     }
-    writeFileSync(README_PATH, replaceReference(readme, reference));
-    console.log('README.md: config reference regenerated from schemas/mcp_config.schema.json.');
+    writeFileSync(REFERENCE_DOC_PATH, replaceReference(document, reference));
+    console.log(`${REFERENCE_DOC}: config reference regenerated from schemas/mcp_config.schema.json.`);
     return 0;
   }
   if (current === reference) {
-    console.log('README.md: the config reference matches the schema.');
+    console.log(`${REFERENCE_DOC}: the config reference matches the schema.`);
     return 0;
   }
   console.error(
-    `README.md's config reference is out of date with schemas/mcp_config.schema.json; run \`npm run docs:config\`.\n${diffHint(reference, current)}`,
+    `${REFERENCE_DOC}'s config reference is out of date with schemas/mcp_config.schema.json; run \`npm run docs:config\`.\n${diffHint(reference, current)}`,
   );
   return 1;
 }

@@ -59,7 +59,7 @@ async function main() {
     );
   }
   console.log(
-    '\nConnect a client: see README "Deploy to Azure" (an endpoint needs its function key in the x-functions-key header, or a token).',
+    '\nConnect a client: see docs/authentication.md, "Clients, per method" (an endpoint needs its function key in the x-functions-key header, or a token).',
   );
 }
 

@@ -24,7 +24,7 @@ export interface ChildCredentialSettings {
 }
 
 /**
- * What each auth method gives a session's child (README, "Authentication"):
+ * What each auth method gives a session's child (docs/authentication.md):
  * - `azure_default`, `azure_obo`: a private loopback token endpoint speaking the App Service
  *   managed-identity protocol (IDENTITY_ENDPOINT, IDENTITY_HEADER), answering with the app's
  *   tokens or with On-Behalf-Of tokens for the session's user, for the configured scopes only.

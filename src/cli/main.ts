@@ -2,7 +2,8 @@
 import { AdapterError } from '../errors/adapter-error.js';
 /**
  * `mcp-stdio-adapter validate [file]`, `plan [file] [--json] [--out file]`, `serve [options]`.
- * `npm start` runs `serve`. Exit codes: 0 success, 1 invalid config, 2 usage error.
+ * `npm start` runs `serve`. Exit codes: 0 success, 1 invalid config (or, for validate, not servable
+ * here without --allow-missing; for serve, an address that cannot be listened on), 2 usage error.
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -20,7 +21,10 @@ import { formatPlan } from './format-plan.js';
 const USAGE = `Usage: mcp-stdio-adapter <command> [options]
 
 Commands:
-  validate [file]              Check a config (default: MCP_CONFIG_PATH or mcp_config.json); lists every error at once.
+  validate [file] [--allow-missing]
+                               Check a config (default: MCP_CONFIG_PATH or mcp_config.json); lists every error at once,
+                               then what npm start here would refuse (unset variables, commands not on PATH): exit 1
+                               unless --allow-missing (for values and commands the deployment supplies).
   plan [file] [--json] [--out file]
                                Show the deployment plan the config implies (settings, secrets, roles, Entra, scale).
   serve [--config file] [--port n] [--host h]
@@ -44,7 +48,11 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'validate') {
-    const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} });
+    const { positionals, values } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: { 'allow-missing': { type: 'boolean' } },
+    });
     atMostOne(positionals);
     const file = discoverConfigPath({ explicitPath: positionals[0], env: process.env, appRoot: process.cwd() });
     const loaded = loadConfigFile(file);
@@ -52,8 +60,13 @@ async function main(argv: string[]): Promise<number> {
     const shown = path.relative(process.cwd(), file) || file;
     process.stdout.write(`${shown} is valid: ${names.length} server(s): ${names.join(', ')}\n`);
     for (const warning of loaded.warnings) process.stdout.write(`warning: ${formatIssue(shown, warning)}\n`);
-    for (const problem of localProblems(file)) process.stdout.write(`npm start here would: ${problem}\n`);
-    return 0;
+    const problems = localProblems(file);
+    for (const problem of problems) process.stdout.write(`npm start here would: ${problem}\n`);
+    if (problems.length === 0 || values['allow-missing']) return 0;
+    process.stderr.write(
+      `error: npm start here would not serve everything (above); set the variables and install the commands, or pass --allow-missing where the deployment supplies them (azd values, packaged servers)\n`,
+    );
+    return 1;
   }
   if (command === 'plan') {
     const { positionals, values } = parseArgs({

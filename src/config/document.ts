@@ -94,6 +94,7 @@ export interface ConfigDocument {
     isolation?: 'auto' | 'user_per_child' | 'shared_user';
     child_uids?: { first?: number; count?: number };
     allow_shared_user_credentials?: boolean;
+    list_servers_publicly?: boolean;
     log_level?: LogLevelName | Partial<Record<LogComponent, LogLevelName>>;
   };
   deployment?: {

@@ -120,6 +120,8 @@ export interface AdapterSettings {
   childUids: { first: number; count: number };
   /** Consent to serve caller credentials (OBO, user tokens) while children share the adapter's user. */
   allowSharedUserCredentials: boolean;
+  /** Whether `/` and unknown MCP paths name the servers where the adapter is not bound to loopback. */
+  listServersPublicly: boolean;
   logLevels: Partial<Record<LogComponent, LogLevelName>>;
 }
 

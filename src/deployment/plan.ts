@@ -274,11 +274,11 @@ export function planDeployment(loaded: LoadedConfig): DeploymentPlan {
       entra.endpointIdentifierUris = endpointIdentifierUris;
       if (configuredApp)
         planWarnings.push(
-          `Entra: the config names its own app registration; add ${endpointIdentifierUris.join(', ')} to its identifier URIs (Expose an API), or clients that send the endpoint URL as their resource (VS Code, the MCP SDKs) get AADSTS9010010 (README: Entra sign-in)`,
+          `Entra: the config names its own app registration; add ${endpointIdentifierUris.join(', ')} to its identifier URIs (Expose an API), or clients that send the endpoint URL as their resource (VS Code, the MCP SDKs) get AADSTS9010010 (docs/authentication.md: Entra sign-in)`,
         );
     } else if (entraCallers.length > 0) {
       planWarnings.push(
-        `Entra: without a custom domain (adapter.public_base_url), the endpoint URL cannot be an identifier URI of the app (Entra allows https identifier URIs on verified domains only), so clients that send it as their RFC 8707 resource (VS Code, the MCP SDKs) are refused by Entra with AADSTS9010010; give the app a custom domain, or use clients that request the api:// scope without a resource (README: Entra sign-in)`,
+        `Entra: without a custom domain (adapter.public_base_url), the endpoint URL cannot be an identifier URI of the app (Entra allows https identifier URIs on verified domains only), so clients that send it as their RFC 8707 resource (VS Code, the MCP SDKs) are refused by Entra with AADSTS9010010; give the app a custom domain, or use clients that request the api:// scope without a resource (docs/authentication.md: Entra sign-in)`,
       );
     }
   }
@@ -300,15 +300,15 @@ export function planDeployment(loaded: LoadedConfig): DeploymentPlan {
     const known = DANGEROUS_SERVERS.find((entry) => entry.pattern.test(line));
     if (known)
       planWarnings.push(
-        `"${server.name}" runs ${known.name}, whose tools ${known.risk}; deployed without tool rules, every caller may use them: add "tools": { "deny": [${known.deny.map((name) => `"${name}"`).join(', ')}] } (or "read_only": true) to this server (README: Tool rules)`,
+        `"${server.name}" runs ${known.name}, whose tools ${known.risk}; deployed without tool rules, every caller may use them: add "tools": { "deny": [${known.deny.map((name) => `"${name}"`).join(', ')}] } (or "read_only": true) to this server (docs/configuration.md: Tool rules)`,
       );
   }
 
   // Flex Consumption runs the worker as a non-root user (Azure/azure-functions-host#10164): children
-  // share it, and can read the app's environment and each other's (README: Child isolation).
+  // share it, and can read the app's environment and each other's (docs/protocol-and-sessions.md: Child isolation).
   if (callerCredentials.length > 0) {
     planWarnings.push(
-      `trust boundary: on Flex Consumption every child of this app runs as the app's own user, so any MCP server of this app can read the app's settings and secrets and the credentials that ${callerCredentials.map((server) => `"${server.name}"`).join(', ')} give each caller's child (another user's child included); adapter.allow_shared_user_credentials accepts this. Serve servers of different trust from separate apps (README: Child isolation)`,
+      `trust boundary: on Flex Consumption every child of this app runs as the app's own user, so any MCP server of this app can read the app's settings and secrets and the credentials that ${callerCredentials.map((server) => `"${server.name}"`).join(', ')} give each caller's child (another user's child included); adapter.allow_shared_user_credentials accepts this. Serve servers of different trust from separate apps (docs/protocol-and-sessions.md: Child isolation)`,
     );
   }
 

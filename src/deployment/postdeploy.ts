@@ -191,7 +191,7 @@ export function describePostdeploy(
     );
     if (mode === 'shared_user')
       warnings.push(
-        "warning: children run as the app's own user: any MCP server of this app can read the app's settings and secrets and use its identity. Keep servers of different trust in separate apps (README: Child isolation).",
+        "warning: children run as the app's own user: any MCP server of this app can read the app's settings and secrets and use its identity. Keep servers of different trust in separate apps (docs/protocol-and-sessions.md: Child isolation).",
       );
   } else if (result.isolationError) {
     lines.push(`child isolation: unknown (${result.isolationError})`);

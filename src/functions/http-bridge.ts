@@ -1,5 +1,6 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import type { FetchHandler } from '../http/app.js';
+import { plainParts } from '../web/plain-response.js';
 
 export interface BridgeOptions {
   /** host.json's route prefix (see readRoutePrefix); removed from the path before the app routes. */
@@ -23,6 +24,9 @@ export async function serveFunctionsRequest(
     init.duplex = 'half';
   }
   const response = await handler(new Request(appUrl(request.url, options.routePrefix), init));
+  const plain = plainParts(response);
+  // A string body known up front (see web/plain-response.ts) goes to the host as a string.
+  if (plain) return { status: plain.status, headers: plain.headers, ...(plain.body !== null && { body: plain.body }) };
   const headers: Record<string, string> = {};
   response.headers.forEach((value, name) => {
     headers[name] = value;

@@ -8,7 +8,7 @@ import type { Logger } from '../observability/logger.js';
 import type { SessionManager } from '../session/session-manager.js';
 import type { ModernEndpoint } from '../modern/modern-endpoint.js';
 import { plainErrorResponse, rpcErrorResponse } from '../web/http-errors.js';
-import { endpointInBrowser, homePage, wantsHtml } from './home-page.js';
+import { endpointInBrowser, homePage, type ServerActivity, wantsHtml } from './home-page.js';
 import { handleMcpRequest } from './mcp-endpoint.js';
 import {
   configuredServers,
@@ -110,6 +110,18 @@ export function createApp(options: AppOptions): FetchHandler {
       (path) => `${base}${path}`,
     );
   const table = routeTable(config);
+  // A browser sends no token: server names are shown to anyone only locally, or where the operator says so.
+  const listServers = options.boundToLoopback || config.adapter.listServersPublicly;
+  const liveCounts = (): Map<string, ServerActivity> =>
+    new Map(
+      Object.entries(sessions.stats()).map(([name, entry]) => [
+        name,
+        {
+          sessions: entry.sessions,
+          children: entry.childrenAlive + (entry.pooledChildren ?? 0) + (entry.warmChildren ?? 0),
+        },
+      ]),
+    );
   // Servers with tool, prompt or resource rules: /status counts their refusals.
   const governed = [...config.servers.values()].some((server) => !server.rules.isEmpty);
 
@@ -138,7 +150,7 @@ export function createApp(options: AppOptions): FetchHandler {
     try {
       const unavailable = target?.kind === 'mcp' && !server ? config.unavailable.get(target.server!) : undefined;
       if (target?.kind === 'mcp' && request.method === 'GET' && wantsHtml(request)) {
-        response = endpointInBrowser(`${baseUrl(url, host)}${path}`);
+        response = endpointInBrowser(`${baseUrl(url, host)}${path}`, { listServers });
       } else if (unavailable) {
         // What is missing is named in /status and the log, which are as protected as the servers.
         response = rpcErrorResponse(
@@ -218,20 +230,24 @@ export function createApp(options: AppOptions): FetchHandler {
     // No server verifies tokens when the table has no metadata route: every such path is a 404 from protectedResourceMetadata.
     if (path === METADATA_PREFIX || path.startsWith(`${METADATA_PREFIX}/`))
       return protectedResourceMetadata(path.slice(METADATA_PREFIX.length), url, host);
+    const endpoints = () => configuredServers(config).map((server) => `/mcp/${server.name}`);
     if (path === '/mcp' || path === '/api/mcp') {
-      const endpoints = configuredServers(config).map((server) => `/mcp/${server.name}`);
       return rpcErrorResponse(
         404,
-        `Not Found: several servers are configured and none is the default; use one of ${endpoints.join(', ')}`,
+        listServers
+          ? `Not Found: several servers are configured and none is the default; use one of ${endpoints().join(', ')}`
+          : 'Not Found: several servers are configured and none is the default; use /mcp/<server>, with the name the operator gave you',
       );
     }
-    if (path === '/' && request.method === 'GET') return homePage(request, config, baseUrl(url, host));
+    if (path === '/' && request.method === 'GET')
+      return homePage(request, config, baseUrl(url, host), { listServers, live: liveCounts() });
     const match = /^\/mcp\/([^/]+)$/.exec(path);
     if (match) {
-      const endpoints = configuredServers(config).map((server) => `/mcp/${server.name}`);
       return rpcErrorResponse(
         404,
-        `Not Found: no MCP server named "${safeDecode(match[1]!)}"; the servers here are ${endpoints.join(', ')}`,
+        listServers
+          ? `Not Found: no MCP server named "${safeDecode(match[1]!)}"; the servers here are ${endpoints().join(', ')}`
+          : `Not Found: no MCP server named "${safeDecode(match[1]!)}"; check the name the operator gave you`,
       );
     }
     return plainErrorResponse(404, 'not_found', `No route for ${path}`);

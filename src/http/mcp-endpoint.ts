@@ -17,6 +17,7 @@ import type { ModernEndpoint } from '../modern/modern-endpoint.js';
 import { BodyTooLargeError, readBodyText } from '../web/read-body.js';
 import { relayStoredEvents, SSE_HEADERS, SseStream } from '../web/sse-stream.js';
 import { parseEventId, type ResumableStream } from '../web/resumable-stream.js';
+import { jsonResponse, plainResponse } from '../web/plain-response.js';
 
 export interface McpEndpointContext {
   sessions: SessionManager;
@@ -198,7 +199,7 @@ async function handlePost(
     if (!held || !messages.every((message) => held.awaitsAnswer((message as { id: JsonRpcRequest['id'] }).id))) {
       if (!(await context.sessions.verify(sessionId, server, principal))) return sessionNotFound();
       await context.sessions.relayAnswers(sessionId, messages);
-      return new Response(null, { status: 202, headers: { [SESSION_HEADER]: sessionId } });
+      return plainResponse(null, 202, { [SESSION_HEADER]: sessionId });
     }
   }
   const lookup = await lookupSession(request, server, context, principal, caller);
@@ -216,7 +217,7 @@ async function handlePost(
   const headers = { [SESSION_HEADER]: session.id };
   if (requests.length === 0) {
     session.forward(messages, undefined, caller);
-    return new Response(null, { status: 202, headers });
+    return plainResponse(null, 202, headers);
   }
   const responder = new PostResponder(
     requests,
@@ -241,7 +242,7 @@ async function startSession(
   try {
     const { session, response } = await context.sessions.open(server, principal, initialize, caller);
     const headers: Record<string, string> = session ? { [SESSION_HEADER]: session.id } : {};
-    return Response.json(isBatch ? [response] : response, { status: 200, headers });
+    return jsonResponse(isBatch ? [response] : response, 200, headers);
   } catch (error) {
     return startFailure(error, server, context, initialize.id);
   }

@@ -2,6 +2,7 @@ import { idKey, isResponse, type JsonRpcMessage, type JsonRpcRequest } from '../
 import type { MessageStream } from '../web/message-stream.js';
 import type { ResumableStream } from '../web/resumable-stream.js';
 import { SSE_HEADERS, SseStream } from '../web/sse-stream.js';
+import { jsonResponse, plainResponse } from '../web/plain-response.js';
 
 /**
  * The response to one POST that carried requests. The spec lets the server answer with JSON or
@@ -71,11 +72,11 @@ export class PostResponder implements MessageStream {
     if (this.decided) return;
     this.decided = true;
     if (this.buffered.length === 0) {
-      this.resolve(new Response(null, { status: 202, headers: this.headers }));
+      this.resolve(plainResponse(null, 202, this.headers));
       return;
     }
     const body = this.isBatch ? this.buffered : this.buffered[0];
-    this.resolve(Response.json(body, { status: 200, headers: this.headers }));
+    this.resolve(jsonResponse(body, 200, this.headers));
   }
 
   private startSse(): void {

@@ -9,6 +9,7 @@ import type { ServerConfig } from '../config/model.js';
 import type { Logger } from '../observability/logger.js';
 import type { JsonRpcNotification } from '../protocol/jsonrpc.js';
 import { PooledChild } from './pooled-child.js';
+import { PoolSizing, type PoolSizingOptions } from './pool-sizing.js';
 
 export interface ChildPoolOptions {
   logger: Logger;
@@ -17,8 +18,8 @@ export interface ChildPoolOptions {
   onBroadcast: (child: PooledChild, message: JsonRpcNotification) => void;
   /** How long a request at a cap waits for a busy child of its key before it is refused (default 10 s). */
   capWaitMs?: number;
-  /** How long a request waits for a busy child of its key before a new one is started (default 30 ms). */
-  spawnPatienceMs?: number;
+  /** When a request waits for a busy child rather than getting a new one (see `pool-sizing.ts`). */
+  sizing?: PoolSizingOptions;
 }
 
 interface Waiter {
@@ -30,10 +31,8 @@ interface Waiter {
   reject(error: Error): void;
   /** Set while the request waits at a cap for a busy child of its key. */
   timer: NodeJS.Timeout | undefined;
-  /** Until it fires, the request waits for a busy child of its key rather than a new one. */
-  patience?: NodeJS.Timeout;
-  /** Waited long enough (or nothing of its key exists): counts towards starting a new child. */
-  impatient?: boolean;
+  /** When it started waiting. */
+  since: number;
 }
 
 /**
@@ -43,9 +42,6 @@ interface Waiter {
  * with as many as the key runs.
  */
 const STARTS_AT_ONCE = Math.max(1, Math.floor(availableParallelism() / 2));
-
-/** How long a request waits for a busy child of its key to be released before a new child is started. */
-const SPAWN_PATIENCE_MS = 30;
 
 /** JSON with sorted keys: two clients declaring the same capabilities share children. */
 export function canonicalJson(value: unknown): string {
@@ -75,11 +71,17 @@ export class ChildPool {
   private readonly idleTimers = new Map<PooledChild, NodeJS.Timeout>();
   /** Each child's place in the ledger, given back when it is discarded. */
   private readonly leases = new Map<PooledChild, ChildLease>();
+  /** When each busy child was lent (its service time is measured to size the pool). */
+  private readonly lentAt = new Map<PooledChild, number>();
+  /** Per key with requests waiting: the next look at whether a new child pays back. */
+  private readonly rechecks = new Map<string, NodeJS.Timeout>();
+  private readonly sizing: PoolSizing;
   private draining = false;
   private readonly logger: Logger;
 
   constructor(private readonly options: ChildPoolOptions) {
     this.logger = options.logger.child({ component: 'modern' });
+    this.sizing = new PoolSizing(options.sizing);
     // At a cap, an idle child (least recently used) gives way to whoever needs the slot.
     options.supplier.ledger.addEvictor((scope) => {
       const victim = [...this.idle.values()]
@@ -118,34 +120,78 @@ export class ChildPool {
     const ready = this.takeIdle(key);
     if (ready) {
       ready.updateCaller(caller);
+      this.lend(ready);
       return Promise.resolve(ready);
     }
     return new Promise<PooledChild>((resolve, reject) => {
-      const waiter: Waiter = { server, principal, capabilities, caller, resolve, reject, timer: undefined };
+      const waiter: Waiter = {
+        server,
+        principal,
+        capabilities,
+        caller,
+        resolve,
+        reject,
+        timer: undefined,
+        since: Date.now(),
+      };
       const queue = this.waiting.get(key) ?? [];
       queue.push(waiter);
-      this.waiting.set(key, queue);
+      if (queue.length === 1) {
+        this.waiting.set(key, queue);
+        this.sizing.noteQueue(key, true);
+      }
       signal?.addEventListener('abort', () => this.dropWaiter(key, waiter, new Error('the client went away')), {
         once: true,
       });
-      const hasChildren = [...this.all].some((child) => child.key === key) || this.startingByKey.has(key);
-      if (!hasChildren) {
-        waiter.impatient = true;
-        this.startFor(key, server, principal, caller, capabilities);
-      } else {
-        // Children of the key are busy: a short call frees one sooner than a new child starts
-        // (hundreds of ms). Only a request still waiting after a moment gets a new child.
-        waiter.patience = setTimeout(() => {
-          waiter.impatient = true;
-          this.startFor(key, server, principal, caller, capabilities);
-        }, this.options.spawnPatienceMs ?? SPAWN_PATIENCE_MS);
-        waiter.patience.unref();
-      }
+      this.startFor(key, server, principal, caller, capabilities);
+      this.scheduleRecheck(key);
     });
+  }
+
+  /**
+   * While requests of a key wait, looks again every quarter of a start-up time: a queue that
+   * stays is the saturation `PoolSizing` grows for, and no request event may come to notice it.
+   */
+  private scheduleRecheck(key: string): void {
+    if (this.rechecks.has(key) || !this.waiting.has(key)) return;
+    const timer = setTimeout(
+      () => {
+        this.rechecks.delete(key);
+        const waiter = this.waiting.get(key)?.[0];
+        if (!waiter) return;
+        this.startFor(key, waiter.server, waiter.principal, waiter.caller, waiter.capabilities);
+        this.scheduleRecheck(key);
+      },
+      Math.max(5, this.sizing.startMs(key) / 4),
+    );
+    timer.unref();
+    this.rechecks.set(key, timer);
+  }
+
+  private lend(child: PooledChild): void {
+    child.busy = true;
+    this.lentAt.set(child, Date.now());
+  }
+
+  /** The end of a lend: its length is the key's service time. */
+  private returned(child: PooledChild): void {
+    const since = this.lentAt.get(child);
+    if (since === undefined) return;
+    this.lentAt.delete(child);
+    this.sizing.noteService(child.key, Date.now() - since);
+  }
+
+  /** A key's queue emptied: its backlog stops counting and nothing needs a second look. */
+  private queueEmptied(key: string): void {
+    this.waiting.delete(key);
+    this.sizing.noteQueue(key, false);
+    clearTimeout(this.rechecks.get(key));
+    this.rechecks.delete(key);
   }
 
   /** Back to the pool: to the oldest request waiting for its key, else idle, ready for the next. */
   release(child: PooledChild): void {
+    this.returned(child);
     child.busy = false;
     child.handler = undefined;
     child.lastUsedAt = Date.now();
@@ -169,7 +215,6 @@ export class ChildPool {
       clearTimeout(this.idleTimers.get(child));
       this.idleTimers.delete(child);
       if (!child.alive) continue;
-      child.busy = true;
       return child;
     }
     return undefined;
@@ -180,10 +225,9 @@ export class ChildPool {
     const queue = this.waiting.get(child.key);
     const waiter = queue?.shift();
     if (!waiter) return false;
-    if (queue!.length === 0) this.waiting.delete(child.key);
+    if (queue!.length === 0) this.queueEmptied(child.key);
     clearTimeout(waiter.timer);
-    clearTimeout(waiter.patience);
-    child.busy = true;
+    this.lend(child);
     child.updateCaller(waiter.caller);
     waiter.resolve(child);
     return true;
@@ -194,22 +238,24 @@ export class ChildPool {
     const index = queue?.indexOf(waiter) ?? -1;
     if (index < 0) return;
     queue!.splice(index, 1);
-    if (queue!.length === 0) this.waiting.delete(key);
+    if (queue!.length === 0) this.queueEmptied(key);
     clearTimeout(waiter.timer);
-    clearTimeout(waiter.patience);
     waiter.reject(error);
   }
 
   private retryWaiting(): void {
     for (const [key, queue] of [...this.waiting]) {
-      const waiter = queue.find((candidate) => candidate.impatient);
+      const waiter = queue[0];
       if (!waiter) continue;
       const { server, principal, caller, capabilities } = waiter;
       this.startFor(key, server, principal, caller, capabilities);
     }
   }
 
-  /** Starts a child for the key if the requests waiting for it outnumber the children being started. */
+  /**
+   * Starts a child for the key when one pays back: none of the key exists or is starting, or
+   * `PoolSizing` says waiting costs more than a start-up (long calls, or a queue that stays).
+   */
   private startFor(
     key: string,
     server: ServerConfig,
@@ -217,14 +263,21 @@ export class ChildPool {
     caller: VerifiedCaller | undefined,
     capabilities: Record<string, unknown>,
   ): void {
-    const waiting = this.waiting.get(key)?.filter((waiter) => waiter.impatient).length ?? 0;
+    const queue = this.waiting.get(key);
+    const waiting = queue?.length ?? 0;
     const starting = this.startingByKey.get(key) ?? 0;
     if (waiting <= starting) return;
-    // Slow start: at most as many children starting as the key has running (at least one), so
-    // the pool doubles per start-up time under sustained demand instead of spawning for every
-    // waiting request at once (a spawn storm on a small machine stalls the children that serve).
+    const longestWaitMs = Date.now() - queue![0]!.since;
     let running = 0;
-    for (const child of this.all) if (child.key === key) running += 1;
+    let busy = 0;
+    for (const child of this.all)
+      if (child.key === key) {
+        running += 1;
+        if (child.busy) busy += 1;
+      }
+    if (running + starting > 0 && !this.sizing.shouldGrow(key, { waiting, busy, starting, longestWaitMs })) return;
+    // Slow start: at most as many children starting as the key has running (at least one), and
+    // half the cores' worth, so a spawn storm never stalls the children that serve.
     if (starting >= Math.max(1, Math.min(running, STARTS_AT_ONCE))) return;
     let lease: ChildLease;
     try {
@@ -276,6 +329,9 @@ export class ChildPool {
       if (list.length === 0) this.idle.delete(child.key);
     }
     if (!this.all.delete(child)) return;
+    this.returned(child);
+    if (!this.waiting.has(child.key) && ![...this.all].some((other) => other.key === child.key))
+      this.sizing.forget(child.key);
     this.leases.get(child)?.release();
     this.leases.delete(child);
     child.handler = undefined;
@@ -324,7 +380,9 @@ export class ChildPool {
     lease: ChildLease,
   ): Promise<PooledChild> {
     const logger = this.logger.child({ server: server.name });
+    const startedAt = Date.now();
     const started = await this.options.supplier.startIdentified(server, caller, capabilities, logger);
+    this.sizing.noteStart(key, Date.now() - startedAt);
     try {
       const child = new PooledChild({
         key,

@@ -1,6 +1,7 @@
 import { ErrorCode, type JsonRpcId, type JsonRpcMessage } from '../protocol/jsonrpc.js';
 import { ModernErrorCode } from '../protocol/modern.js';
 import { SSE_HEADERS, SseStream } from '../web/sse-stream.js';
+import { jsonResponse } from '../web/plain-response.js';
 
 export type Outcome =
   | { result: Record<string, unknown> }
@@ -82,12 +83,7 @@ export class Exchange implements ResponseSink {
       this.sse.close();
     } else {
       const code = 'error' in outcome ? outcome.error.code : 0;
-      this.resolve(
-        Response.json(message, {
-          status: status ?? ('error' in outcome ? statusFor(code) : 200),
-          headers: this.extraHeaders,
-        }),
-      );
+      this.resolve(jsonResponse(message, status ?? ('error' in outcome ? statusFor(code) : 200), this.extraHeaders));
     }
   }
 

@@ -37,6 +37,7 @@ import {
 import type { CompiledRules } from '../governance/tool-rules.js';
 import { SubscriptionHub } from './subscriptions.js';
 import type { ChildSupplier } from '../children/child-supplier.js';
+import { jsonResponse, plainResponse } from '../web/plain-response.js';
 
 export interface ModernEndpointOptions {
   config: AdapterConfig;
@@ -124,7 +125,7 @@ export class ModernEndpoint {
     caller: VerifiedCaller | undefined,
     streamLimitMs: number,
   ): Promise<Response> {
-    if (isNotification(message)) return new Response(null, { status: 202 });
+    if (isNotification(message)) return plainResponse(null, 202);
     if (!isRequest(message)) {
       return refusalResponse(null, {
         status: 400,
@@ -534,7 +535,7 @@ export class ModernEndpoint {
       identity,
       policy,
     );
-    return Response.json({ jsonrpc: '2.0', id, result });
+    return jsonResponse({ jsonrpc: '2.0', id, result });
   }
 
   /** Legacy children have one log level for everything; set it to what this request asked for. */

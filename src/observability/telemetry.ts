@@ -48,9 +48,19 @@ export interface RequestTags {
   protocolVersion?: string;
 }
 
+/** Tags of recent identifiers: a principal's requests hash the same value over and over. */
+const recentTags = new Map<string, string>();
+const RECENT_TAGS = 1024;
+
 /** A short, stable, non-reversible tag for an identifier. */
 export function hashTag(value: string): string {
-  return createHash('sha256').update(value).digest('hex').slice(0, 16);
+  let tag = recentTags.get(value);
+  if (tag === undefined) {
+    tag = createHash('sha256').update(value).digest('hex').slice(0, 16);
+    if (recentTags.size >= RECENT_TAGS) recentTags.delete(recentTags.keys().next().value!);
+    recentTags.set(value, tag);
+  }
+  return tag;
 }
 
 export const telemetry = {

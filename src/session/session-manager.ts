@@ -513,16 +513,18 @@ export class SessionManager {
     telemetry.sessionLive(session.server.name, -1);
     const server = session.server;
     const now = Date.now();
-    if (reason === 'shutdown') return; // the session lives on for other instances
+    // One line per outcome, saying what became of the session (not only of its child).
+    const log = this.logger.child({ server: server.name, session: session.id.slice(-8) });
+    if (reason === 'shutdown') {
+      log.info('child stopped: this instance is shutting down; the session lives on (its next request starts a child)');
+      return;
+    }
     if (reason === 'idle') {
       const idleFor = now - session.lastActivityAt;
       const left = server.sessions.idleTimeoutMs - idleFor;
       if (left > 0) {
         this.sleep(session.id, claims, session.lastActivityAt, restarts, left);
-        this.logger.info('idle child reclaimed; the session lives on', {
-          server: server.name,
-          session: session.id.slice(-8),
-        });
+        log.info('idle child reclaimed; the session lives on');
         return;
       }
     }
@@ -537,15 +539,13 @@ export class SessionManager {
           [...recent, now],
           server.sessions.idleTimeoutMs - (now - session.lastActivityAt),
         );
-        this.logger.warn('child crashed; the next request starts a new one', {
-          server: server.name,
+        log.warn('child crashed; the session lives on and its next request starts a new child', {
           restartsInWindow: recent.length + 1,
           maxRestarts: server.maxRestarts,
         });
         return;
       }
-      this.logger.warn('child crashed too often; the session ends', {
-        server: server.name,
+      log.warn('child crashed too often; the session ends', {
         restartsInWindow: recent.length,
         maxRestarts: server.maxRestarts,
       });
@@ -573,6 +573,7 @@ export class SessionManager {
 
   /** The session is over: 404 here from now on, and on every instance that shares the store. */
   private terminate(id: string, claims: SessionClaims, reason: EndReason, record = true): void {
+    this.logger.info('session ended', { server: claims.server, session: id.slice(-8), reason });
     this.tombstones.add(id, claims.expiresAt);
     telemetry.sessionEnded(claims.server, reason);
     if (!record || !this.store) return;

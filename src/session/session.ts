@@ -56,7 +56,7 @@ export type EndReason = 'deleted' | 'idle' | 'lifetime' | 'child_exited' | 'shut
 
 /**
  * One MCP session: the client's messages go to its child unchanged, and each message from the
- * child goes to exactly one client stream, by the rules README "How messages are routed" lists:
+ * child goes to exactly one client stream, by the rules docs/protocol-and-sessions.md "How messages are routed" lists:
  * a response to the stream of its request; progress to the stream of the request that holds
  * its token; session-level notifications to the GET stream when open; anything else (logging,
  * sampling, elicitation, roots) to the only in-flight request, else the GET stream, else the
@@ -262,7 +262,8 @@ export class Session {
     clearTimeout(this.idleTimer);
     clearTimeout(this.lifetimeTimer);
     clearInterval(this.answerPoll);
-    this.logger.info('session ended', { reason });
+    // Whether the session itself ended or only its child is the session manager's to say (and log).
+    this.logger.debug('child stopping', { reason });
     for (const request of [...this.inFlight.values()]) {
       this.answer(request.key, errorResponse(request.id, ErrorCode.ConnectionClosed, `Session ended (${reason})`));
     }

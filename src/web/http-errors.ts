@@ -1,5 +1,6 @@
 import { AdapterError } from '../errors/adapter-error.js';
 import { ErrorCode, errorResponse, type JsonRpcId } from '../protocol/jsonrpc.js';
+import { jsonResponse } from './plain-response.js';
 
 /**
  * An HTTP-level refusal of an MCP request. The body is a JSON-RPC error (what MCP clients
@@ -10,12 +11,10 @@ export function rpcErrorResponse(
   message: string,
   options: { code?: number; id?: JsonRpcId | null; data?: unknown; headers?: Record<string, string> } = {},
 ): Response {
-  return Response.json(
+  return jsonResponse(
     errorResponse(options.id ?? null, options.code ?? ErrorCode.ConnectionClosed, message, options.data),
-    {
-      status,
-      headers: options.headers,
-    },
+    status,
+    options.headers,
   );
 }
 
@@ -66,5 +65,5 @@ export function plainErrorResponse(
   message: string,
   headers?: Record<string, string>,
 ): Response {
-  return Response.json({ error: { code, message } }, { status, headers });
+  return jsonResponse({ error: { code, message } }, status, headers);
 }

@@ -7,10 +7,21 @@ export class BodyTooLargeError extends AdapterError {
 }
 
 /**
+ * Where a host that has already read a request's whole body (the node host) offers its bytes:
+ * reading them there skips the web body stream. Undefined once the stream is the one to read.
+ */
+export const WHOLE_BODY: unique symbol = Symbol('whole request body');
+
+/**
  * Reads a request's (or a response's) body as text, refusing it as soon as it passes `limit`
  * bytes; a refused body is cancelled, so its connection can be reused or closed.
  */
 export async function readBodyText(message: Pick<Request, 'headers' | 'body'>, limit: number): Promise<string> {
+  const whole = (message as { [WHOLE_BODY]?: Buffer })[WHOLE_BODY];
+  if (whole !== undefined) {
+    if (whole.length > limit) throw new BodyTooLargeError(limit);
+    return whole.toString('utf8');
+  }
   const declared = Number(message.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > limit) {
     await message.body?.cancel().catch(() => {});

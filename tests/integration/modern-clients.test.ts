@@ -219,13 +219,15 @@ describe('2026-07-28 clients', () => {
     await client.close();
   });
 
-  test('concurrent calls of one principal get separate children; a later call reuses one', async () => {
+  test('concurrent long calls of one principal get separate children; a later call reuses one', async () => {
     // A capability profile no other test uses: children of their own.
     const { client } = await modernClient(adapter.endpoint('fixture'), {
       capabilities: { sampling: {}, elicitation: {}, roots: {} },
     });
+    // The second call waits a start-up time for the busy child (pool-sizing's ski-rental rule),
+    // then gets its own child, long before the first call (3 s) gives its child back.
     const pids = await Promise.all(
-      [0, 1].map(async () => textOf((await client.callTool({ name: 'slow_pid', arguments: { ms: 400 } })) as never)),
+      [0, 1].map(async () => textOf((await client.callTool({ name: 'slow_pid', arguments: { ms: 3000 } })) as never)),
     );
     assert.notEqual(pids[0], pids[1], 'each concurrent call had a child of its own');
     const later = textOf((await client.callTool({ name: 'slow_pid', arguments: { ms: 0 } })) as never);

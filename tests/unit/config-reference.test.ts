@@ -9,8 +9,10 @@ type SchemaNode = { [key: string]: unknown };
 
 interface ReferenceGenerator {
   renderConfigReference(schema: SchemaNode): string;
-  extractReference(readme: string): string | null;
-  replaceReference(readme: string, reference: string): string;
+  extractReference(document: string): string | null;
+  replaceReference(document: string, reference: string): string;
+  /** Where the reference lives, relative to the repository root: docs/configuration.md. */
+  REFERENCE_DOC: string;
 }
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -27,7 +29,8 @@ const NO_DEFAULT: Record<string, string> = {
   '#/$defs/stdioServer/properties/timeout_seconds': 'alias of request_timeout_seconds, which has the default',
   '#/$defs/stdioServer/properties/auth_level': 'derived from the caller authentication',
   '#/$defs/remoteServer/properties/type': 'a remote server given by `url` alone is taken as http',
-  '#/$defs/adapter/properties/max_sessions': 'derived from the instance memory when deployed, 50 locally',
+  '#/$defs/adapter/properties/max_sessions':
+    'derived from the instance memory when deployed, from half the machine memory locally',
   '#/$defs/stdioServer/properties/max_child_memory_mb': 'no limit unless given',
   '#/$defs/sessionLimits/properties/max_concurrent': 'the instance limit applies unless given',
   '#/$defs/adapter/properties/stream_limit_seconds': 'the host decides: 180 s on Azure Functions, none with npm start',
@@ -99,19 +102,24 @@ function allowListEntry(pointer: string): string | undefined {
 const isScalar = (node: SchemaNode) =>
   ['boolean', 'number', 'integer'].includes(node.type as string) || Array.isArray(node.enum) || 'const' in node;
 
-describe('config reference (README.md ⇄ schemas/mcp_config.schema.json)', () => {
+describe('config reference (docs/configuration.md ⇄ schemas/mcp_config.schema.json)', () => {
   before(async () => {
     // A plain .mjs script without type declarations: imported by URL, so the type-check needs none.
     generator = (await import(pathToFileURL(scriptPath).href)) as ReferenceGenerator;
   });
 
-  test("README.md's config reference is the one rendered from the schema", () => {
-    const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
-    const current = generator.extractReference(readme);
+  test('the reference lives in docs/configuration.md', () => {
+    assert.equal(generator.REFERENCE_DOC, 'docs/configuration.md');
+  });
+
+  test("docs/configuration.md's config reference is the one rendered from the schema", () => {
+    const doc = generator.REFERENCE_DOC;
+    const document = readFileSync(path.join(repoRoot, doc), 'utf8');
+    const current = generator.extractReference(document);
     assert.notEqual(
       current,
       null,
-      'README.md lacks the <!-- config-reference:start --> ... <!-- config-reference:end --> markers',
+      `${doc} lacks the <!-- config-reference:start --> ... <!-- config-reference:end --> markers (each on a line of its own, where the reference belongs); then run \`npm run docs:config\``,
     );
     const rendered = generator.renderConfigReference(schema);
     if (current === rendered) return;
@@ -120,8 +128,8 @@ describe('config reference (README.md ⇄ schemas/mcp_config.schema.json)', () =
     let line = 0;
     while (line < want.length && want[line] === have[line]) line++;
     assert.fail(
-      `README.md's config reference is out of date with schemas/mcp_config.schema.json: run \`npm run docs:config\`.\n` +
-        `First difference at line ${line + 1} of the marked section:\n  schema says: ${JSON.stringify(want[line] ?? '(no line)')}\n  README has:  ${JSON.stringify(have[line] ?? '(no line)')}`,
+      `${doc}'s config reference is out of date with schemas/mcp_config.schema.json: run \`npm run docs:config\`.\n` +
+        `First difference at line ${line + 1} of the marked section:\n  schema says:  ${JSON.stringify(want[line] ?? '(no line)')}\n  ${doc} has: ${JSON.stringify(have[line] ?? '(no line)')}`,
     );
   });
 
@@ -181,7 +189,7 @@ describe('config reference (README.md ⇄ schemas/mcp_config.schema.json)', () =
   });
 
   test('the markers are replaced in place, keeping the line endings', () => {
-    const readme = [
+    const document = [
       '# Title',
       '',
       '<!-- config-reference:start -->',
@@ -191,7 +199,7 @@ describe('config reference (README.md ⇄ schemas/mcp_config.schema.json)', () =
       '## Next',
       '',
     ].join('\r\n');
-    const updated = generator.replaceReference(readme, '\nfresh\n');
+    const updated = generator.replaceReference(document, '\nfresh\n');
     assert.equal(
       updated,
       [
@@ -207,11 +215,24 @@ describe('config reference (README.md ⇄ schemas/mcp_config.schema.json)', () =
     );
     assert.equal(generator.extractReference(updated), '\nfresh\n');
     assert.equal(generator.extractReference('no markers'), null);
+    assert.throws(
+      () => generator.replaceReference('no markers', '\nfresh\n'),
+      /has no <!-- config-reference:start -->/,
+    );
   });
 
-  test('`--check` accepts the README', () => {
+  test('`--check` accepts docs/configuration.md', () => {
     const result = spawnSync(process.execPath, [scriptPath, '--check'], { cwd: repoRoot, encoding: 'utf8' });
     assert.equal(result.status, 0, `${result.stdout}${result.stderr}`);
-    assert.match(result.stdout, /matches the schema/);
+    assert.match(result.stdout, /^docs\/configuration\.md: the config reference matches the schema\./);
+  });
+
+  test('the README keeps no copy of the reference', () => {
+    const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+    assert.equal(
+      generator.extractReference(readme),
+      null,
+      'README.md has config-reference markers again: the reference lives in docs/configuration.md only',
+    );
   });
 });

@@ -59,10 +59,10 @@ const settingRows = (plan: DeploymentPlan) =>
         : `${s.name} key_vault ${s.secretName}`,
   );
 
-/** The plan's warning for servers whose children hold a caller's credentials (README: Child isolation). */
+/** The plan's warning for servers whose children hold a caller's credentials (docs/protocol-and-sessions.md: Child isolation). */
 /** Entra callers without a custom domain: spec-following clients cannot send the endpoint URL as their resource. */
 const NO_ENTRA_RESOURCE =
-  'Entra: without a custom domain (adapter.public_base_url), the endpoint URL cannot be an identifier URI of the app (Entra allows https identifier URIs on verified domains only), so clients that send it as their RFC 8707 resource (VS Code, the MCP SDKs) are refused by Entra with AADSTS9010010; give the app a custom domain, or use clients that request the api:// scope without a resource (README: Entra sign-in)';
+  'Entra: without a custom domain (adapter.public_base_url), the endpoint URL cannot be an identifier URI of the app (Entra allows https identifier URIs on verified domains only), so clients that send it as their RFC 8707 resource (VS Code, the MCP SDKs) are refused by Entra with AADSTS9010010; give the app a custom domain, or use clients that request the api:// scope without a resource (docs/authentication.md: Entra sign-in)';
 
 /** What `"adapter": { "allow_shared_user_credentials": true }` in the file would give. */
 function consent(loaded: LoadedConfig): void {
@@ -70,7 +70,7 @@ function consent(loaded: LoadedConfig): void {
 }
 
 function trustBoundary(servers: string): string {
-  return `trust boundary: on Flex Consumption every child of this app runs as the app's own user, so any MCP server of this app can read the app's settings and secrets and the credentials that ${servers} give each caller's child (another user's child included); adapter.allow_shared_user_credentials accepts this. Serve servers of different trust from separate apps (README: Child isolation)`;
+  return `trust boundary: on Flex Consumption every child of this app runs as the app's own user, so any MCP server of this app can read the app's settings and secrets and the credentials that ${servers} give each caller's child (another user's child included); adapter.allow_shared_user_credentials accepts this. Serve servers of different trust from separate apps (docs/protocol-and-sessions.md: Child isolation)`;
 }
 
 describe('deployment plan: golden files of the samples', () => {
@@ -258,7 +258,7 @@ describe('deployment plan: the predecessor README examples validate unchanged, a
     },
   ];
 
-  test('there is a fixture for every configuration example of the README, and an expectation for every fixture', () => {
+  test('there is a fixture for every configuration example of the Python adapter README (azure-functions-mcp-stdio-adapter), and an expectation for every fixture', () => {
     assert.deepEqual(readdirSync(PREDECESSOR).sort(), expectations.map((e) => `${e.file}.json`).sort());
   });
 
@@ -721,7 +721,7 @@ describe('deployment plan: servers known for dangerous tools', () => {
     const bare = planOf({ mcpServers: { everything } });
     assert.ok(
       bare.warnings.includes(
-        '"everything" runs @modelcontextprotocol/server-everything, whose tools print the server\'s environment (get-env) and fetch any URL (gzip-file-as-resource); deployed without tool rules, every caller may use them: add "tools": { "deny": ["get-env", "gzip-file-as-resource"] } (or "read_only": true) to this server (README: Tool rules)',
+        '"everything" runs @modelcontextprotocol/server-everything, whose tools print the server\'s environment (get-env) and fetch any URL (gzip-file-as-resource); deployed without tool rules, every caller may use them: add "tools": { "deny": ["get-env", "gzip-file-as-resource"] } (or "read_only": true) to this server (docs/configuration.md: Tool rules)',
       ),
       bare.warnings.join('\n'),
     );

@@ -146,7 +146,15 @@ describe('session binding', { concurrency: true }, () => {
     });
     assert.equal(draining.ledger.count({ server: 'handover' }), 0);
     assert.equal(session.isEnded, true);
-    assert.equal(logsOf(draining, session.id, 'session ended')[0]?.reason, 'shutdown');
+    assert.equal(
+      logsOf(
+        draining,
+        session.id,
+        'child stopped: this instance is shutting down; the session lives on (its next request starts a child)',
+      ).length,
+      1,
+    );
+    assert.deepEqual(logsOf(draining, session.id, 'session ended'), [], 'a shutdown does not end the session');
     assert.equal(await store.isEnded(session.id), false, 'a shutdown does not end the session');
     const elsewhere = await there.sessions.find(session.id, there.server('handover'), 'carol');
     assert.ok(elsewhere && !elsewhere.isEnded, 'another instance brings it back');

@@ -3,7 +3,9 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { FetchHandler } from '../../http/app.js';
 import { describeForHttp, rpcErrorResponse } from '../../web/http-errors.js';
+import { plainParts } from '../../web/plain-response.js';
 import { BodyTooLargeError } from '../../web/read-body.js';
+import { nodeRequest } from './node-request.js';
 
 /**
  * Serves a web-standard fetch handler from `node:http`: the request becomes a `Request` whose
@@ -109,14 +111,14 @@ async function serve(
     headers.append(name, req.rawHeaders[i + 1]!);
     if (name.length === 4 && name.toLowerCase() === 'host') host = req.rawHeaders[i + 1]!;
   }
-  let url: URL;
+  let url: string;
   try {
-    url = new URL(req.url ?? '/', `http://${host}`);
+    url = new URL(req.url ?? '/', `http://${host}`).href;
   } catch {
     await writeResponse(res, rpcErrorResponse(400, 'Bad Request: malformed Host header or URL'));
     return;
   }
-  let body: Uint8Array | undefined;
+  let body: Buffer | undefined;
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     const declared = Number(req.headers['content-length'] ?? 0);
     const read = declared > bodyLimit ? 'too_large' : await readBody(req, bodyLimit);
@@ -127,9 +129,7 @@ async function serve(
     }
     body = read;
   }
-  const request = new Request(url, { method: req.method, headers, signal: aborter.signal, body } as RequestInit);
-
-  await writeResponse(res, await handler(request));
+  await writeResponse(res, await handler(nodeRequest(req, url, headers, aborter.signal, body)));
 }
 
 /**
@@ -202,6 +202,16 @@ function lingerAfterAnswer(socket: Socket): void {
 
 /** Writes a web Response: a whole body in one write, an event stream chunk by chunk as it comes. */
 async function writeResponse(res: ServerResponse, response: Response): Promise<void> {
+  const plain = plainParts(response);
+  if (plain) {
+    // A string body known up front (see web/plain-response.ts): no web stream to drain.
+    if (plain.body === null) res.writeHead(plain.status, plain.headers).end();
+    else
+      res
+        .writeHead(plain.status, { ...plain.headers, 'content-length': Buffer.byteLength(plain.body) })
+        .end(plain.body);
+    return;
+  }
   const outHeaders: Record<string, string> = {};
   response.headers.forEach((value, name) => {
     outHeaders[name] = value;
