@@ -62,6 +62,9 @@ param createEntraApp bool = true
 @description('Caller scopes (values) removed from the config since the last provision. Microsoft Graph refuses to update or delete a scope that is still enabled, so each stays on the app registration, disabled, for one more deployment; a value the config still requires stays enabled.')
 param retiredCallerScopes array = []
 
+@description('App roles (values) removed from the config since the last provision: kept on the app registration, disabled, for one more deployment (Microsoft Graph refuses to delete an enabled app role); a value the config still names stays enabled.')
+param retiredAppRoles array = []
+
 @description('Client id of an existing Entra app registration for On-Behalf-Of. Used instead of creating one; that app needs a federated credential trusting the output AZURE_FUNCTION_IDENTITY_PRINCIPAL_ID (issuer <login endpoint><tenant>/v2.0, audience api://AzureADTokenExchange).')
 param existingOboClientId string = ''
 
@@ -224,6 +227,7 @@ module entraApp 'app/entra.bicep' = if (createOboApp) {
     displayName: 'MCP adapter ${environmentName} (${functionAppName})'
     entra: planEntra
     retiredCallerScopes: retiredCallerScopes
+    retiredAppRoles: retiredAppRoles
     identityPrincipalId: identity.outputs.principalId
   }
 }

@@ -22,6 +22,9 @@ param entra object
 @description('Scope values no longer required: kept on the app, disabled (Microsoft Graph refuses to update or delete an enabled scope), and not pre-authorized. A value that is also current stays enabled.')
 param retiredCallerScopes array = []
 
+@description('App role values no longer named: kept on the app, disabled (Microsoft Graph refuses to delete an enabled role). A value that is also current stays enabled.')
+param retiredAppRoles array = []
+
 @description('Object (principal) id of the managed identity the app trusts.')
 param identityPrincipalId string
 
@@ -49,18 +52,21 @@ var scopes = [for value in concat(scopeValues, retiredScopeValues): {
 var scopeIds = map(scopeValues, value => guid(appUniqueName, 'scope', value))
 var identifierUri = 'api://${appUniqueName}-${uniqueString(subscription().id, appUniqueName)}'
 
-// App roles the config's tool rules name (tools.roles): assigned to users or apps in Entra, they
-// arrive in the token's `roles` claim, which selects the rules (README: Tool rules).
-var appRoles = [for value in (entra.?appRoles ?? []): {
+// App roles the config names (allowed_roles, tools.roles): assigned to users or apps in Entra, they
+// arrive in the token's `roles` claim, which opens servers and selects tool rules
+// (docs/configuration.md: Tool rules). Roles removed from the config stay one deployment, disabled.
+var roleValues = union(entra.?appRoles ?? [], [])
+var retiredRoleValues = filter(union(retiredAppRoles, []), value => !contains(roleValues, value))
+var appRoles = [for value in concat(roleValues, retiredRoleValues): {
   id: guid(appUniqueName, 'role', value)
   value: value
   displayName: value
-  description: 'MCP tool rules of role ${value}'
+  description: 'MCP access and tool rules of role ${value}'
   allowedMemberTypes: [
     'User'
     'Application'
   ]
-  isEnabled: true
+  isEnabled: contains(roleValues, value)
 }]
 
 resource app 'Microsoft.Graph/applications@v1.0' = {

@@ -27,7 +27,9 @@ import {
   noPromptMode,
   PlanError,
   PROVISIONED_PLAN_VAR,
+  RETIRED_APP_ROLES_VAR,
   RETIRED_CALLER_SCOPES_VAR,
+  retiredAppRoles,
   retiredCallerScopes,
   SECRET_VALUES_VAR,
   SETTING_VALUES_VAR,
@@ -57,18 +59,25 @@ console.log(
   `Deployment plan for ${path.relative(root, file)} written to ${path.relative(root, planFile)}: ${plan.servers.map((s) => s.endpoint).join(', ')}`,
 );
 
-// Caller scopes the last provision created that the config no longer requires.
+// Caller scopes and app roles the last provision created that the config no longer names.
 let retired = [];
+let retiredRoles = [];
 if (env[PROVISIONED_PLAN_VAR]) {
   try {
-    retired = retiredCallerScopes(decodeProvisionedPlan(env[PROVISIONED_PLAN_VAR]), plan);
+    const provisioned = decodeProvisionedPlan(env[PROVISIONED_PLAN_VAR]);
+    retired = retiredCallerScopes(provisioned, plan);
+    retiredRoles = retiredAppRoles(provisioned, plan);
   } catch (error) {
-    console.warn(`warning: ${error.message}; no caller scope is retired.`);
+    console.warn(`warning: ${error.message}; no caller scope or app role is retired.`);
   }
 }
 if (retired.length > 0)
   console.log(
     `Caller scopes no longer in the config, disabled on the app registration by this provision: ${retired.join(', ')}`,
+  );
+if (retiredRoles.length > 0)
+  console.log(
+    `App roles no longer in the config, disabled on the app registration by this provision: ${retiredRoles.join(', ')}`,
   );
 
 const canAsk = Boolean(process.stdin.isTTY) && !noPromptMode(env);
@@ -100,7 +109,11 @@ if (collected.missing.length > 0) {
 try {
   // Writes only what changed (see storeInAzdEnv): CI's secrets never land in .azure/<env>/.env.
   storeInAzdEnv(
-    { ...collected.set, [RETIRED_CALLER_SCOPES_VAR]: JSON.stringify(retired) },
+    {
+      ...collected.set,
+      [RETIRED_CALLER_SCOPES_VAR]: JSON.stringify(retired),
+      [RETIRED_APP_ROLES_VAR]: JSON.stringify(retiredRoles),
+    },
     { cwd: root, env, azd: env.MCP_HOOK_AZD },
   );
 } catch (error) {

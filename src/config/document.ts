@@ -25,6 +25,7 @@ export interface StdioServerDocument {
   auth_level?: 'anonymous' | 'function' | 'admin';
   allowed_origins?: string[];
   max_child_memory_mb?: number;
+  allowed_roles?: string[];
   tools?: ToolRuleSettings;
   prompts?: NameRuleSettings;
   resources?: NameRuleSettings;

@@ -88,6 +88,8 @@ export interface ServerConfig {
   auth: ServerAuth;
   /** Which tools, prompts and resources clients see and may use (`tools`, `prompts`, `resources`). */
   rules: CompiledRules;
+  /** Roles (token `roles` or scopes), one of which a caller must hold to use the server; empty: any caller. */
+  allowedRoles: string[];
 }
 
 export interface SkippedServer {

@@ -189,6 +189,13 @@ function normaliseServer(
       message: `the endpoint would be anonymous while its child holds a credential (${auth.child.type}); use auth_level "function" or a caller that verifies tokens`,
     });
   }
+  const allowedRoles = [...new Set(server.allowed_roles ?? [])];
+  if (allowedRoles.length > 0 && auth.caller.type !== 'entra' && auth.caller.type !== 'oauth2') {
+    issues.push({
+      path: `${at}/allowed_roles`,
+      message: `allowed_roles needs callers that present tokens (azure_obo, oauth2_bearer, or an explicit auth.caller); this server's callers (${auth.caller.type}) carry no roles, so the rule could not be enforced`,
+    });
+  }
   const warmPool = server.sessions?.warm_pool ?? 0;
   const callerDependent = callerDependentChild(auth);
   if (warmPool > 0 && callerDependent) {
@@ -215,6 +222,7 @@ function normaliseServer(
     allowedOrigins: server.allowed_origins ?? [],
     maxChildMemoryMb: server.max_child_memory_mb,
     rules: compileServerRules(server, at, issues),
+    allowedRoles,
     sessions: {
       // No limit of its own by default: the instance's limit (sized from memory) applies.
       maxConcurrent: server.sessions?.max_concurrent ?? legacyMax ?? Number.POSITIVE_INFINITY,

@@ -21,6 +21,8 @@ export interface NeededValue {
 export const SETTING_VALUES_VAR = 'MCP_SETTING_VALUES';
 export const SECRET_VALUES_VAR = 'MCP_SECRET_VALUES';
 export const RETIRED_CALLER_SCOPES_VAR = 'MCP_RETIRED_CALLER_SCOPES';
+/** App roles removed from the config since the last provision (JSON array), for the Bicep to disable. */
+export const RETIRED_APP_ROLES_VAR = 'MCP_RETIRED_APP_ROLES';
 /** Kept by azd (a generated Bicep parameter) or taken from the environment; the hooks never write it. */
 export const SESSION_KEY_VAR = 'MCP_ADAPTER_SESSION_KEY';
 

@@ -22,6 +22,7 @@ export {
   howToSet,
   neededValues,
   noPromptMode,
+  RETIRED_APP_ROLES_VAR,
   RETIRED_CALLER_SCOPES_VAR,
   runningOnCI,
   SECRET_VALUES_VAR,
@@ -38,6 +39,7 @@ export {
   PROVISIONED_PLAN_VAR,
   provisionedProjection,
   ProvisionedPlanError,
+  retiredAppRoles,
   retiredCallerScopes,
   type ProvisionedPlan,
 } from './provisioned-plan.js';

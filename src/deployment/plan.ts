@@ -267,7 +267,7 @@ export function planDeployment(loaded: LoadedConfig): DeploymentPlan {
       ),
       credential: usesSecret ? 'client_secret' : 'federated_credential',
     };
-    const appRoles = union(entraCallers.map((server) => Object.keys(server.rules.roles)));
+    const appRoles = union(entraCallers.map((server) => [...server.allowedRoles, ...Object.keys(server.rules.roles)]));
     if (appRoles.length > 0) entra.appRoles = appRoles;
     const endpointIdentifierUris = entraEndpointIdentifierUris(config);
     if (endpointIdentifierUris.length > 0) {

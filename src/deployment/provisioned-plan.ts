@@ -202,6 +202,15 @@ export function retiredCallerScopes(provisioned: ProvisionedPlan | undefined, cu
   return [...new Set(provisioned?.entra?.requiredCallerScopes ?? [])].filter((scope) => !keep.has(scope)).sort();
 }
 
+/**
+ * App roles the provisioned Entra app declares that the current plan no longer names: like scopes,
+ * Microsoft Graph refuses to delete a role that is still enabled, so each is disabled first.
+ */
+export function retiredAppRoles(provisioned: ProvisionedPlan | undefined, current: ProvisionedPlan): string[] {
+  const keep = new Set(current.entra?.appRoles ?? []);
+  return [...new Set(provisioned?.entra?.appRoles ?? [])].filter((role) => !keep.has(role)).sort();
+}
+
 function newSecret(setting: string, secretName: string): string {
   return `new secret ${setting} (Key Vault secret ${secretName}) is not provisioned`;
 }

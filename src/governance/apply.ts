@@ -126,6 +126,25 @@ export function governRequest(
   return check.ok ? { pass: true, request } : refuse(check, `resource ${JSON.stringify(uri)}`);
 }
 
+/**
+ * Whether a child's notification names something the server's rules hide (an update of a hidden
+ * resource): such a notification is dropped, so clients learn nothing of what they may not read.
+ * Resource rules are server-wide (never per role), so the server's own rules decide.
+ */
+export function hidesNotification(rules: CompiledRules, method: string, params: unknown): boolean {
+  if (rules.isEmpty || method !== 'notifications/resources/updated') return false;
+  const uri = (params as { uri?: unknown } | undefined)?.uri;
+  return typeof uri === 'string' && !rules.checkResourceRead(uri).ok;
+}
+
+/** What `governResult` needs to know beyond the result. */
+export interface ResultContext {
+  /** The request asked for the first page (no cursor): with no next page, the result is the child's whole list. */
+  firstPage?: boolean;
+  /** Told when rules hide every tool of a child's whole list (and `allow_empty` is not set). */
+  audit?: RuleAudit;
+}
+
 /** A child's result on its way to the client: lists show only what is exposed, under the names clients see. */
 export function governResult(
   rules: CompiledRules,
@@ -133,12 +152,20 @@ export function governResult(
   method: string,
   result: unknown,
   catalog: ToolCatalog,
+  context: ResultContext = {},
 ): unknown {
   if (typeof result !== 'object' || result === null) return result;
   if (method === 'tools/list') {
     // Remembered before filtering: annotations are the child's, under the child's names.
-    catalog.remember(server, (result as { tools?: unknown }).tools);
-    return rules.hasToolRules ? rules.filterToolsList(result as never) : result;
+    const tools = (result as { tools?: unknown }).tools;
+    catalog.remember(server, tools);
+    if (!rules.hasToolRules) return result;
+    const whole = context.firstPage === true && (result as { nextCursor?: unknown }).nextCursor === undefined;
+    // Fail closed, loudly: rules that leave nothing of the child's real list (a glob that matches
+    // no tool) expose nothing, and the operator is told; `allow_empty` says it is meant.
+    if (whole && !rules.allowEmpty && Array.isArray(tools) && tools.length > 0 && rules.leavesNothing(tools as Tool[]))
+      context.audit?.leftNothing(server, tools.length);
+    return rules.filterToolsList(result as never);
   }
   if (rules.isEmpty) return result;
   if (method === 'prompts/list') return rules.filterPromptsList(result as never);
@@ -153,6 +180,7 @@ export function governResult(
  */
 export class RuleAudit {
   private readonly counts = new Map<string, number>();
+  private readonly emptied = new Set<string>();
 
   constructor(private readonly logger: Logger) {}
 
@@ -162,8 +190,23 @@ export class RuleAudit {
     this.logger.warn('refused by rule', { server, principal, method, subject, rule });
   }
 
+  /** A server's tool rules hide every tool its child lists: logged once per server, and kept for `/status`. */
+  leftNothing(server: string, childTools: number): void {
+    if (this.emptied.has(server)) return;
+    this.emptied.add(server);
+    this.logger.error(
+      'tool rules hide every tool the child lists: clients see none (fix the allow/deny globs, or set "allow_empty": true if that is meant)',
+      { server, childTools },
+    );
+  }
+
   /** Refusals since start, per server (only servers with any). */
   refusals(): Record<string, number> {
     return Object.fromEntries(this.counts);
+  }
+
+  /** Servers whose tool rules left none of their child's tools. */
+  serversLeftEmpty(): string[] {
+    return [...this.emptied];
   }
 }

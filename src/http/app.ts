@@ -4,6 +4,7 @@ import { ConfigError, type ConfigIssue } from '../config/errors.js';
 import { isCustomDomain } from '../config/entra-resource.js';
 import type { AdapterConfig, ServerConfig } from '../config/model.js';
 import type { IsolationReport } from '../process/isolation.js';
+import type { RuleAudit } from '../governance/apply.js';
 import type { Logger } from '../observability/logger.js';
 import type { SessionManager } from '../session/session-manager.js';
 import type { ModernEndpoint } from '../modern/modern-endpoint.js';
@@ -49,8 +50,8 @@ export interface AppOptions {
   provisioningChanges?: string[];
   /** How children are kept apart, shown in /status (see `process/isolation.ts`). */
   isolation?: IsolationReport;
-  /** Requests refused by servers' tool, prompt or resource rules since start, per server (in /status). */
-  ruleRefusals?: () => Record<string, number>;
+  /** Refusals and findings of servers' access and tool rules (counts per server and emptied servers in /status). */
+  audit?: RuleAudit;
   /** The loopback listener's port, once it listens: the only port a loopback Host may name. */
   localPort?: () => number | undefined;
 }
@@ -123,7 +124,9 @@ export function createApp(options: AppOptions): FetchHandler {
       ]),
     );
   // Servers with tool, prompt or resource rules: /status counts their refusals.
-  const governed = [...config.servers.values()].some((server) => !server.rules.isEmpty);
+  const governed = [...config.servers.values()].some(
+    (server) => !server.rules.isEmpty || server.allowedRoles.length > 0,
+  );
 
   return async (request) => {
     const url = new URL(request.url);
@@ -167,9 +170,10 @@ export function createApp(options: AppOptions): FetchHandler {
           verifier: verifierFor(server),
           logger: authLogger,
         });
-        response = outcome.ok
-          ? await handleMcpRequest(request, server, endpointContext, outcome.principal, outcome.caller)
-          : outcome.response;
+        const refusal = outcome.ok ? roleRefusal(server, outcome.principal, outcome.caller?.scopes) : undefined;
+        response = !outcome.ok
+          ? outcome.response
+          : (refusal ?? (await handleMcpRequest(request, server, endpointContext, outcome.principal, outcome.caller)));
       } else {
         response = await route(request, target, path, url, host);
       }
@@ -180,6 +184,19 @@ export function createApp(options: AppOptions): FetchHandler {
     for (const [name, value] of Object.entries(cors)) response.headers.set(name, value);
     return response;
   };
+
+  /**
+   * A server open only to some roles (`allowed_roles`): a caller holding none of them is refused
+   * before anything reaches the server, and the refusal is audited like a tool rule's.
+   */
+  function roleRefusal(server: ServerConfig, principal: string, held: readonly string[] = []): Response | undefined {
+    if (server.allowedRoles.length === 0 || server.allowedRoles.some((role) => held.includes(role))) return undefined;
+    options.audit?.refused(server.name, principal, 'access', `server "${server.name}"`, 'allowed_roles');
+    return rpcErrorResponse(
+      403,
+      `Forbidden: MCP server "${server.name}" is open only to callers holding one of the roles ${server.allowedRoles.map((role) => `"${role}"`).join(', ')} (an app role or a scope); ask its operator for one`,
+    );
+  }
 
   /**
    * `/status` is as protected as the strictest server: where servers verify callers' tokens, it
@@ -223,7 +240,9 @@ export function createApp(options: AppOptions): FetchHandler {
         sessions: sessions.size,
         modern: options.modern.stats(),
         ...(options.isolation && { isolation: options.isolation }),
-        ...(options.ruleRefusals && governed && { ruleRefusals: options.ruleRefusals() }),
+        ...(options.audit && governed && { ruleRefusals: options.audit.refusals() }),
+        ...(options.audit &&
+          options.audit.serversLeftEmpty().length > 0 && { rulesLeftNoTools: options.audit.serversLeftEmpty() }),
         ...unavailableStatus(),
       });
     }

@@ -215,6 +215,7 @@ async function handlePost(
   }
   const requests = messages.filter(isRequest);
   const headers = { [SESSION_HEADER]: session.id };
+  await session.readyFor(messages, caller);
   if (requests.length === 0) {
     session.forward(messages, undefined, caller);
     return plainResponse(null, 202, headers);

@@ -29,6 +29,7 @@ import { completeResult, modernCapabilities, type ResultPolicy } from './results
 import {
   governRequest,
   governResult,
+  hidesNotification,
   needsAnnotations,
   rulesFor,
   type RuleAudit,
@@ -106,6 +107,7 @@ export class ModernEndpoint {
       logger: options.logger,
       supplier: options.supplier,
       onBroadcast: (child, message) => {
+        if (hidesNotification(child.server.rules, message.method, message.params)) return;
         if (message.method === 'notifications/tools/list_changed') {
           this.schemas.forget(child.server.name);
           this.options.governance?.catalog.forget(child.server.name);
@@ -363,7 +365,13 @@ export class ModernEndpoint {
       ...(governance &&
         !rules.isEmpty && {
           governResult: (result: unknown) =>
-            governResult(rules, server.name, message.method, result, governance.catalog),
+            privateWhenPerRole(
+              server,
+              governResult(rules, server.name, message.method, result, governance.catalog, {
+                firstPage: message.params?.cursor === undefined,
+                audit: governance.audit,
+              }),
+            ),
         }),
       capabilities: meta.clientCapabilities,
       ...(meta.logLevel && { logLevel: meta.logLevel }),
@@ -575,4 +583,16 @@ function digest(value: string): string {
 function requestDigest(message: JsonRpcRequest): string {
   const { _meta, inputResponses, requestState, ...rest } = message.params ?? {};
   return digest(`${message.method}\u0000${canonicalJson(rest)}`);
+}
+
+/**
+ * A list filtered by per-role rules differs between callers: whatever the child says, it must not
+ * be cached for anyone else (2026-07-28 `cacheScope`).
+ */
+function privateWhenPerRole(server: ServerConfig, result: unknown): unknown {
+  if (Object.keys(server.rules.roles).length === 0 || typeof result !== 'object' || result === null) return result;
+  const scoped = result as { cacheScope?: unknown };
+  return scoped.cacheScope === undefined || scoped.cacheScope === 'private'
+    ? result
+    : { ...scoped, cacheScope: 'private' };
 }

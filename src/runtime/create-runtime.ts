@@ -108,7 +108,7 @@ export function createRuntime(config: AdapterConfig, options: RuntimeOptions): R
     provisioningChanges: options.provisioningChanges,
     localPort: options.localPort,
     isolation,
-    ruleRefusals: () => governance.audit.refusals(),
+    audit: governance.audit,
   });
   return {
     fetch,

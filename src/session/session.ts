@@ -2,6 +2,7 @@ import type { ServerConfig } from '../config/model.js';
 import type { Logger } from '../observability/logger.js';
 import type { StdioChild, ExitInfo } from '../process/stdio-child.js';
 import {
+  adapterRequestId,
   ErrorCode,
   errorResponse,
   idKey,
@@ -19,7 +20,15 @@ import type { VerifiedCaller } from '../auth/types.js';
 import type { Principal } from '../auth/principal.js';
 import type { MessageStream } from '../web/message-stream.js';
 import { ResumableStream } from '../web/resumable-stream.js';
-import { governRequest, governResult, rulesFor, type RuleAudit, type ToolCatalog } from '../governance/apply.js';
+import {
+  governRequest,
+  governResult,
+  hidesNotification,
+  needsAnnotations,
+  rulesFor,
+  type RuleAudit,
+  type ToolCatalog,
+} from '../governance/apply.js';
 import type { CompiledRules } from '../governance/tool-rules.js';
 
 /** How a session uses the store instances share (see SessionManager). */
@@ -42,6 +51,8 @@ interface InFlightRequest {
   tool: string | undefined;
   /** The rules of the caller that asked: its answer (a list) is filtered by them. */
   rules: CompiledRules;
+  /** A list request without a cursor. */
+  firstPage: boolean;
 }
 
 /** Notifications about the session as a whole, which belong on the GET stream. */
@@ -104,6 +115,9 @@ export class Session {
   private readonly governance: { catalog: ToolCatalog; audit: RuleAudit } | undefined;
   /** Hashed once per session, not per request. */
   private readonly telemetryTags: RequestTags;
+  /** The adapter's own requests to the child (a tool list for the rules), by id. */
+  private readonly internal = new Map<string, (message: JsonRpcResponse) => void>();
+  private internalIds = 0;
 
   readonly id: string;
   readonly server: ServerConfig;
@@ -150,6 +164,50 @@ export class Session {
   touch(): void {
     this.lastActivityAt = Date.now();
     this.idleTimer?.refresh();
+  }
+
+  /**
+   * Makes what `forward` needs for these messages: rules that read tool annotations (`read_only`)
+   * need the child's tool list, and a client may call a tool without listing first (or after a
+   * new child replaced the one that listed). Lists the child's tools then, as the adapter's own
+   * request, so the call is judged on what the child says, not refused for want of it.
+   */
+  async readyFor(messages: JsonRpcMessage[], caller?: VerifiedCaller): Promise<void> {
+    if (!this.governance) return;
+    const rules = rulesFor(this.server.rules, caller?.scopes);
+    const { catalog } = this.governance;
+    if (!messages.some((message) => isRequest(message) && needsAnnotations(rules, message, this.server.name, catalog)))
+      return;
+    let cursor: string | undefined;
+    for (let page = 0; page < 50; page += 1) {
+      const response = await this.childRequest('tools/list', cursor ? { cursor } : undefined);
+      const result = response.result as { tools?: unknown; nextCursor?: unknown } | undefined;
+      catalog.remember(this.server.name, result?.tools);
+      if (typeof result?.nextCursor !== 'string' || result.nextCursor === '') return;
+      cursor = result.nextCursor;
+    }
+  }
+
+  /** The adapter's own request to the child; an error response if it does not answer in time. */
+  private childRequest(method: string, params: Record<string, unknown> | undefined): Promise<JsonRpcResponse> {
+    this.internalIds += 1;
+    const id = adapterRequestId(this.internalIds);
+    const failed = (message: string): JsonRpcResponse => errorResponse(id, ErrorCode.InternalError, message);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.internal.delete(idKey(id));
+        resolve(failed(`MCP server "${this.server.name}" did not answer ${method} in time`));
+      }, this.server.requestTimeoutMs);
+      this.internal.set(idKey(id), (message) => {
+        clearTimeout(timer);
+        resolve(message);
+      });
+      if (!this.child.send({ jsonrpc: '2.0', id, method, ...(params && { params }) })) {
+        clearTimeout(timer);
+        this.internal.delete(idKey(id));
+        resolve(failed(`MCP server "${this.server.name}" is not running`));
+      }
+    });
   }
 
   /**
@@ -290,6 +348,7 @@ export class Session {
       tool:
         request.method === 'tools/call' && typeof request.params?.name === 'string' ? request.params.name : undefined,
       rules,
+      firstPage: request.params?.cursor === undefined,
     };
     entry.timer.unref();
     this.inFlight.set(key, entry);
@@ -335,7 +394,10 @@ export class Session {
     if (result !== undefined && this.governance)
       message = {
         ...(answer as JsonRpcResponse),
-        result: governResult(request.rules, this.server.name, request.method, result, this.governance.catalog),
+        result: governResult(request.rules, this.server.name, request.method, result, this.governance.catalog, {
+          firstPage: request.firstPage,
+          audit: this.governance.audit,
+        }),
       } as JsonRpcMessage;
     const error = (message as { error?: { code: number; message: string } }).error;
     telemetry.requestEnded(request.span, error);
@@ -373,6 +435,12 @@ export class Session {
 
   private fromChild(message: unknown): void {
     if (isResponse(message)) {
+      const internal = this.internal.get(idKey(message.id));
+      if (internal) {
+        this.internal.delete(idKey(message.id));
+        internal(message);
+        return;
+      }
       if (this.inFlight.has(idKey(message.id))) this.answer(idKey(message.id), message);
       else
         this.logger.warn('dropped a response to no pending request (late, cancelled or unknown id)', {
@@ -382,6 +450,7 @@ export class Session {
     }
     if (isNotification(message)) {
       if (message.method === 'notifications/tools/list_changed') this.governance?.catalog.forget(this.server.name);
+      if (hidesNotification(this.server.rules, message.method, message.params)) return;
       if (message.method === 'notifications/progress') {
         const token = (message.params as { progressToken?: JsonRpcId } | undefined)?.progressToken;
         const request = token === undefined ? undefined : this.byProgressToken.get(idKey(token));

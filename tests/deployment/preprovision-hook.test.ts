@@ -93,6 +93,7 @@ describe('preprovision hook', () => {
       assert.equal(run.calls.length, 1);
       assert.deepEqual(run.calls[0]!.args.slice(0, 3), ['env', 'set', '--file']);
       assert.deepEqual(Object.keys(run.stored).sort(), [
+        'MCP_RETIRED_APP_ROLES',
         'MCP_RETIRED_CALLER_SCOPES',
         'MCP_SECRET_VALUES',
         'MCP_SETTING_VALUES',
@@ -100,6 +101,7 @@ describe('preprovision hook', () => {
       assert.deepEqual(decodeValues(run.stored.MCP_SETTING_VALUES!), settings);
       assert.deepEqual(decodeValues(run.stored.MCP_SECRET_VALUES!), secrets);
       assert.equal(run.stored.MCP_RETIRED_CALLER_SCOPES, '[]');
+      assert.equal(run.stored.MCP_RETIRED_APP_ROLES, '[]');
       for (const value of Object.values(secrets))
         assert.equal(
           `${run.stdout}${run.stderr}${JSON.stringify(run.calls[0]!.args)}`.includes(value),
@@ -139,6 +141,7 @@ describe('preprovision hook', () => {
       MCP_SETTING_VALUES: encodeValues(settings),
       MCP_SECRET_VALUES: encodeValues(secrets),
       MCP_RETIRED_CALLER_SCOPES: '[]',
+      MCP_RETIRED_APP_ROLES: '[]',
     });
     assert.equal(run.code, 0, run.stderr);
     // Nothing changed: azd env set is not even called, so no secret lands in .azure/<env>/.env.
@@ -163,6 +166,7 @@ describe('preprovision hook', () => {
   test('caller scopes the last provision created and the config dropped are retired', async () => {
     const provisioned = golden('azure_obo');
     provisioned.entra!.requiredCallerScopes = [...provisioned.entra!.requiredCallerScopes, 'mcp.read', 'mcp.write'];
+    provisioned.entra!.appRoles = [...(provisioned.entra!.appRoles ?? []), 'Mail.Archivists'];
     const { settings } = valuesFor(golden('azure_obo'));
     const run = await runHook({
       MCP_CONFIG_PATH: path.join(samples, 'azure_obo.json'),
@@ -172,6 +176,8 @@ describe('preprovision hook', () => {
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(JSON.parse(run.stored.MCP_RETIRED_CALLER_SCOPES!), ['mcp.read', 'mcp.write']);
     assert.match(run.stdout, /disabled on the app registration by this provision: mcp\.read, mcp\.write/);
+    assert.deepEqual(JSON.parse(run.stored.MCP_RETIRED_APP_ROLES!), ['Mail.Archivists']);
+    assert.match(run.stdout, /App roles no longer in the config, disabled .*: Mail\.Archivists/);
 
     const garbage = await runHook({
       MCP_CONFIG_PATH: path.join(samples, 'azure_obo.json'),
@@ -179,7 +185,10 @@ describe('preprovision hook', () => {
       MCP_PROVISIONED_PLAN: 'garbage!',
     });
     assert.equal(garbage.code, 0, garbage.stderr);
-    assert.match(garbage.stderr, /warning: MCP_PROVISIONED_PLAN is not a provisioned plan.*no caller scope is retired/);
+    assert.match(
+      garbage.stderr,
+      /warning: MCP_PROVISIONED_PLAN is not a provisioned plan.*no caller scope or app role is retired/,
+    );
     assert.equal(garbage.stored.MCP_RETIRED_CALLER_SCOPES, '[]');
   });
 

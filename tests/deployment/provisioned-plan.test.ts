@@ -9,6 +9,7 @@ import {
   infrastructureChanges,
   ProvisionedPlanError,
   provisionedProjection,
+  retiredAppRoles,
   retiredCallerScopes,
   type ProvisionedPlan,
 } from '../../src/deployment/provisioned-plan.js';
@@ -256,6 +257,21 @@ test('retired caller scopes: provisioned, no longer required', () => {
   ]);
   assert.deepEqual(retiredCallerScopes(undefined, after), []);
   assert.deepEqual(retiredCallerScopes(provisionedProjection(golden('none')), after), []);
+});
+
+test('retired app roles: provisioned, no longer named by allowed_roles or tools.roles', () => {
+  const obo = golden('azure_obo');
+  const provisioned = clone(obo);
+  provisioned.entra!.appRoles = ['Mail.Admins', 'Mail.Readers'];
+  const after = clone(obo);
+  after.entra!.appRoles = ['Mail.Admins'];
+  assert.deepEqual(retiredAppRoles(provisionedProjection(provisioned), after), ['Mail.Readers']);
+  assert.deepEqual(retiredAppRoles(provisionedProjection(provisioned), { ...after, entra: null }), [
+    'Mail.Admins',
+    'Mail.Readers',
+  ]);
+  assert.deepEqual(retiredAppRoles(undefined, after), []);
+  assert.deepEqual(retiredAppRoles(provisionedProjection(after), after), []);
 });
 
 test('a newer plan format is a change', () => {

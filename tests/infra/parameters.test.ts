@@ -190,7 +190,7 @@ test('parameters azd resolves before the preprovision hook runs need no value fr
   // azd ensures parameters before any hook (and `--no-prompt` fails on one without a value): the
   // hook's values default to '' (meaning {}), and azd generates the session key when it is unset.
   const byName = new Map(mainParams.map((p) => [p.name, p]));
-  for (const name of ['mcpSettingValues', 'mcpSecretValues', 'retiredCallerScopes'])
+  for (const name of ['mcpSettingValues', 'mcpSecretValues', 'retiredCallerScopes', 'retiredAppRoles'])
     assert.ok(byName.get(name)?.hasDefault, `param ${name} should have a default`);
   const sessionKey = byName.get('sessionKey');
   assert.ok(
@@ -202,4 +202,5 @@ test('parameters azd resolves before the preprovision hook runs need no value fr
     /@metadata\(\{\s*azd: \{\s*type: 'generate'\s*config: \{\s*length: 64\s*noSpecial: true\s*\}\s*\}\s*\}\)\s*param sessionKey string/,
   );
   assert.equal(parameters.retiredCallerScopes?.value, '${MCP_RETIRED_CALLER_SCOPES=[]}');
+  assert.equal(parameters.retiredAppRoles?.value, '${MCP_RETIRED_APP_ROLES=[]}');
 });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { startOidcIssuer, type OidcIssuer } from '../auth/helpers/issuers.js';
-import { nodeFixtureServer, repoRoot, startAdapter, type TestAdapter } from '../helpers/adapter.js';
+import { eventually, nodeFixtureServer, repoRoot, startAdapter, type TestAdapter } from '../helpers/adapter.js';
 
 /**
  * Per-server tool rules through the whole adapter, with a real server written for one trusted user
@@ -63,7 +63,13 @@ describe('tool rules through the adapter', () => {
             tools: { deny: ['get-env'], roles: { operator: { allow: ['*'] } } },
             auth: { method: 'oauth2_bearer', oauth2_issuer: issuer.issuer, oauth2_audience: 'api://rules-test' },
           }),
-          fixture: nodeFixtureServer([], { tools: { deny: ['whoami'] } }),
+          fixture: nodeFixtureServer([], { tools: { deny: ['whoami'] }, resources: { deny: ['secret://*'] } }),
+          // A typo'd glob: matches none of the child's tools.
+          emptied: nodeFixtureServer([], { tools: { allow: ['who_am_i*'] } }),
+          admins: everything({
+            allowed_roles: ['MCP.Admins', 'MCP.Operators'],
+            auth: { method: 'oauth2_bearer', oauth2_issuer: issuer.issuer, oauth2_audience: 'api://rules-test' },
+          }),
         },
       },
       { authEnv: {} },
@@ -119,6 +125,45 @@ describe('tool rules through the adapter', () => {
       }
     });
 
+    test(`${era.name}: a server open to some roles only: a caller holding one uses it, one holding none gets 403, audited`, async () => {
+      const before = adapter.logs.length;
+      const operator = await connect(adapter.endpoint('admins'), era, {
+        authorization: `Bearer ${await issuer.token({ sub: 'olga', roles: ['MCP.Operators'] })}`,
+      });
+      try {
+        assert.ok((await toolNames(operator)).includes('echo'));
+      } finally {
+        await operator.close();
+      }
+      const outsider = `Bearer ${await issuer.token({ sub: 'ursula', roles: ['operator'] })}`;
+      await assert.rejects(connect(adapter.endpoint('admins'), era, { authorization: outsider }));
+      const refused = await fetch(adapter.endpoint('admins'), {
+        method: 'POST',
+        headers: {
+          authorization: outsider,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+        },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'initialize',
+          params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+        }),
+      });
+      assert.equal(refused.status, 403);
+      const body = (await refused.json()) as { error: { message: string } };
+      assert.match(body.error.message, /open only to callers holding one of the roles "MCP.Admins", "MCP.Operators"/);
+      const audited = adapter.logs
+        .slice(before)
+        .filter((log) => log.message === 'refused by rule' && log.server === 'admins');
+      assert.ok(audited.length >= 2, 'each refusal is audited');
+      assert.deepEqual(
+        { method: audited[0]!.method, rule: audited[0]!.rule },
+        { method: 'access', rule: 'allowed_roles' },
+      );
+    });
+
     test(`${era.name}: two callers with different roles see different tools on one server`, async () => {
       const operator = await connect(adapter.endpoint('roles'), era, {
         authorization: `Bearer ${await issuer.token({ sub: 'olga', roles: ['operator'] })}`,
@@ -165,6 +210,66 @@ describe('tool rules through the adapter', () => {
       })
     ).json()) as { ruleRefusals: Record<string, number> };
     assert.ok(status.ruleRefusals.fixture! >= 1, JSON.stringify(status.ruleRefusals));
+    assert.ok(status.ruleRefusals.admins! >= 2, JSON.stringify(status.ruleRefusals));
     assert.ok(status.ruleRefusals.ruled! >= 6, JSON.stringify(status.ruleRefusals));
+  });
+
+  test('a session calls a read-only tool without listing first: the adapter lists for the rules, then judges the call', async () => {
+    const client = await connect(adapter.endpoint('readonly'), ERAS[0]);
+    try {
+      const echo = (await client.callTool({ name: 'echo', arguments: { message: 'unlisted' } })) as {
+        content: Array<{ text: string }>;
+      };
+      assert.match(echo.content[0]!.text, /unlisted/);
+      const refused = await refusal(client.callTool({ name: 'toggle-simulated-logging', arguments: {} }));
+      assert.equal(refused.code, -32602);
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('updates of a resource the rules hide never reach the client; others do', async () => {
+    const client = await connect(adapter.endpoint('fixture'), ERAS[0]);
+    const updated: string[] = [];
+    client.setNotificationHandler('notifications/resources/updated', (notification) => {
+      updated.push(String(notification.params.uri));
+    });
+    try {
+      await client.callTool({ name: 'notify_resource_updated', arguments: { uri: 'secret://keys' } });
+      await client.callTool({ name: 'notify_resource_updated', arguments: { uri: 'fixture://hello' } });
+      // Session-level notifications travel on the GET stream, in the order the child sent them:
+      // once the second is in, the first would have been.
+      assert.ok(await eventually(() => updated.includes('fixture://hello'), 5000), 'the visible update arrives');
+      assert.deepEqual(updated, ['fixture://hello']);
+    } finally {
+      await client.close();
+    }
+  });
+
+  test("rules that leave none of the child's tools fail closed: nothing is exposed, one error is logged, /status names the server", async () => {
+    for (const era of ERAS) {
+      const client = await connect(adapter.endpoint('emptied'), era);
+      try {
+        assert.deepEqual(await toolNames(client), []);
+        const refused = await refusal(client.callTool({ name: 'whoami', arguments: {} }));
+        assert.equal(refused.code, -32602);
+      } finally {
+        await client.close();
+      }
+    }
+    const errors = adapter.logs.filter(
+      (log) =>
+        log.level === 'error' &&
+        log.server === 'emptied' &&
+        /hide every tool the child lists/.test(String(log.message)),
+    );
+    assert.equal(errors.length, 1, 'once per server, however often listed');
+    assert.ok(Number(errors[0]!.childTools) > 0);
+    const status = (await (
+      await fetch(new URL('/status', adapter.url), {
+        headers: { authorization: `Bearer ${await issuer.token({ sub: 'operator' })}` },
+      })
+    ).json()) as { rulesLeftNoTools?: string[] };
+    assert.deepEqual(status.rulesLeftNoTools, ['emptied']);
   });
 });
