@@ -99,7 +99,23 @@ function withNotes(loaded: LoadedConfig, notes: string[]): LoadedConfig {
  */
 export async function serve(options: ServeOptions = {}): Promise<RunningNodeHost & { loaded: LoadedConfig }> {
   const env = options.env ?? process.env;
-  const loaded = loadForServing(options);
+  let loaded = loadForServing(options);
+  if (typeof options.config !== 'object' && loaded.config.adapter.installNpxServers) {
+    // Once per server: later sessions and later starts run the installed bin (offline too).
+    const appRoot = path.dirname(loaded.config.sourcePath);
+    const { installMissingNpxServers } = await import('./deployment/packaging.js');
+    try {
+      const installed = installMissingNpxServers(loaded.document, appRoot, undefined, (line) =>
+        process.stderr.write(`install: ${line}\n`),
+      );
+      if (installed.length > 0) loaded = loadForServing(options);
+    } catch (error) {
+      // Offline, or a package npm cannot install: its sessions run npx as configured, as before.
+      process.stderr.write(
+        `warning: could not install the npx servers once into .mcp-packages/ (${(error as Error).message.split('\n')[0]}); their sessions run npx as configured\n`,
+      );
+    }
+  }
   const levels = { ...loaded.config.adapter.logLevels };
   if (env.LOG_LEVEL) levels.default = parseLogLevel(env.LOG_LEVEL);
   const logger = options.logger ?? createLogger({ levels, fields: {} });

@@ -96,6 +96,7 @@ export interface ConfigDocument {
     child_uids?: { first?: number; count?: number };
     allow_shared_user_credentials?: boolean;
     list_servers_publicly?: boolean;
+    install_npx_servers?: boolean;
     log_level?: LogLevelName | Partial<Record<LogComponent, LogLevelName>>;
   };
   deployment?: {

@@ -124,6 +124,8 @@ export interface AdapterSettings {
   allowSharedUserCredentials: boolean;
   /** Whether `/` and unknown MCP paths name the servers where the adapter is not bound to loopback. */
   listServersPublicly: boolean;
+  /** With npm start: install npx servers once into `.mcp-packages/` and run their bins directly. */
+  installNpxServers: boolean;
   logLevels: Partial<Record<LogComponent, LogLevelName>>;
 }
 

@@ -141,6 +141,7 @@ export function normalise(
       childUids: { first: adapter.child_uids?.first ?? 61000, count: adapter.child_uids?.count ?? 2000 },
       allowSharedUserCredentials: adapter.allow_shared_user_credentials ?? false,
       listServersPublicly: adapter.list_servers_publicly ?? false,
+      installNpxServers: adapter.install_npx_servers ?? true,
       logLevels: typeof logLevel === 'string' ? { default: logLevel } : logLevel,
     },
     deployment: {

@@ -76,6 +76,41 @@ export function packagingPlan(document: ConfigDocument): { items: PackagingPlanI
   return { items, notes };
 }
 
+/**
+ * For `npm start`: installs, once, the `npx` servers of a config that `.mcp-packages/` beside it
+ * does not hold yet (or holds for another command line), the way the deployment packages them,
+ * so that every later session (and every later start, offline too) runs the installed bin with
+ * `node` at once instead of npx resolving and downloading it into each child's private cache.
+ * Entries already in the manifest (npm or Python, e.g. from a deployment build) are kept. Returns
+ * the servers installed.
+ */
+export function installMissingNpxServers(
+  document: ConfigDocument,
+  appRoot: string,
+  run: ToolRunner = runTool,
+  log: (line: string) => void = () => {},
+): string[] {
+  const missingFrom = (manifest: PackageManifest) =>
+    packagingPlan(document).items.filter(
+      (item) => item.kind === 'npm' && manifest.servers[item.server]?.original !== item.original,
+    );
+  const manifestFile = path.join(appRoot, PACKAGES_DIR, MANIFEST_FILE);
+  const existing: PackageManifest = existsSync(manifestFile)
+    ? (JSON.parse(readFileSync(manifestFile, 'utf8')) as PackageManifest)
+    : { manifestVersion: 1, servers: {} };
+  const missing = missingFrom(existing);
+  if (missing.length === 0) return [];
+  const key = document.mcpServers ? 'mcpServers' : 'servers';
+  const servers = document[key] ?? {};
+  const only = {
+    [key]: Object.fromEntries(missing.map((item) => [item.server, servers[item.server]])),
+  } as ConfigDocument;
+  const built = buildPackages(only, appRoot, run, log);
+  const merged: PackageManifest = { manifestVersion: 1, servers: { ...existing.servers, ...built.servers } };
+  writeFileSync(manifestFile, `${JSON.stringify(merged, null, 2)}\n`);
+  return missing.map((item) => item.server);
+}
+
 /** Runs a tool; returns its stdout or throws with its stderr. */
 export type ToolRunner = (command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }) => string;
 

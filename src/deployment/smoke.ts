@@ -18,6 +18,8 @@ export interface SmokeReport {
   protocolVersion?: string;
   tools?: string[];
   called?: { tool: string; isError: boolean; text: string };
+  /** Why no tool was called (every tool needs arguments and none were named). */
+  skipped?: string;
   error?: string;
   durationMs: number;
 }
@@ -55,12 +57,42 @@ export async function smokeTest(options: SmokeOptions): Promise<SmokeReport> {
           .slice(0, 200),
       };
     }
+    if (!chosen)
+      report.skipped =
+        tools.length === 0
+          ? 'the server lists no tools'
+          : `every tool needs arguments; name one to call with --tool <name> --args '<json>'`;
     report.ok = report.called ? !report.called.isError : true;
   } catch (error) {
-    report.error = (error as Error).message;
+    report.error = describeFailure(error, options.endpoint);
   } finally {
     await client.close().catch(() => {});
     report.durationMs = Date.now() - started;
   }
   return report;
+}
+
+/**
+ * What went wrong, in words a user can act on: fetch reports a network failure as "fetch failed"
+ * with the reason in its `cause`.
+ */
+function describeFailure(error: unknown, endpoint: URL): string {
+  const message = (error as Error).message;
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  switch (cause?.code) {
+    case 'ECONNREFUSED':
+      return `nothing answers at ${endpoint.origin} (connection refused): is the adapter running there, on that port?`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `${endpoint.hostname} does not resolve (${cause.code}): check the host name`;
+    case 'ETIMEDOUT':
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return `${endpoint.origin} did not accept a connection in time (${cause.code})`;
+    case 'CERT_HAS_EXPIRED':
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+      return `${endpoint.origin}: TLS certificate refused (${cause.code})`;
+    default:
+      return cause?.message && message === 'fetch failed' ? `fetch failed: ${cause.message}` : message;
+  }
 }

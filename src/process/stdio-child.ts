@@ -247,8 +247,17 @@ export class StdioChild {
     if (this.alive) {
       this.process.stdin!.end();
       if (!(await this.exitsWithin(grace))) {
+        // Said as it happens: a child ignoring its stdin and SIGTERM holds up a shutdown for 2 × grace.
+        this.options.logger.info('child still running after its stdin closed; sending SIGTERM', {
+          pid: this.process.pid,
+          waitedMs: grace,
+        });
         this.signalGroup('SIGTERM');
         if (!(await this.exitsWithin(grace))) {
+          this.options.logger.warn('child ignored SIGTERM; killing it (SIGKILL)', {
+            pid: this.process.pid,
+            waitedMs: 2 * grace,
+          });
           this.signalGroup('SIGKILL');
           await this.exited;
         }

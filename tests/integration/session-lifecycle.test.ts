@@ -272,6 +272,15 @@ describe('session lifecycle', () => {
       const { pid } = await whoami(endpoint, session);
       await fetch(endpoint, { method: 'DELETE', headers: { 'mcp-session-id': session } });
       assert.equal(isAlive(pid), false);
+      // A slow shutdown is said as it happens, not waited out in silence.
+      const said = adapter.logs.filter((log) => log.pid === pid).map((log) => [log.level, log.message]);
+      assert.deepEqual(
+        said.filter(([, message]) => /SIGTERM|SIGKILL/.test(String(message))),
+        [
+          ['info', 'child still running after its stdin closed; sending SIGTERM'],
+          ['warn', 'child ignored SIGTERM; killing it (SIGKILL)'],
+        ],
+      );
     } finally {
       await adapter.close();
     }

@@ -40,3 +40,23 @@ test('the smoke script initializes, lists tools and calls one against the local 
     await adapter.close();
   }
 });
+
+test('the smoke script says why it called no tool, and what a refused connection means', async () => {
+  const adapter = await startAdapter({
+    mcpServers: { fixture: nodeFixtureServer([], { tools: { allow: ['echo', 'add'] } }) },
+  });
+  try {
+    const skipped = await smoke([adapter.endpoint('fixture').href]);
+    assert.equal(skipped.code, 0, skipped.stderr);
+    const report = JSON.parse(skipped.stdout);
+    assert.equal(report.called, undefined);
+    assert.match(report.skipped, /every tool needs arguments; name one to call with --tool <name> --args/);
+  } finally {
+    await adapter.close();
+  }
+  // The adapter is gone: its port refuses connections.
+  const refused = await smoke([adapter.endpoint('fixture').href]);
+  assert.equal(refused.code, 1);
+  const error = JSON.parse(refused.stdout).error as string;
+  assert.match(error, /nothing answers at http:\/\/127\.0\.0\.1:\d+ \(connection refused\): is the adapter running/);
+});
