@@ -11,7 +11,7 @@ export interface Route {
   name: string;
   /** Path template without the leading slash, in the Functions host's syntax (`{*resource}` catches the rest). */
   route: string;
-  kind: 'mcp' | 'health' | 'status' | 'metadata';
+  kind: 'mcp' | 'health' | 'status' | 'metadata' | 'page';
   /** For `mcp`: the server the path addresses. */
   server?: string;
   authLevel: AuthLevel;
@@ -93,6 +93,10 @@ export function routeTable(config: AdapterConfig): Route[] {
     authLevel: strictest(servers.map((server) => server.authLevel)),
     methods: ['GET'],
   });
+  // Everything else a browser may GET: the page at `/` and the 404s that say where the servers are.
+  // Catch-alls route last, so every route above keeps its own authorization level; without it the
+  // Functions host would answer `/` with its own page (HomepageMiddleware) and other paths empty.
+  routes.push({ name: 'page', route: '{*path}', kind: 'page', authLevel: 'anonymous', methods: ['GET'] });
   return routes;
 }
 
@@ -108,6 +112,7 @@ function strictest(levels: AuthLevel[]): AuthLevel {
 export function targetOf(table: Route[], path: string): Route | undefined {
   const relative = safeDecode(path).replace(/^\/+/, '');
   for (const route of table) {
+    if (route.kind === 'page') continue; // the Functions host's catch-all; the app answers those paths itself
     if (route.kind === 'metadata') {
       const prefix = METADATA_PREFIX.slice(1);
       if (relative === prefix || relative.startsWith(`${prefix}/`)) return route;

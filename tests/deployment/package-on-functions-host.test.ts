@@ -81,6 +81,7 @@ describe('the deployment package, started by the Functions host stand-in', () =>
         'mcp-default-legacy api/mcp function',
         'health health anonymous',
         'status status function',
+        'page {*path} anonymous',
       ],
     );
     const endpoint = new URL(`mcp/sequential-thinking?code=${host.functionKey}`, host.url);

@@ -75,6 +75,7 @@ describe('Functions host stand-in: the app served as on Azure', () => {
       'mcp-default-legacy',
       'mcp-fixture',
       'mcp-open',
+      'page',
       'status',
     ]);
     assert.deepEqual(
@@ -257,10 +258,10 @@ describe('Functions host stand-in: the app served as on Azure', () => {
   test('unknown routes and methods a function does not take are 404 from the host, before the app', async () => {
     const count = host.invocations.length;
     for (const [method, path] of [
-      ['GET', 'nope'],
+      ['POST', 'nope'],
       ['PUT', 'health'],
-      ['GET', 'mcp/fixture/extra'],
-      ['GET', 'api/health'],
+      ['POST', 'mcp/fixture/extra'],
+      ['DELETE', 'api/health'],
     ] as const) {
       const response = await fetch(new URL(`${path}?code=${host.functionKey}`, host.url), { method });
       assert.equal(response.status, 404, `${method} /${path}`);
@@ -268,6 +269,17 @@ describe('Functions host stand-in: the app served as on Azure', () => {
       assert.equal(response.headers.get('x-ms-invocation-id'), null);
     }
     assert.equal(host.invocations.length, count);
+    // Any other GET reaches the app through its catch-all page route, anonymous: the page at `/`
+    // (public view: not bound to loopback, no server names) and the app's own 404s.
+    const page = await fetch(host.url, { headers: { accept: 'text/html' } });
+    assert.equal(page.status, 200);
+    assert.equal(page.headers.get('x-ms-invocation-id'), invocationsOf(host, 'page').at(-1)!.invocationId);
+    const html = await page.text();
+    assert.match(html, /MCP/);
+    assert.doesNotMatch(html, /mcp\/fixture/, 'no server names on a public host');
+    const typo = await fetch(new URL('mcp/fixtur', host.url));
+    assert.equal(typo.status, 404);
+    assert.doesNotMatch(await typo.text(), /mcp\/fixture/);
     // Routes match case-insensitively and ignore a trailing slash, as ASP.NET routing does (what the
     // app then makes of the path is its own business: it routes /HEALTH case-sensitively, a 404).
     const upper = await fetch(new URL('HEALTH/', host.url));

@@ -107,6 +107,7 @@ describe('Azure Functions host', () => {
       'mcp-default-legacy api/mcp function GET,POST,DELETE,OPTIONS',
       'health health anonymous GET',
       'status status function GET',
+      'page {*path} anonymous GET',
     ]);
   });
 

@@ -136,6 +136,7 @@ describe('a server whose settings or secrets are missing is refused alone', () =
       'mcp-default-legacy api/mcp function',
       'health health anonymous',
       'status status function',
+      'page {*path} anonymous',
     ]);
   });
 

@@ -34,14 +34,18 @@ test('one route table: the Functions triggers are exactly its entries, and the a
       'health health anonymous',
       'protected-resource-metadata .well-known/oauth-protected-resource/{*resource} anonymous',
       'status status function',
+      'page {*path} anonymous',
     ],
   );
   assert.deepEqual(
     functionRoutes(config([server('time', { isDefault: true }), entra], [server('broken')])),
     table.map(({ name, route, authLevel, methods }) => ({ name, route, authLevel, methods })),
   );
-  for (const route of table.filter((entry) => entry.kind !== 'metadata'))
+  for (const route of table.filter((entry) => entry.kind !== 'metadata' && entry.kind !== 'page'))
     assert.equal(targetOf(table, `/${route.route}`), route);
+  // The catch-all is the Functions host's: the app answers `/` and unknown paths itself.
+  assert.equal(targetOf(table, '/{*path}'), undefined);
+  assert.equal(targetOf(table, '/'), undefined);
   assert.equal(targetOf(table, '/mcp')?.server, 'time');
   assert.equal(targetOf(table, '/.well-known/oauth-protected-resource/mcp/mail')?.kind, 'metadata');
   assert.equal(targetOf(table, '/.well-known/oauth-protected-resource')?.kind, 'metadata');
@@ -53,7 +57,7 @@ test('without a default among several servers there is no /mcp route, and no met
   const table = routeTable(config([server('a'), server('b')]));
   assert.deepEqual(
     table.map((route) => route.route),
-    ['mcp/a', 'mcp/b', 'health', 'status'],
+    ['mcp/a', 'mcp/b', 'health', 'status', '{*path}'],
   );
   assert.equal(targetOf(table, '/mcp'), undefined);
 });
