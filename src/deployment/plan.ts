@@ -5,6 +5,7 @@ import { formatIssue } from '../config/errors.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import { serversHoldingCallerCredentials, sharedUserCredentialsProblem } from '../config/caller-credentials.js';
 import { entraEndpointIdentifierUris } from '../config/entra-resource.js';
+import { commandFile, executablePlatform, FUNCTIONS_PLATFORM } from './executable-platform.js';
 import type { AuthLevel, SkippedServer } from '../config/model.js';
 import { inputSettingName, type VariableUse } from '../config/variables.js';
 
@@ -292,6 +293,16 @@ export function planDeployment(loaded: LoadedConfig): DeploymentPlan {
     planWarnings.push(
       `${needsPython.map((server) => `"${server.name}" (${server.command})`).join(', ')}: the Flex Consumption Node.js image has no Python, so ${needsPython.length === 1 ? 'this server fails' : 'these servers fail'} to start when deployed; run Python servers with uvx (azd deploy packages them with a Python of their own), or ship an executable`,
     );
+
+  // A binary shipped with the app must be built for the image it runs on.
+  for (const server of servers) {
+    const file = commandFile(server.command, server.cwd);
+    const platform = file && executablePlatform(file);
+    if (platform && platform !== FUNCTIONS_PLATFORM)
+      planWarnings.push(
+        `"${server.name}" runs ${server.command}, an executable built for ${platform}; Azure Functions runs ${FUNCTIONS_PLATFORM}, so it fails to start when deployed: ship a ${FUNCTIONS_PLATFORM} build (deploy from Linux x64 or CI), or run it through its runtime`,
+      );
+  }
 
   // Servers written for one trusted user: deployed without rules, every caller gets their most dangerous tools.
   for (const server of servers) {

@@ -245,7 +245,7 @@ var require_windows = __commonJS({
     module.exports = isexe;
     isexe.sync = sync;
     var fs = __require("fs");
-    function checkPathExt(path6, options) {
+    function checkPathExt(path7, options) {
       var pathext = options.pathExt !== void 0 ? options.pathExt : process.env.PATHEXT;
       if (!pathext) {
         return true;
@@ -256,25 +256,25 @@ var require_windows = __commonJS({
       }
       for (var i = 0; i < pathext.length; i++) {
         var p = pathext[i].toLowerCase();
-        if (p && path6.substr(-p.length).toLowerCase() === p) {
+        if (p && path7.substr(-p.length).toLowerCase() === p) {
           return true;
         }
       }
       return false;
     }
-    function checkStat(stat, path6, options) {
+    function checkStat(stat, path7, options) {
       if (!stat.isSymbolicLink() && !stat.isFile()) {
         return false;
       }
-      return checkPathExt(path6, options);
+      return checkPathExt(path7, options);
     }
-    function isexe(path6, options, cb) {
-      fs.stat(path6, function(er, stat) {
-        cb(er, er ? false : checkStat(stat, path6, options));
+    function isexe(path7, options, cb) {
+      fs.stat(path7, function(er, stat) {
+        cb(er, er ? false : checkStat(stat, path7, options));
       });
     }
-    function sync(path6, options) {
-      return checkStat(fs.statSync(path6), path6, options);
+    function sync(path7, options) {
+      return checkStat(fs.statSync(path7), path7, options);
     }
   }
 });
@@ -285,13 +285,13 @@ var require_mode = __commonJS({
     module.exports = isexe;
     isexe.sync = sync;
     var fs = __require("fs");
-    function isexe(path6, options, cb) {
-      fs.stat(path6, function(er, stat) {
+    function isexe(path7, options, cb) {
+      fs.stat(path7, function(er, stat) {
         cb(er, er ? false : checkStat(stat, options));
       });
     }
-    function sync(path6, options) {
-      return checkStat(fs.statSync(path6), options);
+    function sync(path7, options) {
+      return checkStat(fs.statSync(path7), options);
     }
     function checkStat(stat, options) {
       return stat.isFile() && checkMode(stat, options);
@@ -324,7 +324,7 @@ var require_isexe = __commonJS({
     }
     module.exports = isexe;
     isexe.sync = sync;
-    function isexe(path6, options, cb) {
+    function isexe(path7, options, cb) {
       if (typeof options === "function") {
         cb = options;
         options = {};
@@ -334,7 +334,7 @@ var require_isexe = __commonJS({
           throw new TypeError("callback not provided");
         }
         return new Promise(function(resolve, reject) {
-          isexe(path6, options || {}, function(er, is) {
+          isexe(path7, options || {}, function(er, is) {
             if (er) {
               reject(er);
             } else {
@@ -343,7 +343,7 @@ var require_isexe = __commonJS({
           });
         });
       }
-      core(path6, options || {}, function(er, is) {
+      core(path7, options || {}, function(er, is) {
         if (er) {
           if (er.code === "EACCES" || options && options.ignoreErrors) {
             er = null;
@@ -353,9 +353,9 @@ var require_isexe = __commonJS({
         cb(er, is);
       });
     }
-    function sync(path6, options) {
+    function sync(path7, options) {
       try {
-        return core.sync(path6, options || {});
+        return core.sync(path7, options || {});
       } catch (er) {
         if (options && options.ignoreErrors || er.code === "EACCES") {
           return false;
@@ -371,7 +371,7 @@ var require_isexe = __commonJS({
 var require_which = __commonJS({
   "node_modules/cross-spawn/node_modules/which/which.js"(exports, module) {
     var isWindows = process.platform === "win32" || process.env.OSTYPE === "cygwin" || process.env.OSTYPE === "msys";
-    var path6 = __require("path");
+    var path7 = __require("path");
     var COLON = isWindows ? ";" : ":";
     var isexe = require_isexe();
     var getNotFoundError = (cmd) => Object.assign(new Error(`not found: ${cmd}`), { code: "ENOENT" });
@@ -409,7 +409,7 @@ var require_which = __commonJS({
           return opt.all && found.length ? resolve(found) : reject(getNotFoundError(cmd));
         const ppRaw = pathEnv[i];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path6.join(pathPart, cmd);
+        const pCmd = path7.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         resolve(subStep(p, i, 0));
       });
@@ -436,7 +436,7 @@ var require_which = __commonJS({
       for (let i = 0; i < pathEnv.length; i++) {
         const ppRaw = pathEnv[i];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path6.join(pathPart, cmd);
+        const pCmd = path7.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         for (let j = 0; j < pathExt.length; j++) {
           const cur = p + pathExt[j];
@@ -484,7 +484,7 @@ var require_path_key = __commonJS({
 var require_resolveCommand = __commonJS({
   "node_modules/cross-spawn/lib/util/resolveCommand.js"(exports, module) {
     "use strict";
-    var path6 = __require("path");
+    var path7 = __require("path");
     var which = require_which();
     var getPathKey = require_path_key();
     function resolveCommandAttempt(parsed, withoutPathExt) {
@@ -502,7 +502,7 @@ var require_resolveCommand = __commonJS({
       try {
         resolved = which.sync(parsed.command, {
           path: env[getPathKey({ env })],
-          pathExt: withoutPathExt ? path6.delimiter : void 0
+          pathExt: withoutPathExt ? path7.delimiter : void 0
         });
       } catch (e) {
       } finally {
@@ -511,7 +511,7 @@ var require_resolveCommand = __commonJS({
         }
       }
       if (resolved) {
-        resolved = path6.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
+        resolved = path7.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
       }
       return resolved;
     }
@@ -565,8 +565,8 @@ var require_shebang_command = __commonJS({
       if (!match) {
         return null;
       }
-      const [path6, argument] = match[0].replace(/#! ?/, "").split(" ");
-      const binary = path6.split("/").pop();
+      const [path7, argument] = match[0].replace(/#! ?/, "").split(" ");
+      const binary = path7.split("/").pop();
       if (binary === "env") {
         return argument;
       }
@@ -601,7 +601,7 @@ var require_readShebang = __commonJS({
 var require_parse = __commonJS({
   "node_modules/cross-spawn/lib/parse.js"(exports, module) {
     "use strict";
-    var path6 = __require("path");
+    var path7 = __require("path");
     var resolveCommand = require_resolveCommand();
     var escape = require_escape();
     var readShebang = require_readShebang();
@@ -622,11 +622,11 @@ var require_parse = __commonJS({
       if (!isWin) {
         return parsed;
       }
-      const commandFile = detectShebang(parsed);
-      const needsShell = !isExecutableRegExp.test(commandFile);
+      const commandFile2 = detectShebang(parsed);
+      const needsShell = !isExecutableRegExp.test(commandFile2);
       if (parsed.options.forceShell || needsShell) {
-        const needsDoubleEscapeMetaChars = isCmdShimRegExp.test(commandFile);
-        parsed.command = path6.normalize(parsed.command);
+        const needsDoubleEscapeMetaChars = isCmdShimRegExp.test(commandFile2);
+        parsed.command = path7.normalize(parsed.command);
         parsed.command = escape.command(parsed.command);
         parsed.args = parsed.args.map((arg) => escape.argument(arg, needsDoubleEscapeMetaChars));
         const shellCommand = [parsed.command].concat(parsed.args).join(" ");
@@ -1300,12 +1300,12 @@ function parseTree(text, errors = [], options = ParseOptions.DEFAULT) {
   }
   return result;
 }
-function findNodeAtLocation(root, path6) {
+function findNodeAtLocation(root, path7) {
   if (!root) {
     return void 0;
   }
   let node = root;
-  for (let segment of path6) {
+  for (let segment of path7) {
     if (typeof segment === "string") {
       if (node.type !== "object" || !Array.isArray(node.children)) {
         return void 0;
@@ -2139,11 +2139,11 @@ function compileRules(settings) {
   const roleFilters = /* @__PURE__ */ new Map();
   const roles = readRecord(tools.roles, "/tools/roles", issues) ?? {};
   for (const [role, block] of Object.entries(roles)) {
-    const path6 = `/tools/roles/${pointer(role)}`;
-    if (role.trim() === "") issues.push({ path: path6, message: "a role name must not be empty" });
-    const fields = readBlock(block, path6, ROLE_KEYS, issues, serverWideHint) ?? {};
-    roleFilters.set(role, readToolFilter(fields, path6, `role ${JSON.stringify(role)}`, issues));
-    if (block === void 0 || block === null) issues.push({ path: path6, message: "a role needs an object of rules" });
+    const path7 = `/tools/roles/${pointer(role)}`;
+    if (role.trim() === "") issues.push({ path: path7, message: "a role name must not be empty" });
+    const fields = readBlock(block, path7, ROLE_KEYS, issues, serverWideHint) ?? {};
+    roleFilters.set(role, readToolFilter(fields, path7, `role ${JSON.stringify(role)}`, issues));
+    if (block === void 0 || block === null) issues.push({ path: path7, message: "a role needs an object of rules" });
   }
   checkCollisions(naming, [["/tools", baseFilter], ...roleFiltersWithPaths(roleFilters)], tools.describe, issues);
   if (issues.length > 0) throw new RulesConfigError(issues);
@@ -2156,56 +2156,56 @@ function compileRules(settings) {
 function serverWideHint(key) {
   return SERVER_WIDE_TOOL_KEYS.has(key) ? `"${key}" applies to every caller: set it in "tools", not in a role (a role has allow, deny and read_only)` : void 0;
 }
-function readBlock(value, path6, keys, issues, hint = () => void 0) {
+function readBlock(value, path7, keys, issues, hint = () => void 0) {
   if (value === void 0 || value === null) return void 0;
   if (!isRecord(value)) {
-    issues.push({ path: path6, message: `expected an object, found ${describeType(value)}` });
+    issues.push({ path: path7, message: `expected an object, found ${describeType(value)}` });
     return void 0;
   }
   for (const key of Object.keys(value))
     if (!keys.includes(key))
       issues.push({
-        path: `${path6}/${pointer(key)}`,
+        path: `${path7}/${pointer(key)}`,
         message: hint(key) ?? `unknown field "${key}" (expected ${keys.map((k) => `"${k}"`).join(", ")})`
       });
   return value;
 }
-function readNameFilter(value, path6, issues) {
-  const block = readBlock(value, path6, NAME_RULE_KEYS, issues);
+function readNameFilter(value, path7, issues) {
+  const block = readBlock(value, path7, NAME_RULE_KEYS, issues);
   if (block === void 0) return void 0;
-  const allow = readPatterns(block.allow, `${path6}/allow`, issues);
-  const deny = readPatterns(block.deny, `${path6}/deny`, issues);
+  const allow = readPatterns(block.allow, `${path7}/allow`, issues);
+  const deny = readPatterns(block.deny, `${path7}/deny`, issues);
   return allow === void 0 && deny === void 0 ? void 0 : { allow, deny };
 }
-function readToolFilter(block, path6, scope, issues) {
-  const allow = readPatterns(block.allow, `${path6}/allow`, issues);
-  const deny = readPatterns(block.deny, `${path6}/deny`, issues);
-  const readOnly = readBoolean(block.read_only, `${path6}/read_only`, issues) ?? false;
+function readToolFilter(block, path7, scope, issues) {
+  const allow = readPatterns(block.allow, `${path7}/allow`, issues);
+  const deny = readPatterns(block.deny, `${path7}/deny`, issues);
+  const readOnly = readBoolean(block.read_only, `${path7}/read_only`, issues) ?? false;
   return allow === void 0 && deny === void 0 && !readOnly ? void 0 : { allow, deny, readOnly, scope };
 }
-function readPatterns(value, path6, issues) {
+function readPatterns(value, path7, issues) {
   if (value === void 0) return void 0;
   if (!Array.isArray(value)) {
-    issues.push({ path: path6, message: `expected an array of names or patterns, found ${describeType(value)}` });
+    issues.push({ path: path7, message: `expected an array of names or patterns, found ${describeType(value)}` });
     return void 0;
   }
   const patterns = [];
   value.forEach((pattern, index) => {
     const problem = globProblem(pattern);
     if (problem === void 0) patterns.push(pattern);
-    else issues.push({ path: `${path6}/${index}`, message: problem });
+    else issues.push({ path: `${path7}/${index}`, message: problem });
   });
   return new GlobList(patterns);
 }
-function readBoolean(value, path6, issues) {
+function readBoolean(value, path7, issues) {
   if (value === void 0 || typeof value === "boolean") return value;
-  issues.push({ path: path6, message: `expected true or false, found ${describeType(value)}` });
+  issues.push({ path: path7, message: `expected true or false, found ${describeType(value)}` });
   return void 0;
 }
-function readRecord(value, path6, issues) {
+function readRecord(value, path7, issues) {
   if (value === void 0) return void 0;
   if (isRecord(value)) return value;
-  issues.push({ path: path6, message: `expected an object, found ${describeType(value)}` });
+  issues.push({ path: path7, message: `expected an object, found ${describeType(value)}` });
   return void 0;
 }
 function readNaming(tools, issues) {
@@ -2213,22 +2213,22 @@ function readNaming(tools, issues) {
   const toChild = /* @__PURE__ */ new Map();
   const descriptions = /* @__PURE__ */ new Map();
   for (const [from, to] of Object.entries(readRecord(tools.rename, "/tools/rename", issues) ?? {})) {
-    const path6 = `/tools/rename/${pointer(from)}`;
-    if (!checkExactName(from, path6, "rename", issues)) continue;
+    const path7 = `/tools/rename/${pointer(from)}`;
+    if (!checkExactName(from, path7, "rename", issues)) continue;
     if (typeof to !== "string") {
-      issues.push({ path: path6, message: `expected the new name as a string, found ${describeType(to)}` });
+      issues.push({ path: path7, message: `expected the new name as a string, found ${describeType(to)}` });
     } else if (to === "") {
-      issues.push({ path: path6, message: `"${from}" cannot be renamed to an empty name` });
+      issues.push({ path: path7, message: `"${from}" cannot be renamed to an empty name` });
     } else if (to === from) {
-      issues.push({ path: path6, message: `"${from}" is renamed to itself: remove the entry` });
+      issues.push({ path: path7, message: `"${from}" is renamed to itself: remove the entry` });
     } else if (!TOOL_NAME.test(to)) {
       issues.push({
-        path: path6,
+        path: path7,
         message: `${JSON.stringify(to)} is not a valid MCP tool name: 1 to 128 characters, each a letter A-Z or a-z, a digit, "_", "-" or "."`
       });
     } else if (toChild.has(to)) {
       issues.push({
-        path: path6,
+        path: path7,
         message: `"${toChild.get(to)}" and "${from}" are both renamed to "${to}": clients could not tell them apart`
       });
     } else {
@@ -2237,22 +2237,22 @@ function readNaming(tools, issues) {
     }
   }
   for (const [name, description] of Object.entries(readRecord(tools.describe, "/tools/describe", issues) ?? {})) {
-    const path6 = `/tools/describe/${pointer(name)}`;
-    if (!checkExactName(name, path6, "describe", issues)) continue;
+    const path7 = `/tools/describe/${pointer(name)}`;
+    if (!checkExactName(name, path7, "describe", issues)) continue;
     if (typeof description !== "string")
-      issues.push({ path: path6, message: `expected the description as a string, found ${describeType(description)}` });
+      issues.push({ path: path7, message: `expected the description as a string, found ${describeType(description)}` });
     else descriptions.set(name, description);
   }
   return { toClient, toChild, descriptions };
 }
-function checkExactName(name, path6, field, issues) {
+function checkExactName(name, path7, field, issues) {
   if (name === "") {
-    issues.push({ path: path6, message: `${field} is keyed by tool names: a name must not be empty` });
+    issues.push({ path: path7, message: `${field} is keyed by tool names: a name must not be empty` });
     return false;
   }
   if (isGlob(name)) {
     issues.push({
-      path: path6,
+      path: path7,
       message: `${field} is keyed by a tool's exact name: "*" and "?" patterns are not supported here`
     });
     return false;
@@ -2265,12 +2265,12 @@ function* roleFiltersWithPaths(filters) {
 function checkCollisions(naming, filters, describe2, issues) {
   const target = (name) => naming.toChild.has(name) && !naming.toClient.has(name);
   const explain = (name) => `"${name}" is the name "${naming.toChild.get(name)}" is renamed to, but rules and describe use the child's tool names: write "${naming.toChild.get(name)}" to mean the renamed tool; a child's own tool "${name}" is hidden by that rename (rename "${naming.toChild.get(name)}" to another name to keep both)`;
-  for (const [path6, filter] of filters) {
+  for (const [path7, filter] of filters) {
     for (const list of ["allow", "deny"]) {
       const patterns = filter?.[list]?.patterns ?? [];
       patterns.forEach((pattern, index) => {
         if (!isGlob(pattern) && target(pattern))
-          issues.push({ path: `${path6}/${list}/${index}`, message: explain(pattern) });
+          issues.push({ path: `${path7}/${list}/${index}`, message: explain(pattern) });
       });
     }
   }
@@ -2300,36 +2300,36 @@ function collectVariables(document) {
   const issues = [];
   walkStrings(document, [], (value, segments) => {
     if (segments[0] === "$schema" || segments[0] === "inputs") return;
-    const path6 = toPointer(segments);
+    const path7 = toPointer(segments);
     for (const match of value.matchAll(VARIABLE)) {
       const [text, prefix, rawName] = match;
       const name = rawName.trim();
       if (!prefix && name === "workspaceFolder") {
-        uses.push({ kind: "workspaceFolder", name, text, path: path6, secret: false });
+        uses.push({ kind: "workspaceFolder", name, text, path: path7, secret: false });
         continue;
       }
       const kind = prefix ?? "env";
       if (kind === "input") {
         if (!INPUT_ID.test(name)) {
-          issues.push({ path: path6, message: `malformed variable ${text}: an input id has letters, digits, '_', '.', '-'` });
+          issues.push({ path: path7, message: `malformed variable ${text}: an input id has letters, digits, '_', '.', '-'` });
           continue;
         }
         const input = inputs.get(name);
         if (!input) {
-          issues.push({ path: path6, message: `${text} names no input: add {"id": "${name}"} to "inputs"` });
+          issues.push({ path: path7, message: `${text} names no input: add {"id": "${name}"} to "inputs"` });
           continue;
         }
-        uses.push({ kind, name, text, path: path6, secret: input.password === true });
+        uses.push({ kind, name, text, path: path7, secret: input.password === true });
         continue;
       }
       if (!NAME.test(name)) {
         issues.push({
-          path: path6,
+          path: path7,
           message: `malformed variable ${text}: a name has letters, digits and '_' and does not start with a digit`
         });
         continue;
       }
-      uses.push({ kind, name, text, path: path6, secret: kind === "secret" });
+      uses.push({ kind, name, text, path: path7, secret: kind === "secret" });
     }
   });
   return { uses, issues };
@@ -2341,7 +2341,7 @@ function resolveVariables(document, sources) {
   const lookup = (name) => sources.env[name] ?? sources.dotenv[name];
   const resolved = mapStrings(document, [], (value, segments) => {
     if (segments[0] === "$schema" || segments[0] === "inputs") return value;
-    const path6 = toPointer(segments);
+    const path7 = toPointer(segments);
     return value.replace(VARIABLE, (text, prefix, rawName) => {
       const name = rawName.trim();
       if (!prefix && name === "workspaceFolder") return sources.workspaceFolder;
@@ -2357,12 +2357,12 @@ function resolveVariables(document, sources) {
         where = prefix === "secret" ? `set ${name} in the environment or .env (when deployed: Key Vault, through the app setting ${name})` : `set ${name} in the environment or .env (when deployed: the app setting ${name})`;
       }
       if (found === void 0) {
-        issues.push({ path: path6, message: `unresolved variable ${text}: ${where}` });
+        issues.push({ path: path7, message: `unresolved variable ${text}: ${where}` });
         return text;
       }
       if (UNRESOLVED_KEY_VAULT.test(found)) {
         issues.push({
-          path: path6,
+          path: path7,
           message: `${text} is still a Key Vault reference: the app could not resolve it (check that the secret exists and that the app's identity has the "Key Vault Secrets User" role)`
         });
         return text;
@@ -6753,7 +6753,7 @@ function validateAgainstSchema(document) {
   return dedupe(errors.map(describe));
 }
 function describe(error) {
-  const path6 = error.instancePath;
+  const path7 = error.instancePath;
   const p = error.params;
   switch (error.keyword) {
     case "additionalProperties": {
@@ -6763,41 +6763,41 @@ function describe(error) {
       );
       const guess = closest(name, known);
       const hint = guess ? `; did you mean "${guess}"?` : known.length > 0 ? ` (expected one of: ${known.join(", ")})` : "";
-      return { path: `${path6}/${name}`, message: `unknown property "${name}"${hint}` };
+      return { path: `${path7}/${name}`, message: `unknown property "${name}"${hint}` };
     }
     case "required":
-      return { path: path6, message: `missing required property "${String(p.missingProperty)}"` };
+      return { path: path7, message: `missing required property "${String(p.missingProperty)}"` };
     case "enum":
       return {
-        path: path6,
+        path: path7,
         message: `must be one of ${p.allowedValues.map((v) => JSON.stringify(v)).join(", ")}`
       };
     case "const":
-      return { path: path6, message: `must be ${JSON.stringify(p.allowedValue)}` };
+      return { path: path7, message: `must be ${JSON.stringify(p.allowedValue)}` };
     case "type":
-      return { path: path6, message: typeMessage(path6, String(p.type), error.data) };
+      return { path: path7, message: typeMessage(path7, String(p.type), error.data) };
     case "propertyNames":
       return {
-        path: `${path6}/${String(p.propertyName)}`,
+        path: `${path7}/${String(p.propertyName)}`,
         message: `invalid name "${String(p.propertyName)}": ${nameRule2(error)}`
       };
     case "pattern":
-      return { path: path6, message: `must match ${String(p.pattern)}` };
+      return { path: path7, message: `must match ${String(p.pattern)}` };
     case "anyOf":
-      return { path: path6, message: "must be a log level name or an object of log levels per component" };
+      return { path: path7, message: "must be a log level name or an object of log levels per component" };
     default:
-      return { path: path6, message: error.message ?? error.keyword };
+      return { path: path7, message: error.message ?? error.keyword };
   }
 }
-function typeMessage(path6, expected, actual) {
+function typeMessage(path7, expected, actual) {
   const got = actual === null ? "null" : Array.isArray(actual) ? "an array" : typeof actual;
-  if (/\/args$/.test(path6) && typeof actual === "string") {
+  if (/\/args$/.test(path7) && typeof actual === "string") {
     return `must be an array of strings, not one string; write each argument separately, e.g. ${JSON.stringify(actual.split(/\s+/).filter(Boolean))}`;
   }
-  if (/\/env\/[^/]+$/.test(path6) && expected === "string") {
+  if (/\/env\/[^/]+$/.test(path7) && expected === "string") {
     return `environment values must be strings: write ${JSON.stringify(String(actual))} in quotes (got ${got})`;
   }
-  if (/\/args\/\d+$/.test(path6) && expected === "string")
+  if (/\/args\/\d+$/.test(path7) && expected === "string")
     return `arguments must be strings: write ${JSON.stringify(String(actual))} in quotes (got ${got})`;
   return `must be ${expected === "object" ? "an object" : expected === "array" ? "an array" : `a ${expected}`} (got ${got})`;
 }
@@ -6846,16 +6846,16 @@ function secretFieldPatterns(schema = configSchema) {
   const patterns = /* @__PURE__ */ new Set();
   const defs = schema.$defs ?? {};
   const deref = (node) => typeof node.$ref === "string" ? defs[node.$ref.replace("#/$defs/", "")] ?? {} : node;
-  const visit2 = (node, path6, depth) => {
+  const visit2 = (node, path7, depth) => {
     if (depth > 12) return;
     const resolved = deref(node);
-    if (resolved["x-secret"] === true) patterns.add(path6.join("/"));
+    if (resolved["x-secret"] === true) patterns.add(path7.join("/"));
     for (const branch of ["then", "else"])
-      if (resolved[branch]) visit2(resolved[branch], path6, depth + 1);
+      if (resolved[branch]) visit2(resolved[branch], path7, depth + 1);
     for (const [key, child] of Object.entries(resolved.properties ?? {}))
-      visit2(child, [...path6, key], depth + 1);
+      visit2(child, [...path7, key], depth + 1);
     if (resolved.additionalProperties && typeof resolved.additionalProperties === "object")
-      visit2(resolved.additionalProperties, [...path6, "*"], depth + 1);
+      visit2(resolved.additionalProperties, [...path7, "*"], depth + 1);
   };
   visit2(schema, [""], 0);
   return [...patterns];
@@ -6871,17 +6871,17 @@ function secretWarnings(document) {
   const patterns = secretFieldPatterns();
   const visit2 = (value, segments) => {
     if (typeof value === "string") {
-      const path6 = toPointer(segments);
+      const path7 = toPointer(segments);
       if (patterns.some((pattern) => matches(pattern, segments)) && !SECRET_ONLY.test(value)) {
         warnings.push({
-          path: path6,
+          path: path7,
           message: `this field holds a secret but is ${/\$\{/.test(value) ? "a plain variable, which becomes a plain app setting" : "a literal value"}; use "\${secret:NAME}"`
         });
       }
       const name = segments.at(-1);
       if (segments.at(-2) === "env" && typeof name === "string" && PASSWORD_LIKE_NAME.test(name) && value !== "" && !/\$\{/.test(value)) {
         warnings.push({
-          path: path6,
+          path: path7,
           message: `"${name}" looks like a secret written as a literal value; use "\${secret:${name}}" and keep the value in Key Vault / .env`
         });
       }
@@ -7039,7 +7039,7 @@ function describeSyntaxError(code) {
 }
 
 // src/deployment/plan.ts
-import path4 from "node:path";
+import path5 from "node:path";
 
 // src/config/caller-credentials.ts
 function serversHoldingCallerCredentials(servers) {
@@ -7064,6 +7064,41 @@ function entraEndpointIdentifierUris(config) {
     `${origin}/mcp/${server.name}`,
     ...server.isDefault || servers.length === 1 ? [`${origin}/mcp`, `${origin}/api/mcp`] : []
   ]);
+}
+
+// src/deployment/executable-platform.ts
+import { closeSync, openSync, readSync } from "node:fs";
+import path4 from "node:path";
+function executablePlatform(file) {
+  const head = Buffer.alloc(20);
+  let read = 0;
+  let fd;
+  try {
+    fd = openSync(file, "r");
+    read = readSync(fd, head, 0, head.length, 0);
+  } catch {
+    return void 0;
+  } finally {
+    if (fd !== void 0) closeSync(fd);
+  }
+  if (read >= 20 && head.readUInt32BE(0) === 2135247942) {
+    const bits = head[4] === 2 ? 64 : 32;
+    const machine = head[5] === 2 ? head.readUInt16BE(18) : head.readUInt16LE(18);
+    const name = ELF_MACHINES[machine] ?? `machine ${machine}`;
+    return `linux-${bits === 64 && name === "x86" ? "x64" : name}${bits === 32 && name !== "x86" ? "-32" : ""}`;
+  }
+  if (read >= 4) {
+    const magic = head.readUInt32BE(0);
+    if ([4277009102, 4277009103, 3472551422, 3489328638, 3405691582].includes(magic)) return "macos";
+  }
+  if (read >= 2 && head[0] === 77 && head[1] === 90) return "windows";
+  return void 0;
+}
+var ELF_MACHINES = { 3: "x86", 62: "x86", 40: "arm", 183: "arm64", 243: "riscv" };
+var FUNCTIONS_PLATFORM = "linux-x64";
+function commandFile(command, cwd) {
+  if (!command.includes("/") && !command.includes("\\")) return void 0;
+  return path4.resolve(cwd, command);
 }
 
 // src/deployment/plan.ts
@@ -7234,12 +7269,20 @@ function planDeployment(loaded) {
     }
   }
   const needsPython = servers.filter(
-    (server) => /^(python(\d+(\.\d+)?)?|pip\d*|pipx|uv)$/.test(path4.basename(server.command).replace(/\.exe$/i, ""))
+    (server) => /^(python(\d+(\.\d+)?)?|pip\d*|pipx|uv)$/.test(path5.basename(server.command).replace(/\.exe$/i, ""))
   );
   if (needsPython.length > 0)
     planWarnings.push(
       `${needsPython.map((server) => `"${server.name}" (${server.command})`).join(", ")}: the Flex Consumption Node.js image has no Python, so ${needsPython.length === 1 ? "this server fails" : "these servers fail"} to start when deployed; run Python servers with uvx (azd deploy packages them with a Python of their own), or ship an executable`
     );
+  for (const server of servers) {
+    const file = commandFile(server.command, server.cwd);
+    const platform = file && executablePlatform(file);
+    if (platform && platform !== FUNCTIONS_PLATFORM)
+      planWarnings.push(
+        `"${server.name}" runs ${server.command}, an executable built for ${platform}; Azure Functions runs ${FUNCTIONS_PLATFORM}, so it fails to start when deployed: ship a ${FUNCTIONS_PLATFORM} build (deploy from Linux x64 or CI), or run it through its runtime`
+      );
+  }
   for (const server of servers) {
     if (server.rules.hasToolRules) continue;
     const line = [server.command, ...server.args].join(" ");
@@ -7305,7 +7348,7 @@ function compare(a, b) {
 var import_cross_spawn = __toESM(require_cross_spawn(), 1);
 import { mkdtempSync, readFileSync as readFileSync3, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import path5 from "node:path";
+import path6 from "node:path";
 import { createInterface } from "node:readline/promises";
 import { Writable } from "node:stream";
 var SETTING_VALUES_VAR = "MCP_SETTING_VALUES";
@@ -7413,9 +7456,9 @@ function storeInAzdEnv(values, options = {}) {
   const changed = Object.fromEntries(Object.entries(values).filter(([name, value]) => env[name] !== value));
   if (Object.keys(changed).length === 0) return;
   const text = dotenvText(changed);
-  const dir = mkdtempSync(path5.join(tmpdir(), "mcp-azd-env-"));
+  const dir = mkdtempSync(path6.join(tmpdir(), "mcp-azd-env-"));
   try {
-    const file = path5.join(dir, "values.env");
+    const file = path6.join(dir, "values.env");
     writeFileSync(file, text, { mode: 384, flag: "wx" });
     const result = import_cross_spawn.default.sync(options.azd ?? "azd", ["env", "set", "--file", file], {
       cwd: options.cwd,
