@@ -26,6 +26,7 @@ export interface StdioServerDocument {
   allowed_origins?: string[];
   max_child_memory_mb?: number;
   allowed_roles?: string[];
+  state?: 'stateful' | 'stateless';
   tools?: ToolRuleSettings;
   prompts?: NameRuleSettings;
   resources?: NameRuleSettings;

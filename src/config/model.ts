@@ -90,6 +90,8 @@ export interface ServerConfig {
   rules: CompiledRules;
   /** Roles (token `roles` or scopes), one of which a caller must hold to use the server; empty: any caller. */
   allowedRoles: string[];
+  /** Whether the server keeps state in its process between calls (replication across instances splits it). */
+  state: 'stateful' | 'stateless';
 }
 
 export interface SkippedServer {

@@ -152,6 +152,12 @@ export function normalise(
       singleInstance: deployment.single_instance ?? false,
     },
   };
+  if (config.deployment.singleInstance && config.deployment.alwaysReadyInstances > 0)
+    issues.push({
+      path: '/deployment/always_ready_instances',
+      message:
+        'single_instance pins the app to one instance, but Flex Consumption runs always-ready instances outside the maximum instance count, so the app could run two and split sessions between them; set 0 (the one instance then starts on the first request)',
+    });
   return { config, issues, warnings };
 }
 
@@ -224,6 +230,7 @@ function normaliseServer(
     maxChildMemoryMb: server.max_child_memory_mb,
     rules: compileServerRules(server, at, issues),
     allowedRoles,
+    state: server.state ?? 'stateful',
     sessions: {
       // No limit of its own by default: the instance's limit (sized from memory) applies.
       maxConcurrent: server.sessions?.max_concurrent ?? legacyMax ?? Number.POSITIVE_INFINITY,

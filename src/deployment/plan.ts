@@ -294,6 +294,15 @@ export function planDeployment(loaded: LoadedConfig): DeploymentPlan {
       `${needsPython.map((server) => `"${server.name}" (${server.command})`).join(', ')}: the Flex Consumption Node.js image has no Python, so ${needsPython.length === 1 ? 'this server fails' : 'these servers fail'} to start when deployed; run Python servers with uvx (azd deploy packages them with a Python of their own), or ship an executable`,
     );
 
+  // Nothing stateful is replicated silently: with more than one instance, a session's requests can
+  // reach a child on each (docs/scale-out-decision.md).
+  const instances = deployment.singleInstance ? 1 : deployment.maximumInstanceCount + deployment.alwaysReadyInstances;
+  const stateful = servers.filter((server) => server.state === 'stateful');
+  if (instances > 1 && stateful.length > 0)
+    planWarnings.push(
+      `replicated state: ${stateful.map((server) => `"${server.name}"`).join(', ')} ${stateful.length === 1 ? 'is' : 'are'} stateful (the default) and the app scales out to ${deployment.maximumInstanceCount} instances; a session whose requests reach two instances gets a child on each, and the server's in-process state (pages, working directories, connections, history) splits between them. Set "deployment": { "single_instance": true } to keep every session on one instance (capacity: one instance), or "state": "stateless" on servers that keep nothing between calls (docs/scale-out-decision.md)`,
+    );
+
   // A binary shipped with the app must be built for the image it runs on.
   for (const server of servers) {
     const file = commandFile(server.command, server.cwd);

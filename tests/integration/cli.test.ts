@@ -211,6 +211,7 @@ describe('cli plan', () => {
       'Identity',
       'Entra (On-Behalf-Of)',
       'Scale (Flex Consumption)',
+      'Warnings',
     ]);
     const row = (...cells: string[]) =>
       new RegExp(`^  ${cells.map((cell) => cell.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\\s+')}$`);
@@ -233,6 +234,9 @@ describe('cli plan', () => {
     has(/^ {2}not used$/);
     has(/^ {2}instance memory 4096 MB, up to 10 instances, 1 always ready$/);
     has(/^ {2}25 sessions per instance \(child ~150 MB\); HTTP concurrency per instance 25$/);
+    has(
+      /^ {2}- replicated state: "time", "code-search" are stateful \(the default\) and the app scales out to 10 instances/,
+    );
   });
 
   test('the readable form shows skipped servers, Entra, identity and warnings when there are some', async () => {
@@ -247,7 +251,7 @@ describe('cli plan', () => {
     );
     assert.match(
       vscode.stdout,
-      /\nWarnings\n {2}- \/servers\/github: skipped: "github" is a remote http server, not a STDIO one; the adapter serves only STDIO servers\n$/,
+      /\nWarnings\n {2}- \/servers\/github: skipped: "github" is a remote http server, not a STDIO one; the adapter serves only STDIO servers\n {2}- replicated state: /,
     );
     assert.match(
       mi.stdout,

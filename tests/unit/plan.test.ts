@@ -45,6 +45,9 @@ function planIssues(document: unknown): string[] {
 }
 
 const warningsOf = (loaded: LoadedConfig) => loaded.warnings.map((w) => `${w.path}: ${w.message}`);
+/** The plan's warnings but the one every scaling app with a stateful server gets (tested on its own below). */
+const besidesReplication = (warnings: string[]) =>
+  warnings.filter((warning) => !warning.startsWith('replicated state:'));
 const serverRows = (plan: DeploymentPlan) =>
   plan.servers.map(
     (s) =>
@@ -282,7 +285,7 @@ describe('deployment plan: the predecessor README examples validate unchanged, a
       assert.deepEqual(settingRows(plan), expected.settings);
       assert.deepEqual(plan.skippedServers, []);
       assert.deepEqual(
-        plan.warnings,
+        besidesReplication(plan.warnings),
         [...expected.warnings, ...(expected.planWarnings ?? [])],
         'the plan repeats the config warnings and adds its own',
       );
@@ -292,6 +295,40 @@ describe('deployment plan: the predecessor README examples validate unchanged, a
 });
 
 describe('deployment plan: rules', () => {
+  test('nothing stateful is replicated silently: servers are stateful unless declared stateless, and the plan says which would split', () => {
+    const replicated = (document: Record<string, unknown>) =>
+      planOf(document).warnings.filter((warning) => warning.startsWith('replicated state:'));
+    const [warning] = replicated({ mcpServers: { a: { command: 'x' }, b: { command: 'y', state: 'stateless' } } });
+    assert.match(warning!, /^replicated state: "a" is stateful \(the default\) and the app scales out to 40 instances/);
+    assert.match(warning!, /"single_instance": true/);
+    assert.doesNotMatch(warning!, /"b"/, 'a stateless server is replicated by choice');
+    assert.deepEqual(replicated({ mcpServers: { a: { command: 'x', state: 'stateless' } } }), []);
+    assert.deepEqual(replicated({ mcpServers: { a: { command: 'x' } }, deployment: { single_instance: true } }), []);
+    assert.deepEqual(
+      replicated({ mcpServers: { a: { command: 'x' } }, deployment: { maximum_instance_count: 1 } }),
+      [],
+    );
+    assert.equal(
+      replicated({
+        mcpServers: { a: { command: 'x' } },
+        deployment: { maximum_instance_count: 1, always_ready_instances: 1 },
+      }).length,
+      1,
+      'always-ready instances run outside the maximum',
+    );
+  });
+
+  test('single_instance with always-ready instances is refused: they run outside the maximum, so two could serve', () => {
+    assert.throws(
+      () =>
+        planOf({
+          mcpServers: { a: { command: 'x' } },
+          deployment: { single_instance: true, always_ready_instances: 1 },
+        }),
+      (error: Error) => /always_ready_instances.*could run two/.test(error.message),
+    );
+  });
+
   test('Key Vault secret names: `_` (and any other character but letters, digits, `-`) becomes `-`; inputs get an `input-` prefix', () => {
     assert.equal(keyVaultSecretName({ kind: 'secret', name: 'API_KEY' }), 'API-KEY');
     assert.equal(keyVaultSecretName({ kind: 'secret', name: '_LEADING__DOUBLE' }), '-LEADING--DOUBLE');
@@ -535,7 +572,7 @@ describe('deployment plan: rules', () => {
       ['OBO-CLIENT-SECRET <- OBO_CLIENT_SECRET'],
     );
     assert.deepEqual(
-      withSecret.warnings,
+      besidesReplication(withSecret.warnings),
       [NO_ENTRA_RESOURCE, trustBoundary('"a"')],
       "a secret field holding ${secret:...} is not warned about; children holding callers' credentials are",
     );
