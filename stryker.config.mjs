@@ -4,8 +4,9 @@
 // and the Key Vault reference checks. Results: reports/mutation/ (HTML and JSON); the summary of a
 // run is kept in bench/results/mutation-<date>.md.
 //
-// Runs on Node >= 22 (Stryker's own requirement): `npm run` puts the pinned Node 22 of
-// node_modules/.bin first on PATH, for Stryker and for the test processes the tap runner starts.
+// Runs on Node >= 22.19 (Stryker's own requirement): `npm run test:mutation` starts it through
+// tests/tools/run.mjs, which installs the test tools once (tests/tools/) and puts a Node >= 22.19
+// first on PATH, for Stryker and for the test processes the tap runner starts.
 import { readFileSync } from 'node:fs';
 
 // As `npm test` does: children run as the adapter's user unless the environment says otherwise.

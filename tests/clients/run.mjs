@@ -220,38 +220,32 @@ function parseVersion(text) {
   return match ? [Number(match[1]), Number(match[2]), Number(match[3])] : undefined;
 }
 
-/** A Node >= 22.19 binary: tests/fixtures/conformance/node22.mjs's search, then the pinned platform package. */
+/**
+ * A Node >= `minimum` binary, from tests/fixtures/conformance/node22.mjs: $MCP_CONFORMANCE_NODE
+ * (then nothing else), this Node, `node` on PATH, else the Node 22 that tests/tools pins,
+ * installed there on first use.
+ */
 async function findInspectorNode(minimum) {
-  const { findNode22, NODE_PLATFORM_PACKAGES } = await import(
+  const { findNode22 } = await import(
     pathToFileURL(path.join(root, 'tests', 'fixtures', 'conformance', 'node22.mjs')).href
   );
-  const candidates = [];
-  const tried = [];
+  let node;
   try {
-    candidates.push(await findNode22());
+    node = await findNode22(minimum.join('.'));
   } catch (error) {
-    tried.push(error instanceof Error ? error.message : String(error));
+    throw new PrerequisiteError(
+      `no Node >= ${minimum.join('.')} for the MCP Inspector (its engines.node): ${error instanceof Error ? error.message : error}`,
+    );
   }
-  // findNode22 accepts any 22.x (the current process first); the Inspector needs 22.19+, which
-  // the platform package the root package.json pins (22.23.2) is.
-  const pkg = NODE_PLATFORM_PACKAGES[`${process.platform}-${process.arch}`];
-  // An explicit MCP_CONFORMANCE_NODE must work by itself, as in node22.mjs: no fallback then.
-  if (pkg && !process.env.MCP_CONFORMANCE_NODE) {
-    const dir = path.join(root, 'node_modules', pkg);
-    candidates.push(path.join(dir, 'bin', process.platform === 'win32' ? 'node.exe' : 'node'));
+  // The version goes into the PASS line; a binary that changed since node22.mjs probed it still fails here.
+  const result = await run(node, ['--version'], { timeoutMs: 20_000 }).catch(() => undefined);
+  const version = result?.code === 0 ? parseVersion(result.stdout) : undefined;
+  if (!version || compareVersions(version, minimum) < 0) {
+    throw new PrerequisiteError(
+      `${node} is ${version ? version.join('.') : 'not runnable'}, not >= ${minimum.join('.')}`,
+    );
   }
-  for (const candidate of candidates) {
-    if (!existsSync(candidate)) continue;
-    const result = await run(candidate, ['--version'], { timeoutMs: 20_000 }).catch(() => undefined);
-    const version = result?.code === 0 ? parseVersion(result.stdout) : undefined;
-    tried.push(`${candidate}: ${version ? version.join('.') : 'not runnable'}`);
-    if (version && compareVersions(version, minimum) >= 0) return { node: candidate, version };
-  }
-  throw new PrerequisiteError(
-    `no Node >= ${minimum.join('.')} found for the MCP Inspector (its engines.node). ` +
-      `Run \`npm ci\` at the root (optionalDependency ${pkg ?? 'node-<platform>'}@22.23.2), or set ` +
-      `MCP_CONFORMANCE_NODE to such a binary. Tried: ${tried.join('; ') || 'nothing'}`,
-  );
+  return { node, version };
 }
 
 /** The installed Inspector, which must be exactly the version tests/clients/package.json pins. */

@@ -3,9 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { repoRoot } from './adapter.js';
 // @ts-expect-error plain JavaScript helper without type declarations
-import { findNode22 } from '../fixtures/conformance/node22.mjs';
+import { findAzuriteTable, findNode22 } from '../fixtures/conformance/node22.mjs';
 
 /** Azurite's well-known development account (public, documented; not a secret). */
 const DEV_ACCOUNT = 'devstoreaccount1';
@@ -42,15 +41,19 @@ async function waitForPort(port: number, deadline: number): Promise<void> {
   throw new Error(`Azurite did not listen on 127.0.0.1:${port} in time`);
 }
 
-/** Starts Azurite's Table service (the npm Azure Storage emulator, on Node 22) on loopback, in memory. */
+/**
+ * Starts Azurite's Table service (the npm Azure Storage emulator, on Node 22) on loopback, in
+ * memory. Azurite is a test tool (tests/tools), installed on first use.
+ */
 export async function startAzurite(): Promise<Azurite> {
   const node: string = await findNode22();
+  const main: string = await findAzuriteTable();
   const port = await freePort();
   const location = mkdtempSync(path.join(tmpdir(), 'azurite-'));
   const child: ChildProcess = spawn(
     node,
     [
-      path.join(repoRoot, 'node_modules/azurite/dist/src/table/main.js'),
+      main,
       '--tableHost',
       '127.0.0.1',
       '--tablePort',

@@ -25,7 +25,7 @@ export async function runConformanceSuite(
   fixtureSessions: Record<string, unknown> = {},
 ): Promise<{ checks: Check[]; output: string }> {
   const node22: string = await findNode22();
-  const cli: string = findConformanceCli();
+  const cli: string = await findConformanceCli();
   const adapter = await startAdapter({
     mcpServers: {
       conformance: {
