@@ -5,7 +5,7 @@ import { parseConfig } from '../../src/config/load-config.js';
 import { planDeployment } from '../../src/deployment/plan.js';
 
 const FILE = '/project/mcp_config.json';
-const load = (document: unknown) => parseConfig(JSON.stringify(document), FILE, { env: {} });
+const load = (document: unknown) => parseConfig(JSON.stringify(document), FILE, { resolveFrom: {} });
 
 describe('allowed_roles: a server for some roles only', () => {
   test('kept as configured (duplicates dropped) for servers whose callers present tokens', () => {

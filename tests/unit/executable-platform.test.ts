@@ -50,7 +50,7 @@ describe('the platform an executable was built for', () => {
         mcpServers: { mac: { command: './bin/mac-server' }, linux: { command: './bin/linux-server' } },
       }),
       path.join(project, 'mcp_config.json'),
-      { env: {} },
+      { resolveFrom: {} },
     );
     const warnings = planDeployment(loaded).warnings.filter((warning) => /an executable built for/.test(warning));
     assert.deepEqual(warnings, [
