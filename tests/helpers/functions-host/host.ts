@@ -17,9 +17,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const WORKER_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'worker.cjs');
+/** Keeps every TCP listen of a process on 127.0.0.1 (shared with the benchmark's gateways). */
+const LOOPBACK_ONLY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bench/loopback-only.mjs');
 /** host: src/WebJobs.Script.Grpc/Server/DefaultHttpProxyService.cs (`ActivityTimeout = TimeSpan.FromSeconds(240)`). */
 export const PROXY_ACTIVITY_TIMEOUT_MS = 240_000;
 /** host: src/WebJobs.Script/Workers/WorkerConstants.cs (`WorkerTerminateGracePeriodInSeconds = 5`). */
@@ -138,7 +140,15 @@ export async function startFunctionsHost(options: StartFunctionsHostOptions): Pr
       '--functions-grpc-max-message-length',
       '2147483647',
     ],
-    { cwd: appDir, env, execPath: process.execPath, execArgv: [], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] },
+    {
+      cwd: appDir,
+      env,
+      execPath: process.execPath,
+      // @azure/functions' HTTP streaming proxy calls `server.listen(port)` with no host (every
+      // interface; dist/azure-functions.js, `setupHttpProxy`): tests listen on loopback only.
+      execArgv: ['--import', pathToFileURL(LOOPBACK_ONLY).href],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    },
   );
   const workerExited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   for (const stream of [child.stdout!, child.stderr!]) {
