@@ -2,9 +2,7 @@ import type { ServerConfig } from '../config/model.js';
 import type { Logger } from '../observability/logger.js';
 import type { StdioChild } from '../process/stdio-child.js';
 import {
-  adapterRequestId,
   ErrorCode,
-  idKey,
   isNotification,
   isRequest,
   isResponse,
@@ -16,6 +14,7 @@ import {
 import type { ChildCredentials } from '../auth/child-credentials.js';
 import type { Principal } from '../auth/principal.js';
 import type { ChildIdentity } from '../children/child-identity.js';
+import { AdapterRequests } from '../children/adapter-requests.js';
 
 export interface PooledChildOptions {
   /** The pool key: server, principal and canonical capabilities. */
@@ -60,8 +59,7 @@ export class PooledChild {
   lastUsedAt = Date.now();
   busy = false;
   alive = true;
-  private nextId = 0;
-  private readonly internal = new Map<string, (message: JsonRpcResponse) => void>();
+  private readonly adapterRequests: AdapterRequests;
 
   readonly key: string;
   readonly server: ServerConfig;
@@ -84,16 +82,11 @@ export class PooledChild {
       identity: this.identity,
     } = options);
     const { process, server } = options;
+    this.adapterRequests = new AdapterRequests((message) => this.send(message), server.name);
     process.onMessage = (message) => this.receive(message);
     void process.exited.then(() => {
       this.alive = false;
-      for (const resolve of this.internal.values())
-        resolve({
-          jsonrpc: '2.0',
-          id: null,
-          error: { code: ErrorCode.InternalError, message: `MCP server "${server.name}" exited` },
-        });
-      this.internal.clear();
+      this.adapterRequests.failAll('exited');
       this.handler?.onExit();
     });
   }
@@ -104,8 +97,7 @@ export class PooledChild {
 
   /** A request id of the adapter's own, apart from any the child sees from clients. */
   newId(): string {
-    this.nextId += 1;
-    return adapterRequestId(this.nextId);
+    return this.adapterRequests.newId();
   }
 
   send(message: unknown): boolean {
@@ -114,33 +106,7 @@ export class PooledChild {
 
   /** The adapter's own request to the child (logging level, subscriptions, tool list). */
   request(method: string, params: Record<string, unknown> | undefined, timeoutMs: number): Promise<JsonRpcResponse> {
-    const id = this.newId();
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.internal.delete(idKey(id));
-        resolve({
-          jsonrpc: '2.0',
-          id,
-          error: {
-            code: ErrorCode.InternalError,
-            message: `MCP server "${this.server.name}" did not answer ${method} within ${timeoutMs / 1000} s`,
-          },
-        });
-      }, timeoutMs);
-      this.internal.set(idKey(id), (message) => {
-        clearTimeout(timer);
-        resolve(message);
-      });
-      if (!this.send({ jsonrpc: '2.0', id, method, ...(params && { params }) })) {
-        clearTimeout(timer);
-        this.internal.delete(idKey(id));
-        resolve({
-          jsonrpc: '2.0',
-          id,
-          error: { code: ErrorCode.InternalError, message: `MCP server "${this.server.name}" is not running` },
-        });
-      }
-    });
+    return this.adapterRequests.request(method, params, timeoutMs);
   }
 
   answer(
@@ -162,10 +128,8 @@ export class PooledChild {
 
   private receive(message: unknown): void {
     if (isResponse(message)) {
-      const own = message.id === null ? undefined : this.internal.get(idKey(message.id));
-      if (own) {
-        this.internal.delete(idKey(message.id!));
-        own(message);
+      if (this.adapterRequests.settle(message)) {
+        // the adapter's own request: answered
       } else if (this.handler) {
         this.handler.onResponse(message);
       } else {

@@ -2,7 +2,6 @@ import type { ServerConfig } from '../config/model.js';
 import type { Logger } from '../observability/logger.js';
 import type { StdioChild, ExitInfo } from '../process/stdio-child.js';
 import {
-  adapterRequestId,
   ErrorCode,
   errorResponse,
   idKey,
@@ -20,6 +19,7 @@ import type { VerifiedCaller } from '../auth/types.js';
 import type { Principal } from '../auth/principal.js';
 import type { MessageStream } from '../web/message-stream.js';
 import { ResumableStream } from '../web/resumable-stream.js';
+import { AdapterRequests } from '../children/adapter-requests.js';
 import {
   governRequest,
   governResult,
@@ -115,9 +115,8 @@ export class Session {
   private readonly governance: { catalog: ToolCatalog; audit: RuleAudit } | undefined;
   /** Hashed once per session, not per request. */
   private readonly telemetryTags: RequestTags;
-  /** The adapter's own requests to the child (a tool list for the rules), by id. */
-  private readonly internal = new Map<string, (message: JsonRpcResponse) => void>();
-  private internalIds = 0;
+  /** The adapter's own requests to the child (a tool list for the rules). */
+  private readonly adapterRequests: AdapterRequests;
 
   readonly id: string;
   readonly server: ServerConfig;
@@ -144,6 +143,7 @@ export class Session {
     this.auditLogger = logger.child({ component: 'audit' });
     this.governance = options.governance;
     this.telemetryTags = telemetry.tagsFor(id, principal);
+    this.adapterRequests = new AdapterRequests((message) => child.send(message), server.name);
     child.onMessage = (message) => this.fromChild(message);
     void child.exited.then((info) => this.childExited(info));
     this.idleTimer = setTimeout(() => this.idleExpired(), timing.idleAfterMs);
@@ -180,34 +180,16 @@ export class Session {
       return;
     let cursor: string | undefined;
     for (let page = 0; page < 50; page += 1) {
-      const response = await this.childRequest('tools/list', cursor ? { cursor } : undefined);
+      const response = await this.adapterRequests.request(
+        'tools/list',
+        cursor ? { cursor } : undefined,
+        this.server.requestTimeoutMs,
+      );
       const result = response.result as { tools?: unknown; nextCursor?: unknown } | undefined;
       catalog.remember(this.server.name, result?.tools);
       if (typeof result?.nextCursor !== 'string' || result.nextCursor === '') return;
       cursor = result.nextCursor;
     }
-  }
-
-  /** The adapter's own request to the child; an error response if it does not answer in time. */
-  private childRequest(method: string, params: Record<string, unknown> | undefined): Promise<JsonRpcResponse> {
-    this.internalIds += 1;
-    const id = adapterRequestId(this.internalIds);
-    const failed = (message: string): JsonRpcResponse => errorResponse(id, ErrorCode.InternalError, message);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.internal.delete(idKey(id));
-        resolve(failed(`MCP server "${this.server.name}" did not answer ${method} in time`));
-      }, this.server.requestTimeoutMs);
-      this.internal.set(idKey(id), (message) => {
-        clearTimeout(timer);
-        resolve(message);
-      });
-      if (!this.child.send({ jsonrpc: '2.0', id, method, ...(params && { params }) })) {
-        clearTimeout(timer);
-        this.internal.delete(idKey(id));
-        resolve(failed(`MCP server "${this.server.name}" is not running`));
-      }
-    });
   }
 
   /**
@@ -435,12 +417,7 @@ export class Session {
 
   private fromChild(message: unknown): void {
     if (isResponse(message)) {
-      const internal = this.internal.get(idKey(message.id));
-      if (internal) {
-        this.internal.delete(idKey(message.id));
-        internal(message);
-        return;
-      }
+      if (this.adapterRequests.settle(message)) return;
       if (this.inFlight.has(idKey(message.id))) this.answer(idKey(message.id), message);
       else
         this.logger.warn('dropped a response to no pending request (late, cancelled or unknown id)', {
@@ -552,6 +529,7 @@ export class Session {
   }
 
   private childExited(info: ExitInfo): void {
+    this.adapterRequests.failAll('exited');
     if (this.ended) return;
     this.logger.warn('child exited', {
       exitCode: info.code,
