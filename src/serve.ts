@@ -1,4 +1,7 @@
 import path from 'node:path';
+import { AdapterError } from './errors/adapter-error.js';
+import { placementFromEnvironment } from './http/placement.js';
+import { ServingLease } from './state/serving-lease.js';
 import { startNodeHost, type RunningNodeHost } from './adapter/node/node-host.js';
 import type { ConfigDocument } from './config/document.js';
 import { configFromDocument, discoverConfigPath, loadConfigFile, type LoadedConfig } from './config/load-config.js';
@@ -59,7 +62,30 @@ export async function servingDependencies(
   const sharesSessions =
     env.MCP_ADAPTER_SINGLE_INSTANCE !== 'true' &&
     Boolean(env.MCP_ADAPTER_STORE_CONNECTION_STRING || env.MCP_ADAPTER_STORAGE_ACCOUNT);
+  // The stateful app of a split deployment: only the holder of its serving lease runs children.
+  const placement = placementFromEnvironment(env);
+  let servingLease: ServingLease | undefined;
+  if (placement?.role === 'stateful') {
+    const client = (await import('./azure/table-session-store.js')).tableClientFromEnvironment(env);
+    if (client) {
+      const { TableLeaseStore } = await import('./azure/table-lease-store.js');
+      servingLease = new ServingLease({
+        store: new TableLeaseStore(client),
+        // One lease per app: its site name on Azure.
+        name: `serving.${env.WEBSITE_SITE_NAME?.trim() || 'stateful'}`,
+        logger,
+        leaseMs: millisecondsSetting(env, 'MCP_ADAPTER_LEASE_MS', 20_000),
+        skewMs: millisecondsSetting(env, 'MCP_ADAPTER_LEASE_SKEW_MS', 5_000),
+      });
+    } else {
+      logger.warn(
+        'MCP_ADAPTER_APP_ROLE is stateful but no shared store is configured (MCP_ADAPTER_STORAGE_ACCOUNT or MCP_ADAPTER_STORE_CONNECTION_STRING): serving without a lease, so a second instance would start children of its own',
+      );
+    }
+  }
   return {
+    placement,
+    servingLease,
     verifierFor: verifies ? (await import('./auth/verifier-registry.js')).createVerifierRegistry({ env }) : undefined,
     childCredentials: credentials
       ? (await import('./auth/child-credential-provider.js')).createChildCredentialProvider({
@@ -73,6 +99,17 @@ export async function servingDependencies(
       ? (await import('./azure/table-session-store.js')).TableSessionStore.fromEnvironment(env)
       : undefined,
   };
+}
+
+/** A duration app setting in milliseconds: a positive whole number, or the default when unset. */
+function millisecondsSetting(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const text = env[name]?.trim();
+  if (!text) return fallback;
+  if (!/^[1-9]\d{0,8}$/.test(text))
+    throw new AdapterError(`${name} is "${text}"; give a whole number of milliseconds (default ${fallback})`, {
+      code: 'setting_invalid',
+    });
+  return Number(text);
 }
 
 /** Logs what a loaded config means for serving: its warnings, and each server it cannot serve with what is missing. */

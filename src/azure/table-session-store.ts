@@ -29,24 +29,16 @@ export class TableSessionStore implements SharedSessionStore {
    */
   static fromEnvironment(env: NodeJS.ProcessEnv, credential?: TokenCredential): TableSessionStore | undefined {
     if (env.MCP_ADAPTER_SINGLE_INSTANCE === 'true') return undefined;
-    if (env.MCP_ADAPTER_STORE_CONNECTION_STRING) {
-      return new TableSessionStore(
-        TableClient.fromConnectionString(env.MCP_ADAPTER_STORE_CONNECTION_STRING, TABLE, {
-          allowInsecureConnection: true,
-        }),
-      );
-    }
-    if (env.MCP_ADAPTER_STORAGE_ACCOUNT) {
-      const identity =
-        credential ??
-        new ManagedIdentityCredential(
-          env.MCP_ADAPTER_IDENTITY_CLIENT_ID ? { clientId: env.MCP_ADAPTER_IDENTITY_CLIENT_ID } : {},
-        );
-      return new TableSessionStore(
-        new TableClient(`https://${env.MCP_ADAPTER_STORAGE_ACCOUNT}.table.core.windows.net`, TABLE, identity),
-      );
-    }
-    return undefined;
+    const client = tableClientFromEnvironment(env, credential);
+    return client && new TableSessionStore(client);
+  }
+
+  private ensureTable(): Promise<void> {
+    this.ready ??= this.client.createTable().catch((error: unknown) => {
+      this.ready = undefined;
+      throw error;
+    });
+    return this.ready;
   }
 
   async isEnded(sessionId: string): Promise<boolean> {
@@ -155,12 +147,28 @@ export class TableSessionStore implements SharedSessionStore {
     }
     return answers;
   }
+}
 
-  private ensureTable(): Promise<void> {
-    this.ready ??= this.client.createTable().catch((error: unknown) => {
-      this.ready = undefined;
-      throw error;
+/**
+ * The deployment's table client: a connection string (MCP_ADAPTER_STORE_CONNECTION_STRING, e.g.
+ * Azurite's) or the storage account the infra names (MCP_ADAPTER_STORAGE_ACCOUNT) reached with the
+ * managed identity; undefined when neither is set.
+ */
+export function tableClientFromEnvironment(
+  env: NodeJS.ProcessEnv,
+  credential?: TokenCredential,
+): TableClient | undefined {
+  if (env.MCP_ADAPTER_STORE_CONNECTION_STRING)
+    return TableClient.fromConnectionString(env.MCP_ADAPTER_STORE_CONNECTION_STRING, TABLE, {
+      allowInsecureConnection: true,
     });
-    return this.ready;
+  if (env.MCP_ADAPTER_STORAGE_ACCOUNT) {
+    const identity =
+      credential ??
+      new ManagedIdentityCredential(
+        env.MCP_ADAPTER_IDENTITY_CLIENT_ID ? { clientId: env.MCP_ADAPTER_IDENTITY_CLIENT_ID } : {},
+      );
+    return new TableClient(`https://${env.MCP_ADAPTER_STORAGE_ACCOUNT}.table.core.windows.net`, TABLE, identity);
   }
+  return undefined;
 }

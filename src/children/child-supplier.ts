@@ -39,6 +39,11 @@ export interface ChildSupplierOptions {
   probeTimeoutMs?: number;
   /** How children are kept apart (`process/isolation.ts`); default: they share the adapter's user. */
   isolation?: IsolationReport;
+  /**
+   * The stateful app's serving lease (`state/serving-lease.ts`): no child starts, warm ones
+   * included, while this instance does not hold it.
+   */
+  gate?: { held(): boolean; refusal(): Error };
 }
 
 /** RLIMIT_NPROC of a child's own user: room for a server's workers, not for a fork bomb. */
@@ -78,6 +83,8 @@ export class ChildSupplier {
   /** Users of their own for children, when the adapter may change user. */
   private readonly users: ChildUsers | undefined;
   private readonly processLimit: { prlimit: string; maxProcesses: number } | undefined;
+  /** Every child this supplier started that has not exited (leased, pooled or waiting). */
+  private readonly live = new Set<StdioChild>();
 
   constructor(private readonly options: ChildSupplierOptions) {
     const { config } = options;
@@ -123,6 +130,7 @@ export class ChildSupplier {
    */
   lease(server: ServerConfig, principal: Principal, use: ChildUse): ChildLease {
     if (this.draining) throw new CapacityError('The adapter is shutting down', 5);
+    if (this.options.gate && !this.options.gate.held()) throw this.options.gate.refusal();
     return this.ledger.lease(server, principal, use);
   }
 
@@ -200,6 +208,27 @@ export class ChildSupplier {
     return this.pools.get(server)?.waiting;
   }
 
+  /** Children alive now, whoever holds them. */
+  get liveChildren(): number {
+    return this.live.size;
+  }
+
+  /**
+   * Ends every child at once (SIGKILL of each group): the serving lease was lost. Their holders
+   * (sessions, the modern pool) see them exit as after a crash; the next request that reaches an
+   * instance holding the lease starts a new child there.
+   */
+  killAll(reason: string): number {
+    const count = this.live.size;
+    for (const child of this.live) child.kill(reason);
+    return count;
+  }
+
+  /** Fills the warm pools again (after the serving lease is acquired). */
+  resume(): void {
+    this.fillPools();
+  }
+
   /** No lease from now on, and the warm pools' children stopped; resolves when they are gone. */
   async drain(): Promise<void> {
     this.draining = true;
@@ -218,7 +247,11 @@ export class ChildSupplier {
       processLimit: this.processLimit,
     });
     telemetry.childStarted(server.name);
-    void child.exited.then((info) => telemetry.childExited(server.name, info.signal ?? `code ${info.code}`));
+    this.live.add(child);
+    void child.exited.then((info) => {
+      this.live.delete(child);
+      telemetry.childExited(server.name, info.signal ?? `code ${info.code}`);
+    });
     return child;
   }
 
@@ -235,7 +268,7 @@ export class ChildSupplier {
    * no other pool uses. Waiting children never make a caller wait or be refused.
    */
   private roomForPool(server: ServerConfig): number {
-    if (this.draining) return 0;
+    if (this.draining || (this.options.gate && !this.options.gate.held())) return 0;
     const forServer = this.ledger.count({ server: server.name });
     const own = this.pools.get(server.name)?.count ?? 0;
     const instanceFree = this.options.config.adapter.maxSessions - (this.childrenHeld() - own);

@@ -34,14 +34,21 @@ if (provisioning?.length) {
       changes: provisioning,
     });
 }
-const { verifierFor, childCredentials, store } = await servingDependencies(loaded, process.env, logger, {
-  deployed: true,
-});
+const { verifierFor, childCredentials, store, placement, servingLease } = await servingDependencies(
+  loaded,
+  process.env,
+  logger,
+  {
+    deployed: true,
+  },
+);
 const runtime = createRuntime(loaded.config, {
   logger,
   hostEnv: process.env,
   childCredentials,
   store,
+  placement,
+  servingLease,
   boundToLoopback: false,
   siteHostNames: siteHostNames(process.env),
   verifierFor,

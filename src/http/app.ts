@@ -8,7 +8,8 @@ import type { RuleAudit } from '../governance/apply.js';
 import type { Logger } from '../observability/logger.js';
 import type { SessionManager } from '../session/session-manager.js';
 import type { ModernEndpoint } from '../modern/modern-endpoint.js';
-import { plainErrorResponse, rpcErrorResponse } from '../web/http-errors.js';
+import { describeForHttp, plainErrorResponse, rpcErrorResponse } from '../web/http-errors.js';
+import type { AdapterError } from '../errors/adapter-error.js';
 import { endpointInBrowser, homePage, type ServerActivity, wantsHtml } from './home-page.js';
 import { handleMcpRequest } from './mcp-endpoint.js';
 import {
@@ -21,6 +22,7 @@ import {
   type Route,
 } from './routes.js';
 import { checkHost, checkOrigin, type OriginPolicy } from './origin-guard.js';
+import { servedElsewhereMessage, servesServer, type Placement } from './placement.js';
 
 export interface AppOptions {
   config: AdapterConfig;
@@ -54,6 +56,20 @@ export interface AppOptions {
   audit?: RuleAudit;
   /** The loopback listener's port, once it listens: the only port a loopback Host may name. */
   localPort?: () => number | undefined;
+  /** Which servers this app serves, when the deployment splits them between two apps (`placement.ts`). */
+  placement?: Placement;
+  /** The stateful app's serving lease: only its holder serves (`state/serving-lease.ts`). */
+  servingLease?: ServingGate;
+}
+
+/** What the app needs of the serving lease. */
+export interface ServingGate {
+  /** Settles after the first attempt to acquire (a cold instance's first request waits for it) and, when not held, a fresh look. */
+  settle(): Promise<void>;
+  held(): boolean;
+  /** An error to answer with when not held (503 with Retry-After). */
+  refusal(): AdapterError;
+  status(): object;
 }
 
 export type FetchHandler = (request: Request) => Promise<Response>;
@@ -160,6 +176,8 @@ export function createApp(options: AppOptions): FetchHandler {
           503,
           `Service Unavailable: MCP server "${unavailable.server.name}" is not served by this deployment because a setting or secret it needs is missing; /status and the log name it (run \`azd provision\` after adding settings or secrets to the config)`,
         );
+      } else if (server && !servesServer(options.placement, server)) {
+        response = rpcErrorResponse(404, servedElsewhereMessage(options.placement!, server));
       } else if (server) {
         const base = baseUrl(url, host);
         const outcome = await authenticate(request, server, {
@@ -170,7 +188,9 @@ export function createApp(options: AppOptions): FetchHandler {
           verifier: verifierFor(server),
           logger: authLogger,
         });
-        const refusal = outcome.ok ? roleRefusal(server, outcome.principal, outcome.caller?.scopes) : undefined;
+        const refusal = outcome.ok
+          ? (roleRefusal(server, outcome.principal, outcome.caller?.scopes) ?? (await leaseRefusal()))
+          : undefined;
         response = !outcome.ok
           ? outcome.response
           : (refusal ?? (await handleMcpRequest(request, server, endpointContext, outcome.principal, outcome.caller)));
@@ -184,6 +204,20 @@ export function createApp(options: AppOptions): FetchHandler {
     for (const [name, value] of Object.entries(cors)) response.headers.set(name, value);
     return response;
   };
+
+  /**
+   * In the stateful app, only the holder of the serving lease serves (a cold instance waits for
+   * its first attempt); any other instance answers 503 with Retry-After and starts no child.
+   */
+  async function leaseRefusal(): Promise<Response | undefined> {
+    const lease = options.servingLease;
+    if (!lease) return undefined;
+    if (lease.held()) return undefined;
+    await lease.settle();
+    if (lease.held()) return undefined;
+    const described = describeForHttp(lease.refusal());
+    return rpcErrorResponse(described!.status, described!.message, { headers: described!.headers });
+  }
 
   /**
    * A server open only to some roles (`allowed_roles`): a caller holding none of them is refused
@@ -244,6 +278,13 @@ export function createApp(options: AppOptions): FetchHandler {
         ...(options.audit &&
           options.audit.serversLeftEmpty().length > 0 && { rulesLeftNoTools: options.audit.serversLeftEmpty() }),
         ...unavailableStatus(),
+        ...(options.placement && {
+          serving: {
+            role: options.placement.role,
+            ...(options.placement.otherAppUrl && { otherApp: options.placement.otherAppUrl }),
+            ...(options.servingLease && { lease: options.servingLease.status() }),
+          },
+        }),
       });
     }
     // No server verifies tokens when the table has no metadata route: every such path is a 404 from protectedResourceMetadata.

@@ -175,6 +175,16 @@ export class StdioChild {
     return this.exitInfo === undefined;
   }
 
+  /**
+   * Ends the child now: SIGKILL to its group, no stdin-close grace (the serving lease was lost and
+   * another instance may start this session's child at any moment). `close()` still cleans up.
+   */
+  kill(reason: string): void {
+    if (!this.alive) return;
+    this.stoppedBecause ??= reason;
+    this.signalGroup('SIGKILL');
+  }
+
   /** Writes one message to the child's stdin. Returns false when the child is gone. */
   send(message: unknown): boolean {
     if (!this.alive || this.closing || this.process.stdin!.destroyed) return false;

@@ -14,6 +14,8 @@ import { RuleAudit, ToolCatalog } from '../governance/apply.js';
 import { SessionManager } from '../session/session-manager.js';
 import { SessionTokens } from '../state/session-token.js';
 import type { SharedSessionStore } from '../state/shared-store.js';
+import { NotLeaseHolderError, type ServingLease } from '../state/serving-lease.js';
+import type { Placement } from '../http/placement.js';
 
 export interface RuntimeOptions
   extends Pick<
@@ -33,6 +35,13 @@ export interface RuntimeOptions
   tokens?: SessionTokens;
   /** How children are kept apart; default: what this process may do, and the config's `adapter.isolation`. */
   isolation?: IsolationReport;
+  /** Which servers this app serves, when the deployment runs a stateful and a stateless app (`http/placement.ts`). */
+  placement?: Placement;
+  /**
+   * The stateful app's serving lease: started here; only while it is held do children start, and
+   * losing it ends every child at once. Released at drain, after the children are gone.
+   */
+  servingLease?: ServingLease;
   /** Tuning of the modern era (2026-07-28); defaults suit production. */
   modern?: Pick<ModernEndpointOptions, 'inputSettleMs'> & { probeTimeoutMs?: number };
 }
@@ -67,6 +76,7 @@ export function createRuntime(config: AdapterConfig, options: RuntimeOptions): R
     throw new AdapterError(sharedUserCredentialsProblem(holding.map((server) => server.name)), {
       code: 'shared_user_credentials_refused',
     });
+  const lease = options.servingLease;
   const supplier = new ChildSupplier({
     isolation,
     config,
@@ -74,7 +84,19 @@ export function createRuntime(config: AdapterConfig, options: RuntimeOptions): R
     hostEnv: options.hostEnv,
     credentials: options.childCredentials,
     probeTimeoutMs: options.modern?.probeTimeoutMs,
+    ...(lease && {
+      gate: { held: () => lease.held(), refusal: () => new NotLeaseHolderError(lease.retryAfterSeconds()) },
+    }),
   });
+  if (lease) {
+    // Another instance may start this app's children from now on: none of ours may live on.
+    lease.onLost((reason) => {
+      const ended = supplier.killAll(`the serving lease was lost (${reason})`);
+      options.logger.warn('ended every child: this instance no longer holds the serving lease', { children: ended });
+    });
+    lease.onAcquired(() => supplier.resume());
+    lease.start();
+  }
   const tokens = options.tokens ?? SessionTokens.fromEnvironment(options.hostEnv ?? process.env);
   // Tool, prompt and resource rules: one record of what the children listed and one audit, both eras.
   const governance = { catalog: new ToolCatalog(), audit: new RuleAudit(options.logger.child({ component: 'audit' })) };
@@ -109,6 +131,15 @@ export function createRuntime(config: AdapterConfig, options: RuntimeOptions): R
     localPort: options.localPort,
     isolation,
     audit: governance.audit,
+    ...(options.placement && { placement: options.placement }),
+    ...(lease && {
+      servingLease: {
+        settle: () => lease.settle(),
+        held: () => lease.held(),
+        refusal: () => new NotLeaseHolderError(lease.retryAfterSeconds()),
+        status: () => lease.status(),
+      },
+    }),
   });
   return {
     fetch,
@@ -119,6 +150,8 @@ export function createRuntime(config: AdapterConfig, options: RuntimeOptions): R
     isolation,
     drain: async () => {
       await Promise.all([sessions.drain(), modern.drain(), supplier.drain()]);
+      // Every child is gone: a successor may serve at once instead of waiting out the lease.
+      await lease?.release();
     },
   };
 }

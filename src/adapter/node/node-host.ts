@@ -8,7 +8,7 @@ import type { ChildCredentialProvider } from '../../auth/child-credentials.js';
 import type { SharedSessionStore } from '../../state/shared-store.js';
 import type { Logger } from '../../observability/logger.js';
 import type { ModernEndpoint } from '../../modern/modern-endpoint.js';
-import { createRuntime } from '../../runtime/create-runtime.js';
+import { createRuntime, type RuntimeOptions } from '../../runtime/create-runtime.js';
 import type { SessionManager } from '../../session/session-manager.js';
 import { clientErrorListener, continueListener, nodeListener } from './node-listener.js';
 
@@ -28,6 +28,9 @@ export interface NodeHostOptions {
   storePollMs?: number;
   /** How long a client may take to send a whole request, headers and body (default 30 s). */
   requestReceiveTimeoutMs?: number;
+  /** Which servers this process serves and the stateful app's serving lease (see `createRuntime`). */
+  placement?: RuntimeOptions['placement'];
+  servingLease?: RuntimeOptions['servingLease'];
 }
 
 export interface RunningNodeHost {
@@ -94,6 +97,8 @@ export async function startNodeHost(options: NodeHostOptions): Promise<RunningNo
     storePollMs: options.storePollMs,
     boundToLoopback,
     verifierFor: options.verifierFor,
+    placement: options.placement,
+    servingLease: options.servingLease,
   });
   const listener = nodeListener(
     runtime.fetch,
