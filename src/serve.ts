@@ -69,12 +69,14 @@ export async function servingDependencies(
     const client = (await import('./azure/table-session-store.js')).tableClientFromEnvironment(env);
     if (client) {
       const { TableLeaseStore } = await import('./azure/table-lease-store.js');
+      const leaseMs = millisecondsSetting(env, 'MCP_ADAPTER_LEASE_MS', 20_000);
       servingLease = new ServingLease({
-        store: new TableLeaseStore(client),
+        // A store call gives up within a renewal period, so a slow one cannot outlast the lease.
+        store: new TableLeaseStore(client, Math.max(1_000, Math.floor(leaseMs / 3))),
         // One lease per app: its site name on Azure.
         name: `serving.${env.WEBSITE_SITE_NAME?.trim() || 'stateful'}`,
         logger,
-        leaseMs: millisecondsSetting(env, 'MCP_ADAPTER_LEASE_MS', 20_000),
+        leaseMs,
         skewMs: millisecondsSetting(env, 'MCP_ADAPTER_LEASE_SKEW_MS', 5_000),
       });
     } else {

@@ -17,12 +17,20 @@ interface LeaseRow {
 export class TableLeaseStore implements LeaseRecordStore {
   private ready: Promise<void> | undefined;
 
-  constructor(private readonly client: TableClient) {}
+  /** Each call gives up after `timeoutMs` (the SDK's own retries included): a renewal must not outlast the lease. */
+  constructor(
+    private readonly client: TableClient,
+    private readonly timeoutMs = 5_000,
+  ) {}
+
+  private options() {
+    return { abortSignal: AbortSignal.timeout(this.timeoutMs) };
+  }
 
   async read(name: string): Promise<LeaseRecord | undefined> {
     await this.ensureTable();
     try {
-      const row = await this.client.getEntity<LeaseRow>(PARTITION, name);
+      const row = await this.client.getEntity<LeaseRow>(PARTITION, name, this.options());
       return { holder: row.holder, token: Number(row.token), expiresAt: Number(row.expiresAt), etag: row.etag };
     } catch (error) {
       if (error instanceof RestError && error.statusCode === 404) return undefined;
@@ -33,7 +41,10 @@ export class TableLeaseStore implements LeaseRecordStore {
   async create(name: string, record: Omit<LeaseRecord, 'etag'>): Promise<string | undefined> {
     await this.ensureTable();
     try {
-      const written = await this.client.createEntity({ partitionKey: PARTITION, rowKey: name, ...record });
+      const written = await this.client.createEntity(
+        { partitionKey: PARTITION, rowKey: name, ...record },
+        this.options(),
+      );
       return written.etag ?? (await this.read(name))?.etag;
     } catch (error) {
       if (error instanceof RestError && error.statusCode === 409) return undefined;
@@ -45,6 +56,7 @@ export class TableLeaseStore implements LeaseRecordStore {
     await this.ensureTable();
     try {
       const written = await this.client.updateEntity({ partitionKey: PARTITION, rowKey: name, ...record }, 'Replace', {
+        ...this.options(),
         etag,
       });
       return written.etag ?? (await this.read(name))?.etag;
@@ -55,7 +67,7 @@ export class TableLeaseStore implements LeaseRecordStore {
   }
 
   private ensureTable(): Promise<void> {
-    this.ready ??= this.client.createTable().catch((error: unknown) => {
+    this.ready ??= this.client.createTable(this.options()).catch((error: unknown) => {
       this.ready = undefined;
       throw error;
     });

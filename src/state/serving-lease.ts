@@ -230,6 +230,8 @@ export class ServingLease {
   }
 
   private tick(): Promise<void> {
+    // One attempt at a time: a slow store call must not race a newer one.
+    if (this.attempt) return this.attempt;
     this.lastAttemptAt = this.clock.now();
     this.attempt = this.tryOnce().finally(() => {
       this.attempt = undefined;
@@ -283,6 +285,12 @@ export class ServingLease {
       return;
     }
     this.record = { ...next, etag };
+    if (startedAt + this.leaseMs <= this.clock.now()) {
+      // The write took longer than the lease: it proves nothing about now.
+      if (this.heldUntil !== undefined) this.lose('a renewal landed only after this instance’s expiry');
+      this.schedule(0);
+      return;
+    }
     const wasHeld = this.heldUntil !== undefined;
     this.heldUntil = startedAt + this.leaseMs;
     this.clock.clearTimeout(this.expiryTimer);
@@ -299,7 +307,7 @@ export class ServingLease {
   private expire(): void {
     if (this.heldUntil === undefined || this.clock.now() < this.heldUntil) return;
     this.lose('no renewal landed before this instance’s expiry (the store did not answer in time)');
-    this.schedule(0);
+    if (!this.attempt) this.schedule(0);
   }
 
   private lose(reason: string): void {

@@ -35,6 +35,8 @@ export interface StartAdapterOptions {
   oboOverrides?: Parameters<typeof createChildCredentialProvider>[0]['oboOverrides'];
   /** How long a client may take to send a whole request (the host's default: 30 s). */
   requestReceiveTimeoutMs?: number;
+  /** Which servers this instance serves (MCP_ADAPTER_APP_ROLE on Azure). */
+  placement?: Parameters<typeof startNodeHost>[0]['placement'];
 }
 
 export async function startAdapter(configDocument: unknown, options: StartAdapterOptions = {}): Promise<TestAdapter> {
@@ -64,6 +66,7 @@ export async function startAdapter(configDocument: unknown, options: StartAdapte
     store: options.store,
     storePollMs: options.storePollMs,
     requestReceiveTimeoutMs: options.requestReceiveTimeoutMs,
+    placement: options.placement,
     ...auth,
   });
   return {

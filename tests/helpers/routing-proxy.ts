@@ -14,6 +14,7 @@ export interface ProxiedRequest {
 export async function startRoutingProxy(
   upstreams: string[],
   route?: (request: ProxiedRequest, index: number) => number,
+  options: { failover?: boolean } = {},
 ) {
   let count = 0;
   const served: number[] = [];
@@ -34,7 +35,29 @@ export async function startRoutingProxy(
           answer.pipe(res);
         },
       );
-      upstream.on('error', () => {
+      upstream.on('error', (error: NodeJS.ErrnoException) => {
+        // With failover, an instance that is gone (refused connection) is skipped, as a front end
+        // stops routing to an instance the platform removed.
+        if (options.failover && error.code === 'ECONNREFUSED' && !res.headersSent) {
+          const next = upstreams.find((_, index) => index !== pick);
+          if (next) {
+            const retry = httpRequest(
+              new URL(req.url!, next),
+              { method: req.method, headers: { ...req.headers, host: new URL(next).host } },
+              (answer) => {
+                res.writeHead(answer.statusCode!, answer.headers);
+                answer.pipe(res);
+              },
+            );
+            retry.on('error', () => {
+              if (!res.headersSent) res.writeHead(502);
+              res.end();
+            });
+            res.on('close', () => retry.destroy());
+            retry.end(body);
+            return;
+          }
+        }
         if (!res.headersSent) res.writeHead(502);
         res.end();
       });
