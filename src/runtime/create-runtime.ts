@@ -88,15 +88,6 @@ export function createRuntime(config: AdapterConfig, options: RuntimeOptions): R
       gate: { held: () => lease.held(), refusal: () => new NotLeaseHolderError(lease.retryAfterSeconds()) },
     }),
   });
-  if (lease) {
-    // Another instance may start this app's children from now on: none of ours may live on.
-    lease.onLost((reason) => {
-      const ended = supplier.killAll(`the serving lease was lost (${reason})`);
-      options.logger.warn('ended every child: this instance no longer holds the serving lease', { children: ended });
-    });
-    lease.onAcquired(() => supplier.resume());
-    lease.start();
-  }
   const tokens = options.tokens ?? SessionTokens.fromEnvironment(options.hostEnv ?? process.env);
   // Tool, prompt and resource rules: one record of what the children listed and one audit, both eras.
   const governance = { catalog: new ToolCatalog(), audit: new RuleAudit(options.logger.child({ component: 'audit' })) };
@@ -118,6 +109,17 @@ export function createRuntime(config: AdapterConfig, options: RuntimeOptions): R
     ...(options.store && { store: options.store }),
     ...(options.modern?.inputSettleMs !== undefined && { inputSettleMs: options.modern.inputSettleMs }),
   });
+  if (lease) {
+    // Another instance may start this app's children from now on: none of ours may live on.
+    lease.onLost((reason) => {
+      const ended = supplier.killAll(`the serving lease was lost (${reason})`);
+      // Same turn as the kill: sessions read their child's exit as a handoff, not a crash.
+      sessions.handOff();
+      options.logger.warn('ended every child: this instance no longer holds the serving lease', { children: ended });
+    });
+    lease.onAcquired(() => supplier.resume());
+    lease.start();
+  }
   const fetch = createApp({
     config,
     sessions,

@@ -255,6 +255,15 @@ export class SessionManager {
     await Promise.all([...this.live.values()].map((session) => session.end('shutdown')));
   }
 
+  /**
+   * This instance lost the serving lease (its children were just killed): every live session
+   * gives up its child here and lives on, its next request starting a child at the instance that
+   * holds the lease. Call in the same turn as the kill, so no session reads the exit as a crash.
+   */
+  handOff(): void {
+    for (const session of [...this.live.values()]) void session.end('handoff');
+  }
+
   /** Per server: live sessions, their children alive, and (servers with a warm pool) children waiting for a session. */
   stats(): Record<string, ServerStats> {
     const stats: Record<string, ServerStats> = {};
@@ -517,6 +526,12 @@ export class SessionManager {
     const log = this.logger.child({ server: server.name, session: session.id.slice(-8) });
     if (reason === 'shutdown') {
       log.info('child stopped: this instance is shutting down; the session lives on (its next request starts a child)');
+      return;
+    }
+    if (reason === 'handoff') {
+      log.info(
+        'child stopped: this instance lost the serving lease; the session lives on at the instance that holds it (its next request starts a child there)',
+      );
       return;
     }
     if (reason === 'idle') {

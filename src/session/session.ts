@@ -63,7 +63,7 @@ const SESSION_LEVEL = /^notifications\/(?:[a-z_]+\/list_changed|resources\/updat
  * session everywhere; `idle` before that reclaims the child, `child_exited` may restart it, and
  * `shutdown` leaves the session to other instances.
  */
-export type EndReason = 'deleted' | 'idle' | 'lifetime' | 'child_exited' | 'shutdown' | 'ended_elsewhere';
+export type EndReason = 'deleted' | 'idle' | 'lifetime' | 'child_exited' | 'shutdown' | 'handoff' | 'ended_elsewhere';
 
 /**
  * One MCP session: the client's messages go to its child unchanged, and each message from the

@@ -47,11 +47,11 @@ interface Instance {
 let appCounter = 0;
 
 /** A fresh app: a config, a lease name of its own (the site name, as on Azure), and a key its instances share. */
-function newApp() {
+function newApp(server: Record<string, unknown> = {}) {
   appCounter += 1;
   const dir = mkdtempSync(path.join(tmpdir(), 'mcp-stateful-app-'));
   const configPath = path.join(dir, 'mcp_config.json');
-  writeFileSync(configPath, JSON.stringify({ mcpServers: { counter: nodeFixtureServer() } }));
+  writeFileSync(configPath, JSON.stringify({ mcpServers: { counter: nodeFixtureServer([], server) } }));
   return { configPath, site: `stateful-test-${process.pid}-${appCounter}` };
 }
 
@@ -256,7 +256,8 @@ describe('stateful app: one live child per session across instances', { timeout:
   });
 
   test('a holder cut off from the table ends its children before the other instance may start one', async () => {
-    const app = newApp();
+    // No restarts after a crash: the session must live on because losing the lease is a handoff, not a crash.
+    const app = newApp({ restart_on_failure: false });
     // a reaches the table through a link the test can cut (a network partition between a and storage).
     const link = await startCuttableLink(new URL(azurite.connectionString.match(/TableEndpoint=([^;]+)/)![1]!));
     const a = await startInstance(
@@ -286,6 +287,8 @@ describe('stateful app: one live child per session across instances', { timeout:
         `the old child was gone (by ${diedBy}) before the new one started (${next.startedAt})`,
       );
       assert.match(a.stderr(), /serving lease lost/);
+      assert.match(a.stderr(), /lost the serving lease; the session lives on/);
+      assert.doesNotMatch(a.stderr(), /"session ended"/, 'the session was handed over, not ended');
       assert.ok(refusals.count > 0, 'b refused while a could still hold the lease');
       await client.close();
     } finally {
