@@ -22,6 +22,9 @@ import {
   type Invocation,
 } from '../helpers/functions-host/host.js';
 import { toolCall } from '../helpers/raw-http.js';
+import { startAzurite, type Azurite } from '../helpers/azurite.js';
+import { TableLeaseStore } from '../../src/azure/table-lease-store.js';
+import { tableClientFromEnvironment } from '../../src/azure/table-session-store.js';
 
 /**
  * The Functions entry end to end, under a stand-in for the Azure Functions host and Node.js
@@ -450,5 +453,51 @@ functions.app.http('echo', { route: 'echo/{name}', methods: ['POST'], authLevel:
       params: { name: 'ada' },
       body: 'hello',
     });
+  });
+});
+
+describe('Functions host stand-in: the stateful app releases its serving lease in appTerminate', () => {
+  let azurite: Azurite;
+  before(async () => {
+    azurite = await startAzurite();
+  });
+  after(async () => {
+    await azurite?.stop();
+  });
+
+  test('a stateful app holds the lease while it serves, and its appTerminate hook releases it after the children are gone', async () => {
+    const site = `standin-stateful-${process.pid}`;
+    const appDir = await createAppFolder({ config: CONFIG });
+    const host = await startFunctionsHost({
+      appDir,
+      env: {
+        MCP_ADAPTER_SESSION_KEY: randomBytes(32).toString('base64url'),
+        MCP_ADAPTER_STORE_CONNECTION_STRING: azurite.connectionString,
+        MCP_ADAPTER_APP_ROLE: 'stateful',
+        WEBSITE_SITE_NAME: site,
+      },
+    });
+    const leases = new TableLeaseStore(
+      tableClientFromEnvironment({ MCP_ADAPTER_STORE_CONNECTION_STRING: azurite.connectionString })!,
+    );
+    try {
+      const url = new URL('mcp/fixture', host.url);
+      url.searchParams.set('code', host.functionKey);
+      const client = await connectClient('v2', url);
+      const pid = (JSON.parse(textOf(await client.callTool('whoami'))) as { pid: number }).pid;
+      const held = await leases.read(`serving.${site}`);
+      assert.ok(held && held.expiresAt > Date.now(), 'the serving instance holds the lease');
+      await host.close();
+      assert.ok(!isAlive(pid), 'the child is gone');
+      const released = await leases.read(`serving.${site}`);
+      assert.equal(released?.expiresAt, 0, 'released: a successor serves at once instead of waiting out 20 s + 5 s');
+      assert.equal(released?.token, held.token, 'the token stays for the successor to bump');
+      assert.ok(
+        host.logs.some((line) => line.includes('serving lease released')),
+        host.logs.join('\n'),
+      );
+    } finally {
+      await host.close();
+    }
   });
 });
