@@ -13,10 +13,12 @@ export function formatPlan(plan: DeploymentPlan): string {
   out.push(
     'Servers\n' +
       table(
-        ['name', 'endpoint', 'auth level', 'method', 'caller', 'child'],
+        ['name', 'endpoint', 'app', 'state', 'auth level', 'method', 'caller', 'child'],
         plan.servers.map((s) => [
           s.name + (s.default ? ' (default)' : ''),
           s.endpoint,
+          s.app,
+          s.state,
           s.authLevel,
           s.authMethod,
           s.caller,
@@ -70,11 +72,30 @@ export function formatPlan(plan: DeploymentPlan): string {
         ? `  servers: ${plan.entra.servers.join(', ')}\n  OBO scopes: ${plan.entra.oboScopes.join(', ') || '(none)'}\n  required caller scopes: ${plan.entra.requiredCallerScopes.join(', ') || '(none)'}\n  credential: ${plan.entra.credential}\n`
         : '  not used\n'),
   );
-  const s = plan.scale;
   out.push(
-    'Scale (Flex Consumption)\n' +
-      `  instance memory ${s.instanceMemoryMb} MB, up to ${s.maximumInstanceCount} instances, ${s.alwaysReadyInstances} always ready\n` +
-      `  ${s.sessionsPerInstance} sessions per instance (child ~${s.childMemoryMb} MB); HTTP concurrency per instance ${s.httpPerInstanceConcurrency}\n`,
+    'Apps (Flex Consumption)\n' +
+      table(
+        [
+          'service',
+          'role',
+          'servers',
+          'max instances',
+          'memory',
+          'always ready',
+          'sessions/instance',
+          'HTTP concurrency',
+        ],
+        plan.apps.map((app) => [
+          app.service,
+          app.role,
+          app.servers.join(', '),
+          String(app.scale.maximumInstanceCount),
+          `${app.scale.instanceMemoryMb} MB`,
+          String(app.scale.alwaysReadyInstances),
+          `${app.scale.sessionsPerInstance} (child ~${app.scale.childMemoryMb} MB)`,
+          String(app.scale.httpPerInstanceConcurrency),
+        ]),
+      ),
   );
   if (plan.warnings.length) out.push(`Warnings\n${plan.warnings.map((w) => `  - ${w}\n`).join('')}`);
   return out.join('\n');

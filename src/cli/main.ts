@@ -26,7 +26,7 @@ Commands:
                                then what npm start here would refuse (unset variables, commands not on PATH): exit 1
                                unless --allow-missing (for values and commands the deployment supplies).
   plan [file] [--json] [--out file]
-                               Show the deployment plan the config implies (settings, secrets, roles, Entra, scale).
+                               Show the deployment plan the config implies (apps and their scale, settings, secrets, roles, Entra).
   serve [--config file] [--port n] [--host h]
                                Serve the config over Streamable HTTP (defaults: MCP_CONFIG_PATH, PORT=7071, HOST=127.0.0.1).
   smoke <endpoint-url> [--key k] [--token t] [--tool name] [--args json]

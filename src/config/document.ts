@@ -106,6 +106,11 @@ export interface ConfigDocument {
     always_ready_instances?: number;
     child_memory_mb?: number;
     single_instance?: boolean;
+    /** The app of the stateful servers (never more than one instance); `deployment.*` describes the stateless one. */
+    stateful?: {
+      instance_memory_mb?: 512 | 2048 | 4096;
+      always_ready_instances?: 0 | 1;
+    };
   };
 }
 

@@ -100,12 +100,28 @@ export interface SkippedServer {
   reason: string;
 }
 
+/**
+ * Where and how the servers are deployed (`deployment`). Servers are placed by their `state`:
+ * stateful ones in an app that never runs more than one instance (`stateful`), stateless ones in
+ * an app that scales out (the top-level fields). With only one kind there is one app.
+ */
 export interface DeploymentSettings {
+  /** Memory of each instance of the app that scales out (stateless servers). */
   instanceMemoryMb: 512 | 2048 | 4096;
+  /** Most on-demand instances of the app that scales out. */
   maximumInstanceCount: number;
+  /** Always-ready instances of the app that scales out (billed while idle). */
   alwaysReadyInstances: number;
   childMemoryMb: number;
+  /** `deployment.single_instance`: one app, every server placed in it as stateful (the declared state notwithstanding). */
   singleInstance: boolean;
+  /** The app of the stateful servers: maximum one on-demand instance, holding the serving lease. */
+  stateful: {
+    /** Memory of its one instance; default: `instanceMemoryMb`. */
+    instanceMemoryMb: 512 | 2048 | 4096;
+    /** 0 (default: the instance starts on the first request) or 1 (kept warm, billed while idle). */
+    alwaysReadyInstances: 0 | 1;
+  };
 }
 
 export interface AdapterSettings {

@@ -150,6 +150,11 @@ export function normalise(
       alwaysReadyInstances: deployment.always_ready_instances ?? 0,
       childMemoryMb: deployment.child_memory_mb ?? DEFAULTS.childMemoryMb,
       singleInstance: deployment.single_instance ?? false,
+      stateful: {
+        instanceMemoryMb:
+          deployment.stateful?.instance_memory_mb ?? deployment.instance_memory_mb ?? DEFAULTS.instanceMemoryMb,
+        alwaysReadyInstances: deployment.stateful?.always_ready_instances ?? 0,
+      },
     },
   };
   if (config.deployment.singleInstance && config.deployment.alwaysReadyInstances > 0)

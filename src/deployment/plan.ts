@@ -27,13 +27,41 @@ export interface DeploymentPlan {
   identity: { childUsesManagedIdentity: boolean; managedIdentityScopes: string[] };
   /** Entra app registration for On-Behalf-Of, or null when no server uses it. */
   entra: PlannedEntra | null;
-  scale: PlannedScale;
+  /**
+   * The Function Apps the servers are placed in, by their `state`: one (every server of one kind,
+   * or `deployment.single_instance`) or two (stateful and stateless servers). `apps[0].service` is
+   * always `api`. Each is its own Flex Consumption app with its own host name, sharing the
+   * package, config, identity, storage and Key Vault.
+   */
+  apps: PlannedApp[];
   warnings: string[];
+}
+
+/** azure.yaml service key of a planned app: `api` (always the first app) or `api-stateless` (the second, mixed configs only). */
+export type PlannedAppService = 'api' | 'api-stateless';
+/** How an app runs its servers (see PlannedApp.role). */
+export type PlannedAppRole = 'stateful' | 'stateless';
+
+export interface PlannedApp {
+  /** azure.yaml service key: 'api' (always the first app) or 'api-stateless' (second app, mixed configs only). */
+  service: PlannedAppService;
+  /** stateful: never more than one instance, holds the serving lease; stateless: scales out, sessions replicated. */
+  role: PlannedAppRole;
+  /** Names of the servers this app serves (config order). */
+  servers: string[];
+  scale: PlannedScale;
 }
 
 export interface PlannedServer {
   name: string;
   endpoint: string;
+  /** The app that serves it (its service key). */
+  app: PlannedAppService;
+  /**
+   * The state the config declares (`mcpServers.<name>.state`, default `stateful`). Where it runs is
+   * `app`: with `deployment.single_instance` a server declared stateless runs in the stateful app.
+   */
+  state: 'stateful' | 'stateless';
   default: boolean;
   authLevel: AuthLevel;
   authMethod: string;
@@ -82,14 +110,20 @@ export interface PlannedEntra {
   appRoles?: string[];
 }
 
+/** One app's Flex Consumption scale settings. */
 export interface PlannedScale {
   instanceMemoryMb: number;
+  /** Most on-demand instances: 1 for the stateful app. Always-ready instances run outside it. */
   maximumInstanceCount: number;
   alwaysReadyInstances: number;
   childMemoryMb: number;
-  /** Sessions one instance takes (the adapter's per-instance cap). */
+  /** Sessions one instance takes (the adapter's per-instance cap, MCP_ADAPTER_MAX_SESSIONS of this app). */
   sessionsPerInstance: number;
-  /** Flex Consumption HTTP concurrency per instance: equal to the session cap, so the platform scales out before sessions are refused. */
+  /**
+   * Flex Consumption HTTP concurrency per instance. Stateless app: equal to the session cap, so the
+   * platform scales out before sessions are refused. Stateful app: 4 × the session cap (at most
+   * 1000, the platform's limit), so a session's GET stream and POSTs do not look like load to scale on.
+   */
   httpPerInstanceConcurrency: number;
 }
 
@@ -132,6 +166,11 @@ const DANGEROUS_SERVERS = [
 
 /** Memory an instance keeps for the Functions host and the adapter itself. */
 const HOST_RESERVED_MB = 256;
+/** Requests per session the stateful app's HTTP concurrency allows for (a GET stream and POSTs). */
+const STATEFUL_REQUESTS_PER_SESSION = 4;
+/** The highest `perInstanceConcurrency` Flex Consumption accepts. */
+const MAX_HTTP_CONCURRENCY = 1000;
+const SCALE_OUT_DECISION = 'docs/scale-out-decision.md';
 const KEY_VAULT_SECRETS_USER = '4633458b-17de-408a-b874-0445c86b69e6';
 /** Settings the platform or the adapter own; a config variable must not take these names. */
 const RESERVED_SETTING =
@@ -213,6 +252,18 @@ export function planDeployment(loaded: LoadedConfig): DeploymentPlan {
       else settings.set(setting, { name: setting, source: 'azd_env', azdEnvName: setting, usedAt: [use.path] });
     }
   }
+  const deployment = config.deployment;
+  const servers = [...config.servers.values()];
+  // Placement: stateful servers (all of them with single_instance) in an app of one instance,
+  // stateless ones in an app that scales out (docs/scale-out-decision.md, option b).
+  const statefulServers = deployment.singleInstance ? servers : servers.filter((server) => server.state === 'stateful');
+  const statelessServers = deployment.singleInstance ? [] : servers.filter((server) => server.state === 'stateless');
+  if (statefulServers.length > 0 && statelessServers.length > 0 && config.adapter.publicBaseUrl !== undefined)
+    issues.push({
+      path: '/adapter/public_base_url',
+      message: `one URL cannot front two apps: the stateful servers (${quoted(statefulServers)}) are served by one Function App and the stateless ones (${quoted(statelessServers)}) by another, each on its own host name; remove public_base_url and use each app's own URL, or deploy one app: every server stateful (the default; "deployment": { "single_instance": true } also places stateless ones there) or every server "state": "stateless"`,
+    });
+
   // The runtime refuses caller credentials beside other users' children without consent (and Flex
   // children share one user): refuse before anything is deployed.
   const callerCredentials = serversHoldingCallerCredentials(config.servers.values());
@@ -223,26 +274,45 @@ export function planDeployment(loaded: LoadedConfig): DeploymentPlan {
     });
   if (issues.length > 0) throw new PlanError(config.sourcePath, issues);
 
-  const deployment = config.deployment;
-  const perInstance =
-    document.adapter?.max_sessions ?? sessionsPerInstance(deployment.instanceMemoryMb, deployment.childMemoryMb);
-  const fixed: PlannedSetting[] = [
-    {
-      name: 'MCP_ADAPTER_MAX_SESSIONS',
-      source: 'fixed',
-      value: String(perInstance),
-      reason: 'per-instance session cap, equal to the HTTP concurrency the platform scales out at',
-    },
-  ];
-  if (deployment.singleInstance)
-    fixed.push({
-      name: 'MCP_ADAPTER_SINGLE_INSTANCE',
-      source: 'fixed',
-      value: 'true',
-      reason: 'deployment.single_instance: one instance, no shared session store',
+  // The session cap and scale of each app; the Bicep sets MCP_ADAPTER_MAX_SESSIONS and
+  // MCP_ADAPTER_APP_ROLE per app from these.
+  const maxSessions = document.adapter?.max_sessions;
+  const apps: PlannedApp[] = [];
+  if (statefulServers.length > 0) {
+    const memory = deployment.stateful.instanceMemoryMb;
+    const sessions = maxSessions ?? sessionsPerInstance(memory, deployment.childMemoryMb);
+    apps.push({
+      service: 'api',
+      role: 'stateful',
+      servers: statefulServers.map((server) => server.name),
+      scale: {
+        instanceMemoryMb: memory,
+        maximumInstanceCount: 1,
+        alwaysReadyInstances: deployment.stateful.alwaysReadyInstances,
+        childMemoryMb: deployment.childMemoryMb,
+        sessionsPerInstance: sessions,
+        httpPerInstanceConcurrency: Math.min(MAX_HTTP_CONCURRENCY, STATEFUL_REQUESTS_PER_SESSION * sessions),
+      },
     });
+  }
+  if (statelessServers.length > 0) {
+    const sessions = maxSessions ?? sessionsPerInstance(deployment.instanceMemoryMb, deployment.childMemoryMb);
+    apps.push({
+      service: apps.length === 0 ? 'api' : 'api-stateless',
+      role: 'stateless',
+      servers: statelessServers.map((server) => server.name),
+      scale: {
+        instanceMemoryMb: deployment.instanceMemoryMb,
+        maximumInstanceCount: deployment.maximumInstanceCount,
+        alwaysReadyInstances: deployment.alwaysReadyInstances,
+        childMemoryMb: deployment.childMemoryMb,
+        sessionsPerInstance: sessions,
+        httpPerInstanceConcurrency: sessions,
+      },
+    });
+  }
+  const appOf = new Map(apps.flatMap((app) => app.servers.map((name) => [name, app.service] as const)));
 
-  const servers = [...config.servers.values()];
   const managedIdentityServers = servers.filter((server) => server.auth.child.type === 'managed_identity');
   const oboServers = servers.filter((server) => server.auth.child.type === 'on_behalf_of');
   const union = (lists: string[][]) => [...new Set(lists.flat())].sort(compare);
@@ -294,14 +364,7 @@ export function planDeployment(loaded: LoadedConfig): DeploymentPlan {
       `${needsPython.map((server) => `"${server.name}" (${server.command})`).join(', ')}: the Flex Consumption Node.js image has no Python, so ${needsPython.length === 1 ? 'this server fails' : 'these servers fail'} to start when deployed; run Python servers with uvx (azd deploy packages them with a Python of their own), or ship an executable`,
     );
 
-  // Nothing stateful is replicated silently: with more than one instance, a session's requests can
-  // reach a child on each (docs/scale-out-decision.md).
-  const instances = deployment.singleInstance ? 1 : deployment.maximumInstanceCount + deployment.alwaysReadyInstances;
-  const stateful = servers.filter((server) => server.state === 'stateful');
-  if (instances > 1 && stateful.length > 0)
-    planWarnings.push(
-      `replicated state: ${stateful.map((server) => `"${server.name}"`).join(', ')} ${stateful.length === 1 ? 'is' : 'are'} stateful (the default) and the app scales out to ${deployment.maximumInstanceCount} instances; a session whose requests reach two instances gets a child on each, and the server's in-process state (pages, working directories, connections, history) splits between them. Set "deployment": { "single_instance": true } to keep every session on one instance (capacity: one instance), or "state": "stateless" on servers that keep nothing between calls (docs/scale-out-decision.md)`,
-    );
+  planWarnings.push(...deploymentWarnings(loaded, apps));
 
   // A binary shipped with the app must be built for the image it runs on.
   for (const server of servers) {
@@ -337,6 +400,8 @@ export function planDeployment(loaded: LoadedConfig): DeploymentPlan {
     servers: servers.map((server) => ({
       name: server.name,
       endpoint: `/mcp/${server.name}`,
+      app: appOf.get(server.name)!,
+      state: server.state,
       default: server.isDefault || servers.length === 1,
       authLevel: server.authLevel,
       authMethod: server.auth.method,
@@ -345,7 +410,7 @@ export function planDeployment(loaded: LoadedConfig): DeploymentPlan {
     })),
     skippedServers: config.skipped,
     // Code-point order, so the plan is the same whatever the machine's locale.
-    appSettings: [...fixed, ...[...settings.values()].sort((a, b) => compare(a.name, b.name))],
+    appSettings: [...settings.values()].sort((a, b) => compare(a.name, b.name)),
     secrets: [...secrets.values()].sort((a, b) => compare(a.secretName, b.secretName)),
     roleAssignments:
       secrets.size > 0
@@ -367,16 +432,84 @@ export function planDeployment(loaded: LoadedConfig): DeploymentPlan {
       ),
     },
     entra,
-    scale: {
-      instanceMemoryMb: deployment.instanceMemoryMb,
-      maximumInstanceCount: deployment.singleInstance ? 1 : deployment.maximumInstanceCount,
-      alwaysReadyInstances: deployment.alwaysReadyInstances,
-      childMemoryMb: deployment.childMemoryMb,
-      sessionsPerInstance: perInstance,
-      httpPerInstanceConcurrency: perInstance,
-    },
+    apps,
     warnings: [...loaded.warnings.map((warning) => `${warning.path || '/'}: ${warning.message}`), ...planWarnings],
   };
+}
+
+/**
+ * What the placement means for the operator: single_instance in force, settings no app uses, each
+ * app's capacity or replication, the always-ready caveat, and cost as formulas (the rates differ
+ * by region and change; docs/scale-out-decision.md has dated examples).
+ */
+function deploymentWarnings(loaded: LoadedConfig, apps: PlannedApp[]): string[] {
+  const { config, document } = loaded;
+  const deployment = config.deployment;
+  const written = document.deployment ?? {};
+  const warnings: string[] = [];
+  const stateful = apps.find((app) => app.role === 'stateful');
+  const stateless = apps.find((app) => app.role === 'stateless');
+
+  if (deployment.singleInstance) {
+    const declared = [...config.servers.values()].filter((server) => server.state === 'stateless');
+    warnings.push(
+      `deployment.single_instance: one app, every server placed in it as stateful (one instance, no scale-out)${declared.length > 0 ? `, ${quoted(declared)} declared stateless included` : ''}; it is kept as an alias: without it, stateful servers (the default) get this app and servers declared "state": "stateless" an app that scales out (${SCALE_OUT_DECISION})`,
+    );
+  }
+  const unused = (['maximum_instance_count', 'always_ready_instances'] as const).filter(
+    (key) => written[key] !== undefined,
+  );
+  if (!stateless && unused.length > 0)
+    warnings.push(
+      `/deployment: ${unused.join(' and ')} ${unused.length === 1 ? 'describes' : 'describe'} the app that scales out for stateless servers; every server here is placed in the stateful app (one instance), so ${unused.length === 1 ? 'it is' : 'they are'} not used; that app's settings are deployment.stateful`,
+    );
+  if (!stateful && written.stateful !== undefined)
+    warnings.push('/deployment/stateful: not used: every server is declared stateless, so there is no stateful app');
+
+  for (const app of apps) {
+    const { scale } = app;
+    const gb = scale.instanceMemoryMb / 1024;
+    const names = app.servers.map((name) => `"${name}"`).join(', ');
+    const derivation =
+      document.adapter?.max_sessions !== undefined
+        ? 'adapter.max_sessions'
+        : `${HOST_RESERVED_MB} MB kept for the host, ${scale.childMemoryMb} MB per child`;
+    if (app.role === 'stateful') {
+      const replaced = `deploy, platform update, crash${scale.alwaysReadyInstances > 0 ? '' : ', scale to zero after idleness'}`;
+      warnings.push(
+        `capacity: app ${app.service} serves ${names} on one instance: ${scale.sessionsPerInstance} sessions at ${scale.instanceMemoryMb} MB (${derivation}); beyond, new sessions get 503 + Retry-After; a session's state is lost when the instance is replaced: ${replaced} (${SCALE_OUT_DECISION})`,
+      );
+      if (scale.alwaysReadyInstances > 0)
+        warnings.push(
+          `always-ready: app ${app.service} keeps ${scale.alwaysReadyInstances} instance ready (deployment.stateful.always_ready_instances), but Flex Consumption runs always-ready instances outside maximumInstanceCount (learn.microsoft.com/azure/azure-functions/event-driven-scaling#limit-scale-out; github.com/Azure/azure-rest-api-specs/pull/45083), so a second instance can appear; the serving lease answers requests reaching the instance without it with 503 + Retry-After instead of starting a second child`,
+        );
+      warnings.push(
+        `cost: app ${app.service} (stateful, ${gb} GB): on demand, ${gb} GB × seconds its one instance executes anything (an open stream counts) × your region's on-demand GB-s rate, plus executions × the per-execution rate${alwaysReadyCost(scale, gb)} (${SCALE_OUT_DECISION}, option (b): Costs)`,
+      );
+    } else {
+      const most = scale.maximumInstanceCount + scale.alwaysReadyInstances;
+      warnings.push(
+        `capacity: app ${app.service} serves ${names} with ${scale.sessionsPerInstance} sessions per instance at ${scale.instanceMemoryMb} MB (${derivation}), up to ${most} ${most === 1 ? 'instance' : 'instances'} (${scale.sessionsPerInstance * most} sessions); beyond, new sessions get 503 + Retry-After`,
+      );
+      if (most > 1)
+        warnings.push(
+          `replicated: ${names} declared stateless; app ${app.service} scales out to ${scale.maximumInstanceCount} instances${scale.alwaysReadyInstances > 0 ? ` (and ${scale.alwaysReadyInstances} always ready)` : ''}, and a session's requests may reach a child on each instance, in-memory state is not shared`,
+        );
+      warnings.push(
+        `cost: app ${app.service} (stateless, ${gb} GB, up to ${scale.maximumInstanceCount} instances): on demand, for each active instance ${gb} GB × seconds it executes anything × your region's on-demand GB-s rate, plus executions × the per-execution rate; a session whose requests reach n instances keeps n of them active${alwaysReadyCost(scale, gb)} (${SCALE_OUT_DECISION}, option (b): Costs)`,
+      );
+    }
+  }
+  return warnings;
+}
+
+function alwaysReadyCost(scale: PlannedScale, gb: number): string {
+  if (scale.alwaysReadyInstances === 0) return '; nothing while idle';
+  return `; always ready: ${scale.alwaysReadyInstances} × ${gb} GB × every second of the month (busy or not) × the always-ready baseline rate, plus execution time at the always-ready execution rate`;
+}
+
+function quoted(servers: readonly { name: string }[]): string {
+  return servers.map((server) => `"${server.name}"`).join(', ');
 }
 
 function compare(a: string, b: string): number {

@@ -1,19 +1,20 @@
 import { AdapterError } from '../errors/adapter-error.js';
-import type { DeploymentPlan, PlannedSetting } from './plan.js';
+import type { DeploymentPlan, PlannedApp, PlannedSetting } from './plan.js';
 
 /**
  * What a provision made of the deployment plan: the part of the plan the infrastructure holds.
  * infra/main.bicep records it as the output MCP_PROVISIONED_PLAN (azd keeps outputs in the
  * environment's .env) and as the app setting MCP_ADAPTER_PROVISIONED_PLAN, both base64 of the
  * JSON text of `string({ planVersion, appSettings, secrets, roleAssignments, identity, entra,
- * scale })`. Bicep's `string()` may order keys its own way and ends without a newline, so the
- * two sides are compared as data, never as text.
+ * apps })`. Bicep's `string()` may order keys its own way and ends without a newline, so the
+ * two sides are compared as data, never as text. A record of the time before apps (`scale`
+ * instead of `apps`: one app, servers not placed by state) reads as no app provisioned.
  *
  * Pure and free of dependencies (Buffer is Node's): the hooks bundle it and the runtime logs it.
  */
 export type ProvisionedPlan = Pick<
   DeploymentPlan,
-  'planVersion' | 'appSettings' | 'secrets' | 'roleAssignments' | 'identity' | 'entra' | 'scale'
+  'planVersion' | 'appSettings' | 'secrets' | 'roleAssignments' | 'identity' | 'entra' | 'apps'
 >;
 
 /** azd environment variable (a Bicep output) holding the provisioned plan. */
@@ -33,7 +34,7 @@ export function provisionedProjection(plan: DeploymentPlan | ProvisionedPlan): P
     roleAssignments: plan.roleAssignments,
     identity: plan.identity,
     entra: plan.entra,
-    scale: plan.scale,
+    apps: plan.apps,
   };
 }
 
@@ -78,8 +79,17 @@ export function decodeProvisionedPlan(text: string): ProvisionedPlan {
     if (!Array.isArray(value[key]) || !(value[key] as unknown[]).every(isObject))
       fail(`${key} is not a list of objects`);
   }
-  for (const key of ['identity', 'scale'] as const) if (!isObject(value[key])) fail(`${key} is not an object`);
+  if (!isObject(value.identity)) fail('identity is not an object');
   if (value.entra !== null && !isObject(value.entra)) fail('entra is neither null nor an object');
+  // Provisioned before servers were placed in apps by state: one app whose role nothing recorded.
+  if (value.apps === undefined && isObject(value.scale)) value.apps = [];
+  if (
+    !Array.isArray(value.apps) ||
+    !(value.apps as unknown[]).every(
+      (app) => isObject(app) && typeof app.service === 'string' && Array.isArray(app.servers) && isObject(app.scale),
+    )
+  )
+    fail('apps is not a list of apps (service, role, servers, scale)');
   return provisionedProjection(value as unknown as ProvisionedPlan);
 }
 
@@ -191,9 +201,42 @@ export function infrastructureChanges(provisioned: ProvisionedPlan, current: Pro
     );
   }
 
-  // Scale: every field.
-  otherFields('scale', provisioned.scale, current.scale, [], add);
+  appChanges(provisioned.apps, current.apps, add);
   return [...changes];
+}
+
+/**
+ * The Function Apps, by service: an app added or removed, its role, every scale field, and a
+ * server moving from one app to another (placement by state, or single_instance). A server added
+ * to or removed from the config is none: the app that serves it follows from its state and the
+ * app's role, both in the deployed config and the provisioned MCP_ADAPTER_APP_ROLE.
+ */
+function appChanges(before: readonly PlannedApp[], after: readonly PlannedApp[], add: (line: string) => void): void {
+  const describe = (app: PlannedApp) =>
+    `app ${app.service} (${app.role}${app.servers.length > 0 ? `: ${app.servers.join(', ')}` : ''})`;
+  const appsBefore = byKey(before, (app) => app.service);
+  const appsAfter = byKey(after, (app) => app.service);
+  for (const [service, app] of appsAfter) {
+    const old = appsBefore.get(service);
+    if (!old) {
+      add(`new ${describe(app)} is not provisioned`);
+      continue;
+    }
+    if (old.role !== app.role) add(`app ${service}: role ${old.role} → ${app.role}`);
+    otherFields(`app ${service}: scale`, old.scale, app.scale, [], add);
+    otherFields(`app ${service}`, old, app, ['service', 'role', 'servers', 'scale'], add);
+  }
+  for (const [service, old] of appsBefore)
+    if (!appsAfter.has(service)) add(`${describe(old)} is provisioned but the plan no longer has it`);
+
+  const placedBefore = new Map(before.flatMap((app) => app.servers.map((name) => [name, app] as const)));
+  for (const app of after) {
+    for (const name of app.servers) {
+      const old = placedBefore.get(name);
+      if (old && old.service !== app.service)
+        add(`server ${name} moved from app ${old.service} (${old.role}) to app ${app.service} (${app.role})`);
+    }
+  }
 }
 
 /** Caller scopes the provisioned Entra app has that the current plan no longer requires. */

@@ -69,7 +69,7 @@ describe('predeploy hook (the redeploy rule)', () => {
       'new secret NEW_TOKEN (Key Vault secret NEW-TOKEN) is not provisioned',
       'new app setting REGION (azd environment variable REGION) is not provisioned',
       'app setting SEARCH_ENDPOINT (azd environment variable SEARCH_ENDPOINT) was removed',
-      'scale.instanceMemoryMb 4096 → 2048',
+      'app api: scale.instanceMemoryMb 4096 → 2048',
     ]) {
       assert.ok(lines.includes(`  - ${change}`), `${change}\n${run.stderr}`);
     }
@@ -78,6 +78,31 @@ describe('predeploy hook (the redeploy rule)', () => {
       /Run `azd provision` \(or `azd up`\) to update the infrastructure, then deploy; nothing was deployed\./,
     );
     assert.equal(run.stdout, '');
+  });
+
+  test('a server declared stateless beside stateful ones needs a second app: the deploy stops, naming it and the move', () => {
+    const config = sample('none');
+    config.mcpServers.time.state = 'stateless';
+    const run = runPredeploy(config, provisioned);
+    assert.equal(run.code, 1);
+    assert.deepEqual(
+      run.stderr.split('\n').filter((line) => line.startsWith('  - ')),
+      [
+        '  - new app api-stateless (stateless: time) is not provisioned',
+        '  - server time moved from app api (stateful) to app api-stateless (stateless)',
+      ],
+    );
+    assert.match(run.stderr, /Run `azd provision` \(or `azd up`\)/);
+  });
+
+  test('an infrastructure recorded before apps (scale, no apps) stops the deploy until it is provisioned again', () => {
+    const plan = golden('none');
+    const { apps, ...rest } = plan;
+    const run = runPredeploy(sample('none'), {
+      MCP_PROVISIONED_PLAN: Buffer.from(JSON.stringify({ ...rest, scale: apps[0]!.scale })).toString('base64'),
+    });
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /^ {2}- new app api \(stateful: time, code-search\) is not provisioned$/m);
   });
 
   test('a removed Entra caller scope is a change', () => {

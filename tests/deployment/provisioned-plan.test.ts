@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { test } from 'node:test';
-import type { DeploymentPlan } from '../../src/deployment/plan.js';
+import { describe, test } from 'node:test';
+import type { DeploymentPlan, PlannedApp } from '../../src/deployment/plan.js';
 import {
   decodeProvisionedPlan,
   encodeProvisionedPlan,
@@ -39,11 +39,11 @@ test('the projection holds exactly the fields the Bicep records', () => {
   const plan = golden('none');
   assert.deepEqual(Object.keys(provisionedProjection(plan)).sort(), [
     'appSettings',
+    'apps',
     'entra',
     'identity',
     'planVersion',
     'roleAssignments',
-    'scale',
     'secrets',
   ]);
   assert.deepEqual(decodeProvisionedPlan(encodeProvisionedPlan(plan)), provisionedProjection(plan));
@@ -73,15 +73,27 @@ test('garbage is refused with a clear error', () => {
     [Buffer.from('{"appSettings":[]}').toString('base64'), /planVersion is missing/],
     [
       Buffer.from(
-        '{"planVersion":1,"appSettings":{},"secrets":[],"roleAssignments":[],"identity":{},"scale":{},"entra":null}',
+        '{"planVersion":1,"appSettings":{},"secrets":[],"roleAssignments":[],"identity":{},"apps":[],"entra":null}',
       ).toString('base64'),
       /appSettings is not a list/,
     ],
     [
       Buffer.from(
-        '{"planVersion":1,"appSettings":[],"secrets":[],"roleAssignments":[],"identity":{},"scale":{},"entra":"x"}',
+        '{"planVersion":1,"appSettings":[],"secrets":[],"roleAssignments":[],"identity":{},"apps":[],"entra":"x"}',
       ).toString('base64'),
       /entra is neither null nor an object/,
+    ],
+    [
+      Buffer.from(
+        '{"planVersion":1,"appSettings":[],"secrets":[],"roleAssignments":[],"identity":{},"entra":null}',
+      ).toString('base64'),
+      /apps is not a list of apps \(service, role, servers, scale\)/,
+    ],
+    [
+      Buffer.from(
+        '{"planVersion":1,"appSettings":[],"secrets":[],"roleAssignments":[],"identity":{},"apps":[{"service":"api"}],"entra":null}',
+      ).toString('base64'),
+      /apps is not a list of apps/,
     ],
   ];
   for (const [text, message] of cases) {
@@ -170,15 +182,15 @@ test('each kind of change is named in plain words', () => {
     ],
   );
   // A fixed value.
-  assert.deepEqual(
-    changes((plan) => {
-      const fixed = plan.appSettings.find((s) => s.name === 'MCP_ADAPTER_MAX_SESSIONS')!;
-      if (fixed.source === 'fixed') fixed.value = '3';
-    }),
-    [
-      `app setting MCP_ADAPTER_MAX_SESSIONS ${(base.appSettings.find((s) => s.name === 'MCP_ADAPTER_MAX_SESSIONS') as { value: string }).value} → 3`,
-    ],
-  );
+  const withFixed = (value: string) => {
+    const plan = clone(base);
+    plan.appSettings.push({ name: 'MCP_ADAPTER_EXAMPLE', source: 'fixed', value, reason: 'r' });
+    return provisionedProjection(plan);
+  };
+  assert.deepEqual(infrastructureChanges(withFixed('22'), withFixed('3')), ['app setting MCP_ADAPTER_EXAMPLE 22 → 3']);
+  assert.deepEqual(infrastructureChanges(withFixed('22'), provisionedProjection(base)), [
+    'app setting MCP_ADAPTER_EXAMPLE (fixed value 22) was removed',
+  ]);
   assert.deepEqual(
     changes((plan) =>
       plan.appSettings.push({ name: 'MCP_ADAPTER_SINGLE_INSTANCE', source: 'fixed', value: 'true', reason: 'r' }),
@@ -201,14 +213,112 @@ test('each kind of change is named in plain words', () => {
       'managed identity scope https://storage.azure.com/.default was added',
     ],
   );
-  // Scale.
+  // An app's scale.
   assert.deepEqual(
     changes((plan) => {
-      plan.scale.instanceMemoryMb = 2048;
-      plan.scale.maximumInstanceCount = 20;
+      plan.apps[0]!.scale.instanceMemoryMb = 2048;
+      plan.apps[0]!.scale.alwaysReadyInstances = 1;
     }),
-    ['scale.instanceMemoryMb 4096 → 2048', 'scale.maximumInstanceCount 10 → 20'],
+    ['app api: scale.alwaysReadyInstances 0 → 1', 'app api: scale.instanceMemoryMb 4096 → 2048'],
   );
+});
+
+describe('apps: placement of servers by state', () => {
+  const statefulApp = (servers: string[]): PlannedApp => ({
+    service: 'api',
+    role: 'stateful',
+    servers,
+    scale: {
+      instanceMemoryMb: 2048,
+      maximumInstanceCount: 1,
+      alwaysReadyInstances: 0,
+      childMemoryMb: 80,
+      sessionsPerInstance: 22,
+      httpPerInstanceConcurrency: 88,
+    },
+  });
+  const statelessApp = (servers: string[], service: PlannedApp['service'] = 'api-stateless'): PlannedApp => ({
+    service,
+    role: 'stateless',
+    servers,
+    scale: {
+      instanceMemoryMb: 2048,
+      maximumInstanceCount: 40,
+      alwaysReadyInstances: 0,
+      childMemoryMb: 80,
+      sessionsPerInstance: 22,
+      httpPerInstanceConcurrency: 22,
+    },
+  });
+  const withApps = (...apps: PlannedApp[]): ProvisionedPlan => ({ ...provisionedProjection(golden('none')), apps });
+
+  test('a server declared stateless when the others are stateful: the second app and the move are named', () => {
+    assert.deepEqual(
+      infrastructureChanges(withApps(statefulApp(['a', 'b'])), withApps(statefulApp(['a']), statelessApp(['b']))),
+      [
+        'new app api-stateless (stateless: b) is not provisioned',
+        'server b moved from app api (stateful) to app api-stateless (stateless)',
+      ],
+    );
+  });
+
+  test('back to stateful: the second app is gone and the server moves back', () => {
+    assert.deepEqual(
+      infrastructureChanges(withApps(statefulApp(['a']), statelessApp(['b'])), withApps(statefulApp(['a', 'b']))),
+      [
+        'app api-stateless (stateless: b) is provisioned but the plan no longer has it',
+        'server b moved from app api-stateless (stateless) to app api (stateful)',
+      ],
+    );
+  });
+
+  test('between two provisioned apps, a server that changes app is still named', () => {
+    assert.deepEqual(
+      infrastructureChanges(
+        withApps(statefulApp(['a', 'c']), statelessApp(['b'])),
+        withApps(statefulApp(['a']), statelessApp(['c', 'b'])),
+      ),
+      ['server c moved from app api (stateful) to app api-stateless (stateless)'],
+    );
+  });
+
+  test('every server turned stateless: the one app changes role and scale', () => {
+    assert.deepEqual(infrastructureChanges(withApps(statefulApp(['a'])), withApps(statelessApp(['a'], 'api'))), [
+      'app api: role stateful → stateless',
+      'app api: scale.httpPerInstanceConcurrency 88 → 22',
+      'app api: scale.maximumInstanceCount 1 → 40',
+    ]);
+  });
+
+  test('a server added to or removed from the config is no infrastructure change, nor is the order of the servers', () => {
+    assert.deepEqual(
+      infrastructureChanges(
+        withApps(statefulApp(['a', 'b']), statelessApp(['c'])),
+        withApps(statefulApp(['b', 'a', 'new']), statelessApp(['d'])),
+      ),
+      [],
+    );
+  });
+
+  test('a record from before apps (scale, one app of unknown role) needs a provision: every app is new', () => {
+    const current = provisionedProjection(golden('none'));
+    const legacy = {
+      ...current,
+      apps: undefined,
+      appSettings: [
+        { name: 'MCP_ADAPTER_MAX_SESSIONS', source: 'fixed', value: '25', reason: 'r' },
+        ...current.appSettings,
+      ],
+      scale: statefulApp([]).scale,
+    };
+    const decoded = decodeProvisionedPlan(Buffer.from(JSON.stringify(legacy)).toString('base64'));
+    assert.deepEqual(decoded.apps, []);
+    assert.equal('scale' in decoded, false);
+    assert.deepEqual(infrastructureChanges(decoded, current), [
+      'app setting MCP_ADAPTER_MAX_SESSIONS (fixed value 25) was removed',
+      'new app api (stateful: time, code-search) is not provisioned',
+    ]);
+  });
 });
 
 test('Entra changes: the app registration, its servers, scopes and credential', () => {

@@ -34,6 +34,7 @@ const NO_DEFAULT: Record<string, string> = {
   '#/$defs/stdioServer/properties/max_child_memory_mb': 'no limit unless given',
   '#/$defs/sessionLimits/properties/max_concurrent': 'the instance limit applies unless given',
   '#/$defs/adapter/properties/stream_limit_seconds': 'the host decides: 180 s on Azure Functions, none with npm start',
+  '#/$defs/deployment/properties/stateful/properties/instance_memory_mb': 'deployment.instance_memory_mb unless given',
   '#/$defs/adapter/properties/log_level/anyOf/1/properties/*':
     'a component without its own level uses the `default` one',
 };

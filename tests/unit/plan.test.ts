@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { ConfigError } from '../../src/config/errors.js';
 import { loadConfigFile, parseConfig, type LoadedConfig } from '../../src/config/load-config.js';
 import { inputSettingName } from '../../src/config/variables.js';
 import {
@@ -45,9 +46,12 @@ function planIssues(document: unknown): string[] {
 }
 
 const warningsOf = (loaded: LoadedConfig) => loaded.warnings.map((w) => `${w.path}: ${w.message}`);
-/** The plan's warnings but the one every scaling app with a stateful server gets (tested on its own below). */
-const besidesReplication = (warnings: string[]) =>
-  warnings.filter((warning) => !warning.startsWith('replicated state:'));
+/** Warnings about where the servers run (capacity, cost, replication, always-ready, single_instance, unused settings): tested on their own below. */
+const PLACEMENT_WARNING =
+  /^(capacity|cost|replicated|always-ready|deployment\.single_instance|\/deployment(\/stateful)?): /;
+const placementWarnings = (warnings: string[]) => warnings.filter((warning) => PLACEMENT_WARNING.test(warning));
+/** The plan's warnings but those about placement. */
+const besidesPlacement = (warnings: string[]) => warnings.filter((warning) => !PLACEMENT_WARNING.test(warning));
 const serverRows = (plan: DeploymentPlan) =>
   plan.servers.map(
     (s) =>
@@ -104,7 +108,10 @@ describe('deployment plan: golden files of the samples', () => {
       'none',
       'oauth2_bearer',
     ]);
-    assert.deepEqual([...new Set(plans.map((plan) => plan.scale.instanceMemoryMb))].sort(), [2048, 4096, 512]);
+    assert.deepEqual(
+      [...new Set(plans.flatMap((plan) => plan.apps.map((app) => app.scale.instanceMemoryMb)))].sort(),
+      [2048, 4096, 512],
+    );
     assert.equal(loadConfigFile(sampleFile('vscode-mcp')).document.servers !== undefined, true);
     assert.deepEqual(
       plans.map((plan) => plan.skippedServers.length),
@@ -129,7 +136,7 @@ describe('deployment plan: the predecessor README examples validate unchanged, a
     {
       file: 'multi-tenancy',
       servers: ['shared-mcp-server (default) /mcp/shared-mcp-server function none function_key none'],
-      settings: ['MCP_ADAPTER_MAX_SESSIONS fixed 22'],
+      settings: [],
       warnings: [],
       check: ({ config }) => {
         const server = config.servers.get('shared-mcp-server')!;
@@ -148,13 +155,13 @@ describe('deployment plan: the predecessor README examples validate unchanged, a
     {
       file: 'auth-none',
       servers: ['internal-tools (default) /mcp/internal-tools function none function_key none'],
-      settings: ['MCP_ADAPTER_MAX_SESSIONS fixed 22'],
+      settings: [],
       warnings: [],
     },
     {
       file: 'auth-azure-default',
       servers: ['azure-resources (default) /mcp/azure-resources function azure_default function_key managed_identity'],
-      settings: ['MCP_ADAPTER_MAX_SESSIONS fixed 22'],
+      settings: [],
       warnings: [],
       check: (_loaded, plan) => {
         assert.deepEqual(plan.identity, {
@@ -169,11 +176,7 @@ describe('deployment plan: the predecessor README examples validate unchanged, a
       needsConsent: true,
       servers: ['fabric-rti-mcp (default) /mcp/fabric-rti-mcp anonymous azure_obo entra on_behalf_of'],
       // `${AZURE_CLIENT_SECRET}` is a plain variable: a plain app setting (warned about), not a Key Vault secret.
-      settings: [
-        'MCP_ADAPTER_MAX_SESSIONS fixed 22',
-        'AZURE_CLIENT_ID azd_env AZURE_CLIENT_ID',
-        'AZURE_CLIENT_SECRET azd_env AZURE_CLIENT_SECRET',
-      ],
+      settings: ['AZURE_CLIENT_ID azd_env AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET azd_env AZURE_CLIENT_SECRET'],
       warnings: [
         `/mcpServers/fabric-rti-mcp/auth/forward_user_token: ${PASSTHROUGH}`,
         '/mcpServers/fabric-rti-mcp/auth/azure_client_secret: this field holds a secret but is a plain variable, which becomes a plain app setting; use "${secret:NAME}"',
@@ -202,7 +205,7 @@ describe('deployment plan: the predecessor README examples validate unchanged, a
       file: 'auth-oauth2-bearer',
       needsConsent: true,
       servers: ['github-tools (default) /mcp/github-tools anonymous oauth2_bearer oauth2 user_token'],
-      settings: ['MCP_ADAPTER_MAX_SESSIONS fixed 22'],
+      settings: [],
       warnings: [
         '/mcpServers/github-tools/auth/oauth2_issuer: https://github.com issues opaque tokens: they are verified through https://api.github.com/user (set "oauth2_userinfo_endpoint" to say so explicitly)',
         `/mcpServers/github-tools/auth/forward_user_token: ${PASSTHROUGH}`,
@@ -226,13 +229,13 @@ describe('deployment plan: the predecessor README examples validate unchanged, a
     {
       file: 'git-tools',
       servers: ['git-tools (default) /mcp/git-tools function none function_key none'],
-      settings: ['MCP_ADAPTER_MAX_SESSIONS fixed 22'],
+      settings: [],
       warnings: [],
     },
     {
       file: 'mssql',
       servers: ['mssql (default) /mcp/mssql function none function_key none'],
-      settings: ['MCP_ADAPTER_MAX_SESSIONS fixed 22'],
+      settings: [],
       warnings: [],
       // The predecessor ran on a Python image; this template's is Node.js.
       planWarnings: [
@@ -242,7 +245,7 @@ describe('deployment plan: the predecessor README examples validate unchanged, a
     {
       file: 'mysql',
       servers: ['mysql (default) /mcp/mysql function none function_key none'],
-      settings: ['MCP_ADAPTER_MAX_SESSIONS fixed 22'],
+      settings: [],
       warnings: [
         '/mcpServers/mysql/env/MYSQL_PASSWORD: "MYSQL_PASSWORD" looks like a secret written as a literal value; use "${secret:MYSQL_PASSWORD}" and keep the value in Key Vault / .env',
       ],
@@ -256,7 +259,7 @@ describe('deployment plan: the predecessor README examples validate unchanged, a
     {
       file: 'fabric-rti',
       servers: ['fabric-rti-mcp (default) /mcp/fabric-rti-mcp function none function_key none'],
-      settings: ['MCP_ADAPTER_MAX_SESSIONS fixed 22'],
+      settings: [],
       warnings: [],
     },
   ];
@@ -285,7 +288,7 @@ describe('deployment plan: the predecessor README examples validate unchanged, a
       assert.deepEqual(settingRows(plan), expected.settings);
       assert.deepEqual(plan.skippedServers, []);
       assert.deepEqual(
-        besidesReplication(plan.warnings),
+        besidesPlacement(plan.warnings),
         [...expected.warnings, ...(expected.planWarnings ?? [])],
         'the plan repeats the config warnings and adds its own',
       );
@@ -295,29 +298,6 @@ describe('deployment plan: the predecessor README examples validate unchanged, a
 });
 
 describe('deployment plan: rules', () => {
-  test('nothing stateful is replicated silently: servers are stateful unless declared stateless, and the plan says which would split', () => {
-    const replicated = (document: Record<string, unknown>) =>
-      planOf(document).warnings.filter((warning) => warning.startsWith('replicated state:'));
-    const [warning] = replicated({ mcpServers: { a: { command: 'x' }, b: { command: 'y', state: 'stateless' } } });
-    assert.match(warning!, /^replicated state: "a" is stateful \(the default\) and the app scales out to 40 instances/);
-    assert.match(warning!, /"single_instance": true/);
-    assert.doesNotMatch(warning!, /"b"/, 'a stateless server is replicated by choice');
-    assert.deepEqual(replicated({ mcpServers: { a: { command: 'x', state: 'stateless' } } }), []);
-    assert.deepEqual(replicated({ mcpServers: { a: { command: 'x' } }, deployment: { single_instance: true } }), []);
-    assert.deepEqual(
-      replicated({ mcpServers: { a: { command: 'x' } }, deployment: { maximum_instance_count: 1 } }),
-      [],
-    );
-    assert.equal(
-      replicated({
-        mcpServers: { a: { command: 'x' } },
-        deployment: { maximum_instance_count: 1, always_ready_instances: 1 },
-      }).length,
-      1,
-      'always-ready instances run outside the maximum',
-    );
-  });
-
   test('single_instance with always-ready instances is refused: they run outside the maximum, so two could serve', () => {
     assert.throws(
       () =>
@@ -356,7 +336,6 @@ describe('deployment plan: rules', () => {
       },
     ]);
     assert.deepEqual(settingRows(plan), [
-      'MCP_ADAPTER_MAX_SESSIONS fixed 22',
       'API_KEY key_vault API-KEY',
       'MCP_INPUT_DB_PASSWORD key_vault input-db-password',
     ]);
@@ -410,9 +389,7 @@ describe('deployment plan: rules', () => {
     }
     // Names that merely contain a reserved word are fine.
     assert.deepEqual(
-      settingRows(
-        planOf({ mcpServers: { a: { command: 'x', env: { V: '${MY_PATH}', W: '${HOMEPAGE_URL}' } } } }),
-      ).slice(1),
+      settingRows(planOf({ mcpServers: { a: { command: 'x', env: { V: '${MY_PATH}', W: '${HOMEPAGE_URL}' } } } })),
       ['HOMEPAGE_URL azd_env HOMEPAGE_URL', 'MY_PATH azd_env MY_PATH'],
     );
   });
@@ -457,7 +434,7 @@ describe('deployment plan: rules', () => {
         b: { command: 'x', env: { T: '${TOOL}' } },
       },
     });
-    assert.deepEqual(plan.appSettings.slice(1), [
+    assert.deepEqual(plan.appSettings, [
       {
         name: 'TOOL',
         source: 'azd_env',
@@ -480,8 +457,11 @@ describe('deployment plan: rules', () => {
       [2048, 22],
       [4096, 48],
     ] as const) {
-      const plan = planOf({ mcpServers: { a: { command: 'x' } }, deployment: { instance_memory_mb: memory } });
-      assert.deepEqual(plan.scale, {
+      const stateless = planOf({
+        mcpServers: { a: { command: 'x', state: 'stateless' } },
+        deployment: { instance_memory_mb: memory },
+      });
+      assert.deepEqual(stateless.apps[0]!.scale, {
         instanceMemoryMb: memory,
         maximumInstanceCount: 40,
         alwaysReadyInstances: 0,
@@ -489,18 +469,20 @@ describe('deployment plan: rules', () => {
         sessionsPerInstance: expected,
         httpPerInstanceConcurrency: expected,
       });
-      assert.deepEqual(plan.appSettings[0], {
-        name: 'MCP_ADAPTER_MAX_SESSIONS',
-        source: 'fixed',
-        value: String(expected),
-        reason: 'per-instance session cap, equal to the HTTP concurrency the platform scales out at',
+      const stateful = planOf({ mcpServers: { a: { command: 'x' } }, deployment: { instance_memory_mb: memory } });
+      assert.deepEqual(stateful.apps[0]!.scale, {
+        instanceMemoryMb: memory,
+        maximumInstanceCount: 1,
+        alwaysReadyInstances: 0,
+        childMemoryMb: 80,
+        sessionsPerInstance: expected,
+        httpPerInstanceConcurrency: 4 * expected,
       });
+      for (const plan of [stateless, stateful])
+        assert.deepEqual(plan.appSettings, [], 'the session cap is no plan setting: the Bicep sets it per app');
     }
-    const defaults = planOf({ mcpServers: { a: { command: 'x' } } });
-    assert.equal(defaults.scale.instanceMemoryMb, 2048);
-    assert.equal(defaults.scale.sessionsPerInstance, 22);
     const explicit = planOf({
-      mcpServers: { a: { command: 'x' } },
+      mcpServers: { a: { command: 'x', state: 'stateless' }, b: { command: 'y' } },
       adapter: { max_sessions: 40 },
       deployment: {
         instance_memory_mb: 512,
@@ -510,17 +492,35 @@ describe('deployment plan: rules', () => {
       },
     });
     assert.deepEqual(
-      explicit.scale,
-      {
-        instanceMemoryMb: 512,
-        maximumInstanceCount: 5,
-        alwaysReadyInstances: 2,
-        childMemoryMb: 200,
-        sessionsPerInstance: 40,
-        httpPerInstanceConcurrency: 40,
-      },
-      'adapter.max_sessions wins',
+      explicit.apps.map((app) => [app.service, app.scale]),
+      [
+        [
+          'api',
+          {
+            instanceMemoryMb: 512,
+            maximumInstanceCount: 1,
+            alwaysReadyInstances: 0,
+            childMemoryMb: 200,
+            sessionsPerInstance: 40,
+            httpPerInstanceConcurrency: 160,
+          },
+        ],
+        [
+          'api-stateless',
+          {
+            instanceMemoryMb: 512,
+            maximumInstanceCount: 5,
+            alwaysReadyInstances: 2,
+            childMemoryMb: 200,
+            sessionsPerInstance: 40,
+            httpPerInstanceConcurrency: 40,
+          },
+        ],
+      ],
+      'adapter.max_sessions wins in both apps',
     );
+    const many = planOf({ mcpServers: { a: { command: 'x' } }, adapter: { max_sessions: 400 } });
+    assert.equal(many.apps[0]!.scale.httpPerInstanceConcurrency, 1000, "at most Flex Consumption's 1000");
   });
 
   test('one server is the default; with several, only the one marked so', () => {
@@ -572,7 +572,7 @@ describe('deployment plan: rules', () => {
       ['OBO-CLIENT-SECRET <- OBO_CLIENT_SECRET'],
     );
     assert.deepEqual(
-      besidesReplication(withSecret.warnings),
+      besidesPlacement(withSecret.warnings),
       [NO_ENTRA_RESOURCE, trustBoundary('"a"')],
       "a secret field holding ${secret:...} is not warned about; children holding callers' credentials are",
     );
@@ -791,5 +791,259 @@ describe('deployment plan: app roles of tool rules', () => {
       planOf({ mcpServers: { kusto: { command: 'x', auth: { caller: { type: 'entra' } } } } }).entra?.appRoles,
       undefined,
     );
+  });
+});
+
+describe('deployment plan: stateful servers in an app of one instance, stateless ones in an app that scales out', () => {
+  const stateful = (extra: Record<string, unknown> = {}) => ({ command: 'x', ...extra });
+  const stateless = (extra: Record<string, unknown> = {}) => ({ command: 'x', state: 'stateless', ...extra });
+  const placement = (plan: DeploymentPlan) => ({
+    apps: plan.apps.map((app) => `${app.service} ${app.role} ${app.servers.join(',')}`),
+    servers: plan.servers.map((server) => `${server.name} ${server.state} ${server.app}`),
+  });
+  const STATEFUL_SCALE = {
+    instanceMemoryMb: 2048,
+    maximumInstanceCount: 1,
+    alwaysReadyInstances: 0,
+    childMemoryMb: 80,
+    sessionsPerInstance: 22,
+    httpPerInstanceConcurrency: 88,
+  };
+  const STATELESS_SCALE = { ...STATEFUL_SCALE, maximumInstanceCount: 40, httpPerInstanceConcurrency: 22 };
+  const COST_STATEFUL_2GB =
+    "cost: app api (stateful, 2 GB): on demand, 2 GB × seconds its one instance executes anything (an open stream counts) × your region's on-demand GB-s rate, plus executions × the per-execution rate; nothing while idle (docs/scale-out-decision.md, option (b): Costs)";
+
+  test('servers are stateful unless declared stateless: one app of one instance, no replication', () => {
+    const plan = planOf({ mcpServers: { a: stateful(), b: stateful() } });
+    assert.deepEqual(placement(plan), { apps: ['api stateful a,b'], servers: ['a stateful api', 'b stateful api'] });
+    assert.deepEqual(plan.apps[0]!.scale, STATEFUL_SCALE);
+    assert.deepEqual(placementWarnings(plan.warnings), [
+      'capacity: app api serves "a", "b" on one instance: 22 sessions at 2048 MB (256 MB kept for the host, 80 MB per child); beyond, new sessions get 503 + Retry-After; a session\'s state is lost when the instance is replaced: deploy, platform update, crash, scale to zero after idleness (docs/scale-out-decision.md)',
+      COST_STATEFUL_2GB,
+    ]);
+    assert.equal(
+      plan.warnings.some((warning) => warning.startsWith('replicated')),
+      false,
+      'nothing stateful is replicated silently',
+    );
+  });
+
+  test('only stateless servers: one app, api, that scales out as deployment says, and a warning naming what is replicated', () => {
+    const plan = planOf({
+      mcpServers: { a: stateless(), b: stateless() },
+      deployment: { maximum_instance_count: 10, always_ready_instances: 1 },
+    });
+    assert.deepEqual(placement(plan), { apps: ['api stateless a,b'], servers: ['a stateless api', 'b stateless api'] });
+    assert.deepEqual(plan.apps[0]!.scale, { ...STATELESS_SCALE, maximumInstanceCount: 10, alwaysReadyInstances: 1 });
+    assert.deepEqual(placementWarnings(plan.warnings), [
+      'capacity: app api serves "a", "b" with 22 sessions per instance at 2048 MB (256 MB kept for the host, 80 MB per child), up to 11 instances (242 sessions); beyond, new sessions get 503 + Retry-After',
+      'replicated: "a", "b" declared stateless; app api scales out to 10 instances (and 1 always ready), and a session\'s requests may reach a child on each instance, in-memory state is not shared',
+      "cost: app api (stateless, 2 GB, up to 10 instances): on demand, for each active instance 2 GB × seconds it executes anything × your region's on-demand GB-s rate, plus executions × the per-execution rate; a session whose requests reach n instances keeps n of them active; always ready: 1 × 2 GB × every second of the month (busy or not) × the always-ready baseline rate, plus execution time at the always-ready execution rate (docs/scale-out-decision.md, option (b): Costs)",
+    ]);
+    // One instance at most: nothing is replicated, so no such warning.
+    const one = planOf({ mcpServers: { a: stateless() }, deployment: { maximum_instance_count: 1 } });
+    assert.equal(
+      one.warnings.some((warning) => warning.startsWith('replicated')),
+      false,
+    );
+    // The stateful block has no app to describe.
+    assert.ok(
+      planOf({
+        mcpServers: { a: stateless() },
+        deployment: { stateful: { always_ready_instances: 1 } },
+      }).warnings.includes(
+        '/deployment/stateful: not used: every server is declared stateless, so there is no stateful app',
+      ),
+    );
+  });
+
+  test('stateful and stateless servers: api holds the stateful ones (first, max 1), api-stateless the others, each in config order', () => {
+    const plan = planOf({
+      mcpServers: {
+        browser: stateful(),
+        fetch: stateless({ default: true }),
+        repl: stateful({ state: 'stateful' }),
+        time: stateless(),
+      },
+      deployment: {
+        instance_memory_mb: 4096,
+        maximum_instance_count: 20,
+        always_ready_instances: 2,
+        stateful: { instance_memory_mb: 512 },
+      },
+    });
+    assert.deepEqual(placement(plan), {
+      apps: ['api stateful browser,repl', 'api-stateless stateless fetch,time'],
+      servers: [
+        'browser stateful api',
+        'fetch stateless api-stateless',
+        'repl stateful api',
+        'time stateless api-stateless',
+      ],
+    });
+    assert.deepEqual(plan.apps, [
+      {
+        service: 'api',
+        role: 'stateful',
+        servers: ['browser', 'repl'],
+        scale: {
+          instanceMemoryMb: 512,
+          maximumInstanceCount: 1,
+          alwaysReadyInstances: 0,
+          childMemoryMb: 80,
+          sessionsPerInstance: 3,
+          httpPerInstanceConcurrency: 12,
+        },
+      },
+      {
+        service: 'api-stateless',
+        role: 'stateless',
+        servers: ['fetch', 'time'],
+        scale: {
+          instanceMemoryMb: 4096,
+          maximumInstanceCount: 20,
+          alwaysReadyInstances: 2,
+          childMemoryMb: 80,
+          sessionsPerInstance: 48,
+          httpPerInstanceConcurrency: 48,
+        },
+      },
+    ]);
+    assert.deepEqual(
+      placementWarnings(plan.warnings).map(
+        (warning) => warning.split(':')[0] + (warning.match(/app (\S+)/)?.[1] ?? ''),
+      ),
+      ['capacityapi', 'costapi', 'capacityapi-stateless', 'replicatedapi-stateless', 'costapi-stateless'],
+      'a capacity and a cost line per app, the replication warning for the stateless one',
+    );
+    assert.ok(
+      plan.warnings.includes(
+        'replicated: "fetch", "time" declared stateless; app api-stateless scales out to 20 instances (and 2 always ready), and a session\'s requests may reach a child on each instance, in-memory state is not shared',
+      ),
+      plan.warnings.join('\n'),
+    );
+  });
+
+  test('the stateful app takes its memory from deployment.instance_memory_mb unless deployment.stateful says', () => {
+    const plan = planOf({ mcpServers: { a: stateful() }, deployment: { instance_memory_mb: 4096 } });
+    assert.deepEqual(plan.apps[0]!.scale, {
+      ...STATEFUL_SCALE,
+      instanceMemoryMb: 4096,
+      sessionsPerInstance: 48,
+      httpPerInstanceConcurrency: 192,
+    });
+  });
+
+  test('an always-ready stateful instance is allowed, with the warning that Flex runs it outside the maximum', () => {
+    const plan = planOf({
+      mcpServers: { a: stateful() },
+      deployment: { stateful: { instance_memory_mb: 4096, always_ready_instances: 1 } },
+    });
+    assert.deepEqual(plan.apps[0]!.scale, {
+      instanceMemoryMb: 4096,
+      maximumInstanceCount: 1,
+      alwaysReadyInstances: 1,
+      childMemoryMb: 80,
+      sessionsPerInstance: 48,
+      httpPerInstanceConcurrency: 192,
+    });
+    assert.deepEqual(placementWarnings(plan.warnings), [
+      'capacity: app api serves "a" on one instance: 48 sessions at 4096 MB (256 MB kept for the host, 80 MB per child); beyond, new sessions get 503 + Retry-After; a session\'s state is lost when the instance is replaced: deploy, platform update, crash (docs/scale-out-decision.md)',
+      'always-ready: app api keeps 1 instance ready (deployment.stateful.always_ready_instances), but Flex Consumption runs always-ready instances outside maximumInstanceCount (learn.microsoft.com/azure/azure-functions/event-driven-scaling#limit-scale-out; github.com/Azure/azure-rest-api-specs/pull/45083), so a second instance can appear; the serving lease answers requests reaching the instance without it with 503 + Retry-After instead of starting a second child',
+      "cost: app api (stateful, 4 GB): on demand, 4 GB × seconds its one instance executes anything (an open stream counts) × your region's on-demand GB-s rate, plus executions × the per-execution rate; always ready: 1 × 4 GB × every second of the month (busy or not) × the always-ready baseline rate, plus execution time at the always-ready execution rate (docs/scale-out-decision.md, option (b): Costs)",
+    ]);
+  });
+
+  test('deployment.single_instance: one stateful app with every server, the declared state kept, and a warning saying so', () => {
+    const plan = planOf({
+      mcpServers: { a: stateful(), b: stateless() },
+      deployment: { single_instance: true, maximum_instance_count: 5 },
+    });
+    assert.deepEqual(placement(plan), { apps: ['api stateful a,b'], servers: ['a stateful api', 'b stateless api'] });
+    assert.deepEqual(plan.apps[0]!.scale, STATEFUL_SCALE);
+    assert.deepEqual(placementWarnings(plan.warnings).slice(0, 2), [
+      'deployment.single_instance: one app, every server placed in it as stateful (one instance, no scale-out), "b" declared stateless included; it is kept as an alias: without it, stateful servers (the default) get this app and servers declared "state": "stateless" an app that scales out (docs/scale-out-decision.md)',
+      "/deployment: maximum_instance_count describes the app that scales out for stateless servers; every server here is placed in the stateful app (one instance), so it is not used; that app's settings are deployment.stateful",
+    ]);
+    assert.equal(
+      plan.appSettings.some((setting) => setting.name.startsWith('MCP_ADAPTER_')),
+      false,
+      'no MCP_ADAPTER_SINGLE_INSTANCE: the stateful app needs the shared store for its lease',
+    );
+    const statelessOnly = planOf({ mcpServers: { a: stateless() }, deployment: { single_instance: true } });
+    assert.deepEqual(placement(statelessOnly), { apps: ['api stateful a'], servers: ['a stateless api'] });
+  });
+
+  test('settings of the app that scales out are unused without stateless servers, and the plan says so', () => {
+    const plan = planOf({
+      mcpServers: { a: stateful() },
+      deployment: { maximum_instance_count: 10, always_ready_instances: 1 },
+    });
+    assert.deepEqual(plan.apps[0]!.scale, STATEFUL_SCALE, 'the stateful app has its own always-ready count (0)');
+    assert.ok(
+      plan.warnings.includes(
+        "/deployment: maximum_instance_count and always_ready_instances describe the app that scales out for stateless servers; every server here is placed in the stateful app (one instance), so they are not used; that app's settings are deployment.stateful",
+      ),
+      plan.warnings.join('\n'),
+    );
+    assert.equal(
+      planOf({ mcpServers: { a: stateful() }, deployment: { instance_memory_mb: 4096 } }).warnings.some((warning) =>
+        warning.startsWith('/deployment'),
+      ),
+      false,
+      'instance_memory_mb is the default of the stateful app: used',
+    );
+  });
+
+  test('adapter.public_base_url names one host, which cannot front two apps: refused for a mixed config only', () => {
+    const adapter = { public_base_url: 'https://mcp.contoso.com' };
+    assert.deepEqual(planIssues({ adapter, mcpServers: { a: stateful(), b: stateless(), c: stateless() } }), [
+      '/adapter/public_base_url: one URL cannot front two apps: the stateful servers ("a") are served by one Function App and the stateless ones ("b", "c") by another, each on its own host name; remove public_base_url and use each app\'s own URL, or deploy one app: every server stateful (the default; "deployment": { "single_instance": true } also places stateless ones there) or every server "state": "stateless"',
+    ]);
+    for (const document of [
+      { adapter, mcpServers: { a: stateful(), b: stateful() } },
+      { adapter, mcpServers: { a: stateless(), b: stateless() } },
+      { adapter, mcpServers: { a: stateful(), b: stateless() }, deployment: { single_instance: true } },
+    ])
+      assert.equal(planOf(document).apps.length, 1);
+  });
+
+  test('deployment.stateful round trip: the schema takes 512/2048/4096 MB and 0 or 1 always-ready instance, and says what is wrong otherwise', () => {
+    const { config } = parseConfig(
+      JSON.stringify({
+        mcpServers: { a: stateful() },
+        deployment: { instance_memory_mb: 512, stateful: { instance_memory_mb: 4096, always_ready_instances: 1 } },
+      }),
+      FILE,
+    );
+    assert.deepEqual(config.deployment.stateful, { instanceMemoryMb: 4096, alwaysReadyInstances: 1 });
+    assert.deepEqual(
+      parseConfig(JSON.stringify({ mcpServers: { a: stateful() }, deployment: { instance_memory_mb: 512 } }), FILE)
+        .config.deployment.stateful,
+      { instanceMemoryMb: 512, alwaysReadyInstances: 0 },
+      'defaults: deployment.instance_memory_mb, 0',
+    );
+    const issues = (deployment: unknown) => {
+      try {
+        parseConfig(JSON.stringify({ mcpServers: { a: stateful() }, deployment }), FILE);
+      } catch (error) {
+        assert.ok(error instanceof ConfigError, String(error));
+        return error.issues.map((issue) => `${issue.path}: ${issue.message}`);
+      }
+      return assert.fail('expected a ConfigError');
+    };
+    assert.deepEqual(issues({ stateful: { always_ready_instances: 2 } }), [
+      '/deployment/stateful/always_ready_instances: must be one of 0, 1',
+    ]);
+    assert.deepEqual(issues({ stateful: { always_ready_instances: '1' } }), [
+      '/deployment/stateful/always_ready_instances: must be one of 0, 1',
+    ]);
+    assert.deepEqual(issues({ stateful: { instance_memory_mb: 1024 } }), [
+      '/deployment/stateful/instance_memory_mb: must be one of 512, 2048, 4096',
+    ]);
+    assert.deepEqual(issues({ stateful: { maximum_instance_count: 2 } }), [
+      '/deployment/stateful/maximum_instance_count: unknown property "maximum_instance_count" (expected one of: instance_memory_mb, always_ready_instances)',
+    ]);
+    assert.deepEqual(issues({ stateful: true }), ['/deployment/stateful: must be an object (got boolean)']);
   });
 });
