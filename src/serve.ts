@@ -63,7 +63,7 @@ export async function servingDependencies(
     env.MCP_ADAPTER_SINGLE_INSTANCE !== 'true' &&
     Boolean(env.MCP_ADAPTER_STORE_CONNECTION_STRING || env.MCP_ADAPTER_STORAGE_ACCOUNT);
   // The stateful app of a split deployment: only the holder of its serving lease runs children.
-  const placement = placementFromEnvironment(env);
+  const placement = placementFromEnvironment(env, { singleInstance: loaded.config.deployment.singleInstance });
   let servingLease: ServingLease | undefined;
   if (placement?.role === 'stateful') {
     const client = (await import('./azure/table-session-store.js')).tableClientFromEnvironment(env);

@@ -34,6 +34,25 @@ export function rulesFor(base: CompiledRules, callerRoles: readonly string[] | u
 export class ToolCatalog {
   private readonly byServer = new Map<string, Map<string, ToolAnnotations | undefined>>();
 
+  /**
+   * Lists every page of a child's tools (at most 50) into the catalog, through `request` (the
+   * adapter's own request to that child, either era's), so a call made before any listing can be
+   * judged by its annotations.
+   */
+  async learn(
+    server: string,
+    request: (params: { cursor: string } | undefined) => Promise<Pick<JsonRpcResponse, 'result'>>,
+  ): Promise<void> {
+    let cursor: string | undefined;
+    for (let page = 0; page < 50; page += 1) {
+      const response = await request(cursor ? { cursor } : undefined);
+      const result = response.result as { tools?: unknown; nextCursor?: unknown } | undefined;
+      this.remember(server, result?.tools);
+      if (typeof result?.nextCursor !== 'string' || result.nextCursor === '') return;
+      cursor = result.nextCursor;
+    }
+  }
+
   /** Adds what one page of a child's `tools/list` says. */
   remember(server: string, tools: unknown): void {
     if (!Array.isArray(tools)) return;

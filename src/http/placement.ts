@@ -12,12 +12,20 @@ export type AppRole = 'stateful' | 'stateless';
 
 export interface Placement {
   role: AppRole;
+  /**
+   * `deployment.single_instance`: the plan puts every server, stateless ones included, in the
+   * stateful app (src/deployment/plan.ts), so that app serves them all.
+   */
+  everyServer?: boolean;
   /** Base URL of the deployment's other app, when there is one (`MCP_ADAPTER_OTHER_APP_URL`). */
   otherAppUrl?: string;
 }
 
 /** The placement the app settings give this process, or undefined (serves every server). */
-export function placementFromEnvironment(env: NodeJS.ProcessEnv): Placement | undefined {
+export function placementFromEnvironment(
+  env: NodeJS.ProcessEnv,
+  options: { singleInstance?: boolean } = {},
+): Placement | undefined {
   const role = env.MCP_ADAPTER_APP_ROLE?.trim();
   if (!role) return undefined;
   if (role !== 'stateful' && role !== 'stateless')
@@ -29,12 +37,19 @@ export function placementFromEnvironment(env: NodeJS.ProcessEnv): Placement | un
     throw new AdapterError(`MCP_ADAPTER_OTHER_APP_URL is "${other}"; give the other app's base URL (https://<host>)`, {
       code: 'other_app_url_invalid',
     });
-  return { role, ...(other && { otherAppUrl: other }) };
+  return {
+    role,
+    ...(other && { otherAppUrl: other }),
+    ...(role === 'stateful' && options.singleInstance && { everyServer: true }),
+  };
 }
 
-/** Whether this app serves the server: every server without a placement, else those of its kind. */
+/**
+ * Whether this app serves the server: every server without a placement, else those the plan
+ * places in it (its kind, or all of them in the stateful app of a `single_instance` config).
+ */
 export function servesServer(placement: Placement | undefined, server: ServerConfig): boolean {
-  return placement === undefined || server.state === placement.role;
+  return placement === undefined || placement.everyServer === true || server.state === placement.role;
 }
 
 /** The answer for a server the other app serves: where to go instead. */

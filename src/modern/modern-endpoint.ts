@@ -258,7 +258,9 @@ export class ModernEndpoint {
       if (governance && !rules.isEmpty) {
         // Read-only rules need the child's annotations; a stateless client may call without listing here first.
         if (needsAnnotations(rules, message, server.name, governance.catalog))
-          await this.listToolsInto(child, governance.catalog);
+          await governance.catalog.learn(child.server.name, (params) =>
+            child.request('tools/list', params, child.server.requestTimeoutMs),
+          );
         const governed = governRequest(rules, server.name, message, governance.catalog);
         if (!governed.pass) {
           this.pool.release(child);
@@ -293,22 +295,6 @@ export class ModernEndpoint {
     const call = this.newCall(child, message, meta, server, forChild, rules);
     call.start(exchange);
     return exchange.response;
-  }
-
-  /** Every page of the child's tools/list, into the catalog read-only rules decide by. */
-  private async listToolsInto(child: PooledChild, catalog: ToolCatalog): Promise<void> {
-    let cursor: string | undefined;
-    for (let page = 0; page < 50; page += 1) {
-      const response = await child.request(
-        'tools/list',
-        cursor ? { cursor } : undefined,
-        child.server.requestTimeoutMs,
-      );
-      const result = response.result as { tools?: unknown; nextCursor?: unknown } | undefined;
-      catalog.remember(child.server.name, result?.tools);
-      if (typeof result?.nextCursor !== 'string' || result.nextCursor === '') return;
-      cursor = result.nextCursor;
-    }
   }
 
   /** A retry with a valid state of ours: resumed here, or relayed to the instance holding the call. */

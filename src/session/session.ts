@@ -178,18 +178,9 @@ export class Session {
     const { catalog } = this.governance;
     if (!messages.some((message) => isRequest(message) && needsAnnotations(rules, message, this.server.name, catalog)))
       return;
-    let cursor: string | undefined;
-    for (let page = 0; page < 50; page += 1) {
-      const response = await this.adapterRequests.request(
-        'tools/list',
-        cursor ? { cursor } : undefined,
-        this.server.requestTimeoutMs,
-      );
-      const result = response.result as { tools?: unknown; nextCursor?: unknown } | undefined;
-      catalog.remember(this.server.name, result?.tools);
-      if (typeof result?.nextCursor !== 'string' || result.nextCursor === '') return;
-      cursor = result.nextCursor;
-    }
+    await catalog.learn(this.server.name, (params) =>
+      this.adapterRequests.request('tools/list', params, this.server.requestTimeoutMs),
+    );
   }
 
   /**

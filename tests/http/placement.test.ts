@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { placementFromEnvironment } from '../../src/http/placement.js';
+import type { ServerConfig } from '../../src/config/model.js';
+import { placementFromEnvironment, servesServer } from '../../src/http/placement.js';
 import { initializeBody, MCP_HEADERS, nodeFixtureServer, startAdapter } from '../helpers/adapter.js';
 
 /**
@@ -81,6 +82,12 @@ describe('placement: each app of a split deployment serves its own servers', () 
       placementFromEnvironment({ MCP_ADAPTER_APP_ROLE: 'stateless', MCP_ADAPTER_OTHER_APP_URL: 'https://a.example/' }),
       { role: 'stateless', otherAppUrl: 'https://a.example' },
     );
+    // single_instance: the plan puts every server in the stateful app, which then serves them all.
+    const pinned = placementFromEnvironment({ MCP_ADAPTER_APP_ROLE: 'stateful' }, { singleInstance: true });
+    assert.deepEqual(pinned, { role: 'stateful', everyServer: true });
+    const declaredStateless = { state: 'stateless' } as ServerConfig;
+    assert.equal(servesServer(pinned, declaredStateless), true);
+    assert.equal(servesServer({ role: 'stateful' }, declaredStateless), false);
     assert.throws(
       () => placementFromEnvironment({ MCP_ADAPTER_APP_ROLE: 'sticky' }),
       /MCP_ADAPTER_APP_ROLE is "sticky"; use stateful or stateless/,

@@ -16,13 +16,13 @@ import {
  */
 class FakeClock implements LeaseClock {
   time = 1_000_000;
-  private timers: { at: number; callback: () => void; id: number }[] = [];
+  private timers: { at: number; callback: () => void; id: number; unref(): void }[] = [];
   private nextId = 1;
   now(): number {
     return this.time;
   }
-  setTimeout(callback: () => void, ms: number) {
-    const timer = { at: this.time + Math.max(0, ms), callback, id: this.nextId++ };
+  setTimeout(callback: () => void, ms: number): { unref?(): void } {
+    const timer = { at: this.time + Math.max(0, ms), callback, id: this.nextId++, unref: () => {} };
     this.timers.push(timer);
     return timer;
   }
