@@ -210,7 +210,7 @@ describe('cli plan', () => {
       'Role assignments',
       'Identity',
       'Entra (On-Behalf-Of)',
-      'Scale (Flex Consumption)',
+      'Apps (Flex Consumption)',
       'Warnings',
     ]);
     const row = (...cells: string[]) =>
@@ -220,10 +220,14 @@ describe('cli plan', () => {
         lines.some((line) => pattern.test(line)),
         `a line matching ${pattern}\n${run.stdout}`,
       );
-    has(row('name', 'endpoint', 'auth level', 'method', 'caller', 'child'));
-    has(row('time (default)', '/mcp/time', 'function', 'none', 'function_key', 'none'));
-    has(row('code-search', '/mcp/code-search', 'function', 'none', 'function_key', 'none'));
-    has(row('MCP_ADAPTER_MAX_SESSIONS', 'fixed: 25'));
+    has(row('name', 'endpoint', 'app', 'state', 'auth level', 'method', 'caller', 'child'));
+    has(row('time (default)', '/mcp/time', 'api', 'stateful', 'function', 'none', 'function_key', 'none'));
+    has(row('code-search', '/mcp/code-search', 'api', 'stateful', 'function', 'none', 'function_key', 'none'));
+    assert.equal(
+      run.stdout.includes('MCP_ADAPTER_MAX_SESSIONS'),
+      false,
+      'each app gets its session cap from the Bicep',
+    );
     has(row('GITHUB_TOKEN', 'Key Vault secret GITHUB-TOKEN'));
     has(row('LOCAL_TIMEZONE', 'azd env LOCAL_TIMEZONE'));
     has(row('MCP_INPUT_SEARCH_API_KEY', 'Key Vault secret input-search-api-key'));
@@ -232,11 +236,22 @@ describe('cli plan', () => {
     has(row('Key Vault Secrets User', 'keyVault', "the app resolves Key Vault references to the config's secrets"));
     has(/^ {2}child uses the managed identity: no$/);
     has(/^ {2}not used$/);
-    has(/^ {2}instance memory 4096 MB, up to 10 instances, 1 always ready$/);
-    has(/^ {2}25 sessions per instance \(child ~150 MB\); HTTP concurrency per instance 25$/);
     has(
-      /^ {2}- replicated state: "time", "code-search" are stateful \(the default\) and the app scales out to 10 instances/,
+      row(
+        'service',
+        'role',
+        'servers',
+        'max instances',
+        'memory',
+        'always ready',
+        'sessions/instance',
+        'HTTP concurrency',
+      ),
     );
+    // Stateful by default: one instance, so every request of a session reaches its one child.
+    has(row('api', 'stateful', 'time, code-search', '1', '4096 MB', '0', '25 (child ~150 MB)', '100'));
+    has(/^ {2}- capacity: app api serves "time", "code-search" on one instance: 25 sessions at 4096 MB/);
+    has(/^ {2}- \/deployment: maximum_instance_count and always_ready_instances describe the app that scales out/);
   });
 
   test('the readable form shows skipped servers, Entra, identity and warnings when there are some', async () => {
@@ -251,7 +266,7 @@ describe('cli plan', () => {
     );
     assert.match(
       vscode.stdout,
-      /\nWarnings\n {2}- \/servers\/github: skipped: "github" is a remote http server, not a STDIO one; the adapter serves only STDIO servers\n {2}- replicated state: /,
+      /\nWarnings\n {2}- \/servers\/github: skipped: "github" is a remote http server, not a STDIO one; the adapter serves only STDIO servers\n {2}- capacity: app api serves /,
     );
     assert.match(
       mi.stdout,
