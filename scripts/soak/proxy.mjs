@@ -2,6 +2,11 @@
 // next upstream in turn, bodies stream both ways (SSE included), a client that goes away
 // cancels its upstream request, an upstream that cannot be reached gets 502 from the proxy
 // (counted apart from the adapters' own answers).
+//
+// With `{ failover: true }` (the stateful soak) an upstream that refuses the connection
+// (ECONNREFUSED: the instance is gone) is skipped and the request goes to the next one, as a
+// front end stops routing to an instance the platform removed. The request body is then read
+// in full before it is sent (so it can be sent again); nothing reached the refusing upstream.
 
 import http from 'node:http';
 
@@ -27,9 +32,10 @@ function forwardable(headers) {
 /**
  * @param {{ host: string, port: number }[]} upstreams
  * @param {number} [port] where to listen (default: any free port)
+ * @param {{ failover?: boolean }} [options] failover: skip an upstream that refuses connections
  * @returns {Promise<{ url: string, server: http.Server, stats: object, close(): Promise<void> }>}
  */
-export async function startRoundRobinProxy(upstreams, port = 0) {
+export async function startRoundRobinProxy(upstreams, port = 0, { failover = false } = {}) {
   // `timeout` lets Node honour the upstream's `Keep-Alive: timeout=N` hint (idle sockets are
   // closed 1 s before the server would close them), as a careful proxy does.
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1024, timeout: 60_000 });
@@ -51,11 +57,59 @@ export async function startRoundRobinProxy(upstreams, port = 0) {
     slowMs: 5000,
     clientAborts: 0,
     upstreamAborts: 0,
+    ...(failover && {
+      /** Per upstream: requests it answered (after failover, not the one first picked). */
+      servedByUpstream: upstreams.map(() => 0),
+      /** Per upstream: requests it refused (ECONNREFUSED) that went on to the next upstream. */
+      failovers: upstreams.map(() => 0),
+      /** When each upstream first and last refused a connection. */
+      refusedSince: upstreams.map(() => null),
+      refusedUntil: upstreams.map(() => null),
+    }),
   };
   const server = http.createServer((req, res) => {
     stats.requests++;
-    const index = counter++ % upstreams.length;
-    stats.byUpstream[index]++;
+    const first = counter++ % upstreams.length;
+    stats.byUpstream[first]++;
+    let upstreamReq;
+    res.on('close', () => {
+      if (!res.writableFinished) {
+        stats.clientAborts++;
+        upstreamReq?.destroy();
+      }
+    });
+    req.on('error', () => upstreamReq?.destroy());
+    if (!failover) {
+      upstreamReq = forward(req, res, first);
+      req.pipe(upstreamReq);
+      return;
+    }
+    // Failover: the body in full first, so a refused request can be sent to the next upstream.
+    const chunks = [];
+    req.on('data', (chunk) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const send = (index, tried) => {
+        upstreamReq = forward(req, res, index, (error) => {
+          if (error.code !== 'ECONNREFUSED' || tried + 1 >= upstreams.length || res.headersSent || res.destroyed)
+            return false;
+          stats.failovers[index]++;
+          stats.refusedSince[index] ??= new Date().toISOString();
+          stats.refusedUntil[index] = new Date().toISOString();
+          send((index + 1) % upstreams.length, tried + 1);
+          return true;
+        });
+        upstreamReq.end(body);
+      };
+      send(first, 0);
+    });
+  });
+
+  /**
+   * Sends `req` to upstream `index` and pipes its answer to `res`; returns the upstream request
+   * (the caller writes the body). `onError(error)` may take a connection error over (true).
+   */
+  function forward(req, res, index, onError = () => false) {
     const target = upstreams[index];
     const upstreamReq = http.request({
       host: target.host,
@@ -69,6 +123,7 @@ export async function startRoundRobinProxy(upstreams, port = 0) {
     const sentAt = Date.now();
     upstreamReq.on('response', (up) => {
       answered = true;
+      if (stats.servedByUpstream) stats.servedByUpstream[index]++;
       const ms = Date.now() - sentAt;
       if (ms >= stats.slowMs && stats.slow.length < 500) {
         stats.slow.push({
@@ -83,7 +138,9 @@ export async function startRoundRobinProxy(upstreams, port = 0) {
       }
       const key = `${req.method} ${up.statusCode}`;
       stats.answers[key] = (stats.answers[key] ?? 0) + 1;
-      if (up.statusCode >= 500 && stats.serverErrors.length < 200) {
+      // With failover (the stateful soak) 503s are the non-holder's refusals, counted by the clients:
+      // the samples keep room for the other 5xx.
+      if (up.statusCode >= 500 && !(failover && up.statusCode === 503) && stats.serverErrors.length < 200) {
         const record = {
           at: new Date().toISOString(),
           method: req.method,
@@ -107,6 +164,7 @@ export async function startRoundRobinProxy(upstreams, port = 0) {
       });
     });
     upstreamReq.on('error', (error) => {
+      if (!answered && onError(error)) return;
       const code = error.code ?? error.message;
       stats.proxyErrors[code] = (stats.proxyErrors[code] ?? 0) + 1;
       if (stats.proxyErrorSamples.length < 100) {
@@ -131,15 +189,8 @@ export async function startRoundRobinProxy(upstreams, port = 0) {
         );
       } else res.destroy();
     });
-    res.on('close', () => {
-      if (!res.writableFinished) {
-        stats.clientAborts++;
-        upstreamReq.destroy();
-      }
-    });
-    req.on('error', () => upstreamReq.destroy());
-    req.pipe(upstreamReq);
-  });
+    return upstreamReq;
+  }
   server.keepAliveTimeout = 60_000;
   server.requestTimeout = 0;
   await new Promise((resolve, reject) => {

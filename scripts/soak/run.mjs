@@ -13,6 +13,15 @@
 // progress notifications arrive, no fixture child outlives the adapters, peak RSS.
 // Results: bench/results/soak-<date>.json and .md.
 //
+// `--stateful`: the stateful app of docs/scale-out-decision.md. Both adapters run with
+// MCP_ADAPTER_APP_ROLE=stateful and one serving lease in Azurite: only the holder runs children,
+// the other answers 503 + Retry-After (the clients wait min(Retry-After, 1 s) and send again).
+// A share of calls are `count` calls, whose answers ({pid, n}) must show one counter per session
+// (split brain fails the run). At half the calls the lease holder leaves (`--leave kill`: SIGKILL,
+// or `drain`: SIGTERM); the proxy routes around the instance that is gone, and the run measures the
+// failover. Children are sampled across both instances against the open sessions.
+// Results: bench/results/soak-<date>-stateful.json and .md.
+//
 // Loopback only; every loop is bounded in count and time; everything started is killed at the
 // end (also on error, Ctrl-C or the global deadline: --duration-limit + 300 s).
 
@@ -50,6 +59,14 @@ import {
   writeResults,
 } from './lib.mjs';
 import { startRoundRobinProxy } from './proxy.mjs';
+import {
+  ChildrenWatch,
+  CounterLedger,
+  honouringFetch,
+  newRefusals,
+  statefulMarkdown,
+  statefulProblems,
+} from './stateful.mjs';
 
 const USAGE = `usage: node scripts/soak/run.mjs [options]
   --sessions N              concurrent MCP sessions (default 100)
@@ -70,7 +87,14 @@ const USAGE = `usage: node scripts/soak/run.mjs [options]
   --seed N                  workload PRNG seed (default: time based)
   --no-build                skip npm run build
   --log-level L             adapters' log level (default: warn, with session and process at info)
-  --keep-logs               save the adapters' logs (gzipped) next to the results even on PASS`;
+  --keep-logs               save the adapters' logs (gzipped) next to the results even on PASS
+ stateful app (docs/scale-out-decision.md):
+  --stateful                both adapters with MCP_ADAPTER_APP_ROLE=stateful sharing a serving lease
+  --lease-ms N              MCP_ADAPTER_LEASE_MS of the run (default 6000; production default 20000)
+  --lease-skew-ms N         MCP_ADAPTER_LEASE_SKEW_MS of the run (default 2000; production default 5000)
+  --leave kill|drain        how the lease holder leaves at half the calls: SIGKILL (default) or SIGTERM
+  --count-ratio R           share of calls that are count calls (default 0.2)
+  --refusal-attempts N      most sends of one request refused with 503 + Retry-After (default 40)`;
 
 const options = parseOptions(
   process.argv.slice(2),
@@ -93,9 +117,41 @@ const options = parseOptions(
     noBuild: false,
     logLevel: '',
     keepLogs: false,
+    stateful: false,
+    leaseMs: 6000,
+    leaseSkewMs: 2000,
+    leave: 'kill',
+    countRatio: 0.2,
+    refusalAttempts: 40,
   },
   USAGE,
 );
+if (!['kill', 'drain'].includes(options.leave)) {
+  console.error(`--leave must be kill or drain, got "${options.leave}"\n${USAGE}`);
+  process.exit(2);
+}
+if (options.stateful && options.progressRatio + options.countRatio > 1) {
+  console.error('--progress-ratio and --count-ratio add up to more than 1');
+  process.exit(2);
+}
+
+/** The stateful run's bookkeeping (module level: the calls below record into it). */
+const refusals = newRefusals();
+const ledger = new CounterLedger();
+const leave = {
+  /** Epoch ms of the leave (null before). */
+  at: null,
+  /** The instance that stays (its name: A or B). */
+  survivor: null,
+  /** The failover: the first call answered by the survivor (its tools/call POST: 200) completed then. */
+  firstServedAt: null,
+  /** The first successful call issued after the leave completed then. */
+  firstIssuedOkAt: null,
+  /** The other instance held the lease then (by its /status). */
+  takeoverAt: null,
+  /** Attempts that fail and started before this (or while it is unknown) were cut by the leave. */
+  settledAt: null,
+};
 
 const SHORT_PROGRESS = { steps: options.progressSteps, delayMs: options.progressDelayMs };
 // Longer than the stream limit: the POST's SSE response is cut and must be resumed (GET + Last-Event-ID).
@@ -110,13 +166,16 @@ async function main() {
   const rng = prng(options.seed);
   const report = {
     kind: 'soak',
+    mode: options.stateful ? 'stateful' : 'default',
     startedAt: new Date(started).toISOString(),
     runId,
     options,
     node: process.version,
     host: { cpus: os.cpus().length, memoryMb: Math.round(os.totalmem() / 2 ** 20) },
   };
-  log(`soak ${runId}: ${options.sessions} sessions, ${options.calls} calls, seed ${options.seed}`);
+  log(
+    `soak ${runId}: ${options.sessions} sessions, ${options.calls} calls, seed ${options.seed}${options.stateful ? `; stateful app, lease ${options.leaseMs} ms / skew ${options.leaseSkewMs} ms, leave: ${options.leave}` : ''}`,
+  );
 
   if (!options.noBuild) {
     log('building (npm run build)');
@@ -153,7 +212,12 @@ async function main() {
       allowed_hosts: [`127.0.0.1:${proxyPort}`],
       max_sessions: cap,
       stream_limit_seconds: options.streamLimit,
-      log_level: options.logLevel || { default: 'warn', session: 'info', process: 'info' },
+      // Stateful: the lease's own lines (acquired, released: info) are part of the story.
+      log_level:
+        options.logLevel ||
+        (options.stateful
+          ? { default: 'info', http: 'warn', session: 'info', process: 'info' }
+          : { default: 'warn', session: 'info', process: 'info' }),
     },
   };
   const configFile = path.join(work, 'mcp_config.json');
@@ -164,8 +228,15 @@ async function main() {
     MCP_ADAPTER_SESSION_KEY: randomBytes(32).toString('base64url'),
     MCP_ADAPTER_STORE_CONNECTION_STRING: azurite.connectionString,
     LOG_LEVEL: '',
+    ...(options.stateful && {
+      MCP_ADAPTER_APP_ROLE: 'stateful',
+      // Names the lease row: one per run.
+      WEBSITE_SITE_NAME: serverName,
+      MCP_ADAPTER_LEASE_MS: String(options.leaseMs),
+      MCP_ADAPTER_LEASE_SKEW_MS: String(options.leaseSkewMs),
+    }),
   };
-  log('starting two adapters');
+  log(`starting two adapters${options.stateful ? ' (stateful role, one serving lease)' : ''}`);
   const adapters = await Promise.all(
     ['A', 'B'].map((name) =>
       startAdapterProcess({ configFile, env: sharedEnv, logFile: path.join(logDir, `adapter-${name}.log`), name }),
@@ -178,10 +249,34 @@ async function main() {
   const proxy = await startRoundRobinProxy(
     adapters.map((a) => ({ host: '127.0.0.1', port: a.port })),
     proxyPort,
+    { failover: options.stateful },
   );
   onCleanup(() => proxy.close());
   const endpoint = new URL(`/mcp/${serverName}`, proxy.url);
   log(`adapters ${adapters.map((a) => `${a.name}=${a.url} (pid ${a.pid})`).join(', ')}; proxy ${proxy.url}`);
+
+  // Stateful: exactly one instance holds the serving lease before the sessions open.
+  const left = new Set();
+  const childrenWatch = options.stateful ? new ChildrenWatch(adapters, markedProcesses, runId) : undefined;
+  /** While set (during the load), children samples are checked against this many open sessions. */
+  let checkSessions;
+  if (options.stateful) {
+    report.stateful = {};
+    const holders = async () =>
+      (await Promise.all(adapters.map(async (a) => [a.name, (await getJson(`${a.url}/status`)).body?.serving])))
+        .filter(([, serving]) => serving?.lease?.held)
+        .map(([name, serving]) => ({ name, token: serving.lease.token }));
+    await waitFor(async () => (await holders()).length >= 1, 20_000, 200);
+    await sleep(500);
+    const found = await holders();
+    report.stateful.initialHolders = found.length;
+    report.stateful.initialHolder = found[0]?.name;
+    report.stateful.initialToken = found[0]?.token;
+    report.stateful.statusAtStart = Object.fromEntries(
+      await Promise.all(adapters.map(async (a) => [a.name, (await getJson(`${a.url}/status`)).body?.serving])),
+    );
+    log(`lease holder: ${found.map((h) => `${h.name} (token ${h.token})`).join(', ') || 'none'}`);
+  }
 
   // ------------------------------------------------------------------------------------------
   // Monitoring: RSS and children per adapter, every second (bounded by the run).
@@ -191,6 +286,8 @@ async function main() {
   );
   const loop = { maxLagMs: 0, maxScanMs: 0, maxLoadAvg: 0 };
   const healthProbe = async (a) => {
+    // An instance that left (stateful run) is not probed: the proxy routes around it.
+    if (left.has(a.name)) return { status: null, ms: null };
     const t0 = Date.now();
     const { status } = await getJson(`${a.url}/health`, 10_000);
     const ms = Date.now() - t0;
@@ -231,10 +328,12 @@ async function main() {
         lagMs: tick > 1 ? elapsed - 1000 : 0,
         load1: Math.round(loadAvg * 10) / 10,
       };
+      if (childrenWatch) sample.children = childrenWatch.sample(checkSessions).total;
       const health = await Promise.all(adapters.map(healthProbe));
       adapters.forEach((a, i) => {
-        const mem = memoryOf(a.pid);
-        const cpu = cpuMsOf(a.pid);
+        // An adapter that left (stateful run) is a zombie until reaped: no memory to read.
+        const mem = left.has(a.name) ? undefined : memoryOf(a.pid);
+        const cpu = left.has(a.name) ? undefined : cpuMsOf(a.pid);
         const cpuPercent = cpu !== undefined && tick > 1 ? Math.round(((cpu - cpuLast[a.name]) / elapsed) * 100) : 0;
         if (cpu !== undefined) cpuLast[a.name] = cpu;
         if (mem) peaks[a.name].rssKb = Math.max(peaks[a.name].rssKb, mem.rssKb);
@@ -263,7 +362,11 @@ async function main() {
     for (let attempt = 1; attempt <= 2; attempt++) {
       const client = new Client({ name: `soak-client-${index}`, version: '1.0.0' }, { capabilities: {} });
       const session = { index, client, transport: undefined, responsesById: new Map(), http: [] };
-      const transport = new StreamableHTTPClientTransport(endpoint, { fetch: recordingFetch(session) });
+      const transport = new StreamableHTTPClientTransport(endpoint, {
+        fetch: options.stateful
+          ? honouringFetch(recordingFetch(session), refusals, { maxAttempts: options.refusalAttempts })
+          : recordingFetch(session),
+      });
       session.transport = transport;
       client.onerror = (error) => count(stats.transportErrors, normalise(error));
       try {
@@ -341,7 +444,9 @@ async function main() {
           ? 'long-progress'
           : roll < options.progressRatio
             ? 'progress'
-            : 'echo';
+            : options.stateful && roll < options.progressRatio + options.countRatio
+              ? 'count'
+              : 'echo';
       kinds[index] = kind;
       await logicalCall(session, index, kind, runId, stats);
     }
@@ -383,17 +488,101 @@ async function main() {
       /* gone */
     }
   });
+  // Stateful: at half the calls the lease holder leaves (SIGKILL, or SIGTERM: drain). Then, every
+  // 250 ms until the failover is over: children samples, and whether the other instance holds the lease.
+  const leaveTask = (async () => {
+    if (!options.stateful) return;
+    while (stats.completed < options.calls / 2 && Date.now() < loadDeadline && next < options.calls) await sleep(50);
+    if (stats.completed >= options.calls) return;
+    const statuses = await Promise.all(adapters.map((a) => getJson(`${a.url}/status`, 5000)));
+    const holderIndex = statuses.findIndex((st) => st.body?.serving?.lease?.held);
+    if (holderIndex < 0) {
+      report.stateful.leaveError = `no instance held the lease at half the calls: ${JSON.stringify(statuses.map((st) => st.body?.serving))}`;
+      log(report.stateful.leaveError);
+      return;
+    }
+    const holder = adapters[holderIndex];
+    const survivor = adapters[1 - holderIndex];
+    const before = childrenWatch.sample(checkSessions, 'leave');
+    const record = {
+      kind: options.leave,
+      instance: holder.name,
+      survivor: survivor.name,
+      tokenBefore: statuses[holderIndex].body.serving.lease.token,
+      childrenAtLeave: before[holder.name],
+      atCall: stats.completed,
+    };
+    report.stateful.leave = record;
+    leave.survivor = survivor.name;
+    leave.at = Date.now();
+    record.at = new Date(leave.at).toISOString();
+    record.atLoadMs = leave.at - loadStarted;
+    left.add(holder.name);
+    if (options.leave === 'kill') process.kill(holder.pid, 'SIGKILL');
+    else holder.child.kill('SIGTERM');
+    const exited = holder.child.exitedPromise.then((exit) => {
+      record.exit = { ...exit, ms: Date.now() - leave.at, killed: false };
+    });
+    log(
+      `leave: ${options.leave === 'kill' ? 'SIGKILL' : 'SIGTERM'} of lease holder ${holder.name} (pid ${holder.pid}, token ${record.tokenBefore}, ${record.childrenAtLeave} children) at call ${record.atCall}`,
+    );
+    const deadline = leave.at + 90_000;
+    let lastTakeoverPoll = 0;
+    while (Date.now() < deadline) {
+      const sample = childrenWatch.sample(checkSessions, 'failover');
+      const now = Date.now();
+      if (record.oldChildrenGoneMs === undefined && sample[holder.name] === 0)
+        record.oldChildrenGoneMs = now - leave.at;
+      if (leave.takeoverAt === null && now - lastTakeoverPoll >= 250) {
+        lastTakeoverPoll = now;
+        const st = await getJson(`${survivor.url}/status`, 2000);
+        if (st.body?.serving?.lease?.held) {
+          leave.takeoverAt = Date.now();
+          record.takeoverMs = leave.takeoverAt - leave.at;
+          record.tokenAfter = st.body.serving.lease.token;
+          log(
+            `failover: ${survivor.name} holds the lease ${record.takeoverMs} ms after the leave (token ${record.tokenAfter})`,
+          );
+        }
+      }
+      if (leave.takeoverAt !== null && leave.firstServedAt !== null)
+        leave.settledAt ??= Math.max(leave.takeoverAt, leave.firstServedAt) + 2000;
+      const done =
+        leave.settledAt !== null &&
+        record.oldChildrenGoneMs !== undefined &&
+        (options.leave === 'kill' || record.exit) &&
+        Date.now() - leave.at >= 10_000;
+      if (done) break;
+      await sleep(250);
+    }
+    if (options.leave === 'drain' && !record.exit) {
+      await Promise.race([exited, sleep(30_000)]);
+      if (!record.exit) record.exit = { ...(await holder.stop(1000)), stillRunningAfterMs: Date.now() - leave.at };
+    }
+    record.takeoverMs ??= null;
+    record.oldChildrenGoneMs ??= null;
+    record.failoverMs = leave.firstServedAt === null ? null : leave.firstServedAt - leave.at;
+    record.firstIssuedOkMs = leave.firstIssuedOkAt === null ? null : leave.firstIssuedOkAt - leave.at;
+    const until = leave.firstServedAt ?? Date.now();
+    record.refusalsDuringFailover = refusals.times.filter((t) => t >= leave.at && t <= until).length;
+    log(
+      `failover: first call answered by ${survivor.name} ${record.failoverMs} ms after the leave (first call issued after the leave answered after ${record.firstIssuedOkMs} ms); ${record.refusalsDuringFailover} refusals meanwhile; old children gone after ${record.oldChildrenGoneMs} ms`,
+    );
+  })();
   log('load running');
   const progressTimer = setInterval(
     () =>
       log(
-        `  ${stats.completed}/${options.calls} done, ${stats.inFlight} in flight, kills ${chaos.kills}, errors ${stats.failedCalls}, children ${JSON.stringify(childrenByAdapter())}`,
+        `  ${stats.completed}/${options.calls} done, ${stats.inFlight} in flight, kills ${chaos.kills}, errors ${stats.failedCalls}, children ${JSON.stringify(childrenByAdapter())}${options.stateful ? `, refusals ${refusals.count}` : ''}`,
       ),
     10_000,
   );
+  checkSessions = options.stateful ? sessions.length : undefined;
   await Promise.all(sessions.map(worker));
   clearInterval(progressTimer);
   await storeFault;
+  await leaveTask;
+  checkSessions = undefined;
   const loadMs = Date.now() - loadStarted;
   chaosStop = true;
   await chaosLoop;
@@ -545,8 +734,34 @@ async function main() {
     timeline,
   };
   report.failures = stats.failureSamples;
+  if (options.stateful) {
+    report.results.leaveRetries = stats.leaveRetries;
+    const { times, ...refused } = refusals;
+    const st = report.stateful;
+    st.sessionsOpen = sessions.length;
+    st.refusals = refused;
+    st.httpRequests = proxy.stats.requests;
+    st.refusalShare = proxy.stats.requests ? Math.round((refusals.count / proxy.stats.requests) * 1000) / 10 : 0;
+    st.retriedForLeave = `${stats.leaveRetries.attempted} attempts sent again (${stats.leaveRetries.succeeded} calls then answered, ${stats.leaveRetries.failed} not)`;
+    st.counter = ledger.summary();
+    st.children = childrenWatch.summary();
+    // The lease's lines (acquired, lost, released) and the children it ended, from both logs.
+    st.leaveLog = adapters
+      .flatMap((a) =>
+        grepLog(a.logFile, (r) => /lease/i.test(String(r.message ?? r.msg ?? '')), 20).map((r) => ({
+          adapter: a.name,
+          time: r.time,
+          level: r.level,
+          message: r.message ?? r.msg,
+          ...(r.token !== undefined && { token: r.token }),
+          ...(r.reason !== undefined && { reason: r.reason }),
+          ...(r.children !== undefined && { children: r.children }),
+        })),
+      )
+      .sort((x, y) => String(x.time).localeCompare(String(y.time)));
+  }
   report.verdict = verdict(report);
-  const base = `soak-${stamp(new Date(started))}`;
+  const base = `soak-${stamp(new Date(started))}${options.stateful ? '-stateful' : ''}`;
   if (!report.verdict.ok || options.keepLogs) {
     report.savedLogs = adapters
       .map((a) => saveLog(a.logFile, `${base}-adapter-${a.name}.log`))
@@ -576,6 +791,8 @@ function newStats() {
     byKind: {},
     errors: {},
     retries: { attempted: 0, succeeded: 0, failed: 0 },
+    /** Stateful: attempts cut by the leave, sent again. */
+    leaveRetries: { attempted: 0, succeeded: 0, failed: 0 },
     progress: {
       callsOk: 0,
       expected: 0,
@@ -599,8 +816,12 @@ async function logicalCall(session, index, kind, runId, stats) {
   byKind.calls++;
   const payload = `soak:${runId}:${index}:${randomBytes(3).toString('hex')}`;
   if (kind === 'echo') stats.payloadsSeen.set(payload, 0);
-  let outcome = await attempt(session, kind, payload, stats);
-  if (!outcome.ok && outcome.category === 'child killed') {
+  let outcome = options.stateful
+    ? await statefulAttempts(session, kind, payload, stats)
+    : await attempt(session, kind, payload, stats);
+  if (options.stateful) {
+    /* retried (and counted) in statefulAttempts */
+  } else if (!outcome.ok && outcome.category === 'child killed') {
     stats.retries.attempted++;
     count(stats.errors, 'error: child killed, retried');
     outcome = await attempt(session, kind, payload, stats);
@@ -616,6 +837,22 @@ async function logicalCall(session, index, kind, runId, stats) {
     stats.okCalls++;
     byKind.ok++;
     stats.latencies.push(Date.now() - started);
+    if (leave.at !== null) {
+      const now = Date.now();
+      if (started >= leave.at) leave.firstIssuedOkAt ??= now;
+      if (
+        leave.firstServedAt === null &&
+        session.http.some(
+          (e) =>
+            e.t0 >= leave.at &&
+            e.method === 'POST' &&
+            e.rpc?.includes('tools/call') &&
+            e.status === 200 &&
+            e.upstream === leave.survivor,
+        )
+      )
+        leave.firstServedAt = now;
+    }
   } else {
     stats.failedCalls++;
     byKind.failed++;
@@ -637,10 +874,66 @@ async function logicalCall(session, index, kind, runId, stats) {
   stats.completed++;
 }
 
+/**
+ * The stateful run's attempts of one call: an attempt the leave cut (it failed, and ran while
+ * the holder left and before the failover settled) is sent again, at most twice; one whose child
+ * was killed (chaos) once, as in the default mode. A failed count attempt may have counted.
+ */
+async function statefulAttempts(session, kind, payload, stats) {
+  let leaveRetries = 0;
+  let killRetried = false;
+  for (;;) {
+    const startedAt = Date.now();
+    const outcome = await attempt(session, kind, payload, stats);
+    if (outcome.ok) {
+      if (killRetried) stats.retries.succeeded++;
+      if (leaveRetries) stats.leaveRetries.succeeded++;
+      return outcome;
+    }
+    if (kind === 'count') ledger.failedAttempt(session.index);
+    const cutByLeave =
+      leave.at !== null && Date.now() >= leave.at && (leave.settledAt === null || startedAt <= leave.settledAt);
+    if (cutByLeave && leaveRetries < 2) {
+      leaveRetries++;
+      stats.leaveRetries.attempted++;
+      count(stats.errors, `error: cut by the leave, retried: ${outcome.category}: ${outcome.detail}`);
+      continue;
+    }
+    if (outcome.category === 'child killed' && !killRetried) {
+      killRetried = true;
+      stats.retries.attempted++;
+      count(stats.errors, 'error: child killed, retried');
+      continue;
+    }
+    if (killRetried) stats.retries.failed++;
+    if (leaveRetries) stats.leaveRetries.failed++;
+    count(stats.errors, `error${killRetried ? ' after retry' : ''}: ${outcome.category}: ${outcome.detail}`);
+    return outcome;
+  }
+}
+
 async function attempt(session, kind, payload, stats) {
   const spec = kind === 'long-progress' ? LONG_PROGRESS : SHORT_PROGRESS;
   let progressSeen = 0;
   try {
+    if (kind === 'count') {
+      const result = await session.client.callTool(
+        { name: 'count', arguments: {} },
+        { timeout: options.callTimeout * 1000 },
+      );
+      let counted;
+      try {
+        counted = JSON.parse(result?.content?.[0]?.text);
+      } catch {
+        /* wrong result below */
+      }
+      if (result?.isError || !Number.isInteger(counted?.pid) || !Number.isInteger(counted?.n)) {
+        stats.wrongPayload++;
+        return { ok: false, category: 'wrong result', detail: JSON.stringify(result).slice(0, 200) };
+      }
+      ledger.observe(session.index, counted, { afterLeave: leave.at !== null });
+      return { ok: true };
+    }
     if (kind === 'echo') {
       const result = await session.client.callTool(
         { name: 'echo', arguments: { text: payload } },
@@ -784,10 +1077,16 @@ function verdict(report) {
   const r = report.results;
   const problems = [];
   // A call whose retry was killed too failed for the reason chaos gives: reported, not a problem.
-  const killedTwice =
-    r.errors[
-      'error after retry: child killed: [-32000] MCP server "<server>" exited (signal SIGKILL) before answering'
-    ] ?? 0;
+  // Stateful: children start far more often (every session again at the new holder after the
+  // leave), so the retry's child is killed during its start too (502 "exited during startup
+  // (signal SIGKILL)"): the same reason.
+  const killedTwice = report.stateful
+    ? Object.entries(r.errors)
+        .filter(([key]) => key.startsWith('error after retry: child killed: ') && /signal SIGKILL/.test(key))
+        .reduce((sum, [, n]) => sum + n, 0)
+    : (r.errors[
+        'error after retry: child killed: [-32000] MCP server "<server>" exited (signal SIGKILL) before answering'
+      ] ?? 0);
   const unexplained = r.responses.expected - r.responses.received - killedTwice;
   if (unexplained > 0)
     problems.push(
@@ -815,9 +1114,13 @@ function verdict(report) {
   if (report.connect.failed > 0) problems.push(`${report.connect.failed} sessions could not connect`);
   const fives = Object.entries(r.proxy.answers).filter(([k]) => / 5\d\d$/.test(k) && !/ 50[234]$/.test(k));
   if (fives.length) problems.push(`unexpected 5xx answers: ${fives.map(([k, v]) => `${k} ×${v}`).join(', ')}`);
-  for (const [name, exit] of Object.entries(report.afterDrain.adapterExit))
+  for (const [name, exit] of Object.entries(report.afterDrain.adapterExit)) {
+    // The instance that left (stateful run) is judged by how it left, in statefulProblems.
+    if (name === report.stateful?.leave?.instance) continue;
     if (exit.killed || exit.code !== 0)
       problems.push(`adapter ${name} did not exit cleanly on SIGTERM: ${JSON.stringify(exit)}`);
+  }
+  if (report.stateful) problems.push(...statefulProblems(report));
   return { ok: problems.length === 0, problems };
 }
 
@@ -825,17 +1128,35 @@ function markdown(report) {
   const r = report.results;
   const o = report.options;
   const lines = [];
-  lines.push(`# Soak run ${report.startedAt}`, '');
-  lines.push(
-    `Two adapter processes (shared \`MCP_ADAPTER_SESSION_KEY\`, ended sessions in Azurite's Table service) behind a round-robin proxy; ` +
-      `\`stream_limit_seconds: ${o.streamLimit}\`; node fixture with \`restart_on_failure: true, max_restarts: 1000\`; ` +
-      `${o.sessions} SDK v2 sessions; ${o.calls} calls (${Math.round(o.progressRatio * 100)}% progress, of which ${Math.round(o.longProgressRatio * 100)}% longer than the stream limit); ` +
-      `chaos: SIGKILL a random fixture child every ${o.chaosMinMs}-${o.chaosMaxMs} ms${o.noChaos ? ' (off)' : ''}. Seed ${o.seed}. Node ${report.node}, ${report.host.cpus} CPUs.`,
-    '',
-  );
+  if (report.stateful) {
+    lines.push(
+      `# Soak run (stateful app, holder leaves by ${o.leave === 'kill' ? 'SIGKILL' : 'SIGTERM drain'}) ${report.startedAt}`,
+      '',
+    );
+    lines.push(
+      `\`npm run soak -- --stateful --leave ${o.leave} --sessions ${o.sessions} --calls ${o.calls}\`: two adapter processes with \`MCP_ADAPTER_APP_ROLE=stateful\` ` +
+        `sharing one serving lease (\`MCP_ADAPTER_LEASE_MS=${o.leaseMs}\`, \`MCP_ADAPTER_LEASE_SKEW_MS=${o.leaseSkewMs}\`; production defaults 20 s / 5 s) and the session key, ` +
+        `ended sessions and the lease row in Azurite's Table service, behind a round-robin proxy that skips an instance that is gone (ECONNREFUSED → next upstream); ` +
+        `only the holder runs children, the other answers 503 + Retry-After. \`stream_limit_seconds: ${o.streamLimit}\`; node fixture with \`restart_on_failure: true, max_restarts: 1000\`; ` +
+        `${o.sessions} SDK v2 sessions; ${o.calls} calls (${Math.round(o.progressRatio * 100)}% progress, of which ${Math.round(o.longProgressRatio * 100)}% longer than the stream limit; ${Math.round(o.countRatio * 100)}% count, the rest echo); ` +
+        `at half the calls the lease holder leaves (${o.leave === 'kill' ? 'SIGKILL' : 'SIGTERM: drain'}); ` +
+        `chaos: SIGKILL a random fixture child every ${o.chaosMinMs}-${o.chaosMaxMs} ms${o.noChaos ? ' (off)' : ''}. Seed ${o.seed}. Node ${report.node}, ${report.host.cpus} CPUs.`,
+      '',
+    );
+  } else {
+    lines.push(`# Soak run ${report.startedAt}`, '');
+    lines.push(
+      `Two adapter processes (shared \`MCP_ADAPTER_SESSION_KEY\`, ended sessions in Azurite's Table service) behind a round-robin proxy; ` +
+        `\`stream_limit_seconds: ${o.streamLimit}\`; node fixture with \`restart_on_failure: true, max_restarts: 1000\`; ` +
+        `${o.sessions} SDK v2 sessions; ${o.calls} calls (${Math.round(o.progressRatio * 100)}% progress, of which ${Math.round(o.longProgressRatio * 100)}% longer than the stream limit); ` +
+        `chaos: SIGKILL a random fixture child every ${o.chaosMinMs}-${o.chaosMaxMs} ms${o.noChaos ? ' (off)' : ''}. Seed ${o.seed}. Node ${report.node}, ${report.host.cpus} CPUs.`,
+      '',
+    );
+  }
   if (report.storeFault) lines.push(`Store fault injected: ${JSON.stringify(report.storeFault)}`, '');
   lines.push(`**Verdict: ${report.verdict.ok ? 'PASS' : 'FAIL'}**`, '');
   for (const p of report.verdict.problems) lines.push(`- ${p}`);
+  if (report.stateful) lines.push('', ...statefulMarkdown(report));
   lines.push('', '## Responses', '');
   lines.push(
     mdTable(
@@ -850,6 +1171,14 @@ function markdown(report) {
           'retries (child killed) attempted / succeeded / failed',
           `${r.retries.attempted} / ${r.retries.succeeded} / ${r.retries.failed}`,
         ],
+        ...(r.leaveRetries
+          ? [
+              [
+                'attempts cut by the leave, sent again / calls then answered / not',
+                `${r.leaveRetries.attempted} / ${r.leaveRetries.succeeded} / ${r.leaveRetries.failed}`,
+              ],
+            ]
+          : []),
         [
           'progress notifications expected / received',
           `${r.progress.expected} / ${r.progress.received} (on the wire: ${r.progress.receivedOnWire}; in failed attempts: ${r.progress.receivedInFailedAttempts})`,
@@ -916,9 +1245,11 @@ function markdown(report) {
         m.peakChildren,
         m.peakCpuPercent,
         `${m.slowestHealthMs} (${m.healthNot200} not 200)`,
-        report.afterDrain.adapterExit[name]
-          ? `${report.afterDrain.adapterExit[name].code ?? report.afterDrain.adapterExit[name].signal} in ${report.afterDrain.adapterExit[name].ms} ms${report.afterDrain.adapterExit[name].killed ? ' (SIGKILLed)' : ''}`
-          : '',
+        name === report.stateful?.leave?.instance
+          ? `left mid-run: ${report.stateful.leave.kind === 'kill' ? 'SIGKILL' : `SIGTERM, exit ${report.stateful.leave.exit?.code ?? report.stateful.leave.exit?.signal} in ${report.stateful.leave.exit?.ms} ms`}`
+          : report.afterDrain.adapterExit[name]
+            ? `${report.afterDrain.adapterExit[name].code ?? report.afterDrain.adapterExit[name].signal} in ${report.afterDrain.adapterExit[name].ms} ms${report.afterDrain.adapterExit[name].killed ? ' (SIGKILLed)' : ''}`
+            : '',
       ]),
       [
         'adapter',
@@ -1064,6 +1395,7 @@ function markdown(report) {
         ...Object.keys(r.peakRss).map(
           (n) => `${s[n]?.rssMb} MB / ${s[n]?.children} / ${s[n]?.cpu}% / ${s[n]?.healthMs} ms`,
         ),
+        ...(report.stateful ? [s.children] : []),
       ]),
       [
         't (s)',
@@ -1072,6 +1404,7 @@ function markdown(report) {
         'generator lag (ms)',
         'load avg',
         ...Object.keys(r.peakRss).map((n) => `${n} RSS / children / CPU / health`),
+        ...(report.stateful ? ['fixture children (all)'] : []),
       ],
     ),
     '',
