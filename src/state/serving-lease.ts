@@ -45,6 +45,9 @@ export interface LeaseClock {
   clearTimeout(handle: unknown): void;
 }
 
+/** The longest Retry-After a refusal gives (see `retryAfterSeconds`). */
+const MAX_RETRY_AFTER_SECONDS = 2;
+
 const SYSTEM_CLOCK: LeaseClock = {
   now: () => Date.now(),
   setTimeout: (callback, ms) => setTimeout(callback, ms),
@@ -142,12 +145,17 @@ export class ServingLease {
     return this.heldUntil !== undefined && this.clock.now() < this.heldUntil;
   }
 
-  /** Seconds a refused caller should wait: until the holder's row may pass here (at least 1). */
+  /**
+   * Seconds a refused caller should wait (1 or 2). Short on purpose: while the holder lives, a
+   * retry the front end routes to it succeeds at once, and a holder that drained has released
+   * the lease already (this instance's copy of the row may be a second old). Only a holder that
+   * died makes callers wait out the lease, and they find out by retrying.
+   */
   retryAfterSeconds(): number {
     const record = this.record;
-    if (!record || record.holder === this.self) return Math.ceil(this.leaseMs / 3 / 1000);
+    if (!record || record.holder === this.self) return MAX_RETRY_AFTER_SECONDS;
     const until = record.expiresAt + this.skewMs - this.clock.now();
-    return Math.max(1, Math.min(Math.ceil(until / 1000), Math.ceil((this.leaseMs + this.skewMs) / 1000)));
+    return Math.max(1, Math.min(Math.ceil(until / 1000), MAX_RETRY_AFTER_SECONDS));
   }
 
   /**
