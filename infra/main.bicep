@@ -1,8 +1,8 @@
 // Infrastructure for the MCP STDIO adapter on Azure Functions (Flex Consumption, Node.js 22).
 //
 // Read top-down: parameters (from the azd environment, see main.parameters.json), the deployment
-// plan derived from the config, names, then one module per concern, then the outputs azd stores
-// in the environment. The plan (infra/mcp-plan.json) is written by the azd `preprovision` hook
+// plan derived from the config, names, then one module per concern (the Function Apps last: one
+// per planned app, one or two), then the outputs azd stores in the environment. The plan (infra/mcp-plan.json) is written by the azd `preprovision` hook
 // (`mcp-stdio-adapter plan --json`) before every provision; the committed copy is the plan of the
 // bundled mcp_config.json, and a test keeps it in step.
 targetScope = 'subscription'
@@ -86,7 +86,7 @@ var provisionedPlan = base64(string({
   roleAssignments: plan.roleAssignments
   identity: plan.identity
   entra: plan.entra
-  scale: plan.scale
+  apps: plan.apps
 }))
 
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
@@ -94,7 +94,22 @@ var tags = {
   'azd-env-name': environmentName
 }
 var functionAppName = '${abbrs.webSitesFunctions}mcp-${resourceToken}'
-var deploymentContainerName = 'app-package-${take(functionAppName, 32)}-${take(toLower(uniqueString(functionAppName, resourceToken)), 7)}'
+// The Function Apps (plan.apps): one when every server is of one kind, two when the config has
+// stateful and stateless servers (docs/scale-out-decision.md, option b). apps[0] is always the
+// azure.yaml service `api` and keeps the names of the one-app template, so an existing deployment
+// keeps its app; the second is `api-stateless`. Each has its own Flex Consumption plan and its own
+// package container; identity, storage, Key Vault and monitoring are shared.
+var appNames = [for app in plan.apps: app.service == 'api' ? functionAppName : '${abbrs.webSitesFunctions}mcp-stateless-${resourceToken}']
+var apps = [for (app, i) in plan.apps: union(app, {
+  name: appNames[i]
+  planName: app.service == 'api' ? '${abbrs.webServerFarms}${resourceToken}' : '${abbrs.webServerFarms}mcp-stateless-${resourceToken}'
+  deploymentContainerName: 'app-package-${take(appNames[i], 32)}-${take(toLower(uniqueString(appNames[i], resourceToken)), 7)}'
+})]
+// Two apps: `api` (stateful) and `api-stateless`; azure.yaml deploys the second only then.
+var twoApps = length(apps) > 1
+// Where each app sits in plan.apps, by service key: plan.servers[].app names the app serving a server.
+var appServices = map(plan.apps, app => app.service)
+var defaultServers = filter(plan.servers, server => server.default)
 var sessionKeySecretName = 'mcp-adapter-session-key'
 var oboEnabled = plan.entra != null
 // plan.entra is null when no server takes Entra callers or uses On-Behalf-Of; this stand-in keeps the field accesses typed.
@@ -137,7 +152,7 @@ module storage 'app/storage.bicep' = {
     name: '${abbrs.storageStorageAccounts}${resourceToken}'
     location: location
     tags: tags
-    deploymentContainerName: deploymentContainerName
+    deploymentContainerNames: map(apps, app => app.deploymentContainerName)
     vnetEnabled: vnetEnabled
   }
 }
@@ -235,40 +250,58 @@ module entraApp 'app/entra.bicep' = if (createOboApp) {
 var oboClientId = createOboApp ? entraApp!.outputs.clientId : existingOboClientId
 
 // ---------------------------------------------------------------------------------------------
-// The Flex Consumption plan and function app
+// The Function Apps, then their app settings
 // ---------------------------------------------------------------------------------------------
 
-module functionApp 'app/function-app.bicep' = {
-  name: 'function-app'
+module functionApps 'app/function-app.bicep' = [for app in apps: {
+  name: 'function-app-${app.service}'
   scope: rg
   dependsOn: [
-    // App settings resolve Key Vault references and the host reaches storage with these roles.
+    // The host reaches storage with these roles as soon as it starts.
     rbac
     privateEndpoints
   ]
   params: {
-    name: functionAppName
-    planName: '${abbrs.webServerFarms}${resourceToken}'
+    name: app.name
+    planName: app.planName
     location: location
     tags: tags
-    serviceName: 'api'
+    serviceName: app.service
     identityId: identity.outputs.id
+    deploymentContainerUrl: '${storage.outputs.blobEndpoint}${app.deploymentContainerName}'
+    scale: app.scale
+    subnetId: vnetEnabled ? network!.outputs.appSubnetId : ''
+  }
+}]
+
+// The settings are a module of their own, deployed after every site: in a mixed plan each app
+// names the other's URL (MCP_ADAPTER_OTHER_APP_URL), and a site's host name is known only once it
+// exists. Inside function-app.bicep, app A's settings would wait for app B's module and B's for A's:
+// a dependency cycle. Here the sites depend on nothing of each other and each settings module on
+// both sites (the collection), so the graph stays acyclic; a site runs without its settings only
+// between the two steps of its first deployment.
+module appSettings 'app/app-settings.bicep' = [for (app, i) in apps: {
+  name: 'app-settings-${app.service}'
+  scope: rg
+  params: {
+    siteName: functionApps[i].outputs.name
+    role: app.role
+    // Two apps at most, so the other one is the next in the ring. (Not `1 - i`: Bicep lists the
+    // indexed module in dependsOn whatever the condition, and index 1 of a one-app plan fails.)
+    otherAppUrl: twoApps ? functionApps[(i + 1) % length(apps)].outputs.baseUrl : ''
+    sessionsPerInstance: app.scale.sessionsPerInstance
     identityClientId: identity.outputs.clientId
     storageAccountName: storage.outputs.name
-    deploymentContainerUrl: '${storage.outputs.blobEndpoint}${deploymentContainerName}'
     applicationInsightsConnectionString: monitoring.outputs.connectionString
     keyVaultUri: keyVault.outputs.uri
     sessionKeySecretName: sessionKeySecretName
     appSettings: plan.appSettings
     settingValues: settingValues
-    scale: plan.scale
-    servers: plan.servers
     provisionedPlan: provisionedPlan
     oboClientId: oboEnabled ? oboClientId : ''
     oboIdentifierUri: createOboApp ? entraApp!.outputs.identifierUri : ''
-    subnetId: vnetEnabled ? network!.outputs.appSubnetId : ''
   }
-}
+}]
 
 // ---------------------------------------------------------------------------------------------
 // Outputs (azd stores them in the environment; none of them is a secret)
@@ -277,17 +310,32 @@ module functionApp 'app/function-app.bicep' = {
 output AZURE_LOCATION string = location
 output AZURE_TENANT_ID string = tenant().tenantId
 output AZURE_RESOURCE_GROUP string = rg.name
-output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+output AZURE_FUNCTION_APP_NAME string = functionApps[0].outputs.name
 output AZURE_FUNCTION_IDENTITY_CLIENT_ID string = identity.outputs.clientId
 output AZURE_FUNCTION_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
 output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output AZURE_KEY_VAULT_ENDPOINT string = keyVault.outputs.uri
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
-output SERVICE_API_NAME string = functionApp.outputs.name
-output SERVICE_API_ENDPOINT_URL string = functionApp.outputs.baseUrl
-output MCP_BASE_URL string = functionApp.outputs.baseUrl
-output MCP_ENDPOINTS array = functionApp.outputs.endpoints
-output MCP_DEFAULT_ENDPOINT string = functionApp.outputs.defaultEndpoint
+// The first app (service `api`): the stateful one, or the only one.
+output SERVICE_API_NAME string = functionApps[0].outputs.name
+output SERVICE_API_ENDPOINT_URL string = functionApps[0].outputs.baseUrl
+output MCP_BASE_URL string = functionApps[0].outputs.baseUrl
+// The second app (service `api-stateless`), in mixed plans only; azure.yaml deploys it only while
+// MCP_STATELESS_APP_ENABLED is 'true' (its `condition`).
+// (The last app is the second when there are two; the index stays in range when there is one.)
+output SERVICE_API_STATELESS_NAME string = twoApps ? functionApps[length(apps) - 1].outputs.name : ''
+output SERVICE_API_STATELESS_ENDPOINT_URL string = twoApps ? functionApps[length(apps) - 1].outputs.baseUrl : ''
+output MCP_STATELESS_APP_ENABLED string = twoApps ? 'true' : 'false'
+output MCP_APPS array = [for (app, i) in apps: {
+  service: app.service
+  role: app.role
+  name: functionApps[i].outputs.name
+  baseUrl: functionApps[i].outputs.baseUrl
+  servers: app.servers
+}]
+// Every server's endpoint on the app that serves it; the default server's `/mcp` likewise.
+output MCP_ENDPOINTS array = [for server in plan.servers: '${functionApps[indexOf(appServices, server.app)].outputs.baseUrl}${server.endpoint}']
+output MCP_DEFAULT_ENDPOINT string = empty(defaultServers) ? '' : '${functionApps[indexOf(appServices, defaultServers[0].app)].outputs.baseUrl}/mcp'
 output MCP_OBO_CLIENT_ID string = oboEnabled ? oboClientId : ''
 output MCP_OBO_IDENTIFIER_URI string = createOboApp ? entraApp!.outputs.identifierUri : ''
 output MCP_PROVISIONED_PLAN string = provisionedPlan

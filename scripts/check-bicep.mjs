@@ -3,8 +3,10 @@
 //
 //   node scripts/check-bicep.mjs <reference-dir>      (e.g. ../shared/reference)
 //
-// The plans are the bundled config's (infra/mcp-plan.json) and every sample's
-// (tests/fixtures/configs/samples/*.plan.json). For each, infra/ is copied to a temporary folder
+// The plans are the bundled config's (infra/mcp-plan.json), every sample's
+// (tests/fixtures/configs/samples/*.plan.json) and the deployment shapes'
+// (tests/fixtures/plans/*.plan.json: mixed.plan.json has a stateful and a stateless app, so the
+// second app's branch of main.bicep is compiled too). For each, infra/ is copied to a temporary folder
 // with that plan as mcp-plan.json (main.bicep reads it with loadJsonContent), then
 // `bicep build` and `bicep lint` run on main.bicep. Every diagnostic counts, whatever its level:
 // all are printed with file:line and any one fails the check.
@@ -95,6 +97,19 @@ export function checkConfig(userConfigText, extensionFile, graphVersion) {
   return { ...config, extensions: { ...config.extensions, [GRAPH_ALIAS]: extensionFile } };
 }
 
+/** The deployment-shape plans (a mixed config's among them), beside the configs they are the plans of. */
+export const PLAN_FIXTURES_DIR = path.join(root, 'tests', 'fixtures', 'plans');
+
+function planFiles(dir) {
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.plan.json'))
+    .sort()
+    .map((name) => ({
+      label: path.relative(root, path.join(dir, name)).split(path.sep).join('/'),
+      file: path.join(dir, name),
+    }));
+}
+
 function run(command, args) {
   const result = spawnSync(command, args, {
     encoding: 'utf8',
@@ -157,13 +172,10 @@ async function main() {
       process.exit(1);
     }
 
-    const samplesDir = path.join(root, 'tests', 'fixtures', 'configs', 'samples');
     const plans = [
       { label: 'infra/mcp-plan.json', file: path.join(root, 'infra', 'mcp-plan.json') },
-      ...readdirSync(samplesDir)
-        .filter((name) => name.endsWith('.plan.json'))
-        .sort()
-        .map((name) => ({ label: name, file: path.join(samplesDir, name) })),
+      ...planFiles(path.join(root, 'tests', 'fixtures', 'configs', 'samples')),
+      ...planFiles(PLAN_FIXTURES_DIR),
     ];
     const summaries = [];
     for (const [index, plan] of plans.entries()) {

@@ -11,13 +11,18 @@
 //     recursively through object and array literals (unknown, read-only and missing required
 //     properties, and string literals outside an enum);
 //   - azure.yaml against the schema, plus what the schema leaves open: top-level keys, host and
-//     language values, hook scripts, and the azd-service-name tag of each service.
+//     language values, hook scripts, the azd-service-name tag of each service, and that each
+//     variable a service's `condition` reads is an output of infra/main.bicep;
+//   - the deployment's shape (scripts/infra-topology.mjs, also run by tests/infra/topology.test.ts):
+//     one site and plan per planned app, one package container per app, one identity for all, the
+//     stateful app at maximumInstanceCount 1 in every plan, no RollingUpdate, no Redis.
 // It prints what it checked and exits 1 with file:line messages when something is wrong.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+import { checkTopology, readInfra, readPlans } from './infra-topology.mjs';
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -480,7 +485,21 @@ function checkAzureYaml() {
         `azure.yaml:${lineOf(['services', name, 'project'])}`,
         `services.${name}.project ${service.project} does not exist`,
       );
-    const tagged = new RegExp(`'azd-service-name':\\s*'${name}'|serviceName:\\s*'${name}'`).test(bicepText);
+    // Tagged literally, or through function-app.bicep's serviceName parameter (@allowed lists it).
+    const tagged =
+      new RegExp(`'azd-service-name':\\s*'${name}'|serviceName:\\s*'${name}'`).test(bicepText) ||
+      new RegExp(`@allowed\\(\\[[^\\]]*'${name}'[^\\]]*\\]\\)\\s*param serviceName\\b`).test(bicepText);
+    if (typeof service?.condition === 'string') {
+      const outputs = new Set(
+        [...readFileSync(path.join(infraDir, 'main.bicep'), 'utf8').matchAll(/^output\s+(\w+)\s/gm)].map((m) => m[1]),
+      );
+      for (const [, variable] of service.condition.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g))
+        if (!outputs.has(variable))
+          problem(
+            `azure.yaml:${lineOf(['services', name, 'condition'])}`,
+            `services.${name}.condition reads ${variable}, which is not an output of infra/main.bicep`,
+          );
+    }
     if (!tagged)
       problem(`azure.yaml:${lineOf(['services', name])}`, `no resource in infra/ is tagged azd-service-name '${name}'`);
     console.log(
@@ -525,6 +544,11 @@ function walk(dir) {
 
 checkBicep();
 checkAzureYaml();
+{
+  const { problems: found, notes: said } = checkTopology({ files: readInfra(infraDir), plans: readPlans(root) });
+  for (const line of said) console.log(line);
+  for (const line of found) problem('topology', line);
+}
 for (const note of notes) console.log(`note: ${note}`);
 if (problems.length > 0) {
   console.error(`\ncheck-infra: ${problems.length} problem(s):`);

@@ -1,65 +1,26 @@
-// The Flex Consumption plan and the function app that serves the MCP endpoints, with every app
-// setting: the config's (from the plan: fixed values, azd environment values, Key Vault
-// references) and the ones the runtime needs from the infrastructure (src/functions/app-settings.ts).
+// One Function App of the plan (plan.apps: src/deployment/plan.ts), with its own Flex
+// Consumption plan: main.bicep deploys this module once per planned app. Every app runs under the
+// deployment's one user-assigned identity and deploys its package from its own blob container of
+// the shared storage account. The app settings are not here but in app-settings.bicep, deployed
+// after every site (each app's settings name the other app's URL; see main.bicep).
 param name string
 param planName string
 param location string
 param tags object
-@description('The service key in azure.yaml; azd finds the app by this tag.')
+@description('The service key in azure.yaml (plan.apps[].service); azd finds the app by this tag.')
+@allowed([
+  'api'
+  'api-stateless'
+])
 param serviceName string
+@description('User-assigned identity: the site runs under it and reads its package and Key Vault references with it.')
 param identityId string
-param identityClientId string
-param storageAccountName string
-@description('URL of the blob container Flex Consumption deploys packages from.')
+@description('URL of the blob container Flex Consumption deploys this app\'s packages from (one container per app).')
 param deploymentContainerUrl string
-param applicationInsightsConnectionString string
-@description('Key Vault URI, ending with /.')
-param keyVaultUri string
-param sessionKeySecretName string
-@description('plan.appSettings: [{ name, source: fixed | azd_env | key_vault, value | azdEnvName | secretName }]')
-param appSettings array
-@description('Plain setting values keyed by azd environment variable name.')
-param settingValues object
-@description('plan.scale')
+@description('plan.apps[].scale: { instanceMemoryMb, maximumInstanceCount, alwaysReadyInstances, sessionsPerInstance, httpPerInstanceConcurrency }')
 param scale object
-@description('plan.servers: [{ name, endpoint, default, ... }]')
-param servers array
-@description('Client id of the On-Behalf-Of app registration; empty when no server uses azure_obo.')
-param oboClientId string = ''
-@description('Identifier URI (api://...) of the OBO app registration: the audience of v1 tokens, the prefix of the scopes clients request.')
-param oboIdentifierUri string = ''
 @description('Subnet for VNet integration; empty for none.')
 param subnetId string = ''
-@description('Base64 of the JSON of what was provisioned from the plan (main.bicep); the same value as the output MCP_PROVISIONED_PLAN.')
-param provisionedPlan string
-
-// The config's settings, by source. A value missing from settingValues fails the deployment,
-// naming the variable (the preprovision hook should have caught it).
-var fixedSettings = toObject(filter(appSettings, setting => setting.source == 'fixed'), setting => setting.name, setting => setting.value)
-var azdEnvSettings = toObject(filter(appSettings, setting => setting.source == 'azd_env'), setting => setting.name, setting => string(settingValues[setting.azdEnvName]))
-var keyVaultSettings = toObject(filter(appSettings, setting => setting.source == 'key_vault'), setting => setting.name, setting => '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${setting.secretName})')
-
-// The settings the runtime reads from the infrastructure (RUNTIME_APP_SETTINGS, setBy 'bicep').
-// Flex Consumption sets the runtime in functionAppConfig: no FUNCTIONS_WORKER_RUNTIME here.
-var infrastructureSettings = {
-  AzureWebJobsStorage__accountName: storageAccountName
-  AzureWebJobsStorage__credential: 'managedidentity'
-  AzureWebJobsStorage__clientId: identityClientId
-  APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
-  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD;ClientId=${identityClientId}'
-  MCP_ADAPTER_MAX_SESSIONS: string(scale.sessionsPerInstance)
-  MCP_ADAPTER_IDENTITY_CLIENT_ID: identityClientId
-  MCP_ADAPTER_SESSION_KEY: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${sessionKeySecretName})'
-  MCP_ADAPTER_STORAGE_ACCOUNT: storageAccountName
-  MCP_ADAPTER_TENANT_ID: tenant().tenantId
-  MCP_ADAPTER_PROVISIONED_PLAN: provisionedPlan
-}
-var oboSettings = empty(oboClientId) ? {} : {
-  MCP_ADAPTER_OBO_CLIENT_ID: oboClientId
-  MCP_ADAPTER_OBO_IDENTIFIER_URI: oboIdentifierUri
-}
-// The plan cannot name platform or MCP_ADAPTER_* settings, so nothing here overrides the config.
-var allSettings = union(fixedSettings, azdEnvSettings, keyVaultSettings, infrastructureSettings, oboSettings)
 
 resource flexPlan 'Microsoft.Web/serverfarms@2024-11-01' = {
   name: planName
@@ -75,6 +36,10 @@ resource flexPlan 'Microsoft.Web/serverfarms@2024-11-01' = {
   }
 }
 
+// No siteUpdateStrategy: deploys use the platform default (Recreate). RollingUpdate keeps old and
+// new instances serving side by side for up to an hour, which the stateful app must never do
+// (docs/scale-out-decision.md, F8); the serving lease is the guard for the short overlap Recreate
+// still has.
 resource site 'Microsoft.Web/sites@2024-11-01' = {
   name: name
   location: location
@@ -92,6 +57,8 @@ resource site 'Microsoft.Web/sites@2024-11-01' = {
     serverFarmId: flexPlan.id
     httpsOnly: true
     keyVaultReferenceIdentity: identityId
+    // Both apps of a mixed plan may share the subnet: Flex Consumption allows one subnet for
+    // several of its apps (plan about 40 addresses per app; the /24 of network.bicep has 251).
     virtualNetworkSubnetId: empty(subnetId) ? null : subnetId
     siteConfig: {
       minTlsVersion: '1.2'
@@ -109,6 +76,7 @@ resource site 'Microsoft.Web/sites@2024-11-01' = {
       }
       scaleAndConcurrency: {
         instanceMemoryMB: scale.instanceMemoryMb
+        // 1 for the stateful app (plan.ts); always-ready instances run outside this maximum.
         maximumInstanceCount: scale.maximumInstanceCount
         // Instances kept warm for the HTTP triggers; none unless the config asks.
         alwaysReady: scale.alwaysReadyInstances > 0 ? [
@@ -119,7 +87,8 @@ resource site 'Microsoft.Web/sites@2024-11-01' = {
         ] : []
         triggers: {
           http: {
-            // Equal to the adapter's session cap, so the platform scales out before sessions are refused.
+            // Stateless app: the session cap, so the platform scales out before sessions are refused.
+            // Stateful app: 4 x the cap, so a session's stream and posts are not load to scale on.
             perInstanceConcurrency: scale.httpPerInstanceConcurrency
           }
         }
@@ -132,16 +101,5 @@ resource site 'Microsoft.Web/sites@2024-11-01' = {
   }
 }
 
-resource siteSettings 'Microsoft.Web/sites/config@2024-11-01' = {
-  parent: site
-  name: 'appsettings'
-  properties: allSettings
-}
-
-var baseUrl = 'https://${site.properties.defaultHostName}'
-var defaultServers = filter(servers, server => server.default)
-
 output name string = site.name
-output baseUrl string = baseUrl
-output endpoints array = [for server in servers: '${baseUrl}${server.endpoint}']
-output defaultEndpoint string = empty(defaultServers) ? '' : '${baseUrl}/mcp'
+output baseUrl string = 'https://${site.properties.defaultHostName}'

@@ -1,9 +1,11 @@
 // Storage for the Functions host (identity-based AzureWebJobsStorage), the Flex Consumption
-// deployment package container and the adapter's shared session store. Shared keys are off.
+// deployment package containers (one per app: each app deploys from its own) and the adapter's
+// shared session store and serving lease. Shared keys are off.
 param name string
 param location string
 param tags object
-param deploymentContainerName string
+@description('One blob container per Function App, which Flex Consumption deploys that app\'s package from.')
+param deploymentContainerNames array
 param vnetEnabled bool
 
 resource storage 'Microsoft.Storage/storageAccounts@2025-01-01' = {
@@ -36,13 +38,13 @@ resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2025-01-01'
   name: 'default'
 }
 
-resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-01-01' = {
+resource deploymentContainers 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-01-01' = [for containerName in deploymentContainerNames: {
   parent: blobService
-  name: deploymentContainerName
+  name: containerName
   properties: {
     publicAccess: 'None'
   }
-}
+}]
 
 output id string = storage.id
 output name string = storage.name

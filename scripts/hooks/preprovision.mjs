@@ -5,6 +5,8 @@
 // azd environment for main.parameters.json:
 //   MCP_SETTING_VALUES, MCP_SECRET_VALUES  base64 JSON objects keyed by variable name
 //   MCP_RETIRED_CALLER_SCOPES              JSON array (scopes to keep, disabled, for one provision)
+//   MCP_STATELESS_APP_ENABLED              true | false: whether the plan has the api-stateless app
+//                                          (that service's `condition` in azure.yaml)
 // Each value comes from its own variable (`azd env set GITHUB_TOKEN ...`), else from the combined
 // variable the pipeline passes, else from an answer (terminal, not --no-prompt), else the input's
 // default. The session key is azd's (a generated Bicep parameter), not this hook's.
@@ -33,6 +35,8 @@ import {
   retiredCallerScopes,
   SECRET_VALUES_VAR,
   SETTING_VALUES_VAR,
+  STATELESS_APP_ENABLED_VAR,
+  statelessAppEnabled,
   storeInAzdEnv,
 } from './lib/hook-tools.mjs';
 
@@ -56,7 +60,15 @@ for (const warning of loaded.warnings) console.warn(`warning: ${formatIssue(file
 const planFile = env.MCP_PLAN_OUT ?? path.join(root, 'infra', 'mcp-plan.json');
 writeFileSync(planFile, `${JSON.stringify(plan, null, 2)}\n`);
 console.log(
-  `Deployment plan for ${path.relative(root, file)} written to ${path.relative(root, planFile)}: ${plan.servers.map((s) => s.endpoint).join(', ')}`,
+  `Deployment plan for ${path.relative(root, file)} written to ${path.relative(root, planFile)}: ${plan.apps
+    .map(
+      (app) =>
+        `app ${app.service} (${app.role}): ${plan.servers
+          .filter((s) => s.app === app.service)
+          .map((s) => s.endpoint)
+          .join(', ')}`,
+    )
+    .join('; ')}`,
 );
 
 // Caller scopes and app roles the last provision created that the config no longer names.
@@ -113,6 +125,7 @@ try {
       ...collected.set,
       [RETIRED_CALLER_SCOPES_VAR]: JSON.stringify(retired),
       [RETIRED_APP_ROLES_VAR]: JSON.stringify(retiredRoles),
+      [STATELESS_APP_ENABLED_VAR]: statelessAppEnabled(plan),
     },
     { cwd: root, env, azd: env.MCP_HOOK_AZD },
   );

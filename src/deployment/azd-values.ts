@@ -25,6 +25,18 @@ export const RETIRED_CALLER_SCOPES_VAR = 'MCP_RETIRED_CALLER_SCOPES';
 export const RETIRED_APP_ROLES_VAR = 'MCP_RETIRED_APP_ROLES';
 /** Kept by azd (a generated Bicep parameter) or taken from the environment; the hooks never write it. */
 export const SESSION_KEY_VAR = 'MCP_ADAPTER_SESSION_KEY';
+/**
+ * `true` when the plan has a second app (stateful and stateless servers), else `false`: the
+ * `condition` of azure.yaml's `api-stateless` service. The preup and preprovision hooks write it
+ * from the config's plan (azd reads the condition before the provision's outputs exist); the
+ * provision writes it too, as an output of infra/main.bicep.
+ */
+export const STATELESS_APP_ENABLED_VAR = 'MCP_STATELESS_APP_ENABLED';
+
+/** The value of STATELESS_APP_ENABLED_VAR for a plan: whether it places servers in the `api-stateless` app. */
+export function statelessAppEnabled(plan: Pick<DeploymentPlan, 'apps'>): 'true' | 'false' {
+  return plan.apps.some((app) => app.service === 'api-stateless') ? 'true' : 'false';
+}
 
 export class AzdValuesError extends AdapterError {
   constructor(message: string) {

@@ -16,7 +16,13 @@ export const RUNTIME_APP_SETTINGS: AppSettingSpec[] = [
     name: 'MCP_ADAPTER_MAX_SESSIONS',
     setBy: 'bicep',
     purpose:
-      'per-instance session cap (from the plan: instance memory / child memory), equal to the HTTP per-instance concurrency',
+      "per-instance session cap of this app (the plan's apps[].scale.sessionsPerInstance: instance memory / child memory, or adapter.max_sessions)",
+  },
+  {
+    name: 'MCP_ADAPTER_APP_ROLE',
+    setBy: 'bicep',
+    purpose:
+      'stateful: this app holds the serving lease and serves the stateful servers; stateless: serves the stateless servers; unset (npm start): serves every server, no lease',
   },
   {
     name: 'MCP_ADAPTER_IDENTITY_CLIENT_ID',
@@ -38,7 +44,12 @@ export const RUNTIME_APP_SETTINGS: AppSettingSpec[] = [
     name: 'MCP_ADAPTER_PROVISIONED_PLAN',
     setBy: 'bicep',
     purpose:
-      'what was provisioned from the plan: base64 of the JSON of its planVersion, appSettings, secrets, roleAssignments, identity, entra and scale (the same value as the azd output MCP_PROVISIONED_PLAN)',
+      'what was provisioned from the plan: base64 of the JSON of its planVersion, appSettings, secrets, roleAssignments, identity, entra and apps (the same value as the azd output MCP_PROVISIONED_PLAN, in every app)',
+  },
+  {
+    name: 'MCP_ADAPTER_OTHER_APP_URL',
+    setBy: 'optional',
+    purpose: "base URL of the deployment's other app, named in the 404 for a server it serves",
   },
   {
     name: 'MCP_ADAPTER_OBO_CLIENT_ID',
@@ -80,7 +91,8 @@ export const RUNTIME_APP_SETTINGS: AppSettingSpec[] = [
   {
     name: 'MCP_ADAPTER_SINGLE_INSTANCE',
     setBy: 'optional',
-    purpose: '`true` when the deployment is pinned to one instance: no shared session store',
+    purpose:
+      '`true` runs as one instance with no shared session store: a local override only (the plan no longer sets it; a deployed stateful app has MCP_ADAPTER_APP_ROLE=stateful)',
   },
   {
     name: 'MCP_ADAPTER_STORE_CONNECTION_STRING',

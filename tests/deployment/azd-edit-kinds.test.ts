@@ -117,7 +117,7 @@ describe('edit kinds after a provisioned `azd up` (stand-in azd)', () => {
       {
         edit: 'deployment.instance_memory_mb 2048 → 4096',
         change: (c) => (c.deployment.instance_memory_mb = 4096),
-        says: ['scale.instanceMemoryMb 2048 → 4096'],
+        says: ['app api: scale.instanceMemoryMb 2048 → 4096'],
       },
     ];
     const deployedAt = () => (JSON.parse(readFileSync(siteRecord(), 'utf8')) as { deployedAt: string }).deployedAt;

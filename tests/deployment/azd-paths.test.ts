@@ -102,7 +102,7 @@ describe('azd paths (stand-in azd)', () => {
       'roleAssignments',
       'identity',
       'entra',
-      'scale',
+      'apps',
     ]);
     assert.ok(existsSync(path.join(project, '.azure/dev/.standin-site/api/host.json')), 'the package was uploaded');
     assertNothingRunning(project);

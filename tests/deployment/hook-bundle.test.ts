@@ -44,10 +44,10 @@ test('the bundle needs nothing but Node built-ins', () => {
   assert.deepEqual(outside, []);
 });
 
-test('preprovision and predeploy import only Node built-ins and the bundle; postdeploy loads dist/ only when run', () => {
+test('preup, preprovision and predeploy import only Node built-ins and the bundle; postdeploy loads dist/ only when run', () => {
   const code = (hook: string) =>
     readFileSync(path.join(repoRoot, 'scripts/hooks', `${hook}.mjs`), 'utf8').replace(/^\s*\/\/.*$/gm, '');
-  for (const hook of ['preprovision', 'predeploy', 'postdeploy']) {
+  for (const hook of ['preup', 'preprovision', 'predeploy', 'postdeploy']) {
     const text = code(hook);
     const outside = specifiers(text).filter((name) => !builtins.has(name) && name !== './lib/hook-tools.mjs');
     assert.deepEqual(outside, [], hook);
@@ -55,6 +55,7 @@ test('preprovision and predeploy import only Node built-ins and the bundle; post
   }
   assert.doesNotMatch(code('predeploy'), /\bdist\b/);
   assert.doesNotMatch(code('preprovision'), /\bdist\b/);
+  assert.doesNotMatch(code('preup'), /\bdist\b/);
 });
 
 test('the bundle works from a folder without node_modules/ or dist/', async () => {

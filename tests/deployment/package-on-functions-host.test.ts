@@ -23,7 +23,7 @@ import { startFunctionsHost, type FunctionsHost } from '../helpers/functions-hos
 const samplesDir = path.join(repoRoot, 'tests/fixtures/configs/samples');
 const SAMPLES = ['azure_default', 'azure_obo', 'none', 'oauth2_bearer', 'vscode-mcp'];
 
-/** What infra/app/function-app.bicep sets besides the plan's own settings (RUNTIME_APP_SETTINGS, setBy 'bicep'). */
+/** What infra/app/app-settings.bicep sets besides the plan's own settings (RUNTIME_APP_SETTINGS, setBy 'bicep'), but for the app's role: no storage account here, so one instance with no shared store or serving lease. */
 function infrastructureSettings(plan: DeploymentPlan): Record<string, string> {
   return {
     MCP_ADAPTER_IDENTITY_CLIENT_ID: randomUUID(),

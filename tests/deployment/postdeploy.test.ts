@@ -7,74 +7,115 @@ import type { AccessToken, TokenCredential } from '@azure/identity';
 import {
   describePostdeploy,
   fetchFunctionKey,
+  parseDeployedApps,
   smokeCommand,
   smokeDeployment,
+  type DeployedApp,
 } from '../../src/deployment/postdeploy.js';
 import type { DeploymentPlan } from '../../src/deployment/plan.js';
 import { nodeFixtureServer, repoRoot, startAdapter } from '../helpers/adapter.js';
 
-const env = { subscriptionId: 'sub-1', resourceGroup: 'rg-test', functionAppName: 'func-test', baseUrl: '' };
+const env = { subscriptionId: 'sub-1', resourceGroup: 'rg-test', functionAppName: 'func-test' };
+const server = (name: string, app: string, extra: Record<string, unknown> = {}) => ({
+  name,
+  endpoint: `/mcp/${name}`,
+  app,
+  state: app === 'api-stateless' ? 'stateless' : 'stateful',
+  default: false,
+  authLevel: 'function',
+  authMethod: 'none',
+  caller: 'function_key',
+  child: 'none',
+  ...extra,
+});
+const app = (service: string, role: string, name: string, baseUrl: string, servers: string[]): DeployedApp => ({
+  service,
+  role,
+  name,
+  baseUrl,
+  servers,
+});
 
-test('postdeploy smoke-tests key-protected endpoints and lists token-protected ones for a manual test', async () => {
-  const adapter = await startAdapter({ mcpServers: { fixture: nodeFixtureServer(), other: nodeFixtureServer() } });
+test("two apps: each server is smoke-tested on the app that serves it, with that app's own key; both apps are printed with role and endpoints", async () => {
+  const stateful = await startAdapter({ mcpServers: { notes: nodeFixtureServer() } });
+  const stateless = await startAdapter({ mcpServers: { clock: nodeFixtureServer(), docs: nodeFixtureServer() } });
   try {
     const plan = {
       servers: [
-        {
-          name: 'fixture',
-          endpoint: '/mcp/fixture',
-          default: false,
-          authLevel: 'function',
-          authMethod: 'none',
-          caller: 'function_key',
-          child: 'none',
-        },
-        {
-          name: 'other',
-          endpoint: '/mcp/other',
-          default: false,
+        server('notes', 'api'),
+        server('clock', 'api-stateless'),
+        server('docs', 'api-stateless', {
           authLevel: 'anonymous',
           authMethod: 'azure_obo',
           caller: 'entra',
           child: 'on_behalf_of',
-        },
+        }),
       ],
     } as unknown as DeploymentPlan;
-    let keyRequests = 0;
-    const result = await smokeDeployment(plan, { ...env, baseUrl: adapter.url }, async () => {
-      keyRequests += 1;
-      return 'function-key';
+    const deployed = {
+      subscriptionId: 'sub-1',
+      resourceGroup: 'rg-test',
+      apps: [
+        app('api', 'stateful', 'func-mcp-x', stateful.url, ['notes']),
+        app('api-stateless', 'stateless', 'func-mcp-stateless-x', stateless.url, ['clock', 'docs']),
+      ],
+    };
+    const keyRequests: string[] = [];
+    const result = await smokeDeployment(plan, deployed, async (target) => {
+      keyRequests.push(target.name);
+      return `key-of-${target.name}`;
     });
-    assert.equal(keyRequests, 1);
-    assert.equal(result.reports.length, 1);
-    assert.equal(result.reports[0]!.ok, true, result.reports[0]!.error);
-    assert.equal(result.reports[0]!.server, 'node-fixture');
     assert.deepEqual(
-      result.skipped.map((s) => s.endpoint),
-      [`${adapter.url}/mcp/other`],
+      keyRequests,
+      ['func-mcp-x', 'func-mcp-stateless-x'],
+      "one key fetch per app, from the app's own site",
+    );
+    assert.deepEqual(
+      result.reports.map((r) => [r.app, r.endpoint, r.ok, r.server]),
+      [
+        ['api', `${stateful.url}/mcp/notes`, true, 'node-fixture'],
+        ['api-stateless', `${stateless.url}/mcp/clock`, true, 'node-fixture'],
+      ],
+    );
+    assert.deepEqual(
+      result.skipped.map((s) => [s.app, s.endpoint]),
+      [['api-stateless', `${stateless.url}/mcp/docs`]],
     );
     assert.match(result.skipped[0]!.reason, /--token <token>/);
-    // A server verifies user tokens, so /status needs one: the report says why it has no isolation line.
-    assert.equal(result.isolation, undefined);
-    assert.match(result.isolationError!, /needs a user token/);
-    const keyOnly = await smokeDeployment(
-      { servers: plan.servers.filter((server) => server.caller === 'function_key') },
-      { ...env, baseUrl: adapter.url },
-      async () => 'function-key',
-    );
-    assert.equal(keyOnly.isolation?.mode, 'shared_user', keyOnly.isolationError);
-    const described = describePostdeploy(plan, { ...env, baseUrl: adapter.url }, keyOnly);
+    // The stateful app's /status is read with its key; the other app's needs a user token.
+    assert.equal(result.apps[0]!.isolation?.mode, 'shared_user', result.apps[0]!.isolationError);
+    assert.match(result.apps[1]!.isolationError!, /needs a user token/);
+
+    const { lines, warnings } = describePostdeploy(plan, deployed, result);
+    assert.equal(lines[0], `app api (stateful): func-mcp-x ${stateful.url}`);
+    assert.match(lines[1]!, new RegExp(`^  ok   ${stateful.url}/mcp/notes  node-fixture tools: \\d+`));
+    assert.match(lines[2]!, /^ {2}child isolation: shared_user \(worker uid \d+, effective capabilities [0-9a-f]+\): /);
+    assert.equal(lines[3], `app api-stateless (stateless): func-mcp-stateless-x ${stateless.url}`);
+    assert.match(lines[4]!, new RegExp(`^  ok   ${stateless.url}/mcp/clock `));
+    assert.match(lines[5]!, new RegExp(`^  skip ${stateless.url}/mcp/docs  callers need a entra token`));
+    assert.match(lines[6]!, /^ {2}child isolation: unknown \(its \/status needs a user token/);
+    assert.equal(lines.length, 7);
+    assert.equal(warnings.length, 1, warnings.join('\n'));
     assert.match(
-      described.lines.at(-1)!,
-      /^child isolation: shared_user \(worker uid \d+, effective capabilities [0-9a-f]+\): children run as the adapter's user/,
-    );
-    assert.match(
-      described.warnings.at(-1)!,
-      /^warning: children run as the app's own user: any MCP server of this app can read/,
+      warnings[0]!,
+      /^warning: children of app api run as the app's own user: any MCP server of this app can read/,
     );
   } finally {
-    await adapter.close();
+    await stateful.close();
+    await stateless.close();
   }
+});
+
+test('MCP_APPS: the JSON array main.bicep outputs, checked', () => {
+  const apps = parseDeployedApps(
+    JSON.stringify([
+      { service: 'api', role: 'stateful', name: 'a', baseUrl: 'https://a.azurewebsites.net/', servers: ['x'] },
+    ]),
+  );
+  assert.equal(apps[0]!.baseUrl, 'https://a.azurewebsites.net', 'no trailing slash');
+  assert.throws(() => parseDeployedApps('nope'), /MCP_APPS is not JSON/);
+  assert.throws(() => parseDeployedApps('[]'), /MCP_APPS is not a list of/);
+  assert.throws(() => parseDeployedApps('[{"service":"api"}]'), /MCP_APPS is not a list of/);
 });
 
 test('the function key comes from Azure Resource Manager (a loopback stand-in here)', async () => {
@@ -163,65 +204,88 @@ test('a refusal (403) is not retried', async () => {
   }
 });
 
-test('no key: the key-protected endpoints fail with the reason, and the warning gives the command to re-run them', async () => {
-  const plan = {
-    servers: [
-      {
-        name: 'time',
-        endpoint: '/mcp/time',
-        default: true,
-        authLevel: 'function',
-        authMethod: 'none',
-        caller: 'function_key',
-        child: 'none',
-      },
-      {
-        name: 'docs',
-        endpoint: '/mcp/docs',
-        default: false,
-        authLevel: 'function',
-        authMethod: 'none',
-        caller: 'function_key',
-        child: 'none',
-      },
-    ],
-  } as unknown as DeploymentPlan;
-  const deployed = { ...env, baseUrl: 'https://func-test.azurewebsites.net' };
-  let keyRequests = 0;
-  const result = await smokeDeployment(plan, deployed, async () => {
-    keyRequests += 1;
-    throw new Error('listing the function keys failed: HTTP 404');
-  });
-  assert.equal(keyRequests, 1, 'one key fetch (with its own retries) for all endpoints');
+test("no key for one app: that app's key-protected endpoints fail with the reason and the command to re-run them; the other app's pass", async () => {
+  const other = await startAdapter({ mcpServers: { clock: nodeFixtureServer() } });
+  try {
+    const plan = {
+      servers: [server('time', 'api'), server('docs', 'api'), server('clock', 'api-stateless')],
+    } as unknown as DeploymentPlan;
+    const deployed = {
+      subscriptionId: 'sub-1',
+      resourceGroup: 'rg-test',
+      apps: [
+        app('api', 'stateful', 'func-test', 'https://func-test.azurewebsites.net', ['time', 'docs']),
+        app('api-stateless', 'stateless', 'func-other', other.url, ['clock']),
+      ],
+    };
+    const keyRequests: string[] = [];
+    const result = await smokeDeployment(plan, deployed, async (target) => {
+      keyRequests.push(target.name);
+      if (target.name === 'func-test') throw new Error('listing the function keys failed: HTTP 404');
+      return 'other-key';
+    });
+    assert.deepEqual(keyRequests, ['func-test', 'func-other'], 'one key fetch (with its own retries) per app');
+    assert.deepEqual(
+      result.reports.map((r) => [r.endpoint, r.ok, r.error]),
+      [
+        [
+          'https://func-test.azurewebsites.net/mcp/time',
+          false,
+          'could not get the function key of func-test: listing the function keys failed: HTTP 404',
+        ],
+        [
+          'https://func-test.azurewebsites.net/mcp/docs',
+          false,
+          'could not get the function key of func-test: listing the function keys failed: HTTP 404',
+        ],
+        [`${other.url}/mcp/clock`, true, undefined],
+      ],
+    );
+    const { lines, warnings } = describePostdeploy(plan, deployed, result);
+    assert.equal(
+      lines[3],
+      '  child isolation: unknown (listing the function keys failed: HTTP 404)',
+      'without the key, /status cannot be read either',
+    );
+    assert.equal(warnings.length, 3, warnings.join('\n'));
+    assert.equal(
+      warnings[0],
+      'warning: the smoke test of https://func-test.azurewebsites.net/mcp/time failed (could not get the function key of func-test: listing the function keys failed: HTTP 404). The deployment itself succeeded; a new app can take a few minutes to answer. Re-run the test with:\n' +
+        '  npm run smoke -- https://func-test.azurewebsites.net/mcp/time --key "$(az functionapp keys list --resource-group rg-test --name func-test --query functionKeys.default --output tsv)"',
+    );
+    assert.equal(
+      smokeCommand('https://x/mcp/open', { resourceGroup: 'rg-test' }, false),
+      'npm run smoke -- https://x/mcp/open',
+    );
+  } finally {
+    await other.close();
+  }
+});
+
+test('a server whose app is not deployed is reported, not skipped silently', async () => {
+  const plan = { servers: [server('clock', 'api-stateless')] } as unknown as DeploymentPlan;
+  const deployed = {
+    subscriptionId: 'sub-1',
+    resourceGroup: 'rg-test',
+    apps: [app('api', 'stateful', 'func-test', 'https://func-test.azurewebsites.net', [])],
+  };
+  const result = await smokeDeployment(plan, deployed, async () => 'k');
   assert.deepEqual(
-    result.reports.map((r) => [r.endpoint, r.ok, r.error]),
+    result.reports.map((r) => [r.app, r.ok, r.error]),
     [
       [
-        'https://func-test.azurewebsites.net/mcp/time',
+        'api-stateless',
         false,
-        'could not get the function key: listing the function keys failed: HTTP 404',
-      ],
-      [
-        'https://func-test.azurewebsites.net/mcp/docs',
-        false,
-        'could not get the function key: listing the function keys failed: HTTP 404',
+        'no deployed app is the service api-stateless that serves it (MCP_APPS: api); run azd provision',
       ],
     ],
   );
-  const { lines, warnings } = describePostdeploy(plan, deployed, result);
-  assert.equal(lines.length, 3);
-  assert.equal(
-    lines[2],
-    'child isolation: unknown (listing the function keys failed: HTTP 404)',
-    'without the key, /status cannot be read either',
+  const { lines } = describePostdeploy(plan, deployed, result);
+  assert.ok(
+    lines.includes(
+      '  FAIL /mcp/clock  no deployed app is the service api-stateless that serves it (MCP_APPS: api); run azd provision',
+    ),
   );
-  assert.equal(warnings.length, 2);
-  assert.equal(
-    warnings[0],
-    'warning: the smoke test of https://func-test.azurewebsites.net/mcp/time failed (could not get the function key: listing the function keys failed: HTTP 404). The deployment itself succeeded; a new app can take a few minutes to answer. Re-run the test with:\n' +
-      '  npm run smoke -- https://func-test.azurewebsites.net/mcp/time --key "$(az functionapp keys list --resource-group rg-test --name func-test --query functionKeys.default --output tsv)"',
-  );
-  assert.equal(smokeCommand('https://x/mcp/open', deployed, false), 'npm run smoke -- https://x/mcp/open');
 });
 
 test('the postdeploy hook never fails a deploy: without the outputs it warns and exits 0', () => {
@@ -233,7 +297,7 @@ test('the postdeploy hook never fails a deploy: without the outputs it warns and
   assert.equal(result.status, 0, result.stderr);
   assert.match(
     result.stderr,
-    /^warning: no smoke test: the azd environment lacks AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP, AZURE_FUNCTION_APP_NAME, MCP_BASE_URL/,
+    /^warning: no smoke test: the azd environment lacks AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP, MCP_APPS/,
   );
   assert.match(result.stderr, /npm run smoke -- <endpoint url> --key <function key>/);
 });

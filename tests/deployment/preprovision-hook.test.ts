@@ -22,7 +22,7 @@ function bareProject(): string {
   const project = mkdtempSync(path.join(tmpdir(), 'preprovision-project-'));
   mkdirSync(path.join(project, 'scripts/hooks/lib'), { recursive: true });
   mkdirSync(path.join(project, 'infra'));
-  for (const file of ['scripts/hooks/preprovision.mjs', 'scripts/hooks/lib/hook-tools.mjs'])
+  for (const file of ['scripts/hooks/preprovision.mjs', 'scripts/hooks/preup.mjs', 'scripts/hooks/lib/hook-tools.mjs'])
     copyFileSync(path.join(repoRoot, file), path.join(project, file));
   return project;
 }
@@ -37,12 +37,12 @@ interface HookRun {
 }
 
 /** The hook as azd runs it: a process with the azd environment's values, and an `azd` on PATH. */
-function runHook(env: Record<string, string>): Promise<HookRun> {
+function runHook(env: Record<string, string>, hook = 'preprovision'): Promise<HookRun> {
   const project = bareProject();
   const recorder = installAzdRecorder();
   const planOut = path.join(project, 'infra', 'mcp-plan.json');
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(project, 'scripts/hooks/preprovision.mjs')], {
+    const child = spawn(process.execPath, [path.join(project, `scripts/hooks/${hook}.mjs`)], {
       cwd: project,
       env: {
         PATH: `${recorder.bin}${path.delimiter}${process.env.PATH}`,
@@ -82,7 +82,52 @@ function valuesFor(plan: DeploymentPlan): { settings: Record<string, string>; se
   return { settings, secrets };
 }
 
+const plans = path.join(repoRoot, 'tests/fixtures/plans');
+
+describe('preup hook', () => {
+  test('a mixed config: stores MCP_STATELESS_APP_ENABLED=true (the condition of api-stateless) and nothing else', async () => {
+    const run = await runHook({ MCP_CONFIG_PATH: path.join(plans, 'mixed.json') }, 'preup');
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(run.stored, { MCP_STATELESS_APP_ENABLED: 'true' });
+    assert.equal(
+      run.stdout.trim(),
+      'app api (stateful): notes; app api-stateless (stateless): clock; MCP_STATELESS_APP_ENABLED=true',
+    );
+    assert.equal(run.plan, undefined, "the plan file is the preprovision hook's to write");
+  });
+
+  test('one app: false, written only when the environment holds another value', async () => {
+    const fresh = await runHook({ MCP_CONFIG_PATH: path.join(plans, 'stateless.json') }, 'preup');
+    assert.equal(fresh.code, 0, fresh.stderr);
+    assert.deepEqual(fresh.stored, { MCP_STATELESS_APP_ENABLED: 'false' });
+    assert.match(fresh.stdout, /^app api \(stateless\): clock; MCP_STATELESS_APP_ENABLED=false$/m);
+    const same = await runHook(
+      { MCP_CONFIG_PATH: path.join(plans, 'stateless.json'), MCP_STATELESS_APP_ENABLED: 'false' },
+      'preup',
+    );
+    assert.deepEqual(same.calls, []);
+  });
+
+  test('a config that does not load stops `azd up` before anything else', async () => {
+    const run = await runHook({ MCP_CONFIG_PATH: path.join(plans, 'missing.json') }, 'preup');
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /Fix the config above and run `azd up` again; nothing was provisioned or deployed\./);
+    assert.deepEqual(run.calls, []);
+  });
+});
+
 describe('preprovision hook', () => {
+  test('a mixed config: MCP_STATELESS_APP_ENABLED=true beside the values, and the plan names both apps', async () => {
+    const run = await runHook({ MCP_CONFIG_PATH: path.join(plans, 'mixed.json'), CLOCK_ZONE: 'UTC' });
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stored.MCP_STATELESS_APP_ENABLED, 'true');
+    assert.deepEqual(
+      run.plan?.apps.map((app) => app.service),
+      ['api', 'api-stateless'],
+    );
+    assert.match(run.stdout, /: app api \(stateful\): \/mcp\/notes; app api-stateless \(stateless\): \/mcp\/clock\n/);
+  });
+
   for (const sample of ['none', 'azure_default', 'azure_obo', 'oauth2_bearer']) {
     test(`${sample}: writes the plan and stores the values it needs with one azd env set --file, from a project without node_modules/ or dist/`, async () => {
       const plan = golden(sample);
@@ -97,7 +142,9 @@ describe('preprovision hook', () => {
         'MCP_RETIRED_CALLER_SCOPES',
         'MCP_SECRET_VALUES',
         'MCP_SETTING_VALUES',
+        'MCP_STATELESS_APP_ENABLED',
       ]);
+      assert.equal(run.stored.MCP_STATELESS_APP_ENABLED, 'false', 'one app: api-stateless stays disabled');
       assert.deepEqual(decodeValues(run.stored.MCP_SETTING_VALUES!), settings);
       assert.deepEqual(decodeValues(run.stored.MCP_SECRET_VALUES!), secrets);
       assert.equal(run.stored.MCP_RETIRED_CALLER_SCOPES, '[]');
@@ -142,6 +189,7 @@ describe('preprovision hook', () => {
       MCP_SECRET_VALUES: encodeValues(secrets),
       MCP_RETIRED_CALLER_SCOPES: '[]',
       MCP_RETIRED_APP_ROLES: '[]',
+      MCP_STATELESS_APP_ENABLED: 'false',
     });
     assert.equal(run.code, 0, run.stderr);
     // Nothing changed: azd env set is not even called, so no secret lands in .azure/<env>/.env.

@@ -1,6 +1,8 @@
 // The Bicep sets every app setting the runtime needs from the infrastructure, reads the plan by
-// field names the plan really has, and the committed infra/mcp-plan.json is the plan of the
-// bundled config (the preprovision hook rewrites it for a user's config before provisioning).
+// field names the plan really has (one app or two: plan.apps), and the committed
+// infra/mcp-plan.json is the plan of the bundled config (the preprovision hook rewrites it for a
+// user's config before provisioning), as tests/fixtures/plans/*.plan.json are the plans of the
+// configs beside them (the deployment shapes check-bicep compiles: mixed, all stateless).
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -8,6 +10,7 @@ import { test } from 'node:test';
 import { loadConfigFile } from '../../src/config/load-config.js';
 import { planDeployment, type DeploymentPlan } from '../../src/deployment/plan.js';
 import { RUNTIME_APP_SETTINGS } from '../../src/functions/app-settings.js';
+import { MODEL_SETTING_NAMES } from '../helpers/azd/bicep-model.js';
 import {
   bicepFiles,
   declarations,
@@ -55,6 +58,13 @@ test("every setBy 'bicep' runtime setting is an app setting in the Bicep", () =>
   assert.deepEqual(missing, [], `${appSettingsModule().relative} should set ${missing.join(', ')}`);
 });
 
+const functionAppModule = () => readFileSync(path.join(infraDir, 'app/function-app.bicep'), 'utf8');
+const mainBicep = () => readFileSync(path.join(infraDir, 'main.bicep'), 'utf8');
+
+test("the azd stand-in's model of a site's settings (tests/helpers/azd/bicep-model.ts) names exactly the Bicep's", () => {
+  assert.deepEqual([...MODEL_SETTING_NAMES].sort(), [...settingNamesInBicep()].sort());
+});
+
 test('the host reaches storage and Application Insights with the managed identity', () => {
   const names = settingNamesInBicep();
   for (const name of [
@@ -66,8 +76,8 @@ test('the host reaches storage and Application Insights with the managed identit
   const text = appSettingsModule().text;
   assert.match(text, /AzureWebJobsStorage__credential: 'managedidentity'/);
   assert.match(text, /APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD;ClientId=\$\{identityClientId\}'/);
-  assert.match(text, /keyVaultReferenceIdentity: identityId/);
-  assert.match(text, /'azd-service-name': serviceName/);
+  assert.match(functionAppModule(), /keyVaultReferenceIdentity: identityId/);
+  assert.match(functionAppModule(), /'azd-service-name': serviceName/);
   const rejectedOnFlex = [
     'FUNCTIONS_WORKER_RUNTIME',
     'FUNCTIONS_EXTENSION_VERSION',
@@ -82,10 +92,26 @@ test('the host reaches storage and Application Insights with the managed identit
     'Flex Consumption rejects these app settings',
   );
   assert.match(
-    readFileSync(path.join(infraDir, 'main.bicep'), 'utf8'),
-    /serviceName: 'api'/,
-    "main.bicep should pass serviceName 'api' (the service key in azure.yaml)",
+    mainBicep(),
+    /module functionApps 'app\/function-app\.bicep' = \[for app in apps: \{[\s\S]*?serviceName: app\.service\n/,
+    'main.bicep should tag each app with its service key in azure.yaml (plan.apps[].service)',
   );
+});
+
+test('the deployment-shape plans (tests/fixtures/plans) are the plans of the configs beside them', () => {
+  const dir = path.join(repoRoot, 'tests/fixtures/plans');
+  const names = readdirSync(dir).filter((name) => name.endsWith('.plan.json'));
+  assert.ok(names.includes('mixed.plan.json'), 'a plan with a stateful and a stateless app');
+  for (const name of names) {
+    const config = path.join(dir, name.replace(/\.plan\.json$/, '.json'));
+    // Warnings are the planner's prose: they are its tests' business, not the Bicep's.
+    const withoutWarnings = (plan: unknown) => ({ ...(plan as Record<string, unknown>), warnings: undefined });
+    assert.deepEqual(
+      withoutWarnings(JSON.parse(readFileSync(path.join(dir, name), 'utf8'))),
+      withoutWarnings(JSON.parse(JSON.stringify(planDeployment(loadConfigFile(config))))),
+      `tests/fixtures/plans/${name} is stale: write planDeployment(loadConfigFile('${path.relative(repoRoot, config)}')) to it`,
+    );
+  }
 });
 
 test('infra/mcp-plan.json is the plan of the bundled mcp_config.json', () => {
@@ -103,6 +129,7 @@ test('infra/mcp-plan.json is the plan of the bundled mcp_config.json', () => {
 // The plan fields the Bicep reads, by the expression it reads them with. Each expression must be
 // in the Bicep file, and each field must be in the plan of every sample config, so a rename on
 // either side fails here rather than in `azd provision`.
+const appsOf = (plan: DeploymentPlan) => plan.apps;
 const CONTRACT: { file: string; expression: string; check: (plan: DeploymentPlan) => unknown[] }[] = [
   { file: 'main.bicep', expression: 'plan.appSettings', check: (plan) => [Array.isArray(plan.appSettings)] },
   { file: 'main.bicep', expression: 'plan.secrets', check: (plan) => [Array.isArray(plan.secrets)] },
@@ -112,7 +139,49 @@ const CONTRACT: { file: string; expression: string; check: (plan: DeploymentPlan
     expression: 'plan.servers',
     check: (plan) => [Array.isArray(plan.servers) && plan.servers.length > 0],
   },
-  { file: 'main.bicep', expression: 'plan.scale', check: (plan) => [typeof plan.scale === 'object'] },
+  {
+    file: 'main.bicep',
+    expression: 'plan.apps',
+    check: (plan) => [Array.isArray(plan.apps) && plan.apps.length >= 1 && plan.apps.length <= 2],
+  },
+  {
+    file: 'main.bicep',
+    expression: "app.service == 'api'",
+    check: (plan) => [
+      plan.apps[0]?.service === 'api',
+      ...plan.apps.slice(1).map((app) => app.service === 'api-stateless'),
+    ],
+  },
+  {
+    file: 'main.bicep',
+    expression: 'app.role',
+    check: (plan) => appsOf(plan).map((app) => ['stateful', 'stateless'].includes(app.role)),
+  },
+  {
+    file: 'main.bicep',
+    expression: 'app.servers',
+    check: (plan) => appsOf(plan).map((app) => app.servers.every((name) => plan.servers.some((s) => s.name === name))),
+  },
+  {
+    file: 'main.bicep',
+    expression: 'app.scale.sessionsPerInstance',
+    check: (plan) => appsOf(plan).map((app) => Number.isInteger(app.scale.sessionsPerInstance)),
+  },
+  {
+    file: 'main.bicep',
+    expression: 'server.app',
+    check: (plan) => plan.servers.map((s) => plan.apps.some((app) => app.service === s.app)),
+  },
+  {
+    file: 'main.bicep',
+    expression: 'server.endpoint',
+    check: (plan) => plan.servers.map((s) => typeof s.endpoint === 'string' && s.endpoint.startsWith('/')),
+  },
+  {
+    file: 'main.bicep',
+    expression: 'server.default',
+    check: (plan) => plan.servers.map((s) => typeof s.default === 'boolean'),
+  },
   {
     file: 'main.bicep',
     expression: 'plan.entra != null',
@@ -126,42 +195,40 @@ const CONTRACT: { file: string; expression: string; check: (plan: DeploymentPlan
   {
     file: 'app/function-app.bicep',
     expression: 'scale.instanceMemoryMb',
-    check: (plan) => [Number.isInteger(plan.scale.instanceMemoryMb)],
+    check: (plan) => appsOf(plan).map((app) => [512, 2048, 4096].includes(app.scale.instanceMemoryMb)),
   },
   {
     file: 'app/function-app.bicep',
     expression: 'scale.maximumInstanceCount',
-    check: (plan) => [Number.isInteger(plan.scale.maximumInstanceCount)],
+    check: (plan) => appsOf(plan).map((app) => Number.isInteger(app.scale.maximumInstanceCount)),
   },
   {
     file: 'app/function-app.bicep',
     expression: 'scale.alwaysReadyInstances',
-    check: (plan) => [Number.isInteger(plan.scale.alwaysReadyInstances)],
+    check: (plan) => appsOf(plan).map((app) => Number.isInteger(app.scale.alwaysReadyInstances)),
   },
   {
     file: 'app/function-app.bicep',
     expression: 'scale.httpPerInstanceConcurrency',
-    check: (plan) => [Number.isInteger(plan.scale.httpPerInstanceConcurrency)],
+    check: (plan) =>
+      appsOf(plan).map(
+        (app) => Number.isInteger(app.scale.httpPerInstanceConcurrency) && app.scale.httpPerInstanceConcurrency <= 1000,
+      ),
   },
   {
-    file: 'app/function-app.bicep',
-    expression: 'scale.sessionsPerInstance',
-    check: (plan) => [Number.isInteger(plan.scale.sessionsPerInstance)],
-  },
-  {
-    file: 'app/function-app.bicep',
+    file: 'app/app-settings.bicep',
     expression: 'setting.name',
     check: (plan) => plan.appSettings.map((s) => typeof s.name === 'string'),
   },
   {
-    file: 'app/function-app.bicep',
+    file: 'app/app-settings.bicep',
     expression: "setting.source == 'fixed'",
     check: (plan) => plan.appSettings.map((s) => ['fixed', 'azd_env', 'key_vault'].includes(s.source)),
   },
-  { file: 'app/function-app.bicep', expression: "setting.source == 'azd_env'", check: () => [] },
-  { file: 'app/function-app.bicep', expression: "setting.source == 'key_vault'", check: () => [] },
+  { file: 'app/app-settings.bicep', expression: "setting.source == 'azd_env'", check: () => [] },
+  { file: 'app/app-settings.bicep', expression: "setting.source == 'key_vault'", check: () => [] },
   {
-    file: 'app/function-app.bicep',
+    file: 'app/app-settings.bicep',
     expression: 'setting.value',
     check: (plan) =>
       plan.appSettings
@@ -169,7 +236,7 @@ const CONTRACT: { file: string; expression: string; check: (plan: DeploymentPlan
         .map((s) => s.source === 'fixed' && typeof s.value === 'string'),
   },
   {
-    file: 'app/function-app.bicep',
+    file: 'app/app-settings.bicep',
     expression: 'setting.azdEnvName',
     check: (plan) =>
       plan.appSettings
@@ -177,22 +244,12 @@ const CONTRACT: { file: string; expression: string; check: (plan: DeploymentPlan
         .map((s) => s.source === 'azd_env' && typeof s.azdEnvName === 'string'),
   },
   {
-    file: 'app/function-app.bicep',
+    file: 'app/app-settings.bicep',
     expression: 'setting.secretName',
     check: (plan) =>
       plan.appSettings
         .filter((s) => s.source === 'key_vault')
         .map((s) => s.source === 'key_vault' && plan.secrets.some((secret) => secret.secretName === s.secretName)),
-  },
-  {
-    file: 'app/function-app.bicep',
-    expression: 'server.endpoint',
-    check: (plan) => plan.servers.map((s) => typeof s.endpoint === 'string' && s.endpoint.startsWith('/')),
-  },
-  {
-    file: 'app/function-app.bicep',
-    expression: 'server.default',
-    check: (plan) => plan.servers.map((s) => typeof s.default === 'boolean'),
   },
   {
     file: 'app/keyvault.bicep',
@@ -230,6 +287,7 @@ function sampleConfigs(): string[] {
   const dirs = [
     path.join(repoRoot, 'tests/fixtures/configs/samples'),
     path.join(repoRoot, 'tests/fixtures/configs/predecessor'),
+    path.join(repoRoot, 'tests/fixtures/plans'),
   ];
   const files = dirs.flatMap((dir) => {
     try {
@@ -264,6 +322,14 @@ test('the Bicep reads the plan by fields every sample plan has', () => {
     plans.some(({ plan }) => plan.secrets.length > 0),
     'expected a sample config with secrets',
   );
+  assert.ok(
+    plans.some(({ plan }) => plan.apps.length === 2),
+    'expected a config with a stateful and a stateless app',
+  );
+  assert.ok(
+    plans.some(({ plan }) => plan.apps.length === 1 && plan.apps[0]!.role === 'stateless'),
+    'expected a config whose only app is stateless',
+  );
   const problems: string[] = [];
   for (const { file, expression, check } of CONTRACT) {
     const text = readFileSync(path.join(infraDir, file), 'utf8');
@@ -276,14 +342,36 @@ test('the Bicep reads the plan by fields every sample plan has', () => {
   assert.deepEqual(problems, []);
 });
 
-test("the session cap the Bicep sets equals the plan's fixed MCP_ADAPTER_MAX_SESSIONS", () => {
+test("each app's session cap and role come from its planned app; the plan itself sets neither", () => {
   for (const { file, plan } of plansOfSamples()) {
-    const fixed = plan.appSettings.find((s) => s.name === 'MCP_ADAPTER_MAX_SESSIONS');
-    assert.ok(fixed && fixed.source === 'fixed', `${file}: MCP_ADAPTER_MAX_SESSIONS should be a fixed plan setting`);
-    assert.equal(fixed.value, String(plan.scale.sessionsPerInstance), file);
-    assert.equal(plan.scale.httpPerInstanceConcurrency, plan.scale.sessionsPerInstance, file);
+    for (const name of ['MCP_ADAPTER_MAX_SESSIONS', 'MCP_ADAPTER_SINGLE_INSTANCE', 'MCP_ADAPTER_APP_ROLE'])
+      assert.ok(!plan.appSettings.some((s) => s.name === name), `${file}: the plan should not set ${name}`);
+    for (const app of plan.apps) {
+      if (app.role === 'stateful') assert.equal(app.scale.maximumInstanceCount, 1, `${file}: ${app.service}`);
+      else assert.equal(app.scale.httpPerInstanceConcurrency, app.scale.sessionsPerInstance, `${file}: ${app.service}`);
+    }
   }
-  assert.match(appSettingsModule().text, /MCP_ADAPTER_MAX_SESSIONS: string\(scale\.sessionsPerInstance\)/);
+  const settings = appSettingsModule().text;
+  assert.match(settings, /MCP_ADAPTER_MAX_SESSIONS: string\(sessionsPerInstance\)/);
+  assert.match(settings, /MCP_ADAPTER_APP_ROLE: role\n/);
+  assert.match(settings, /MCP_ADAPTER_OTHER_APP_URL: otherAppUrl\n/);
+  assert.match(settings, /var otherAppSettings = empty\(otherAppUrl\) \? \{\} :/);
+  const main = mainBicep();
+  assert.match(main, /module appSettings 'app\/app-settings\.bicep' = \[for \(app, i\) in apps: \{/);
+  assert.match(main, /\n {4}role: app\.role\n/);
+  assert.match(main, /\n {4}sessionsPerInstance: app\.scale\.sessionsPerInstance\n/);
+  assert.match(
+    main,
+    /\n {4}otherAppUrl: twoApps \? functionApps\[\(i \+ 1\) % length\(apps\)\]\.outputs\.baseUrl : ''\n/,
+  );
+  assert.match(main, /\n {4}scale: app\.scale\n/);
+});
+
+test('the provisioned plan records the apps (what predeploy compares), not a scale of its own', () => {
+  const main = mainBicep();
+  const record = /var provisionedPlan = base64\(string\(\{([\s\S]*?)\}\)\)/.exec(main)?.[1] ?? '';
+  assert.match(record, /\n {2}apps: plan\.apps\n/);
+  assert.doesNotMatch(record, /scale/);
 });
 
 test('Key Vault holds every planned secret and the session key; the app references them', () => {

@@ -1,6 +1,7 @@
 // The helpers of scripts/check-bicep.mjs (the compile itself needs the Bicep CLI and runs only in
 // .ci/run): reading Bicep CLI diagnostics, the per-plan summary, and the check's bicepconfig.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
@@ -74,5 +75,16 @@ test("the check's bicepconfig points the Graph alias at the packaged extension a
   assert.throws(
     () => checkConfig(text, '/tmp/graph.tgz', '2.0.0'),
     /expected "br:mcr\.microsoft\.com\/bicep\/extensions\/microsoftgraph\/v1\.0:2\.0\.0"/,
+  );
+});
+
+test('the check compiles a plan with both apps: tests/fixtures/plans holds a mixed config and its plan', async () => {
+  const { PLAN_FIXTURES_DIR } = (await import(scriptUrl)) as { PLAN_FIXTURES_DIR: string };
+  const mixed = JSON.parse(readFileSync(path.join(PLAN_FIXTURES_DIR, 'mixed.plan.json'), 'utf8')) as {
+    apps: Array<{ service: string; role: string }>;
+  };
+  assert.deepEqual(
+    mixed.apps.map((app) => `${app.service}:${app.role}`),
+    ['api:stateful', 'api-stateless:stateless'],
   );
 });

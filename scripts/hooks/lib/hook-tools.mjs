@@ -245,7 +245,7 @@ var require_windows = __commonJS({
     module.exports = isexe;
     isexe.sync = sync;
     var fs = __require("fs");
-    function checkPathExt(path7, options) {
+    function checkPathExt(path8, options) {
       var pathext = options.pathExt !== void 0 ? options.pathExt : process.env.PATHEXT;
       if (!pathext) {
         return true;
@@ -256,25 +256,25 @@ var require_windows = __commonJS({
       }
       for (var i = 0; i < pathext.length; i++) {
         var p = pathext[i].toLowerCase();
-        if (p && path7.substr(-p.length).toLowerCase() === p) {
+        if (p && path8.substr(-p.length).toLowerCase() === p) {
           return true;
         }
       }
       return false;
     }
-    function checkStat(stat, path7, options) {
+    function checkStat(stat, path8, options) {
       if (!stat.isSymbolicLink() && !stat.isFile()) {
         return false;
       }
-      return checkPathExt(path7, options);
+      return checkPathExt(path8, options);
     }
-    function isexe(path7, options, cb) {
-      fs.stat(path7, function(er, stat) {
-        cb(er, er ? false : checkStat(stat, path7, options));
+    function isexe(path8, options, cb) {
+      fs.stat(path8, function(er, stat) {
+        cb(er, er ? false : checkStat(stat, path8, options));
       });
     }
-    function sync(path7, options) {
-      return checkStat(fs.statSync(path7), path7, options);
+    function sync(path8, options) {
+      return checkStat(fs.statSync(path8), path8, options);
     }
   }
 });
@@ -285,13 +285,13 @@ var require_mode = __commonJS({
     module.exports = isexe;
     isexe.sync = sync;
     var fs = __require("fs");
-    function isexe(path7, options, cb) {
-      fs.stat(path7, function(er, stat) {
+    function isexe(path8, options, cb) {
+      fs.stat(path8, function(er, stat) {
         cb(er, er ? false : checkStat(stat, options));
       });
     }
-    function sync(path7, options) {
-      return checkStat(fs.statSync(path7), options);
+    function sync(path8, options) {
+      return checkStat(fs.statSync(path8), options);
     }
     function checkStat(stat, options) {
       return stat.isFile() && checkMode(stat, options);
@@ -324,7 +324,7 @@ var require_isexe = __commonJS({
     }
     module.exports = isexe;
     isexe.sync = sync;
-    function isexe(path7, options, cb) {
+    function isexe(path8, options, cb) {
       if (typeof options === "function") {
         cb = options;
         options = {};
@@ -334,7 +334,7 @@ var require_isexe = __commonJS({
           throw new TypeError("callback not provided");
         }
         return new Promise(function(resolve, reject) {
-          isexe(path7, options || {}, function(er, is) {
+          isexe(path8, options || {}, function(er, is) {
             if (er) {
               reject(er);
             } else {
@@ -343,7 +343,7 @@ var require_isexe = __commonJS({
           });
         });
       }
-      core(path7, options || {}, function(er, is) {
+      core(path8, options || {}, function(er, is) {
         if (er) {
           if (er.code === "EACCES" || options && options.ignoreErrors) {
             er = null;
@@ -353,9 +353,9 @@ var require_isexe = __commonJS({
         cb(er, is);
       });
     }
-    function sync(path7, options) {
+    function sync(path8, options) {
       try {
-        return core.sync(path7, options || {});
+        return core.sync(path8, options || {});
       } catch (er) {
         if (options && options.ignoreErrors || er.code === "EACCES") {
           return false;
@@ -371,7 +371,7 @@ var require_isexe = __commonJS({
 var require_which = __commonJS({
   "node_modules/cross-spawn/node_modules/which/which.js"(exports, module) {
     var isWindows = process.platform === "win32" || process.env.OSTYPE === "cygwin" || process.env.OSTYPE === "msys";
-    var path7 = __require("path");
+    var path8 = __require("path");
     var COLON = isWindows ? ";" : ":";
     var isexe = require_isexe();
     var getNotFoundError = (cmd) => Object.assign(new Error(`not found: ${cmd}`), { code: "ENOENT" });
@@ -409,7 +409,7 @@ var require_which = __commonJS({
           return opt.all && found.length ? resolve(found) : reject(getNotFoundError(cmd));
         const ppRaw = pathEnv[i];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path7.join(pathPart, cmd);
+        const pCmd = path8.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         resolve(subStep(p, i, 0));
       });
@@ -436,7 +436,7 @@ var require_which = __commonJS({
       for (let i = 0; i < pathEnv.length; i++) {
         const ppRaw = pathEnv[i];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path7.join(pathPart, cmd);
+        const pCmd = path8.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         for (let j = 0; j < pathExt.length; j++) {
           const cur = p + pathExt[j];
@@ -484,7 +484,7 @@ var require_path_key = __commonJS({
 var require_resolveCommand = __commonJS({
   "node_modules/cross-spawn/lib/util/resolveCommand.js"(exports, module) {
     "use strict";
-    var path7 = __require("path");
+    var path8 = __require("path");
     var which = require_which();
     var getPathKey = require_path_key();
     function resolveCommandAttempt(parsed, withoutPathExt) {
@@ -502,7 +502,7 @@ var require_resolveCommand = __commonJS({
       try {
         resolved = which.sync(parsed.command, {
           path: env[getPathKey({ env })],
-          pathExt: withoutPathExt ? path7.delimiter : void 0
+          pathExt: withoutPathExt ? path8.delimiter : void 0
         });
       } catch (e) {
       } finally {
@@ -511,7 +511,7 @@ var require_resolveCommand = __commonJS({
         }
       }
       if (resolved) {
-        resolved = path7.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
+        resolved = path8.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
       }
       return resolved;
     }
@@ -565,8 +565,8 @@ var require_shebang_command = __commonJS({
       if (!match) {
         return null;
       }
-      const [path7, argument] = match[0].replace(/#! ?/, "").split(" ");
-      const binary = path7.split("/").pop();
+      const [path8, argument] = match[0].replace(/#! ?/, "").split(" ");
+      const binary = path8.split("/").pop();
       if (binary === "env") {
         return argument;
       }
@@ -601,7 +601,7 @@ var require_readShebang = __commonJS({
 var require_parse = __commonJS({
   "node_modules/cross-spawn/lib/parse.js"(exports, module) {
     "use strict";
-    var path7 = __require("path");
+    var path8 = __require("path");
     var resolveCommand = require_resolveCommand();
     var escape = require_escape();
     var readShebang = require_readShebang();
@@ -626,7 +626,7 @@ var require_parse = __commonJS({
       const needsShell = !isExecutableRegExp.test(commandFile2);
       if (parsed.options.forceShell || needsShell) {
         const needsDoubleEscapeMetaChars = isCmdShimRegExp.test(commandFile2);
-        parsed.command = path7.normalize(parsed.command);
+        parsed.command = path8.normalize(parsed.command);
         parsed.command = escape.command(parsed.command);
         parsed.args = parsed.args.map((arg) => escape.argument(arg, needsDoubleEscapeMetaChars));
         const shellCommand = [parsed.command].concat(parsed.args).join(" ");
@@ -735,6 +735,12 @@ var require_cross_spawn = __commonJS({
     module.exports._enoent = enoent;
   }
 });
+
+// src/deployment/hook-tools.ts
+import { createHash } from "node:crypto";
+import { existsSync as existsSync3, mkdirSync, readdirSync, readFileSync as readFileSync4, renameSync, rmSync as rmSync2, statSync, writeFileSync as writeFileSync2 } from "node:fs";
+import { tmpdir as tmpdir2 } from "node:os";
+import path7 from "node:path";
 
 // src/config/load-config.ts
 var import_dotenv = __toESM(require_dist(), 1);
@@ -1300,12 +1306,12 @@ function parseTree(text, errors = [], options = ParseOptions.DEFAULT) {
   }
   return result;
 }
-function findNodeAtLocation(root, path7) {
+function findNodeAtLocation(root, path8) {
   if (!root) {
     return void 0;
   }
   let node = root;
-  for (let segment of path7) {
+  for (let segment of path8) {
     if (typeof segment === "string") {
       if (node.type !== "object" || !Array.isArray(node.children)) {
         return void 0;
@@ -2139,11 +2145,11 @@ function compileRules(settings) {
   const roleFilters = /* @__PURE__ */ new Map();
   const roles = readRecord(tools.roles, "/tools/roles", issues) ?? {};
   for (const [role, block] of Object.entries(roles)) {
-    const path7 = `/tools/roles/${pointer(role)}`;
-    if (role.trim() === "") issues.push({ path: path7, message: "a role name must not be empty" });
-    const fields = readBlock(block, path7, ROLE_KEYS, issues, serverWideHint) ?? {};
-    roleFilters.set(role, readToolFilter(fields, path7, `role ${JSON.stringify(role)}`, issues));
-    if (block === void 0 || block === null) issues.push({ path: path7, message: "a role needs an object of rules" });
+    const path8 = `/tools/roles/${pointer(role)}`;
+    if (role.trim() === "") issues.push({ path: path8, message: "a role name must not be empty" });
+    const fields = readBlock(block, path8, ROLE_KEYS, issues, serverWideHint) ?? {};
+    roleFilters.set(role, readToolFilter(fields, path8, `role ${JSON.stringify(role)}`, issues));
+    if (block === void 0 || block === null) issues.push({ path: path8, message: "a role needs an object of rules" });
   }
   checkCollisions(naming, [["/tools", baseFilter], ...roleFiltersWithPaths(roleFilters)], tools.describe, issues);
   if (issues.length > 0) throw new RulesConfigError(issues);
@@ -2156,56 +2162,56 @@ function compileRules(settings) {
 function serverWideHint(key) {
   return SERVER_WIDE_TOOL_KEYS.has(key) ? `"${key}" applies to every caller: set it in "tools", not in a role (a role has allow, deny and read_only)` : void 0;
 }
-function readBlock(value, path7, keys, issues, hint = () => void 0) {
+function readBlock(value, path8, keys, issues, hint = () => void 0) {
   if (value === void 0 || value === null) return void 0;
   if (!isRecord(value)) {
-    issues.push({ path: path7, message: `expected an object, found ${describeType(value)}` });
+    issues.push({ path: path8, message: `expected an object, found ${describeType(value)}` });
     return void 0;
   }
   for (const key of Object.keys(value))
     if (!keys.includes(key))
       issues.push({
-        path: `${path7}/${pointer(key)}`,
+        path: `${path8}/${pointer(key)}`,
         message: hint(key) ?? `unknown field "${key}" (expected ${keys.map((k) => `"${k}"`).join(", ")})`
       });
   return value;
 }
-function readNameFilter(value, path7, issues) {
-  const block = readBlock(value, path7, NAME_RULE_KEYS, issues);
+function readNameFilter(value, path8, issues) {
+  const block = readBlock(value, path8, NAME_RULE_KEYS, issues);
   if (block === void 0) return void 0;
-  const allow = readPatterns(block.allow, `${path7}/allow`, issues);
-  const deny = readPatterns(block.deny, `${path7}/deny`, issues);
+  const allow = readPatterns(block.allow, `${path8}/allow`, issues);
+  const deny = readPatterns(block.deny, `${path8}/deny`, issues);
   return allow === void 0 && deny === void 0 ? void 0 : { allow, deny };
 }
-function readToolFilter(block, path7, scope, issues) {
-  const allow = readPatterns(block.allow, `${path7}/allow`, issues);
-  const deny = readPatterns(block.deny, `${path7}/deny`, issues);
-  const readOnly = readBoolean(block.read_only, `${path7}/read_only`, issues) ?? false;
+function readToolFilter(block, path8, scope, issues) {
+  const allow = readPatterns(block.allow, `${path8}/allow`, issues);
+  const deny = readPatterns(block.deny, `${path8}/deny`, issues);
+  const readOnly = readBoolean(block.read_only, `${path8}/read_only`, issues) ?? false;
   return allow === void 0 && deny === void 0 && !readOnly ? void 0 : { allow, deny, readOnly, scope };
 }
-function readPatterns(value, path7, issues) {
+function readPatterns(value, path8, issues) {
   if (value === void 0) return void 0;
   if (!Array.isArray(value)) {
-    issues.push({ path: path7, message: `expected an array of names or patterns, found ${describeType(value)}` });
+    issues.push({ path: path8, message: `expected an array of names or patterns, found ${describeType(value)}` });
     return void 0;
   }
   const patterns = [];
   value.forEach((pattern, index) => {
     const problem = globProblem(pattern);
     if (problem === void 0) patterns.push(pattern);
-    else issues.push({ path: `${path7}/${index}`, message: problem });
+    else issues.push({ path: `${path8}/${index}`, message: problem });
   });
   return new GlobList(patterns);
 }
-function readBoolean(value, path7, issues) {
+function readBoolean(value, path8, issues) {
   if (value === void 0 || typeof value === "boolean") return value;
-  issues.push({ path: path7, message: `expected true or false, found ${describeType(value)}` });
+  issues.push({ path: path8, message: `expected true or false, found ${describeType(value)}` });
   return void 0;
 }
-function readRecord(value, path7, issues) {
+function readRecord(value, path8, issues) {
   if (value === void 0) return void 0;
   if (isRecord(value)) return value;
-  issues.push({ path: path7, message: `expected an object, found ${describeType(value)}` });
+  issues.push({ path: path8, message: `expected an object, found ${describeType(value)}` });
   return void 0;
 }
 function readNaming(tools, issues) {
@@ -2213,22 +2219,22 @@ function readNaming(tools, issues) {
   const toChild = /* @__PURE__ */ new Map();
   const descriptions = /* @__PURE__ */ new Map();
   for (const [from, to] of Object.entries(readRecord(tools.rename, "/tools/rename", issues) ?? {})) {
-    const path7 = `/tools/rename/${pointer(from)}`;
-    if (!checkExactName(from, path7, "rename", issues)) continue;
+    const path8 = `/tools/rename/${pointer(from)}`;
+    if (!checkExactName(from, path8, "rename", issues)) continue;
     if (typeof to !== "string") {
-      issues.push({ path: path7, message: `expected the new name as a string, found ${describeType(to)}` });
+      issues.push({ path: path8, message: `expected the new name as a string, found ${describeType(to)}` });
     } else if (to === "") {
-      issues.push({ path: path7, message: `"${from}" cannot be renamed to an empty name` });
+      issues.push({ path: path8, message: `"${from}" cannot be renamed to an empty name` });
     } else if (to === from) {
-      issues.push({ path: path7, message: `"${from}" is renamed to itself: remove the entry` });
+      issues.push({ path: path8, message: `"${from}" is renamed to itself: remove the entry` });
     } else if (!TOOL_NAME.test(to)) {
       issues.push({
-        path: path7,
+        path: path8,
         message: `${JSON.stringify(to)} is not a valid MCP tool name: 1 to 128 characters, each a letter A-Z or a-z, a digit, "_", "-" or "."`
       });
     } else if (toChild.has(to)) {
       issues.push({
-        path: path7,
+        path: path8,
         message: `"${toChild.get(to)}" and "${from}" are both renamed to "${to}": clients could not tell them apart`
       });
     } else {
@@ -2237,22 +2243,22 @@ function readNaming(tools, issues) {
     }
   }
   for (const [name, description] of Object.entries(readRecord(tools.describe, "/tools/describe", issues) ?? {})) {
-    const path7 = `/tools/describe/${pointer(name)}`;
-    if (!checkExactName(name, path7, "describe", issues)) continue;
+    const path8 = `/tools/describe/${pointer(name)}`;
+    if (!checkExactName(name, path8, "describe", issues)) continue;
     if (typeof description !== "string")
-      issues.push({ path: path7, message: `expected the description as a string, found ${describeType(description)}` });
+      issues.push({ path: path8, message: `expected the description as a string, found ${describeType(description)}` });
     else descriptions.set(name, description);
   }
   return { toClient, toChild, descriptions };
 }
-function checkExactName(name, path7, field, issues) {
+function checkExactName(name, path8, field, issues) {
   if (name === "") {
-    issues.push({ path: path7, message: `${field} is keyed by tool names: a name must not be empty` });
+    issues.push({ path: path8, message: `${field} is keyed by tool names: a name must not be empty` });
     return false;
   }
   if (isGlob(name)) {
     issues.push({
-      path: path7,
+      path: path8,
       message: `${field} is keyed by a tool's exact name: "*" and "?" patterns are not supported here`
     });
     return false;
@@ -2265,12 +2271,12 @@ function* roleFiltersWithPaths(filters) {
 function checkCollisions(naming, filters, describe2, issues) {
   const target = (name) => naming.toChild.has(name) && !naming.toClient.has(name);
   const explain = (name) => `"${name}" is the name "${naming.toChild.get(name)}" is renamed to, but rules and describe use the child's tool names: write "${naming.toChild.get(name)}" to mean the renamed tool; a child's own tool "${name}" is hidden by that rename (rename "${naming.toChild.get(name)}" to another name to keep both)`;
-  for (const [path7, filter] of filters) {
+  for (const [path8, filter] of filters) {
     for (const list of ["allow", "deny"]) {
       const patterns = filter?.[list]?.patterns ?? [];
       patterns.forEach((pattern, index) => {
         if (!isGlob(pattern) && target(pattern))
-          issues.push({ path: `${path7}/${list}/${index}`, message: explain(pattern) });
+          issues.push({ path: `${path8}/${list}/${index}`, message: explain(pattern) });
       });
     }
   }
@@ -2300,36 +2306,36 @@ function collectVariables(document) {
   const issues = [];
   walkStrings(document, [], (value, segments) => {
     if (segments[0] === "$schema" || segments[0] === "inputs") return;
-    const path7 = toPointer(segments);
+    const path8 = toPointer(segments);
     for (const match of value.matchAll(VARIABLE)) {
       const [text, prefix, rawName] = match;
       const name = rawName.trim();
       if (!prefix && name === "workspaceFolder") {
-        uses.push({ kind: "workspaceFolder", name, text, path: path7, secret: false });
+        uses.push({ kind: "workspaceFolder", name, text, path: path8, secret: false });
         continue;
       }
       const kind = prefix ?? "env";
       if (kind === "input") {
         if (!INPUT_ID.test(name)) {
-          issues.push({ path: path7, message: `malformed variable ${text}: an input id has letters, digits, '_', '.', '-'` });
+          issues.push({ path: path8, message: `malformed variable ${text}: an input id has letters, digits, '_', '.', '-'` });
           continue;
         }
         const input = inputs.get(name);
         if (!input) {
-          issues.push({ path: path7, message: `${text} names no input: add {"id": "${name}"} to "inputs"` });
+          issues.push({ path: path8, message: `${text} names no input: add {"id": "${name}"} to "inputs"` });
           continue;
         }
-        uses.push({ kind, name, text, path: path7, secret: input.password === true });
+        uses.push({ kind, name, text, path: path8, secret: input.password === true });
         continue;
       }
       if (!NAME.test(name)) {
         issues.push({
-          path: path7,
+          path: path8,
           message: `malformed variable ${text}: a name has letters, digits and '_' and does not start with a digit`
         });
         continue;
       }
-      uses.push({ kind, name, text, path: path7, secret: kind === "secret" });
+      uses.push({ kind, name, text, path: path8, secret: kind === "secret" });
     }
   });
   return { uses, issues };
@@ -2341,7 +2347,7 @@ function resolveVariables(document, sources) {
   const lookup = (name) => sources.env[name] ?? sources.dotenv[name];
   const resolved = mapStrings(document, [], (value, segments) => {
     if (segments[0] === "$schema" || segments[0] === "inputs") return value;
-    const path7 = toPointer(segments);
+    const path8 = toPointer(segments);
     return value.replace(VARIABLE, (text, prefix, rawName) => {
       const name = rawName.trim();
       if (!prefix && name === "workspaceFolder") return sources.workspaceFolder;
@@ -2357,12 +2363,12 @@ function resolveVariables(document, sources) {
         where = prefix === "secret" ? `set ${name} in the environment or .env (when deployed: Key Vault, through the app setting ${name})` : `set ${name} in the environment or .env (when deployed: the app setting ${name})`;
       }
       if (found === void 0) {
-        issues.push({ path: path7, message: `unresolved variable ${text}: ${where}` });
+        issues.push({ path: path8, message: `unresolved variable ${text}: ${where}` });
         return text;
       }
       if (UNRESOLVED_KEY_VAULT.test(found)) {
         issues.push({
-          path: path7,
+          path: path8,
           message: `${text} is still a Key Vault reference: the app could not resolve it (check that the secret exists and that the app's identity has the "Key Vault Secrets User" role)`
         });
         return text;
@@ -6877,7 +6883,7 @@ function validateAgainstSchema(document) {
   return dedupe(errors.map(describe));
 }
 function describe(error) {
-  const path7 = error.instancePath;
+  const path8 = error.instancePath;
   const p = error.params;
   switch (error.keyword) {
     case "additionalProperties": {
@@ -6887,41 +6893,41 @@ function describe(error) {
       );
       const guess = closest(name, known);
       const hint = guess ? `; did you mean "${guess}"?` : known.length > 0 ? ` (expected one of: ${known.join(", ")})` : "";
-      return { path: `${path7}/${name}`, message: `unknown property "${name}"${hint}` };
+      return { path: `${path8}/${name}`, message: `unknown property "${name}"${hint}` };
     }
     case "required":
-      return { path: path7, message: `missing required property "${String(p.missingProperty)}"` };
+      return { path: path8, message: `missing required property "${String(p.missingProperty)}"` };
     case "enum":
       return {
-        path: path7,
+        path: path8,
         message: `must be one of ${p.allowedValues.map((v) => JSON.stringify(v)).join(", ")}`
       };
     case "const":
-      return { path: path7, message: `must be ${JSON.stringify(p.allowedValue)}` };
+      return { path: path8, message: `must be ${JSON.stringify(p.allowedValue)}` };
     case "type":
-      return { path: path7, message: typeMessage(path7, String(p.type), error.data) };
+      return { path: path8, message: typeMessage(path8, String(p.type), error.data) };
     case "propertyNames":
       return {
-        path: `${path7}/${String(p.propertyName)}`,
+        path: `${path8}/${String(p.propertyName)}`,
         message: `invalid name "${String(p.propertyName)}": ${nameRule2(error)}`
       };
     case "pattern":
-      return { path: path7, message: `must match ${String(p.pattern)}` };
+      return { path: path8, message: `must match ${String(p.pattern)}` };
     case "anyOf":
-      return { path: path7, message: "must be a log level name or an object of log levels per component" };
+      return { path: path8, message: "must be a log level name or an object of log levels per component" };
     default:
-      return { path: path7, message: error.message ?? error.keyword };
+      return { path: path8, message: error.message ?? error.keyword };
   }
 }
-function typeMessage(path7, expected, actual) {
+function typeMessage(path8, expected, actual) {
   const got = actual === null ? "null" : Array.isArray(actual) ? "an array" : typeof actual;
-  if (/\/args$/.test(path7) && typeof actual === "string") {
+  if (/\/args$/.test(path8) && typeof actual === "string") {
     return `must be an array of strings, not one string; write each argument separately, e.g. ${JSON.stringify(actual.split(/\s+/).filter(Boolean))}`;
   }
-  if (/\/env\/[^/]+$/.test(path7) && expected === "string") {
+  if (/\/env\/[^/]+$/.test(path8) && expected === "string") {
     return `environment values must be strings: write ${JSON.stringify(String(actual))} in quotes (got ${got})`;
   }
-  if (/\/args\/\d+$/.test(path7) && expected === "string")
+  if (/\/args\/\d+$/.test(path8) && expected === "string")
     return `arguments must be strings: write ${JSON.stringify(String(actual))} in quotes (got ${got})`;
   return `must be ${expected === "object" ? "an object" : expected === "array" ? "an array" : `a ${expected}`} (got ${got})`;
 }
@@ -6970,16 +6976,16 @@ function secretFieldPatterns(schema = configSchema) {
   const patterns = /* @__PURE__ */ new Set();
   const defs = schema.$defs ?? {};
   const deref = (node) => typeof node.$ref === "string" ? defs[node.$ref.replace("#/$defs/", "")] ?? {} : node;
-  const visit2 = (node, path7, depth) => {
+  const visit2 = (node, path8, depth) => {
     if (depth > 12) return;
     const resolved = deref(node);
-    if (resolved["x-secret"] === true) patterns.add(path7.join("/"));
+    if (resolved["x-secret"] === true) patterns.add(path8.join("/"));
     for (const branch of ["then", "else"])
-      if (resolved[branch]) visit2(resolved[branch], path7, depth + 1);
+      if (resolved[branch]) visit2(resolved[branch], path8, depth + 1);
     for (const [key, child] of Object.entries(resolved.properties ?? {}))
-      visit2(child, [...path7, key], depth + 1);
+      visit2(child, [...path8, key], depth + 1);
     if (resolved.additionalProperties && typeof resolved.additionalProperties === "object")
-      visit2(resolved.additionalProperties, [...path7, "*"], depth + 1);
+      visit2(resolved.additionalProperties, [...path8, "*"], depth + 1);
   };
   visit2(schema, [""], 0);
   return [...patterns];
@@ -6995,17 +7001,17 @@ function secretWarnings(document) {
   const patterns = secretFieldPatterns();
   const visit2 = (value, segments) => {
     if (typeof value === "string") {
-      const path7 = toPointer(segments);
+      const path8 = toPointer(segments);
       if (patterns.some((pattern) => matches(pattern, segments)) && !SECRET_ONLY.test(value)) {
         warnings.push({
-          path: path7,
+          path: path8,
           message: `this field holds a secret but is ${/\$\{/.test(value) ? "a plain variable, which becomes a plain app setting" : "a literal value"}; use "\${secret:NAME}"`
         });
       }
       const name = segments.at(-1);
       if (segments.at(-2) === "env" && typeof name === "string" && PASSWORD_LIKE_NAME.test(name) && value !== "" && !/\$\{/.test(value)) {
         warnings.push({
-          path: path7,
+          path: path8,
           message: `"${name}" looks like a secret written as a literal value; use "\${secret:${name}}" and keep the value in Key Vault / .env`
         });
       }
@@ -7568,6 +7574,10 @@ var SECRET_VALUES_VAR = "MCP_SECRET_VALUES";
 var RETIRED_CALLER_SCOPES_VAR = "MCP_RETIRED_CALLER_SCOPES";
 var RETIRED_APP_ROLES_VAR = "MCP_RETIRED_APP_ROLES";
 var SESSION_KEY_VAR = "MCP_ADAPTER_SESSION_KEY";
+var STATELESS_APP_ENABLED_VAR = "MCP_STATELESS_APP_ENABLED";
+function statelessAppEnabled(plan) {
+  return plan.apps.some((app) => app.service === "api-stateless") ? "true" : "false";
+}
 var AzdValuesError = class extends AdapterError {
   constructor(message) {
     super(message, { code: "azd_values" });
@@ -7993,9 +8003,183 @@ function loadPlan(appRoot, env) {
   const loaded = loadConfigFile(file);
   return { file, loaded, plan: planDeployment(loaded) };
 }
+var PACKAGE_REUSE_MS = 15 * 6e4;
+function packageStateDir(appRoot) {
+  const key = createHash("sha256").update(path7.resolve(appRoot)).digest("hex").slice(0, 16);
+  return path7.join(tmpdir2(), `mcp-app-package-${key}`);
+}
+var NEVER_PACKAGED = /* @__PURE__ */ new Set([".env", "local.settings.json", ".git", ".azure", "__pycache__"]);
+function hashPath(file) {
+  const hash = createHash("sha256");
+  const visit2 = (current, name) => {
+    if (!existsSync3(current)) {
+      hash.update(`missing ${name}
+`);
+      return;
+    }
+    if (statSync(current).isDirectory()) {
+      hash.update(`dir ${name}
+`);
+      for (const entry of readdirSync(current).sort())
+        if (!NEVER_PACKAGED.has(entry)) visit2(path7.join(current, entry), `${name}/${entry}`);
+      return;
+    }
+    hash.update(`file ${name}
+`);
+    hash.update(readFileSync4(current));
+  };
+  visit2(file, ".");
+  return hash.digest("hex");
+}
+function packageSources(appRoot, env) {
+  const hash = createHash("sha256");
+  for (const name of [
+    "src",
+    "package.json",
+    "package-lock.json",
+    "tsconfig.json",
+    "host.json",
+    "scripts/hooks/prepackage.mjs"
+  ])
+    hash.update(`${name} ${hashPath(path7.join(appRoot, name))}
+`);
+  hash.update(`config ${env.MCP_CONFIG_PATH ?? ""}
+node ${process.version} ${process.platform} ${process.arch}
+`);
+  return hash.digest("hex");
+}
+var stampFile = (appRoot) => path7.join(packageStateDir(appRoot), "stamp.json");
+function readStamp(appRoot) {
+  try {
+    const stamp = JSON.parse(readFileSync4(stampFile(appRoot), "utf8"));
+    return stamp.version === 1 ? stamp : void 0;
+  } catch {
+    return void 0;
+  }
+}
+function reusablePackage(appRoot, outDir, sources, env, now = Date.now()) {
+  const root = path7.resolve(appRoot);
+  const stamp = readStamp(root);
+  if (!stamp || stamp.appRoot !== root || stamp.outDir !== path7.resolve(outDir) || stamp.sources !== sources)
+    return void 0;
+  if (now - stamp.assembledAt > PACKAGE_REUSE_MS || now < stamp.assembledAt) return void 0;
+  let configFile;
+  try {
+    configFile = path7.relative(root, discoverConfigPath({ env, appRoot: root }));
+  } catch {
+    return void 0;
+  }
+  if (stamp.files[0] !== configFile) return void 0;
+  for (const file of stamp.files)
+    if (hashPath(path7.join(root, file)) !== hashPath(path7.join(stamp.outDir, file))) return void 0;
+  return stamp;
+}
+function recordPackage(appRoot, outDir, sources, files, now = Date.now()) {
+  const stamp = {
+    version: 1,
+    appRoot: path7.resolve(appRoot),
+    outDir: path7.resolve(outDir),
+    sources,
+    files,
+    assembledAt: now
+  };
+  mkdirSync(packageStateDir(appRoot), { recursive: true });
+  const temporary = `${stampFile(appRoot)}.${process.pid}.tmp`;
+  writeFileSync2(temporary, `${JSON.stringify(stamp, null, 2)}
+`);
+  renameSync(temporary, stampFile(appRoot));
+}
+function forgetPackage(appRoot) {
+  rmSync2(stampFile(appRoot), { force: true });
+}
+async function replaceFolder(next, target, attempts = 40, delayMs = 250) {
+  const old = `${target}.old-${process.pid}`;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      if (existsSync3(target)) renameSync(target, old);
+      renameSync(next, target);
+      break;
+    } catch (error) {
+      const code = error.code;
+      if (attempt >= attempts || code !== "EPERM" && code !== "EBUSY" && code !== "EACCES") throw error;
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
+  rmSync2(old, { recursive: true, force: true });
+}
+function removeLeftovers(target) {
+  const dir = path7.dirname(target);
+  const base = path7.basename(target);
+  const removed = [];
+  for (const entry of existsSync3(dir) ? readdirSync(dir) : []) {
+    const match = /^(.*)\.(next|old)-(\d+)$/.exec(entry);
+    if (!match || match[1] !== base || processAlive(Number(match[3]))) continue;
+    rmSync2(path7.join(dir, entry), { recursive: true, force: true });
+    removed.push(entry);
+  }
+  return removed;
+}
+function processAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === "EPERM";
+  }
+}
+async function withPackageLock(appRoot, fn, options = {}) {
+  const lock = path7.join(packageStateDir(appRoot), "lock");
+  const owner = path7.join(lock, "owner.json");
+  const pollMs = options.pollMs ?? 250;
+  const staleMs = options.staleMs ?? 60 * 6e4;
+  const deadline = Date.now() + (options.timeoutMs ?? 45 * 6e4);
+  mkdirSync(path7.dirname(lock), { recursive: true });
+  let told = false;
+  for (; ; ) {
+    try {
+      mkdirSync(lock);
+      writeFileSync2(owner, JSON.stringify({ pid: process.pid, since: Date.now() }));
+      break;
+    } catch (error) {
+      if (error.code !== "EEXIST") throw error;
+    }
+    let holder = {};
+    try {
+      holder = JSON.parse(readFileSync4(owner, "utf8"));
+    } catch {
+    }
+    let age = 0;
+    try {
+      age = Date.now() - statSync(lock).mtimeMs;
+    } catch {
+      continue;
+    }
+    const gone = holder.pid !== void 0 && !processAlive(holder.pid);
+    const ownerless = holder.pid === void 0 && age > 10 * pollMs + 5e3;
+    if (gone || ownerless || age > staleMs) {
+      rmSync2(lock, { recursive: true, force: true });
+      continue;
+    }
+    if (Date.now() > deadline)
+      throw new Error(
+        `another packaging of this project (pid ${holder.pid ?? "?"}) has held ${lock} for ${Math.round(age / 1e3)} s; if nothing is packaging, remove that folder`
+      );
+    if (!told) {
+      options.log?.(`waiting for the packaging already running in this project (pid ${holder.pid ?? "?"})`);
+      told = true;
+    }
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync2(lock, { recursive: true, force: true });
+  }
+}
 export {
   AzdValuesError,
   ConfigError,
+  PACKAGE_REUSE_MS,
   PROVISIONED_PLAN_SETTING,
   PROVISIONED_PLAN_VAR,
   PlanError,
@@ -8005,6 +8189,7 @@ export {
   SECRET_VALUES_VAR,
   SESSION_KEY_VAR,
   SETTING_VALUES_VAR,
+  STATELESS_APP_ENABLED_VAR,
   askOnTerminal,
   collectAzdValues,
   decodeProvisionedPlan,
@@ -8014,6 +8199,7 @@ export {
   dotenvText,
   encodeProvisionedPlan,
   encodeValues,
+  forgetPackage,
   formatIssue,
   howToSet,
   infrastructureChanges,
@@ -8021,10 +8207,18 @@ export {
   loadPlan,
   neededValues,
   noPromptMode,
+  packageSources,
+  packageStateDir,
   planDeployment,
   provisionedProjection,
+  recordPackage,
+  removeLeftovers,
+  replaceFolder,
   retiredAppRoles,
   retiredCallerScopes,
+  reusablePackage,
   runningOnCI,
-  storeInAzdEnv
+  statelessAppEnabled,
+  storeInAzdEnv,
+  withPackageLock
 };

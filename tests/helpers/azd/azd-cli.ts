@@ -38,6 +38,7 @@ import {
   DeploymentError,
   evaluateDeployment,
   type CompileResult,
+  type ModelResource,
   type ParamDef,
 } from './bicep-model.js';
 
@@ -215,6 +216,8 @@ interface ServiceConfig {
   remoteBuild?: boolean;
   /** `dist` (OutputPath). */
   dist?: string;
+  /** `condition` (osutil.ExpandableString): the service is deployed only when it expands to a truthy value. */
+  condition?: string;
   hooks: Hooks;
   path: string;
 }
@@ -243,16 +246,21 @@ function loadProject(cwd: string): Project {
     dir = parent;
   }
   const doc = YAML.parse(readFileSync(path.join(dir, 'azure.yaml'), 'utf8')) as Record<string, any>;
-  const services = Object.entries((doc.services ?? {}) as Record<string, any>).map(([name, svc]) => ({
-    name,
-    project: svc.project ?? '.',
-    language: svc.language === 'typescript' ? 'ts' : svc.language === 'javascript' ? 'js' : svc.language,
-    host: svc.host,
-    remoteBuild: svc.remoteBuild,
-    dist: svc.dist,
-    hooks: normaliseHooks(svc.hooks),
-    path: path.resolve(dir, svc.project ?? '.'),
-  }));
+  checkRequiredAzdVersion(doc.requiredVersions?.azd);
+  // importer.go ServiceStable: without `uses:` dependencies, services in alphabetical order.
+  const services = Object.entries((doc.services ?? {}) as Record<string, any>)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, svc]) => ({
+      name,
+      project: svc.project ?? '.',
+      language: svc.language === 'typescript' ? 'ts' : svc.language === 'javascript' ? 'js' : svc.language,
+      host: svc.host,
+      remoteBuild: svc.remoteBuild,
+      dist: svc.dist,
+      condition: svc.condition === undefined || svc.condition === null ? undefined : String(svc.condition),
+      hooks: normaliseHooks(svc.hooks),
+      path: path.resolve(dir, svc.project ?? '.'),
+    }));
   return {
     root: dir,
     name: doc.name,
@@ -261,6 +269,153 @@ function loadProject(cwd: string): Project {
     infraPath: path.join(dir, doc.infra?.path ?? 'infra'),
     module: doc.infra?.module ?? 'main',
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// requiredVersions.azd: pkg/project/project.go Load, with github.com/blang/semver/v4 ParseRange
+// (range.go: splitAndTrim keeps an operator with its version, `||` alternatives of
+// space-separated comparators; wildcards are not modelled). The stand-in is the azd of the mirror
+// it follows (cli/azd/CHANGELOG.md there: 1.32.0-beta.1); AZD_STANDIN_VERSION plays another.
+// ---------------------------------------------------------------------------------------------
+
+export const STANDIN_AZD_VERSION = '1.32.0-beta.1';
+
+interface SemVer {
+  major: number;
+  minor: number;
+  patch: number;
+  pre: string[];
+}
+
+function parseSemVer(text: string): SemVer {
+  const m = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$/.exec(text);
+  if (!m) throw new Error(`invalid version ${JSON.stringify(text)}`);
+  return { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]), pre: m[4] ? m[4].split('.') : [] };
+}
+
+/** semver.Version.Compare. */
+function compareSemVer(a: SemVer, b: SemVer): number {
+  for (const key of ['major', 'minor', 'patch'] as const) if (a[key] !== b[key]) return a[key] < b[key] ? -1 : 1;
+  if (a.pre.length === 0 || b.pre.length === 0) return a.pre.length === b.pre.length ? 0 : a.pre.length === 0 ? 1 : -1;
+  for (let i = 0; i < Math.min(a.pre.length, b.pre.length); i++) {
+    const [x, y] = [a.pre[i]!, b.pre[i]!];
+    const [xn, yn] = [/^\d+$/.test(x), /^\d+$/.test(y)];
+    if (x === y) continue;
+    if (xn && yn) return Number(x) < Number(y) ? -1 : 1;
+    if (xn !== yn) return xn ? -1 : 1;
+    return x < y ? -1 : 1;
+  }
+  return a.pre.length === b.pre.length ? 0 : a.pre.length < b.pre.length ? -1 : 1;
+}
+
+/** semver.ParseRange: a predicate, or an Error for a malformed range. */
+export function parseSemVerRange(range: string): (version: string) => boolean {
+  // splitAndTrim: split at spaces not preceded (ignoring spaces) by '>', '<' or '='; drop spaces.
+  const parts: string[] = [];
+  let last = 0;
+  let lastChar = '';
+  for (let i = 0; i < range.length; i++) {
+    if (range[i] === ' ' && !['>', '<', '='].includes(lastChar)) {
+      if (last < i - 1) parts.push(range.slice(last, i));
+      last = i + 1;
+    } else if (range[i] !== ' ') lastChar = range[i]!;
+  }
+  if (last < range.length - 1) parts.push(range.slice(last));
+  const alternatives: string[][] = [[]];
+  for (const part of parts.map((p) => p.replaceAll(' ', ''))) {
+    if (part === '||') alternatives.push([]);
+    else alternatives.at(-1)!.push(part);
+  }
+  const tests = alternatives.map((comparators) => {
+    if (comparators.length === 0) throw new Error('Could not get version from string: ""');
+    return comparators.map((comparator) => {
+      const m = /^(>=|<=|==|!=|>|<|=|!)?(.*)$/.exec(comparator)!;
+      const want = parseSemVer(m[2]!);
+      const op = m[1] ?? '';
+      return (v: SemVer) => {
+        const c = compareSemVer(v, want);
+        return op === '>'
+          ? c > 0
+          : op === '>='
+            ? c >= 0
+            : op === '<'
+              ? c < 0
+              : op === '<='
+                ? c <= 0
+                : op === '!' || op === '!='
+                  ? c !== 0
+                  : c === 0;
+      };
+    });
+  });
+  return (version) => {
+    const v = parseSemVer(version);
+    return tests.some((all) => all.every((test) => test(v)));
+  };
+}
+
+function checkRequiredAzdVersion(range: unknown): void {
+  if (range === undefined || range === null) return;
+  let supported: (version: string) => boolean;
+  try {
+    supported = parseSemVerRange(String(range));
+  } catch (error) {
+    throw new AzdError(`${range} is not a valid semver range (for requiredVersions.azd): ${(error as Error).message}`);
+  }
+  const version = process.env.AZD_STANDIN_VERSION ?? STANDIN_AZD_VERSION;
+  if (!supported(version))
+    throw new AzdError(
+      `this project requires a version of azd within the range '${range}', but you have '${version}'. Visit https://aka.ms/azure-dev/install to install a supported version.`,
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Service conditions: pkg/project/service_config.go (IsEnabled, isConditionTrue) and
+// pkg/project/importer.go (ServiceStableFiltered). Callers pass the environment lookup azd uses:
+// `azd up` (internal/cmd/up_graph.go initializeServices, once, before the graph's hooks) and
+// `azd deploy` (internal/cmd/deploy.go, after the predeploy hook) the azd environment's Getenv;
+// `azd package` (cmd/package.go) os.Getenv, the process environment alone.
+// ---------------------------------------------------------------------------------------------
+
+/** service_config.go isConditionTrue. */
+const isConditionTrue = (value: string) => ['1', 'true', 'TRUE', 'True', 'yes', 'YES', 'Yes'].includes(value);
+
+/** ServiceConfig.IsEnabled: no condition, enabled; else the expanded condition must be truthy. */
+function isEnabled(svc: ServiceConfig, getenv: (name: string) => string): boolean {
+  if (svc.condition === undefined || svc.condition === '') return true;
+  let value: string;
+  try {
+    value = envsubst(svc.condition, getenv);
+  } catch (error) {
+    throw new AzdError(`service '${svc.name}': malformed deployment condition template: ${(error as Error).message}`);
+  }
+  return isConditionTrue(value);
+}
+
+/** ImportManager.ServiceStableFiltered (with getTargetServiceName's existence check, internal/cmd/util.go). */
+function serviceStableFiltered(
+  project: Project,
+  targetServiceName: string | undefined,
+  getenv: (name: string) => string,
+): ServiceConfig[] {
+  if (targetServiceName) {
+    const svc = project.services.find((s) => s.name === targetServiceName);
+    if (!svc) throw new AzdError(`service name '${targetServiceName}' doesn't exist`);
+    if (!isEnabled(svc, getenv)) {
+      const conditionValue = (() => {
+        try {
+          return envsubst(svc.condition ?? '', getenv);
+        } catch {
+          return '';
+        }
+      })();
+      throw new AzdError(
+        `service '${svc.name}' has a deployment condition that evaluated to '${conditionValue}'. The service requires a truthy value (1, true, TRUE, True, yes, YES, Yes) to be enabled`,
+      );
+    }
+    return [svc];
+  }
+  return project.services.filter((svc) => isEnabled(svc, getenv));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -934,6 +1089,8 @@ interface DeploymentRecord {
   /** infra/mcp-plan.json as compiled into this deployment. */
   plan: Record<string, unknown>;
   outputs: Record<string, { type: string; value: unknown }>;
+  /** What the deployment holds (bicep-model.ts): the resource lookup by azd-service-name tag reads it. */
+  resources: ModelResource[];
   error?: string;
 }
 
@@ -1023,15 +1180,18 @@ function deployInfra(
     parameters,
     plan: compiled.plan,
     outputs: {},
+    resources: [],
   };
   try {
     armValidate(compiled, parameters);
-    record.outputs = evaluateDeployment(
+    const evaluated = evaluateDeployment(
       compiled,
       parameters,
       subscriptionId,
       process.env.AZURE_TENANT_ID ?? '22222222-2222-2222-2222-222222222222',
     );
+    record.outputs = evaluated.outputs;
+    record.resources = evaluated.resources;
   } catch (error) {
     if (!(error instanceof DeploymentError)) throw error;
     record.provisioningState = 'Failed';
@@ -1164,27 +1324,53 @@ export function resolveFunctionAppRemoteBuild(svc: Pick<ServiceConfig, 'language
 export const siteDir = (projectRoot: string, envName: string, service: string) =>
   path.join(projectRoot, '.azure', envName, '.standin-site', service);
 
+/**
+ * The resource group's resources (ARM's view: the resources of every succeeded deployment to it,
+ * later ones replacing earlier ones of the same type and name; incremental mode never deletes).
+ */
+function resourceGroupResources(ctx: Ctx, subscriptionId: string, resourceGroup: string): ModelResource[] {
+  const byId = new Map<string, ModelResource>();
+  for (const d of readDeployments(ctx.project, ctx.env.name)) {
+    if (d.provisioningState !== 'Succeeded' || d.subscriptionId !== subscriptionId) continue;
+    if (d.outputs.AZURE_RESOURCE_GROUP?.value !== resourceGroup) continue;
+    for (const resource of d.resources ?? []) byId.set(`${resource.type}/${resource.name}`.toLowerCase(), resource);
+  }
+  return [...byId.values()];
+}
+
+/**
+ * resource_manager.go GetTargetResource -> GetServiceResource for a service without
+ * `resourceName`: the resource group's resources tagged azd-service-name = the service key,
+ * host types only (isHostResource: Microsoft.Web/sites...), exactly one.
+ */
+function getServiceResource(ctx: Ctx, svc: ServiceConfig, rerunCommand: string): ModelResource {
+  const subscriptionId = getenv(ctx.env, 'AZURE_SUBSCRIPTION_ID');
+  let resourceGroup = getenv(ctx.env, 'AZURE_RESOURCE_GROUP');
+  if (!resourceGroup) {
+    const last = readDeployments(ctx.project, ctx.env.name)
+      .filter((d) => d.provisioningState === 'Succeeded')
+      .at(-1);
+    if (!last) throw new AzdError(`resource group for environment '${ctx.env.name}' not found: run azd provision`);
+    resourceGroup = String(last.outputs.AZURE_RESOURCE_GROUP?.value ?? '');
+  }
+  const hosts = resourceGroupResources(ctx, subscriptionId, resourceGroup).filter(
+    (r) => r.tags['azd-service-name'] === svc.name && r.type.toLowerCase() === 'microsoft.web/sites',
+  );
+  if (hosts.length === 0)
+    throw new AzdError(
+      `getting target resource: unable to find a resource tagged with 'azd-service-name: ${svc.name}'. Ensure the service resource is correctly tagged in your infrastructure configuration, and rerun ${rerunCommand}`,
+    );
+  if (hosts.length > 1)
+    throw new AzdError(
+      `getting target resource: expecting only '1' resource tagged with 'azd-service-name: ${svc.name}', but found '${hosts.length}' host resources: ${hosts.map((r) => `'${r.name}' (type: ${r.type})`).join(', ')}. Ensure a unique service resource is correctly tagged in your infrastructure configuration, and rerun ${rerunCommand}`,
+    );
+  return hosts[0]!;
+}
+
 /** serviceManager.Deploy: target resource (resource_manager.go), then functionAppTarget.zipDeploy. */
 async function deployService(ctx: Ctx, svc: ServiceConfig, packageDir: string): Promise<void> {
-  const subscriptionId = getenv(ctx.env, 'AZURE_SUBSCRIPTION_ID');
-  const resourceGroup = getenv(ctx.env, 'AZURE_RESOURCE_GROUP');
-  const last = readDeployments(ctx.project, ctx.env.name)
-    .filter((d) => d.provisioningState === 'Succeeded')
-    .at(-1);
-  if (!resourceGroup) {
-    if (!last) throw new AzdError(`resource group for environment '${ctx.env.name}' not found: run azd provision`);
-  }
-  const app =
-    last &&
-    last.subscriptionId === subscriptionId &&
-    (!resourceGroup || last.outputs.AZURE_RESOURCE_GROUP?.value === resourceGroup)
-      ? String(last.outputs.AZURE_FUNCTION_APP_NAME?.value)
-      : undefined;
-  if (!app) {
-    throw new AzdError(
-      `getting target resource: unable to find a resource tagged with 'azd-service-name: ${svc.name}'. Ensure the service resource is correctly tagged in your infrastructure configuration, and rerun provision`,
-    );
-  }
+  const target = getServiceResource(ctx, svc, 'provision');
+  const app = target.name;
   await runServiceEvent(ctx, svc, 'deploy', async () => {
     // Flex Consumption (the model's plan SKU): remoteBuild resolved and sent with the zip.
     const remoteBuild = resolveFunctionAppRemoteBuild(svc);
@@ -1193,12 +1379,38 @@ async function deployService(ctx: Ctx, svc: ServiceConfig, packageDir: string): 
     mkdirSync(path.dirname(site), { recursive: true });
     renameSync(packageDir, site);
     rmSync(path.dirname(packageDir), { recursive: true, force: true });
+    // What the site runs with: the package (above) and, from the last provision, its app settings.
     writeFileSync(
       path.join(path.dirname(site), `${svc.name}.json`),
-      JSON.stringify({ functionApp: app, remoteBuild, deployedAt: new Date().toISOString() }, null, 2),
+      JSON.stringify(
+        {
+          functionApp: app,
+          remoteBuild,
+          deployedAt: new Date().toISOString(),
+          appSettings: target.properties.appSettings ?? {},
+        },
+        null,
+        2,
+      ),
     );
     out(`  (✓) Done: Deploying service ${svc.name}\n  - Endpoint: https://${app}.azurewebsites.net/`);
   });
+}
+
+/**
+ * internal/cmd/service_graph.go addServiceStepsToGraph: every service's package step runs in
+ * parallel ("Package and publish steps always run in parallel regardless"; deploy steps then
+ * chain in service order, without `uses:`). FailFast: the first failure cancels the rest.
+ */
+async function packageAll(ctx: Ctx, services: ServiceConfig[]): Promise<string[]> {
+  const steps = services.map((svc) => packageService(ctx, svc));
+  try {
+    return await Promise.all(steps);
+  } catch (error) {
+    for (const child of ctx.running) killTree(child);
+    await Promise.allSettled(steps);
+    throw error;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1218,21 +1430,26 @@ async function provision(ctx: Ctx): Promise<void> {
   });
 }
 
-/** cmd/deploy: predeploy hook, per service package -> publish -> deploy, postdeploy hook. */
+/**
+ * internal/cmd/deploy.go: predeploy hook; the services enabled by their condition in the azd
+ * environment (ServiceStableFiltered with env.Getenv; a named service that is disabled is an
+ * error); the service graph (all packaged in parallel, then deployed in order); postdeploy hook.
+ */
 async function deploy(ctx: Ctx): Promise<void> {
   await withCommandHooks(ctx, 'deploy', async () => {
     out('\nDeploying services (azd deploy)\n');
-    for (const svc of ctx.project.services) {
-      const packageDir = await packageService(ctx, svc);
-      await deployService(ctx, svc, packageDir);
-    }
+    const services = serviceStableFiltered(ctx.project, ctx.flags.args[1], (name) => getenv(ctx.env, name));
+    const packaged = await packageAll(ctx, services);
+    for (const [i, svc] of services.entries()) await deployService(ctx, svc, packaged[i]!);
     out('\nSUCCESS: Your application was deployed to Azure.');
   });
 }
 
+/** cmd/package.go: the services enabled by their condition in the PROCESS environment (os.Getenv), packaged one after the other. */
 async function packageCommand(ctx: Ctx): Promise<void> {
   await withCommandHooks(ctx, 'package', async () => {
-    for (const svc of ctx.project.services) {
+    const services = serviceStableFiltered(ctx.project, ctx.flags.args[1], (name) => process.env[name] ?? '');
+    for (const svc of services) {
       const dir = await packageService(ctx, svc);
       out(`  (✓) Done: Packaging service ${svc.name}\n  - Package Output: ${dir}`);
     }
@@ -1252,13 +1469,17 @@ async function packageCommand(ctx: Ctx): Promise<void> {
 async function up(ctx: Ctx): Promise<void> {
   await withCommandHooks(ctx, 'up', async () => {
     initializeProvider(ctx, ctx.env, {}, true);
+    // initializeServices: the services whose condition holds NOW, in the environment as the preup
+    // hook left it; nothing later in `up` (preprovision, the provision's outputs) changes the list.
+    const services = serviceStableFiltered(ctx.project, undefined, (name) => getenv(ctx.env, name));
     out('\nProvisioning and deploying (azd up)\nPackaging overlaps with provisioning for faster execution\n');
     const project = ctx.project;
     const root = project.root;
     await runHooks(ctx, project.hooks, 'pre', 'package', root);
     const packaged = new Map<string, string>();
     const packaging = (async () => {
-      for (const svc of project.services) packaged.set(svc.name, await packageService(ctx, svc));
+      const dirs = await packageAll(ctx, services);
+      for (const [i, svc] of services.entries()) packaged.set(svc.name, dirs[i]!);
     })();
     const provisioning = (async () => {
       await runHooks(ctx, project.hooks, 'pre', 'provision', root);
@@ -1286,7 +1507,7 @@ async function up(ctx: Ctx): Promise<void> {
       throw error;
     }
     await runHooks(ctx, project.hooks, 'post', 'package', root);
-    for (const svc of project.services) await deployService(ctx, svc, packaged.get(svc.name)!);
+    for (const svc of services) await deployService(ctx, svc, packaged.get(svc.name)!);
     await runHooks(ctx, project.hooks, 'post', 'deploy', root);
     out('\nSUCCESS: Your up workflow to provision and deploy to Azure completed.');
   });

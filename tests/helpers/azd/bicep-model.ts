@@ -197,28 +197,51 @@ function decodeJsonParam(name: string, value: string): Record<string, unknown> {
   }
 }
 
+interface ModelPlan {
+  planVersion: number;
+  appSettings: { source: string; azdEnvName?: string; secretName?: string; value?: string; name: string }[];
+  secrets: { azdEnvName: string; secretName: string }[];
+  roleAssignments: unknown;
+  identity: unknown;
+  entra: null | { appRegistration?: string; credential?: string };
+  apps: {
+    service: string;
+    role: string;
+    servers: string[];
+    scale: { sessionsPerInstance: number; maximumInstanceCount: number } & Record<string, unknown>;
+  }[];
+  servers: { endpoint: string; default: boolean; app: string }[];
+}
+
+/** A resource of the model's "ARM": what azd's resource lookup and the tests read. */
+export interface ModelResource {
+  type: string;
+  name: string;
+  tags: Record<string, string>;
+  properties: Record<string, unknown>;
+}
+
+export interface EvaluatedDeployment {
+  outputs: Record<string, { type: string; value: unknown }>;
+  /** The sites (with their app settings), their plans, the package containers and the identity. */
+  resources: ModelResource[];
+}
+
 /**
  * The deployment as ARM would evaluate main.bicep for these parameters: the template expressions
  * that can fail on a parameter value (indexing settingValues/secretValueMap by each planned
- * azdEnvName, function-app.bicep and keyvault.bicep), then the outputs, modelled line by line
- * on main.bicep's `output` declarations (OUTPUT_NAMES is checked against the parsed file by a test).
+ * azdEnvName, app-settings.bicep and keyvault.bicep), then the resources azd and the tests look at
+ * (one site per planned app, tagged azd-service-name, with its plan, container and app settings as
+ * app-settings.bicep builds them) and the outputs, modelled line by line on main.bicep's `output`
+ * declarations (OUTPUT_NAMES and MODEL_SETTING_NAMES are checked against the Bicep by tests).
  */
 export function evaluateDeployment(
   compiled: CompileResult,
   parameters: Record<string, unknown>,
   subscriptionId: string,
   tenantId: string,
-): Record<string, { type: string; value: unknown }> {
-  const plan = compiled.plan as {
-    planVersion: number;
-    appSettings: { source: string; azdEnvName?: string; name: string }[];
-    secrets: { azdEnvName: string; secretName: string }[];
-    roleAssignments: unknown;
-    identity: unknown;
-    entra: null | { appRegistration?: string; credential?: string };
-    scale: unknown;
-    servers: { endpoint: string; default: boolean }[];
-  };
+): EvaluatedDeployment {
+  const plan = compiled.plan as unknown as ModelPlan;
   const str = (name: string) =>
     String(parameters[name] ?? compiled.params.find((p) => p.name === name)?.defaultValue ?? '');
   const environmentName = str('environmentName');
@@ -242,7 +265,23 @@ export function evaluateDeployment(
   const abbrs = compiled.abbrs;
   const resourceToken = uniqueString(`/subscriptions/${subscriptionId}`, environmentName, location).toLowerCase();
   const functionAppName = `${abbrs.webSitesFunctions}mcp-${resourceToken}`;
-  const baseUrl = `https://${functionAppName}.azurewebsites.net`;
+  const tags = { 'azd-env-name': environmentName };
+  // main.bicep: appNames and apps (name, planName, deploymentContainerName per planned app).
+  const apps = plan.apps.map((app) => {
+    const name = app.service === 'api' ? functionAppName : `${abbrs.webSitesFunctions}mcp-stateless-${resourceToken}`;
+    return {
+      ...app,
+      name,
+      planName:
+        app.service === 'api'
+          ? `${abbrs.webServerFarms}${resourceToken}`
+          : `${abbrs.webServerFarms}mcp-stateless-${resourceToken}`,
+      deploymentContainerName: `app-package-${name.slice(0, 32)}-${uniqueString(name, resourceToken).toLowerCase().slice(0, 7)}`,
+      baseUrl: `https://${name}.azurewebsites.net`,
+    };
+  });
+  const twoApps = apps.length > 1;
+  const baseUrlOf = (service: string) => apps.find((app) => app.service === service)!.baseUrl;
   const createEntraApp = parameters.createEntraApp ?? true;
   const existingOboClientId = str('existingOboClientId');
   const oboEnabled = plan.entra !== null && plan.entra !== undefined;
@@ -253,7 +292,11 @@ export function evaluateDeployment(
     createEntraApp === true &&
     existingOboClientId === '';
   const identityClientId = uniqueString('identity-client', resourceToken);
+  const identityId = `/subscriptions/${subscriptionId}/resourceGroups/${abbrs.resourcesResourceGroups}${environmentName}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${abbrs.managedIdentityUserAssignedIdentities}mcp-${resourceToken}`;
   const oboClientId = createOboApp ? uniqueString('obo-app', functionAppName) : existingOboClientId;
+  const oboIdentifierUri = createOboApp ? `api://${oboClientId}` : '';
+  const storageAccountName = `${abbrs.storageStorageAccounts}${resourceToken}`;
+  const keyVaultUri = `https://${abbrs.keyVaultVaults}${resourceToken}.vault.azure.net/`;
   const provisionedPlan = Buffer.from(
     JSON.stringify({
       planVersion: plan.planVersion,
@@ -262,31 +305,131 @@ export function evaluateDeployment(
       roleAssignments: plan.roleAssignments,
       identity: plan.identity,
       entra: plan.entra,
-      scale: plan.scale,
+      apps: plan.apps,
     }),
   ).toString('base64');
+
+  // app-settings.bicep, per app.
+  const appSettingsOf = (app: (typeof apps)[number], i: number): Record<string, string> => {
+    const config: Record<string, string> = {};
+    for (const setting of plan.appSettings) {
+      if (setting.source === 'fixed') config[setting.name] = setting.value!;
+      else if (setting.source === 'azd_env') config[setting.name] = String(settingValues[setting.azdEnvName!]);
+      else config[setting.name] = `@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${setting.secretName})`;
+    }
+    return {
+      ...config,
+      AzureWebJobsStorage__accountName: storageAccountName,
+      AzureWebJobsStorage__credential: 'managedidentity',
+      AzureWebJobsStorage__clientId: identityClientId,
+      APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=${uniqueString('appi', resourceToken)}`,
+      APPLICATIONINSIGHTS_AUTHENTICATION_STRING: `Authorization=AAD;ClientId=${identityClientId}`,
+      MCP_ADAPTER_APP_ROLE: app.role,
+      MCP_ADAPTER_MAX_SESSIONS: String(app.scale.sessionsPerInstance),
+      MCP_ADAPTER_IDENTITY_CLIENT_ID: identityClientId,
+      MCP_ADAPTER_SESSION_KEY: `@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/mcp-adapter-session-key)`,
+      MCP_ADAPTER_STORAGE_ACCOUNT: storageAccountName,
+      MCP_ADAPTER_TENANT_ID: tenantId,
+      MCP_ADAPTER_PROVISIONED_PLAN: provisionedPlan,
+      ...(twoApps ? { MCP_ADAPTER_OTHER_APP_URL: apps[(i + 1) % apps.length]!.baseUrl } : {}),
+      ...(oboEnabled
+        ? { MCP_ADAPTER_OBO_CLIENT_ID: oboClientId, MCP_ADAPTER_OBO_IDENTIFIER_URI: oboIdentifierUri }
+        : {}),
+    };
+  };
+  const resources: ModelResource[] = [
+    {
+      type: 'Microsoft.ManagedIdentity/userAssignedIdentities',
+      name: identityId.split('/').at(-1)!,
+      tags,
+      properties: { id: identityId, clientId: identityClientId },
+    },
+    ...apps.map((app) => ({
+      type: 'Microsoft.Storage/storageAccounts/blobServices/containers',
+      name: `${storageAccountName}/default/${app.deploymentContainerName}`,
+      tags: {},
+      properties: { publicAccess: 'None' },
+    })),
+    ...apps.map((app) => ({
+      type: 'Microsoft.Web/serverfarms',
+      name: app.planName,
+      tags,
+      properties: { sku: 'FC1' },
+    })),
+    ...apps.map((app, i) => ({
+      type: 'Microsoft.Web/sites',
+      name: app.name,
+      tags: { ...tags, 'azd-service-name': app.service },
+      properties: {
+        serverFarm: app.planName,
+        userAssignedIdentities: [identityId],
+        keyVaultReferenceIdentity: identityId,
+        deploymentContainer: `https://${storageAccountName}.blob.core.windows.net/${app.deploymentContainerName}`,
+        scaleAndConcurrency: app.scale,
+        defaultHostName: new URL(app.baseUrl).host,
+        appSettings: appSettingsOf(app, i),
+      },
+    })),
+  ];
+
   const s = (value: unknown) => ({ type: 'string', value });
+  const defaultServer = plan.servers.find((server) => server.default);
   const outputs: Record<string, { type: string; value: unknown }> = {
     AZURE_LOCATION: s(location),
     AZURE_TENANT_ID: s(tenantId),
     AZURE_RESOURCE_GROUP: s(`${abbrs.resourcesResourceGroups}${environmentName}`),
-    AZURE_FUNCTION_APP_NAME: s(functionAppName),
+    AZURE_FUNCTION_APP_NAME: s(apps[0]!.name),
     AZURE_FUNCTION_IDENTITY_CLIENT_ID: s(identityClientId),
     AZURE_FUNCTION_IDENTITY_PRINCIPAL_ID: s(uniqueString('identity-principal', resourceToken)),
     AZURE_KEY_VAULT_NAME: s(`${abbrs.keyVaultVaults}${resourceToken}`),
-    AZURE_KEY_VAULT_ENDPOINT: s(`https://${abbrs.keyVaultVaults}${resourceToken}.vault.azure.net/`),
-    AZURE_STORAGE_ACCOUNT_NAME: s(`${abbrs.storageStorageAccounts}${resourceToken}`),
-    SERVICE_API_NAME: s(functionAppName),
-    SERVICE_API_ENDPOINT_URL: s(baseUrl),
-    MCP_BASE_URL: s(baseUrl),
-    MCP_ENDPOINTS: { type: 'array', value: plan.servers.map((server) => `${baseUrl}${server.endpoint}`) },
-    MCP_DEFAULT_ENDPOINT: s(plan.servers.some((server) => server.default) ? `${baseUrl}/mcp` : ''),
+    AZURE_KEY_VAULT_ENDPOINT: s(keyVaultUri),
+    AZURE_STORAGE_ACCOUNT_NAME: s(storageAccountName),
+    SERVICE_API_NAME: s(apps[0]!.name),
+    SERVICE_API_ENDPOINT_URL: s(apps[0]!.baseUrl),
+    MCP_BASE_URL: s(apps[0]!.baseUrl),
+    SERVICE_API_STATELESS_NAME: s(twoApps ? apps.at(-1)!.name : ''),
+    SERVICE_API_STATELESS_ENDPOINT_URL: s(twoApps ? apps.at(-1)!.baseUrl : ''),
+    MCP_STATELESS_APP_ENABLED: s(twoApps ? 'true' : 'false'),
+    MCP_APPS: {
+      type: 'array',
+      value: apps.map((app) => ({
+        service: app.service,
+        role: app.role,
+        name: app.name,
+        baseUrl: app.baseUrl,
+        servers: app.servers,
+      })),
+    },
+    MCP_ENDPOINTS: {
+      type: 'array',
+      value: plan.servers.map((server) => `${baseUrlOf(server.app)}${server.endpoint}`),
+    },
+    MCP_DEFAULT_ENDPOINT: s(defaultServer ? `${baseUrlOf(defaultServer.app)}/mcp` : ''),
     MCP_OBO_CLIENT_ID: s(oboEnabled ? oboClientId : ''),
-    MCP_OBO_IDENTIFIER_URI: s(createOboApp ? `api://${oboClientId}` : ''),
+    MCP_OBO_IDENTIFIER_URI: s(oboIdentifierUri),
     MCP_PROVISIONED_PLAN: s(provisionedPlan),
   };
-  return outputs;
+  return { outputs, resources };
 }
+
+/** The app setting names the model gives a site, besides the plan's own (checked against app-settings.bicep by a test). */
+export const MODEL_SETTING_NAMES = [
+  'AzureWebJobsStorage__accountName',
+  'AzureWebJobsStorage__credential',
+  'AzureWebJobsStorage__clientId',
+  'APPLICATIONINSIGHTS_CONNECTION_STRING',
+  'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+  'MCP_ADAPTER_APP_ROLE',
+  'MCP_ADAPTER_MAX_SESSIONS',
+  'MCP_ADAPTER_IDENTITY_CLIENT_ID',
+  'MCP_ADAPTER_SESSION_KEY',
+  'MCP_ADAPTER_STORAGE_ACCOUNT',
+  'MCP_ADAPTER_TENANT_ID',
+  'MCP_ADAPTER_PROVISIONED_PLAN',
+  'MCP_ADAPTER_OTHER_APP_URL',
+  'MCP_ADAPTER_OBO_CLIENT_ID',
+  'MCP_ADAPTER_OBO_IDENTIFIER_URI',
+];
 
 /** The outputs the JS model produces (a test compares them with main.bicep's output declarations). */
 export const OUTPUT_NAMES = [
@@ -302,6 +445,10 @@ export const OUTPUT_NAMES = [
   'SERVICE_API_NAME',
   'SERVICE_API_ENDPOINT_URL',
   'MCP_BASE_URL',
+  'SERVICE_API_STATELESS_NAME',
+  'SERVICE_API_STATELESS_ENDPOINT_URL',
+  'MCP_STATELESS_APP_ENABLED',
+  'MCP_APPS',
   'MCP_ENDPOINTS',
   'MCP_DEFAULT_ENDPOINT',
   'MCP_OBO_CLIENT_ID',
