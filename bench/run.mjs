@@ -64,6 +64,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { summariseProfile, profileMarkdown, handlerWindow } from './profile-summary.mjs';
+import { median, percentile, round, withTimeout } from './stats.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BENCH = path.join(ROOT, 'bench');
@@ -262,33 +263,6 @@ const SERVER_ARGS = [SERVER, 'stdio'];
 
 const log = (...a) => console.log(`[${((performance.now() - T0) / 1000).toFixed(1).padStart(6)}s]`, ...a);
 const T0 = performance.now();
-const round = (x, d = 2) =>
-  x === null || x === undefined || Number.isNaN(x) ? null : Math.round(x * 10 ** d) / 10 ** d;
-function percentile(values, p) {
-  if (!values.length) return null;
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
-}
-function median(values) {
-  const v = values.filter((x) => typeof x === 'number' && Number.isFinite(x));
-  if (!v.length) return null;
-  const s = [...v].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-async function withTimeout(promise, ms, what) {
-  let timer;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what}: timed out after ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 const errText = (e) =>
   String(e?.message ?? e)
     .replace(/\s+/g, ' ')

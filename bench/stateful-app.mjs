@@ -57,6 +57,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { RawSession } from './raw-client.mjs';
+import { median, percentile, round, withTimeout } from './stats.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FIXTURE = path.join(ROOT, 'tests/fixtures/servers/node-fixture.mjs');
@@ -171,33 +172,6 @@ let CLI;
 
 const T0 = performance.now();
 const log = (...a) => console.log(`[${((performance.now() - T0) / 1000).toFixed(1).padStart(6)}s]`, ...a);
-const round = (x, d = 2) =>
-  x === null || x === undefined || Number.isNaN(x) ? null : Math.round(x * 10 ** d) / 10 ** d;
-function percentile(values, p) {
-  if (!values.length) return null;
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
-}
-function median(values) {
-  const v = values.filter((x) => typeof x === 'number' && Number.isFinite(x));
-  if (!v.length) return null;
-  const s = [...v].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-async function withTimeout(promise, ms, what) {
-  let timer;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what}: timed out after ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 /** Polls `check` (sync or async) every `everyMs` until it is truthy; false after `ms`. */
 async function eventually(check, ms, everyMs = 50) {
   const deadline = performance.now() + ms;
