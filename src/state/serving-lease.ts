@@ -95,6 +95,9 @@ export class NotLeaseHolderError extends AdapterError {
 type LostListener = (reason: string) => void;
 
 export class ServingLease {
+  /** The row's name (one lease per app). */
+  readonly name: string;
+  /** This process's id in the row. */
   readonly self: string;
   private readonly store: LeaseRecordStore;
   private readonly leaseMs: number;
@@ -131,8 +134,6 @@ export class ServingLease {
       this.markReady = resolve;
     });
   }
-
-  readonly name: string;
 
   /** Starts acquiring and renewing; the first attempt runs at once. */
   start(): void {
