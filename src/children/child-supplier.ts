@@ -208,15 +208,10 @@ export class ChildSupplier {
     return this.pools.get(server)?.waiting;
   }
 
-  /** Children alive now, whoever holds them. */
-  get liveChildren(): number {
-    return this.live.size;
-  }
-
   /**
-   * Ends every child at once (SIGKILL of each group): the serving lease was lost. Their holders
-   * (sessions, the modern pool) see them exit as after a crash; the next request that reaches an
-   * instance holding the lease starts a new child there.
+   * Ends every child at once (SIGKILL of each group): the serving lease was lost. The caller
+   * hands the sessions over in the same turn (`SessionManager.handOff`); the modern pool drops
+   * the dead children; the next request that reaches the lease's holder starts a child there.
    */
   killAll(reason: string): number {
     const count = this.live.size;

@@ -95,6 +95,18 @@ export const RUNTIME_APP_SETTINGS: AppSettingSpec[] = [
       '`true` runs as one instance with no shared session store: a local override only (the plan no longer sets it; a deployed stateful app has MCP_ADAPTER_APP_ROLE=stateful)',
   },
   {
+    name: 'MCP_ADAPTER_LEASE_MS',
+    setBy: 'optional',
+    purpose:
+      "the stateful app's serving lease, in milliseconds (default 20000): renewed every third of it; a holder that cannot renew ends its children when it passes",
+  },
+  {
+    name: 'MCP_ADAPTER_LEASE_SKEW_MS',
+    setBy: 'optional',
+    purpose:
+      'margin for clock differences between instances before another takes the serving lease over (default 5000)',
+  },
+  {
     name: 'MCP_ADAPTER_STORE_CONNECTION_STRING',
     setBy: 'optional',
     purpose:
