@@ -60,11 +60,10 @@ import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { summariseProfile, profileMarkdown, handlerWindow } from './profile-summary.mjs';
-import { median, percentile, round, withTimeout } from './stats.mjs';
+import { freePort, median, percentile, round, withTimeout } from './common.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BENCH = path.join(ROOT, 'bench');
@@ -270,16 +269,6 @@ const errText = (e) =>
 function noteError(bucket, e) {
   const k = errText(e);
   bucket[k] = (bucket[k] ?? 0) + 1;
-}
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 // ---------------------------------------------------------------------------------------------

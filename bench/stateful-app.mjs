@@ -57,7 +57,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { RawSession } from './raw-client.mjs';
-import { median, percentile, round, withTimeout } from './stats.mjs';
+import { freePort, median, percentile, round, withTimeout } from './common.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FIXTURE = path.join(ROOT, 'tests/fixtures/servers/node-fixture.mjs');
@@ -182,16 +182,6 @@ async function eventually(check, ms, everyMs = 50) {
     await sleep(everyMs);
   }
   return false;
-}
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
 }
 const fmt = (x, d = 2) => (x === null || x === undefined ? '—' : Number(x).toFixed(d));
 const fmtInt = (x) => (x === null || x === undefined ? '—' : Math.round(x).toLocaleString('en-US'));

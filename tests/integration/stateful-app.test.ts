@@ -89,6 +89,13 @@ async function startInstance(
   };
 }
 
+/** Instance a, started first and holding the lease, then instance b (a's table link may differ). */
+async function holderAndStandby(app: { configPath: string; site: string }, holderConnection?: string) {
+  const a = await startInstance(app, holderConnection);
+  await eventually(async () => (await a.status()).serving?.lease?.held === true, 10_000);
+  return { a, b: await startInstance(app) };
+}
+
 async function stop(instance: Instance, signal: NodeJS.Signals): Promise<void> {
   if (instance.process.exitCode !== null || instance.process.signalCode !== null) return;
   const exited = new Promise((resolve) => instance.process.once('exit', resolve));
@@ -191,10 +198,7 @@ describe('stateful app: one live child per session across instances', { timeout:
   });
 
   test('the holder is killed: the session goes on at the other instance with a new child, never two at once', async () => {
-    const app = newApp();
-    const a = await startInstance(app);
-    await eventually(async () => (await a.status()).serving?.lease?.held === true, 10_000);
-    const b = await startInstance(app);
+    const { a, b } = await holderAndStandby(newApp());
     const proxy = await startRoutingProxy([a.url, b.url], undefined, { failover: true });
     try {
       const refusals = { count: 0, retryAfter: [] as string[] };
@@ -230,10 +234,7 @@ describe('stateful app: one live child per session across instances', { timeout:
   });
 
   test('the holder drains (scale-in, deploy): the lease is released and the other instance serves at once', async () => {
-    const app = newApp();
-    const a = await startInstance(app);
-    await eventually(async () => (await a.status()).serving?.lease?.held === true, 10_000);
-    const b = await startInstance(app);
+    const { a, b } = await holderAndStandby(newApp());
     const proxy = await startRoutingProxy([a.url, b.url], undefined, { failover: true });
     try {
       const refusals = { count: 0, retryAfter: [] as string[] };
@@ -260,12 +261,10 @@ describe('stateful app: one live child per session across instances', { timeout:
     const app = newApp({ restart_on_failure: false });
     // a reaches the table through a link the test can cut (a network partition between a and storage).
     const link = await startCuttableLink(new URL(azurite.connectionString.match(/TableEndpoint=([^;]+)/)![1]!));
-    const a = await startInstance(
+    const { a, b } = await holderAndStandby(
       app,
       azurite.connectionString.replace(/TableEndpoint=[^;]+/, `TableEndpoint=${link.url}`),
     );
-    await eventually(async () => (await a.status()).serving?.lease?.held === true, 10_000);
-    const b = await startInstance(app);
     // Sessions reach a directly (its child), later requests reach b.
     const proxy = await startRoutingProxy([a.url, b.url], () => (link.cut ? 1 : 0));
     try {

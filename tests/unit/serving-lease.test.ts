@@ -102,6 +102,14 @@ function lease(table: FakeTable, clock: FakeClock, id: string) {
   return { lease, link, logs, events };
 }
 
+/** A lease that has made its first attempt. */
+async function started(table: FakeTable, clock: FakeClock, id: string) {
+  const entry = lease(table, clock, id);
+  entry.lease.start();
+  await entry.lease.ready;
+  return entry;
+}
+
 describe('serving lease: at most one instance serves the stateful servers', () => {
   test('the first instance acquires at once with token 1 and keeps it by renewing every lease/3', async () => {
     const clock = new FakeClock();
@@ -124,12 +132,8 @@ describe('serving lease: at most one instance serves the stateful servers', () =
   test('a second instance never holds it while the holder renews, and tells callers when to retry', async () => {
     const clock = new FakeClock();
     const table = new FakeTable();
-    const a = lease(table, clock, 'a');
-    a.lease.start();
-    await a.lease.ready;
-    const b = lease(table, clock, 'b');
-    b.lease.start();
-    await b.lease.ready;
+    const a = await started(table, clock, 'a');
+    const b = await started(table, clock, 'b');
     for (let i = 0; i < 30; i += 1) {
       await clock.advance(2_000);
       assert.equal(a.lease.held() && !b.lease.held(), true, `at ${i * 2} s only a holds it`);
@@ -147,12 +151,8 @@ describe('serving lease: at most one instance serves the stateful servers', () =
   test('a holder that cannot reach the table ends its children at its own expiry, before anyone takes over', async () => {
     const clock = new FakeClock();
     const table = new FakeTable();
-    const a = lease(table, clock, 'a');
-    a.lease.start();
-    await a.lease.ready;
-    const b = lease(table, clock, 'b');
-    b.lease.start();
-    await b.lease.ready;
+    const a = await started(table, clock, 'a');
+    const b = await started(table, clock, 'b');
     await clock.advance(1_000);
     const lastRenewal = table.rows.get('serving.app')!;
     a.link.cut = true;
@@ -180,9 +180,7 @@ describe('serving lease: at most one instance serves the stateful servers', () =
   test('a holder that comes back sees the higher token and stays out; its old row is never reused', async () => {
     const clock = new FakeClock();
     const table = new FakeTable();
-    const a = lease(table, clock, 'a');
-    a.lease.start();
-    await a.lease.ready;
+    const a = await started(table, clock, 'a');
     const b = lease(table, clock, 'b');
     b.lease.start();
     a.link.cut = true;
@@ -199,9 +197,7 @@ describe('serving lease: at most one instance serves the stateful servers', () =
   test('a row written over by another instance (higher token) makes the holder lose at its next renewal', async () => {
     const clock = new FakeClock();
     const table = new FakeTable();
-    const a = lease(table, clock, 'a');
-    a.lease.start();
-    await a.lease.ready;
+    const a = await started(table, clock, 'a');
     const row = table.rows.get('serving.app')!;
     // What an instance that misjudged the clock would write: the next token, its own name.
     await table
@@ -215,9 +211,7 @@ describe('serving lease: at most one instance serves the stateful servers', () =
   test('a holder that lost it only to its own expiry takes its unchanged row back under a new token', async () => {
     const clock = new FakeClock();
     const table = new FakeTable();
-    const a = lease(table, clock, 'a');
-    a.lease.start();
-    await a.lease.ready;
+    const a = await started(table, clock, 'a');
     a.link.cut = true;
     await clock.advance(21_000);
     assert.equal(a.lease.held(), false);
@@ -234,12 +228,8 @@ describe('serving lease: at most one instance serves the stateful servers', () =
   test('release hands over on the next request at the other instance, and tokens keep rising', async () => {
     const clock = new FakeClock();
     const table = new FakeTable();
-    const a = lease(table, clock, 'a');
-    a.lease.start();
-    await a.lease.ready;
-    const b = lease(table, clock, 'b');
-    b.lease.start();
-    await b.lease.ready;
+    const a = await started(table, clock, 'a');
+    const b = await started(table, clock, 'b');
     await clock.advance(1_500);
     await a.lease.release();
     assert.equal(a.lease.held(), false);
@@ -257,12 +247,8 @@ describe('serving lease: at most one instance serves the stateful servers', () =
   test('requests at an instance without the lease look at the row at most once a second', async () => {
     const clock = new FakeClock();
     const table = new FakeTable();
-    const a = lease(table, clock, 'a');
-    a.lease.start();
-    await a.lease.ready;
-    const b = lease(table, clock, 'b');
-    b.lease.start();
-    await b.lease.ready;
+    await started(table, clock, 'a'); // the holder
+    const b = await started(table, clock, 'b');
     let reads = 0;
     const read = b.link.read.bind(b.link);
     b.link.read = async (name) => {

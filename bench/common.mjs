@@ -1,4 +1,6 @@
-// Statistics and timing helpers shared by the benchmark scripts (bench/run.mjs, bench/stateful-app.mjs).
+// Helpers shared by the benchmark scripts (bench/run.mjs, bench/stateful-app.mjs): statistics,
+// timeouts, a free loopback port.
+import net from 'node:net';
 
 /** Rounds to `d` decimals; null for a missing or NaN value. */
 export const round = (x, d = 2) =>
@@ -33,4 +35,16 @@ export async function withTimeout(promise, ms, what) {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A TCP port free on 127.0.0.1 right now. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
 }
